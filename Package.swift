@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mtu-doctor",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mtu-doctor", targets: ["mtu-doctor"]),
+        .library(name: "MTUCore", targets: ["MTUCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure model and analysis: sizes, encapsulations, topology, findings. Foundation value types only.
+        .target(name: "MTUCore"),
+        // Topology files (YAML) → MTUCore.Topology, with file:line:column diagnostics.
+        .target(name: "MTUConfig", dependencies: ["MTUCore", .product(name: "Yams", package: "Yams")]),
+        // Renderers: text and versioned JSON.
+        .target(name: "MTUReport", dependencies: ["MTUCore"]),
+        .executableTarget(
+            name: "mtu-doctor",
+            dependencies: [
+                "MTUCore", "MTUConfig", "MTUReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MTUCoreTests", dependencies: ["MTUCore"]),
+        .testTarget(name: "MTUConfigTests", dependencies: ["MTUConfig", "MTUCore", "MTUReport"]),
+        .testTarget(name: "CLITests", dependencies: ["MTUCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,65 @@
+/// How bad a finding is.
+public enum Severity: String, Sendable, Hashable, Codable, Comparable, CaseIterable {
+    case info, warning, error
+
+    private var rank: Int {
+        switch self {
+        case .info: return 0
+        case .warning: return 1
+        case .error: return 2
+        }
+    }
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// One way to fix or mitigate a finding, in the words of the device or product it applies to.
+public struct Fix: Sendable, Hashable, Codable {
+    /// Short title, e.g. "Raise the MTU on fw (FortiGate)".
+    public var title: String
+    /// The product or device language: "fortigate", "linux", "calico", "iptables", …
+    public var vendor: String
+    /// Exact commands or configuration, one line each.
+    public var commands: [String]
+    /// Caveats: what else must happen, what it does not fix.
+    public var note: String?
+    /// Whether this removes the cause (`true`) or only works around it.
+    public var resolvesCause: Bool
+
+    public init(title: String, vendor: String, commands: [String], note: String? = nil, resolvesCause: Bool) {
+        self.title = title
+        self.vendor = vendor
+        self.commands = commands
+        self.note = note
+        self.resolvesCause = resolvesCause
+    }
+}
+
+/// What is wrong, where, with its evidence and fixes. A diagnosis is data, never an error.
+public struct Finding: Sendable, Hashable, Codable {
+    public var severity: Severity
+    /// A stable identifier of the kind of problem, e.g. "underlay-wall", "ptb-lost-rp-filter".
+    public var kind: String
+    public var summary: String
+    /// Evidence and reasoning, one sentence each.
+    public var details: [String]
+    public var node: String?
+    public var interface: String?
+    /// Flows affected.
+    public var flows: [String]
+    public var fixes: [Fix]
+
+    public init(
+        severity: Severity, kind: String, summary: String, details: [String] = [], node: String? = nil, interface: String? = nil,
+        flows: [String] = [], fixes: [Fix] = []
+    ) {
+        self.severity = severity
+        self.kind = kind
+        self.summary = summary
+        self.details = details
+        self.node = node
+        self.interface = interface
+        self.flows = flows
+        self.fixes = fixes
+    }
+}

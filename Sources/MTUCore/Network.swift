@@ -1,0 +1,343 @@
+/// An interface's effective MTU and why it has that value.
+public struct EffectiveMTU: Sendable, Hashable {
+    public var mtu: Int
+    /// E.g. "configured 9000 but parent agg1 carries 1500".
+    public var reason: String
+    /// The limit that applies to frames arriving on the interface, when one does (see ``Network/ingressLimit(node:interface:)``).
+    public var physicalLimit: Int?
+    /// True when the configured value is larger than what the interface can carry.
+    public var configuredAboveEffective: Bool
+}
+
+/// One L2 hop: out of `fromNode.fromInterface`, across `segment`, into `toNode.toInterface`.
+public struct L2Hop: Sendable, Hashable {
+    public var fromNode: Int
+    public var fromInterface: String
+    /// `nil` for a pod's link to its own host (a veth pair).
+    public var segment: Int?
+    public var toNode: Int
+    public var toInterface: String?
+}
+
+/// A validated, indexed topology: lookups, effective MTUs and routing.
+public struct Network: Sendable {
+    public let topology: Topology
+    let nodeIndex: [String: Int]
+    let segmentIndex: [String: Int]
+    let overlayIndex: [String: Int]
+    /// `effective[node][interface]`.
+    let effective: [[String: EffectiveMTU]]
+    /// Interfaces attached to each segment: (node, interface).
+    let members: [[(node: Int, interface: String)]]
+    /// Pods/VMs without a segment of their own, per host: they reach the network through it.
+    let guestsByHost: [Int: [Int]]
+
+    /// Validates and indexes `topology`.
+    ///
+    /// - Throws: ``TopologyError`` for duplicate names, dangling references, parent cycles, out-of-range MTUs.
+    public init(_ topology: Topology) throws(TopologyError) {
+        self.topology = topology
+        var nodeIndex: [String: Int] = [:]
+        for (index, node) in topology.nodes.enumerated() {
+            if nodeIndex[node.name] != nil { throw TopologyError("duplicate node name '\(node.name)'", at: node.location) }
+            nodeIndex[node.name] = index
+        }
+        var segmentIndex: [String: Int] = [:]
+        for (index, segment) in topology.segments.enumerated() {
+            if segmentIndex[segment.name] != nil { throw TopologyError("duplicate segment name '\(segment.name)'", at: segment.location) }
+            if let mtu = segment.mtu { try Self.checkMTU(mtu, version: .ipv4, at: segment.location) }
+            segmentIndex[segment.name] = index
+        }
+        var overlayIndex: [String: Int] = [:]
+        for (index, overlay) in topology.overlays.enumerated() {
+            if overlayIndex[overlay.name] != nil { throw TopologyError("duplicate overlay name '\(overlay.name)'", at: overlay.location) }
+            overlayIndex[overlay.name] = index
+        }
+        self.nodeIndex = nodeIndex
+        self.segmentIndex = segmentIndex
+        self.overlayIndex = overlayIndex
+
+        var members = [[(node: Int, interface: String)]](repeating: [], count: topology.segments.count)
+        var effective: [[String: EffectiveMTU]] = []
+        effective.reserveCapacity(topology.nodes.count)
+        for (nodeNumber, node) in topology.nodes.enumerated() {
+            var names: Set<String> = []
+            for interface in node.interfaces {
+                if !names.insert(interface.name).inserted {
+                    throw TopologyError("duplicate interface '\(interface.name)' on node '\(node.name)'", at: interface.location)
+                }
+            }
+            for interface in node.interfaces {
+                if let parent = interface.parent, node.interface(named: parent) == nil {
+                    throw TopologyError(
+                        "parent '\(parent)' is not an interface of node '\(node.name)'" + Suggestion.didYouMean(parent, in: names),
+                        at: interface.location)
+                }
+                if let segment = interface.segment {
+                    guard let segmentNumber = segmentIndex[segment] else {
+                        throw TopologyError(
+                            "unknown segment '\(segment)'" + Suggestion.didYouMean(segment, in: segmentIndex.keys), at: interface.location)
+                    }
+                    members[segmentNumber].append((nodeNumber, interface.name))
+                }
+                if let mtu = interface.mtu {
+                    let version: IPVersion = interface.addresses.contains { $0.address.version == .ipv6 } ? .ipv6 : .ipv4
+                    try Self.checkMTU(mtu, version: version, at: interface.location)
+                }
+            }
+            var table: [String: EffectiveMTU] = [:]
+            for interface in node.interfaces {
+                _ = try Self.resolve(interface.name, on: node, into: &table, visiting: [])
+            }
+            effective.append(table)
+
+            if let host = node.host, nodeIndex[host] == nil {
+                throw TopologyError("unknown host '\(host)'" + Suggestion.didYouMean(host, in: nodeIndex.keys), at: node.location)
+            }
+            if let overlay = node.overlay {
+                guard let overlayNumber = overlayIndex[overlay] else {
+                    throw TopologyError("unknown overlay '\(overlay)'" + Suggestion.didYouMean(overlay, in: overlayIndex.keys), at: node.location)
+                }
+                let tunnelHost = node.host ?? node.name
+                if topology.overlays[overlayNumber].endpoint(on: tunnelHost) == nil {
+                    throw TopologyError("'\(tunnelHost)' is not an endpoint of overlay '\(overlay)': add it to the overlay's endpoints", at: node.location)
+                }
+            }
+            if let maxMTU = node.maxMTU { try Self.checkMTU(maxMTU, version: .ipv4, at: node.location) }
+            for route in node.routes where node.interface(named: route.interface) == nil {
+                throw TopologyError("route via unknown interface '\(route.interface)' on node '\(node.name)'", at: node.location)
+            }
+        }
+        self.effective = effective
+        self.members = members
+        var guestsByHost: [Int: [Int]] = [:]
+        for (index, node) in topology.nodes.enumerated() where node.host != nil && !node.interfaces.contains(where: { $0.segment != nil }) {
+            if let host = node.host.flatMap({ nodeIndex[$0] }) { guestsByHost[host, default: []].append(index) }
+        }
+        self.guestsByHost = guestsByHost
+
+        for overlay in topology.overlays {
+            if overlay.encapsulation.tunnels.isEmpty {
+                throw TopologyError("overlay '\(overlay.name)' has no tunnel encapsulation", at: overlay.location)
+            }
+            for endpoint in overlay.endpoints {
+                guard let number = nodeIndex[endpoint.node] else {
+                    throw TopologyError(
+                        "unknown endpoint node '\(endpoint.node)'" + Suggestion.didYouMean(endpoint.node, in: nodeIndex.keys), at: endpoint.location)
+                }
+                let node = topology.nodes[number]
+                guard let interface = node.interface(named: endpoint.interface) else {
+                    throw TopologyError(
+                        "node '\(endpoint.node)' has no interface '\(endpoint.interface)'"
+                            + Suggestion.didYouMean(endpoint.interface, in: node.interfaces.map(\.name)),
+                        at: endpoint.location)
+                }
+                if interface.segment == nil {
+                    throw TopologyError("endpoint interface '\(endpoint.node)/\(endpoint.interface)' is attached to no segment", at: endpoint.location)
+                }
+            }
+        }
+        var flowNames: Set<String> = []
+        for flow in topology.flows {
+            if !flowNames.insert(flow.name).inserted { throw TopologyError("duplicate flow name '\(flow.name)'", at: flow.location) }
+            let from = try endpoint(flow.from, at: flow.location)
+            let to = try endpoint(flow.to, at: flow.location)
+            for name in flow.via + (flow.reverseVia ?? []) where nodeIndex[name] == nil {
+                throw TopologyError("unknown node '\(name)'" + Suggestion.didYouMean(name, in: nodeIndex.keys), at: flow.location)
+            }
+            if from.node == to.node { throw TopologyError("flow '\(flow.name)' goes from a node to itself", at: flow.location) }
+            for waypoint in flow.via + (flow.reverseVia ?? []) where !topology.nodes[nodeIndex[waypoint]!].forwards {
+                throw TopologyError("waypoint '\(waypoint)' does not forward packets (set forwarding: true, or use a router/loadbalancer)", at: flow.location)
+            }
+        }
+    }
+
+    static func checkMTU(_ mtu: Int, version: IPVersion, at location: SourceLocation?) throws(TopologyError) {
+        guard (version.minimumMTU...MTULimits.maximum).contains(mtu) else {
+            throw TopologyError("MTU \(mtu) is outside \(version.minimumMTU)–\(MTULimits.maximum)\(version == .ipv6 ? " (IPv6 needs at least 1280)" : "")", at: location)
+        }
+    }
+
+    /// Effective MTU: own value (or the parent's, or 1500), capped by the parent's effective MTU and the node's limit.
+    static func resolve(_ name: String, on node: Node, into table: inout [String: EffectiveMTU], visiting: [String]) throws(TopologyError) -> EffectiveMTU {
+        if let known = table[name] { return known }
+        guard let interface = node.interface(named: name) else {
+            throw TopologyError("no interface '\(name)' on '\(node.name)'", at: node.location)
+        }
+        if visiting.contains(name) {
+            throw TopologyError("interface parent cycle on node '\(node.name)': \((visiting + [name]).joined(separator: " → "))", at: interface.location)
+        }
+        var mtu: Int
+        var reason: String
+        var physical: Int?
+        var above = false
+        if let parentName = interface.parent {
+            let parent = try resolve(parentName, on: node, into: &table, visiting: visiting + [name])
+            physical = parent.physicalLimit.map { min($0, parent.mtu) } ?? parent.mtu
+            if let own = interface.mtu {
+                if own > parent.mtu {
+                    mtu = parent.mtu
+                    reason = "configured \(own) but parent \(parentName) carries \(parent.mtu)"
+                    above = true
+                } else {
+                    mtu = own
+                    reason = "configured \(own)"
+                }
+            } else {
+                mtu = parent.mtu
+                reason = "inherits \(parent.mtu) from parent \(parentName)"
+            }
+        } else if let own = interface.mtu {
+            mtu = own
+            reason = "configured \(own)"
+        } else {
+            mtu = 1500
+            reason = "no MTU configured: default 1500"
+        }
+        if let limit = node.maxMTU, limit < mtu {
+            reason = "\(reason), capped at \(limit) by the node" + (node.maxMTUReason.map { " (\($0))" } ?? "")
+            if interface.mtu.map({ $0 > limit }) ?? false { above = true }
+            mtu = limit
+            physical = min(physical ?? limit, limit)
+        }
+        let result = EffectiveMTU(mtu: mtu, reason: reason, physicalLimit: physical, configuredAboveEffective: above)
+        table[name] = result
+        return result
+    }
+
+    /// The node with this name.
+    public func node(named name: String) -> Node? { nodeIndex[name].map { topology.nodes[$0] } }
+
+    func index(of node: String) -> Int? { nodeIndex[node] }
+
+    /// The effective MTU of `interface` on node number `node`.
+    public func effectiveMTU(node: Int, interface: String) -> EffectiveMTU? { effective[node][interface] }
+
+    /// Effective MTUs of every interface of the named node.
+    public func effectiveMTUs(of node: String) -> [String: EffectiveMTU] {
+        guard let index = nodeIndex[node] else { return [:] }
+        return effective[index]
+    }
+
+    /// The largest frame an interface accepts, when it drops larger ones silently on arrival.
+    ///
+    /// End hosts and Linux devices drop frames larger than the interface MTU (as a veth does); other routers check
+    /// the MTU when they forward, so only a physical limit (a parent's or the platform's) applies on arrival.
+    func ingressLimit(node: Int, interface: String) -> (mtu: Int, reason: String)? {
+        let owner = topology.nodes[node]
+        guard let value = effective[node][interface] else { return nil }
+        if !owner.forwards || owner.vendor == .linux {
+            return (value.mtu, value.reason)
+        }
+        if let physical = value.physicalLimit {
+            return (physical, value.reason)
+        }
+        return nil
+    }
+
+    /// The overlay a node is attached to and the node acting as its tunnel endpoint.
+    func overlayAttachment(of node: Int) -> (overlay: Int, endpointNode: Int)? {
+        let owner = topology.nodes[node]
+        guard let overlayName = owner.overlay, let overlay = overlayIndex[overlayName] else { return nil }
+        let endpointName = owner.host ?? owner.name
+        guard let endpoint = nodeIndex[endpointName] else { return nil }
+        return (overlay, endpoint)
+    }
+
+    /// The first address of the given version on an interface.
+    func address(node: Int, interface: String, version: IPVersion? = nil) -> IPAddress? {
+        topology.nodes[node].interface(named: interface)?.addresses.first { version == nil || $0.address.version == version }?.address
+    }
+
+    /// The node's first address of any interface (for naming).
+    func primaryAddress(node: Int) -> IPAddress? {
+        topology.nodes[node].interfaces.lazy.compactMap { $0.addresses.first?.address }.first
+    }
+
+    /// A flow's end: a node, optionally pinned to one of its interfaces (`node/interface` in a topology file).
+    struct Endpoint: Hashable {
+        var node: Int
+        var interface: String?
+    }
+
+    /// Reads `node` or `node/interface`.
+    func endpoint(_ text: String, at location: SourceLocation?) throws(TopologyError) -> Endpoint {
+        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        guard let first = parts.first, let node = nodeIndex[first] else {
+            throw TopologyError("unknown node '\(text)'" + Suggestion.didYouMean(parts.first ?? text, in: nodeIndex.keys), at: location)
+        }
+        if parts.count == 2 {
+            let owner = topology.nodes[node]
+            guard owner.interface(named: parts[1]) != nil else {
+                throw TopologyError(
+                    "node '\(first)' has no interface '\(parts[1])'" + Suggestion.didYouMean(parts[1], in: owner.interfaces.map(\.name)),
+                    at: location)
+            }
+            return Endpoint(node: node, interface: parts[1])
+        }
+        return Endpoint(node: node, interface: nil)
+    }
+
+    /// Shortest path (fewest hops) from `source` to `target` through forwarding nodes, as L2 hops.
+    ///
+    /// Routers, firewalls, gateways, switches and load balancers forward. A host forwards only for its own pods
+    /// and VMs (those with no segment of their own), never as transit between its other interfaces. When an
+    /// endpoint names an interface, the path leaves or arrives by that interface.
+    func shortestPath(from source: Endpoint, to target: Endpoint) -> [L2Hop]? {
+        if source.node == target.node { return [] }
+        var previous = [Int: L2Hop]()
+        var queue = [source.node]
+        var head = 0
+        var seen: Set<Int> = [source.node]
+        while head < queue.count {
+            let current = queue[head]
+            head += 1
+            let arrivedFromGuest = previous[current].map { guestsByHost[current]?.contains($0.fromNode) ?? false } ?? false
+            let transit = current != source.node && !topology.nodes[current].forwards
+            if transit && topology.nodes[current].host == nil && guestsByHost[current] == nil { continue }
+            for hop in neighbours(of: current) where !seen.contains(hop.toNode) {
+                if current == source.node, let pinned = source.interface, hop.fromInterface != pinned, hop.segment != nil { continue }
+                if transit {
+                    // A host carries traffic between its guests and the network, nothing else.
+                    let toGuest = guestsByHost[current]?.contains(hop.toNode) ?? false
+                    if !(arrivedFromGuest || toGuest) { continue }
+                }
+                if hop.toNode == target.node, let pinned = target.interface, hop.toInterface != pinned { continue }
+                seen.insert(hop.toNode)
+                previous[hop.toNode] = hop
+                if hop.toNode == target.node {
+                    var path: [L2Hop] = []
+                    var cursor = target.node
+                    while cursor != source.node, let step = previous[cursor] {
+                        path.append(step)
+                        cursor = step.fromNode
+                    }
+                    return path.reversed()
+                }
+                queue.append(hop.toNode)
+            }
+        }
+        return nil
+    }
+
+    func neighbours(of node: Int) -> [L2Hop] {
+        var result: [L2Hop] = []
+        let owner = topology.nodes[node]
+        for interface in owner.interfaces {
+            guard let segmentName = interface.segment, let segment = segmentIndex[segmentName] else { continue }
+            for member in members[segment] where member.node != node {
+                result.append(L2Hop(fromNode: node, fromInterface: interface.name, segment: segment, toNode: member.node, toInterface: member.interface))
+            }
+        }
+        // A pod/VM without a segment reaches its host through a veth pair; its host reaches it likewise.
+        if let hostName = owner.host, !owner.interfaces.contains(where: { $0.segment != nil }), let host = nodeIndex[hostName] {
+            let interface = owner.interfaces.first?.name ?? "eth0"
+            result.append(L2Hop(fromNode: node, fromInterface: interface, segment: nil, toNode: host, toInterface: nil))
+        }
+        for guest in guestsByHost[node] ?? [] {
+            let interface = topology.nodes[guest].interfaces.first?.name
+            result.append(L2Hop(fromNode: node, fromInterface: "veth:\(topology.nodes[guest].name)", segment: nil, toNode: guest, toInterface: interface))
+        }
+        return result
+    }
+}

@@ -1,0 +1,160 @@
+/// The verdict on a flow or one direction of it.
+public enum Verdict: String, Sendable, Hashable, Codable, Comparable, CaseIterable {
+    /// Every packet the flow sends fits.
+    case ok
+    /// Large packets get through only by fragmentation, PMTUD or TCP MTU probing.
+    case degraded
+    /// Large packets are lost and nothing tells the sender.
+    case blackhole
+
+    private var rank: Int {
+        switch self {
+        case .ok: return 0
+        case .degraded: return 1
+        case .blackhole: return 2
+        }
+    }
+
+    public static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// What happens to a packet larger than the path MTU.
+public enum FateKind: String, Sendable, Hashable, Codable {
+    /// Nothing is too big: it arrives.
+    case delivered
+    /// A router (or the tunnel endpoint) fragments it.
+    case fragmented
+    /// A router drops it and its PTB reaches the sender, which resends smaller.
+    case ptbReturned
+    /// A router drops it and sends a PTB, but the PTB never takes effect.
+    case ptbLost
+    /// It is dropped and no ICMP is sent at all.
+    case silentDrop
+}
+
+/// The fate of oversize packets, with the specifics.
+public struct Fate: Sendable, Hashable, Codable {
+    public var kind: FateKind
+    /// One sentence: what happened and where.
+    public var summary: String
+    /// Where the packet met the wall.
+    public var node: String?
+    public var interface: String?
+    /// The MTU the PTB announced.
+    public var ptbMTU: Int?
+    /// The PTB's source address.
+    public var ptbSource: String?
+    /// Why a PTB was lost: "rp_filter", "filtered", "not-relayed", "policy".
+    public var lostReason: String?
+    /// Whether TCP MTU probing on the sender gets traffic moving again anyway.
+    public var rescuedByMTUProbing: Bool
+    /// The node the PTB was addressed to, and the interface it arrives on.
+    public var ptbReceiver: String?
+    public var ptbReceiverInterface: String?
+    /// The router's address facing the PTB's receiver (a next hop for a route back to the PTB source).
+    public var ptbGateway: String?
+
+    public init(kind: FateKind, summary: String, node: String? = nil, interface: String? = nil, ptbMTU: Int? = nil,
+                ptbSource: String? = nil, lostReason: String? = nil, rescuedByMTUProbing: Bool = false,
+                ptbReceiver: String? = nil, ptbReceiverInterface: String? = nil, ptbGateway: String? = nil) {
+        self.ptbReceiver = ptbReceiver
+        self.ptbReceiverInterface = ptbReceiverInterface
+        self.ptbGateway = ptbGateway
+        self.kind = kind
+        self.summary = summary
+        self.node = node
+        self.interface = interface
+        self.ptbMTU = ptbMTU
+        self.ptbSource = ptbSource
+        self.lostReason = lostReason
+        self.rescuedByMTUProbing = rescuedByMTUProbing
+    }
+}
+
+/// The hop that limits a path.
+public struct Bottleneck: Sendable, Hashable, Codable {
+    public var node: String
+    public var interface: String?
+    /// "inner" or "underlay".
+    public var layer: String
+    /// sender, tunnel-endpoint, forward, segment or receiver: where on the hop the limit acts.
+    public var role: String
+    /// The hop's own limit, in bytes of the packet at its layer (outer packets on the underlay).
+    public var mtu: Int
+    public var reason: String
+    /// The overlay whose outer packets meet this limit, when `layer` is "underlay".
+    public var overlay: String?
+    /// The segment, when the limit is the switches' (an L2 limit).
+    public var segment: String?
+}
+
+/// One place along a path that limits packet size.
+public struct HopReport: Sendable, Hashable, Codable {
+    public var node: String
+    public var interface: String?
+    /// sender, tunnel-endpoint, forward, segment, receiver.
+    public var role: String
+    /// "inner", or "underlay (ENCAP)" for a tunnel's outer packets.
+    public var layer: String
+    /// The limit at this hop, in bytes of the packet at its layer.
+    public var mtu: Int
+    /// The same limit as the largest inner packet that passes.
+    public var innerLimit: Int
+    public var reason: String
+}
+
+/// One direction of a flow (or of one leg of a proxied flow).
+public struct DirectionResult: Sendable, Hashable, Codable {
+    public var from: String
+    public var to: String
+    /// The largest inner IP packet the path delivers whole.
+    public var pathMTU: Int
+    public var bottleneck: Bottleneck
+    /// The largest packet the sender will emit (its MTU, the peer's MSS, clamps).
+    public var largestPacketSent: Int
+    /// The largest packet the flow's own messages need in this direction.
+    public var messagePacket: Int
+    /// What happens to packets larger than `pathMTU` that the sender does emit.
+    public var fate: Fate
+    public var verdict: Verdict
+    /// The flow's messages fit today, but larger ones would meet the wall.
+    public var latent: Bool
+    public var hops: [HopReport]
+    /// What happened, step by step, to the largest packet.
+    public var events: [String]
+}
+
+/// A leg: one TCP connection (a proxy splits a flow into two).
+public struct LegResult: Sendable, Hashable, Codable {
+    public var from: String
+    public var to: String
+    public var forward: DirectionResult
+    public var reverse: DirectionResult
+}
+
+/// A flow's result: the worst leg in each direction, every leg, the verdict and what users will see.
+public struct FlowResult: Sendable, Hashable, Codable {
+    public var name: String
+    public var from: String
+    public var to: String
+    public var `protocol`: String
+    public var verdict: Verdict
+    public var forward: DirectionResult
+    public var reverse: DirectionResult
+    public var legs: [LegResult]
+    public var symptoms: [String]
+}
+
+/// Everything `check` concludes about a topology.
+public struct CheckReport: Sendable, Hashable, Codable {
+    public var topology: String
+    public var verdict: Verdict
+    public var flows: [FlowResult]
+    /// Ranked, most severe first.
+    public var findings: [Finding]
+
+    /// Exit status for the CLI: 0 when nothing is wrong, 1 when problems were found.
+    public var hasProblems: Bool {
+        verdict != .ok || findings.contains { $0.severity >= .warning }
+    }
+}

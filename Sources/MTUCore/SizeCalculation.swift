@@ -1,0 +1,215 @@
+/// What `calc` is asked: a link, an encapsulation stack and, optionally, one packet to size.
+public struct SizeQuery: Sendable, Hashable {
+    /// What the caller wants sized, besides the MTU figures that are always computed.
+    public enum Packet: Sendable, Hashable {
+        /// An inner IP packet of this many bytes.
+        case innerPacket(Int)
+        /// A TCP segment carrying this many payload bytes.
+        case tcpPayload(Int)
+        /// An ICMP echo with this `ping -s` payload.
+        case pingPayload(Int)
+    }
+
+    /// The link MTUs along the underlay; the smallest one limits.
+    public var linkMTUs: [LabeledMTU]
+    public var stack: EncapsulationStack
+    public var underlay: IPVersion
+    public var inner: IPVersion
+    public var packet: Packet?
+    /// TCP option bytes in every segment (12 with timestamps).
+    public var tcpOptions: Int
+
+    public init(
+        linkMTUs: [LabeledMTU], stack: EncapsulationStack, underlay: IPVersion = .ipv4, inner: IPVersion = .ipv4,
+        packet: Packet? = nil, tcpOptions: Int = 0
+    ) {
+        self.linkMTUs = linkMTUs
+        self.stack = stack
+        self.underlay = underlay
+        self.inner = inner
+        self.packet = packet
+        self.tcpOptions = tcpOptions
+    }
+}
+
+/// The answer to a ``SizeQuery``: every figure an engineer needs, with the header breakdown.
+public struct SizeCalculation: Sendable, Hashable, Codable {
+    /// One encapsulation layer's contribution.
+    public struct Layer: Sendable, Hashable, Codable {
+        public var name: String
+        public var headers: [HeaderPart]
+        public var overhead: Int
+        /// False for 802.1Q tags, which grow the frame but not the IP packet.
+        public var addsIPHeader: Bool
+    }
+
+    /// Largest `ping -M do -s` payloads.
+    public struct PingPayloads: Sendable, Hashable, Codable {
+        public var inner: Int
+        public var underlay: Int
+    }
+
+    public var underlayIPVersion: IPVersion
+    public var innerIPVersion: IPVersion
+    /// The MTU in force on the underlay: the smallest of `linkMTUs`.
+    public var linkMTU: Int
+    /// Which of the given MTUs limits (its label).
+    public var limitedBy: String
+    public var linkMTUs: [LabeledMTU]
+    /// The stack, innermost first.
+    public var encapsulation: [String]
+    public var layers: [Layer]
+    /// `linkMTU - innerMTU`: every byte the stack costs at full size, padding included.
+    public var overhead: Int
+    /// The largest inner IP packet: the MTU to configure on pods/VMs/tunnel devices.
+    public var innerMTU: Int
+    /// The MSS to advertise or clamp to: inner MTU − inner IP header − 20.
+    public var tcpMSS: Int
+    /// TCP payload per full segment once `tcpOptions` option bytes are in every segment.
+    public var tcpPayloadPerSegment: Int
+    public var tcpOptions: Int
+    public var pingPayload: PingPayloads
+    /// The largest Ethernet frame on the underlay (header + tags, no FCS).
+    public var underlayFrameSize: Int
+    /// The inner IP packet being sized, when one was asked for.
+    public var innerPacket: Int?
+    /// Its outer IP packet on the underlay.
+    public var outerPacket: Int?
+    /// Its Ethernet frame on the underlay (no FCS).
+    public var frameSize: Int?
+    /// Whether the outer packet fits `linkMTU`.
+    public var fits: Bool?
+    /// Explanations of the packet's size, innermost first.
+    public var packetBreakdown: [HeaderPart]
+    /// Warnings and remarks.
+    public var notes: [String]
+}
+
+/// Why a size query has no answer.
+public struct SizeQueryError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var description: String
+}
+
+extension SizeCalculation {
+    /// Computes every figure for `query`.
+    ///
+    /// - Throws: ``SizeQueryError`` when the stack leaves no room for an inner packet or a size is negative.
+    public init(_ query: SizeQuery) throws(SizeQueryError) {
+        guard let limit = query.linkMTUs.min(by: { $0.mtu < $1.mtu }) else {
+            throw SizeQueryError(description: "no MTU given")
+        }
+        let linkMTU = limit.mtu
+        let stack = query.stack
+        if query.underlay == .ipv6, linkMTU < IPVersion.ipv6.minimumMTU {
+            throw SizeQueryError(description: "an IPv6 underlay needs an MTU of at least 1280, got \(linkMTU)")
+        }
+        guard query.tcpOptions >= 0, query.tcpOptions <= 40, query.tcpOptions % 4 == 0 else {
+            throw SizeQueryError(description: "--tcp-options must be 0–40 in multiples of 4 (timestamps use 12), got \(query.tcpOptions)")
+        }
+        let innerMTU = stack.largestInnerPacket(outer: linkMTU, underlay: query.underlay)
+        let minimumInner = query.inner.headerSize + TransportHeader.tcp
+        guard innerMTU >= minimumInner else {
+            throw SizeQueryError(description: "the encapsulation \(stack.name) leaves \(innerMTU) bytes inside a \(linkMTU)-byte packet: no room for an inner \(query.inner.displayName) packet")
+        }
+
+        var notes: [String] = []
+        if innerMTU < query.inner.minimumMTU {
+            notes.append("inner MTU \(innerMTU) is below the \(query.inner.displayName) minimum of \(query.inner.minimumMTU): \(query.inner.displayName) will not work through this tunnel")
+        }
+        let tunnelCount = stack.tunnels.count
+        if tunnelCount > 1 {
+            notes.append("every tunnel layer uses an outer \(query.underlay.displayName) header")
+        }
+
+        var layers: [Layer] = []
+        var carried = innerMTU
+        for (index, layer) in stack.layers.enumerated() {
+            var deviceMTU: Int?
+            if case .wireguard = layer {
+                deviceMTU = EncapsulationStack(Array(stack.layers[index...])).largestInnerPacket(outer: linkMTU, underlay: query.underlay)
+            }
+            let headers = layer.headers(underlay: query.underlay, innerPacket: carried, wireguardMTU: deviceMTU)
+            let overhead = layer.isTunnel ? headers.reduce(0) { $0 + $1.size } : 0
+            layers.append(Layer(name: layer.name, headers: headers, overhead: overhead, addsIPHeader: layer.isTunnel))
+            carried += overhead
+        }
+
+        let tcpMSS = innerMTU - query.inner.headerSize - TransportHeader.tcp
+        self.underlayIPVersion = query.underlay
+        self.innerIPVersion = query.inner
+        self.linkMTU = linkMTU
+        self.limitedBy = limit.label
+        self.linkMTUs = query.linkMTUs
+        self.encapsulation = stack.layers.map(\.name)
+        self.layers = layers
+        self.overhead = linkMTU - innerMTU
+        self.innerMTU = innerMTU
+        self.tcpMSS = tcpMSS
+        self.tcpOptions = query.tcpOptions
+        self.tcpPayloadPerSegment = tcpMSS - query.tcpOptions
+        self.pingPayload = PingPayloads(
+            inner: innerMTU - query.inner.headerSize - TransportHeader.icmpEcho,
+            underlay: linkMTU - query.underlay.headerSize - TransportHeader.icmpEcho)
+        self.underlayFrameSize = linkMTU + TransportHeader.ethernet + stack.frameTagBytes
+        self.packetBreakdown = []
+        self.notes = notes
+        if query.tcpOptions == 0 {
+            self.notes.append("TCP timestamps (on by default on Linux) add 12 option bytes: each full segment then carries \(tcpMSS - 12) payload bytes")
+        }
+        if stack.frameTagBytes > 0 {
+            self.notes.append("802.1Q tags add \(stack.frameTagBytes) bytes to the frame, not to the IP packet: switch ports need a frame size of at least \(underlayFrameSize) (+4 FCS)")
+        }
+
+        guard let packet = query.packet else { return }
+        let innerPacket: Int
+        var breakdown: [HeaderPart] = []
+        let innerIP = HeaderPart(name: "inner \(query.inner.displayName) header", size: query.inner.headerSize, reference: query.inner.reference)
+        switch packet {
+        case .innerPacket(let size):
+            guard size >= query.inner.headerSize else {
+                throw SizeQueryError(description: "--packet \(size) is smaller than an \(query.inner.displayName) header (\(query.inner.headerSize))")
+            }
+            innerPacket = size
+            breakdown = [HeaderPart(name: "inner IP packet", size: size, reference: "given")]
+        case .tcpPayload(let payload):
+            guard payload >= 0 else { throw SizeQueryError(description: "--payload must not be negative, got \(payload)") }
+            breakdown = [
+                HeaderPart(name: "TCP payload", size: payload, reference: "given"),
+                HeaderPart(name: "TCP options", size: query.tcpOptions, reference: query.tcpOptions == 12 ? "RFC 7323 timestamps" : "given"),
+                HeaderPart(name: "TCP header", size: TransportHeader.tcp, reference: "RFC 9293 §3.1"),
+                innerIP,
+            ]
+            innerPacket = payload + query.tcpOptions + TransportHeader.tcp + query.inner.headerSize
+        case .pingPayload(let payload):
+            guard payload >= 0 else { throw SizeQueryError(description: "--ping must not be negative, got \(payload)") }
+            breakdown = [
+                HeaderPart(name: "ICMP echo data (ping -s)", size: payload, reference: "given"),
+                HeaderPart(name: "ICMP echo header", size: TransportHeader.icmpEcho, reference: query.inner == .ipv4 ? "RFC 792" : "RFC 4443 §4.1"),
+                innerIP,
+            ]
+            innerPacket = payload + TransportHeader.icmpEcho + query.inner.headerSize
+        }
+        guard innerPacket <= MTULimits.maximum else {
+            throw SizeQueryError(description: "an IP packet of \(innerPacket) bytes exceeds the 65535-byte maximum")
+        }
+        let outer = stack.outerPacketSize(inner: innerPacket, underlay: query.underlay, linkMTU: linkMTU)
+        var carriedPacket = innerPacket
+        for (index, layer) in stack.layers.enumerated() where layer.isTunnel {
+            var deviceMTU: Int?
+            if case .wireguard = layer {
+                deviceMTU = EncapsulationStack(Array(stack.layers[index...])).largestInnerPacket(outer: linkMTU, underlay: query.underlay)
+            }
+            let headers = layer.headers(underlay: query.underlay, innerPacket: carriedPacket, wireguardMTU: deviceMTU)
+            breakdown += headers.map { HeaderPart(name: "\(layer.name): \($0.name)", size: $0.size, reference: $0.reference) }
+            carriedPacket += headers.reduce(0) { $0 + $1.size }
+        }
+        self.innerPacket = innerPacket
+        self.outerPacket = outer
+        self.frameSize = outer + TransportHeader.ethernet + stack.frameTagBytes
+        self.fits = outer <= linkMTU
+        self.packetBreakdown = breakdown
+        if outer > linkMTU {
+            self.notes.append("the outer packet is \(outer - linkMTU) bytes over the \(linkMTU)-byte MTU: with DF it is dropped (PTB if the hop reports it), without DF it is fragmented")
+        }
+    }
+}
