@@ -138,19 +138,20 @@ public struct Analyzer: Sendable {
         if bottleneck == nil {
             pathMTU = senderMTU
         }
+        let pathHasTunnel = path.stretches.contains { if case .tunnel = $0 { return true } else { return false } }
         let hopReports = constraints.map { constraint -> HopReport in
             HopReport(
                 node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface, role: constraint.role.rawValue,
-                layer: constraint.overlay.map { "underlay (\(network.topology.overlays[$0].encapsulation.name))" } ?? "inner",
+                layer: constraint.overlay.map { "underlay (\(network.topology.overlays[$0].encapsulation.name))" } ?? (pathHasTunnel ? "overlay" : "ip"),
                 mtu: constraint.limit, innerLimit: innerLimit(constraint), reason: constraint.reason)
         }
         let bottleneckReport = bottleneck.map { constraint in
             Bottleneck(
                 node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface,
-                layer: constraint.overlay == nil ? "inner" : "underlay", role: constraint.role.rawValue, mtu: constraint.limit, reason: constraint.reason,
+                layer: constraint.overlay != nil ? "underlay" : (pathHasTunnel ? "overlay" : "ip"), role: constraint.role.rawValue, mtu: constraint.limit, reason: constraint.reason,
                 overlay: constraint.overlay.map { network.topology.overlays[$0].name },
                 segment: constraint.segment.map { network.topology.segments[$0].name })
-        } ?? Bottleneck(node: name(path.source), interface: nil, layer: "inner", role: "sender", mtu: senderMTU, reason: "sender")
+        } ?? Bottleneck(node: name(path.source), interface: nil, layer: pathHasTunnel ? "overlay" : "ip", role: "sender", mtu: senderMTU, reason: "sender")
 
         // What happens to the largest packet the sender emits.
         var simulation = Simulation(size: largest, events: sizeNotes)

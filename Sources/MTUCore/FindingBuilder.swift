@@ -119,7 +119,7 @@ struct FindingBuilder {
             kind = "latent-wall"
             outcome = "they would be dropped"
         }
-        let flowNames = Array(Set(occurrences.map { "\($0.flow.name) (\($0.label))" })).sorted()
+        let flowNames = Array(Set(occurrences.map { "\($0.flow.name) (\($0.label)\($0.direction.verdict == .ok ? ", latent" : ""))" })).sorted()
         let prefix = latentOnly ? "Latent: " : ""
         let verb = wallInterfaces.count > 1 && bottleneck.segment == nil ? "pass" : "passes"
         let summary = "\(prefix)\(place) \(verb) at most \(bottleneck.mtu) bytes (\(bottleneck.reason)); \(what) exceed it and \(outcome). Path MTU \(direction.pathMTU)."
@@ -129,6 +129,9 @@ struct FindingBuilder {
         ]
         details += direction.events
         if latentOnly { details.append("The flows' current messages fit; larger ones will hit this wall.") }
+        if let node = network.node(named: bottleneck.node), node.vendor == .aws || node.vendor == .gcp {
+            details.append("\(node.name)'s MTU (\(bottleneck.mtu)) is fixed by the cloud provider: the senders must fit it.")
+        }
         return Finding(
             severity: severity, kind: kind, summary: summary, details: details, node: fate.node ?? bottleneck.node,
             interface: bottleneck.segment == nil ? (fate.interface ?? bottleneck.interface) : nil,
@@ -138,7 +141,6 @@ struct FindingBuilder {
     private func fixes(for occurrences: [Occurrence], direction: DirectionResult, overlay: Overlay?, required: Int) -> [Fix] {
         var fixes: [Fix] = []
         let bottleneck = direction.bottleneck
-        let fate = direction.fate
         // 1. Remove the wall.
         if let segmentName = bottleneck.segment, let segment = network.topology.segments.first(where: { $0.name == segmentName }) {
             let switchNode = segment.switches.first.flatMap { network.node(named: $0) }
@@ -153,13 +155,27 @@ struct FindingBuilder {
                 if let parentMTU = effective[parentName]?.mtu, parentMTU < required { parent = parentName }
             }
             let configured = bottleneck.interface.flatMap { node.interface(named: $0)?.mtu } ?? 0
+            guard node.vendor != .aws, node.vendor != .gcp else {
+                return fixesAroundFixedWall(occurrences, direction: direction, overlay: overlay, required: required, wallIsFixed: true)
+            }
             // Every sub-interface of the same parent that this wall involves, so the fix matches what the device needs.
             let siblings = Array(Set(occurrences.compactMap { $0.direction.fate.interface ?? $0.direction.bottleneck.interface })).sorted()
             fixes.append(Fixes.raiseMTU(node: node, nodeName: node.name, interfaces: parent.map { [$0] + siblings.filter { $0 != parent } } ?? siblings, to: max(required, configured)))
         }
+        return fixes + fixesAroundFixedWall(occurrences, direction: direction, overlay: overlay, required: required, wallIsFixed: false)
+    }
+
+    /// Fixes that make senders fit a wall (or repair the ICMP path), for walls that stay where they are.
+    private func fixesAroundFixedWall(_ occurrences: [Occurrence], direction: DirectionResult, overlay: Overlay?, required: Int, wallIsFixed: Bool) -> [Fix] {
+        var fixes: [Fix] = []
+        let bottleneck = direction.bottleneck
+        let fate = direction.fate
         // 2. Make the senders fit.
         if let overlay {
-            fixes.append(Fixes.lowerPodMTU(overlay: overlay, podMTU: direction.pathMTU, underlayMTU: bottleneck.mtu, required: required))
+            var fix = Fixes.lowerPodMTU(overlay: overlay, podMTU: direction.pathMTU, underlayMTU: bottleneck.mtu, required: required)
+            // Where the wall cannot move (a cloud gateway), fitting the pods to it is the fix.
+            fix.resolvesCause = wallIsFixed
+            fixes.append(fix)
         }
         // 3. Repair the ICMP path.
         if fate.kind == .ptbLost, fate.lostReason == "rp_filter", let receiver = fate.ptbReceiver, let source = fate.ptbSource {

@@ -75,7 +75,7 @@ public struct Fate: Sendable, Hashable, Codable {
 public struct Bottleneck: Sendable, Hashable, Codable {
     public var node: String
     public var interface: String?
-    /// "inner" or "underlay".
+    /// "underlay" (a tunnel's outer packets), "overlay" (inner packets on a path that uses a tunnel) or "ip".
     public var layer: String
     /// sender, tunnel-endpoint, forward, segment or receiver: where on the hop the limit acts.
     public var role: String
@@ -94,7 +94,7 @@ public struct HopReport: Sendable, Hashable, Codable {
     public var interface: String?
     /// sender, tunnel-endpoint, forward, segment, receiver.
     public var role: String
-    /// "inner", or "underlay (ENCAP)" for a tunnel's outer packets.
+    /// "ip", "overlay" (inner packets of a tunnelled path), or "underlay (ENCAP)" for a tunnel's outer packets.
     public var layer: String
     /// The limit at this hop, in bytes of the packet at its layer.
     public var mtu: Int
