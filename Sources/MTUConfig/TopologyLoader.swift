@@ -10,6 +10,13 @@ public enum TopologyLoader {
     ///   out-of-range values, dangling references and cycles.
     public static func load(path: String) throws(TopologyError) -> Topology {
         let data: Data
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw TopologyError("no such file", at: SourceLocation(file: path, line: 0, column: 0, path: "(file)"))
+        }
+        if isDirectory.boolValue {
+            throw TopologyError("is a directory, not a topology file", at: SourceLocation(file: path, line: 0, column: 0, path: "(file)"))
+        }
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
@@ -49,6 +56,10 @@ public enum TopologyLoader {
             .composer(let context, let problem, let mark, _):
             let detail = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
             return TopologyError("YAML syntax error: \(detail)", at: SourceLocation(file: file, line: mark.line, column: mark.column, path: "(syntax)"))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            return TopologyError(
+                "duplicate key \(keys) in one mapping", at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column, path: "(syntax)"))
         case .reader(let problem, let offset, _, _):
             return TopologyError("YAML cannot be read: \(problem)\(offset.map { " at byte \($0)" } ?? "")", at: SourceLocation(file: file, line: 0, column: 0, path: "(syntax)"))
         default:

@@ -28,6 +28,7 @@ public struct TopologyError: Error, Sendable, Hashable, CustomStringConvertible 
 
     public var description: String {
         guard let location else { return message }
+        if location.line == 0 { return "\(location.file): \(message)" }
         return "\(location.file):\(location.line):\(location.column): \(location.path): \(message)"
     }
 }
