@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+
+/// Runs the built `mtu-doctor` binary, as a user would.
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:]
+    }
+}
+
+let repositoryRoot: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()
+
+/// The binary sits next to the test bundle (`swift test` builds every product first).
+let binary: String = {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mtu-doctor").path
+    if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+    return "\(repositoryRoot)/.build/debug/mtu-doctor"
+}()
+
+func run(_ arguments: String...) throws -> Run { try runArray(arguments) }
+
+@Suite("The mtu-doctor command line", .serialized)
+struct CLITests {
+    @Test func binaryExists() {
+        #expect(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
+    }
+
+    @Test func calcJSON() throws {
+        let result = try run("calc", "--mtu", "9000", "--encap", "vxlan", "--json")
+        #expect(result.status == 0)
+        let json = result.json
+        #expect(json["schemaVersion"] as? Int == 1)
+        #expect(json["command"] as? String == "calc")
+        #expect(json["innerMTU"] as? Int == 8950)
+        #expect(json["tcpMSS"] as? Int == 8910)
+        #expect(json["overhead"] as? Int == 50)
+        let layers = try #require(json["layers"] as? [[String: Any]])
+        #expect(layers.first?["name"] as? String == "vxlan")
+        #expect((layers.first?["headers"] as? [[String: Any]])?.count == 4)
+        #expect(json["outerPacket"] == nil)
+    }
+
+    @Test func calcPacketJSON() throws {
+        let json = try run("calc", "--mtu", "1500", "--encap", "geneve", "--packet", "1488", "--json").json
+        #expect(json["outerPacket"] as? Int == 1538)
+        #expect(json["fits"] as? Bool == false)
+    }
+
+    @Test func calcText() throws {
+        let result = try run("calc", "--mtu", "9001,aws-tgw", "--encap", "vxlan")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Inner MTU (pod/VM MTU to configure)   8450"))
+        #expect(result.stdout.contains("smallest of 9001, aws-tgw (8500)"))
+        #expect(result.stdout.contains("RFC 7348"))
+        #expect(!result.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
+    }
+
+    @Test func presets() throws {
+        let result = try run("calc", "--presets")
+        #expect(result.status == 0)
+        for name in ["aws-ec2", "aws-tgw", "aws-inter-region-peering", "gcp", "nsx-tep-min", "calico-vxlan", "cilium-geneve", "flannel-vxlan"] {
+            #expect(result.stdout.contains(name))
+        }
+    }
+
+    @Test("calc bad input", arguments: [
+        (["calc", "--encap", "vxaln"], "--encap: unknown encapsulation 'vxaln'"),
+        (["calc", "--mtu", "aws-tgv"], "did you mean 'aws-tgw'"),
+        (["calc", "--mtu", "40"], "between 68 and 65535"),
+        (["calc", "--packet", "100", "--ping", "100"], "alternatives"),
+        (["calc", "--geneve-options", "5", "--encap", "geneve"], "multiples of 4"),
+    ])
+    func calcErrors(arguments: [String], message: String) throws {
+        let process = try runArray(arguments)
+        #expect(process.status == 2)
+        #expect(process.stderr.hasPrefix("mtu-doctor: error: "))
+        #expect(process.stderr.contains(message), "\(process.stderr)")
+        #expect(process.stdout.isEmpty)
+    }
+
+    @Test func checkExitCodes() throws {
+        #expect(try run("check", "examples/nsx-geneve-firewall.yaml").status == 1)
+        #expect(try run("check", "examples/nsx-geneve-firewall-fixed.yaml").status == 0)
+        #expect(try run("check", "examples/calico-svi-fixed.yaml").status == 0)
+        let missing = try run("check", "examples/nope.yaml")
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "mtu-doctor: error: examples/nope.yaml: no such file\n")
+    }
+
+    @Test func checkBadFileNamesLineAndField() throws {
+        let path = NSTemporaryDirectory() + "mtu-doctor-cli-\(getpid()).yaml"
+        try "name: x\nnodes:\n  - name: a\n    kind: host\n    interfaces:\n      - { name: eth0, mtu: lots }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try run("check", path)
+        #expect(result.status == 2)
+        #expect(result.stderr == "mtu-doctor: error: \(path):6:28: nodes[0].interfaces[0].mtu: expected an integer, got 'lots'\n")
+    }
+
+    @Test func checkJSONShape() throws {
+        let result = try run("check", "examples/cilium-clustermesh-tgw.yaml", "--json")
+        #expect(result.status == 1)
+        let json = result.json
+        #expect(json["schemaVersion"] as? Int == 1)
+        #expect(json["verdict"] as? String == "blackhole")
+        let flows = try #require(json["flows"] as? [[String: Any]])
+        let large = try #require(flows.first { $0["name"] as? String == "frontend-to-backend-large" })
+        #expect(large["verdict"] as? String == "blackhole")
+        let reverse = try #require(large["reverse"] as? [String: Any])
+        #expect(reverse["pathMTU"] as? Int == 8450)
+        let bottleneck = try #require(reverse["bottleneck"] as? [String: Any])
+        #expect(bottleneck["node"] as? String == "tgw")
+        #expect(bottleneck["interface"] as? String == "attach-vpc-a")
+        #expect((bottleneck["reason"] as? String)?.isEmpty == false)
+        let fate = try #require(reverse["fate"] as? [String: Any])
+        #expect(fate["kind"] as? String == "ptbLost")
+        #expect(fate["lostReason"] as? String == "not-relayed")
+        #expect((large["forward"] as? [String: Any])?["pathMTU"] as? Int == 8450)
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        #expect(findings.first?["severity"] as? String == "error")
+        #expect((findings.first?["summary"] as? String)?.contains("tgw") == true)
+        #expect((findings.first?["fixes"] as? [[String: Any]])?.isEmpty == false)
+    }
+
+    @Test func checkFlowFilter() throws {
+        let result = try run("check", "examples/calico-svi-rpf.yaml", "--flow", "worker-to-apiserver")
+        #expect(result.status == 0)
+        #expect(!result.stdout.contains("worker3-to-apiserver"))
+        let wrong = try run("check", "examples/calico-svi-rpf.yaml", "--flow", "worker-to-apiservr")
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("did you mean 'worker-to-apiserver'"))
+    }
+
+    @Test func helpHasExamples() throws {
+        for command in ["calc", "check"] {
+            let result = try run(command, "--help")
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("Examples:"))
+        }
+    }
+}
+
+func runArray(_ arguments: [String]) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+}
