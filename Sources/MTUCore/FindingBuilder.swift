@@ -35,7 +35,16 @@ struct FindingBuilder {
             }
         }
         var findings = order.map { wallFinding(groups[$0]!) }
-        findings += configurationFindings(excluding: Set(findings.compactMap { finding in finding.node.map { "\($0)/\(finding.interface ?? "")" } }))
+        // Interfaces already reported as walls are not reported again as configuration problems.
+        var walls: Set<String> = []
+        for key in order {
+            for occurrence in groups[key]! {
+                for interface in [occurrence.direction.fate.interface, occurrence.direction.bottleneck.interface, key.interface].compactMap({ $0 }) {
+                    walls.insert("\(key.node)/\(interface)")
+                }
+            }
+        }
+        findings += configurationFindings(excluding: walls)
         return findings.enumerated().sorted { a, b in
             if a.element.severity != b.element.severity { return a.element.severity > b.element.severity }
             return a.offset < b.offset
@@ -240,12 +249,12 @@ struct FindingBuilder {
                     fixes: [Fixes.raiseMTU(node: node, nodeName: node.name, interfaces: [interface.parent, interface.name].compactMap { $0 }, to: interface.mtu ?? value.mtu)]))
             }
         }
-        for overlay in network.topology.overlays {
+        for (overlayNumber, overlay) in network.topology.overlays.enumerated() {
             var podMTUs: [Int: [String]] = [:]
             for (index, node) in network.topology.nodes.enumerated() where node.overlay == overlay.name {
                 guard let attachment = network.overlayAttachment(of: index), attachment.endpointNode != index,
-                      let endpoint = overlay.endpoint(on: network.topology.nodes[attachment.endpointNode].name),
-                      let underlay = network.effective[attachment.endpointNode][endpoint.interface],
+                      let endpointInterface = network.endpointInterfaces[overlayNumber][network.topology.nodes[attachment.endpointNode].name],
+                      let underlay = network.effective[attachment.endpointNode][endpointInterface],
                       let podInterface = node.interfaces.first, let pod = network.effective[index][podInterface.name] else { continue }
                 podMTUs[pod.mtu, default: []].append(node.name)
                 let version = network.ipVersion(of: attachment.endpointNode)
@@ -253,7 +262,7 @@ struct FindingBuilder {
                 if pod.mtu > fits {
                     findings.append(Finding(
                         severity: .error, kind: "pod-mtu-exceeds-underlay",
-                        summary: "\(node.name) has MTU \(pod.mtu) but \(overlay.encapsulation.name) over \(network.topology.nodes[attachment.endpointNode].name) \(endpoint.interface) (\(underlay.mtu)) carries at most \(fits).",
+                        summary: "\(node.name) has MTU \(pod.mtu) but \(overlay.encapsulation.name) over \(network.topology.nodes[attachment.endpointNode].name) \(endpointInterface) (\(underlay.mtu)) carries at most \(fits).",
                         details: ["Pod MTU must be the underlay MTU minus the \(underlay.mtu - fits)-byte \(overlay.encapsulation.name) overhead."],
                         node: node.name, interface: podInterface.name,
                         fixes: [Fixes.lowerPodMTU(overlay: overlay, podMTU: fits, underlayMTU: underlay.mtu, required: pod.mtu + (underlay.mtu - fits))]))

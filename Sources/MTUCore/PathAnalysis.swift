@@ -78,9 +78,8 @@ extension Network {
         if let a = overlayAttachment(of: source.node), let b = overlayAttachment(of: destination.node), a.overlay == b.overlay,
             a.endpointNode != b.endpointNode
         {
-            let overlay = topology.overlays[a.overlay]
-            guard let startInterface = overlay.endpoint(on: topology.nodes[a.endpointNode].name)?.interface,
-                let endInterface = overlay.endpoint(on: topology.nodes[b.endpointNode].name)?.interface
+            guard let startInterface = endpointInterfaces[a.overlay][topology.nodes[a.endpointNode].name],
+                let endInterface = endpointInterfaces[a.overlay][topology.nodes[b.endpointNode].name]
             else { return [.plain(try plain(source, destination))] }
             var stretches: [DirectedPath.Stretch] = []
             if source.node != a.endpointNode {
