@@ -161,3 +161,26 @@ func runArray(_ arguments: [String]) throws -> Run {
     process.waitUntilExit()
     return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
 }
+
+@Suite("The README stays true")
+struct ReadmeTests {
+    /// The README shows a real run of `check` on the NSX example; it must match what the tool prints today.
+    @Test func readmeShowsTheRealCheckOutput() throws {
+        let readme = try String(contentsOfFile: "\(repositoryRoot)/README.md", encoding: .utf8)
+        let start = try #require(readme.range(of: "$ swift run mtu-doctor check examples/nsx-geneve-firewall.yaml\n"))
+        let end = try #require(readme.range(of: "$ echo $?\n1\n", range: start.upperBound..<readme.endIndex))
+        let shown = String(readme[start.upperBound..<end.lowerBound])
+        let actual = try run("check", "examples/nsx-geneve-firewall.yaml")
+        #expect(actual.status == 1)
+        #expect(shown == actual.stdout, "regenerate the README block from `mtu-doctor check examples/nsx-geneve-firewall.yaml`")
+    }
+
+    @Test func readmeFirstScreenHasTheTwoCommands() throws {
+        let readme = try String(contentsOfFile: "\(repositoryRoot)/README.md", encoding: .utf8)
+        let firstScreen = readme.split(separator: "\n", omittingEmptySubsequences: false).prefix(24).joined(separator: "\n")
+        #expect(firstScreen.contains("swift run mtu-doctor check examples/nsx-geneve-firewall.yaml"))
+        #expect(firstScreen.contains("swift test"))
+        let ci = try String(contentsOfFile: "\(repositoryRoot)/.ci/run", encoding: .utf8)
+        #expect(ci.contains("\nswift test\n"), ".ci/run must run the README's test command")
+    }
+}
