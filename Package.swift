@@ -17,18 +17,23 @@ let package = Package(
         .target(name: "MTUCore"),
         // Topology files (YAML) → MTUCore.Topology, with file:line:column diagnostics.
         .target(name: "MTUConfig", dependencies: ["MTUCore", .product(name: "Yams", package: "Yams")]),
+        // Live probing: DF probes from raw and UDP sockets, size search, wall location, the reverse responder.
+        .target(name: "MTUProbe", dependencies: ["MTUCore"]),
+        // Network-namespace labs that reproduce the incidents, with ground truth.
+        .target(name: "MTULab", dependencies: ["MTUCore"]),
         // Renderers: text and versioned JSON.
         .target(name: "MTUReport", dependencies: ["MTUCore"]),
         .executableTarget(
             name: "mtu-doctor",
             dependencies: [
-                "MTUCore", "MTUConfig", "MTUReport",
+                "MTUCore", "MTUConfig", "MTUReport", "MTUProbe", "MTULab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "MTUCoreTests", dependencies: ["MTUCore"]),
         .testTarget(name: "MTUConfigTests", dependencies: ["MTUConfig", "MTUCore", "MTUReport"]),
         .testTarget(name: "CLITests", dependencies: ["MTUCore"]),
+        .testTarget(name: "MTUProbeTests", dependencies: ["MTUProbe", "MTULab"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,331 @@
+import Foundation
+
+/// What a lab is built to show: the answers a correct probe must find.
+public struct LabGroundTruth: Sendable, Codable, Hashable {
+    public var scenario: String
+    public var prefix: String
+    /// Namespace names by role (client, server, …).
+    public var namespaces: [String: String]
+    /// The address the client probes, and the client's own.
+    public var server: String
+    public var client: String
+    public var forwardPathMTU: Int
+    public var reversePathMTU: Int
+    /// What a forward probe from the client must conclude: ok | ptb | blackhole.
+    public var forwardVerdict: String
+    public var reverseVerdict: String
+    /// The PTB source the client should see (or the one it cannot see, when rp_filter eats it).
+    public var ptbSource: String?
+    /// Whether that source fails the client's strict rp_filter.
+    public var ptbDroppedByRPFilter: Bool
+    public var wallLastGoodHop: String?
+    public var wallFirstBadHop: String?
+    public var wallTTL: Int?
+    public var notes: [String]
+}
+
+/// A lab failure: a command that did not work, with its output.
+public struct LabError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Options for building a lab.
+public struct LabOptions: Sendable {
+    /// The forward wall (bytes); the scenario's default when nil.
+    public var wall: Int?
+    /// The reverse wall when it differs (asymmetric); `wall` when nil.
+    public var reverseWall: Int?
+    /// The namespace prefix; a fresh random one when nil.
+    public var prefix: String?
+    /// For overlays: the outer DF (`set`, `unset`, `inherit`).
+    public var outerDF: String?
+
+    public init(wall: Int? = nil, reverseWall: Int? = nil, prefix: String? = nil, outerDF: String? = nil) {
+        self.wall = wall
+        self.reverseWall = reverseWall
+        self.prefix = prefix
+        self.outerDF = outerDF
+    }
+}
+
+/// The scenarios, each reproducing one shape of the field incidents.
+public enum LabScenario: String, Sendable, CaseIterable {
+    case ok, svi, sviRPF = "svi-rpf", blackhole, overlay, tgw
+
+    public var summary: String {
+        switch self {
+        case .ok: return "consistent 9000-byte path through two routers (the control)"
+        case .svi: return "the second router's routes toward both subnets are limited (an SVI at 1500); it returns ICMP \"fragmentation needed\""
+        case .sviRPF: return "as svi, but the router sources its ICMP from a management address the client cannot route back to; the client has strict rp_filter: PMTUD silently fails"
+        case .blackhole: return "as svi, but the router drops its own ICMP \"fragmentation needed\""
+        case .overlay: return "pods behind two hosts joined by VXLAN over a routed underlay with a smaller middle MTU (--df set|unset|inherit)"
+        case .tgw: return "9001-byte hosts, an 8500 middle hop, pods at 8951 over VXLAN with DF: the ICMP reaches the node, never the pod"
+        }
+    }
+
+    var defaultWall: Int {
+        switch self {
+        case .ok: return 9000
+        case .svi, .sviRPF, .blackhole, .overlay: return 1500
+        case .tgw: return 8500
+        }
+    }
+}
+
+/// Builds and removes network-namespace labs with `ip` and `iptables`.
+///
+/// Every namespace carries the run's prefix; `down` removes every namespace with that prefix, so a lab that failed
+/// halfway is still removed completely. Addresses are private and exist only inside the lab's namespaces.
+public enum Lab {
+    /// Where the state of running labs is kept (one JSON ground truth per prefix).
+    public static var stateDirectory: String {
+        FileManager.default.isWritableFile(atPath: "/run") ? "/run/mtu-doctor-labs" : NSTemporaryDirectory() + "mtu-doctor-labs"
+    }
+
+    /// A fresh prefix, `mtud-` and six random hex digits.
+    public static func freshPrefix() -> String {
+        "mtud-" + String(format: "%06x", UInt32.random(in: 0...0xff_ffff))
+    }
+
+    /// Builds `scenario` and returns its ground truth. On any failure, everything created is removed first.
+    public static func up(_ scenario: LabScenario, options: LabOptions = LabOptions()) throws(LabError) -> LabGroundTruth {
+        let prefix = options.prefix ?? freshPrefix()
+        guard prefix.range(of: "^[a-z0-9][a-z0-9-]{0,30}$", options: .regularExpression) != nil else {
+            throw LabError("--prefix: use 1–31 lowercase letters, digits and '-', got '\(prefix)'")
+        }
+        guard geteuid() == 0 else { throw LabError("labs create network namespaces: run as root") }
+        let wall = options.wall ?? scenario.defaultWall
+        let reverseWall = options.reverseWall ?? wall
+        var builder = Builder(prefix: prefix)
+        do throws(LabError) {
+            let truth: LabGroundTruth
+            switch scenario {
+            case .ok, .svi, .sviRPF, .blackhole:
+                for value in [wall, reverseWall] where !(576...9000).contains(value) {
+                    throw LabError("--wall must be 576–9000 for \(scenario.rawValue), got \(value)")
+                }
+                truth = try builder.routedChain(scenario, wall: scenario == .ok ? 9000 : wall, reverseWall: scenario == .ok ? 9000 : reverseWall)
+            case .overlay, .tgw:
+                truth = try builder.overlay(scenario, wall: wall, reverseWall: reverseWall, outerDF: options.outerDF ?? (scenario == .tgw ? "set" : "unset"))
+            }
+            try save(truth)
+            return truth
+        } catch {
+            builder.removeAll()
+            throw error
+        }
+    }
+
+    /// Removes every namespace whose name starts with `prefix-` and the lab's state.
+    public static func down(prefix: String) throws(LabError) -> [String] {
+        let removed = namespaces().filter { $0.hasPrefix(prefix + "-") }
+        for name in removed { _ = try? run(["ip", "netns", "delete", name]) }
+        try? FileManager.default.removeItem(atPath: "\(stateDirectory)/\(prefix).json")
+        let left = namespaces().filter { $0.hasPrefix(prefix + "-") }
+        if !left.isEmpty { throw LabError("could not remove: \(left.joined(separator: ", "))") }
+        return removed
+    }
+
+    /// Labs with saved state, and stray namespaces carrying a lab prefix.
+    public static func list() -> (labs: [LabGroundTruth], strays: [String]) {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: stateDirectory)) ?? []
+        let labs = files.filter { $0.hasSuffix(".json") }.sorted().compactMap { file -> LabGroundTruth? in
+            guard let data = FileManager.default.contents(atPath: "\(stateDirectory)/\(file)") else { return nil }
+            return try? JSONDecoder().decode(LabGroundTruth.self, from: data)
+        }
+        let known = Set(labs.flatMap { $0.namespaces.values })
+        let strays = namespaces().filter { $0.hasPrefix("mtud-") && !known.contains($0) }
+        return (labs, strays)
+    }
+
+    static func save(_ truth: LabGroundTruth) throws(LabError) {
+        do {
+            try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(truth).write(to: URL(fileURLWithPath: "\(stateDirectory)/\(truth.prefix).json"))
+        } catch {
+            throw LabError("cannot save the lab state: \(error)")
+        }
+    }
+
+    /// The namespaces that exist now.
+    public static func namespaces() -> [String] {
+        guard let output = try? run(["ip", "netns", "list"]) else { return [] }
+        return output.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+    }
+
+    /// Runs a command (found on the usual sbin paths) and returns its output; throws with stderr on failure.
+    @discardableResult
+    public static func run(_ arguments: [String]) throws(LabError) -> String {
+        let process = Process()
+        let tool = arguments[0]
+        let candidates = tool.hasPrefix("/") ? [tool] : ["/usr/sbin/\(tool)", "/sbin/\(tool)", "/usr/bin/\(tool)", "/bin/\(tool)"]
+        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw LabError("'\(tool)' is not installed (Debian: apt-get install \(tool == "ip" ? "iproute2" : tool))")
+        }
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = Array(arguments.dropFirst())
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        do { try process.run() } catch { throw LabError("cannot run \(tool): \(error)") }
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw LabError("`\(arguments.joined(separator: " "))` failed: \(String(decoding: errors, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+/// Creates namespaces and links, remembering what it made so a failure can undo it.
+struct Builder {
+    let prefix: String
+    var created: [String] = []
+
+    init(prefix: String) { self.prefix = prefix }
+
+    func name(_ role: String) -> String { "\(prefix)-\(role)" }
+
+    mutating func namespace(_ role: String) throws(LabError) {
+        let namespace = name(role)
+        try Lab.run(["ip", "netns", "add", namespace])
+        created.append(namespace)
+        try exec(role, ["ip", "link", "set", "lo", "up"])
+        // Fresh namespaces close the ICMP datagram socket range; labs widen it so unprivileged probes work inside.
+        try exec(role, ["sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647"])
+    }
+
+    func exec(_ role: String, _ arguments: [String]) throws(LabError) {
+        try Lab.run(["ip", "netns", "exec", name(role)] + arguments)
+    }
+
+    /// A veth pair between two namespaces, each end with its MTU and address.
+    func link(_ a: String, _ aInterface: String, _ aAddress: String, _ b: String, _ bInterface: String, _ bAddress: String, mtu: Int, bMTU: Int? = nil) throws(LabError) {
+        try Lab.run(["ip", "link", "add", aInterface, "netns", name(a), "type", "veth", "peer", "name", bInterface, "netns", name(b)])
+        for (role, interface, address, value) in [(a, aInterface, aAddress, mtu), (b, bInterface, bAddress, bMTU ?? mtu)] {
+            try exec(role, ["ip", "link", "set", interface, "mtu", String(value), "up"])
+            try exec(role, ["ip", "addr", "add", address, "dev", interface])
+            // Single frames, deterministic sizes: no offloads that merge or split segments behind our back.
+            _ = try? exec(role, ["ethtool", "-K", interface, "gso", "off", "tso", "off", "gro", "off"])
+        }
+    }
+
+    func sysctl(_ role: String, _ setting: String) throws(LabError) {
+        try exec(role, ["sysctl", "-qw", setting])
+    }
+
+    func removeAll() {
+        for namespace in created.reversed() { _ = try? Lab.run(["ip", "netns", "delete", namespace]) }
+    }
+
+    /// client — r1 — r2 — server, 9000 everywhere; r2's routes carry the walls.
+    mutating func routedChain(_ scenario: LabScenario, wall: Int, reverseWall: Int) throws(LabError) -> LabGroundTruth {
+        for role in ["client", "r1", "r2", "server"] { try namespace(role) }
+        try link("client", "c0", "10.77.1.2/24", "r1", "r1a", "10.77.1.1/24", mtu: 9000)
+        try link("r1", "r1b", "10.77.2.1/24", "r2", "r2a", "10.77.2.2/24", mtu: 9000)
+        try link("r2", "r2b", "10.77.3.1/24", "server", "s0", "10.77.3.2/24", mtu: 9000)
+        for role in ["r1", "r2"] { try sysctl(role, "net.ipv4.ip_forward=1") }
+        // The client reaches only the lab: no default route (so a management address stays unroutable).
+        try exec("client", ["ip", "route", "add", "10.77.0.0/16", "via", "10.77.1.1"])
+        try exec("r1", ["ip", "route", "add", "10.77.3.0/24", "via", "10.77.2.2"])
+        try exec("server", ["ip", "route", "add", "default", "via", "10.77.3.1"])
+        var towardClient = ["ip", "route", "add", "10.77.1.0/24", "via", "10.77.2.1", "dev", "r2a"]
+        var notes: [String] = []
+        var ptbSource: String? = "10.77.2.2"
+        var dropped = false
+        var lastGood: String? = "10.77.2.2"
+        if scenario == .sviRPF {
+            try exec("r2", ["ip", "addr", "add", "172.31.255.2/32", "dev", "lo"])
+            towardClient += ["src", "172.31.255.2"]
+            try sysctl("client", "net.ipv4.conf.all.rp_filter=1")
+            try sysctl("client", "net.ipv4.conf.c0.rp_filter=1")
+            ptbSource = "172.31.255.2"
+            dropped = true
+            lastGood = "10.77.1.1"
+            notes.append("r2 sources every ICMP it sends toward the client from 172.31.255.2: its time-exceeded messages are eaten too, so hop 2 is invisible")
+        }
+        if reverseWall < 9000 { towardClient += ["mtu", "lock", String(reverseWall)] }
+        try exec("r2", towardClient)
+        if wall < 9000 {
+            try exec("r2", ["ip", "route", "replace", "10.77.3.0/24", "dev", "r2b", "proto", "kernel", "scope", "link", "src", "10.77.3.1", "mtu", "lock", String(wall)])
+        }
+        if scenario == .blackhole {
+            try exec("r2", ["iptables", "-A", "OUTPUT", "-p", "icmp", "--icmp-type", "fragmentation-needed", "-j", "DROP"])
+            notes.append("r2 drops the ICMP \"fragmentation needed\" it generates")
+        }
+        let forwardVerdict: String
+        switch scenario {
+        case .ok: forwardVerdict = "ok"
+        case .svi: forwardVerdict = wall < 9000 ? "ptb" : "ok"
+        default: forwardVerdict = wall < 9000 ? "blackhole" : "ok"
+        }
+        let reverseVerdict: String
+        switch scenario {
+        case .ok: reverseVerdict = "ok"
+        case .blackhole: reverseVerdict = reverseWall < 9000 ? "blackhole" : "ok"
+        default: reverseVerdict = reverseWall < 9000 ? "ptb" : "ok"  // the server has a route back to any source
+        }
+        return LabGroundTruth(
+            scenario: scenario.rawValue, prefix: prefix,
+            namespaces: ["client": name("client"), "r1": name("r1"), "r2": name("r2"), "server": name("server")],
+            server: "10.77.3.2", client: "10.77.1.2", forwardPathMTU: wall, reversePathMTU: reverseWall,
+            forwardVerdict: forwardVerdict, reverseVerdict: reverseVerdict,
+            ptbSource: scenario == .ok || scenario == .blackhole ? nil : ptbSource, ptbDroppedByRPFilter: dropped,
+            wallLastGoodHop: wall < 9000 ? lastGood : nil, wallFirstBadHop: wall < 9000 ? "10.77.3.2" : nil, wallTTL: wall < 9000 ? 3 : nil,
+            notes: notes)
+    }
+
+    /// podA — hostA ═(VXLAN over underlay)═ router ═ hostB — podB; the router's routes carry the walls.
+    mutating func overlay(_ scenario: LabScenario, wall: Int, reverseWall: Int, outerDF: String) throws(LabError) -> LabGroundTruth {
+        guard ["set", "unset", "inherit"].contains(outerDF) else { throw LabError("--df must be set, unset or inherit, got '\(outerDF)'") }
+        let hostMTU = scenario == .tgw ? 9001 : 9000
+        let podMTU = hostMTU - 50
+        for value in [wall, reverseWall] where !(1280...hostMTU).contains(value) {
+            throw LabError("--wall must be 1280–\(hostMTU) for \(scenario.rawValue), got \(value)")
+        }
+        for role in ["client", "host-a", "router", "host-b", "server"] { try namespace(role) }
+        try link("client", "p0", "10.244.1.2/24", "host-a", "ha-p", "10.244.1.1/24", mtu: podMTU)
+        try link("host-a", "ha-u", "10.78.1.2/24", "router", "ru-a", "10.78.1.1/24", mtu: hostMTU)
+        try link("router", "ru-b", "10.78.2.1/24", "host-b", "hb-u", "10.78.2.2/24", mtu: hostMTU)
+        try link("host-b", "hb-p", "10.244.2.1/24", "server", "p0", "10.244.2.2/24", mtu: podMTU)
+        for role in ["host-a", "router", "host-b"] { try sysctl(role, "net.ipv4.ip_forward=1") }
+        try exec("host-a", ["ip", "route", "add", "10.78.0.0/16", "via", "10.78.1.1"])
+        try exec("host-b", ["ip", "route", "add", "10.78.0.0/16", "via", "10.78.2.1"])
+        for (role, local, remote, own, peer, podNet) in [
+            ("host-a", "10.78.1.2", "10.78.2.2", "10.245.0.1/24", "10.245.0.2", "10.244.2.0/24"),
+            ("host-b", "10.78.2.2", "10.78.1.2", "10.245.0.2/24", "10.245.0.1", "10.244.1.0/24"),
+        ] {
+            let lower = role == "host-a" ? "ha-u" : "hb-u"
+            try exec(role, ["ip", "link", "add", "vx0", "type", "vxlan", "id", "42", "local", local, "remote", remote, "dstport", "4789", "dev", lower, "df", outerDF])
+            try exec(role, ["ip", "link", "set", "vx0", "mtu", String(podMTU), "up"])
+            try exec(role, ["ip", "addr", "add", own, "dev", "vx0"])
+            try exec(role, ["ip", "route", "add", podNet, "via", peer, "dev", "vx0"])
+        }
+        try exec("client", ["ip", "route", "add", "default", "via", "10.244.1.1"])
+        try exec("server", ["ip", "route", "add", "default", "via", "10.244.2.1"])
+        if wall < hostMTU {
+            try exec("router", ["ip", "route", "replace", "10.78.2.0/24", "dev", "ru-b", "proto", "kernel", "scope", "link", "src", "10.78.2.1", "mtu", "lock", String(wall)])
+        }
+        if reverseWall < hostMTU {
+            try exec("router", ["ip", "route", "replace", "10.78.1.0/24", "dev", "ru-a", "proto", "kernel", "scope", "link", "src", "10.78.1.1", "mtu", "lock", String(reverseWall)])
+        }
+        let fragments = outerDF == "unset"
+        var notes = ["VXLAN outer DF: \(outerDF)"]
+        if fragments {
+            notes.append("the router fragments oversize outer packets: every inner size up to \(podMTU) arrives (slowly)")
+        } else {
+            notes.append("the router drops oversize outer packets and sends its PTB to the VTEP (host-a); host-a learns, the pod never does")
+        }
+        return LabGroundTruth(
+            scenario: scenario.rawValue, prefix: prefix,
+            namespaces: ["client": name("client"), "host-a": name("host-a"), "router": name("router"), "host-b": name("host-b"), "server": name("server")],
+            server: "10.244.2.2", client: "10.244.1.2",
+            forwardPathMTU: fragments ? podMTU : min(podMTU, wall - 50), reversePathMTU: fragments ? podMTU : min(podMTU, reverseWall - 50),
+            forwardVerdict: fragments || wall >= hostMTU ? "ok" : "blackhole", reverseVerdict: fragments || reverseWall >= hostMTU ? "ok" : "blackhole",
+            ptbSource: nil, ptbDroppedByRPFilter: false, wallLastGoodHop: nil, wallFirstBadHop: nil, wallTTL: nil, notes: notes)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Facts about this host (this network namespace) that decide what happens to ICMP.
+public enum HostFacts {
+    /// A sysctl's integer value, e.g. `net/ipv4/conf/all/rp_filter`.
+    public static func sysctl(_ path: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/sys/" + path, encoding: .utf8) else { return nil }
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The effective rp_filter mode on an interface: the larger of `all` and the interface's own value.
+    public static func rpFilter(interface: String) -> Int {
+        max(sysctl("net/ipv4/conf/all/rp_filter") ?? 0, sysctl("net/ipv4/conf/\(interface)/rp_filter") ?? 0)
+    }
+
+    /// `TcpExt: IPReversePathFilter` from /proc/net/netstat: packets this namespace dropped for failing rp_filter.
+    public static func reversePathFilterDrops() -> Int? {
+        netstat(group: "TcpExt", field: "IPReversePathFilter")
+    }
+
+    static func netstat(group: String, field: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/net/netstat", encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n")
+        var index = 0
+        while index + 1 < lines.count {
+            let names = lines[index].split(separator: " "), values = lines[index + 1].split(separator: " ")
+            if names.first == "\(group):", let position = names.firstIndex(of: Substring(field)), position < values.count {
+                return Int(values[position])
+            }
+            index += 2
+        }
+        return nil
+    }
+
+    /// The interface the kernel would use to reach `address` (`ip route get`), or nil when there is no route.
+    public static func routeInterface(to address: String) -> String? {
+        guard let output = run(["/usr/sbin/ip", "-4", "route", "get", address]) ?? run(["/sbin/ip", "-4", "route", "get", address]) else { return nil }
+        let words = output.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard let position = words.firstIndex(of: "dev"), position + 1 < words.count else { return nil }
+        return String(words[position + 1])
+    }
+
+    static func run(_ arguments: [String]) -> String? {
+        guard FileManager.default.isExecutableFile(atPath: arguments[0]) else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The name of the `ip netns` namespace this process runs in, if it is one (like `ip netns identify`).
+    public static func namedNamespace() -> String? {
+        // stat(2) follows the /proc symlink to the namespace itself; compare device and inode.
+        func identity(_ path: String) -> (UInt64, UInt64)? {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            return (UInt64(info.st_dev), UInt64(info.st_ino))
+        }
+        guard let own = identity("/proc/self/ns/net") else { return nil }
+        for directory in ["/run/netns", "/var/run/netns"] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                if let other = identity("\(directory)/\(name)"), other == own { return name }
+            }
+        }
+        return nil
+    }
+
+    /// Whether this process runs inside a lab namespace (an `ip netns` namespace whose name starts with `mtud-`),
+    /// never the host's own. Test helpers and `--lab-only` refuse to probe otherwise.
+    public static func inLabNamespace() -> Bool {
+        namedNamespace()?.hasPrefix("mtud-") ?? false
+    }
+}

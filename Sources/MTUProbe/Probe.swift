@@ -1,0 +1,185 @@
+#if os(Linux)
+import Foundation
+import Glibc
+
+/// What `mtu-doctor probe` reports.
+public struct ProbeReport: Sendable, Codable {
+    public struct PTBInfo: Sendable, Codable {
+        public var mtu: Int?
+        public var source: String?
+        /// The PTB's source is not routable back through the interface it arrives on: hosts with strict
+        /// rp_filter drop it.
+        public var rpfRisk: Bool
+        /// The MTU it claims is implausible (below 552, Linux's min_pmtu): likely forged or broken.
+        public var implausible: Bool
+    }
+
+    public struct Forward: Sendable, Codable {
+        public var pathMTU: Int?
+        /// ok | ptb | local-limit | blackhole | unreachable
+        public var verdict: String
+        public var ptb: PTBInfo?
+        public var wall: WallLocation?
+        public var localMTU: Int?
+        /// Packets this host dropped for failing rp_filter while probing (IPReversePathFilter).
+        public var rpFilterDrops: Int
+        public var ladder: [SearchResult.LadderStep]
+        public var explanation: String
+    }
+
+    public struct Reverse: Sendable, Codable {
+        public var pathMTU: Int?
+        /// serve-udp | not-measured
+        public var method: String
+        public var verdict: String?
+        /// The responder's route MTU toward us after probing: below its interface MTU once a PTB reached it.
+        public var responderRouteMTU: Int?
+        public var explanation: String
+    }
+
+    public var target: String
+    public var address: String
+    public var forward: Forward
+    public var reverse: Reverse
+    public var probesSent: Int
+    public var elapsedMs: Int
+}
+
+/// How to probe.
+public struct ProbeOptions: Sendable {
+    public var timeoutMilliseconds = 1000
+    public var maximum: Int?
+    public var locateWall = true
+    /// A `serve` responder's UDP port on the target, for the reverse direction.
+    public var reversePort: UInt16?
+    public var token: [UInt8] = []
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init() {}
+}
+
+/// Runs the forward search, the wall location and (with a responder) the reverse search.
+public enum Probe {
+    /// Resolves a host name, IPv4 address or URL to an IPv4 address.
+    public static func resolve(_ target: String) throws(ProbeError) -> (name: String, address: UInt32) {
+        var host = target
+        if let url = URL(string: target), let urlHost = url.host, target.contains("://") { host = urlHost }
+        if host.hasPrefix("[") || host.contains(":") {
+            throw ProbeError(.unsupported, "IPv6 targets are not probed yet: '\(target)' (IPv4 only in this version)")
+        }
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &result)
+        guard status == 0, let first = result, let sockaddress = first.pointee.ai_addr else {
+            throw ProbeError(.unresolvable, "cannot resolve '\(host)': \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(result) }
+        let address = sockaddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+        return (host, address)
+    }
+
+    public static func run(target: String, options: ProbeOptions) throws(ProbeError) -> ProbeReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (name, address) = try resolve(target)
+        let addressText = ICMPv4.string(address)
+        guard HostFacts.routeInterface(to: addressText) != nil || ICMPProber.routeMTU(to: address) != nil else {
+            throw ProbeError(.noRoute, "no route to \(addressText)")
+        }
+        var prober = try ICMPProber(target: address, timeoutMilliseconds: options.timeoutMilliseconds)
+        defer { prober.close() }
+        let maximum = options.maximum ?? prober.routeMTU ?? 9000
+        let dropsBefore = HostFacts.reversePathFilterDrops()
+        options.progress?("forward: searching 68–\(maximum) bytes toward \(addressText)")
+        let search: SearchResult
+        do {
+            search = try PathMTUSearch(maximum: maximum).run(&prober)
+        } catch let error as ProbeError {
+            throw error
+        } catch {
+            throw ProbeError(.system, "\(error)")
+        }
+        let rpDrops = max(0, (HostFacts.reversePathFilterDrops() ?? 0) - (dropsBefore ?? 0))
+        var forward = ProbeReport.Forward(
+            pathMTU: search.pathMTU, verdict: search.verdict, ptb: nil, wall: nil, localMTU: search.localMTU, rpFilterDrops: rpDrops,
+            ladder: search.ladder, explanation: "")
+        let arrival = HostFacts.routeInterface(to: addressText)
+        if search.verdict == "ptb", let source = search.ptbSource {
+            let back = HostFacts.routeInterface(to: source)
+            forward.ptb = ProbeReport.PTBInfo(
+                mtu: search.ptbMTU, source: source, rpfRisk: back != arrival,
+                implausible: (search.ptbMTU ?? 0) < 552)
+        } else if search.verdict == "blackhole", rpDrops > 0 {
+            forward.ptb = ProbeReport.PTBInfo(mtu: nil, source: nil, rpfRisk: true, implausible: false)
+        }
+        if options.locateWall, let best = search.pathMTU, let failing = search.firstFailing, search.verdict != "local-limit" {
+            options.progress?("forward: locating the wall (TTL-limited \(min(84, best))- and \(failing)-byte probes)")
+            forward.wall = try? WallLocation.locate(&prober, target: addressText, small: min(84, best), large: failing)
+        }
+        forward.explanation = explainForward(forward, search: search, arrival: arrival)
+
+        var reverse = ProbeReport.Reverse(pathMTU: nil, method: "not-measured", verdict: nil, responderRouteMTU: nil,
+                                          explanation: "not measured: run `mtu-doctor serve` on the target and pass --reverse-port")
+        var reverseProbes = 0
+        if let port = options.reversePort {
+            options.progress?("reverse: asking the responder on \(addressText):\(port) for replies up to \(maximum) bytes")
+            var reverseProber = try ReverseProber(target: address, port: port, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
+            defer { reverseProber.close() }
+            do {
+                let result = try PathMTUSearch(minimum: 68, maximum: maximum).run(&reverseProber)
+                let route = try reverseProber.responderRouteMTU()
+                reverse.method = "serve-udp"
+                reverse.pathMTU = result.pathMTU
+                reverse.responderRouteMTU = route
+                if result.pathMTU == nil {
+                    reverse.verdict = "unreachable"
+                    reverse.explanation = "the responder did not answer: is `mtu-doctor serve` running on \(addressText):\(port), and does it allow us?"
+                } else if result.firstFailing == nil {
+                    reverse.verdict = "ok"
+                    reverse.explanation = "replies of every size up to \(maximum) arrived"
+                } else if let route, route > 0, route <= (result.firstFailing ?? Int.max) - 1 {
+                    reverse.verdict = "ptb"
+                    reverse.explanation = "replies over \(result.pathMTU!) bytes are lost; a PTB reached the responder (its route MTU toward us is now \(route))"
+                } else {
+                    reverse.verdict = "blackhole"
+                    reverse.explanation = "replies over \(result.pathMTU!) bytes are lost and no PTB reached the responder"
+                }
+            } catch let error as ProbeError {
+                throw error
+            } catch {
+                throw ProbeError(.system, "\(error)")
+            }
+            reverseProbes = reverseProber.probesSent
+        }
+        let elapsed = clock.now - start
+        return ProbeReport(
+            target: name, address: addressText, forward: forward, reverse: reverse, probesSent: prober.probesSent + reverseProbes,
+            elapsedMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+    }
+
+    static func explainForward(_ forward: ProbeReport.Forward, search: SearchResult, arrival: String?) -> String {
+        guard let mtu = forward.pathMTU else { return "no probe came back: the target does not answer ICMP echo, or nothing reaches it" }
+        let first = search.firstFailing
+        switch forward.verdict {
+        case "ok":
+            return "every size up to \(mtu) passed"
+        case "ptb":
+            let ptb = forward.ptb
+            var text = "\(mtu) passes, \(first.map(String.init) ?? "larger") does not; \(ptb?.source ?? "a router") answers \"fragmentation needed\" (MTU \(ptb?.mtu ?? 0))"
+            if ptb?.rpfRisk == true { text += "; its source is not routable back via \(arrival ?? "the arrival interface"): hosts with strict rp_filter drop it" }
+            if ptb?.implausible == true { text += "; the announced MTU is implausible (below 552): treat it as forged or broken" }
+            return text
+        case "local-limit":
+            return "this host refuses packets over \(mtu) itself (interface or route MTU \(forward.localMTU.map(String.init) ?? "?"))"
+        default:
+            var text = "\(mtu) passes, \(first.map(String.init) ?? "larger") is dropped without any ICMP reaching this host (\(search.failuresAtWall) tries)"
+            if forward.rpFilterDrops > 0 {
+                text += "; this host's rp_filter dropped \(forward.rpFilterDrops) packet(s) meanwhile: the PTB arrived and was discarded (IPReversePathFilter)"
+            }
+            return text
+        }
+    }
+}
+#endif

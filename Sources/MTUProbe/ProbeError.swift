@@ -1,0 +1,16 @@
+/// Why a probe could not run at all. (What a probe finds is a result, never an error.)
+public struct ProbeError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        case noPrivilege, noRoute, unresolvable, unsupported, system, refused
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,240 @@
+#if os(Linux)
+import Foundation
+import Glibc
+
+/// The wire format between `probe --reverse` and `serve`: small UDP requests asking for replies of a chosen size.
+///
+/// Request: "MTUQ", version 1, flags, requested IP packet size (UInt16), nonce (UInt32), token length, token, padding.
+/// Reply:   "MTUR", version 1, flags, the size (UInt16), nonce (UInt32), [route MTU toward the client (UInt16)], padding.
+public enum ReverseWire {
+    public static let requestMagic: [UInt8] = Array("MTUQ".utf8)
+    public static let replyMagic: [UInt8] = Array("MTUR".utf8)
+    /// Flag: report the responder's route MTU toward the client instead of sending a sized reply.
+    public static let statusFlag: UInt8 = 1
+
+    public static func request(size: Int, nonce: UInt32, token: [UInt8], status: Bool = false, padTo: Int = 0) -> [UInt8] {
+        var bytes = requestMagic + [1, status ? statusFlag : 0, UInt8(size >> 8), UInt8(size & 0xff)]
+        bytes += [UInt8(nonce >> 24), UInt8((nonce >> 16) & 0xff), UInt8((nonce >> 8) & 0xff), UInt8(nonce & 0xff)]
+        bytes.append(UInt8(min(token.count, 255)))
+        bytes += token.prefix(255)
+        if bytes.count < padTo { bytes += [UInt8](repeating: 0, count: padTo - bytes.count) }
+        return bytes
+    }
+
+    public struct Request: Equatable, Sendable {
+        public var size: Int
+        public var nonce: UInt32
+        public var token: [UInt8]
+        public var status: Bool
+    }
+
+    public static func parseRequest(_ bytes: ArraySlice<UInt8>) -> Request? {
+        guard bytes.count >= 13, Array(bytes.prefix(4)) == requestMagic, bytes[bytes.startIndex + 4] == 1 else { return nil }
+        let b = bytes.startIndex
+        let size = Int(bytes[b + 6]) << 8 | Int(bytes[b + 7])
+        let nonce = UInt32(bytes[b + 8]) << 24 | UInt32(bytes[b + 9]) << 16 | UInt32(bytes[b + 10]) << 8 | UInt32(bytes[b + 11])
+        let tokenLength = Int(bytes[b + 12])
+        guard bytes.count >= 13 + tokenLength else { return nil }
+        return Request(size: size, nonce: nonce, token: Array(bytes[(b + 13)..<(b + 13 + tokenLength)]), status: bytes[b + 5] & statusFlag != 0)
+    }
+
+    public static func reply(size: Int, nonce: UInt32, routeMTU: Int? = nil) -> [UInt8] {
+        var bytes = replyMagic + [1, routeMTU == nil ? 0 : statusFlag, UInt8(size >> 8), UInt8(size & 0xff)]
+        bytes += [UInt8(nonce >> 24), UInt8((nonce >> 16) & 0xff), UInt8((nonce >> 8) & 0xff), UInt8(nonce & 0xff)]
+        if let routeMTU { bytes += [UInt8(routeMTU >> 8), UInt8(routeMTU & 0xff)] }
+        let payload = max(size - 28, bytes.count)
+        if bytes.count < payload { bytes += [UInt8](repeating: 0x5a, count: payload - bytes.count) }
+        return bytes
+    }
+
+    public static func parseReply(_ bytes: ArraySlice<UInt8>) -> (nonce: UInt32, size: Int, routeMTU: Int?)? {
+        guard bytes.count >= 12, Array(bytes.prefix(4)) == replyMagic else { return nil }
+        let b = bytes.startIndex
+        let size = Int(bytes[b + 6]) << 8 | Int(bytes[b + 7])
+        let nonce = UInt32(bytes[b + 8]) << 24 | UInt32(bytes[b + 9]) << 16 | UInt32(bytes[b + 10]) << 8 | UInt32(bytes[b + 11])
+        var route: Int?
+        if bytes[b + 5] & statusFlag != 0, bytes.count >= 14 { route = Int(bytes[b + 12]) << 8 | Int(bytes[b + 13]) }
+        return (nonce, size, route)
+    }
+}
+
+/// `mtu-doctor serve`: answers reverse-path probes without becoming an amplifier.
+///
+/// A reply is never larger than the request that asked for it unless the request carries the shared token;
+/// every source is rate limited; sources outside the allowed networks are ignored.
+public final class Responder {
+    public struct Configuration: Sendable {
+        public var port: UInt16 = 4790
+        public var token: [UInt8] = []
+        public var allowed: [(address: UInt32, prefix: Int)] = []
+        /// Requests per second per source (burst: twice that).
+        public var ratePerSecond: Double = 500
+        public var maxPacket: Int = 9216
+
+        public init() {}
+    }
+
+    let configuration: Configuration
+    let fd: Int32
+    var buckets: [UInt32: (tokens: Double, last: ContinuousClock.Instant)] = [:]
+    public private(set) var answered = 0
+    public private(set) var refused = 0
+
+    public init(_ configuration: Configuration) throws(ProbeError) {
+        self.configuration = configuration
+        do {
+            fd = try Syscall.socket(family: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
+            try Syscall.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+            try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
+            try Syscall.bind(fd, ipv4: 0, port: configuration.port)
+        } catch {
+            throw ProbeError(.system, "cannot listen on UDP port \(configuration.port): \(error)")
+        }
+    }
+
+    deinit { Syscall.close(fd) }
+
+    func allowed(_ source: UInt32) -> Bool {
+        if configuration.allowed.isEmpty { return true }
+        return configuration.allowed.contains { network in
+            let mask: UInt32 = network.prefix == 0 ? 0 : ~UInt32(0) << UInt32(32 - network.prefix)
+            return source & mask == network.address & mask
+        }
+    }
+
+    func admit(_ source: UInt32, now: ContinuousClock.Instant) -> Bool {
+        let rate = configuration.ratePerSecond
+        var bucket = buckets[source] ?? (rate * 2, now)
+        let elapsed = now - bucket.last
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        bucket.tokens = min(rate * 2, bucket.tokens + seconds * rate)
+        bucket.last = now
+        guard bucket.tokens >= 1 else {
+            buckets[source] = bucket
+            return false
+        }
+        bucket.tokens -= 1
+        buckets[source] = bucket
+        if buckets.count > 10000 { buckets.removeAll(keepingCapacity: true) }
+        return true
+    }
+
+    /// Serves until `shouldStop` returns true (checked at least every 200 ms).
+    public func run(until shouldStop: () -> Bool) throws(ProbeError) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let clock = ContinuousClock()
+        while !shouldStop() {
+            do {
+                guard try Syscall.waitReadable(fd, milliseconds: 200) else { continue }
+                while let received = try Syscall.receive(fd, into: &buffer) {
+                    handle(Array(buffer[0..<received.count]), from: received.from, port: received.port, now: clock.now)
+                }
+            } catch {
+                throw ProbeError(.system, error.description)
+            }
+        }
+    }
+
+    func handle(_ datagram: [UInt8], from source: UInt32, port: UInt16, now: ContinuousClock.Instant) {
+        guard allowed(source), admit(source, now: now), let request = ReverseWire.parseRequest(datagram[...]) else {
+            refused += 1
+            return
+        }
+        let requestPacket = datagram.count + 28
+        let authorised = !configuration.token.isEmpty && request.token == configuration.token
+        if request.status {
+            let route = ICMPProberRoute.routeMTU(to: source)
+            try? Syscall.send(fd, ReverseWire.reply(size: 64, nonce: request.nonce, routeMTU: route ?? 0), toIPv4: source, port: port)
+            answered += 1
+            return
+        }
+        // No amplification: without the token a reply is at most as large as its request.
+        let size = min(request.size, configuration.maxPacket, authorised ? Int.max : requestPacket)
+        guard size >= 40 else { refused += 1; return }
+        try? Syscall.send(fd, ReverseWire.reply(size: size, nonce: request.nonce), toIPv4: source, port: port)
+        answered += 1
+    }
+}
+
+enum ICMPProberRoute {
+    static func routeMTU(to address: UInt32) -> Int? { ICMPProber.routeMTU(to: address) }
+}
+
+/// Reverse probes: asks a `serve` responder for DF replies of chosen sizes and sees which arrive.
+public struct ReverseProber: WaveProber {
+    let fd: Int32
+    let target: UInt32
+    let port: UInt16
+    let token: [UInt8]
+    let timeoutMilliseconds: Int
+    var nonce = UInt32.random(in: 0...UInt32.max)
+    public private(set) var probesSent = 0
+
+    public init(target: UInt32, port: UInt16, token: [UInt8], timeoutMilliseconds: Int) throws(ProbeError) {
+        do {
+            fd = try Syscall.socket(family: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
+        } catch {
+            throw ProbeError(.system, error.description)
+        }
+        self.target = target
+        self.port = port
+        self.token = token
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    public func close() { Syscall.close(fd) }
+
+    public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
+        var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
+        var pending: [UInt32: Int] = [:]
+        for (index, request) in wave.enumerated() {
+            nonce &+= 1
+            // Without a token the responder answers at most the request's size: pad the request to match.
+            let bytes = ReverseWire.request(size: request.size, nonce: nonce, token: token, padTo: token.isEmpty ? request.size - 28 : 0)
+            do {
+                try Syscall.send(fd, bytes, toIPv4: target, port: port)
+                probesSent += 1
+                pending[nonce] = index
+            } catch {
+                outcomes[index] = error.errno == EMSGSIZE ? .localLimit(mtu: nil) : .silent
+            }
+        }
+        try collect(into: &outcomes, pending: &pending) { _, _ in .passed }
+        return outcomes
+    }
+
+    /// Asks the responder for its route MTU toward us: lower than its interface MTU once a PTB reached it.
+    public mutating func responderRouteMTU() throws -> Int? {
+        nonce &+= 1
+        try Syscall.send(fd, ReverseWire.request(size: 64, nonce: nonce, token: token, status: true), toIPv4: target, port: port)
+        probesSent += 1
+        var outcomes: [ProbeOutcome] = [.silent]
+        var pending: [UInt32: Int] = [nonce: 0]
+        var route: Int?
+        try collect(into: &outcomes, pending: &pending) { _, reported in
+            route = reported
+            return .passed
+        }
+        return route
+    }
+
+    private func collect(into outcomes: inout [ProbeOutcome], pending: inout [UInt32: Int], _ classify: (Int, Int?) -> ProbeOutcome) throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(timeoutMilliseconds)
+        var lastAnswer: ContinuousClock.Instant?
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !pending.isEmpty {
+            let now = clock.now
+            if now >= deadline { break }
+            if let lastAnswer, now - lastAnswer > .milliseconds(80) { break }
+            guard try Syscall.waitReadable(fd, milliseconds: 20) else { continue }
+            while let received = try Syscall.receive(fd, into: &buffer) {
+                guard received.from == target, let reply = ReverseWire.parseReply(buffer[0..<received.count][...]),
+                      let index = pending.removeValue(forKey: reply.nonce) else { continue }
+                outcomes[index] = classify(reply.size, reply.routeMTU)
+                lastAnswer = clock.now
+            }
+        }
+    }
+}
+#endif

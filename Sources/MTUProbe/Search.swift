@@ -1,0 +1,230 @@
+/// One probe to send: an IP packet of `size` bytes with DF, optionally TTL-limited.
+public struct ProbeRequest: Sendable, Hashable {
+    public var size: Int
+    public var ttl: Int?
+
+    public init(size: Int, ttl: Int? = nil) {
+        self.size = size
+        self.ttl = ttl
+    }
+}
+
+/// What became of one probe.
+public enum ProbeOutcome: Sendable, Hashable {
+    /// The target answered.
+    case passed
+    /// A router answered "fragmentation needed" / "packet too big".
+    case ptb(mtu: Int, source: String)
+    /// The local stack refused to send it (EMSGSIZE): the interface or route MTU, with its value when known.
+    case localLimit(mtu: Int?)
+    /// A TTL-limited probe expired at this hop.
+    case timeExceeded(from: String)
+    /// Another ICMP error, e.g. "port unreachable" for a UDP probe (which counts as an answer from the target).
+    case unreachable(code: Int, from: String)
+    /// Nothing came back in time.
+    case silent
+}
+
+/// Sends a wave of probes at once and reports each one's outcome, in order.
+public protocol WaveProber {
+    mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome]
+    /// Probes sent so far.
+    var probesSent: Int { get }
+}
+
+/// The answer of a path MTU search in one direction.
+public struct SearchResult: Sendable, Hashable, Codable {
+    /// The largest packet that passed (the path MTU), or nil when nothing at all came back.
+    public var pathMTU: Int?
+    /// The smallest size above it that did not pass, when there is one.
+    public var firstFailing: Int?
+    /// ok | ptb | local-limit | blackhole | unreachable
+    public var verdict: String
+    /// The PTB's claims, when one came back for a failing size.
+    public var ptbMTU: Int?
+    public var ptbSource: String?
+    /// The local limit's value, for local-limit.
+    public var localMTU: Int?
+    /// How many times the first failing size failed (random loss is told apart from a wall by repeats).
+    public var failuresAtWall: Int
+    /// Whether the boundary was confirmed by repeats (false: the search ran out of waves; treat as inconclusive).
+    public var confirmed: Bool
+    public var waves: Int
+    /// Every size probed and its last outcome, ascending (for the size ladder in reports).
+    public var ladder: [LadderStep]
+
+    public struct LadderStep: Sendable, Hashable, Codable {
+        public var size: Int
+        public var outcome: String
+        public var attempts: Int
+    }
+}
+
+/// Finds the exact path MTU with few waves: a coarse ladder in parallel, then every size in the remaining gap,
+/// then repeats at the boundary until a size wall is told apart from random loss.
+public struct PathMTUSearch {
+    public var minimum: Int
+    public var maximum: Int
+    /// Failures needed at the boundary before calling it a wall.
+    public var confirmations: Int = 3
+    public var maxWaves: Int = 8
+
+    public init(minimum: Int = 68, maximum: Int) {
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+
+    /// Sizes worth trying first: the well-known MTUs plus an even ladder.
+    func firstWave() -> [Int] {
+        let known = [68, 100, 576, 1280, 1400, 1420, 1440, 1450, 1460, 1472, 1480, 1492, 1500, 1550, 1600, 1700, 4000, 8000, 8450, 8500,
+                     8950, 8951, 9000, 9001]
+        var sizes = Set(known.filter { $0 >= minimum && $0 <= maximum })
+        sizes.insert(maximum)
+        sizes.insert(max(minimum, min(maximum, 84)))
+        let steps = 48
+        let span = maximum - minimum
+        if span > steps {
+            for index in 1..<steps { sizes.insert(minimum + span * index / steps) }
+        }
+        return sizes.sorted()
+    }
+
+    public func run(_ prober: inout some WaveProber) throws -> SearchResult {
+        var passed: Set<Int> = []
+        var failures: [Int: Int] = [:]
+        var lastOutcome: [Int: ProbeOutcome] = [:]
+        var attempts: [Int: Int] = [:]
+        var waves = 0
+        var wave = firstWave().map { ProbeRequest(size: $0) }
+        while !wave.isEmpty, waves < maxWaves {
+            waves += 1
+            let outcomes = try prober.send(wave)
+            for (request, outcome) in zip(wave, outcomes) {
+                attempts[request.size, default: 0] += 1
+                switch outcome {
+                case .passed, .unreachable:
+                    passed.insert(request.size)
+                    lastOutcome[request.size] = outcome
+                default:
+                    failures[request.size, default: 0] += 1
+                    if lastOutcome[request.size] == nil || !(lastOutcome[request.size].map(isPTB) ?? false) { lastOutcome[request.size] = outcome }
+                }
+            }
+            // Sizes pass monotonically: anything at or below a passing size passes, whatever was lost.
+            guard let best = passed.max() else {
+                if waves >= 2 { break }
+                wave = [ProbeRequest(size: max(minimum, min(maximum, 84))), ProbeRequest(size: max(minimum, min(maximum, 84)))]
+                continue
+            }
+            if best >= maximum { break }
+            let failing = failures.keys.filter { $0 > best }.sorted()
+            guard let first = failing.first else {
+                wave = [ProbeRequest(size: maximum)]
+                continue
+            }
+            if first == best + 1 {
+                let needed = confirmations - (failures[first] ?? 0)
+                if needed <= 0 { break }
+                wave = Array(repeating: ProbeRequest(size: first), count: needed) + [ProbeRequest(size: best)]
+                continue
+            }
+            // Probe the whole gap when it is small, else a finer ladder; always recheck the first failing size,
+            // and a PTB's claimed MTU (it may lie).
+            let gap = first - best - 1
+            var sizes: [Int]
+            if gap <= 160 {
+                sizes = Array((best + 1)..<first)
+            } else {
+                let step = max(1, gap / 64)
+                sizes = Array(stride(from: best + step, to: first, by: step))
+            }
+            if case .ptb(let mtu, _)? = lastOutcome[first], mtu > best, mtu < first {
+                sizes += [mtu, mtu + 1].filter { $0 < first }
+            }
+            wave = (sizes + [first]).map { ProbeRequest(size: $0) }
+        }
+        let best = passed.max()
+        let first = best.flatMap { value in failures.keys.filter { $0 > value }.min() }
+        var result = SearchResult(
+            pathMTU: best, firstFailing: first, verdict: "ok", ptbMTU: nil, ptbSource: nil, localMTU: nil,
+            failuresAtWall: first.flatMap { failures[$0] } ?? 0,
+            confirmed: first == nil || (first == best.map { $0 + 1 } && (failures[first!] ?? 0) >= confirmations), waves: waves,
+            ladder: attempts.keys.sorted().map { size in
+                SearchResult.LadderStep(size: size, outcome: lastOutcome[size].map(Self.describe) ?? "unknown", attempts: attempts[size] ?? 0)
+            })
+        guard let best else {
+            result.verdict = "unreachable"
+            return result
+        }
+        // Classify what happens above the wall: a PTB anywhere above it wins, then a local refusal, else silence.
+        let above = lastOutcome.filter { $0.key > best }
+        if let ptb = above.sorted(by: { $0.key < $1.key }).lazy.compactMap({ entry -> (Int, String)? in
+            if case .ptb(let mtu, let source) = entry.value { return (mtu, source) } else { return nil }
+        }).first {
+            result.verdict = "ptb"
+            result.ptbMTU = ptb.0
+            result.ptbSource = ptb.1
+        } else if let local = above.values.lazy.compactMap({ outcome -> Int?? in
+            if case .localLimit(let mtu) = outcome { return .some(mtu) } else { return nil }
+        }).first {
+            result.verdict = "local-limit"
+            result.localMTU = local
+        } else if first != nil {
+            result.verdict = result.confirmed ? "blackhole" : "inconclusive"
+        }
+        return result
+    }
+
+    private func isPTB(_ outcome: ProbeOutcome) -> Bool {
+        if case .ptb = outcome { return true }
+        return false
+    }
+
+    static func describe(_ outcome: ProbeOutcome) -> String {
+        switch outcome {
+        case .passed: return "passed"
+        case .ptb(let mtu, let source): return "ptb \(mtu) from \(source)"
+        case .localLimit(let mtu): return "local-limit" + (mtu.map { " \($0)" } ?? "")
+        case .timeExceeded(let from): return "time-exceeded from \(from)"
+        case .unreachable(let code, let from): return "unreachable \(code) from \(from)"
+        case .silent: return "silent"
+        }
+    }
+}
+
+/// Where the wall is: the last hop large packets reach and the first they do not.
+public struct WallLocation: Sendable, Hashable, Codable {
+    public var lastGoodHop: String?
+    public var firstBadHop: String?
+    /// TTL of `firstBadHop`.
+    public var ttl: Int?
+    /// Hop addresses by TTL, as small probes saw them.
+    public var hops: [String?]
+
+    /// Sends small and large probes at every TTL in one wave and reads where the large ones stop.
+    public static func locate(_ prober: inout some WaveProber, target: String, small: Int, large: Int, maxHops: Int = 16) throws -> WallLocation {
+        var wave: [ProbeRequest] = []
+        for ttl in 1...maxHops {
+            wave.append(ProbeRequest(size: small, ttl: ttl))
+            wave.append(ProbeRequest(size: large, ttl: ttl))
+        }
+        let outcomes = try prober.send(wave)
+        var hops: [String?] = []
+        var lastGood: (ttl: Int, address: String)?
+        var reachedAt: Int?
+        for ttl in 1...maxHops {
+            let smallOutcome = outcomes[(ttl - 1) * 2], largeOutcome = outcomes[(ttl - 1) * 2 + 1]
+            switch smallOutcome {
+            case .timeExceeded(let from): hops.append(from)
+            case .passed, .unreachable: hops.append(target)
+            default: hops.append(nil)
+            }
+            if case .timeExceeded(let from) = largeOutcome { lastGood = (ttl, from) }
+            if reachedAt == nil, case .passed = smallOutcome { reachedAt = ttl }
+            if reachedAt != nil { break }
+        }
+        let firstBadTTL = (lastGood?.ttl ?? 0) + 1
+        let firstBad = firstBadTTL <= hops.count ? hops[firstBadTTL - 1] : nil
+        return WallLocation(lastGoodHop: lastGood?.address ?? "source", firstBadHop: firstBad, ttl: firstBadTTL, hops: hops)
+    }
+}

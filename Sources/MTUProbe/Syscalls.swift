@@ -1,0 +1,109 @@
+#if os(Linux)
+import Glibc
+
+/// The thin layer over the socket system calls; nothing else in MTUProbe calls libc for sockets.
+///
+/// Every wrapper reads `errno` straight away and retries on `EINTR`.
+enum Syscall {
+    struct Failure: Error, CustomStringConvertible {
+        var call: String
+        var errno: Int32
+        var description: String { "\(call): \(String(cString: strerror(errno)))" }
+    }
+
+    static func retrying<T: BinaryInteger>(_ call: String, _ body: () -> T) throws(Failure) -> T {
+        while true {
+            let result = body()
+            if result >= 0 { return result }
+            let code = Glibc.errno
+            if code == EINTR { continue }
+            throw Failure(call: call, errno: code)
+        }
+    }
+
+    static func socket(family: Int32, type: Int32, protocol proto: Int32) throws(Failure) -> Int32 {
+        try retrying("socket") { Glibc.socket(family, type | Int32(SOCK_CLOEXEC.rawValue), proto) }
+    }
+
+    static func setOption(_ fd: Int32, level: Int32, name: Int32, value: Int32) throws(Failure) {
+        var value = value
+        _ = try retrying("setsockopt(\(name))") { Glibc.setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) }
+    }
+
+    static func getOption(_ fd: Int32, level: Int32, name: Int32) throws(Failure) -> Int32 {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        _ = try retrying("getsockopt(\(name))") { Glibc.getsockopt(fd, level, name, &value, &length) }
+        return value
+    }
+
+    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    /// Builds a `sockaddr_in` for an IPv4 address given as a host-order UInt32.
+    static func sockaddrIPv4(_ address: UInt32, port: UInt16 = 0) -> sockaddr_in {
+        var sa = sockaddr_in()
+        sa.sin_family = sa_family_t(AF_INET)
+        sa.sin_port = port.bigEndian
+        sa.sin_addr = in_addr(s_addr: address.bigEndian)
+        return sa
+    }
+
+    static func connect(_ fd: Int32, ipv4 address: UInt32, port: UInt16 = 0) throws(Failure) {
+        var sa = sockaddrIPv4(address, port: port)
+        _ = try retrying("connect") {
+            withUnsafePointer(to: &sa) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+    }
+
+    static func bind(_ fd: Int32, ipv4 address: UInt32, port: UInt16) throws(Failure) {
+        var sa = sockaddrIPv4(address, port: port)
+        _ = try retrying("bind") {
+            withUnsafePointer(to: &sa) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+    }
+
+    /// `sendto` to an IPv4 address. EMSGSIZE comes back as a thrown failure the caller classifies.
+    static func send(_ fd: Int32, _ bytes: [UInt8], toIPv4 address: UInt32, port: UInt16 = 0) throws(Failure) {
+        var sa = sockaddrIPv4(address, port: port)
+        _ = try retrying("sendto") {
+            bytes.withUnsafeBytes { buffer in
+                withUnsafePointer(to: &sa) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        Glibc.sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits up to `milliseconds` for `fd` to be readable.
+    static func waitReadable(_ fd: Int32, milliseconds: Int32) throws(Failure) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = try retrying("poll") { Glibc.poll(&descriptor, 1, milliseconds) }
+        return ready > 0
+    }
+
+    /// Reads one datagram without blocking; returns the bytes and the sender's IPv4 address (host order), or nil.
+    static func receive(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> (count: Int, from: UInt32, port: UInt16)? {
+        var sa = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let count = buffer.withUnsafeMutableBytes { raw in
+            withUnsafeMutablePointer(to: &sa) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, &length)
+                }
+            }
+        }
+        if count < 0 {
+            let code = Glibc.errno
+            if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { return nil }
+            throw Failure(call: "recvfrom", errno: code)
+        }
+        return (count, UInt32(bigEndian: sa.sin_addr.s_addr), UInt16(bigEndian: sa.sin_port))
+    }
+}
+#endif

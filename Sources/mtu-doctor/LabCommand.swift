@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import MTULab
+import MTUReport
+
+struct LabCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lab",
+        abstract: "Build or remove network-namespace labs that reproduce the incidents (root).",
+        discussion: """
+            Scenarios: \(LabScenario.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
+
+            Examples:
+              mtu-doctor lab up svi-rpf --wall 1400
+              ip netns exec <prefix>-client mtu-doctor probe 10.77.3.2
+              mtu-doctor lab down <prefix>
+              mtu-doctor lab list
+            """,
+        subcommands: [Up.self, Down.self, List.self]
+    )
+
+    struct Up: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Build a lab and print its ground truth.")
+
+        @Argument(help: "The scenario: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var scenario: String
+
+        @Option(help: "The forward wall in bytes (default per scenario).")
+        var wall: Int?
+
+        @Option(help: "The reverse wall when it differs (asymmetric path).")
+        var reverseWall: Int?
+
+        @Option(help: "Namespace prefix (default: mtud- and six random hex digits).")
+        var prefix: String?
+
+        @Option(help: "Overlay scenarios: the VXLAN outer DF, set|unset|inherit.")
+        var df: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            guard let kind = LabScenario(rawValue: scenario) else {
+                throw fail("unknown scenario '\(scenario)'\(MTUCoreSuggestion.didYouMean(scenario, LabScenario.allCases.map(\.rawValue))); known: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            do {
+                let truth = try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df))
+                if output.json {
+                    print(JSONReport.render(truth, command: "lab.up"))
+                } else {
+                    print(LabText.render(truth))
+                }
+            } catch {
+                throw fail(error.description)
+            }
+        }
+    }
+
+    struct Down: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a lab: every namespace with the prefix.")
+
+        @Argument(help: "The lab's prefix, as `lab up` printed it.")
+        var prefix: String
+
+        func run() throws {
+            do {
+                let removed = try Lab.down(prefix: prefix)
+                print(removed.isEmpty ? "nothing to remove for \(prefix)" : "removed \(removed.joined(separator: ", "))")
+            } catch {
+                throw fail(error.description)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List running labs and stray lab namespaces.")
+
+        func run() throws {
+            let (labs, strays) = Lab.list()
+            if labs.isEmpty && strays.isEmpty { print("no labs") }
+            for lab in labs { print("\(lab.prefix)  \(lab.scenario)  client \(lab.client) → server \(lab.server)  \(lab.namespaces.values.sorted().joined(separator: " "))") }
+            if !strays.isEmpty { print("stray namespaces (remove with `mtu-doctor lab down PREFIX`): \(strays.joined(separator: " "))") }
+        }
+    }
+}
+
+enum LabText {
+    static func render(_ truth: LabGroundTruth) -> String {
+        var lines = [
+            "lab \(truth.prefix): \(truth.scenario)",
+            "  namespaces: " + truth.namespaces.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
+            "  probe from the client: ip netns exec \(truth.namespaces["client"] ?? "?") mtu-doctor probe \(truth.server)",
+            "  ground truth:",
+            "    forward (client → server): path MTU \(truth.forwardPathMTU), \(truth.forwardVerdict)",
+            "    reverse (server → client): path MTU \(truth.reversePathMTU), \(truth.reverseVerdict)",
+        ]
+        if let source = truth.ptbSource { lines.append("    PTB source: \(source)\(truth.ptbDroppedByRPFilter ? " (dropped by the client's strict rp_filter)" : "")") }
+        if let last = truth.wallLastGoodHop { lines.append("    wall: after \(last), before \(truth.wallFirstBadHop ?? "?") (TTL \(truth.wallTTL ?? 0))") }
+        for note in truth.notes { lines.append("    note: \(note)") }
+        lines.append("  remove: mtu-doctor lab down \(truth.prefix)")
+        return lines.joined(separator: "\n")
+    }
+}

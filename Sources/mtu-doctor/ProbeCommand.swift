@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import MTUCore
+import MTUProbe
+import MTUReport
+
+enum MTUCoreSuggestion {
+    static func didYouMean(_ word: String, _ candidates: [String]) -> String { Suggestion.didYouMean(word, in: candidates) }
+}
+
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Measure a live path to the byte: forward DF search, the wall's hop, and (with `serve` on the far side) the reverse.",
+        discussion: """
+            Forward: ICMP echo with DF from a raw socket (root or CAP_NET_RAW), a coarse ladder of sizes in parallel, \
+            then every size in the gap, then repeats at the boundary. Each failing size is classified: ptb (with the \
+            router's address and whether this host's rp_filter would drop it), local-limit, or blackhole (silence; \
+            with IPReversePathFilter drops counted when a PTB arrived and was discarded here).
+
+            Examples:
+              mtu-doctor probe 10.77.3.2
+              mtu-doctor probe 10.77.3.2 --reverse-port 4790 --token s3cret --json
+            """
+    )
+
+    @Argument(help: "Host name, IPv4 address or URL.")
+    var target: String
+
+    @Option(help: "Per-probe timeout in milliseconds.")
+    var timeout: Int = 1000
+
+    @Option(help: "Largest size to try (default: the route MTU toward the target).")
+    var max: Int?
+
+    @Option(help: "UDP port of an `mtu-doctor serve` responder on the target, to measure the reverse direction.")
+    var reversePort: UInt16?
+
+    @Option(help: "The responder's shared token (lets small requests ask for large replies).")
+    var token: String?
+
+    @Flag(help: "Skip locating the wall with TTL-limited probes.")
+    var noWall = false
+
+    @Flag(help: "Refuse to run outside a network namespace other than the host's (used by tests and labs).")
+    var labOnly = false
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard (10...60000).contains(timeout) else { throw fail("--timeout must be 10–60000 ms, got \(timeout)") }
+        if let max, !(68...65535).contains(max) { throw fail("--max must be 68–65535, got \(max)") }
+    }
+
+    func run() throws {
+        if labOnly || ProcessInfo.processInfo.environment["MTU_DOCTOR_LAB_ONLY"] == "1", !HostFacts.inLabNamespace() {
+            throw fail("--lab-only: this process runs in the host's own network namespace; run it with `ip netns exec <lab namespace>`")
+        }
+        var options = ProbeOptions()
+        options.timeoutMilliseconds = timeout
+        options.maximum = max
+        options.locateWall = !noWall
+        options.reversePort = reversePort
+        options.token = Array((token ?? "").utf8)
+        if isatty(STDERR_FILENO) == 1 {
+            options.progress = { message in
+                var standardError = StandardError()
+                print("… \(message)", to: &standardError)
+            }
+        }
+        let report: ProbeReport
+        do {
+            report = try Probe.run(target: target, options: options)
+        } catch {
+            throw fail(error.description, code: error.code == .noPrivilege ? 77 : 2)
+        }
+        print(output.json ? JSONReport.render(report, command: "probe") : ProbeText.render(report))
+        let bad = ["blackhole", "unreachable"]
+        if bad.contains(report.forward.verdict) || bad.contains(report.reverse.verdict ?? "") { throw ExitCode(1) }
+    }
+}
+
+enum ProbeText {
+    static func render(_ report: ProbeReport) -> String {
+        var lines = ["mtu-doctor probe \(report.target) (\(report.address)): \(report.probesSent) probes, \(report.elapsedMs) ms"]
+        let forward = report.forward
+        lines.append("  forward  path MTU \(forward.pathMTU.map(String.init) ?? "—")  \(forward.verdict)")
+        lines.append("           \(forward.explanation)")
+        if let wall = forward.wall, forward.pathMTU != nil, forward.verdict != "ok" {
+            lines.append("           wall: large packets reach \(wall.lastGoodHop ?? "?") and never \(wall.firstBadHop ?? "the next hop") (TTL \(wall.ttl.map(String.init) ?? "?"))")
+        }
+        let reverse = report.reverse
+        lines.append("  reverse  path MTU \(reverse.pathMTU.map(String.init) ?? "—")  \(reverse.verdict ?? reverse.method)")
+        lines.append("           \(reverse.explanation)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Answer reverse-path probes: UDP replies of requested sizes with DF, never an amplifier.",
+        discussion: """
+            A reply is never larger than its request unless the request carries --token. Each source is rate limited; \
+            with --allow, only those networks are answered.
+
+            Examples:
+              mtu-doctor serve --port 4790 --token s3cret --allow 10.0.0.0/8
+            """
+    )
+
+    @Option(help: "UDP port to listen on.")
+    var port: UInt16 = 4790
+
+    @Option(help: "Shared token that lets small requests ask for large replies.")
+    var token: String?
+
+    @Option(name: .customLong("allow"), help: "Answer only these IPv4 networks (repeatable).")
+    var allow: [String] = []
+
+    @Option(help: "Requests per second per source.")
+    var rate: Double = 500
+
+    @Option(help: "Stop after this many seconds (default: run until killed).")
+    var duration: Double?
+
+    func run() throws {
+        var configuration = Responder.Configuration()
+        configuration.port = port
+        configuration.token = Array((token ?? "").utf8)
+        configuration.ratePerSecond = rate
+        for text in allow {
+            guard let network = IPNetwork(text), network.address.version == .ipv4 else { throw fail("--allow: expected an IPv4 network such as 10.0.0.0/8, got '\(text)'") }
+            configuration.allowed.append((UInt32(truncatingIfNeeded: network.address.low), network.prefixLength))
+        }
+        let responder: Responder
+        do {
+            responder = try Responder(configuration)
+        } catch {
+            throw fail(error.description)
+        }
+        let end = duration.map { Date().addingTimeInterval($0) }
+        var standardError = StandardError()
+        print("serving reverse probes on UDP \(port)", to: &standardError)
+        do {
+            try responder.run { end.map { Date() >= $0 } ?? false }
+        } catch {
+            throw fail(error.description)
+        }
+    }
+}
