@@ -34,12 +34,7 @@ public struct ICMPProber: WaveProber {
         }
         do {
             try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
-            // A wave of jumbo replies arrives faster than we read it: make room (FORCE works for root).
-            for (force, plain) in [(SO_RCVBUFFORCE, SO_RCVBUF), (SO_SNDBUFFORCE, SO_SNDBUF)] {
-                if (try? Syscall.setOption(fd, level: SOL_SOCKET, name: force, value: 8 << 20)) == nil {
-                    try? Syscall.setOption(fd, level: SOL_SOCKET, name: plain, value: 8 << 20)
-                }
-            }
+            Syscall.enlargeBuffers(fd)
         } catch {
             Syscall.close(fd)
             throw ProbeError(.system, error.description)

@@ -86,6 +86,7 @@ public final class Responder {
             fd = try Syscall.socket(family: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
             try Syscall.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
             try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
+            Syscall.enlargeBuffers(fd)
             try Syscall.bind(fd, ipv4: 0, port: configuration.port)
         } catch {
             throw ProbeError(.system, "cannot listen on UDP port \(configuration.port): \(error)")
@@ -151,7 +152,8 @@ public final class Responder {
         // No amplification: without the token a reply is at most as large as its request.
         let size = min(request.size, configuration.maxPacket, authorised ? Int.max : requestPacket)
         guard size >= 40 else { refused += 1; return }
-        try? Syscall.send(fd, ReverseWire.reply(size: size, nonce: request.nonce), toIPv4: source, port: port)
+        // Blocking send: a full send buffer must delay a reply, not lose it (a lost reply would read as a wall).
+        try? Syscall.send(fd, ReverseWire.reply(size: size, nonce: request.nonce), toIPv4: source, port: port, blocking: true)
         answered += 1
     }
 }
@@ -176,6 +178,7 @@ public struct ReverseProber: WaveProber {
         } catch {
             throw ProbeError(.system, error.description)
         }
+        Syscall.enlargeBuffers(fd)
         self.target = target
         self.port = port
         self.token = token
@@ -187,7 +190,14 @@ public struct ReverseProber: WaveProber {
     public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
         var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
         var pending: [UInt32: Int] = [:]
+        var requestedBytes = 0
         for (index, request) in wave.enumerated() {
+            // Pace: every 128 KiB of replies asked for, give them a moment and read what arrived.
+            requestedBytes += request.size
+            if requestedBytes > 128 << 10 {
+                try collect(into: &outcomes, pending: &pending, quietMilliseconds: 5) { _, _ in .passed }
+                requestedBytes = 0
+            }
             nonce &+= 1
             // Without a token the responder answers at most the request's size: pad the request to match.
             let bytes = ReverseWire.request(size: request.size, nonce: nonce, token: token, padTo: token.isEmpty ? request.size - 28 : 0)
@@ -218,7 +228,9 @@ public struct ReverseProber: WaveProber {
         return route
     }
 
-    private func collect(into outcomes: inout [ProbeOutcome], pending: inout [UInt32: Int], _ classify: (Int, Int?) -> ProbeOutcome) throws {
+    private func collect(
+        into outcomes: inout [ProbeOutcome], pending: inout [UInt32: Int], quietMilliseconds: Int = 80, _ classify: (Int, Int?) -> ProbeOutcome
+    ) throws {
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(timeoutMilliseconds)
         var lastAnswer: ContinuousClock.Instant?
@@ -226,7 +238,8 @@ public struct ReverseProber: WaveProber {
         while !pending.isEmpty {
             let now = clock.now
             if now >= deadline { break }
-            if let lastAnswer, now - lastAnswer > .milliseconds(80) { break }
+            if let lastAnswer, now - lastAnswer > .milliseconds(quietMilliseconds) { break }
+            if quietMilliseconds < 80, lastAnswer == nil, now - (deadline - .milliseconds(timeoutMilliseconds)) > .milliseconds(quietMilliseconds * 4) { break }
             guard try Syscall.waitReadable(fd, milliseconds: 20) else { continue }
             while let received = try Syscall.receive(fd, into: &buffer) {
                 guard received.from == target, let reply = ReverseWire.parseReply(buffer[0..<received.count][...]),

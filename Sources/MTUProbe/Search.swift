@@ -1,3 +1,5 @@
+import Foundation
+
 /// One probe to send: an IP packet of `size` bytes with DF, optionally TTL-limited.
 public struct ProbeRequest: Sendable, Hashable {
     public var size: Int
@@ -67,7 +69,7 @@ public struct PathMTUSearch {
     public var maximum: Int
     /// Failures needed at the boundary before calling it a wall.
     public var confirmations: Int = 3
-    public var maxWaves: Int = 8
+    public var maxWaves: Int = 12
 
     public init(minimum: Int = 68, maximum: Int) {
         self.minimum = minimum
@@ -95,6 +97,7 @@ public struct PathMTUSearch {
         var lastOutcome: [Int: ProbeOutcome] = [:]
         var attempts: [Int: Int] = [:]
         var waves = 0
+        var confirmedFailures: Int?
         var wave = firstWave().map { ProbeRequest(size: $0) }
         while !wave.isEmpty, waves < maxWaves {
             waves += 1
@@ -112,8 +115,9 @@ public struct PathMTUSearch {
             }
             // Sizes pass monotonically: anything at or below a passing size passes, whatever was lost.
             guard let best = passed.max() else {
-                if waves >= 2 { break }
-                wave = [ProbeRequest(size: max(minimum, min(maximum, 84))), ProbeRequest(size: max(minimum, min(maximum, 84)))]
+                // Nothing answered: retry small probes a few times before calling the target unreachable.
+                if waves >= 4 { break }
+                wave = Array(repeating: ProbeRequest(size: max(minimum, min(maximum, 84))), count: 8)
                 continue
             }
             if best >= maximum { break }
@@ -123,8 +127,16 @@ public struct PathMTUSearch {
                 continue
             }
             if first == best + 1 {
-                let needed = confirmations - (failures[first] ?? 0)
-                if needed <= 0 { break }
+                // Sizes at or below `best` must pass, so their silences measure random loss. Ask for enough
+                // failures at the boundary that loss alone would explain them with probability under 1/1000.
+                let loss = observedLoss(attempts: attempts, failures: failures, best: best)
+                guard loss <= 0.5 else { break }
+                let required = loss <= 0 ? confirmations : max(confirmations, Int((log(0.001) / log(loss)).rounded(.up)))
+                let needed = required - (failures[first] ?? 0)
+                if needed <= 0 {
+                    confirmedFailures = required
+                    break
+                }
                 wave = Array(repeating: ProbeRequest(size: first), count: needed) + [ProbeRequest(size: best)]
                 continue
             }
@@ -141,14 +153,16 @@ public struct PathMTUSearch {
             if case .ptb(let mtu, _)? = lastOutcome[first], mtu > best, mtu < first {
                 sizes += [mtu, mtu + 1].filter { $0 < first }
             }
-            wave = (sizes + [first]).map { ProbeRequest(size: $0) }
+            // `best` rides along as an anchor: its answer starts the quiet period, so a gap that is all silence
+            // does not cost a full timeout.
+            wave = (sizes + [first, best]).map { ProbeRequest(size: $0) }
         }
         let best = passed.max()
         let first = best.flatMap { value in failures.keys.filter { $0 > value }.min() }
         var result = SearchResult(
             pathMTU: best, firstFailing: first, verdict: "ok", ptbMTU: nil, ptbSource: nil, localMTU: nil,
             failuresAtWall: first.flatMap { failures[$0] } ?? 0,
-            confirmed: first == nil || (first == best.map { $0 + 1 } && (failures[first!] ?? 0) >= confirmations), waves: waves,
+            confirmed: first == nil || (first == best.map { $0 + 1 } && confirmedFailures != nil), waves: waves,
             ladder: attempts.keys.sorted().map { size in
                 SearchResult.LadderStep(size: size, outcome: lastOutcome[size].map(Self.describe) ?? "unknown", attempts: attempts[size] ?? 0)
             })
@@ -173,6 +187,16 @@ public struct PathMTUSearch {
             result.verdict = result.confirmed ? "blackhole" : "inconclusive"
         }
         return result
+    }
+
+    /// The share of probes at or below `best` that went unanswered: random loss, since those sizes pass.
+    private func observedLoss(attempts: [Int: Int], failures: [Int: Int], best: Int) -> Double {
+        var sent = 0, lost = 0
+        for (size, count) in attempts where size <= best {
+            sent += count
+            lost += failures[size] ?? 0
+        }
+        return sent == 0 ? 0 : Double(lost) / Double(sent)
     }
 
     private func isPTB(_ outcome: ProbeOutcome) -> Bool {

@@ -39,6 +39,15 @@ enum Syscall {
 
     static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
+    /// A wave of jumbo packets arrives faster than it is read: make room (the FORCE options work for root).
+    static func enlargeBuffers(_ fd: Int32) {
+        for (force, plain) in [(SO_RCVBUFFORCE, SO_RCVBUF), (SO_SNDBUFFORCE, SO_SNDBUF)] {
+            if (try? setOption(fd, level: SOL_SOCKET, name: force, value: 8 << 20)) == nil {
+                try? setOption(fd, level: SOL_SOCKET, name: plain, value: 8 << 20)
+            }
+        }
+    }
+
     /// Builds a `sockaddr_in` for an IPv4 address given as a host-order UInt32.
     static func sockaddrIPv4(_ address: UInt32, port: UInt16 = 0) -> sockaddr_in {
         var sa = sockaddr_in()
@@ -67,13 +76,13 @@ enum Syscall {
     }
 
     /// `sendto` to an IPv4 address. EMSGSIZE comes back as a thrown failure the caller classifies.
-    static func send(_ fd: Int32, _ bytes: [UInt8], toIPv4 address: UInt32, port: UInt16 = 0) throws(Failure) {
+    static func send(_ fd: Int32, _ bytes: [UInt8], toIPv4 address: UInt32, port: UInt16 = 0, blocking: Bool = false) throws(Failure) {
         var sa = sockaddrIPv4(address, port: port)
         _ = try retrying("sendto") {
             bytes.withUnsafeBytes { buffer in
                 withUnsafePointer(to: &sa) { pointer in
                     pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        Glibc.sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                        Glibc.sendto(fd, buffer.baseAddress, buffer.count, blocking ? 0 : Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
                     }
                 }
             }

@@ -139,6 +139,9 @@ struct ServeCommand: ParsableCommand {
         } catch {
             throw fail(error.description)
         }
+        // A parent may have left SIGTERM/SIGINT ignored (ignored dispositions survive exec): a server must stop when told.
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
         let end = duration.map { Date().addingTimeInterval($0) }
         var standardError = StandardError()
         print("serving reverse probes on UDP \(port)", to: &standardError)

@@ -1,0 +1,237 @@
+import Foundation
+import Testing
+import MTULab
+import MTUProbe
+
+/// Lab tests need root (they create network namespaces). Without root they are skipped with a message — except
+/// under CI (`CI=true`), where a skip would hide the most important tests, so it is a failure.
+enum LabSupport {
+    static let isRoot = geteuid() == 0
+    static let underCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
+    static let repositoryRoot: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return parts.joined(separator: "/")
+    }()
+
+    static let binary: String = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mtu-doctor").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return "\(repositoryRoot)/.build/debug/mtu-doctor"
+    }()
+
+    /// Builds a lab, runs `body`, and removes the lab whatever happens.
+    static func withLab<T>(_ scenario: LabScenario, _ options: LabOptions = LabOptions(), _ body: (LabGroundTruth) throws -> T) throws -> T {
+        let truth = try Lab.up(scenario, options: options)
+        defer { _ = try? Lab.down(prefix: truth.prefix) }
+        return try body(truth)
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs a command inside a lab namespace. Refuses any namespace that is not a lab's: probes never leave the lab.
+    static func inNamespace(_ namespace: String, _ arguments: [String], wait: Bool = true) throws -> (Process, Output?) {
+        guard namespace.hasPrefix("mtud-"), Lab.namespaces().contains(namespace) else {
+            throw LabError("refusing to run outside a lab namespace: '\(namespace)'")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = ["netns", "exec", namespace] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["MTU_DOCTOR_LAB_ONLY"] = "1"
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        guard wait else { return (process, nil) }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process, Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self)))
+    }
+
+    /// `mtu-doctor probe --json` from the lab's client, optionally with a responder on the server for the reverse.
+    static func probe(_ truth: LabGroundTruth, reverse: Bool = true, extra: [String] = []) throws -> [String: Any] {
+        var responder: Process?
+        if reverse {
+            responder = try inNamespace(truth.namespaces["server"]!, [binary, "serve", "--token", "lab", "--duration", "20"], wait: false).0
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        defer {
+            if let responder, responder.isRunning {
+                kill(responder.processIdentifier, SIGKILL)
+                responder.waitUntilExit()
+            }
+        }
+        var arguments = [binary, "probe", truth.server, "--json", "--lab-only"] + extra
+        if reverse { arguments += ["--reverse-port", "4790", "--token", "lab"] }
+        let output = try inNamespace(truth.namespaces["client"]!, arguments).1!
+        guard let json = (try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any] else {
+            throw LabError("probe printed no JSON (exit \(output.status)): \(output.stderr)")
+        }
+        return json
+    }
+}
+
+@Suite("Labs and probes, end to end (root)", .serialized, .enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
+struct LabIntegrationTests {
+    func forward(_ json: [String: Any]) -> [String: Any] { json["forward"] as? [String: Any] ?? [:] }
+    func reverse(_ json: [String: Any]) -> [String: Any] { json["reverse"] as? [String: Any] ?? [:] }
+
+    @Test("svi: exact both ways, PTB source and the wall's hop", arguments: [1387, Int.random(in: 1280...8999), Int.random(in: 576...1500)])
+    func svi(wall: Int) throws {
+        try LabSupport.withLab(.svi, LabOptions(wall: wall)) { truth in
+            let json = try LabSupport.probe(truth)
+            let forward = forward(json)
+            #expect(forward["pathMTU"] as? Int == wall, "wall \(wall)")
+            #expect(forward["verdict"] as? String == "ptb")
+            let ptb = forward["ptb"] as? [String: Any]
+            #expect(ptb?["source"] as? String == truth.ptbSource)
+            #expect(ptb?["mtu"] as? Int == wall)
+            #expect(ptb?["rpfRisk"] as? Bool == false)
+            let wallInfo = forward["wall"] as? [String: Any]
+            #expect(wallInfo?["lastGoodHop"] as? String == truth.wallLastGoodHop)
+            #expect(wallInfo?["firstBadHop"] as? String == truth.wallFirstBadHop)
+            #expect(wallInfo?["ttl"] as? Int == truth.wallTTL)
+            #expect(reverse(json)["pathMTU"] as? Int == wall)
+            #expect(reverse(json)["method"] as? String == "serve-udp")
+            #expect(reverse(json)["verdict"] as? String == "ptb")
+            #expect((json["elapsedMs"] as? Int ?? 99999) < 5000)
+        }
+    }
+
+    @Test func asymmetricWalls() throws {
+        try LabSupport.withLab(.svi, LabOptions(wall: 4000, reverseWall: 1400)) { truth in
+            let json = try LabSupport.probe(truth, extra: ["--no-wall"])
+            #expect(forward(json)["pathMTU"] as? Int == 4000)
+            #expect(reverse(json)["pathMTU"] as? Int == 1400)
+        }
+    }
+
+    @Test("svi-rpf: the PTB is eaten by strict rp_filter, and we say so", arguments: [1400, Int.random(in: 1280...8000)])
+    func sviRPF(wall: Int) throws {
+        try LabSupport.withLab(.sviRPF, LabOptions(wall: wall)) { truth in
+            let json = try LabSupport.probe(truth, reverse: false)
+            let forward = forward(json)
+            #expect(forward["pathMTU"] as? Int == wall, "wall \(wall)")
+            #expect(forward["verdict"] as? String == "blackhole")
+            #expect((forward["rpFilterDrops"] as? Int ?? 0) > 0, "IPReversePathFilter must show the PTBs arriving and being dropped")
+            #expect((forward["ptb"] as? [String: Any])?["rpfRisk"] as? Bool == true)
+            #expect((json["elapsedMs"] as? Int ?? 99999) <= 2500, "target: exact answer and verdict in about 2 s")
+        }
+    }
+
+    @Test("blackhole: silence, no rp_filter drops", arguments: [1500, Int.random(in: 600...8500)])
+    func blackhole(wall: Int) throws {
+        try LabSupport.withLab(.blackhole, LabOptions(wall: wall)) { truth in
+            let json = try LabSupport.probe(truth)
+            let forward = forward(json)
+            #expect(forward["pathMTU"] as? Int == wall)
+            #expect(forward["verdict"] as? String == "blackhole")
+            #expect(forward["rpFilterDrops"] as? Int == 0)
+            #expect((forward["wall"] as? [String: Any])?["lastGoodHop"] as? String == truth.wallLastGoodHop)
+            #expect(reverse(json)["pathMTU"] as? Int == wall)
+            #expect(reverse(json)["verdict"] as? String == "blackhole")
+        }
+    }
+
+    @Test func okIsOK() throws {
+        try LabSupport.withLab(.ok) { truth in
+            let json = try LabSupport.probe(truth)
+            #expect(forward(json)["pathMTU"] as? Int == 9000)
+            #expect(forward(json)["verdict"] as? String == "ok")
+            #expect(reverse(json)["pathMTU"] as? Int == 9000)
+            #expect(reverse(json)["verdict"] as? String == "ok")
+        }
+    }
+
+    @Test func exactUnderFivePercentLoss() throws {
+        try LabSupport.withLab(.svi, LabOptions(wall: 1441)) { truth in
+            _ = try LabSupport.inNamespace(truth.namespaces["r1"]!, ["iptables", "-A", "FORWARD", "-m", "statistic", "--mode", "random", "--probability", "0.05", "-j", "DROP"])
+            let json = try LabSupport.probe(truth, reverse: false, extra: ["--no-wall"])
+            #expect(forward(json)["pathMTU"] as? Int == 1441)
+        }
+    }
+
+    @Test("overlay with outer DF set: the pod's packets die silently past wall − 50", arguments: [1500, Int.random(in: 1400...8000)])
+    func overlayDFSet(wall: Int) throws {
+        try LabSupport.withLab(.overlay, LabOptions(wall: wall, outerDF: "set")) { truth in
+            let json = try LabSupport.probe(truth)
+            #expect(forward(json)["pathMTU"] as? Int == wall - 50)
+            #expect(forward(json)["verdict"] as? String == "blackhole")
+            #expect(reverse(json)["pathMTU"] as? Int == wall - 50)
+        }
+    }
+
+    @Test func overlayDFUnsetFragments() throws {
+        try LabSupport.withLab(.overlay, LabOptions(wall: 1500, outerDF: "unset")) { truth in
+            let json = try LabSupport.probe(truth, reverse: false, extra: ["--no-wall"])
+            #expect(forward(json)["pathMTU"] as? Int == 8950)
+            #expect(forward(json)["verdict"] as? String == "ok")
+        }
+    }
+
+    @Test func transitGateway() throws {
+        try LabSupport.withLab(.tgw) { truth in
+            let json = try LabSupport.probe(truth)
+            #expect(truth.forwardPathMTU == 8450)
+            #expect(forward(json)["pathMTU"] as? Int == 8450)
+            #expect(forward(json)["verdict"] as? String == "blackhole", "the ICMP reaches the node, never the pod")
+            #expect(reverse(json)["pathMTU"] as? Int == 8450)
+        }
+    }
+
+    @Test func pingAgreesWhereItCan() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ping") else {
+            if LabSupport.underCI { Issue.record("ping (iputils-ping) is missing under CI") }
+            return
+        }
+        try LabSupport.withLab(.svi, LabOptions(wall: 1433)) { truth in
+            let client = truth.namespaces["client"]!
+            let pass = try LabSupport.inNamespace(client, ["ping", "-n", "-c", "1", "-W", "1", "-M", "do", "-s", String(1433 - 28), truth.server]).1!
+            let fail = try LabSupport.inNamespace(client, ["ping", "-n", "-c", "1", "-W", "1", "-M", "do", "-s", String(1433 - 27), truth.server]).1!
+            #expect(pass.status == 0)
+            #expect(fail.status != 0)
+            let json = try LabSupport.probe(truth, reverse: false, extra: ["--no-wall"])
+            #expect(forward(json)["pathMTU"] as? Int == 1433)
+        }
+    }
+
+    @Test func labsLeaveNothingBehind() throws {
+        let before = Set(Lab.namespaces())
+        let truth = try Lab.up(.svi)
+        #expect(Lab.namespaces().filter { $0.hasPrefix(truth.prefix) }.count == 4)
+        _ = try Lab.down(prefix: truth.prefix)
+        #expect(Set(Lab.namespaces()) == before)
+        // A failing build removes what it made: an impossible wall is refused before anything is created.
+        #expect(throws: LabError.self) { try Lab.up(.svi, options: LabOptions(wall: 50)) }
+        #expect(Set(Lab.namespaces()) == before)
+    }
+
+    @Test func probesRefuseToRunOutsideALab() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: LabSupport.binary)
+        process.arguments = ["probe", "10.77.3.2", "--lab-only"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("--lab-only"))
+    }
+}
+
+@Suite struct LabPolicy {
+    @Test func ciRunsTheLabTests() {
+        if LabSupport.underCI {
+            #expect(LabSupport.isRoot, "under CI the namespace-lab tests must run: run the tests as root")
+        }
+    }
+}
