@@ -275,7 +275,10 @@ struct Builder {
             server: "10.77.3.2", client: "10.77.1.2", forwardPathMTU: wall, reversePathMTU: reverseWall,
             forwardVerdict: forwardVerdict, reverseVerdict: reverseVerdict,
             ptbSource: scenario == .ok || scenario == .blackhole ? nil : ptbSource, ptbDroppedByRPFilter: dropped,
-            wallLastGoodHop: wall < 9000 ? lastGood : nil, wallFirstBadHop: wall < 9000 ? "10.77.3.2" : nil, wallTTL: wall < 9000 ? 3 : nil,
+            wallLastGoodHop: wall < 9000 ? lastGood : nil,
+            // With the rp_filter trap, hop 2 is invisible: large probes seem to stop right after hop 1.
+            wallFirstBadHop: wall < 9000 && scenario != .sviRPF ? "10.77.3.2" : nil,
+            wallTTL: wall < 9000 ? (scenario == .sviRPF ? 2 : 3) : nil,
             notes: notes)
     }
 

@@ -95,7 +95,9 @@ enum LabText {
             "    reverse (server → client): path MTU \(truth.reversePathMTU), \(truth.reverseVerdict)",
         ]
         if let source = truth.ptbSource { lines.append("    PTB source: \(source)\(truth.ptbDroppedByRPFilter ? " (dropped by the client's strict rp_filter)" : "")") }
-        if let last = truth.wallLastGoodHop { lines.append("    wall: after \(last), before \(truth.wallFirstBadHop ?? "?") (TTL \(truth.wallTTL ?? 0))") }
+        if let last = truth.wallLastGoodHop {
+            lines.append("    wall: large packets reach \(last), not \(truth.wallFirstBadHop ?? "the next hop, which never answers") (TTL \(truth.wallTTL ?? 0))")
+        }
         for note in truth.notes { lines.append("    note: \(note)") }
         lines.append("  remove: mtu-doctor lab down \(truth.prefix)")
         return lines.joined(separator: "\n")

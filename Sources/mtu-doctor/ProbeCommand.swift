@@ -87,7 +87,8 @@ enum ProbeText {
         lines.append("  forward  path MTU \(forward.pathMTU.map(String.init) ?? "—")  \(forward.verdict)")
         lines.append("           \(forward.explanation)")
         if let wall = forward.wall, forward.pathMTU != nil, forward.verdict != "ok" {
-            lines.append("           wall: large packets reach \(wall.lastGoodHop ?? "?") and never \(wall.firstBadHop ?? "the next hop") (TTL \(wall.ttl.map(String.init) ?? "?"))")
+            let next = wall.firstBadHop.map { "never \($0)" } ?? "then vanish; hop \(wall.ttl.map(String.init) ?? "?") never answers at all (its ICMP does not reach us)"
+            lines.append("           wall: large packets reach \(wall.lastGoodHop ?? "?") (hop \((wall.ttl ?? 1) - 1)) and \(next) (TTL \(wall.ttl.map(String.init) ?? "?"))")
         }
         let reverse = report.reverse
         lines.append("  reverse  path MTU \(reverse.pathMTU.map(String.init) ?? "—")  \(reverse.verdict ?? reverse.method)")

@@ -123,6 +123,10 @@ struct LabIntegrationTests {
             #expect(forward["verdict"] as? String == "blackhole")
             #expect((forward["rpFilterDrops"] as? Int ?? 0) > 0, "IPReversePathFilter must show the PTBs arriving and being dropped")
             #expect((forward["ptb"] as? [String: Any])?["rpfRisk"] as? Bool == true)
+            let wallInfo = forward["wall"] as? [String: Any]
+            #expect(wallInfo?["lastGoodHop"] as? String == truth.wallLastGoodHop)
+            #expect(wallInfo?["ttl"] as? Int == truth.wallTTL)
+            #expect(wallInfo?["firstBadHop"] == nil, "hop 2's ICMP is eaten too: nothing to name")
             #expect((json["elapsedMs"] as? Int ?? 99999) <= 2500, "target: exact answer and verdict in about 2 s")
         }
     }
