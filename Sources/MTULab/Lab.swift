@@ -22,6 +22,11 @@ public struct LabGroundTruth: Sendable, Codable, Hashable {
     public var wallFirstBadHop: String?
     public var wallTTL: Int?
     public var notes: [String]
+    /// With `--https`: the HTTPS server's port on `server` and the PID of the process serving it.
+    public var httpsPort: Int?
+    public var httpsPID: Int32?
+    /// The certificate chain's size as the server sends it (the Certificate message), for checking probes.
+    public var certificateChainPEMBytes: Int?
 }
 
 /// A lab failure: a command that did not work, with its output.
@@ -40,12 +45,15 @@ public struct LabOptions: Sendable {
     public var prefix: String?
     /// For overlays: the outer DF (`set`, `unset`, `inherit`).
     public var outerDF: String?
+    /// Start an HTTPS server (openssl s_server, a certificate chain over 4 KB) on the server, port 443.
+    public var https: Bool
 
-    public init(wall: Int? = nil, reverseWall: Int? = nil, prefix: String? = nil, outerDF: String? = nil) {
+    public init(wall: Int? = nil, reverseWall: Int? = nil, prefix: String? = nil, outerDF: String? = nil, https: Bool = false) {
         self.wall = wall
         self.reverseWall = reverseWall
         self.prefix = prefix
         self.outerDF = outerDF
+        self.https = https
     }
 }
 
@@ -99,7 +107,7 @@ public enum Lab {
         let reverseWall = options.reverseWall ?? wall
         var builder = Builder(prefix: prefix)
         do throws(LabError) {
-            let truth: LabGroundTruth
+            var truth: LabGroundTruth
             switch scenario {
             case .ok, .svi, .sviRPF, .blackhole:
                 for value in [wall, reverseWall] where !(576...9000).contains(value) {
@@ -108,6 +116,13 @@ public enum Lab {
                 truth = try builder.routedChain(scenario, wall: scenario == .ok ? 9000 : wall, reverseWall: scenario == .ok ? 9000 : reverseWall)
             case .overlay, .tgw:
                 truth = try builder.overlay(scenario, wall: wall, reverseWall: reverseWall, outerDF: options.outerDF ?? (scenario == .tgw ? "set" : "unset"))
+            }
+            if options.https {
+                let (pid, size) = try startHTTPS(namespace: builder.name("server"), serverAddress: truth.server, prefix: prefix)
+                builder.started.append(pid)
+                truth.httpsPort = 443
+                truth.httpsPID = pid
+                truth.certificateChainPEMBytes = size
             }
             try save(truth)
             return truth
@@ -119,9 +134,15 @@ public enum Lab {
 
     /// Removes every namespace whose name starts with `prefix-` and the lab's state.
     public static func down(prefix: String) throws(LabError) -> [String] {
+        // Processes we started (by PID, and only if they still are what we started), then the namespaces.
+        if let data = FileManager.default.contents(atPath: "\(stateDirectory)/\(prefix).json"),
+           let truth = try? JSONDecoder().decode(LabGroundTruth.self, from: data), let pid = truth.httpsPID {
+            stopOwnProcess(pid)
+        }
         let removed = namespaces().filter { $0.hasPrefix(prefix + "-") }
         for name in removed { _ = try? run(["ip", "netns", "delete", name]) }
         try? FileManager.default.removeItem(atPath: "\(stateDirectory)/\(prefix).json")
+        try? FileManager.default.removeItem(atPath: "\(stateDirectory)/\(prefix)")
         let left = namespaces().filter { $0.hasPrefix(prefix + "-") }
         if !left.isEmpty { throw LabError("could not remove: \(left.joined(separator: ", "))") }
         return removed
@@ -137,6 +158,51 @@ public enum Lab {
         let known = Set(labs.flatMap { $0.namespaces.values })
         let strays = namespaces().filter { $0.hasPrefix("mtud-") && !known.contains($0) }
         return (labs, strays)
+    }
+
+    /// Kills a process we started, after checking it is still an `openssl s_server` (PIDs get reused).
+    static func stopOwnProcess(_ pid: Int32) {
+        guard let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8), command.contains("s_server") else { return }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, WNOHANG)
+    }
+
+    /// Writes a certificate chain over 4 KB (root, intermediate, a leaf with many names) and starts
+    /// `openssl s_server` on port 443 inside `namespace`. Returns its PID and the chain's size in PEM.
+    static func startHTTPS(namespace: String, serverAddress: String, prefix: String) throws(LabError) -> (Int32, Int) {
+        let directory = "\(stateDirectory)/\(prefix)"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let names = (0..<40).map { "DNS:service-\(String(format: "%03d", $0)).namespace-with-a-long-name.svc.cluster.local" }.joined(separator: ",")
+            try "basicConstraints=critical,CA:TRUE\n".write(toFile: "\(directory)/ca.ext", atomically: true, encoding: .utf8)
+            try "subjectAltName=DNS:server.lab,IP:\(serverAddress),\(names)\n".write(toFile: "\(directory)/leaf.ext", atomically: true, encoding: .utf8)
+        } catch {
+            throw LabError("cannot write the lab's certificates: \(error)")
+        }
+        let d = directory
+        try run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(d)/key.pem", "-out", "\(d)/root.pem", "-days", "2", "-subj", "/CN=mtu-doctor lab root"])
+        try run(["openssl", "req", "-new", "-key", "\(d)/key.pem", "-out", "\(d)/int.csr", "-subj", "/CN=mtu-doctor lab intermediate"])
+        try run(["openssl", "x509", "-req", "-in", "\(d)/int.csr", "-CA", "\(d)/root.pem", "-CAkey", "\(d)/key.pem", "-set_serial", "2", "-days", "2", "-out", "\(d)/int.pem", "-extfile", "\(d)/ca.ext"])
+        try run(["openssl", "req", "-new", "-key", "\(d)/key.pem", "-out", "\(d)/leaf.csr", "-subj", "/CN=server.lab"])
+        try run(["openssl", "x509", "-req", "-in", "\(d)/leaf.csr", "-CA", "\(d)/int.pem", "-CAkey", "\(d)/key.pem", "-set_serial", "3", "-days", "2", "-out", "\(d)/leaf.pem", "-extfile", "\(d)/leaf.ext"])
+        let chain = (["int.pem", "root.pem"].compactMap { FileManager.default.contents(atPath: "\(d)/\($0)") }).reduce(Data(), +)
+        _ = FileManager.default.createFile(atPath: "\(d)/chain.pem", contents: chain)
+        let size = ["leaf.pem", "chain.pem"].compactMap { FileManager.default.contents(atPath: "\(d)/\($0)")?.count }.reduce(0, +)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = ["netns", "exec", namespace, "openssl", "s_server", "-accept", "443", "-cert", "\(d)/leaf.pem", "-key", "\(d)/key.pem",
+                             "-cert_chain", "\(d)/chain.pem", "-www", "-quiet"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { throw LabError("cannot start openssl s_server: \(error)") }
+        // Wait until it listens (ss is not needed: a TCP connect from inside the namespace would be a probe; poll /proc).
+        for _ in 0..<50 {
+            if let tcp = try? run(["ip", "netns", "exec", namespace, "cat", "/proc/net/tcp"]), tcp.contains(":01BB 00000000:0000 0A") { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return (process.processIdentifier, size)
     }
 
     static func save(_ truth: LabGroundTruth) throws(LabError) {
@@ -185,6 +251,7 @@ public enum Lab {
 struct Builder {
     let prefix: String
     var created: [String] = []
+    var started: [Int32] = []
 
     init(prefix: String) { self.prefix = prefix }
 
@@ -219,6 +286,7 @@ struct Builder {
     }
 
     func removeAll() {
+        for pid in started { Lab.stopOwnProcess(pid) }
         for namespace in created.reversed() { _ = try? Lab.run(["ip", "netns", "delete", namespace]) }
     }
 
@@ -232,7 +300,6 @@ struct Builder {
         // The client reaches only the lab: no default route (so a management address stays unroutable).
         try exec("client", ["ip", "route", "add", "10.77.0.0/16", "via", "10.77.1.1"])
         try exec("r1", ["ip", "route", "add", "10.77.3.0/24", "via", "10.77.2.2"])
-        try exec("server", ["ip", "route", "add", "default", "via", "10.77.3.1"])
         var towardClient = ["ip", "route", "add", "10.77.1.0/24", "via", "10.77.2.1", "dev", "r2a"]
         var notes: [String] = []
         var ptbSource: String? = "10.77.2.2"
@@ -246,12 +313,20 @@ struct Builder {
             ptbSource = "172.31.255.2"
             dropped = true
             lastGood = "10.77.1.1"
-            notes.append("r2 sources every ICMP it sends toward the client from 172.31.255.2: its time-exceeded messages are eaten too, so hop 2 is invisible")
+            notes.append("r2 sources every ICMP it sends from 172.31.255.2; client and server both run strict rp_filter without a route to it: PMTUD fails both ways, and r2's time-exceeded messages are eaten too, so hop 2 is invisible")
         }
         if reverseWall < 9000 { towardClient += ["mtu", "lock", String(reverseWall)] }
         try exec("r2", towardClient)
-        if wall < 9000 {
-            try exec("r2", ["ip", "route", "replace", "10.77.3.0/24", "dev", "r2b", "proto", "kernel", "scope", "link", "src", "10.77.3.1", "mtu", "lock", String(wall)])
+        var towardServer = ["ip", "route", "replace", "10.77.3.0/24", "dev", "r2b", "proto", "kernel", "scope", "link", "src", scenario == .sviRPF ? "172.31.255.2" : "10.77.3.1"]
+        if wall < 9000 { towardServer += ["mtu", "lock", String(wall)] }
+        try exec("r2", towardServer)
+        if scenario == .sviRPF {
+            // The server (the API server of the incident) has the same trap: strict rp_filter, no route to 172.31/16.
+            try exec("server", ["ip", "route", "add", "10.77.0.0/16", "via", "10.77.3.1"])
+            try sysctl("server", "net.ipv4.conf.all.rp_filter=1")
+            try sysctl("server", "net.ipv4.conf.s0.rp_filter=1")
+        } else {
+            try exec("server", ["ip", "route", "add", "default", "via", "10.77.3.1"])
         }
         if scenario == .blackhole {
             try exec("r2", ["iptables", "-A", "OUTPUT", "-p", "icmp", "--icmp-type", "fragmentation-needed", "-j", "DROP"])
@@ -266,8 +341,8 @@ struct Builder {
         let reverseVerdict: String
         switch scenario {
         case .ok: reverseVerdict = "ok"
-        case .blackhole: reverseVerdict = reverseWall < 9000 ? "blackhole" : "ok"
-        default: reverseVerdict = reverseWall < 9000 ? "ptb" : "ok"  // the server has a route back to any source
+        case .blackhole, .sviRPF: reverseVerdict = reverseWall < 9000 ? "blackhole" : "ok"
+        default: reverseVerdict = reverseWall < 9000 ? "ptb" : "ok"
         }
         return LabGroundTruth(
             scenario: scenario.rawValue, prefix: prefix,
@@ -279,7 +354,7 @@ struct Builder {
             // With the rp_filter trap, hop 2 is invisible: large probes seem to stop right after hop 1.
             wallFirstBadHop: wall < 9000 && scenario != .sviRPF ? "10.77.3.2" : nil,
             wallTTL: wall < 9000 ? (scenario == .sviRPF ? 2 : 3) : nil,
-            notes: notes)
+            notes: notes, httpsPort: nil, httpsPID: nil, certificateChainPEMBytes: nil)
     }
 
     /// podA — hostA ═(VXLAN over underlay)═ router ═ hostB — podB; the router's routes carry the walls.
@@ -329,6 +404,7 @@ struct Builder {
             server: "10.244.2.2", client: "10.244.1.2",
             forwardPathMTU: fragments ? podMTU : min(podMTU, wall - 50), reversePathMTU: fragments ? podMTU : min(podMTU, reverseWall - 50),
             forwardVerdict: fragments || wall >= hostMTU ? "ok" : "blackhole", reverseVerdict: fragments || reverseWall >= hostMTU ? "ok" : "blackhole",
-            ptbSource: nil, ptbDroppedByRPFilter: false, wallLastGoodHop: nil, wallFirstBadHop: nil, wallTTL: nil, notes: notes)
+            ptbSource: nil, ptbDroppedByRPFilter: false, wallLastGoodHop: nil, wallFirstBadHop: nil, wallTTL: nil, notes: notes,
+            httpsPort: nil, httpsPID: nil, certificateChainPEMBytes: nil)
     }
 }

@@ -41,6 +41,8 @@ public struct ProbeReport: Sendable, Codable {
     public var address: String
     public var forward: Forward
     public var reverse: Reverse
+    /// The HTTPS signature, for URL targets and --tls-port (run first, on a cold path).
+    public var tls: TLSSignature?
     public var probesSent: Int
     public var elapsedMs: Int
 }
@@ -53,6 +55,8 @@ public struct ProbeOptions: Sendable {
     /// A `serve` responder's UDP port on the target, for the reverse direction.
     public var reversePort: UInt16?
     public var token: [UInt8] = []
+    /// Run the HTTPS application signature against this port first.
+    public var tlsPort: UInt16?
     public var progress: (@Sendable (String) -> Void)?
 
     public init() {}
@@ -87,6 +91,16 @@ public enum Probe {
         let addressText = ICMPv4.string(address)
         guard HostFacts.routeInterface(to: addressText) != nil || ICMPProber.routeMTU(to: address) != nil else {
             throw ProbeError(.noRoute, "no route to \(addressText)")
+        }
+        // The application signature runs first: DF probes make routers send PTBs that teach this host the path
+        // MTU (for ~10 minutes), after which new TCP connections advertise a smaller MSS and the stall vanishes.
+        var tls: TLSSignature?
+        var tlsPort = options.tlsPort
+        if tlsPort == nil, let url = URL(string: target), url.scheme == "https" { tlsPort = UInt16(url.port ?? 443) }
+        if let tlsPort {
+            options.progress?("application: TCP connect, plain HTTP and TLS handshake on port \(tlsPort)")
+            let serverName = URL(string: target)?.host ?? name
+            tls = AppSignature.tls(address: address, port: tlsPort, serverName: serverName, timeoutMilliseconds: max(options.timeoutMilliseconds * 3, 3000))
         }
         var prober = try ICMPProber(target: address, timeoutMilliseconds: options.timeoutMilliseconds)
         defer { prober.close() }
@@ -155,7 +169,7 @@ public enum Probe {
         }
         let elapsed = clock.now - start
         return ProbeReport(
-            target: name, address: addressText, forward: forward, reverse: reverse, probesSent: prober.probesSent + reverseProbes,
+            target: name, address: addressText, forward: forward, reverse: reverse, tls: tls, probesSent: prober.probesSent + reverseProbes,
             elapsedMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
     }
 

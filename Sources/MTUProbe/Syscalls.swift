@@ -116,3 +116,58 @@ enum Syscall {
     }
 }
 #endif
+
+#if os(Linux)
+import Glibc
+
+extension Syscall {
+    /// A TCP connection with a deadline; `maxSegment` sets TCP_MAXSEG before connecting (the MSS we advertise).
+    static func tcpConnect(ipv4 address: UInt32, port: UInt16, timeoutMilliseconds: Int, maxSegment: Int? = nil) throws(Failure) -> Int32 {
+        let fd = try socket(family: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
+        do throws(Failure) {
+            if let maxSegment { try setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_MAXSEG, value: Int32(maxSegment)) }
+            let flags = fcntl(fd, F_GETFL)
+            _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+            var sa = sockaddrIPv4(address, port: port)
+            let result = withUnsafePointer(to: &sa) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if result != 0 {
+                let code = Glibc.errno
+                guard code == EINPROGRESS else { throw Failure(call: "connect", errno: code) }
+                var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                let ready = try retrying("poll") { Glibc.poll(&descriptor, 1, Int32(timeoutMilliseconds)) }
+                guard ready > 0 else { throw Failure(call: "connect", errno: ETIMEDOUT) }
+                let error = try getOption(fd, level: SOL_SOCKET, name: SO_ERROR)
+                guard error == 0 else { throw Failure(call: "connect", errno: error) }
+            }
+            _ = fcntl(fd, F_SETFL, flags)
+            return fd
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws(Failure) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = try retrying("send") {
+                bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }
+            offset += sent
+        }
+    }
+
+    /// Reads what is available before `deadline`; nil at end of stream, [] on timeout.
+    static func receive(_ fd: Int32, until deadline: ContinuousClock.Instant) throws(Failure) -> [UInt8]? {
+        let clock = ContinuousClock()
+        let remaining = deadline - clock.now
+        let milliseconds = max(0, Int32(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+        guard try waitReadable(fd, milliseconds: milliseconds) else { return [] }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = try retrying("recv") { buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) } }
+        return count == 0 ? nil : Array(buffer[0..<count])
+    }
+}
+#endif

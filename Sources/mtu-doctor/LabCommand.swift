@@ -37,6 +37,9 @@ struct LabCommand: ParsableCommand {
         @Option(help: "Overlay scenarios: the VXLAN outer DF, set|unset|inherit.")
         var df: String?
 
+        @Flag(help: "Start an HTTPS server (certificate chain over 4 KB) on the server, port 443.")
+        var https = false
+
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -44,7 +47,7 @@ struct LabCommand: ParsableCommand {
                 throw fail("unknown scenario '\(scenario)'\(MTUCoreSuggestion.didYouMean(scenario, LabScenario.allCases.map(\.rawValue))); known: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             do {
-                let truth = try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df))
+                let truth = try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df, https: https))
                 if output.json {
                     print(JSONReport.render(truth, command: "lab.up"))
                 } else {
@@ -99,6 +102,10 @@ enum LabText {
             lines.append("    wall: large packets reach \(last), not \(truth.wallFirstBadHop ?? "the next hop, which never answers") (TTL \(truth.wallTTL ?? 0))")
         }
         for note in truth.notes { lines.append("    note: \(note)") }
+        if let port = truth.httpsPort {
+            lines.append("  https: openssl s_server on \(truth.server):\(port) (pid \(truth.httpsPID ?? 0)), certificate chain \(truth.certificateChainPEMBytes ?? 0) bytes of PEM")
+            lines.append("  try: ip netns exec \(truth.namespaces["client"] ?? "?") mtu-doctor probe https://\(truth.server)")
+        }
         lines.append("  remove: mtu-doctor lab down \(truth.prefix)")
         return lines.joined(separator: "\n")
     }

@@ -39,6 +39,9 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "The responder's shared token (lets small requests ask for large replies).")
     var token: String?
 
+    @Option(help: "Run the HTTPS signature (connect, plain HTTP, TLS handshake) against this TCP port first (implied by an https:// URL).")
+    var tlsPort: UInt16?
+
     @Flag(help: "Skip locating the wall with TTL-limited probes.")
     var noWall = false
 
@@ -62,6 +65,7 @@ struct ProbeCommand: ParsableCommand {
         options.locateWall = !noWall
         options.reversePort = reversePort
         options.token = Array((token ?? "").utf8)
+        options.tlsPort = tlsPort
         if isatty(STDERR_FILENO) == 1 {
             options.progress = { message in
                 var standardError = StandardError()
@@ -76,13 +80,17 @@ struct ProbeCommand: ParsableCommand {
         }
         print(output.json ? JSONReport.render(report, command: "probe") : ProbeText.render(report))
         let bad = ["blackhole", "unreachable"]
-        if bad.contains(report.forward.verdict) || bad.contains(report.reverse.verdict ?? "") { throw ExitCode(1) }
+        if bad.contains(report.forward.verdict) || bad.contains(report.reverse.verdict ?? "") || report.tls?.handshake == "stalled" { throw ExitCode(1) }
     }
 }
 
 enum ProbeText {
     static func render(_ report: ProbeReport) -> String {
         var lines = ["mtu-doctor probe \(report.target) (\(report.address)): \(report.probesSent) probes, \(report.elapsedMs) ms"]
+        if let tls = report.tls {
+            lines.append("  tls      port \(tls.port): connect \(tls.connectMs.map { "\($0) ms" } ?? "failed"), plain HTTP \(tls.plainHTTPStatus.map(String.init) ?? "no answer"), handshake \(tls.handshake)\(tls.certificateBytes.map { ", certificate chain \($0) bytes" } ?? "")")
+            lines.append("           \(tls.conclusion)")
+        }
         let forward = report.forward
         lines.append("  forward  path MTU \(forward.pathMTU.map(String.init) ?? "—")  \(forward.verdict)")
         lines.append("           \(forward.explanation)")

@@ -207,6 +207,38 @@ struct LabIntegrationTests {
         }
     }
 
+    @Test("TLS signature: TCP connects, the certificate flight stalls", arguments: [LabScenario.blackhole, .sviRPF])
+    func tlsStalls(scenario: LabScenario) throws {
+        let pid = try LabSupport.withLab(scenario, LabOptions(wall: 1500, https: true)) { truth in
+            let output = try LabSupport.inNamespace(
+                truth.namespaces["client"]!, [LabSupport.binary, "probe", "https://\(truth.server)", "--json", "--lab-only", "--no-wall"]).1!
+            #expect(output.status == 1)
+            let json = try #require((try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any])
+            let tls = try #require(json["tls"] as? [String: Any])
+            #expect(tls["connectMs"] as? Int != nil, "TCP connects")
+            #expect(tls["handshake"] as? String == "stalled")
+            #expect((tls["conclusion"] as? String)?.contains("stalls") == true)
+            #expect(forward(json)["pathMTU"] as? Int == 1500)
+            return truth.httpsPID
+        }
+        #expect(pid.map { kill($0, 0) != 0 } ?? false, "the HTTPS server is gone with the lab")
+    }
+
+    @Test func tlsCompletesOnAConsistentPath() throws {
+        try LabSupport.withLab(.ok, LabOptions(https: true)) { truth in
+            let pid = try #require(truth.httpsPID)
+            let output = try LabSupport.inNamespace(
+                truth.namespaces["client"]!, [LabSupport.binary, "probe", truth.server, "--tls-port", "443", "--json", "--lab-only", "--no-wall"]).1!
+            #expect(output.status == 0)
+            let json = try #require((try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any])
+            let tls = try #require(json["tls"] as? [String: Any])
+            #expect(tls["handshake"] as? String == "ok")
+            #expect((tls["certificateBytes"] as? Int ?? 0) >= 4096, "the lab's chain is over 4 KB")
+            _ = try Lab.down(prefix: truth.prefix)
+            #expect(kill(pid, 0) != 0, "lab down stops the HTTPS server it started")
+        }
+    }
+
     @Test func labsLeaveNothingBehind() throws {
         let before = Set(Lab.namespaces())
         let truth = try Lab.up(.svi)

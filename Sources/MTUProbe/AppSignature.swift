@@ -1,0 +1,105 @@
+#if os(Linux)
+import Glibc
+
+/// The application signature of an HTTPS endpoint, as in the incident's table: TCP connect, a plain-HTTP request to
+/// the TLS port, the TLS handshake's first flight.
+public struct TLSSignature: Sendable, Codable {
+    public var port: Int
+    public var connectMs: Int?
+    /// The status a plain-HTTP request to the TLS port got (e.g. 400), nil when it got no HTTP answer.
+    public var plainHTTPStatus: Int?
+    public var plainHTTPBytes: Int
+    /// ok (the server's first flight completed) | stalled (bytes stopped before it completed) | failed (alert,
+    /// reset or close: not an MTU symptom) | unreachable
+    public var handshake: String
+    /// The Certificate message's size (the chain as sent), when it arrived or at least announced itself.
+    public var certificateBytes: Int?
+    public var bytesReceived: Int
+    public var handshakeMs: Int?
+    public var conclusion: String
+}
+
+public enum AppSignature {
+    /// Runs the three steps against `address:port`; each step has its own connection and `timeoutMilliseconds`.
+    public static func tls(address: UInt32, port: UInt16, serverName: String?, timeoutMilliseconds: Int) -> TLSSignature {
+        let clock = ContinuousClock()
+        func milliseconds(_ duration: Duration) -> Int {
+            Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        }
+        var signature = TLSSignature(
+            port: Int(port), connectMs: nil, plainHTTPStatus: nil, plainHTTPBytes: 0, handshake: "unreachable",
+            certificateBytes: nil, bytesReceived: 0, handshakeMs: nil, conclusion: "")
+
+        // 1. TCP connect.
+        let start = clock.now
+        guard let probe = try? Syscall.tcpConnect(ipv4: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else {
+            signature.conclusion = "TCP does not connect to port \(port): not an MTU symptom (small packets fail too)"
+            return signature
+        }
+        signature.connectMs = milliseconds(clock.now - start)
+        Syscall.close(probe)
+
+        // 2. Plain HTTP to the TLS port: a small request, usually a small error answer.
+        if let fd = try? Syscall.tcpConnect(ipv4: address, port: port, timeoutMilliseconds: timeoutMilliseconds) {
+            let host = serverName ?? ICMPv4.string(address)
+            try? Syscall.sendAll(fd, Array("GET / HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8))
+            var answer: [UInt8] = []
+            let deadline = clock.now + .milliseconds(timeoutMilliseconds)
+            while clock.now < deadline, answer.count < 65536, let chunk = try? Syscall.receive(fd, until: deadline), !chunk.isEmpty {
+                answer += chunk
+            }
+            Syscall.close(fd)
+            signature.plainHTTPBytes = answer.count
+            let head = String(decoding: answer.prefix(64), as: UTF8.self)
+            if head.hasPrefix("HTTP/"), let code = head.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) {
+                signature.plainHTTPStatus = code
+            }
+        }
+
+        // 3. The TLS handshake's first flight.
+        guard let fd = try? Syscall.tcpConnect(ipv4: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else {
+            signature.handshake = "unreachable"
+            signature.conclusion = "TCP connected once, then not again"
+            return signature
+        }
+        defer { Syscall.close(fd) }
+        let random = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let handshakeStart = clock.now
+        var reader = TLSWire.FlightReader()
+        var closed = false
+        do {
+            try Syscall.sendAll(fd, TLSWire.clientHello(serverName: serverName, random: random))
+            let deadline = clock.now + .milliseconds(timeoutMilliseconds)
+            while clock.now < deadline, !reader.complete, reader.alert == nil, !reader.notTLS {
+                guard let chunk = try Syscall.receive(fd, until: deadline) else {
+                    closed = true
+                    break
+                }
+                reader.consume(chunk)
+            }
+        } catch {
+            closed = true
+        }
+        signature.bytesReceived = reader.bytesReceived
+        signature.certificateBytes = reader.certificateBytes ?? reader.certificateAnnounced
+        if reader.complete {
+            signature.handshake = "ok"
+            signature.handshakeMs = milliseconds(clock.now - handshakeStart)
+            signature.conclusion = "the server's first flight (\(reader.bytesReceived) bytes, certificate chain \(reader.certificateBytes ?? 0) bytes) arrived whole"
+        } else if reader.alert != nil || reader.notTLS || closed {
+            signature.handshake = "failed"
+            signature.conclusion = reader.alert.map { "the server answered with TLS alert \($0.description): a TLS problem, not an MTU one" }
+                ?? (reader.notTLS ? "the port does not speak TLS" : "the server closed the connection: not an MTU symptom")
+        } else {
+            signature.handshake = "stalled"
+            var text = "TCP connects (\(signature.connectMs ?? 0) ms)"
+            if let status = signature.plainHTTPStatus { text += ", plain HTTP gets a small \(status) (\(signature.plainHTTPBytes) bytes)" }
+            text += ", but the TLS handshake stalls: \(reader.bytesReceived) bytes of the server's first flight arrived in \(timeoutMilliseconds) ms"
+            if let announced = reader.certificateAnnounced { text += " (certificate chain announced: \(announced) bytes)" }
+            text += " — small packets pass, the full-size ones carrying the certificate do not"
+            signature.conclusion = text
+        }
+        return signature
+    }
+}
+#endif
