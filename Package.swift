@@ -30,10 +30,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Shared test helpers: the repository root, the built binary, a deterministic generator.
+        .target(name: "MTUTestSupport", path: "Sources/MTUTestSupport"),
         .testTarget(name: "MTUCoreTests", dependencies: ["MTUCore"]),
-        .testTarget(name: "MTUConfigTests", dependencies: ["MTUConfig", "MTUCore", "MTUReport"]),
-        .testTarget(name: "CLITests", dependencies: ["MTUCore"]),
-        .testTarget(name: "MTUProbeTests", dependencies: ["MTUProbe", "MTULab"]),
+        .testTarget(name: "MTUConfigTests", dependencies: ["MTUConfig", "MTUCore", "MTUReport", "MTUTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["MTUCore", "MTUTestSupport"]),
+        .testTarget(name: "MTUProbeTests", dependencies: ["MTUProbe", "MTULab", "MTUTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MTUTestSupport
 
 /// Runs the built `mtu-doctor` binary, as a user would.
 struct Run {
@@ -12,18 +13,8 @@ struct Run {
     }
 }
 
-let repositoryRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
-
-/// The binary sits next to the test bundle (`swift test` builds every product first).
-let binary: String = {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mtu-doctor").path
-    if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-    return "\(repositoryRoot)/.build/debug/mtu-doctor"
-}()
+let repositoryRoot = TestSupport.repositoryRoot
+let binary = TestSupport.binary
 
 func run(_ arguments: String...) throws -> Run { try runArray(arguments) }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MTUConfig
 import MTUCore
+import MTUTestSupport
 
 @Suite("Bad topology input: one clear message with file:line:column and the field")
 struct LoaderErrorTests {
@@ -92,18 +93,5 @@ struct LoaderErrorTests {
             }
         }
         #expect(loaded > 0 && rejected > 0, "loaded \(loaded), rejected \(rejected)")
-    }
-}
-
-/// A small deterministic generator so fuzz runs repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,12 +1,8 @@
 import MTUConfig
 import MTUCore
+import MTUTestSupport
 
-/// The repository root, found from this file's path.
-let repositoryRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)  // Tests/MTUConfigTests/Support.swift
-    return parts.joined(separator: "/")
-}()
+let repositoryRoot = TestSupport.repositoryRoot
 
 func example(_ name: String) -> String { "\(repositoryRoot)/examples/\(name).yaml" }
 

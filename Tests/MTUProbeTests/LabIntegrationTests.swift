@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MTULab
 import MTUProbe
+import MTUTestSupport
 
 /// Lab tests need root (they create network namespaces). Without root they are skipped with a message — except
 /// under CI (`CI=true`), where a skip would hide the most important tests, so it is a failure.
@@ -9,17 +10,7 @@ enum LabSupport {
     static let isRoot = geteuid() == 0
     static let underCI = ProcessInfo.processInfo.environment["CI"] == "true"
 
-    static let repositoryRoot: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        return parts.joined(separator: "/")
-    }()
-
-    static let binary: String = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mtu-doctor").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return "\(repositoryRoot)/.build/debug/mtu-doctor"
-    }()
+    static let binary = TestSupport.binary
 
     /// Builds a lab, runs `body`, and removes the lab whatever happens.
     static func withLab<T>(_ scenario: LabScenario, _ options: LabOptions = LabOptions(), _ body: (LabGroundTruth) throws -> T) throws -> T {

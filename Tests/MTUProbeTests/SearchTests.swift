@@ -1,5 +1,6 @@
 import Testing
 @testable import MTUProbe
+import MTUTestSupport
 
 /// A path simulated in memory: packets up to `wall` pass; larger ones get a PTB or vanish; some are lost at random.
 struct FakePath: WaveProber {
@@ -27,18 +28,6 @@ struct FakePath: WaveProber {
             if let ptb { return .ptb(mtu: ptb.mtu, source: ptb.source) }
             return .silent
         }
-    }
-}
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Helpers shared by the test targets.
+package enum TestSupport {
+    /// The repository root, found from this file's path (Sources/MTUTestSupport/TestSupport.swift).
+    package static let repositoryRoot: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return parts.joined(separator: "/")
+    }()
+
+    /// The built `mtu-doctor`: beside the test bundle (`swift test` builds every product first), else .build/debug.
+    package static let binary: String = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mtu-doctor").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return "\(repositoryRoot)/.build/debug/mtu-doctor"
+    }()
+}
+
+/// A small deterministic generator (SplitMix64) so randomised tests repeat exactly.
+package struct SplitMix64: RandomNumberGenerator {
+    package var state: UInt64
+    package init(seed: UInt64) { state = seed }
+    package mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
