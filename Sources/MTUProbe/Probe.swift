@@ -25,6 +25,8 @@ public struct ProbeReport: Sendable, Codable {
         public var rpFilterDrops: Int
         public var ladder: [SearchResult.LadderStep]
         public var explanation: String
+        /// raw or datagram: which ICMP socket carried the probes.
+        public var socket: String
     }
 
     public struct Reverse: Sendable, Codable {
@@ -57,12 +59,82 @@ public struct ProbeOptions: Sendable {
     public var token: [UInt8] = []
     /// Run the HTTPS application signature against this port first.
     public var tlsPort: UInt16?
+    /// raw (CAP_NET_RAW), datagram (ping_group_range), or auto: raw, else datagram.
+    public var socket: SocketKind = .auto
+
+    public enum SocketKind: String, Sendable, CaseIterable { case auto, raw, datagram }
     public var progress: (@Sendable (String) -> Void)?
 
     public init() {}
 }
 
 /// Runs the forward search, the wall location and (with a responder) the reverse search.
+/// The forward prober in use: a raw ICMP socket or an unprivileged ICMP datagram socket.
+enum ForwardProber: WaveProber {
+    case raw(ICMPProber)
+    case datagram(ICMPDatagramProber)
+
+    static func open(_ kind: ProbeOptions.SocketKind, target: UInt32, timeoutMilliseconds: Int) throws(ProbeError) -> ForwardProber {
+        switch kind {
+        case .raw: return .raw(try ICMPProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
+        case .datagram: return .datagram(try ICMPDatagramProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
+        case .auto:
+            do {
+                return .raw(try ICMPProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
+            } catch where error.code == .noPrivilege {
+                do {
+                    return .datagram(try ICMPDatagramProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
+                } catch {
+                    throw ProbeError(
+                        .noPrivilege,
+                        "no way to send ICMP here: a raw socket needs root or CAP_NET_RAW (`sudo setcap cap_net_raw+ep $(command -v mtu-doctor)`), and ICMP datagram sockets need `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"`")
+                }
+            }
+        }
+    }
+
+    var routeMTU: Int? {
+        switch self {
+        case .raw(let prober): return prober.routeMTU
+        case .datagram(let prober): return prober.routeMTU
+        }
+    }
+
+    var probesSent: Int {
+        switch self {
+        case .raw(let prober): return prober.probesSent
+        case .datagram(let prober): return prober.probesSent
+        }
+    }
+
+    var kind: String {
+        switch self {
+        case .raw: return "raw"
+        case .datagram: return "datagram"
+        }
+    }
+
+    func close() {
+        switch self {
+        case .raw(let prober): prober.close()
+        case .datagram(let prober): prober.close()
+        }
+    }
+
+    mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
+        switch self {
+        case .raw(var prober):
+            let outcomes = try prober.send(wave)
+            self = .raw(prober)
+            return outcomes
+        case .datagram(var prober):
+            let outcomes = try prober.send(wave)
+            self = .datagram(prober)
+            return outcomes
+        }
+    }
+}
+
 public enum Probe {
     /// Resolves a host name, IPv4 address or URL to an IPv4 address.
     public static func resolve(_ target: String) throws(ProbeError) -> (name: String, address: UInt32) {
@@ -102,7 +174,7 @@ public enum Probe {
             let serverName = URL(string: target)?.host ?? name
             tls = AppSignature.tls(address: address, port: tlsPort, serverName: serverName, timeoutMilliseconds: max(options.timeoutMilliseconds * 3, 3000))
         }
-        var prober = try ICMPProber(target: address, timeoutMilliseconds: options.timeoutMilliseconds)
+        var prober = try ForwardProber.open(options.socket, target: address, timeoutMilliseconds: options.timeoutMilliseconds)
         defer { prober.close() }
         let maximum = options.maximum ?? prober.routeMTU ?? 9000
         let dropsBefore = HostFacts.reversePathFilterDrops()
@@ -118,7 +190,7 @@ public enum Probe {
         let rpDrops = max(0, (HostFacts.reversePathFilterDrops() ?? 0) - (dropsBefore ?? 0))
         var forward = ProbeReport.Forward(
             pathMTU: search.pathMTU, verdict: search.verdict, ptb: nil, wall: nil, localMTU: search.localMTU, rpFilterDrops: rpDrops,
-            ladder: search.ladder, explanation: "")
+            ladder: search.ladder, explanation: "", socket: prober.kind)
         let arrival = HostFacts.routeInterface(to: addressText)
         if search.verdict == "ptb", let source = search.ptbSource {
             let back = HostFacts.routeInterface(to: source)

@@ -42,6 +42,9 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "Run the HTTPS signature (connect, plain HTTP, TLS handshake) against this TCP port first (implied by an https:// URL).")
     var tlsPort: UInt16?
 
+    @Option(help: "ICMP socket: raw (root or CAP_NET_RAW), datagram (unprivileged, needs ping_group_range), or auto.")
+    var socket: ProbeOptions.SocketKind = .auto
+
     @Flag(help: "Skip locating the wall with TTL-limited probes.")
     var noWall = false
 
@@ -66,6 +69,7 @@ struct ProbeCommand: ParsableCommand {
         options.reversePort = reversePort
         options.token = Array((token ?? "").utf8)
         options.tlsPort = tlsPort
+        options.socket = socket
         if isatty(STDERR_FILENO) == 1 {
             options.progress = { message in
                 var standardError = StandardError()
@@ -161,3 +165,5 @@ struct ServeCommand: ParsableCommand {
         }
     }
 }
+
+extension ProbeOptions.SocketKind: ExpressibleByArgument {}

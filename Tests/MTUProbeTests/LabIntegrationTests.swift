@@ -136,6 +136,20 @@ struct LabIntegrationTests {
         }
     }
 
+    @Test("unprivileged ICMP datagram sockets give the same answers", arguments: [LabScenario.svi, .sviRPF, .blackhole])
+    func datagramSocket(scenario: LabScenario) throws {
+        try LabSupport.withLab(scenario, LabOptions(wall: 1433)) { truth in
+            let json = try LabSupport.probe(truth, reverse: false, extra: ["--socket", "datagram"])
+            let forward = forward(json)
+            #expect(forward["socket"] as? String == "datagram")
+            #expect(forward["pathMTU"] as? Int == 1433)
+            #expect(forward["verdict"] as? String == truth.forwardVerdict)
+            if scenario == .svi {
+                #expect((forward["ptb"] as? [String: Any])?["source"] as? String == truth.ptbSource)
+            }
+        }
+    }
+
     @Test func okIsOK() throws {
         try LabSupport.withLab(.ok) { truth in
             let json = try LabSupport.probe(truth)

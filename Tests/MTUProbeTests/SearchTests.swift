@@ -177,3 +177,37 @@ struct WireTests {
         #expect(ReverseWire.parseRequest(Array("MTUQ".utf8)[...]) == nil)
     }
 }
+
+@Suite("IP_RECVERR control messages, parsed by hand")
+struct ErrorQueueTests {
+    /// A cmsghdr (size_t length, int level, int type) + sock_extended_err + offender sockaddr_in, as the kernel lays it out.
+    func control(origin: UInt8, type: UInt8, code: UInt8, info: UInt32, offender: [UInt8]) -> [UInt8] {
+        let word = MemoryLayout<Int>.size
+        var bytes: [UInt8] = []
+        let length = word + 8 + 16 + 16
+        bytes += withUnsafeBytes(of: length) { Array($0) }
+        bytes += withUnsafeBytes(of: Int32(0)) { Array($0) }  // IPPROTO_IP
+        bytes += withUnsafeBytes(of: Int32(11)) { Array($0) }  // IP_RECVERR
+        bytes += withUnsafeBytes(of: UInt32(90)) { Array($0) }  // EMSGSIZE
+        bytes += [origin, type, code, 0]
+        bytes += withUnsafeBytes(of: info) { Array($0) }
+        bytes += withUnsafeBytes(of: UInt32(0)) { Array($0) }
+        bytes += [2, 0, 0, 0] + offender + [UInt8](repeating: 0, count: 8)  // sockaddr_in: AF_INET, port, address
+        return bytes
+    }
+
+    @Test func fragmentationNeeded() throws {
+        let bytes = control(origin: 2, type: 3, code: 4, info: 1400, offender: [172, 31, 255, 2])
+        let parsed = try #require(bytes.withUnsafeBytes { ErrorQueue.parseControl($0, length: bytes.count) })
+        #expect(parsed.origin == 2 && parsed.type == 3 && parsed.code == 4)
+        #expect(parsed.info == 1400)
+        #expect(ICMPv4.string(parsed.offender) == "172.31.255.2")
+    }
+
+    @Test func truncatedControlIsIgnored() {
+        let bytes = control(origin: 2, type: 3, code: 4, info: 1400, offender: [10, 0, 0, 1])
+        for length in 0..<(MemoryLayout<Int>.size + 8 + 16) {
+            #expect(bytes.withUnsafeBytes { ErrorQueue.parseControl($0, length: length) } == nil)
+        }
+    }
+}
