@@ -22,6 +22,12 @@ public struct LabGroundTruth: Sendable, Codable, Hashable {
     public var wallFirstBadHop: String?
     public var wallTTL: Int?
     public var notes: [String]
+    /// The server's IPv6 address (routed chain labs are dual-stack), and the IPv6 walls (IPv6 links carry ≥ 1280).
+    public var server6: String?
+    public var forwardPathMTU6: Int?
+    public var reversePathMTU6: Int?
+    public var forwardVerdict6: String?
+    public var ptbSource6: String?
     /// With `--https`: the HTTPS server's port on `server` and the PID of the process serving it.
     public var httpsPort: Int?
     public var httpsPID: Int32?
@@ -262,6 +268,8 @@ struct Builder {
         try Lab.run(["ip", "netns", "add", namespace])
         created.append(namespace)
         try exec(role, ["ip", "link", "set", "lo", "up"])
+        // No duplicate address detection: link-local addresses are usable at once, so NDP works from the start.
+        try exec(role, ["sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"])
         // Fresh namespaces close the ICMP datagram socket range; labs widen it so unprivileged probes work inside.
         try exec(role, ["sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647"])
     }
@@ -330,8 +338,25 @@ struct Builder {
         }
         if scenario == .blackhole {
             try exec("r2", ["iptables", "-A", "OUTPUT", "-p", "icmp", "--icmp-type", "fragmentation-needed", "-j", "DROP"])
-            notes.append("r2 drops the ICMP \"fragmentation needed\" it generates")
+            try exec("r2", ["ip6tables", "-A", "OUTPUT", "-p", "ipv6-icmp", "--icmpv6-type", "packet-too-big", "-j", "DROP"])
+            notes.append("r2 drops the ICMP \"fragmentation needed\" / ICMPv6 \"packet too big\" it generates")
         }
+        // The same chain over IPv6 (no rp_filter exists for IPv6, so svi-rpf's trap does not apply there).
+        let wall6 = max(wall, 1280), reverseWall6 = max(reverseWall, 1280)
+        for (role, interface, address) in [
+            ("client", "c0", "fd77:1::2/64"), ("r1", "r1a", "fd77:1::1/64"), ("r1", "r1b", "fd77:2::1/64"),
+            ("r2", "r2a", "fd77:2::2/64"), ("r2", "r2b", "fd77:3::1/64"), ("server", "s0", "fd77:3::2/64"),
+        ] {
+            try exec(role, ["ip", "-6", "addr", "add", address, "dev", interface, "nodad"])
+        }
+        for role in ["r1", "r2"] { try sysctl(role, "net.ipv6.conf.all.forwarding=1") }
+        try exec("client", ["ip", "-6", "route", "add", "fd77::/16", "via", "fd77:1::1"])
+        try exec("r1", ["ip", "-6", "route", "add", "fd77:3::/64", "via", "fd77:2::2"])
+        try exec("r2", ["ip", "-6", "route", "add", "fd77:1::/64", "via", "fd77:2::1"] + (reverseWall6 < 9000 ? ["mtu", "lock", String(reverseWall6)] : []))
+        if wall6 < 9000 {
+            try exec("r2", ["ip", "-6", "route", "replace", "fd77:3::/64", "dev", "r2b", "proto", "kernel", "metric", "256", "mtu", "lock", String(wall6)])
+        }
+        try exec("server", ["ip", "-6", "route", "add", "default", "via", "fd77:3::1"])
         let forwardVerdict: String
         switch scenario {
         case .ok: forwardVerdict = "ok"
@@ -354,7 +379,10 @@ struct Builder {
             // With the rp_filter trap, hop 2 is invisible: large probes seem to stop right after hop 1.
             wallFirstBadHop: wall < 9000 && scenario != .sviRPF ? "10.77.3.2" : nil,
             wallTTL: wall < 9000 ? (scenario == .sviRPF ? 2 : 3) : nil,
-            notes: notes, httpsPort: nil, httpsPID: nil, certificateChainPEMBytes: nil)
+            notes: notes, server6: "fd77:3::2", forwardPathMTU6: wall6, reversePathMTU6: reverseWall6,
+            forwardVerdict6: wall6 >= 9000 ? "ok" : (scenario == .blackhole ? "blackhole" : "ptb"),
+            ptbSource6: wall6 >= 9000 || scenario == .blackhole ? nil : "fd77:2::2",
+            httpsPort: nil, httpsPID: nil, certificateChainPEMBytes: nil)
     }
 
     /// podA — hostA ═(VXLAN over underlay)═ router ═ hostB — podB; the router's routes carry the walls.
@@ -405,6 +433,7 @@ struct Builder {
             forwardPathMTU: fragments ? podMTU : min(podMTU, wall - 50), reversePathMTU: fragments ? podMTU : min(podMTU, reverseWall - 50),
             forwardVerdict: fragments || wall >= hostMTU ? "ok" : "blackhole", reverseVerdict: fragments || reverseWall >= hostMTU ? "ok" : "blackhole",
             ptbSource: nil, ptbDroppedByRPFilter: false, wallLastGoodHop: nil, wallFirstBadHop: nil, wallTTL: nil, notes: notes,
+            server6: nil, forwardPathMTU6: nil, reversePathMTU6: nil, forwardVerdict6: nil, ptbSource6: nil,
             httpsPort: nil, httpsPID: nil, certificateChainPEMBytes: nil)
     }
 }

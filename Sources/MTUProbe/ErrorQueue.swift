@@ -152,11 +152,11 @@ public struct ICMPDatagramProber: WaveProber {
             let packet = ICMPv4.echoRequest(identifier: 0, sequence: sequence, packetSize: request.size)
             do {
                 do {
-                    try Syscall.send(fd, packet, toIPv4: target)
+                    try Syscall.send(fd, packet, to: .v4(target))
                 } catch {
                     // With IP_RECVERR an earlier ICMP error becomes the socket's pending error and fails the next send
                     // once, without sending it. That failure consumed it: send again to learn the probe's own fate.
-                    try Syscall.send(fd, packet, toIPv4: target)
+                    try Syscall.send(fd, packet, to: .v4(target))
                 }
                 probesSent += 1
                 pending[sequence] = index

@@ -9,7 +9,7 @@ import Glibc
 /// size locally and lie about the path. An ICMP dropped by this host's rp_filter never reaches the socket.
 public struct ICMPProber: WaveProber {
     let fd: Int32
-    let target: UInt32
+    let target: ProbeAddress
     let identifier: UInt16
     var sequence: UInt16 = 0
     public private(set) var probesSent = 0
@@ -21,9 +21,12 @@ public struct ICMPProber: WaveProber {
     /// Opens the raw socket.
     ///
     /// - Throws: ``ProbeError`` with how to grant the privilege when the socket cannot be opened.
-    public init(target: UInt32, timeoutMilliseconds: Int) throws(ProbeError) {
+    public init(target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError) {
         do {
-            fd = try Syscall.socket(family: AF_INET, type: Int32(SOCK_RAW.rawValue), protocol: Int32(IPPROTO_ICMP))
+            switch target {
+            case .v4: fd = try Syscall.socket(family: AF_INET, type: Int32(SOCK_RAW.rawValue), protocol: Int32(IPPROTO_ICMP))
+            case .v6: fd = try Syscall.socket(family: AF_INET6, type: Int32(SOCK_RAW.rawValue), protocol: Int32(IPPROTO_ICMPV6))
+            }
         } catch {
             if error.errno == EPERM || error.errno == EACCES {
                 throw ProbeError(
@@ -33,7 +36,10 @@ public struct ICMPProber: WaveProber {
             throw ProbeError(.system, error.description)
         }
         do {
-            try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
+            switch target {
+            case .v4: try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
+            case .v6: try Syscall.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_MTU_DISCOVER, value: IPV6_PMTUDISC_PROBE)
+            }
             Syscall.enlargeBuffers(fd)
         } catch {
             Syscall.close(fd)
@@ -42,18 +48,13 @@ public struct ICMPProber: WaveProber {
         self.target = target
         self.timeoutMilliseconds = timeoutMilliseconds
         self.identifier = UInt16(truncatingIfNeeded: getpid() ^ Int32(truncatingIfNeeded: UInt32.random(in: 0...0xffff)))
-        self.routeMTU = Self.routeMTU(to: target)
+        self.routeMTU = Syscall.routeMTU(to: target)
     }
 
     /// Closes the socket.
     public func close() { Syscall.close(fd) }
 
-    static func routeMTU(to target: UInt32) -> Int? {
-        guard let udp = try? Syscall.socket(family: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: 0) else { return nil }
-        defer { Syscall.close(udp) }
-        guard (try? Syscall.connect(udp, ipv4: target, port: 9)) != nil else { return nil }
-        return (try? Syscall.getOption(udp, level: Int32(IPPROTO_IP), name: IP_MTU)).map(Int.init)
-    }
+    static func routeMTU(to target: UInt32) -> Int? { Syscall.routeMTU(to: .v4(target)) }
 
     public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
         var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
@@ -74,12 +75,19 @@ public struct ICMPProber: WaveProber {
             sequence &+= 1
             let ttl = Int32(request.ttl ?? 64)
             if ttl != currentTTL {
-                try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_TTL, value: ttl)
+                switch target {
+                case .v4: try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_TTL, value: ttl)
+                case .v6: try Syscall.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_UNICAST_HOPS, value: ttl)
+                }
                 currentTTL = ttl
             }
-            let packet = ICMPv4.echoRequest(identifier: identifier, sequence: sequence, packetSize: request.size)
+            let packet: [UInt8]
+            switch target {
+            case .v4: packet = ICMPv4.echoRequest(identifier: identifier, sequence: sequence, packetSize: request.size)
+            case .v6: packet = ICMPv6.echoRequest(identifier: identifier, sequence: sequence, packetSize: request.size)
+            }
             do {
-                try Syscall.send(fd, packet, toIPv4: target)
+                try Syscall.send(fd, packet, to: target)
                 probesSent += 1
                 pending[sequence] = index
                 sentAt[index] = clock.now
@@ -87,7 +95,7 @@ public struct ICMPProber: WaveProber {
                 if error.errno == EMSGSIZE {
                     outcomes[index] = .localLimit(mtu: routeMTU)
                 } else if error.errno == ENETUNREACH || error.errno == EHOSTUNREACH {
-                    throw ProbeError(.noRoute, "no route to \(ICMPv4.string(target)): \(error)")
+                    throw ProbeError(.noRoute, "no route to \(target): \(error)")
                 } else if error.errno == EPERM {
                     throw ProbeError(.noPrivilege, "sending was refused (\(error)): a local firewall rule may drop ICMP output")
                 } else {
@@ -116,8 +124,20 @@ public struct ICMPProber: WaveProber {
         _ buffer: inout [UInt8], pending: inout [UInt16: Int], outcomes: inout [ProbeOutcome], sentAt: [Int: ContinuousClock.Instant],
         lastAnswer: inout ContinuousClock.Instant?, clock: ContinuousClock
     ) throws {
-        while let received = try Syscall.receive(fd, into: &buffer) {
-            guard let (source, message) = ICMPv4.parse(buffer[0..<received.count]) else { continue }
+        while let received = try Syscall.receiveAny(fd, into: &buffer) {
+            // IPv4 raw sockets deliver the IP header; IPv6 ones do not, and the sender comes from recvfrom.
+            let source: ProbeAddress
+            let message: ICMPv4.Message
+            switch target {
+            case .v4:
+                guard let parsed = ICMPv4.parse(buffer[0..<received.count]) else { continue }
+                source = .v4(parsed.source)
+                message = parsed.message
+            case .v6:
+                guard let parsed = ICMPv6.parse(buffer[0..<received.count]) else { continue }
+                source = received.from
+                message = parsed
+            }
             let outcome: ProbeOutcome
             let sequenceNumber: UInt16
             switch message {
@@ -127,15 +147,15 @@ public struct ICMPProber: WaveProber {
                 sequenceNumber = seq
             case .fragmentationNeeded(let mtu, let id, let seq):
                 guard id == identifier else { continue }
-                outcome = .ptb(mtu: mtu, source: ICMPv4.string(source))
+                outcome = .ptb(mtu: mtu, source: source.description)
                 sequenceNumber = seq
             case .timeExceeded(let id, let seq):
                 guard id == identifier else { continue }
-                outcome = .timeExceeded(from: ICMPv4.string(source))
+                outcome = .timeExceeded(from: source.description)
                 sequenceNumber = seq
             case .unreachable(let code, let id, let seq):
                 guard id == identifier else { continue }
-                outcome = .unreachable(code: Int(code), from: ICMPv4.string(source))
+                outcome = .unreachable(code: Int(code), from: source.description)
                 sequenceNumber = seq
             }
             guard let index = pending.removeValue(forKey: sequenceNumber) else { continue }

@@ -74,16 +74,21 @@ enum ForwardProber: WaveProber {
     case raw(ICMPProber)
     case datagram(ICMPDatagramProber)
 
-    static func open(_ kind: ProbeOptions.SocketKind, target: UInt32, timeoutMilliseconds: Int) throws(ProbeError) -> ForwardProber {
+    static func open(_ kind: ProbeOptions.SocketKind, target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError) -> ForwardProber {
+        guard case .v4(let ipv4) = target else {
+            // IPv6: the raw ICMPv6 socket only, in this version.
+            if kind == .datagram { throw ProbeError(.unsupported, "--socket datagram: IPv4 only in this version; IPv6 probing uses a raw socket") }
+            return .raw(try ICMPProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
+        }
         switch kind {
         case .raw: return .raw(try ICMPProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
-        case .datagram: return .datagram(try ICMPDatagramProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
+        case .datagram: return .datagram(try ICMPDatagramProber(target: ipv4, timeoutMilliseconds: timeoutMilliseconds))
         case .auto:
-            do {
+            do throws(ProbeError) {
                 return .raw(try ICMPProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
             } catch where error.code == .noPrivilege {
                 do {
-                    return .datagram(try ICMPDatagramProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
+                    return .datagram(try ICMPDatagramProber(target: ipv4, timeoutMilliseconds: timeoutMilliseconds))
                 } catch {
                     throw ProbeError(
                         .noPrivilege,
@@ -136,13 +141,12 @@ enum ForwardProber: WaveProber {
 }
 
 public enum Probe {
-    /// Resolves a host name, IPv4 address or URL to an IPv4 address.
-    public static func resolve(_ target: String) throws(ProbeError) -> (name: String, address: UInt32) {
+    /// Resolves a host name, IPv4/IPv6 address or URL; names resolve to IPv4 first.
+    public static func resolve(_ target: String) throws(ProbeError) -> (name: String, address: ProbeAddress) {
         var host = target
         if let url = URL(string: target), let urlHost = url.host, target.contains("://") { host = urlHost }
-        if host.hasPrefix("[") || host.contains(":") {
-            throw ProbeError(.unsupported, "IPv6 targets are not probed yet: '\(target)' (IPv4 only in this version)")
-        }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if let literal = ProbeAddress(host) { return (host, literal) }
         var hints = addrinfo()
         hints.ai_family = AF_INET
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
@@ -153,15 +157,17 @@ public enum Probe {
         }
         defer { freeaddrinfo(result) }
         let address = sockaddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
-        return (host, address)
+        return (host, .v4(address))
     }
 
     public static func run(target: String, options: ProbeOptions) throws(ProbeError) -> ProbeReport {
         let clock = ContinuousClock()
         let start = clock.now
         let (name, address) = try resolve(target)
-        let addressText = ICMPv4.string(address)
-        guard HostFacts.routeInterface(to: addressText) != nil || ICMPProber.routeMTU(to: address) != nil else {
+        let addressText = address.description
+        var ipv4: UInt32?
+        if case .v4(let value) = address { ipv4 = value }
+        guard HostFacts.routeInterface(to: addressText) != nil || Syscall.routeMTU(to: address) != nil else {
             throw ProbeError(.noRoute, "no route to \(addressText)")
         }
         // The application signature runs first: DF probes make routers send PTBs that teach this host the path
@@ -169,10 +175,10 @@ public enum Probe {
         var tls: TLSSignature?
         var tlsPort = options.tlsPort
         if tlsPort == nil, let url = URL(string: target), url.scheme == "https" { tlsPort = UInt16(url.port ?? 443) }
-        if let tlsPort {
+        if let tlsPort, let ipv4 {
             options.progress?("application: TCP connect, plain HTTP and TLS handshake on port \(tlsPort)")
             let serverName = URL(string: target)?.host ?? name
-            tls = AppSignature.tls(address: address, port: tlsPort, serverName: serverName, timeoutMilliseconds: max(options.timeoutMilliseconds * 3, 3000))
+            tls = AppSignature.tls(address: ipv4, port: tlsPort, serverName: serverName, timeoutMilliseconds: max(options.timeoutMilliseconds * 3, 3000))
         }
         var prober = try ForwardProber.open(options.socket, target: address, timeoutMilliseconds: options.timeoutMilliseconds)
         defer { prober.close() }
@@ -181,7 +187,9 @@ public enum Probe {
         options.progress?("forward: searching 68–\(maximum) bytes toward \(addressText)")
         let search: SearchResult
         do {
-            search = try PathMTUSearch(maximum: maximum).run(&prober)
+            // IPv6 links carry at least 1280 bytes (RFC 8200): below that a silence is not a wall.
+            let minimum = ipv4 == nil ? 1280 : 68
+            search = try PathMTUSearch(minimum: minimum, maximum: maximum).run(&prober)
         } catch let error as ProbeError {
             throw error
         } catch {
@@ -209,9 +217,12 @@ public enum Probe {
         var reverse = ProbeReport.Reverse(pathMTU: nil, method: "not-measured", verdict: nil, responderRouteMTU: nil,
                                           explanation: "not measured: run `mtu-doctor serve` on the target and pass --reverse-port")
         var reverseProbes = 0
-        if let port = options.reversePort {
+        if options.reversePort != nil, ipv4 == nil {
+            reverse.explanation = "not measured: the reverse responder protocol is IPv4 only in this version"
+        }
+        if let port = options.reversePort, let ipv4 {
             options.progress?("reverse: asking the responder on \(addressText):\(port) for replies up to \(maximum) bytes")
-            var reverseProber = try ReverseProber(target: address, port: port, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
+            var reverseProber = try ReverseProber(target: ipv4, port: port, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
             defer { reverseProber.close() }
             do {
                 let result = try PathMTUSearch(minimum: 68, maximum: maximum).run(&reverseProber)

@@ -98,7 +98,11 @@ public struct PathMTUSearch {
         var attempts: [Int: Int] = [:]
         var waves = 0
         var confirmedFailures: Int?
-        var wave = firstWave().map { ProbeRequest(size: $0) }
+        // Warm-up: a few small probes first resolve the neighbours along the path (ARP, NDP). A cold path queues
+        // only a little while resolving and would drop most of a jumbo ladder, which would read as loss.
+        let small = max(minimum, min(maximum, 84))
+        var wave = Array(repeating: ProbeRequest(size: small), count: 3)
+        var warmedUp = false
         while !wave.isEmpty, waves < maxWaves {
             waves += 1
             let outcomes = try prober.send(wave)
@@ -113,10 +117,15 @@ public struct PathMTUSearch {
                     if lastOutcome[request.size] == nil || !(lastOutcome[request.size].map(isPTB) ?? false) { lastOutcome[request.size] = outcome }
                 }
             }
+            if !warmedUp {
+                warmedUp = true
+                wave = firstWave().map { ProbeRequest(size: $0) }
+                continue
+            }
             // Sizes pass monotonically: anything at or below a passing size passes, whatever was lost.
             guard let best = passed.max() else {
                 // Nothing answered: retry small probes a few times before calling the target unreachable.
-                if waves >= 4 { break }
+                if waves >= 5 { break }
                 wave = Array(repeating: ProbeRequest(size: max(minimum, min(maximum, 84))), count: 8)
                 continue
             }
@@ -128,10 +137,12 @@ public struct PathMTUSearch {
             }
             if first == best + 1 {
                 // Sizes at or below `best` must pass, so their silences measure random loss. Ask for enough
-                // failures at the boundary that loss alone would explain them with probability under 1/1000.
+                // failures at the boundary that loss alone would explain them with probability under 1/10,000.
+                // A cautious estimate (one extra loss counted), and no answer at all above 30% loss: at that rate
+                // a wall and bad luck are too hard to tell apart.
                 let loss = observedLoss(attempts: attempts, failures: failures, best: best)
-                guard loss <= 0.5 else { break }
-                let required = loss <= 0 ? confirmations : max(confirmations, Int((log(0.001) / log(loss)).rounded(.up)))
+                guard loss <= 0.3 else { break }
+                let required = max(confirmations, Int((log(0.0001) / log(max(loss, 0.01))).rounded(.up)))
                 let needed = required - (failures[first] ?? 0)
                 if needed <= 0 {
                     confirmedFailures = required
@@ -196,7 +207,7 @@ public struct PathMTUSearch {
             sent += count
             lost += failures[size] ?? 0
         }
-        return sent == 0 ? 0 : Double(lost) / Double(sent)
+        return lost == 0 ? 0 : Double(lost + 1) / Double(sent + 2)
     }
 
     private func isPTB(_ outcome: ProbeOutcome) -> Bool {

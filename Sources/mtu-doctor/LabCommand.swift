@@ -97,6 +97,9 @@ enum LabText {
             "    forward (client → server): path MTU \(truth.forwardPathMTU), \(truth.forwardVerdict)",
             "    reverse (server → client): path MTU \(truth.reversePathMTU), \(truth.reverseVerdict)",
         ]
+        if let server6 = truth.server6 {
+            lines.append("    IPv6 (server \(server6)): forward path MTU \(truth.forwardPathMTU6 ?? 0), \(truth.forwardVerdict6 ?? "?")\(truth.ptbSource6.map { ", PTB from \($0)" } ?? "")")
+        }
         if let source = truth.ptbSource { lines.append("    PTB source: \(source)\(truth.ptbDroppedByRPFilter ? " (dropped by the client's strict rp_filter)" : "")") }
         if let last = truth.wallLastGoodHop {
             lines.append("    wall: large packets reach \(last), not \(truth.wallFirstBadHop ?? "the next hop, which never answers") (TTL \(truth.wallTTL ?? 0))")

@@ -182,7 +182,6 @@ struct LiveCommandErrors {
         (["probe", "10.0.0.1", "--timeout", "5"], "--timeout must be 10–60000 ms"),
         (["probe", "10.0.0.1", "--max", "40"], "--max must be 68–65535"),
         (["probe", "fd00::1", "--lab-only"], "--lab-only"),
-        (["probe", "[fd00::1]"], "IPv6 targets are not probed yet"),
         (["lab", "up", "svii"], "unknown scenario 'svii' (did you mean 'svi'?)"),
         (["serve", "--allow", "10.0.0.0/33", "--duration", "0.1"], "--allow: expected an IPv4 network"),
     ])

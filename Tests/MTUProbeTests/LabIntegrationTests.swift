@@ -150,6 +150,21 @@ struct LabIntegrationTests {
         }
     }
 
+    @Test("IPv6: the same chain, raw ICMPv6, PTB source and exact walls", arguments: [LabScenario.svi, .blackhole, .ok])
+    func ipv6(scenario: LabScenario) throws {
+        let wall = Int.random(in: 1280...8000)
+        try LabSupport.withLab(scenario, LabOptions(wall: wall)) { truth in
+            let server6 = try #require(truth.server6)
+            let output = try LabSupport.inNamespace(truth.namespaces["client"]!, [LabSupport.binary, "probe", server6, "--json", "--lab-only"]).1!
+            let json = try #require((try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any], "\(output.stderr)")
+            let forward = forward(json)
+            #expect(forward["pathMTU"] as? Int == truth.forwardPathMTU6, "wall \(wall)")
+            #expect(forward["verdict"] as? String == truth.forwardVerdict6)
+            #expect((forward["ptb"] as? [String: Any])?["source"] as? String == truth.ptbSource6)
+            #expect((json["elapsedMs"] as? Int ?? 99999) < 3000)
+        }
+    }
+
     @Test func okIsOK() throws {
         try LabSupport.withLab(.ok) { truth in
             let json = try LabSupport.probe(truth)

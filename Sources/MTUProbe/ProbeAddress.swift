@@ -1,0 +1,107 @@
+#if os(Linux)
+import Glibc
+
+/// An address to probe: IPv4 (host order) or IPv6 (16 bytes).
+public enum ProbeAddress: Sendable, Hashable, CustomStringConvertible {
+    case v4(UInt32)
+    case v6([UInt8])
+
+    /// Reads a literal address, or nil.
+    public init?(_ text: String) {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            self = .v4(UInt32(bigEndian: v4.s_addr))
+            return
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 {
+            self = .v6(withUnsafeBytes(of: &v6) { Array($0) })
+            return
+        }
+        return nil
+    }
+
+    /// Canonical text (inet_ntop).
+    public var description: String {
+        switch self {
+        case .v4(let address): return ICMPv4.string(address)
+        case .v6(let bytes):
+            var address = in6_addr()
+            withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: bytes.prefix(16)) }
+            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            _ = inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count))
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+    }
+
+    var family: Int32 {
+        switch self {
+        case .v4: return AF_INET
+        case .v6: return AF_INET6
+        }
+    }
+
+    /// Calls `body` with this address as a `sockaddr` of the right length.
+    func withSockaddr<T>(port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+        switch self {
+        case .v4(let address):
+            var sa = Syscall.sockaddrIPv4(address, port: port)
+            return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        case .v6(let bytes):
+            var sa = sockaddr_in6()
+            sa.sin6_family = sa_family_t(AF_INET6)
+            sa.sin6_port = port.bigEndian
+            withUnsafeMutableBytes(of: &sa.sin6_addr) { $0.copyBytes(from: bytes.prefix(16)) }
+            return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        }
+    }
+}
+
+extension Syscall {
+    static func send(_ fd: Int32, _ bytes: [UInt8], to address: ProbeAddress, port: UInt16 = 0) throws(Failure) {
+        _ = try retrying("sendto") {
+            bytes.withUnsafeBytes { buffer in
+                address.withSockaddr(port: port) { Glibc.sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), $0, $1) }
+            }
+        }
+    }
+
+    /// Reads one datagram without blocking, with its sender (either family); nil when nothing is waiting.
+    static func receiveAny(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> (count: Int, from: ProbeAddress)? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let count = buffer.withUnsafeMutableBytes { raw in
+            withUnsafeMutablePointer(to: &storage) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, &length) }
+            }
+        }
+        if count < 0 {
+            let code = Glibc.errno
+            if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { return nil }
+            throw Failure(call: "recvfrom", errno: code)
+        }
+        let family = Int32(storage.ss_family)
+        let from: ProbeAddress = withUnsafePointer(to: &storage) { pointer in
+            if family == AF_INET6 {
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
+                    .v6(withUnsafeBytes(of: v6.pointee.sin6_addr) { Array($0) })
+                }
+            }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { .v4(UInt32(bigEndian: $0.pointee.sin_addr.s_addr)) }
+        }
+        return (count, from)
+    }
+
+    /// The route MTU toward `address` (IP_MTU / IPV6_MTU on a connected UDP socket).
+    static func routeMTU(to address: ProbeAddress) -> Int? {
+        guard let fd = try? socket(family: address.family, type: Int32(SOCK_DGRAM.rawValue), protocol: 0) else { return nil }
+        defer { close(fd) }
+        let connected = address.withSockaddr(port: 9) { Glibc.connect(fd, $0, $1) } == 0
+        guard connected else { return nil }
+        switch address {
+        case .v4: return (try? getOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU)).map(Int.init)
+        case .v6: return (try? getOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_MTU)).map(Int.init)
+        }
+    }
+}
+#endif
