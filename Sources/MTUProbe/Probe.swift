@@ -57,6 +57,8 @@ public struct ProbeOptions: Sendable {
     /// A `serve` responder's UDP port on the target, for the reverse direction.
     public var reversePort: UInt16?
     public var token: [UInt8] = []
+    /// A `serve --tcp-port` endpoint on the target, for the reverse direction by chosen MSS.
+    public var reverseTCPPort: UInt16?
     /// Run the HTTPS application signature against this port first.
     public var tlsPort: UInt16?
     /// raw (CAP_NET_RAW), datagram (ping_group_range), or auto: raw, else datagram.
@@ -217,6 +219,27 @@ public enum Probe {
         var reverse = ProbeReport.Reverse(pathMTU: nil, method: "not-measured", verdict: nil, responderRouteMTU: nil,
                                           explanation: "not measured: run `mtu-doctor serve` on the target and pass --reverse-port")
         var reverseProbes = 0
+        if let port = options.reverseTCPPort, let ipv4, options.reversePort == nil {
+            options.progress?("reverse: TCP connections to \(addressText):\(port) advertising chosen MSS values")
+            var tcpProber = TCPMSSProber(target: ipv4, port: port, token: String(decoding: options.token, as: UTF8.self), timeoutMilliseconds: options.timeoutMilliseconds)
+            do {
+                let result = try PathMTUSearch(minimum: 576, maximum: maximum).run(&tcpProber)
+                reverse.method = "tcp-mss"
+                reverse.pathMTU = result.pathMTU
+                reverse.verdict = result.verdict == "ptb" ? "ptb" : result.verdict
+                switch result.verdict {
+                case "ok": reverse.explanation = "segments of every size up to \(maximum) arrived"
+                case "ptb": reverse.explanation = "the server shrinks its segments to \(result.ptbMTU ?? 0)-byte packets: a PTB reaches it and PMTUD works in this direction"
+                case "blackhole": reverse.explanation = "segments in packets over \(result.pathMTU ?? 0) bytes never arrive and the server never shrinks them: a reverse black hole"
+                default: reverse.explanation = "the TCP endpoint gave no clear answer (\(result.verdict))"
+                }
+            } catch let error as ProbeError {
+                throw error
+            } catch {
+                throw ProbeError(.system, "\(error)")
+            }
+            reverseProbes = tcpProber.probesSent
+        }
         if options.reversePort != nil, ipv4 == nil {
             reverse.explanation = "not measured: the reverse responder protocol is IPv4 only in this version"
         }

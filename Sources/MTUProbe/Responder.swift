@@ -70,12 +70,15 @@ public final class Responder {
         /// Requests per second per source (burst: twice that).
         public var ratePerSecond: Double = 500
         public var maxPacket: Int = 9216
+        /// Also listen on this TCP port for "MTUD SEND <bytes> [token]" (reverse probing by MSS).
+        public var tcpPort: UInt16?
 
         public init() {}
     }
 
     let configuration: Configuration
     let fd: Int32
+    var listener: Int32 = -1
     var buckets: [UInt32: (tokens: Double, last: ContinuousClock.Instant)] = [:]
     public private(set) var answered = 0
     public private(set) var refused = 0
@@ -91,9 +94,24 @@ public final class Responder {
         } catch {
             throw ProbeError(.system, "cannot listen on UDP port \(configuration.port): \(error)")
         }
+        if let tcpPort = configuration.tcpPort {
+            do {
+                listener = try Syscall.socket(family: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
+                try Syscall.setOption(listener, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+                try Syscall.bind(listener, ipv4: 0, port: tcpPort)
+                _ = try Syscall.retrying("listen") { Glibc.listen(listener, 512) }
+            } catch {
+                Syscall.close(fd)
+                if listener >= 0 { Syscall.close(listener) }
+                throw ProbeError(.system, "cannot listen on TCP port \(tcpPort): \(error)")
+            }
+        }
     }
 
-    deinit { Syscall.close(fd) }
+    deinit {
+        Syscall.close(fd)
+        if listener >= 0 { Syscall.close(listener) }
+    }
 
     func allowed(_ source: UInt32) -> Bool {
         if configuration.allowed.isEmpty { return true }
@@ -125,15 +143,42 @@ public final class Responder {
         var buffer = [UInt8](repeating: 0, count: 65536)
         let clock = ContinuousClock()
         while !shouldStop() {
+            var descriptors = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+            if listener >= 0 { descriptors.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
+            guard Glibc.poll(&descriptors, nfds_t(descriptors.count), 200) > 0 else { continue }
             do {
-                guard try Syscall.waitReadable(fd, milliseconds: 200) else { continue }
                 while let received = try Syscall.receive(fd, into: &buffer) {
                     handle(Array(buffer[0..<received.count]), from: received.from, port: received.port, now: clock.now)
                 }
             } catch {
                 throw ProbeError(.system, error.description)
             }
+            if listener >= 0, descriptors[1].revents & Int16(POLLIN) != 0 { acceptTCP(now: clock.now) }
         }
+    }
+
+    /// Serves one "MTUD SEND" request per connection: reads the line (500 ms at most), writes the bytes, closes.
+    func acceptTCP(now: ContinuousClock.Instant) {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let connection = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) }
+        }
+        guard connection >= 0 else { return }
+        defer { Syscall.close(connection) }
+        let source = UInt32(bigEndian: address.sin_addr.s_addr)
+        guard allowed(source), admit(source, now: now) else { refused += 1; return }
+        Syscall.enlargeBuffers(connection)
+        var line: [UInt8] = []
+        let deadline = ContinuousClock().now + .milliseconds(500)
+        while line.count < 128, !line.contains(10), let chunk = try? Syscall.receive(connection, until: deadline), !chunk.isEmpty {
+            line += chunk
+        }
+        guard let request = TCPSendRequest.parse(String(decoding: line.prefix { $0 != 10 }, as: UTF8.self)) else { refused += 1; return }
+        let authorised = !configuration.token.isEmpty && Array(request.token.utf8) == configuration.token
+        let bytes = min(request.bytes, authorised ? 4 << 20 : 64 << 10)
+        try? Syscall.sendAll(connection, [UInt8](repeating: 0x5a, count: bytes))
+        answered += 1
     }
 
     func handle(_ datagram: [UInt8], from source: UInt32, port: UInt16, now: ContinuousClock.Instant) {

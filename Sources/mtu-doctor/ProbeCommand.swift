@@ -36,6 +36,9 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "UDP port of an `mtu-doctor serve` responder on the target, to measure the reverse direction.")
     var reversePort: UInt16?
 
+    @Option(help: "TCP port of `mtu-doctor serve --tcp-port` on the target: measure the reverse direction by advertised MSS.")
+    var reverseTcpPort: UInt16?
+
     @Option(help: "The responder's shared token (lets small requests ask for large replies).")
     var token: String?
 
@@ -67,6 +70,7 @@ struct ProbeCommand: ParsableCommand {
         options.maximum = max
         options.locateWall = !noWall
         options.reversePort = reversePort
+        options.reverseTCPPort = reverseTcpPort
         options.token = Array((token ?? "").utf8)
         options.tlsPort = tlsPort
         options.socket = socket
@@ -125,6 +129,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "UDP port to listen on.")
     var port: UInt16 = 4790
 
+    @Option(help: "Also serve TCP on this port: \"MTUD SEND <bytes> [token]\" gets that many bytes (64 KiB without the token).")
+    var tcpPort: UInt16?
+
     @Option(help: "Shared token that lets small requests ask for large replies.")
     var token: String?
 
@@ -140,6 +147,7 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         var configuration = Responder.Configuration()
         configuration.port = port
+        configuration.tcpPort = tcpPort
         configuration.token = Array((token ?? "").utf8)
         configuration.ratePerSecond = rate
         for text in allow {

@@ -165,6 +165,28 @@ struct LabIntegrationTests {
         }
     }
 
+    @Test("reverse by advertised MSS over TCP", arguments: [(LabScenario.svi, "ptb"), (.blackhole, "blackhole"), (.sviRPF, "blackhole"), (.ok, "ok")])
+    func reverseByMSS(scenario: LabScenario, verdict: String) throws {
+        let wall = Int.random(in: 1280...8000)
+        try LabSupport.withLab(scenario, LabOptions(wall: wall)) { truth in
+            let server = try LabSupport.inNamespace(
+                truth.namespaces["server"]!, [LabSupport.binary, "serve", "--tcp-port", "4791", "--token", "lab", "--duration", "20"], wait: false).0
+            defer {
+                kill(server.processIdentifier, SIGKILL)
+                server.waitUntilExit()
+            }
+            Thread.sleep(forTimeInterval: 0.3)
+            let output = try LabSupport.inNamespace(
+                truth.namespaces["client"]!,
+                [LabSupport.binary, "probe", truth.server, "--reverse-tcp-port", "4791", "--token", "lab", "--no-wall", "--json", "--lab-only"]).1!
+            let json = try #require((try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any], "\(output.stderr)")
+            let reverse = reverse(json)
+            #expect(reverse["method"] as? String == "tcp-mss")
+            #expect(reverse["pathMTU"] as? Int == truth.reversePathMTU, "wall \(wall)")
+            #expect(reverse["verdict"] as? String == verdict)
+        }
+    }
+
     @Test func okIsOK() throws {
         try LabSupport.withLab(.ok) { truth in
             let json = try LabSupport.probe(truth)
