@@ -51,7 +51,7 @@ public struct LabOptions: Sendable {
     public var prefix: String?
     /// For overlays: the outer DF (`set`, `unset`, `inherit`).
     public var outerDF: String?
-    /// Start an HTTPS server (openssl s_server, a certificate chain over 4 KB) on the server, port 443.
+    /// Start an HTTPS server (a certificate chain over 4 KB; plain HTTP gets a 400) on the server, port 443.
     public var https: Bool
 
     public init(wall: Int? = nil, reverseWall: Int? = nil, prefix: String? = nil, outerDF: String? = nil, https: Bool = false) {
@@ -166,16 +166,51 @@ public enum Lab {
         return (labs, strays)
     }
 
-    /// Kills a process we started, after checking it is still an `openssl s_server` (PIDs get reused).
+    /// The name our HTTPS server's script carries, so `down` kills only what `up` started.
+    static let httpsServerMarker = "mtu-doctor-lab-https"
+
+    /// A threaded HTTPS server like an API server: TLS with the lab's chain, and a short "400" to plain HTTP on the
+    /// same port (as Go's servers answer), so the lab shows the incident's table.
+    static let httpsServerScript = """
+        import socket, ssl, sys, threading
+        bundle, key, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(bundle, key)
+        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("0.0.0.0", port))
+        server.listen(512)
+        def handle(connection):
+            try:
+                connection.settimeout(20)
+                first = connection.recv(1, socket.MSG_PEEK)
+                if first != b"\\x16":
+                    connection.sendall(b"HTTP/1.0 400 Bad Request\\r\\nContent-Type: text/plain\\r\\n\\r\\nClient sent an HTTP request to an HTTPS server.\\n")
+                    return
+                tls = context.wrap_socket(connection, server_side=True)
+                tls.recv(4096)
+                tls.sendall(b"HTTP/1.0 200 OK\\r\\nContent-Length: 3\\r\\n\\r\\nok\\n")
+            except Exception:
+                pass
+            finally:
+                connection.close()
+        while True:
+            connection, _ = server.accept()
+            threading.Thread(target=handle, args=(connection,), daemon=True).start()
+        """
+
+    /// Kills a process we started, after checking it still is what we started (PIDs get reused).
     static func stopOwnProcess(_ pid: Int32) {
-        guard let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8), command.contains("s_server") else { return }
+        guard let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8), command.contains(httpsServerMarker) else { return }
         kill(pid, SIGKILL)
+        // Reap it when it is our child; otherwise wait (briefly) until it is gone.
         var status: Int32 = 0
-        _ = waitpid(pid, &status, WNOHANG)
+        _ = waitpid(pid, &status, 0)
+        for _ in 0..<100 where kill(pid, 0) == 0 { usleep(10_000) }
     }
 
     /// Writes a certificate chain over 4 KB (root, intermediate, a leaf with many names) and starts
-    /// `openssl s_server` on port 443 inside `namespace`. Returns its PID and the chain's size in PEM.
+    /// a threaded Python HTTPS server on port 443 inside `namespace`. Returns its PID and the chain's size in PEM.
     static func startHTTPS(namespace: String, serverAddress: String, prefix: String) throws(LabError) -> (Int32, Int) {
         let directory = "\(stateDirectory)/\(prefix)"
         do {
@@ -195,16 +230,22 @@ public enum Lab {
         let chain = (["int.pem", "root.pem"].compactMap { FileManager.default.contents(atPath: "\(d)/\($0)") }).reduce(Data(), +)
         _ = FileManager.default.createFile(atPath: "\(d)/chain.pem", contents: chain)
         let size = ["leaf.pem", "chain.pem"].compactMap { FileManager.default.contents(atPath: "\(d)/\($0)")?.count }.reduce(0, +)
+        let bundle = (["leaf.pem", "chain.pem"].compactMap { FileManager.default.contents(atPath: "\(d)/\($0)") }).reduce(Data(), +)
+        _ = FileManager.default.createFile(atPath: "\(d)/bundle.pem", contents: bundle)
+        do {
+            try httpsServerScript.write(toFile: "\(d)/\(httpsServerMarker).py", atomically: true, encoding: .utf8)
+        } catch {
+            throw LabError("cannot write the HTTPS server: \(error)")
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", namespace, "openssl", "s_server", "-accept", "443", "-cert", "\(d)/leaf.pem", "-key", "\(d)/key.pem",
-                             "-cert_chain", "\(d)/chain.pem", "-www", "-quiet"]
+        process.arguments = ["netns", "exec", namespace, "python3", "\(d)/\(httpsServerMarker).py", "\(d)/bundle.pem", "\(d)/key.pem", "443"]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { throw LabError("cannot start openssl s_server: \(error)") }
-        // Wait until it listens (ss is not needed: a TCP connect from inside the namespace would be a probe; poll /proc).
-        for _ in 0..<50 {
+        do { try process.run() } catch { throw LabError("cannot start the HTTPS server: \(error)") }
+        // Wait until it listens (read from /proc: a connect from inside the namespace would be traffic of its own).
+        for _ in 0..<100 {
             if let tcp = try? run(["ip", "netns", "exec", namespace, "cat", "/proc/net/tcp"]), tcp.contains(":01BB 00000000:0000 0A") { break }
             Thread.sleep(forTimeInterval: 0.05)
         }

@@ -59,6 +59,8 @@ public struct ProbeOptions: Sendable {
     public var token: [UInt8] = []
     /// A `serve --tcp-port` endpoint on the target, for the reverse direction by chosen MSS.
     public var reverseTCPPort: UInt16?
+    /// Measure the reverse direction with the HTTPS server's own TLS first flight (no agent needed).
+    public var reverseTLS = false
     /// Run the HTTPS application signature against this port first.
     public var tlsPort: UInt16?
     /// raw (CAP_NET_RAW), datagram (ping_group_range), or auto: raw, else datagram.
@@ -221,7 +223,7 @@ public enum Probe {
         var reverseProbes = 0
         if let port = options.reverseTCPPort, let ipv4, options.reversePort == nil {
             options.progress?("reverse: TCP connections to \(addressText):\(port) advertising chosen MSS values")
-            var tcpProber = TCPMSSProber(target: ipv4, port: port, token: String(decoding: options.token, as: UTF8.self), timeoutMilliseconds: options.timeoutMilliseconds)
+            var tcpProber = TCPMSSProber(target: ipv4, port: port, trigger: .serve(token: String(decoding: options.token, as: UTF8.self)), timeoutMilliseconds: options.timeoutMilliseconds)
             do {
                 let result = try PathMTUSearch(minimum: 576, maximum: maximum).run(&tcpProber)
                 reverse.method = "tcp-mss"
@@ -239,6 +241,37 @@ public enum Probe {
                 throw ProbeError(.system, "\(error)")
             }
             reverseProbes = tcpProber.probesSent
+        }
+        if options.reverseTLS, reverse.method == "not-measured", let ipv4, let port = tlsPort ?? options.tlsPort, tls?.handshake != "unreachable" {
+            // No agent: the server's TLS first flight is the data, our advertised MSS sets its segment size. The
+            // flight's own size bounds what can be tested (a segment must be full-size to mean anything).
+            let serverName = URL(string: target)?.host ?? name
+            var tlsProber = TCPMSSProber(target: ipv4, port: port, trigger: .tlsFlight(serverName: serverName), timeoutMilliseconds: options.timeoutMilliseconds)
+            do {
+                // Calibration: one flight with the largest MSS. If it arrives, there is no reverse black hole for the
+                // segment sizes this server sends (its writes, or a PTB it received, bound them: the two cannot be
+                // told apart here). If it stalls, the path black-holes and completion alone marks a passing size.
+                let calibration = try tlsProber.send([ProbeRequest(size: maximum)])
+                reverse.method = "tls-mss"
+                if case .silent = calibration[0] {
+                    tlsProber.completionPasses = true
+                    options.progress?("reverse: the TLS first flight stalls with MSS \(maximum - 40): searching by advertised MSS")
+                    let result = try PathMTUSearch(minimum: 576, maximum: maximum).run(&tlsProber)
+                    reverse.pathMTU = result.pathMTU
+                    reverse.verdict = result.verdict == "unreachable" ? "inconclusive" : result.verdict
+                    reverse.explanation = result.pathMTU.map {
+                        "the server's segments in packets over \($0) bytes never arrive and it never shrinks them: a reverse black hole"
+                    } ?? "even 536-byte segments of the TLS flight do not arrive"
+                } else {
+                    reverse.verdict = "ok"
+                    reverse.explanation = "no reverse black hole for this server's segments: its TLS first flight (\(tlsProber.flightBytes ?? 0) bytes) arrives, largest packet \(tlsProber.largestArrived ?? 0) bytes (bounded by its writes or by a PTB it received; larger sizes cannot be tested this way)"
+                }
+            } catch let error as ProbeError {
+                throw error
+            } catch {
+                throw ProbeError(.system, "\(error)")
+            }
+            reverseProbes += tlsProber.probesSent
         }
         if options.reversePort != nil, ipv4 == nil {
             reverse.explanation = "not measured: the reverse responder protocol is IPv4 only in this version"

@@ -21,16 +21,31 @@ enum TCPSendRequest {
 /// shrinks its segments: `TCP_INFO`'s `tcpi_rcv_mss` shows the size that really arrived, and the probe reports
 /// a PTB "handled by the server" with that size. Nothing arriving in time is silence.
 public struct TCPMSSProber: WaveProber {
+    /// What makes the server send: our own responder's request, or a TLS ClientHello (any HTTPS server answers
+    /// with its first flight: certificate chain included, several KB).
+    public enum Trigger: Sendable {
+        case serve(token: String)
+        case tlsFlight(serverName: String?)
+    }
+
     let target: UInt32
     let port: UInt16
-    let token: String
+    let trigger: Trigger
     let timeoutMilliseconds: Int
     public private(set) var probesSent = 0
+    /// For TLS: the size of the last complete first flight seen.
+    public private(set) var flightBytes: Int?
+    /// The largest packet size seen arriving (from `tcpi_rcv_mss`) on a completed connection.
+    public private(set) var largestArrived: Int?
+    /// Count any completed connection as passed, whatever its segment sizes. Right only where the path is known
+    /// to black-hole (a server that never learns cannot shrink its segments), and needed where the server's own
+    /// writes, not the MSS, bound its segments (a TLS flight).
+    public var completionPasses = false
 
-    public init(target: UInt32, port: UInt16, token: String, timeoutMilliseconds: Int) {
+    public init(target: UInt32, port: UInt16, trigger: Trigger, timeoutMilliseconds: Int) {
         self.target = target
         self.port = port
-        self.token = token
+        self.trigger = trigger
         self.timeoutMilliseconds = timeoutMilliseconds
     }
 
@@ -49,19 +64,28 @@ public struct TCPMSSProber: WaveProber {
             var index: Int
             var wanted: Int
             var received = 0
+            var flight: TLSWire.FlightReader?
+            var closed = false
         }
         var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
         var open: [Connection] = []
-        defer { for connection in open { Syscall.close(connection.fd) } }
+        defer { for connection in open where !connection.closed { Syscall.close(connection.fd) } }
         for (index, request) in wave.enumerated() {
             // The MSS we advertise excludes the 40 bytes of IPv4 + TCP headers; timestamps, if used, come out of it.
             let mss = max(88, request.size - 40)
             do {
                 let fd = try Syscall.tcpConnect(ipv4: target, port: port, timeoutMilliseconds: timeoutMilliseconds, maxSegment: mss)
-                let wanted = max(4 * request.size, 8192)
-                try Syscall.sendAll(fd, TCPSendRequest.line(bytes: wanted, token: token))
+                var connection = Connection(fd: fd, index: index, wanted: max(4 * request.size, 8192))
+                switch trigger {
+                case .serve(let token):
+                    try Syscall.sendAll(fd, TCPSendRequest.line(bytes: connection.wanted, token: token))
+                case .tlsFlight(let serverName):
+                    try Syscall.sendAll(fd, TLSWire.clientHello(serverName: serverName, random: (0..<32).map { _ in UInt8.random(in: 0...255) }))
+                    connection.flight = TLSWire.FlightReader()
+                    connection.wanted = Int.max
+                }
                 _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-                open.append(Connection(fd: fd, index: index, wanted: wanted))
+                open.append(connection)
                 probesSent += 1
             } catch {
                 if error.errno == ECONNREFUSED {
@@ -86,6 +110,7 @@ public struct TCPMSSProber: WaveProber {
                     let count = buffer.withUnsafeMutableBytes { Glibc.recv(open[position].fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
                     if count > 0 {
                         open[position].received += count
+                        open[position].flight?.consume(Array(buffer[0..<count]))
                         lastProgress = clock.now
                         continue
                     }
@@ -93,12 +118,18 @@ public struct TCPMSSProber: WaveProber {
                     break
                 }
                 let connection = open[position]
-                if finished || connection.received >= connection.wanted {
-                    if connection.received >= connection.wanted, let segment = Self.receivedSegment(connection.fd) {
+                let complete = connection.flight.map(\.complete) ?? (connection.received >= connection.wanted)
+                if finished || complete {
+                    if complete, let segment = Self.receivedSegment(connection.fd) {
+                        if connection.flight != nil { flightBytes = connection.received }
                         let arrived = segment.payload + 40 + (segment.timestamps ? 12 : 0)
                         let size = wave[connection.index].size
-                        outcomes[connection.index] = arrived >= size ? .passed : .ptb(mtu: arrived, source: "the server (it shrank its segments)")
+                        largestArrived = max(largestArrived ?? 0, arrived)
+                        outcomes[connection.index] = arrived >= size || completionPasses ? .passed : .ptb(mtu: arrived, source: "the server (it shrank its segments)")
                     }
+                    // Done with it: a server that serves one connection at a time can move on.
+                    Syscall.close(connection.fd)
+                    open[position].closed = true
                 } else {
                     stillPending.append(position)
                 }

@@ -37,7 +37,7 @@ struct LabCommand: ParsableCommand {
         @Option(help: "Overlay scenarios: the VXLAN outer DF, set|unset|inherit.")
         var df: String?
 
-        @Flag(help: "Start an HTTPS server (certificate chain over 4 KB) on the server, port 443.")
+        @Flag(help: "Start an HTTPS server (certificate chain over 4 KB; plain HTTP gets a 400) on the server, port 443.")
         var https = false
 
         @OptionGroup var output: OutputOptions
@@ -106,7 +106,7 @@ enum LabText {
         }
         for note in truth.notes { lines.append("    note: \(note)") }
         if let port = truth.httpsPort {
-            lines.append("  https: openssl s_server on \(truth.server):\(port) (pid \(truth.httpsPID ?? 0)), certificate chain \(truth.certificateChainPEMBytes ?? 0) bytes of PEM")
+            lines.append("  https: HTTPS server on \(truth.server):\(port) (pid \(truth.httpsPID ?? 0)), certificate chain \(truth.certificateChainPEMBytes ?? 0) bytes of PEM")
             lines.append("  try: ip netns exec \(truth.namespaces["client"] ?? "?") mtu-doctor probe https://\(truth.server)")
         }
         lines.append("  remove: mtu-doctor lab down \(truth.prefix)")

@@ -39,6 +39,9 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "TCP port of `mtu-doctor serve --tcp-port` on the target: measure the reverse direction by advertised MSS.")
     var reverseTcpPort: UInt16?
 
+    @Flag(help: "Measure the reverse direction with the HTTPS server's own TLS first flight and chosen MSS values (no agent needed).")
+    var reverseTls = false
+
     @Option(help: "The responder's shared token (lets small requests ask for large replies).")
     var token: String?
 
@@ -71,6 +74,7 @@ struct ProbeCommand: ParsableCommand {
         options.locateWall = !noWall
         options.reversePort = reversePort
         options.reverseTCPPort = reverseTcpPort
+        options.reverseTLS = reverseTls
         options.token = Array((token ?? "").utf8)
         options.tlsPort = tlsPort
         options.socket = socket

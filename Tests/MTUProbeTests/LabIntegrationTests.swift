@@ -187,6 +187,25 @@ struct LabIntegrationTests {
         }
     }
 
+    @Test("reverse with no agent: the server's own TLS flight", arguments: [(LabScenario.blackhole, true), (.sviRPF, true), (.svi, false), (.ok, false)])
+    func reverseByTLSFlight(scenario: LabScenario, blackHole: Bool) throws {
+        let wall = Int.random(in: 1280...4000)
+        try LabSupport.withLab(scenario, LabOptions(wall: wall, https: true)) { truth in
+            let output = try LabSupport.inNamespace(
+                truth.namespaces["client"]!, [LabSupport.binary, "probe", "https://\(truth.server)", "--reverse-tls", "--no-wall", "--json", "--lab-only"]).1!
+            let json = try #require((try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any], "\(output.stderr)")
+            let reverse = reverse(json)
+            #expect(reverse["method"] as? String == "tls-mss")
+            if blackHole {
+                #expect(reverse["pathMTU"] as? Int == wall, "wall \(wall)")
+                #expect(reverse["verdict"] as? String == "blackhole")
+            } else {
+                #expect(reverse["verdict"] as? String == "ok")
+                #expect(reverse["pathMTU"] == nil, "no size is claimed that was not measured")
+            }
+        }
+    }
+
     @Test func okIsOK() throws {
         try LabSupport.withLab(.ok) { truth in
             let json = try LabSupport.probe(truth)
