@@ -206,6 +206,29 @@ struct LabIntegrationTests {
         }
     }
 
+    /// As `nobody`: a raw socket is refused with the way to grant it; the default falls back to an ICMP datagram
+    /// socket (the labs open `ping_group_range`) and still finds the wall.
+    @Test func unprivilegedUser() throws {
+        // A copy of the binary that `nobody` can run, wherever the checkout lives.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtud-bin-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let copy = directory.appendingPathComponent("mtu-doctor").path
+        try FileManager.default.copyItem(atPath: LabSupport.binary, toPath: copy)
+        chmod(directory.path, 0o755)
+        chmod(copy, 0o755)
+        try LabSupport.withLab(.svi, LabOptions(wall: 1433)) { truth in
+            let asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", copy, "probe", truth.server, "--no-wall", "--lab-only"]
+            let raw = try LabSupport.inNamespace(truth.namespaces["client"]!, asNobody + ["--socket", "raw"]).1!
+            #expect(raw.status == 77)
+            #expect(raw.stderr.contains("setcap cap_net_raw+ep"))
+            let auto = try LabSupport.inNamespace(truth.namespaces["client"]!, asNobody + ["--json"]).1!
+            let json = try #require((try? JSONSerialization.jsonObject(with: Data(auto.stdout.utf8))) as? [String: Any], "\(auto.stderr)")
+            #expect(forward(json)["socket"] as? String == "datagram")
+            #expect(forward(json)["pathMTU"] as? Int == 1433)
+        }
+    }
+
     @Test func okIsOK() throws {
         try LabSupport.withLab(.ok) { truth in
             let json = try LabSupport.probe(truth)
