@@ -101,6 +101,8 @@ public struct ICMPDatagramProber: WaveProber {
     let timeoutMilliseconds: Int
     var worstRTT: Duration = .zero
     let routeMTU: Int?
+    var waveSizes: [Int] = []
+    var suspectPTBs: [Int: ProbeOutcome] = [:]
 
     public init(target: UInt32, timeoutMilliseconds: Int) throws(ProbeError) {
         do {
@@ -129,6 +131,8 @@ public struct ICMPDatagramProber: WaveProber {
     public func close() { Syscall.close(fd) }
 
     public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
+        waveSizes = wave.map(\.size)
+        suspectPTBs = [:]
         var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
         var pending: [UInt16: Int] = [:]
         var sentAt: [Int: ContinuousClock.Instant] = [:]
@@ -179,6 +183,7 @@ public struct ICMPDatagramProber: WaveProber {
             _ = Glibc.poll(&descriptor, 1, 20)
             drain(&pending, &outcomes, sentAt, &lastAnswer, clock)
         }
+        for (index, outcome) in suspectPTBs where pending.values.contains(index) { outcomes[index] = outcome }
         return outcomes
     }
 
@@ -206,7 +211,12 @@ public struct ICMPDatagramProber: WaveProber {
             } else if report.origin == ErrorQueue.originICMP {
                 let from = ICMPv4.string(report.offender)
                 switch (report.type, report.code) {
-                case (3, 4): settle(sequence, .ptb(mtu: Int(report.info), source: from))
+                case (3, 4):
+                    if let index = pending[sequence], PTBPlausibility.suspect(mtu: Int(report.info), probeSize: waveSizes[index], ipv6: false) {
+                        suspectPTBs[index] = .ptb(mtu: Int(report.info), source: from)
+                    } else {
+                        settle(sequence, .ptb(mtu: Int(report.info), source: from))
+                    }
                 case (11, _): settle(sequence, .timeExceeded(from: from))
                 case (3, let code): settle(sequence, .unreachable(code: Int(code), from: from))
                 default: continue

@@ -17,6 +17,9 @@ public struct ICMPProber: WaveProber {
     var worstRTT: Duration = .zero
     /// The route MTU toward the target (IP_MTU on a connected UDP socket), for local refusals.
     let routeMTU: Int?
+    /// This wave's probe sizes, and PTBs too implausible to settle a probe on their own (see `drain`).
+    var waveSizes: [Int] = []
+    var suspectPTBs: [Int: ProbeOutcome] = [:]
 
     /// Opens the raw socket.
     ///
@@ -57,6 +60,8 @@ public struct ICMPProber: WaveProber {
     static func routeMTU(to target: UInt32) -> Int? { Syscall.routeMTU(to: .v4(target)) }
 
     public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
+        waveSizes = wave.map(\.size)
+        suspectPTBs = [:]
         var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
         var pending: [UInt16: Int] = [:]
         var sentAt: [Int: ContinuousClock.Instant] = [:]
@@ -116,6 +121,7 @@ public struct ICMPProber: WaveProber {
             guard try Syscall.waitReadable(fd, milliseconds: milliseconds) else { continue }
             try drain(&buffer, pending: &pending, outcomes: &outcomes, sentAt: sentAt, lastAnswer: &lastAnswer, clock: clock)
         }
+        for (index, outcome) in suspectPTBs where pending.values.contains(index) { outcomes[index] = outcome }
         return outcomes
     }
 
@@ -149,6 +155,12 @@ public struct ICMPProber: WaveProber {
                 guard id == identifier else { continue }
                 outcome = .ptb(mtu: mtu, source: source.description)
                 sequenceNumber = seq
+                // A PTB claiming less than the family's minimum, or at least the probe's own size, proves nothing:
+                // keep waiting for the echo reply; it stands only if nothing better comes (forged or broken PTBs).
+                if let index = pending[seq], PTBPlausibility.suspect(mtu: mtu, probeSize: waveSizes[index], ipv6: { if case .v6 = target { return true } else { return false } }()) {
+                    suspectPTBs[index] = outcome
+                    continue
+                }
             case .timeExceeded(let id, let seq):
                 guard id == identifier else { continue }
                 outcome = .timeExceeded(from: source.description)

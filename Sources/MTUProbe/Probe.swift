@@ -208,7 +208,7 @@ public enum Probe {
             let back = HostFacts.routeInterface(to: source)
             forward.ptb = ProbeReport.PTBInfo(
                 mtu: search.ptbMTU, source: source, rpfRisk: back != arrival,
-                implausible: (search.ptbMTU ?? 0) < 552)
+                implausible: (search.ptbMTU ?? 0) < (ipv4 == nil ? 1280 : 552))
         } else if search.verdict == "blackhole", rpDrops > 0 {
             forward.ptb = ProbeReport.PTBInfo(mtu: nil, source: nil, rpfRisk: true, implausible: false)
         }

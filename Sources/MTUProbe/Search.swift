@@ -263,3 +263,11 @@ public struct WallLocation: Sendable, Hashable, Codable {
         return WallLocation(lastGoodHop: lastGood?.address ?? "source", firstBadHop: firstBad, ttl: firstBadTTL, hops: hops)
     }
 }
+
+/// When a "fragmentation needed" / "packet too big" cannot be taken at its word.
+public enum PTBPlausibility {
+    /// Below 552 (Linux's min_pmtu for IPv4) or 1280 (IPv6's minimum), or not smaller than the packet it reports on.
+    public static func suspect(mtu: Int, probeSize: Int, ipv6: Bool) -> Bool {
+        mtu < (ipv6 ? 1280 : 552) || mtu >= probeSize
+    }
+}

@@ -229,6 +229,52 @@ struct LabIntegrationTests {
         }
     }
 
+    /// A forger on the router answers every large probe with a "fragmentation needed" claiming MTU 68, quoting the
+    /// probe exactly. The answer must not move: sizes decide, and a PTB below 552 settles nothing on its own.
+    @Test func forgedPTBClaiming68() throws {
+        let forger = """
+            import socket, struct, sys
+            client, router = sys.argv[1], sys.argv[2]
+            sniff = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+            sniff.bind(("r2a", 0x0800))
+            out = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+            def checksum(data):
+                if len(data) % 2: data += b"\\0"
+                total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+                while total >> 16: total = (total & 0xffff) + (total >> 16)
+                return (~total) & 0xffff
+            while True:
+                packet = sniff.recv(65535)
+                if len(packet) < 28 or packet[9] != 1 or socket.inet_ntoa(packet[12:16]) != client: continue
+                header = (packet[0] & 15) * 4
+                if packet[header] != 8 or struct.unpack("!H", packet[2:4])[0] <= 1000: continue
+                body = packet[:header + 8]
+                icmp = struct.pack("!BBHHH", 3, 4, 0, 0, 68) + body
+                icmp = icmp[:2] + struct.pack("!H", checksum(icmp)) + icmp[4:]
+                out.sendto(icmp, (client, 0))
+            """
+        try LabSupport.withLab(.svi, LabOptions(wall: 1433)) { truth in
+            // Slow the server's replies (a 2 Mbit/s bucket) so the forged PTBs arrive before the genuine answers.
+            _ = try LabSupport.inNamespace(truth.namespaces["server"]!, ["tc", "qdisc", "add", "dev", "s0", "root", "tbf", "rate", "2mbit", "burst", "1600", "latency", "3s"])
+            let script = FileManager.default.temporaryDirectory.appendingPathComponent("mtud-forger-\(getpid()).py").path
+            try forger.write(toFile: script, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: script) }
+            let process = try LabSupport.inNamespace(truth.namespaces["r2"]!, ["python3", script, truth.client, "10.77.2.2"], wait: false).0
+            defer {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            Thread.sleep(forTimeInterval: 0.3)
+            let json = try LabSupport.probe(truth, reverse: false, extra: ["--no-wall", "--timeout", "3000"])
+            let forward = forward(json)
+            #expect(forward["pathMTU"] as? Int == 1433)
+            #expect(forward["verdict"] as? String == "ptb")
+            let ladder = forward["ladder"] as? [[String: Any]] ?? []
+            #expect(ladder.contains { ($0["size"] as? Int ?? 0) > 1000 && ($0["size"] as? Int ?? 0) <= 1433 && $0["outcome"] as? String == "passed" })
+            #expect((forward["ptb"] as? [String: Any])?["mtu"] as? Int == 1433, "the real PTB, not the forged one")
+        }
+    }
+
     @Test func okIsOK() throws {
         try LabSupport.withLab(.ok) { truth in
             let json = try LabSupport.probe(truth)
