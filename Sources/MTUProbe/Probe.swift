@@ -25,7 +25,7 @@ public struct ProbeReport: Sendable, Codable {
         public var rpFilterDrops: Int
         public var ladder: [SearchResult.LadderStep]
         public var explanation: String
-        /// raw or datagram: which ICMP socket carried the probes.
+        /// raw or datagram: which ICMP socket carried the probes; tcp when --tcp-port was used.
         public var socket: String
     }
 
@@ -61,6 +61,8 @@ public struct ProbeOptions: Sendable {
     public var reverseTCPPort: UInt16?
     /// Measure the reverse direction with the HTTPS server's own TLS first flight (no agent needed).
     public var reverseTLS = false
+    /// Probe the forward direction over TCP to this port instead of ICMP echo (for paths that filter ICMP).
+    public var forwardTCPPort: UInt16?
     /// Run the HTTPS application signature against this port first.
     public var tlsPort: UInt16?
     /// raw (CAP_NET_RAW), datagram (ping_group_range), or auto: raw, else datagram.
@@ -188,12 +190,19 @@ public enum Probe {
         defer { prober.close() }
         let maximum = options.maximum ?? prober.routeMTU ?? 9000
         let dropsBefore = HostFacts.reversePathFilterDrops()
+        var forwardTCPProbes = 0
         options.progress?("forward: searching 68–\(maximum) bytes toward \(addressText)")
         let search: SearchResult
         do {
             // IPv6 links carry at least 1280 bytes (RFC 8200): below that a silence is not a wall.
             let minimum = ipv4 == nil ? 1280 : 68
-            search = try PathMTUSearch(minimum: minimum, maximum: maximum).run(&prober)
+            if let tcpPort = options.forwardTCPPort, let ipv4 {
+                var tcpProber = TCPForwardProber(target: ipv4, port: tcpPort, timeoutMilliseconds: options.timeoutMilliseconds)
+                search = try PathMTUSearch(minimum: 576, maximum: maximum).run(&tcpProber)
+                forwardTCPProbes = tcpProber.probesSent
+            } else {
+                search = try PathMTUSearch(minimum: minimum, maximum: maximum).run(&prober)
+            }
         } catch let error as ProbeError {
             throw error
         } catch {
@@ -202,10 +211,12 @@ public enum Probe {
         let rpDrops = max(0, (HostFacts.reversePathFilterDrops() ?? 0) - (dropsBefore ?? 0))
         var forward = ProbeReport.Forward(
             pathMTU: search.pathMTU, verdict: search.verdict, ptb: nil, wall: nil, localMTU: search.localMTU, rpFilterDrops: rpDrops,
-            ladder: search.ladder, explanation: "", socket: prober.kind)
+            ladder: search.ladder, explanation: "", socket: options.forwardTCPPort != nil && ipv4 != nil ? "tcp" : prober.kind)
         let arrival = HostFacts.routeInterface(to: addressText)
         if search.verdict == "ptb", let source = search.ptbSource {
-            let back = HostFacts.routeInterface(to: source)
+            // Only an address can be checked against rp_filter (TCP probes learn the MTU, not who sent it).
+            let isAddress = ProbeAddress(source) != nil
+            let back = isAddress ? HostFacts.routeInterface(to: source) : arrival
             forward.ptb = ProbeReport.PTBInfo(
                 mtu: search.ptbMTU, source: source, rpfRisk: back != arrival,
                 implausible: (search.ptbMTU ?? 0) < (ipv4 == nil ? 1280 : 552))
@@ -308,7 +319,7 @@ public enum Probe {
         }
         let elapsed = clock.now - start
         return ProbeReport(
-            target: name, address: addressText, forward: forward, reverse: reverse, tls: tls, probesSent: prober.probesSent + reverseProbes,
+            target: name, address: addressText, forward: forward, reverse: reverse, tls: tls, probesSent: prober.probesSent + forwardTCPProbes + reverseProbes,
             elapsedMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
     }
 

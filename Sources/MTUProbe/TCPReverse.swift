@@ -140,3 +140,72 @@ public struct TCPMSSProber: WaveProber {
     }
 }
 #endif
+
+#if os(Linux)
+/// Forward probes over TCP, for paths that filter ICMP echo: one connection per probed size, our MSS clamped so
+/// one full segment makes a packet of exactly that size, then wait for its ACK.
+///
+/// An ACK means the size passed, unless the kernel meanwhile learned a smaller path MTU (`tcpi_pmtu`): then a PTB
+/// reached us and TCP resent smaller. No ACK in time is silence.
+public struct TCPForwardProber: WaveProber {
+    let target: UInt32
+    let port: UInt16
+    let timeoutMilliseconds: Int
+    public private(set) var probesSent = 0
+
+    public init(target: UInt32, port: UInt16, timeoutMilliseconds: Int) {
+        self.target = target
+        self.port = port
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    /// `struct tcp_info`: `tcpi_snd_mss` at byte 16, `tcpi_unacked` at 24, `tcpi_pmtu` at 60.
+    static func info(_ fd: Int32) -> (sendMSS: Int, unacked: Int, pmtu: Int)? {
+        var info = [UInt8](repeating: 0, count: 256)
+        var length = socklen_t(info.count)
+        guard info.withUnsafeMutableBytes({ getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, $0.baseAddress, &length) }) == 0, length >= 64 else { return nil }
+        return info.withUnsafeBytes {
+            (Int($0.loadUnaligned(fromByteOffset: 16, as: UInt32.self)), Int($0.loadUnaligned(fromByteOffset: 24, as: UInt32.self)),
+             Int($0.loadUnaligned(fromByteOffset: 60, as: UInt32.self)))
+        }
+    }
+
+    public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
+        var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
+        var open: [(fd: Int32, index: Int)] = []
+        defer { for connection in open { Syscall.close(connection.fd) } }
+        for (index, request) in wave.enumerated() {
+            do {
+                let fd = try Syscall.tcpConnect(ipv4: target, port: port, timeoutMilliseconds: timeoutMilliseconds, maxSegment: max(88, request.size - 40))
+                open.append((fd, index))
+                // One full segment: exactly the MSS TCP settled on (options such as timestamps come out of it).
+                let mss = Self.info(fd)?.sendMSS ?? (request.size - 40)
+                try Syscall.sendAll(fd, [UInt8](repeating: 0x41, count: mss))
+                probesSent += 1
+            } catch {
+                if error.errno == ECONNREFUSED {
+                    throw ProbeError(.refused, "TCP \(ICMPv4.string(target)):\(port) refuses connections: give a port that accepts them")
+                }
+                if error.errno == ETIMEDOUT { throw ProbeError(.noRoute, "TCP \(ICMPv4.string(target)):\(port) does not answer SYNs") }
+            }
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(timeoutMilliseconds)
+        var pending = Set(open.indices)
+        var lastAck: ContinuousClock.Instant?
+        while !pending.isEmpty, clock.now < deadline {
+            if let lastAck, clock.now - lastAck > .milliseconds(150) { break }
+            usleep(2000)
+            for position in pending {
+                guard let state = Self.info(open[position].fd), state.unacked == 0 else { continue }
+                let size = wave[open[position].index].size
+                outcomes[open[position].index] = state.pmtu > 0 && state.pmtu < size
+                    ? .ptb(mtu: state.pmtu, source: "this host's TCP (it learned \(state.pmtu) and resent smaller)") : .passed
+                pending.remove(position)
+                lastAck = clock.now
+            }
+        }
+        return outcomes
+    }
+}
+#endif

@@ -39,6 +39,9 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "TCP port of `mtu-doctor serve --tcp-port` on the target: measure the reverse direction by advertised MSS.")
     var reverseTcpPort: UInt16?
 
+    @Option(help: "Probe the forward direction over TCP to this port (one full segment per probed size) instead of ICMP echo.")
+    var tcpPort: UInt16?
+
     @Flag(help: "Measure the reverse direction with the HTTPS server's own TLS first flight and chosen MSS values (no agent needed).")
     var reverseTls = false
 
@@ -75,6 +78,7 @@ struct ProbeCommand: ParsableCommand {
         options.reversePort = reversePort
         options.reverseTCPPort = reverseTcpPort
         options.reverseTLS = reverseTls
+        options.forwardTCPPort = tcpPort
         options.token = Array((token ?? "").utf8)
         options.tlsPort = tlsPort
         options.socket = socket

@@ -275,6 +275,18 @@ struct LabIntegrationTests {
         }
     }
 
+    @Test("forward over TCP, for paths that filter ICMP", arguments: [(LabScenario.svi, "ptb"), (.blackhole, "blackhole"), (.sviRPF, "blackhole"), (.ok, "ok")])
+    func forwardOverTCP(scenario: LabScenario, verdict: String) throws {
+        let wall = Int.random(in: 1280...8000)
+        try LabSupport.withLab(scenario, LabOptions(wall: wall, https: true)) { truth in
+            let json = try LabSupport.probe(truth, reverse: false, extra: ["--tcp-port", "443", "--no-wall"])
+            let forward = forward(json)
+            #expect(forward["socket"] as? String == "tcp")
+            #expect(forward["pathMTU"] as? Int == truth.forwardPathMTU, "wall \(wall)")
+            #expect(forward["verdict"] as? String == verdict)
+        }
+    }
+
     @Test func okIsOK() throws {
         try LabSupport.withLab(.ok) { truth in
             let json = try LabSupport.probe(truth)
