@@ -226,3 +226,105 @@ public struct ICMPDatagramProber: WaveProber {
     }
 }
 #endif
+
+#if os(Linux)
+/// Forward probes as tracepath sends them: UDP datagrams with DF to closed ports; the target's "port unreachable"
+/// means the size arrived. Errors come from the `IP_RECVERR` queue, matched by the destination port they name.
+///
+/// Targets rate-limit "port unreachable" (about 6 at once, then 1 per second), so probes are paced and the search
+/// narrows with two sizes per wave: many seconds instead of a fraction of one, but no privilege is needed and it
+/// works where echo is filtered.
+public struct UDPProber: WaveProber {
+    let fd: Int32
+    let target: UInt32
+    let timeoutMilliseconds: Int
+    var sequence: UInt16 = 0
+    public private(set) var probesSent = 0
+    /// Linux lets a host send about 6 "port unreachable" to one peer at once, then 1 per second: probes are paced
+    /// by a token bucket that mirrors it (5 at once, one more every 1.05 s).
+    var tokens = 5.0
+    var lastRefill = ContinuousClock().now
+    static let basePort: UInt16 = 33434
+
+    public init(target: UInt32, timeoutMilliseconds: Int) throws(ProbeError) {
+        do {
+            fd = try Syscall.socket(family: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
+            try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
+            try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_RECVERR, value: 1)
+        } catch {
+            throw ProbeError(.system, error.description)
+        }
+        self.target = target
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    public func close() { Syscall.close(fd) }
+
+    public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
+        var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
+        let clock = ContinuousClock()
+        var pending: [UInt16: Int] = [:]
+        var lastSend = clock.now
+        func collect(until deadline: ContinuousClock.Instant) {
+            while !pending.isEmpty, clock.now < deadline {
+                var descriptor = pollfd(fd: fd, events: Int16(POLLERR), revents: 0)
+                _ = Glibc.poll(&descriptor, 1, 20)
+                while let report = ErrorQueue.read(fd) {
+                    guard let index = pending[report.port] else { continue }
+                    let from = ICMPv4.string(report.offender)
+                    var outcome: ProbeOutcome?
+                    switch (report.origin, report.type, report.code) {
+                    case (ErrorQueue.originLocal, _, _): outcome = .localLimit(mtu: Int(report.info))
+                    case (ErrorQueue.originICMP, 3, 3): outcome = .unreachable(code: 3, from: from)
+                    case (ErrorQueue.originICMP, 3, 4):
+                        if !PTBPlausibility.suspect(mtu: Int(report.info), probeSize: wave[index].size, ipv6: false) {
+                            outcome = .ptb(mtu: Int(report.info), source: from)
+                        }
+                    case (ErrorQueue.originICMP, 11, _): outcome = .timeExceeded(from: from)
+                    case (ErrorQueue.originICMP, 3, let code): outcome = .unreachable(code: Int(code), from: from)
+                    default: break
+                    }
+                    if let outcome {
+                        outcomes[index] = outcome
+                        pending.removeValue(forKey: report.port)
+                    }
+                }
+            }
+        }
+        for index in wave.indices {
+            // Wait for a token, reading answers meanwhile.
+            let now = clock.now
+            let elapsed = now - lastRefill
+            tokens = min(5, tokens + (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) / 1.05)
+            lastRefill = now
+            if tokens < 1 {
+                let wait = Duration.milliseconds(Int64((1 - tokens) * 1050) + 1)
+                collect(until: clock.now + wait)
+                if clock.now < now + wait { usleep(useconds_t(max(0, (wait - (clock.now - now)).components.attoseconds / 1_000_000_000_000))) }
+                tokens = 1
+                lastRefill = clock.now
+            }
+            tokens -= 1
+            sequence &+= 1
+            let port = Self.basePort &+ (sequence % 20000)
+            let payload = [UInt8](repeating: 0x55, count: max(0, wave[index].size - 28))
+            if let ttl = wave[index].ttl { try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_TTL, value: Int32(ttl)) }
+            do {
+                do {
+                    try Syscall.send(fd, payload, to: .v4(target), port: port)
+                } catch {
+                    try Syscall.send(fd, payload, to: .v4(target), port: port)  // a pending error consumed the first try
+                }
+                probesSent += 1
+                pending[port] = index
+                lastSend = clock.now
+            } catch {
+                if error.errno == EMSGSIZE { outcomes[index] = .localLimit(mtu: ICMPProber.routeMTU(to: target)) }
+            }
+            if wave[index].ttl != nil { try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_TTL, value: 64) }
+        }
+        collect(until: lastSend + .milliseconds(timeoutMilliseconds))
+        return outcomes
+    }
+}
+#endif

@@ -37,10 +37,16 @@ public enum HostFacts {
 
     /// The interface the kernel would use to reach `address` (`ip route get`), or nil when there is no route.
     public static func routeInterface(to address: String) -> String? {
-        guard let output = run(["/usr/sbin/ip", "-4", "route", "get", address]) ?? run(["/sbin/ip", "-4", "route", "get", address]) else { return nil }
+        guard let output = run(["/usr/sbin/ip", "route", "get", address]) ?? run(["/sbin/ip", "route", "get", address]) else { return nil }
         let words = output.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard let position = words.firstIndex(of: "dev"), position + 1 < words.count else { return nil }
         return String(words[position + 1])
+    }
+
+    /// An interface's own MTU (/sys/class/net/IFACE/mtu), whatever path MTU the kernel has cached.
+    public static func interfaceMTU(_ interface: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/sys/class/net/\(interface)/mtu", encoding: .utf8) else { return nil }
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     static func run(_ arguments: [String]) -> String? {

@@ -25,6 +25,8 @@ public struct ProbeReport: Sendable, Codable {
         public var rpFilterDrops: Int
         public var ladder: [SearchResult.LadderStep]
         public var explanation: String
+        /// A path MTU this host had already learned toward the target (its route cache), when below the interface MTU.
+        public var cachedPMTU: Int?
         /// raw or datagram: which ICMP socket carried the probes; tcp when --tcp-port was used.
         public var socket: String
     }
@@ -63,6 +65,8 @@ public struct ProbeOptions: Sendable {
     public var reverseTLS = false
     /// Probe the forward direction over TCP to this port instead of ICMP echo (for paths that filter ICMP).
     public var forwardTCPPort: UInt16?
+    /// Probe the forward direction with UDP datagrams to closed ports (tracepath style) instead of ICMP echo.
+    public var forwardUDP = false
     /// Run the HTTPS application signature against this port first.
     public var tlsPort: UInt16?
     /// raw (CAP_NET_RAW), datagram (ping_group_range), or auto: raw, else datagram.
@@ -188,7 +192,12 @@ public enum Probe {
         }
         var prober = try ForwardProber.open(options.socket, target: address, timeoutMilliseconds: options.timeoutMilliseconds)
         defer { prober.close() }
-        let maximum = options.maximum ?? prober.routeMTU ?? 9000
+        // Search up to the interface's own MTU: the route MTU may hold a path MTU learned earlier (for ~10 minutes),
+        // which IP_PMTUDISC_PROBE lets us look past. A learned value is reported, not trusted.
+        let egress = HostFacts.routeInterface(to: addressText)
+        let interfaceMTU = egress.flatMap(HostFacts.interfaceMTU)
+        let maximum = options.maximum ?? interfaceMTU ?? prober.routeMTU ?? 9000
+        let cachedPMTU = prober.routeMTU.flatMap { route in interfaceMTU.map { route < $0 ? route : nil } ?? nil }
         let dropsBefore = HostFacts.reversePathFilterDrops()
         var forwardTCPProbes = 0
         options.progress?("forward: searching 68–\(maximum) bytes toward \(addressText)")
@@ -196,7 +205,14 @@ public enum Probe {
         do {
             // IPv6 links carry at least 1280 bytes (RFC 8200): below that a silence is not a wall.
             let minimum = ipv4 == nil ? 1280 : 68
-            if let tcpPort = options.forwardTCPPort, let ipv4 {
+            if options.forwardUDP, let ipv4 {
+                var udpProber = try UDPProber(target: ipv4, timeoutMilliseconds: options.timeoutMilliseconds)
+                defer { udpProber.close() }
+                var udpSearch = PathMTUSearch(minimum: 68, maximum: maximum)
+                udpSearch.maxWaveSize = 2
+                search = try udpSearch.run(&udpProber)
+                forwardTCPProbes = udpProber.probesSent
+            } else if let tcpPort = options.forwardTCPPort, let ipv4 {
                 var tcpProber = TCPForwardProber(target: ipv4, port: tcpPort, timeoutMilliseconds: options.timeoutMilliseconds)
                 search = try PathMTUSearch(minimum: 576, maximum: maximum).run(&tcpProber)
                 forwardTCPProbes = tcpProber.probesSent
@@ -211,7 +227,7 @@ public enum Probe {
         let rpDrops = max(0, (HostFacts.reversePathFilterDrops() ?? 0) - (dropsBefore ?? 0))
         var forward = ProbeReport.Forward(
             pathMTU: search.pathMTU, verdict: search.verdict, ptb: nil, wall: nil, localMTU: search.localMTU, rpFilterDrops: rpDrops,
-            ladder: search.ladder, explanation: "", socket: options.forwardTCPPort != nil && ipv4 != nil ? "tcp" : prober.kind)
+            ladder: search.ladder, explanation: "", cachedPMTU: cachedPMTU, socket: ipv4 == nil ? prober.kind : (options.forwardUDP ? "udp" : (options.forwardTCPPort != nil ? "tcp" : prober.kind)))
         let arrival = HostFacts.routeInterface(to: addressText)
         if search.verdict == "ptb", let source = search.ptbSource {
             // Only an address can be checked against rp_filter (TCP probes learn the MTU, not who sent it).
@@ -228,6 +244,9 @@ public enum Probe {
             forward.wall = try? WallLocation.locate(&prober, target: addressText, small: min(84, best), large: failing)
         }
         forward.explanation = explainForward(forward, search: search, arrival: arrival)
+        if let cachedPMTU {
+            forward.explanation += "; this host had already learned \(cachedPMTU) toward the target (route cache, ~10 minutes): new TCP connections use it"
+        }
 
         var reverse = ProbeReport.Reverse(pathMTU: nil, method: "not-measured", verdict: nil, responderRouteMTU: nil,
                                           explanation: "not measured: run `mtu-doctor serve` on the target and pass --reverse-port")

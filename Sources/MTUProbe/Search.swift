@@ -70,6 +70,9 @@ public struct PathMTUSearch {
     /// Failures needed at the boundary before calling it a wall.
     public var confirmations: Int = 3
     public var maxWaves: Int = 12
+    /// At most this many sizes per wave (for probes whose answers are rate limited, like UDP port unreachables):
+    /// the search then narrows the gap by evenly spaced sizes instead of a full ladder.
+    public var maxWaveSize: Int?
 
     public init(minimum: Int = 68, maximum: Int) {
         self.minimum = minimum
@@ -92,6 +95,7 @@ public struct PathMTUSearch {
     }
 
     public func run(_ prober: inout some WaveProber) throws -> SearchResult {
+        var maxWaves = self.maxWaves
         var passed: Set<Int> = []
         var failures: [Int: Int] = [:]
         var lastOutcome: [Int: ProbeOutcome] = [:]
@@ -101,6 +105,7 @@ public struct PathMTUSearch {
         // Warm-up: a few small probes first resolve the neighbours along the path (ARP, NDP). A cold path queues
         // only a little while resolving and would drop most of a jumbo ladder, which would read as loss.
         let small = max(minimum, min(maximum, 84))
+        if maxWaveSize != nil { maxWaves = max(maxWaves, 24) }
         var wave = Array(repeating: ProbeRequest(size: small), count: 3)
         var warmedUp = false
         while !wave.isEmpty, waves < maxWaves {
@@ -119,7 +124,11 @@ public struct PathMTUSearch {
             }
             if !warmedUp {
                 warmedUp = true
-                wave = firstWave().map { ProbeRequest(size: $0) }
+                if let limit = maxWaveSize {
+                    wave = spread(from: minimum, to: maximum + 1, count: limit).map { ProbeRequest(size: $0) } + [ProbeRequest(size: maximum)]
+                } else {
+                    wave = firstWave().map { ProbeRequest(size: $0) }
+                }
                 continue
             }
             // Sizes pass monotonically: anything at or below a passing size passes, whatever was lost.
@@ -155,7 +164,9 @@ public struct PathMTUSearch {
             // and a PTB's claimed MTU (it may lie).
             let gap = first - best - 1
             var sizes: [Int]
-            if gap <= 160 {
+            if let limit = maxWaveSize {
+                sizes = spread(from: best, to: first, count: limit)
+            } else if gap <= 160 {
                 sizes = Array((best + 1)..<first)
             } else {
                 let step = max(1, gap / 64)
@@ -186,7 +197,8 @@ public struct PathMTUSearch {
         if let ptb = above.sorted(by: { $0.key < $1.key }).lazy.compactMap({ entry -> (Int, String)? in
             if case .ptb(let mtu, let source) = entry.value { return (mtu, source) } else { return nil }
         }).first {
-            result.verdict = "ptb"
+            // A PTB above an unconfirmed boundary says a wall exists, not that it is here.
+            result.verdict = result.confirmed ? "ptb" : "inconclusive"
             result.ptbMTU = ptb.0
             result.ptbSource = ptb.1
         } else if let local = above.values.lazy.compactMap({ outcome -> Int?? in
@@ -198,6 +210,14 @@ public struct PathMTUSearch {
             result.verdict = result.confirmed ? "blackhole" : "inconclusive"
         }
         return result
+    }
+
+    /// `count` sizes evenly inside the open interval (low, high), fewer when it is narrower.
+    func spread(from low: Int, to high: Int, count: Int) -> [Int] {
+        let gap = high - low - 1
+        guard gap > 0 else { return [] }
+        if gap <= count { return Array((low + 1)..<high) }
+        return (1...count).map { low + ($0 * (gap + 1)) / (count + 1) }.filter { $0 > low && $0 < high }
     }
 
     /// The share of probes at or below `best` that went unanswered: random loss, since those sizes pass.

@@ -42,6 +42,9 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "Probe the forward direction over TCP to this port (one full segment per probed size) instead of ICMP echo.")
     var tcpPort: UInt16?
 
+    @Flag(help: "Probe the forward direction with UDP datagrams to closed ports, as tracepath does (slow: targets rate-limit port unreachables).")
+    var udp = false
+
     @Flag(help: "Measure the reverse direction with the HTTPS server's own TLS first flight and chosen MSS values (no agent needed).")
     var reverseTls = false
 
@@ -79,6 +82,7 @@ struct ProbeCommand: ParsableCommand {
         options.reverseTCPPort = reverseTcpPort
         options.reverseTLS = reverseTls
         options.forwardTCPPort = tcpPort
+        options.forwardUDP = udp
         options.token = Array((token ?? "").utf8)
         options.tlsPort = tlsPort
         options.socket = socket

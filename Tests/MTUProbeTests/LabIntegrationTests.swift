@@ -287,6 +287,42 @@ struct LabIntegrationTests {
         }
     }
 
+    @Test("forward with UDP to closed ports, paced for the target's rate limit", arguments: [(LabScenario.svi, "ptb"), (.blackhole, "blackhole"), (.ok, "ok")])
+    func forwardOverUDP(scenario: LabScenario, verdict: String) throws {
+        let wall = Int.random(in: 1280...8000)
+        try LabSupport.withLab(scenario, LabOptions(wall: wall)) { truth in
+            let json = try LabSupport.probe(truth, reverse: false, extra: ["--udp", "--no-wall"])
+            let forward = forward(json)
+            #expect(forward["socket"] as? String == "udp")
+            #expect(forward["pathMTU"] as? Int == truth.forwardPathMTU, "wall \(wall)")
+            #expect(forward["verdict"] as? String == verdict)
+        }
+    }
+
+    @Test("IPv6 unavailable: a clear message, nothing sent")
+    func ipv6Unavailable() throws {
+        try LabSupport.withLab(.overlay, LabOptions(wall: 1500)) { truth in
+            let output = try LabSupport.inNamespace(truth.namespaces["client"]!, [LabSupport.binary, "probe", "fd77:3::2", "--lab-only"]).1!
+            #expect(output.status == 2)
+            #expect(output.stderr == "mtu-doctor: error: no route to fd77:3::2\n")
+        }
+    }
+
+    /// Time-exceeded messages are rate limited per destination; "fragmentation needed" never is on Linux. With r2
+    /// allowing one ICMP per minute, repeated probes stay exact; only the wall's hop names thin out.
+    @Test func icmpRateLimitedRouter() throws {
+        try LabSupport.withLab(.svi, LabOptions(wall: 1433)) { truth in
+            _ = try LabSupport.inNamespace(truth.namespaces["r2"]!, ["sysctl", "-qw", "net.ipv4.icmp_ratelimit=60000", "net.ipv4.icmp_msgs_per_sec=1", "net.ipv4.icmp_msgs_burst=1"])
+            for run in 0..<4 {
+                let json = try LabSupport.probe(truth, reverse: false)
+                #expect(forward(json)["pathMTU"] as? Int == 1433)
+                #expect(forward(json)["verdict"] as? String == "ptb")
+                // After the first run the client has learned 1433: reported, and looked past (not a false "ok").
+                if run > 0 { #expect(forward(json)["cachedPMTU"] as? Int == 1433) }
+            }
+        }
+    }
+
     @Test func okIsOK() throws {
         try LabSupport.withLab(.ok) { truth in
             let json = try LabSupport.probe(truth)
