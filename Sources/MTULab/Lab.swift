@@ -53,8 +53,12 @@ public struct LabOptions: Sendable {
     public var outerDF: String?
     /// Start an HTTPS server (a certificate chain over 4 KB; plain HTTP gets a 400) on the server, port 443.
     public var https: Bool
+    /// Overlay scenarios: the underlay's return path goes through a second router (`router-back`), which carries
+    /// the reverse wall: an asymmetric path, not only asymmetric MTUs.
+    public var asymmetric = false
 
-    public init(wall: Int? = nil, reverseWall: Int? = nil, prefix: String? = nil, outerDF: String? = nil, https: Bool = false) {
+    public init(wall: Int? = nil, reverseWall: Int? = nil, prefix: String? = nil, outerDF: String? = nil, https: Bool = false, asymmetric: Bool = false) {
+        self.asymmetric = asymmetric
         self.wall = wall
         self.reverseWall = reverseWall
         self.prefix = prefix
@@ -121,7 +125,9 @@ public enum Lab {
                 }
                 truth = try builder.routedChain(scenario, wall: scenario == .ok ? 9000 : wall, reverseWall: scenario == .ok ? 9000 : reverseWall)
             case .overlay, .tgw:
-                truth = try builder.overlay(scenario, wall: wall, reverseWall: reverseWall, outerDF: options.outerDF ?? (scenario == .tgw ? "set" : "unset"))
+                truth = try builder.overlay(
+                    scenario, wall: wall, reverseWall: reverseWall, outerDF: options.outerDF ?? (scenario == .tgw ? "set" : "unset"),
+                    asymmetric: options.asymmetric)
             }
             if options.https {
                 let (pid, size) = try startHTTPS(namespace: builder.name("server"), serverAddress: truth.server, prefix: prefix)
@@ -427,7 +433,7 @@ struct Builder {
     }
 
     /// podA — hostA ═(VXLAN over underlay)═ router ═ hostB — podB; the router's routes carry the walls.
-    mutating func overlay(_ scenario: LabScenario, wall: Int, reverseWall: Int, outerDF: String) throws(LabError) -> LabGroundTruth {
+    mutating func overlay(_ scenario: LabScenario, wall: Int, reverseWall: Int, outerDF: String, asymmetric: Bool) throws(LabError) -> LabGroundTruth {
         guard ["set", "unset", "inherit"].contains(outerDF) else { throw LabError("--df must be set, unset or inherit, got '\(outerDF)'") }
         let hostMTU = scenario == .tgw ? 9001 : 9000
         let podMTU = hostMTU - 50
@@ -457,11 +463,23 @@ struct Builder {
         if wall < hostMTU {
             try exec("router", ["ip", "route", "replace", "10.78.2.0/24", "dev", "ru-b", "proto", "kernel", "scope", "link", "src", "10.78.2.1", "mtu", "lock", String(wall)])
         }
-        if reverseWall < hostMTU {
+        var notes = ["VXLAN outer DF: \(outerDF)"]
+        if asymmetric {
+            // host-b → host-a leaves by a second underlay link through router-back, which carries the reverse wall.
+            try namespace("router-back")
+            try link("host-a", "ha-u2", "10.78.3.2/24", "router-back", "rb-a", "10.78.3.1/24", mtu: hostMTU)
+            try link("router-back", "rb-b", "10.78.4.1/24", "host-b", "hb-u2", "10.78.4.2/24", mtu: hostMTU)
+            try sysctl("router-back", "net.ipv4.ip_forward=1")
+            try exec("router-back", ["ip", "route", "add", "10.78.1.0/24", "via", "10.78.3.2"])
+            try exec("host-b", ["ip", "route", "add", "10.78.1.0/24", "via", "10.78.4.1"])
+            if reverseWall < hostMTU {
+                try exec("router-back", ["ip", "route", "replace", "10.78.1.0/24", "via", "10.78.3.2", "dev", "rb-a", "mtu", "lock", String(reverseWall)])
+            }
+            notes.append("asymmetric underlay: host-a → host-b through router, host-b → host-a through router-back")
+        } else if reverseWall < hostMTU {
             try exec("router", ["ip", "route", "replace", "10.78.1.0/24", "dev", "ru-a", "proto", "kernel", "scope", "link", "src", "10.78.1.1", "mtu", "lock", String(reverseWall)])
         }
         let fragments = outerDF == "unset"
-        var notes = ["VXLAN outer DF: \(outerDF)"]
         if fragments {
             notes.append("the router fragments oversize outer packets: every inner size up to \(podMTU) arrives (slowly)")
         } else {
@@ -469,7 +487,8 @@ struct Builder {
         }
         return LabGroundTruth(
             scenario: scenario.rawValue, prefix: prefix,
-            namespaces: ["client": name("client"), "host-a": name("host-a"), "router": name("router"), "host-b": name("host-b"), "server": name("server")],
+            namespaces: ["client": name("client"), "host-a": name("host-a"), "router": name("router"), "host-b": name("host-b"), "server": name("server")]
+                .merging(asymmetric ? ["router-back": name("router-back")] : [:]) { first, _ in first },
             server: "10.244.2.2", client: "10.244.1.2",
             forwardPathMTU: fragments ? podMTU : min(podMTU, wall - 50), reversePathMTU: fragments ? podMTU : min(podMTU, reverseWall - 50),
             forwardVerdict: fragments || wall >= hostMTU ? "ok" : "blackhole", reverseVerdict: fragments || reverseWall >= hostMTU ? "ok" : "blackhole",

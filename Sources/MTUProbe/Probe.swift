@@ -358,6 +358,9 @@ public enum Probe {
             return "this host refuses packets over \(mtu) itself (interface or route MTU \(forward.localMTU.map(String.init) ?? "?"))"
         default:
             var text = "\(mtu) passes, \(first.map(String.init) ?? "larger") is dropped without any ICMP reaching this host (\(search.failuresAtWall) tries)"
+            if forward.socket == "raw" || forward.socket == "datagram" {
+                text += "; echo probes need their replies, so a silent wall on the way back looks the same (--tcp-port measures one way)"
+            }
             if forward.rpFilterDrops > 0 {
                 text += "; this host's rp_filter dropped \(forward.rpFilterDrops) packet(s) meanwhile: the PTB arrived and was discarded (IPReversePathFilter)"
             }

@@ -40,6 +40,9 @@ struct LabCommand: ParsableCommand {
         @Flag(help: "Start an HTTPS server (certificate chain over 4 KB; plain HTTP gets a 400) on the server, port 443.")
         var https = false
 
+        @Flag(help: "Overlay scenarios: return the underlay through a second router that carries --reverse-wall.")
+        var asymmetric = false
+
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -47,7 +50,7 @@ struct LabCommand: ParsableCommand {
                 throw fail("unknown scenario '\(scenario)'\(MTUCoreSuggestion.didYouMean(scenario, LabScenario.allCases.map(\.rawValue))); known: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             do {
-                let truth = try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df, https: https))
+                let truth = try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df, https: https, asymmetric: asymmetric))
                 if output.json {
                     print(JSONReport.render(truth, command: "lab.up"))
                 } else {

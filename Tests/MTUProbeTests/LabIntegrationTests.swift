@@ -323,6 +323,31 @@ struct LabIntegrationTests {
         }
     }
 
+    /// Asymmetric underlay: the way there crosses a 4000 wall, the way back a 2000 one (VXLAN, outer DF set). Echo
+    /// probes see the smaller (their replies come back); TCP probes measure the way there alone; the responder the
+    /// way back.
+    @Test func overlayAsymmetricPath() throws {
+        try LabSupport.withLab(.overlay, LabOptions(wall: 4000, reverseWall: 2000, outerDF: "set", asymmetric: true)) { truth in
+            #expect(truth.namespaces["router-back"] != nil)
+            let server = try LabSupport.inNamespace(
+                truth.namespaces["server"]!, [LabSupport.binary, "serve", "--tcp-port", "4791", "--token", "lab", "--duration", "30"], wait: false).0
+            defer {
+                kill(server.processIdentifier, SIGKILL)
+                server.waitUntilExit()
+            }
+            Thread.sleep(forTimeInterval: 0.3)
+            let client = truth.namespaces["client"]!
+            let tcp = try LabSupport.inNamespace(client, [LabSupport.binary, "probe", truth.server, "--tcp-port", "4791", "--reverse-port", "4790", "--token", "lab", "--no-wall", "--json", "--lab-only"]).1!
+            let json = try #require((try? JSONSerialization.jsonObject(with: Data(tcp.stdout.utf8))) as? [String: Any], "\(tcp.stderr)")
+            #expect(forward(json)["pathMTU"] as? Int == 3950)
+            #expect(reverse(json)["pathMTU"] as? Int == 1950)
+            let echo = try LabSupport.inNamespace(client, [LabSupport.binary, "probe", truth.server, "--no-wall", "--json", "--lab-only"]).1!
+            let echoJSON = try #require((try? JSONSerialization.jsonObject(with: Data(echo.stdout.utf8))) as? [String: Any])
+            #expect(forward(echoJSON)["pathMTU"] as? Int == 1950)
+            #expect((forward(echoJSON)["explanation"] as? String)?.contains("--tcp-port measures one way") == true)
+        }
+    }
+
     @Test func okIsOK() throws {
         try LabSupport.withLab(.ok) { truth in
             let json = try LabSupport.probe(truth)
