@@ -182,9 +182,10 @@ public enum Lab {
         bundle, key, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(bundle, key)
-        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("0.0.0.0", port))
+        server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        server.bind(("::", port))
         server.listen(512)
         def handle(connection):
             try:
@@ -252,7 +253,8 @@ public enum Lab {
         do { try process.run() } catch { throw LabError("cannot start the HTTPS server: \(error)") }
         // Wait until it listens (read from /proc: a connect from inside the namespace would be traffic of its own).
         for _ in 0..<100 {
-            if let tcp = try? run(["ip", "netns", "exec", namespace, "cat", "/proc/net/tcp"]), tcp.contains(":01BB 00000000:0000 0A") { break }
+            if let tcp = try? run(["ip", "netns", "exec", namespace, "cat", "/proc/net/tcp6"]),
+               tcp.split(separator: "\n").contains(where: { $0.contains(":01BB 00000000000000000000000000000000:0000 0A") }) { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
         return (process.processIdentifier, size)

@@ -21,7 +21,7 @@ public struct TLSSignature: Sendable, Codable {
 
 public enum AppSignature {
     /// Runs the three steps against `address:port`; each step has its own connection and `timeoutMilliseconds`.
-    public static func tls(address: UInt32, port: UInt16, serverName: String?, timeoutMilliseconds: Int) -> TLSSignature {
+    public static func tls(address: ProbeAddress, port: UInt16, serverName: String?, timeoutMilliseconds: Int) -> TLSSignature {
         let clock = ContinuousClock()
         func milliseconds(_ duration: Duration) -> Int {
             Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
@@ -32,7 +32,7 @@ public enum AppSignature {
 
         // 1. TCP connect.
         let start = clock.now
-        guard let probe = try? Syscall.tcpConnect(ipv4: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else {
+        guard let probe = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else {
             signature.conclusion = "TCP does not connect to port \(port): not an MTU symptom (small packets fail too)"
             return signature
         }
@@ -40,8 +40,8 @@ public enum AppSignature {
         Syscall.close(probe)
 
         // 2. Plain HTTP to the TLS port: a small request, usually a small error answer.
-        if let fd = try? Syscall.tcpConnect(ipv4: address, port: port, timeoutMilliseconds: timeoutMilliseconds) {
-            let host = serverName ?? ICMPv4.string(address)
+        if let fd = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds) {
+            let host = serverName ?? address.description
             try? Syscall.sendAll(fd, Array("GET / HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8))
             var answer: [UInt8] = []
             let deadline = clock.now + .milliseconds(timeoutMilliseconds)
@@ -57,7 +57,7 @@ public enum AppSignature {
         }
 
         // 3. The TLS handshake's first flight.
-        guard let fd = try? Syscall.tcpConnect(ipv4: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else {
+        guard let fd = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else {
             signature.handshake = "unreachable"
             signature.conclusion = "TCP connected once, then not again"
             return signature

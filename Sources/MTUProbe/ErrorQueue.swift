@@ -1,59 +1,69 @@
 #if os(Linux)
 import Glibc
 
-/// Reading `IP_RECVERR` reports from a socket's error queue (`recvmsg(MSG_ERRQUEUE)`), in Swift.
+/// Reading `IP_RECVERR` / `IPV6_RECVERR` reports from a socket's error queue (`recvmsg(MSG_ERRQUEUE)`), in Swift.
 ///
 /// Glibc's `CMSG_*` macros and `struct sock_extended_err` do not import into Swift, so the layout is read by hand:
 /// `struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; }` with data aligned to `size_t`, then
 /// `struct sock_extended_err { u32 ee_errno; u8 ee_origin, ee_type, ee_code, ee_pad; u32 ee_info; u32 ee_data; }`
-/// followed by the offender's `sockaddr_in` (`SO_EE_OFFENDER`).
+/// followed by the offender's address (`SO_EE_OFFENDER`, a `sockaddr_in` or `sockaddr_in6`).
 enum ErrorQueue {
     /// `SO_EE_ORIGIN_LOCAL`: the local stack refused (EMSGSIZE with `info` = MTU).
     static let originLocal: UInt8 = 1
-    /// `SO_EE_ORIGIN_ICMP`.
+    /// `SO_EE_ORIGIN_ICMP` and `SO_EE_ORIGIN_ICMP6`.
     static let originICMP: UInt8 = 2
+    static let originICMP6: UInt8 = 3
 
     struct Report: Equatable {
         var errno: UInt32
         var origin: UInt8
         var type: UInt8
         var code: UInt8
-        /// The MTU for "fragmentation needed" and local EMSGSIZE.
+        /// The MTU for "fragmentation needed" / "packet too big" and for local EMSGSIZE.
         var info: UInt32
-        /// The ICMP sender, host order (0 when none).
-        var offender: UInt32
+        /// The ICMP sender, when the report names one.
+        var offender: ProbeAddress?
         /// The original packet's payload as queued (for ICMP datagram sockets, the echo header).
         var payload: [UInt8]
-        /// The original destination (`msg_name`), host order, and port.
-        var destination: UInt32
+        /// The original destination (`msg_name`) and port.
+        var destination: ProbeAddress?
         var port: UInt16
     }
 
-    /// Parses the control buffer of one `recvmsg(MSG_ERRQUEUE)`: the first `IP_RECVERR` message, if any.
-    static func parseControl(_ control: UnsafeRawBufferPointer, length: Int) -> (errno: UInt32, origin: UInt8, type: UInt8, code: UInt8, info: UInt32, offender: UInt32)? {
-        let headerSize = MemoryLayout<Int>.size + 8
+    /// Reads an address from a `sockaddr_in` / `sockaddr_in6` at `offset`.
+    static func address(in buffer: UnsafeRawBufferPointer, at offset: Int, limit: Int) -> ProbeAddress? {
+        guard offset + 2 <= limit else { return nil }
+        let family = Int32(buffer.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+        if family == AF_INET, offset + 8 <= limit {
+            return .v4(UInt32(bigEndian: buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
+        }
+        if family == AF_INET6, offset + 24 <= limit {
+            return ProbeAddress.v6(Array(buffer[(offset + 8)..<(offset + 24)])).unmapped
+        }
+        return nil
+    }
+
+    /// Parses the control buffer of one `recvmsg(MSG_ERRQUEUE)`: the first `IP_RECVERR`/`IPV6_RECVERR` message.
+    static func parseControl(_ control: UnsafeRawBufferPointer, length: Int)
+        -> (errno: UInt32, origin: UInt8, type: UInt8, code: UInt8, info: UInt32, offender: ProbeAddress?)?
+    {
+        let word = MemoryLayout<Int>.size
+        let headerSize = word + 8
         var offset = 0
         while offset + headerSize <= length {
             let cmsgLength = control.loadUnaligned(fromByteOffset: offset, as: Int.self)
-            let level = control.loadUnaligned(fromByteOffset: offset + MemoryLayout<Int>.size, as: Int32.self)
-            let type = control.loadUnaligned(fromByteOffset: offset + MemoryLayout<Int>.size + 4, as: Int32.self)
+            let level = control.loadUnaligned(fromByteOffset: offset + word, as: Int32.self)
+            let type = control.loadUnaligned(fromByteOffset: offset + word + 4, as: Int32.self)
             guard cmsgLength >= headerSize, offset + cmsgLength <= length else { return nil }
-            if level == Int32(IPPROTO_IP), type == IP_RECVERR, cmsgLength >= headerSize + 16 {
+            let isError = (level == Int32(IPPROTO_IP) && type == IP_RECVERR) || (level == Int32(IPPROTO_IPV6) && type == IPV6_RECVERR)
+            if isError, cmsgLength >= headerSize + 16 {
                 let data = offset + headerSize
-                let errorNumber = control.loadUnaligned(fromByteOffset: data, as: UInt32.self)
-                let origin = control[data + 4], icmpType = control[data + 5], icmpCode = control[data + 6]
-                let info = control.loadUnaligned(fromByteOffset: data + 8, as: UInt32.self)
-                var offender: UInt32 = 0
-                if cmsgLength >= headerSize + 16 + MemoryLayout<sockaddr_in>.size {
-                    let family = control.loadUnaligned(fromByteOffset: data + 16, as: UInt16.self)
-                    if family == UInt16(AF_INET) {
-                        offender = UInt32(bigEndian: control.loadUnaligned(fromByteOffset: data + 16 + 4, as: UInt32.self))
-                    }
-                }
-                return (errorNumber, origin, icmpType, icmpCode, info, offender)
+                return (
+                    control.loadUnaligned(fromByteOffset: data, as: UInt32.self), control[data + 4], control[data + 5], control[data + 6],
+                    control.loadUnaligned(fromByteOffset: data + 8, as: UInt32.self),
+                    address(in: control, at: data + 16, limit: offset + cmsgLength))
             }
-            let aligned = (cmsgLength + MemoryLayout<Int>.size - 1) & ~(MemoryLayout<Int>.size - 1)
-            offset += aligned
+            offset += (cmsgLength + word - 1) & ~(word - 1)
         }
         return nil
     }
@@ -62,40 +72,106 @@ enum ErrorQueue {
     static func read(_ fd: Int32) -> Report? {
         var payload = [UInt8](repeating: 0, count: 2048)
         var control = [UInt8](repeating: 0, count: 512)
-        var name = sockaddr_in()
+        var name = sockaddr_storage()
         return payload.withUnsafeMutableBytes { payloadBuffer in
             control.withUnsafeMutableBytes { controlBuffer in
-                withUnsafeMutablePointer(to: &name) { namePointer in
+                withUnsafeMutableBytes(of: &name) { nameBuffer in
                     var vector = iovec(iov_base: payloadBuffer.baseAddress, iov_len: payloadBuffer.count)
                     return withUnsafeMutablePointer(to: &vector) { vectorPointer in
                         var message = msghdr()
-                        message.msg_name = UnsafeMutableRawPointer(namePointer)
-                        message.msg_namelen = socklen_t(MemoryLayout<sockaddr_in>.size)
+                        message.msg_name = nameBuffer.baseAddress
+                        message.msg_namelen = socklen_t(nameBuffer.count)
                         message.msg_iov = vectorPointer
                         message.msg_iovlen = 1
                         message.msg_control = controlBuffer.baseAddress
                         message.msg_controllen = controlBuffer.count
                         let count = recvmsg(fd, &message, Int32(MSG_ERRQUEUE) | Int32(MSG_DONTWAIT))
-                        guard count >= 0,
-                              let parsed = parseControl(UnsafeRawBufferPointer(controlBuffer), length: Int(message.msg_controllen))
+                        guard count >= 0, let parsed = parseControl(UnsafeRawBufferPointer(controlBuffer), length: Int(message.msg_controllen))
                         else { return nil }
+                        let names = UnsafeRawBufferPointer(nameBuffer)
                         return Report(
                             errno: parsed.errno, origin: parsed.origin, type: parsed.type, code: parsed.code, info: parsed.info,
                             offender: parsed.offender, payload: Array(payloadBuffer.prefix(count)),
-                            destination: UInt32(bigEndian: namePointer.pointee.sin_addr.s_addr), port: UInt16(bigEndian: namePointer.pointee.sin_port))
+                            destination: address(in: names, at: 0, limit: Int(message.msg_namelen)),
+                            port: UInt16(bigEndian: names.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
                     }
                 }
             }
         }
     }
+
+    /// What an ICMP/ICMPv6 report means for a probe of `size` bytes (nil: nothing we act on).
+    static func outcome(_ report: Report, size: Int, ipv6: Bool) -> (ProbeOutcome, suspect: Bool)? {
+        let from = report.offender?.description ?? "?"
+        switch report.origin {
+        case originLocal:
+            return (.localLimit(mtu: Int(report.info)), false)
+        case originICMP:
+            switch (report.type, report.code) {
+            case (3, 4): return (.ptb(mtu: Int(report.info), source: from), PTBPlausibility.suspect(mtu: Int(report.info), probeSize: size, ipv6: false))
+            case (11, _): return (.timeExceeded(from: from), false)
+            case (3, let code): return (.unreachable(code: Int(code), from: from), false)
+            default: return nil
+            }
+        case originICMP6:
+            switch (report.type, report.code) {
+            case (2, _): return (.ptb(mtu: Int(report.info), source: from), PTBPlausibility.suspect(mtu: Int(report.info), probeSize: size, ipv6: true))
+            case (3, _): return (.timeExceeded(from: from), false)
+            // Destination unreachable; code 4 ("port unreachable") is the UDP probe's answer from the target.
+            case (1, let code): return (.unreachable(code: code == 4 ? 3 : Int(code), from: from), false)
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
 }
 
-/// Forward probes without privilege: an ICMP datagram ("ping") socket, allowed when `net.ipv4.ping_group_range`
-/// covers our group. Replies come on the socket; "fragmentation needed", "time exceeded" and local refusals come on
-/// its error queue (`IP_RECVERR`), each carrying the echo header of the probe it is about.
+extension ProbeAddress {
+    /// An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as plain IPv4.
+    var unmapped: ProbeAddress {
+        guard case .v6(let bytes) = self, bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff else { return self }
+        return .v4(UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15]))
+    }
+
+    /// IPv4 as IPv4-mapped IPv6, for sending from a dual-stack socket.
+    var mapped: ProbeAddress {
+        guard case .v4(let address) = self else { return self }
+        return .v6([UInt8](repeating: 0, count: 10) + [0xff, 0xff, UInt8(address >> 24), UInt8((address >> 16) & 0xff), UInt8((address >> 8) & 0xff), UInt8(address & 0xff)])
+    }
+
+    var isIPv6: Bool {
+        if case .v6 = self { return true }
+        return false
+    }
+
+    /// Sets DF-without-cache (`*_PMTUDISC_PROBE`) and error reporting for this family on `fd`.
+    func configureProbeSocket(_ fd: Int32, receiveErrors: Bool) throws(Syscall.Failure) {
+        switch self {
+        case .v4:
+            try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
+            if receiveErrors { try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_RECVERR, value: 1) }
+        case .v6:
+            try Syscall.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_MTU_DISCOVER, value: IPV6_PMTUDISC_PROBE)
+            if receiveErrors { try Syscall.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_RECVERR, value: 1) }
+        }
+    }
+
+    /// Sets the TTL / hop limit for the next packets on `fd`.
+    func setHopLimit(_ fd: Int32, _ value: Int32) throws(Syscall.Failure) {
+        switch self {
+        case .v4: try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_TTL, value: value)
+        case .v6: try Syscall.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_UNICAST_HOPS, value: value)
+        }
+    }
+}
+
+/// Forward probes without privilege: an ICMP (or ICMPv6) datagram ("ping") socket, allowed when
+/// `net.ipv4.ping_group_range` covers our group. Replies come on the socket; "too big", "time exceeded" and local
+/// refusals come on its error queue, each carrying the echo header of the probe it is about.
 public struct ICMPDatagramProber: WaveProber {
     let fd: Int32
-    let target: UInt32
+    let target: ProbeAddress
     var sequence: UInt16 = 0
     public private(set) var probesSent = 0
     let timeoutMilliseconds: Int
@@ -104,20 +180,20 @@ public struct ICMPDatagramProber: WaveProber {
     var waveSizes: [Int] = []
     var suspectPTBs: [Int: ProbeOutcome] = [:]
 
-    public init(target: UInt32, timeoutMilliseconds: Int) throws(ProbeError) {
+    public init(target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError) {
         do {
-            fd = try Syscall.socket(family: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: Int32(IPPROTO_ICMP))
+            fd = try Syscall.socket(
+                family: target.family, type: Int32(SOCK_DGRAM.rawValue), protocol: target.isIPv6 ? Int32(IPPROTO_ICMPV6) : Int32(IPPROTO_ICMP))
         } catch {
             if error.errno == EACCES || error.errno == EPERM {
                 throw ProbeError(
                     .noPrivilege,
-                    "ICMP datagram sockets are closed to this group: widen them with `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` (per network namespace), or use a raw socket as root / with CAP_NET_RAW")
+                    "ICMP datagram sockets are closed to this group: widen them with `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` (per network namespace; it covers ICMPv6 too), or use a raw socket as root / with CAP_NET_RAW")
             }
             throw ProbeError(.system, error.description)
         }
         do {
-            try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
-            try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_RECVERR, value: 1)
+            try target.configureProbeSocket(fd, receiveErrors: true)
             Syscall.enlargeBuffers(fd)
         } catch {
             Syscall.close(fd)
@@ -125,7 +201,7 @@ public struct ICMPDatagramProber: WaveProber {
         }
         self.target = target
         self.timeoutMilliseconds = timeoutMilliseconds
-        self.routeMTU = ICMPProber.routeMTU(to: target)
+        self.routeMTU = Syscall.routeMTU(to: target)
     }
 
     public func close() { Syscall.close(fd) }
@@ -149,18 +225,20 @@ public struct ICMPDatagramProber: WaveProber {
             sequence &+= 1
             let ttl = Int32(request.ttl ?? 64)
             if ttl != currentTTL {
-                try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_TTL, value: ttl)
+                try target.setHopLimit(fd, ttl)
                 currentTTL = ttl
             }
             // The kernel fills in the identifier (the socket's port) and the checksum.
-            let packet = ICMPv4.echoRequest(identifier: 0, sequence: sequence, packetSize: request.size)
+            let packet = target.isIPv6
+                ? ICMPv6.echoRequest(identifier: 0, sequence: sequence, packetSize: request.size)
+                : ICMPv4.echoRequest(identifier: 0, sequence: sequence, packetSize: request.size)
             do {
                 do {
-                    try Syscall.send(fd, packet, to: .v4(target))
+                    try Syscall.send(fd, packet, to: target)
                 } catch {
-                    // With IP_RECVERR an earlier ICMP error becomes the socket's pending error and fails the next send
+                    // With *_RECVERR an earlier ICMP error becomes the socket's pending error and fails the next send
                     // once, without sending it. That failure consumed it: send again to learn the probe's own fate.
-                    try Syscall.send(fd, packet, to: .v4(target))
+                    try Syscall.send(fd, packet, to: target)
                 }
                 probesSent += 1
                 pending[sequence] = index
@@ -169,7 +247,7 @@ public struct ICMPDatagramProber: WaveProber {
                 if error.errno == EMSGSIZE {
                     outcomes[index] = .localLimit(mtu: routeMTU)
                 } else if error.errno == ENETUNREACH || error.errno == EHOSTUNREACH {
-                    throw ProbeError(.noRoute, "no route to \(ICMPv4.string(target)): \(error)")
+                    throw ProbeError(.noRoute, "no route to \(target): \(error)")
                 }
             }
         }
@@ -198,45 +276,34 @@ public struct ICMPDatagramProber: WaveProber {
             if let sent = sentAt[index] { worstRTT = max(worstRTT, arrival - sent) }
             lastAnswer = arrival
         }
+        let replyType: UInt8 = target.isIPv6 ? 129 : 0
         var buffer = [UInt8](repeating: 0, count: 65536)
         while let received = try? Syscall.receive(fd, into: &buffer), received.count >= 8 {
             // A datagram socket delivers the ICMP message without the IP header.
-            if buffer[0] == 0 { settle(UInt16(buffer[6]) << 8 | UInt16(buffer[7]), .passed) }
+            if buffer[0] == replyType { settle(UInt16(buffer[6]) << 8 | UInt16(buffer[7]), .passed) }
         }
         while let report = ErrorQueue.read(fd) {
             guard report.payload.count >= 8 else { continue }
             let sequence = UInt16(report.payload[6]) << 8 | UInt16(report.payload[7])
-            if report.origin == ErrorQueue.originLocal {
-                settle(sequence, .localLimit(mtu: Int(report.info)))
-            } else if report.origin == ErrorQueue.originICMP {
-                let from = ICMPv4.string(report.offender)
-                switch (report.type, report.code) {
-                case (3, 4):
-                    if let index = pending[sequence], PTBPlausibility.suspect(mtu: Int(report.info), probeSize: waveSizes[index], ipv6: false) {
-                        suspectPTBs[index] = .ptb(mtu: Int(report.info), source: from)
-                    } else {
-                        settle(sequence, .ptb(mtu: Int(report.info), source: from))
-                    }
-                case (11, _): settle(sequence, .timeExceeded(from: from))
-                case (3, let code): settle(sequence, .unreachable(code: Int(code), from: from))
-                default: continue
-                }
+            guard let index = pending[sequence], let (outcome, suspect) = ErrorQueue.outcome(report, size: waveSizes[index], ipv6: target.isIPv6) else { continue }
+            if suspect {
+                suspectPTBs[index] = outcome
+            } else {
+                settle(sequence, outcome)
             }
         }
     }
 }
-#endif
 
-#if os(Linux)
 /// Forward probes as tracepath sends them: UDP datagrams with DF to closed ports; the target's "port unreachable"
-/// means the size arrived. Errors come from the `IP_RECVERR` queue, matched by the destination port they name.
+/// means the size arrived. Errors come from the error queue, matched by the destination port they name.
 ///
 /// Targets rate-limit "port unreachable" (about 6 at once, then 1 per second), so probes are paced and the search
 /// narrows with two sizes per wave: many seconds instead of a fraction of one, but no privilege is needed and it
 /// works where echo is filtered.
 public struct UDPProber: WaveProber {
     let fd: Int32
-    let target: UInt32
+    let target: ProbeAddress
     let timeoutMilliseconds: Int
     var sequence: UInt16 = 0
     public private(set) var probesSent = 0
@@ -246,11 +313,10 @@ public struct UDPProber: WaveProber {
     var lastRefill = ContinuousClock().now
     static let basePort: UInt16 = 33434
 
-    public init(target: UInt32, timeoutMilliseconds: Int) throws(ProbeError) {
+    public init(target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError) {
         do {
-            fd = try Syscall.socket(family: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
-            try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
-            try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_RECVERR, value: 1)
+            fd = try Syscall.socket(family: target.family, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
+            try target.configureProbeSocket(fd, receiveErrors: true)
         } catch {
             throw ProbeError(.system, error.description)
         }
@@ -265,29 +331,17 @@ public struct UDPProber: WaveProber {
         let clock = ContinuousClock()
         var pending: [UInt16: Int] = [:]
         var lastSend = clock.now
+        let headers = target.isIPv6 ? 48 : 28
         func collect(until deadline: ContinuousClock.Instant) {
             while !pending.isEmpty, clock.now < deadline {
                 var descriptor = pollfd(fd: fd, events: Int16(POLLERR), revents: 0)
                 _ = Glibc.poll(&descriptor, 1, 20)
                 while let report = ErrorQueue.read(fd) {
-                    guard let index = pending[report.port] else { continue }
-                    let from = ICMPv4.string(report.offender)
-                    var outcome: ProbeOutcome?
-                    switch (report.origin, report.type, report.code) {
-                    case (ErrorQueue.originLocal, _, _): outcome = .localLimit(mtu: Int(report.info))
-                    case (ErrorQueue.originICMP, 3, 3): outcome = .unreachable(code: 3, from: from)
-                    case (ErrorQueue.originICMP, 3, 4):
-                        if !PTBPlausibility.suspect(mtu: Int(report.info), probeSize: wave[index].size, ipv6: false) {
-                            outcome = .ptb(mtu: Int(report.info), source: from)
-                        }
-                    case (ErrorQueue.originICMP, 11, _): outcome = .timeExceeded(from: from)
-                    case (ErrorQueue.originICMP, 3, let code): outcome = .unreachable(code: Int(code), from: from)
-                    default: break
-                    }
-                    if let outcome {
-                        outcomes[index] = outcome
-                        pending.removeValue(forKey: report.port)
-                    }
+                    guard let index = pending[report.port],
+                          let (outcome, suspect) = ErrorQueue.outcome(report, size: wave[index].size, ipv6: target.isIPv6), !suspect
+                    else { continue }
+                    outcomes[index] = outcome
+                    pending.removeValue(forKey: report.port)
                 }
             }
         }
@@ -299,29 +353,30 @@ public struct UDPProber: WaveProber {
             lastRefill = now
             if tokens < 1 {
                 let wait = Duration.milliseconds(Int64((1 - tokens) * 1050) + 1)
-                collect(until: clock.now + wait)
-                if clock.now < now + wait { usleep(useconds_t(max(0, (wait - (clock.now - now)).components.attoseconds / 1_000_000_000_000))) }
+                collect(until: now + wait)
+                let spent = clock.now - now
+                if spent < wait { usleep(useconds_t((wait - spent).components.attoseconds / 1_000_000_000_000)) }
                 tokens = 1
                 lastRefill = clock.now
             }
             tokens -= 1
             sequence &+= 1
             let port = Self.basePort &+ (sequence % 20000)
-            let payload = [UInt8](repeating: 0x55, count: max(0, wave[index].size - 28))
-            if let ttl = wave[index].ttl { try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_TTL, value: Int32(ttl)) }
+            let payload = [UInt8](repeating: 0x55, count: max(0, wave[index].size - headers))
+            if let ttl = wave[index].ttl { try target.setHopLimit(fd, Int32(ttl)) }
             do {
                 do {
-                    try Syscall.send(fd, payload, to: .v4(target), port: port)
+                    try Syscall.send(fd, payload, to: target, port: port)
                 } catch {
-                    try Syscall.send(fd, payload, to: .v4(target), port: port)  // a pending error consumed the first try
+                    try Syscall.send(fd, payload, to: target, port: port)  // a pending error consumed the first try
                 }
                 probesSent += 1
                 pending[port] = index
                 lastSend = clock.now
             } catch {
-                if error.errno == EMSGSIZE { outcomes[index] = .localLimit(mtu: ICMPProber.routeMTU(to: target)) }
+                if error.errno == EMSGSIZE { outcomes[index] = .localLimit(mtu: Syscall.routeMTU(to: target)) }
             }
-            if wave[index].ttl != nil { try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_TTL, value: 64) }
+            if wave[index].ttl != nil { try target.setHopLimit(fd, 64) }
         }
         collect(until: lastSend + .milliseconds(timeoutMilliseconds))
         return outcomes

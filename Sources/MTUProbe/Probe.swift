@@ -12,6 +12,8 @@ public struct ProbeReport: Sendable, Codable {
         public var rpfRisk: Bool
         /// The MTU it claims is implausible (below 552, Linux's min_pmtu): likely forged or broken.
         public var implausible: Bool
+        /// This host's effective rp_filter on the interface toward the target (0 off, 1 strict, 2 loose; IPv4).
+        public var rpFilterMode: Int?
     }
 
     public struct Forward: Sendable, Codable {
@@ -85,20 +87,16 @@ enum ForwardProber: WaveProber {
     case datagram(ICMPDatagramProber)
 
     static func open(_ kind: ProbeOptions.SocketKind, target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError) -> ForwardProber {
-        guard case .v4(let ipv4) = target else {
-            // IPv6: the raw ICMPv6 socket only, in this version.
-            if kind == .datagram { throw ProbeError(.unsupported, "--socket datagram: IPv4 only in this version; IPv6 probing uses a raw socket") }
-            return .raw(try ICMPProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
-        }
         switch kind {
         case .raw: return .raw(try ICMPProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
-        case .datagram: return .datagram(try ICMPDatagramProber(target: ipv4, timeoutMilliseconds: timeoutMilliseconds))
+        case .datagram: return .datagram(try ICMPDatagramProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
         case .auto:
+            // An unprivileged ICMP datagram socket where ping_group_range allows it, else a raw socket.
             do throws(ProbeError) {
-                return .raw(try ICMPProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
+                return .datagram(try ICMPDatagramProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
             } catch where error.code == .noPrivilege {
                 do {
-                    return .datagram(try ICMPDatagramProber(target: ipv4, timeoutMilliseconds: timeoutMilliseconds))
+                    return .raw(try ICMPProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
                 } catch {
                     throw ProbeError(
                         .noPrivilege,
@@ -175,8 +173,7 @@ public enum Probe {
         let start = clock.now
         let (name, address) = try resolve(target)
         let addressText = address.description
-        var ipv4: UInt32?
-        if case .v4(let value) = address { ipv4 = value }
+        let isIPv6 = address.isIPv6
         guard HostFacts.routeInterface(to: addressText) != nil || Syscall.routeMTU(to: address) != nil else {
             throw ProbeError(.noRoute, "no route to \(addressText)")
         }
@@ -185,10 +182,10 @@ public enum Probe {
         var tls: TLSSignature?
         var tlsPort = options.tlsPort
         if tlsPort == nil, let url = URL(string: target), url.scheme == "https" { tlsPort = UInt16(url.port ?? 443) }
-        if let tlsPort, let ipv4 {
+        if let tlsPort {
             options.progress?("application: TCP connect, plain HTTP and TLS handshake on port \(tlsPort)")
             let serverName = URL(string: target)?.host ?? name
-            tls = AppSignature.tls(address: ipv4, port: tlsPort, serverName: serverName, timeoutMilliseconds: max(options.timeoutMilliseconds * 3, 3000))
+            tls = AppSignature.tls(address: address, port: tlsPort, serverName: serverName, timeoutMilliseconds: max(options.timeoutMilliseconds * 3, 3000))
         }
         var prober = try ForwardProber.open(options.socket, target: address, timeoutMilliseconds: options.timeoutMilliseconds)
         defer { prober.close() }
@@ -204,17 +201,17 @@ public enum Probe {
         let search: SearchResult
         do {
             // IPv6 links carry at least 1280 bytes (RFC 8200): below that a silence is not a wall.
-            let minimum = ipv4 == nil ? 1280 : 68
-            if options.forwardUDP, let ipv4 {
-                var udpProber = try UDPProber(target: ipv4, timeoutMilliseconds: options.timeoutMilliseconds)
+            let minimum = isIPv6 ? 1280 : 68
+            if options.forwardUDP {
+                var udpProber = try UDPProber(target: address, timeoutMilliseconds: options.timeoutMilliseconds)
                 defer { udpProber.close() }
-                var udpSearch = PathMTUSearch(minimum: 68, maximum: maximum)
+                var udpSearch = PathMTUSearch(minimum: minimum, maximum: maximum)
                 udpSearch.maxWaveSize = 2
                 search = try udpSearch.run(&udpProber)
                 forwardTCPProbes = udpProber.probesSent
-            } else if let tcpPort = options.forwardTCPPort, let ipv4 {
-                var tcpProber = TCPForwardProber(target: ipv4, port: tcpPort, timeoutMilliseconds: options.timeoutMilliseconds)
-                search = try PathMTUSearch(minimum: 576, maximum: maximum).run(&tcpProber)
+            } else if let tcpPort = options.forwardTCPPort {
+                var tcpProber = TCPForwardProber(target: address, port: tcpPort, timeoutMilliseconds: options.timeoutMilliseconds)
+                search = try PathMTUSearch(minimum: max(minimum, 576), maximum: maximum).run(&tcpProber)
                 forwardTCPProbes = tcpProber.probesSent
             } else {
                 search = try PathMTUSearch(minimum: minimum, maximum: maximum).run(&prober)
@@ -227,7 +224,7 @@ public enum Probe {
         let rpDrops = max(0, (HostFacts.reversePathFilterDrops() ?? 0) - (dropsBefore ?? 0))
         var forward = ProbeReport.Forward(
             pathMTU: search.pathMTU, verdict: search.verdict, ptb: nil, wall: nil, localMTU: search.localMTU, rpFilterDrops: rpDrops,
-            ladder: search.ladder, explanation: "", cachedPMTU: cachedPMTU, socket: ipv4 == nil ? prober.kind : (options.forwardUDP ? "udp" : (options.forwardTCPPort != nil ? "tcp" : prober.kind)))
+            ladder: search.ladder, explanation: "", cachedPMTU: cachedPMTU, socket: options.forwardUDP ? "udp" : (options.forwardTCPPort != nil ? "tcp" : prober.kind))
         let arrival = HostFacts.routeInterface(to: addressText)
         if search.verdict == "ptb", let source = search.ptbSource {
             // Only an address can be checked against rp_filter (TCP probes learn the MTU, not who sent it).
@@ -235,9 +232,10 @@ public enum Probe {
             let back = isAddress ? HostFacts.routeInterface(to: source) : arrival
             forward.ptb = ProbeReport.PTBInfo(
                 mtu: search.ptbMTU, source: source, rpfRisk: back != arrival,
-                implausible: (search.ptbMTU ?? 0) < (ipv4 == nil ? 1280 : 552))
+                implausible: (search.ptbMTU ?? 0) < (isIPv6 ? 1280 : 552),
+                rpFilterMode: isIPv6 ? nil : arrival.map(HostFacts.rpFilter))
         } else if search.verdict == "blackhole", rpDrops > 0 {
-            forward.ptb = ProbeReport.PTBInfo(mtu: nil, source: nil, rpfRisk: true, implausible: false)
+            forward.ptb = ProbeReport.PTBInfo(mtu: nil, source: nil, rpfRisk: true, implausible: false, rpFilterMode: arrival.map(HostFacts.rpFilter))
         }
         if options.locateWall, let best = search.pathMTU, let failing = search.firstFailing, search.verdict != "local-limit" {
             options.progress?("forward: locating the wall (TTL-limited \(min(84, best))- and \(failing)-byte probes)")
@@ -251,11 +249,11 @@ public enum Probe {
         var reverse = ProbeReport.Reverse(pathMTU: nil, method: "not-measured", verdict: nil, responderRouteMTU: nil,
                                           explanation: "not measured: run `mtu-doctor serve` on the target and pass --reverse-port")
         var reverseProbes = 0
-        if let port = options.reverseTCPPort, let ipv4, options.reversePort == nil {
+        if let port = options.reverseTCPPort, options.reversePort == nil {
             options.progress?("reverse: TCP connections to \(addressText):\(port) advertising chosen MSS values")
-            var tcpProber = TCPMSSProber(target: ipv4, port: port, trigger: .serve(token: String(decoding: options.token, as: UTF8.self)), timeoutMilliseconds: options.timeoutMilliseconds)
+            var tcpProber = TCPMSSProber(target: address, port: port, trigger: .serve(token: String(decoding: options.token, as: UTF8.self)), timeoutMilliseconds: options.timeoutMilliseconds)
             do {
-                let result = try PathMTUSearch(minimum: 576, maximum: maximum).run(&tcpProber)
+                let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: maximum).run(&tcpProber)
                 reverse.method = "tcp-mss"
                 reverse.pathMTU = result.pathMTU
                 reverse.verdict = result.verdict == "ptb" ? "ptb" : result.verdict
@@ -272,11 +270,11 @@ public enum Probe {
             }
             reverseProbes = tcpProber.probesSent
         }
-        if options.reverseTLS, reverse.method == "not-measured", let ipv4, let port = tlsPort ?? options.tlsPort, tls?.handshake != "unreachable" {
+        if options.reverseTLS, reverse.method == "not-measured", let port = tlsPort ?? options.tlsPort, tls?.handshake != "unreachable" {
             // No agent: the server's TLS first flight is the data, our advertised MSS sets its segment size. The
             // flight's own size bounds what can be tested (a segment must be full-size to mean anything).
             let serverName = URL(string: target)?.host ?? name
-            var tlsProber = TCPMSSProber(target: ipv4, port: port, trigger: .tlsFlight(serverName: serverName), timeoutMilliseconds: options.timeoutMilliseconds)
+            var tlsProber = TCPMSSProber(target: address, port: port, trigger: .tlsFlight(serverName: serverName), timeoutMilliseconds: options.timeoutMilliseconds)
             do {
                 // Calibration: one flight with the largest MSS. If it arrives, there is no reverse black hole for the
                 // segment sizes this server sends (its writes, or a PTB it received, bound them: the two cannot be
@@ -286,7 +284,7 @@ public enum Probe {
                 if case .silent = calibration[0] {
                     tlsProber.completionPasses = true
                     options.progress?("reverse: the TLS first flight stalls with MSS \(maximum - 40): searching by advertised MSS")
-                    let result = try PathMTUSearch(minimum: 576, maximum: maximum).run(&tlsProber)
+                    let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: maximum).run(&tlsProber)
                     reverse.pathMTU = result.pathMTU
                     reverse.verdict = result.verdict == "unreachable" ? "inconclusive" : result.verdict
                     reverse.explanation = result.pathMTU.map {
@@ -303,15 +301,12 @@ public enum Probe {
             }
             reverseProbes += tlsProber.probesSent
         }
-        if options.reversePort != nil, ipv4 == nil {
-            reverse.explanation = "not measured: the reverse responder protocol is IPv4 only in this version"
-        }
-        if let port = options.reversePort, let ipv4 {
+        if let port = options.reversePort {
             options.progress?("reverse: asking the responder on \(addressText):\(port) for replies up to \(maximum) bytes")
-            var reverseProber = try ReverseProber(target: ipv4, port: port, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
+            var reverseProber = try ReverseProber(target: address, port: port, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
             defer { reverseProber.close() }
             do {
-                let result = try PathMTUSearch(minimum: 68, maximum: maximum).run(&reverseProber)
+                let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 68, maximum: maximum).run(&reverseProber)
                 let route = try reverseProber.responderRouteMTU()
                 reverse.method = "serve-udp"
                 reverse.pathMTU = result.pathMTU
@@ -351,7 +346,10 @@ public enum Probe {
         case "ptb":
             let ptb = forward.ptb
             var text = "\(mtu) passes, \(first.map(String.init) ?? "larger") does not; \(ptb?.source ?? "a router") answers \"fragmentation needed\" (MTU \(ptb?.mtu ?? 0))"
-            if ptb?.rpfRisk == true { text += "; its source is not routable back via \(arrival ?? "the arrival interface"): hosts with strict rp_filter drop it" }
+            if ptb?.rpfRisk == true {
+                text += "; its source is not routable back via \(arrival ?? "the arrival interface"): hosts with strict rp_filter drop it"
+                if let mode = ptb?.rpFilterMode { text += mode == 1 ? " (this one runs strict rp_filter)" : " (this one runs rp_filter=\(mode))" }
+            }
             if ptb?.implausible == true { text += "; the announced MTU is implausible (below 552): treat it as forged or broken" }
             return text
         case "local-limit":

@@ -58,16 +58,21 @@ public enum ProbeAddress: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Syscall {
-    static func send(_ fd: Int32, _ bytes: [UInt8], to address: ProbeAddress, port: UInt16 = 0) throws(Failure) {
+    static func send(_ fd: Int32, _ bytes: [UInt8], to address: ProbeAddress, port: UInt16 = 0, blocking: Bool = false) throws(Failure) {
         _ = try retrying("sendto") {
             bytes.withUnsafeBytes { buffer in
-                address.withSockaddr(port: port) { Glibc.sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), $0, $1) }
+                address.withSockaddr(port: port) { Glibc.sendto(fd, buffer.baseAddress, buffer.count, blocking ? 0 : Int32(MSG_DONTWAIT), $0, $1) }
             }
         }
     }
 
     /// Reads one datagram without blocking, with its sender (either family); nil when nothing is waiting.
     static func receiveAny(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> (count: Int, from: ProbeAddress)? {
+        try receiveWithPort(fd, into: &buffer).map { ($0.count, $0.from) }
+    }
+
+    /// Like ``receiveAny(_:into:)``, with the sender's port.
+    static func receiveWithPort(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> (count: Int, from: ProbeAddress, port: UInt16)? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let count = buffer.withUnsafeMutableBytes { raw in
@@ -81,15 +86,32 @@ extension Syscall {
             throw Failure(call: "recvfrom", errno: code)
         }
         let family = Int32(storage.ss_family)
-        let from: ProbeAddress = withUnsafePointer(to: &storage) { pointer in
+        let (from, port): (ProbeAddress, UInt16) = withUnsafePointer(to: &storage) { pointer in
             if family == AF_INET6 {
                 return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
-                    .v6(withUnsafeBytes(of: v6.pointee.sin6_addr) { Array($0) })
+                    (.v6(withUnsafeBytes(of: v6.pointee.sin6_addr) { Array($0) }), UInt16(bigEndian: v6.pointee.sin6_port))
                 }
             }
-            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { .v4(UInt32(bigEndian: $0.pointee.sin_addr.s_addr)) }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                (.v4(UInt32(bigEndian: $0.pointee.sin_addr.s_addr)), UInt16(bigEndian: $0.pointee.sin_port))
+            }
         }
-        return (count, from)
+        return (count, from, port)
+    }
+
+    /// A dual-stack socket bound to [::]:port (IPv4 arrives as IPv4-mapped addresses).
+    static func dualStackSocket(type: Int32, port: UInt16) throws(Failure) -> Int32 {
+        let fd = try socket(family: AF_INET6, type: type, protocol: 0)
+        do throws(Failure) {
+            try setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+            try setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 0)
+            let any = ProbeAddress.v6([UInt8](repeating: 0, count: 16))
+            _ = try retrying("bind") { any.withSockaddr(port: port) { Glibc.bind(fd, $0, $1) } }
+            return fd
+        } catch {
+            close(fd)
+            throw error
+        }
     }
 
     /// The route MTU toward `address` (IP_MTU / IPV6_MTU on a connected UDP socket).

@@ -1,6 +1,7 @@
 #if os(Linux)
 import Foundation
 import Glibc
+import MTUCore
 
 /// The wire format between `probe --reverse` and `serve`: small UDP requests asking for replies of a chosen size.
 ///
@@ -38,11 +39,12 @@ public enum ReverseWire {
         return Request(size: size, nonce: nonce, token: Array(bytes[(b + 13)..<(b + 13 + tokenLength)]), status: bytes[b + 5] & statusFlag != 0)
     }
 
-    public static func reply(size: Int, nonce: UInt32, routeMTU: Int? = nil) -> [UInt8] {
+    /// A reply whose IP packet is `size` bytes (IPv4: 20 + 8 of headers; IPv6: 40 + 8).
+    public static func reply(size: Int, nonce: UInt32, routeMTU: Int? = nil, ipv6: Bool = false) -> [UInt8] {
         var bytes = replyMagic + [1, routeMTU == nil ? 0 : statusFlag, UInt8(size >> 8), UInt8(size & 0xff)]
         bytes += [UInt8(nonce >> 24), UInt8((nonce >> 16) & 0xff), UInt8((nonce >> 8) & 0xff), UInt8(nonce & 0xff)]
         if let routeMTU { bytes += [UInt8(routeMTU >> 8), UInt8(routeMTU & 0xff)] }
-        let payload = max(size - 28, bytes.count)
+        let payload = max(size - (ipv6 ? 48 : 28), bytes.count)
         if bytes.count < payload { bytes += [UInt8](repeating: 0x5a, count: payload - bytes.count) }
         return bytes
     }
@@ -66,7 +68,8 @@ public final class Responder {
     public struct Configuration: Sendable {
         public var port: UInt16 = 4790
         public var token: [UInt8] = []
-        public var allowed: [(address: UInt32, prefix: Int)] = []
+        /// Networks answered (IPv4 or IPv6); empty: everyone.
+        public var allowed: [IPNetwork] = []
         /// Requests per second per source (burst: twice that).
         public var ratePerSecond: Double = 500
         public var maxPacket: Int = 9216
@@ -79,26 +82,27 @@ public final class Responder {
     let configuration: Configuration
     let fd: Int32
     var listener: Int32 = -1
-    var buckets: [UInt32: (tokens: Double, last: ContinuousClock.Instant)] = [:]
+    /// TCP clients still sending their request line, each with a deadline (never served one at a time: a client
+    /// whose data is black-holed must not hold up the others).
+    var clients: [(fd: Int32, source: ProbeAddress, line: [UInt8], deadline: ContinuousClock.Instant)] = []
+    var buckets: [ProbeAddress: (tokens: Double, last: ContinuousClock.Instant)] = [:]
     public private(set) var answered = 0
     public private(set) var refused = 0
 
     public init(_ configuration: Configuration) throws(ProbeError) {
         self.configuration = configuration
         do {
-            fd = try Syscall.socket(family: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
-            try Syscall.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+            // One dual-stack socket answers IPv4 and IPv6; DF without the PMTU cache for both.
+            fd = try Syscall.dualStackSocket(type: Int32(SOCK_DGRAM.rawValue), port: configuration.port)
             try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
+            try Syscall.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_MTU_DISCOVER, value: IPV6_PMTUDISC_PROBE)
             Syscall.enlargeBuffers(fd)
-            try Syscall.bind(fd, ipv4: 0, port: configuration.port)
         } catch {
             throw ProbeError(.system, "cannot listen on UDP port \(configuration.port): \(error)")
         }
         if let tcpPort = configuration.tcpPort {
             do {
-                listener = try Syscall.socket(family: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
-                try Syscall.setOption(listener, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
-                try Syscall.bind(listener, ipv4: 0, port: tcpPort)
+                listener = try Syscall.dualStackSocket(type: Int32(SOCK_STREAM.rawValue), port: tcpPort)
                 _ = try Syscall.retrying("listen") { Glibc.listen(listener, 512) }
             } catch {
                 Syscall.close(fd)
@@ -111,17 +115,16 @@ public final class Responder {
     deinit {
         Syscall.close(fd)
         if listener >= 0 { Syscall.close(listener) }
+        for client in clients { Syscall.close(client.fd) }
     }
 
-    func allowed(_ source: UInt32) -> Bool {
+    func allowed(_ source: ProbeAddress) -> Bool {
         if configuration.allowed.isEmpty { return true }
-        return configuration.allowed.contains { network in
-            let mask: UInt32 = network.prefix == 0 ? 0 : ~UInt32(0) << UInt32(32 - network.prefix)
-            return source & mask == network.address & mask
-        }
+        guard let address = IPAddress(source.description) else { return false }
+        return configuration.allowed.contains { $0.contains(address) }
     }
 
-    func admit(_ source: UInt32, now: ContinuousClock.Instant) -> Bool {
+    func admit(_ source: ProbeAddress, now: ContinuousClock.Instant) -> Bool {
         let rate = configuration.ratePerSecond
         var bucket = buckets[source] ?? (rate * 2, now)
         let elapsed = now - bucket.last
@@ -145,52 +148,90 @@ public final class Responder {
         while !shouldStop() {
             var descriptors = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
             if listener >= 0 { descriptors.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
-            guard Glibc.poll(&descriptors, nfds_t(descriptors.count), 200) > 0 else { continue }
+            descriptors += clients.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            _ = Glibc.poll(&descriptors, nfds_t(descriptors.count), 100)
             do {
-                while let received = try Syscall.receive(fd, into: &buffer) {
-                    handle(Array(buffer[0..<received.count]), from: received.from, port: received.port, now: clock.now)
+                while let received = try Syscall.receiveWithPort(fd, into: &buffer) {
+                    handle(Array(buffer[0..<received.count]), from: received.from.unmapped, port: received.port, now: clock.now)
                 }
             } catch {
                 throw ProbeError(.system, error.description)
             }
-            if listener >= 0, descriptors[1].revents & Int16(POLLIN) != 0 { acceptTCP(now: clock.now) }
+            if listener >= 0 {
+                serveClients(now: clock.now, buffer: &buffer)
+                if descriptors[1].revents & Int16(POLLIN) != 0 { acceptTCP(now: clock.now) }
+            }
         }
     }
 
-    /// Serves one "MTUD SEND" request per connection: reads the line (500 ms at most), writes the bytes, closes.
+    /// Accepts every waiting connection; each must send its "MTUD SEND" line within 2 s.
     func acceptTCP(now: ContinuousClock.Instant) {
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let connection = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) }
+        while true {
+            var address = sockaddr_in6()
+            var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+            let flags = fcntl(listener, F_GETFL)
+            _ = fcntl(listener, F_SETFL, flags | O_NONBLOCK)
+            let connection = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) }
+            }
+            guard connection >= 0 else { return }
+            let source = ProbeAddress.v6(withUnsafeBytes(of: address.sin6_addr) { Array($0) }).unmapped
+            guard allowed(source), admit(source, now: now), clients.count < 1024 else {
+                refused += 1
+                Syscall.close(connection)
+                continue
+            }
+            _ = fcntl(connection, F_SETFL, fcntl(connection, F_GETFL) | O_NONBLOCK)
+            Syscall.enlargeBuffers(connection)
+            clients.append((connection, source, [], now + .seconds(2)))
         }
-        guard connection >= 0 else { return }
-        defer { Syscall.close(connection) }
-        let source = UInt32(bigEndian: address.sin_addr.s_addr)
-        guard allowed(source), admit(source, now: now) else { refused += 1; return }
-        Syscall.enlargeBuffers(connection)
-        var line: [UInt8] = []
-        let deadline = ContinuousClock().now + .milliseconds(500)
-        while line.count < 128, !line.contains(10), let chunk = try? Syscall.receive(connection, until: deadline), !chunk.isEmpty {
-            line += chunk
-        }
-        guard let request = TCPSendRequest.parse(String(decoding: line.prefix { $0 != 10 }, as: UTF8.self)) else { refused += 1; return }
-        let authorised = !configuration.token.isEmpty && Array(request.token.utf8) == configuration.token
-        let bytes = min(request.bytes, authorised ? 4 << 20 : 64 << 10)
-        try? Syscall.sendAll(connection, [UInt8](repeating: 0x5a, count: bytes))
-        answered += 1
     }
 
-    func handle(_ datagram: [UInt8], from source: UInt32, port: UInt16, now: ContinuousClock.Instant) {
+    /// Reads what clients sent; answers complete requests, drops malformed and late ones.
+    func serveClients(now: ContinuousClock.Instant, buffer: inout [UInt8]) {
+        var remaining: [(fd: Int32, source: ProbeAddress, line: [UInt8], deadline: ContinuousClock.Instant)] = []
+        for var client in clients {
+            var closed = false
+            while client.line.count < 256 {
+                let count = buffer.withUnsafeMutableBytes { Glibc.recv(client.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if count > 0 {
+                    client.line += buffer[0..<count]
+                } else {
+                    closed = count == 0
+                    break
+                }
+            }
+            if client.line.contains(10) || client.line.count >= 256 {
+                if let request = TCPSendRequest.parse(String(decoding: client.line.prefix { $0 != 10 }, as: UTF8.self)) {
+                    let authorised = !configuration.token.isEmpty && Array(request.token.utf8) == configuration.token
+                    let bytes = min(request.bytes, authorised ? 4 << 20 : 64 << 10)
+                    // The send buffer holds it all: this never waits on the network.
+                    _ = fcntl(client.fd, F_SETFL, fcntl(client.fd, F_GETFL) & ~O_NONBLOCK)
+                    try? Syscall.sendAll(client.fd, [UInt8](repeating: 0x5a, count: bytes))
+                    answered += 1
+                } else {
+                    refused += 1
+                }
+                Syscall.close(client.fd)
+            } else if closed || now >= client.deadline {
+                Syscall.close(client.fd)
+            } else {
+                remaining.append(client)
+            }
+        }
+        clients = remaining
+    }
+
+    func handle(_ datagram: [UInt8], from source: ProbeAddress, port: UInt16, now: ContinuousClock.Instant) {
         guard allowed(source), admit(source, now: now), let request = ReverseWire.parseRequest(datagram[...]) else {
             refused += 1
             return
         }
-        let requestPacket = datagram.count + 28
+        let requestPacket = datagram.count + (source.isIPv6 ? 48 : 28)
         let authorised = !configuration.token.isEmpty && request.token == configuration.token
         if request.status {
-            let route = ICMPProberRoute.routeMTU(to: source)
-            try? Syscall.send(fd, ReverseWire.reply(size: 64, nonce: request.nonce, routeMTU: route ?? 0), toIPv4: source, port: port)
+            let route = Syscall.routeMTU(to: source)
+            try? Syscall.send(fd, ReverseWire.reply(size: 64, nonce: request.nonce, routeMTU: route ?? 0, ipv6: source.isIPv6), to: source.mapped, port: port)
             answered += 1
             return
         }
@@ -198,28 +239,25 @@ public final class Responder {
         let size = min(request.size, configuration.maxPacket, authorised ? Int.max : requestPacket)
         guard size >= 40 else { refused += 1; return }
         // Blocking send: a full send buffer must delay a reply, not lose it (a lost reply would read as a wall).
-        try? Syscall.send(fd, ReverseWire.reply(size: size, nonce: request.nonce), toIPv4: source, port: port, blocking: true)
+        try? Syscall.send(fd, ReverseWire.reply(size: size, nonce: request.nonce, ipv6: source.isIPv6), to: source.mapped, port: port, blocking: true)
         answered += 1
     }
 }
 
-enum ICMPProberRoute {
-    static func routeMTU(to address: UInt32) -> Int? { ICMPProber.routeMTU(to: address) }
-}
 
 /// Reverse probes: asks a `serve` responder for DF replies of chosen sizes and sees which arrive.
 public struct ReverseProber: WaveProber {
     let fd: Int32
-    let target: UInt32
+    let target: ProbeAddress
     let port: UInt16
     let token: [UInt8]
     let timeoutMilliseconds: Int
     var nonce = UInt32.random(in: 0...UInt32.max)
     public private(set) var probesSent = 0
 
-    public init(target: UInt32, port: UInt16, token: [UInt8], timeoutMilliseconds: Int) throws(ProbeError) {
+    public init(target: ProbeAddress, port: UInt16, token: [UInt8], timeoutMilliseconds: Int) throws(ProbeError) {
         do {
-            fd = try Syscall.socket(family: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
+            fd = try Syscall.socket(family: target.family, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
         } catch {
             throw ProbeError(.system, error.description)
         }
@@ -245,9 +283,9 @@ public struct ReverseProber: WaveProber {
             }
             nonce &+= 1
             // Without a token the responder answers at most the request's size: pad the request to match.
-            let bytes = ReverseWire.request(size: request.size, nonce: nonce, token: token, padTo: token.isEmpty ? request.size - 28 : 0)
+            let bytes = ReverseWire.request(size: request.size, nonce: nonce, token: token, padTo: token.isEmpty ? request.size - (target.isIPv6 ? 48 : 28) : 0)
             do {
-                try Syscall.send(fd, bytes, toIPv4: target, port: port)
+                try Syscall.send(fd, bytes, to: target, port: port)
                 probesSent += 1
                 pending[nonce] = index
             } catch {
@@ -261,7 +299,7 @@ public struct ReverseProber: WaveProber {
     /// Asks the responder for its route MTU toward us: lower than its interface MTU once a PTB reached it.
     public mutating func responderRouteMTU() throws -> Int? {
         nonce &+= 1
-        try Syscall.send(fd, ReverseWire.request(size: 64, nonce: nonce, token: token, status: true), toIPv4: target, port: port)
+        try Syscall.send(fd, ReverseWire.request(size: 64, nonce: nonce, token: token, status: true), to: target, port: port)
         probesSent += 1
         var outcomes: [ProbeOutcome] = [.silent]
         var pending: [UInt32: Int] = [nonce: 0]
@@ -286,8 +324,8 @@ public struct ReverseProber: WaveProber {
             if let lastAnswer, now - lastAnswer > .milliseconds(quietMilliseconds) { break }
             if quietMilliseconds < 80, lastAnswer == nil, now - (deadline - .milliseconds(timeoutMilliseconds)) > .milliseconds(quietMilliseconds * 4) { break }
             guard try Syscall.waitReadable(fd, milliseconds: 20) else { continue }
-            while let received = try Syscall.receive(fd, into: &buffer) {
-                guard received.from == target, let reply = ReverseWire.parseReply(buffer[0..<received.count][...]),
+            while let received = try Syscall.receiveAny(fd, into: &buffer) {
+                guard received.from.unmapped == target, let reply = ReverseWire.parseReply(buffer[0..<received.count][...]),
                       let index = pending.removeValue(forKey: reply.nonce) else { continue }
                 outcomes[index] = classify(reply.size, reply.routeMTU)
                 lastAnswer = clock.now

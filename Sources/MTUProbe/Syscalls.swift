@@ -123,15 +123,17 @@ import Glibc
 extension Syscall {
     /// A TCP connection with a deadline; `maxSegment` sets TCP_MAXSEG before connecting (the MSS we advertise).
     static func tcpConnect(ipv4 address: UInt32, port: UInt16, timeoutMilliseconds: Int, maxSegment: Int? = nil) throws(Failure) -> Int32 {
-        let fd = try socket(family: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
+        try tcpConnect(to: .v4(address), port: port, timeoutMilliseconds: timeoutMilliseconds, maxSegment: maxSegment)
+    }
+
+    /// A TCP connection with a deadline; `maxSegment` sets TCP_MAXSEG before connecting (the MSS we advertise).
+    static func tcpConnect(to address: ProbeAddress, port: UInt16, timeoutMilliseconds: Int, maxSegment: Int? = nil) throws(Failure) -> Int32 {
+        let fd = try socket(family: address.family, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
         do throws(Failure) {
             if let maxSegment { try setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_MAXSEG, value: Int32(maxSegment)) }
             let flags = fcntl(fd, F_GETFL)
             _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
-            var sa = sockaddrIPv4(address, port: port)
-            let result = withUnsafePointer(to: &sa) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            let result = address.withSockaddr(port: port) { Glibc.connect(fd, $0, $1) }
             if result != 0 {
                 let code = Glibc.errno
                 guard code == EINPROGRESS else { throw Failure(call: "connect", errno: code) }

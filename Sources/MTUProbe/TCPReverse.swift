@@ -28,7 +28,7 @@ public struct TCPMSSProber: WaveProber {
         case tlsFlight(serverName: String?)
     }
 
-    let target: UInt32
+    let target: ProbeAddress
     let port: UInt16
     let trigger: Trigger
     let timeoutMilliseconds: Int
@@ -42,7 +42,10 @@ public struct TCPMSSProber: WaveProber {
     /// writes, not the MSS, bound its segments (a TLS flight).
     public var completionPasses = false
 
-    public init(target: UInt32, port: UInt16, trigger: Trigger, timeoutMilliseconds: Int) {
+    /// IPv4 + TCP headers, or IPv6 + TCP.
+    var headers: Int { if case .v6 = target { return 60 } else { return 40 } }
+
+    public init(target: ProbeAddress, port: UInt16, trigger: Trigger, timeoutMilliseconds: Int) {
         self.target = target
         self.port = port
         self.trigger = trigger
@@ -71,10 +74,10 @@ public struct TCPMSSProber: WaveProber {
         var open: [Connection] = []
         defer { for connection in open where !connection.closed { Syscall.close(connection.fd) } }
         for (index, request) in wave.enumerated() {
-            // The MSS we advertise excludes the 40 bytes of IPv4 + TCP headers; timestamps, if used, come out of it.
-            let mss = max(88, request.size - 40)
+            // The MSS we advertise excludes the IP + TCP headers; timestamps, if used, come out of it.
+            let mss = max(88, request.size - headers)
             do {
-                let fd = try Syscall.tcpConnect(ipv4: target, port: port, timeoutMilliseconds: timeoutMilliseconds, maxSegment: mss)
+                let fd = try Syscall.tcpConnect(to: target, port: port, timeoutMilliseconds: timeoutMilliseconds, maxSegment: mss)
                 var connection = Connection(fd: fd, index: index, wanted: max(4 * request.size, 8192))
                 switch trigger {
                 case .serve(let token):
@@ -89,7 +92,7 @@ public struct TCPMSSProber: WaveProber {
                 probesSent += 1
             } catch {
                 if error.errno == ECONNREFUSED {
-                    throw ProbeError(.refused, "nothing listens on TCP \(ICMPv4.string(target)):\(port): start `mtu-doctor serve --tcp-port \(port)` there")
+                    throw ProbeError(.refused, "nothing listens on TCP [\(target)]:\(port): start `mtu-doctor serve --tcp-port \(port)` there")
                 }
                 outcomes[index] = .silent
             }
@@ -122,7 +125,7 @@ public struct TCPMSSProber: WaveProber {
                 if finished || complete {
                     if complete, let segment = Self.receivedSegment(connection.fd) {
                         if connection.flight != nil { flightBytes = connection.received }
-                        let arrived = segment.payload + 40 + (segment.timestamps ? 12 : 0)
+                        let arrived = segment.payload + headers + (segment.timestamps ? 12 : 0)
                         let size = wave[connection.index].size
                         largestArrived = max(largestArrived ?? 0, arrived)
                         outcomes[connection.index] = arrived >= size || completionPasses ? .passed : .ptb(mtu: arrived, source: "the server (it shrank its segments)")
@@ -148,12 +151,12 @@ public struct TCPMSSProber: WaveProber {
 /// An ACK means the size passed, unless the kernel meanwhile learned a smaller path MTU (`tcpi_pmtu`): then a PTB
 /// reached us and TCP resent smaller. No ACK in time is silence.
 public struct TCPForwardProber: WaveProber {
-    let target: UInt32
+    let target: ProbeAddress
     let port: UInt16
     let timeoutMilliseconds: Int
     public private(set) var probesSent = 0
 
-    public init(target: UInt32, port: UInt16, timeoutMilliseconds: Int) {
+    public init(target: ProbeAddress, port: UInt16, timeoutMilliseconds: Int) {
         self.target = target
         self.port = port
         self.timeoutMilliseconds = timeoutMilliseconds
@@ -176,17 +179,18 @@ public struct TCPForwardProber: WaveProber {
         defer { for connection in open { Syscall.close(connection.fd) } }
         for (index, request) in wave.enumerated() {
             do {
-                let fd = try Syscall.tcpConnect(ipv4: target, port: port, timeoutMilliseconds: timeoutMilliseconds, maxSegment: max(88, request.size - 40))
+                let headers = { if case .v6 = target { return 60 } else { return 40 } }()
+                let fd = try Syscall.tcpConnect(to: target, port: port, timeoutMilliseconds: timeoutMilliseconds, maxSegment: max(88, request.size - headers))
                 open.append((fd, index))
                 // One full segment: exactly the MSS TCP settled on (options such as timestamps come out of it).
-                let mss = Self.info(fd)?.sendMSS ?? (request.size - 40)
+                let mss = Self.info(fd)?.sendMSS ?? (request.size - headers)
                 try Syscall.sendAll(fd, [UInt8](repeating: 0x41, count: mss))
                 probesSent += 1
             } catch {
                 if error.errno == ECONNREFUSED {
-                    throw ProbeError(.refused, "TCP \(ICMPv4.string(target)):\(port) refuses connections: give a port that accepts them")
+                    throw ProbeError(.refused, "TCP [\(target)]:\(port) refuses connections: give a port that accepts them")
                 }
-                if error.errno == ETIMEDOUT { throw ProbeError(.noRoute, "TCP \(ICMPv4.string(target)):\(port) does not answer SYNs") }
+                if error.errno == ETIMEDOUT { throw ProbeError(.noRoute, "TCP [\(target)]:\(port) does not answer SYNs") }
             }
         }
         let clock = ContinuousClock()

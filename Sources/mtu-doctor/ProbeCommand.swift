@@ -147,7 +147,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Shared token that lets small requests ask for large replies.")
     var token: String?
 
-    @Option(name: .customLong("allow"), help: "Answer only these IPv4 networks (repeatable).")
+    @Option(name: .customLong("allow"), help: "Answer only these networks, IPv4 or IPv6 (repeatable).")
     var allow: [String] = []
 
     @Option(help: "Requests per second per source.")
@@ -163,8 +163,8 @@ struct ServeCommand: ParsableCommand {
         configuration.token = Array((token ?? "").utf8)
         configuration.ratePerSecond = rate
         for text in allow {
-            guard let network = IPNetwork(text), network.address.version == .ipv4 else { throw fail("--allow: expected an IPv4 network such as 10.0.0.0/8, got '\(text)'") }
-            configuration.allowed.append((UInt32(truncatingIfNeeded: network.address.low), network.prefixLength))
+            guard let network = IPNetwork(text) else { throw fail("--allow: expected a network such as 10.0.0.0/8 or fd00::/8, got '\(text)'") }
+            configuration.allowed.append(network)
         }
         let responder: Responder
         do {

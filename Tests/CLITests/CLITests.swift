@@ -183,7 +183,7 @@ struct LiveCommandErrors {
         (["probe", "10.0.0.1", "--max", "40"], "--max must be 68–65535"),
         (["probe", "fd00::1", "--lab-only"], "--lab-only"),
         (["lab", "up", "svii"], "unknown scenario 'svii' (did you mean 'svi'?)"),
-        (["serve", "--allow", "10.0.0.0/33", "--duration", "0.1"], "--allow: expected an IPv4 network"),
+        (["serve", "--allow", "10.0.0.0/33", "--duration", "0.1"], "--allow: expected a network"),
     ])
     func errors(arguments: [String], message: String) throws {
         let result = try runArray(arguments)

@@ -348,6 +348,43 @@ struct LabIntegrationTests {
         }
     }
 
+    /// Every method over IPv6 on one black-hole lab, in the order that once stalled the responder: TCP forward probes
+    /// whose data is black-holed first (their connections must not hold up the next client), then the reverse.
+    @Test("every method over IPv4 and IPv6", arguments: ["10.77.3.2", "fd77:3::2"])
+    func everyMethod(target: String) throws {
+        try LabSupport.withLab(.blackhole, LabOptions(wall: 1433, https: true)) { truth in
+            let server = try LabSupport.inNamespace(
+                truth.namespaces["server"]!, [LabSupport.binary, "serve", "--tcp-port", "4791", "--token", "lab", "--duration", "60"], wait: false).0
+            defer {
+                kill(server.processIdentifier, SIGKILL)
+                server.waitUntilExit()
+            }
+            Thread.sleep(forTimeInterval: 0.3)
+            let client = truth.namespaces["client"]!
+            func run(_ arguments: [String]) throws -> [String: Any] {
+                let output = try LabSupport.inNamespace(client, [LabSupport.binary, "probe"] + arguments + ["--no-wall", "--json", "--lab-only"]).1!
+                return try #require((try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any], "\(arguments): \(output.stderr)")
+            }
+            for (arguments, key, method) in [
+                ([target, "--socket", "datagram"], "forward", "datagram"),
+                ([target, "--tcp-port", "4791"], "forward", "tcp"),
+                ([target, "--reverse-tcp-port", "4791", "--token", "lab"], "reverse", "tcp-mss"),
+                ([target, "--reverse-port", "4790", "--token", "lab"], "reverse", "serve-udp"),
+                (["https://[\(target)]", "--reverse-tls"], "reverse", "tls-mss"),
+            ] {
+                let json = try run(arguments)
+                let direction = json[key] as? [String: Any] ?? [:]
+                #expect(direction["pathMTU"] as? Int == 1433, "\(arguments)")
+                #expect(direction["verdict"] as? String == "blackhole", "\(arguments)")
+                #expect((direction[key == "forward" ? "socket" : "method"] as? String) == method, "\(arguments)")
+                if arguments[0].hasPrefix("https") {
+                    #expect((json["tls"] as? [String: Any])?["handshake"] as? String == "stalled")
+                    #expect((json["tls"] as? [String: Any])?["plainHTTPStatus"] as? Int == 400)
+                }
+            }
+        }
+    }
+
     @Test func okIsOK() throws {
         try LabSupport.withLab(.ok) { truth in
             let json = try LabSupport.probe(truth)
@@ -407,6 +444,22 @@ struct LabIntegrationTests {
             #expect(fail.status != 0)
             let json = try LabSupport.probe(truth, reverse: false, extra: ["--no-wall"])
             #expect(forward(json)["pathMTU"] as? Int == 1433)
+            // tracepath is right where the PTB comes back.
+            if FileManager.default.isExecutableFile(atPath: "/usr/bin/tracepath") {
+                let trace = try LabSupport.inNamespace(client, ["tracepath", "-n", truth.server]).1!
+                #expect(trace.stdout.contains("pmtu 1433"), "\(trace.stdout)")
+            } else if LabSupport.underCI {
+                Issue.record("tracepath (iputils-tracepath) is missing under CI")
+            }
+        }
+    }
+
+    @Test func unresolvableName() throws {
+        // Inside a lab namespace no resolver is reachable, so nothing leaves the lab.
+        try LabSupport.withLab(.ok) { truth in
+            let output = try LabSupport.inNamespace(truth.namespaces["client"]!, [LabSupport.binary, "probe", "no-such-host.invalid", "--lab-only"]).1!
+            #expect(output.status == 2)
+            #expect(output.stderr.hasPrefix("mtu-doctor: error: cannot resolve 'no-such-host.invalid'"))
         }
     }
 

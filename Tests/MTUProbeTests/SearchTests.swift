@@ -201,7 +201,7 @@ struct ErrorQueueTests {
         let parsed = try #require(bytes.withUnsafeBytes { ErrorQueue.parseControl($0, length: bytes.count) })
         #expect(parsed.origin == 2 && parsed.type == 3 && parsed.code == 4)
         #expect(parsed.info == 1400)
-        #expect(ICMPv4.string(parsed.offender) == "172.31.255.2")
+        #expect(parsed.offender?.description == "172.31.255.2")
     }
 
     @Test func truncatedControlIsIgnored() {
