@@ -169,16 +169,14 @@ extension ProbeAddress {
 /// Forward probes without privilege: an ICMP (or ICMPv6) datagram ("ping") socket, allowed when
 /// `net.ipv4.ping_group_range` covers our group. Replies come on the socket; "too big", "time exceeded" and local
 /// refusals come on its error queue, each carrying the echo header of the probe it is about.
-public struct ICMPDatagramProber: WaveProber {
+public struct ICMPDatagramProber: WaveProber, EchoSocket {
     let fd: Int32
     let target: ProbeAddress
-    var sequence: UInt16 = 0
-    public private(set) var probesSent = 0
     let timeoutMilliseconds: Int
-    var worstRTT: Duration = .zero
     let routeMTU: Int?
-    var waveSizes: [Int] = []
-    var suspectPTBs: [Int: ProbeOutcome] = [:]
+    var echo = EchoWave()
+    public var probesSent: Int { echo.probesSent }
+    var descriptor: Int32 { fd }
 
     public init(target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError) {
         do {
@@ -207,90 +205,37 @@ public struct ICMPDatagramProber: WaveProber {
     public func close() { Syscall.close(fd) }
 
     public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
-        waveSizes = wave.map(\.size)
-        suspectPTBs = [:]
-        var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
-        var pending: [UInt16: Int] = [:]
-        var sentAt: [Int: ContinuousClock.Instant] = [:]
-        let clock = ContinuousClock()
-        var lastAnswer: ContinuousClock.Instant?
-        var currentTTL: Int32 = -1
-        var bytesSinceDrain = 0
-        for (index, request) in wave.enumerated() {
-            if bytesSinceDrain > 128 << 10 {
-                drain(&pending, &outcomes, sentAt, &lastAnswer, clock)
-                bytesSinceDrain = 0
-            }
-            bytesSinceDrain += request.size
-            sequence &+= 1
-            let ttl = Int32(request.ttl ?? 64)
-            if ttl != currentTTL {
-                try target.setHopLimit(fd, ttl)
-                currentTTL = ttl
-            }
-            // The kernel fills in the identifier (the socket's port) and the checksum.
-            let packet = target.isIPv6
-                ? ICMPv6.echoRequest(identifier: 0, sequence: sequence, packetSize: request.size)
-                : ICMPv4.echoRequest(identifier: 0, sequence: sequence, packetSize: request.size)
-            do {
-                do {
-                    try Syscall.send(fd, packet, to: target)
-                } catch {
-                    // With *_RECVERR an earlier ICMP error becomes the socket's pending error and fails the next send
-                    // once, without sending it. That failure consumed it: send again to learn the probe's own fate.
-                    try Syscall.send(fd, packet, to: target)
-                }
-                probesSent += 1
-                pending[sequence] = index
-                sentAt[index] = clock.now
-            } catch {
-                if error.errno == EMSGSIZE {
-                    outcomes[index] = .localLimit(mtu: routeMTU)
-                } else if error.errno == ENETUNREACH || error.errno == EHOSTUNREACH {
-                    throw ProbeError(.noRoute, "no route to \(target): \(error)")
-                }
-            }
-        }
-        let deadline = clock.now + .milliseconds(timeoutMilliseconds)
-        while !pending.isEmpty {
-            let now = clock.now
-            if now >= deadline { break }
-            let quiet = max(Duration.milliseconds(60), worstRTT * 10)
-            if let lastAnswer, now - lastAnswer > quiet { break }
-            var descriptor = pollfd(fd: fd, events: Int16(POLLIN | POLLERR), revents: 0)
-            _ = Glibc.poll(&descriptor, 1, 20)
-            drain(&pending, &outcomes, sentAt, &lastAnswer, clock)
-        }
-        for (index, outcome) in suspectPTBs where pending.values.contains(index) { outcomes[index] = outcome }
-        return outcomes
+        var runner = echo
+        defer { echo = runner }
+        return try runner.send(wave, on: self, timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    private mutating func drain(
-        _ pending: inout [UInt16: Int], _ outcomes: inout [ProbeOutcome], _ sentAt: [Int: ContinuousClock.Instant],
-        _ lastAnswer: inout ContinuousClock.Instant?, _ clock: ContinuousClock
-    ) {
-        func settle(_ sequence: UInt16, _ outcome: ProbeOutcome) {
-            guard let index = pending.removeValue(forKey: sequence) else { return }
-            outcomes[index] = outcome
-            let arrival = clock.now
-            if let sent = sentAt[index] { worstRTT = max(worstRTT, arrival - sent) }
-            lastAnswer = arrival
+    func setHopLimit(_ ttl: Int32) throws(Syscall.Failure) { try target.setHopLimit(fd, ttl) }
+
+    /// The kernel fills in the identifier (the socket's port) and the checksum.
+    func sendEcho(sequence: UInt16, size: Int) throws(Syscall.Failure) {
+        let packet = target.isIPv6
+            ? ICMPv6.echoRequest(identifier: 0, sequence: sequence, packetSize: size)
+            : ICMPv4.echoRequest(identifier: 0, sequence: sequence, packetSize: size)
+        do {
+            try Syscall.send(fd, packet, to: target)
+        } catch {
+            // With *_RECVERR an earlier ICMP error becomes the socket's pending error and fails the next send once,
+            // without sending it. That failure consumed it: send again to learn the probe's own fate.
+            try Syscall.send(fd, packet, to: target)
         }
+    }
+
+    /// Replies come on the socket without an IP header; errors on the error queue with the echo header they quote.
+    func readAnswers(_ body: (UInt16, ProbeOutcome) -> Void) {
         let replyType: UInt8 = target.isIPv6 ? 129 : 0
         var buffer = [UInt8](repeating: 0, count: 65536)
         while let received = try? Syscall.receive(fd, into: &buffer), received.count >= 8 {
-            // A datagram socket delivers the ICMP message without the IP header.
-            if buffer[0] == replyType { settle(UInt16(buffer[6]) << 8 | UInt16(buffer[7]), .passed) }
+            if buffer[0] == replyType { body(UInt16(buffer[6]) << 8 | UInt16(buffer[7]), .passed) }
         }
         while let report = ErrorQueue.read(fd) {
-            guard report.payload.count >= 8 else { continue }
-            let sequence = UInt16(report.payload[6]) << 8 | UInt16(report.payload[7])
-            guard let index = pending[sequence], let (outcome, suspect) = ErrorQueue.outcome(report, size: waveSizes[index], ipv6: target.isIPv6) else { continue }
-            if suspect {
-                suspectPTBs[index] = outcome
-            } else {
-                settle(sequence, outcome)
-            }
+            guard report.payload.count >= 8, let (outcome, _) = ErrorQueue.outcome(report, size: Int.max, ipv6: target.isIPv6) else { continue }
+            body(UInt16(report.payload[6]) << 8 | UInt16(report.payload[7]), outcome)
         }
     }
 }
