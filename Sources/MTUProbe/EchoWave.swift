@@ -2,16 +2,49 @@
 import Glibc
 
 /// What differs between the raw and the datagram echo socket; ``EchoWave`` does the rest.
-protocol EchoSocket {
+protocol EchoSocket: WaveProber {
     var descriptor: Int32 { get }
     var target: ProbeAddress { get }
     var routeMTU: Int? { get }
+    var timeoutMilliseconds: Int { get }
+    var echo: EchoWave { get set }
     /// Sets the TTL / hop limit for the next echoes.
     func setHopLimit(_ ttl: Int32) throws(Syscall.Failure)
     /// Sends one echo request; a thrown EMSGSIZE means the local stack refused the size.
     func sendEcho(sequence: UInt16, size: Int) throws(Syscall.Failure)
     /// Reads every waiting answer without blocking, as (sequence, outcome) pairs.
     func readAnswers(_ body: (UInt16, ProbeOutcome) -> Void)
+}
+
+extension EchoSocket {
+    public var probesSent: Int { echo.probesSent }
+
+    public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
+        var runner = echo
+        defer { echo = runner }
+        return try runner.send(wave, on: self, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Opens an ICMP/ICMPv6 socket of `type` for `target` with DF-without-cache set and large buffers.
+    ///
+    /// - Parameter refused: the message when the kernel refuses the socket for lack of privilege.
+    static func openSocket(_ type: Int32, for target: ProbeAddress, receiveErrors: Bool, refused: String) throws(ProbeError) -> Int32 {
+        let fd: Int32
+        do {
+            fd = try Syscall.socket(family: target.family, type: type, protocol: target.isIPv6 ? Int32(IPPROTO_ICMPV6) : Int32(IPPROTO_ICMP))
+        } catch {
+            if error.errno == EPERM || error.errno == EACCES { throw ProbeError(.noPrivilege, refused) }
+            throw ProbeError(.system, error.description)
+        }
+        do {
+            try target.configureProbeSocket(fd, receiveErrors: receiveErrors)
+            Syscall.enlargeBuffers(fd)
+        } catch {
+            Syscall.close(fd)
+            throw ProbeError(.system, error.description)
+        }
+        return fd
+    }
 }
 
 /// Sends one wave of echo probes and gathers their fates: the part both echo probers share.

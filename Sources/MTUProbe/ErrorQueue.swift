@@ -169,46 +169,24 @@ extension ProbeAddress {
 /// Forward probes without privilege: an ICMP (or ICMPv6) datagram ("ping") socket, allowed when
 /// `net.ipv4.ping_group_range` covers our group. Replies come on the socket; "too big", "time exceeded" and local
 /// refusals come on its error queue, each carrying the echo header of the probe it is about.
-public struct ICMPDatagramProber: WaveProber, EchoSocket {
+public struct ICMPDatagramProber: EchoSocket {
     let fd: Int32
     let target: ProbeAddress
     let timeoutMilliseconds: Int
     let routeMTU: Int?
     var echo = EchoWave()
-    public var probesSent: Int { echo.probesSent }
     var descriptor: Int32 { fd }
 
     public init(target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError) {
-        do {
-            fd = try Syscall.socket(
-                family: target.family, type: Int32(SOCK_DGRAM.rawValue), protocol: target.isIPv6 ? Int32(IPPROTO_ICMPV6) : Int32(IPPROTO_ICMP))
-        } catch {
-            if error.errno == EACCES || error.errno == EPERM {
-                throw ProbeError(
-                    .noPrivilege,
-                    "ICMP datagram sockets are closed to this group: widen them with `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` (per network namespace; it covers ICMPv6 too), or use a raw socket as root / with CAP_NET_RAW")
-            }
-            throw ProbeError(.system, error.description)
-        }
-        do {
-            try target.configureProbeSocket(fd, receiveErrors: true)
-            Syscall.enlargeBuffers(fd)
-        } catch {
-            Syscall.close(fd)
-            throw ProbeError(.system, error.description)
-        }
+        fd = try Self.openSocket(
+            Int32(SOCK_DGRAM.rawValue), for: target, receiveErrors: true,
+            refused: "ICMP datagram sockets are closed to this group: widen them with `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` (per network namespace; it covers ICMPv6 too), or use a raw socket as root / with CAP_NET_RAW")
         self.target = target
         self.timeoutMilliseconds = timeoutMilliseconds
         self.routeMTU = Syscall.routeMTU(to: target)
     }
 
     public func close() { Syscall.close(fd) }
-
-    public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
-        var runner = echo
-        defer { echo = runner }
-        return try runner.send(wave, on: self, timeoutMilliseconds: timeoutMilliseconds)
-    }
 
     func setHopLimit(_ ttl: Int32) throws(Syscall.Failure) { try target.setHopLimit(fd, ttl) }
 

@@ -7,7 +7,7 @@ import Glibc
 /// "time exceeded" all arrive here and are matched to probes by the identifier and sequence they quote.
 /// `IP_PMTUDISC_PROBE` sets DF and ignores any cached path MTU, so an earlier PTB cannot make the kernel refuse a
 /// size locally and lie about the path. An ICMP dropped by this host's rp_filter never reaches the socket.
-public struct ICMPProber: WaveProber, EchoSocket {
+public struct ICMPProber: EchoSocket {
     let fd: Int32
     let target: ProbeAddress
     let identifier: UInt16
@@ -15,31 +15,15 @@ public struct ICMPProber: WaveProber, EchoSocket {
     /// The route MTU toward the target (IP_MTU on a connected UDP socket), for local refusals.
     let routeMTU: Int?
     var echo = EchoWave()
-    public var probesSent: Int { echo.probesSent }
     var descriptor: Int32 { fd }
 
     /// Opens the raw socket.
     ///
     /// - Throws: ``ProbeError`` with how to grant the privilege when the socket cannot be opened.
     public init(target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError) {
-        do {
-            fd = try Syscall.socket(
-                family: target.family, type: Int32(SOCK_RAW.rawValue), protocol: target.isIPv6 ? Int32(IPPROTO_ICMPV6) : Int32(IPPROTO_ICMP))
-        } catch {
-            if error.errno == EPERM || error.errno == EACCES {
-                throw ProbeError(
-                    .noPrivilege,
-                    "opening a raw ICMP socket needs CAP_NET_RAW: run as root, or grant it once with `sudo setcap cap_net_raw+ep $(command -v mtu-doctor)`")
-            }
-            throw ProbeError(.system, error.description)
-        }
-        do {
-            try target.configureProbeSocket(fd, receiveErrors: false)
-            Syscall.enlargeBuffers(fd)
-        } catch {
-            Syscall.close(fd)
-            throw ProbeError(.system, error.description)
-        }
+        fd = try Self.openSocket(
+            Int32(SOCK_RAW.rawValue), for: target, receiveErrors: false,
+            refused: "opening a raw ICMP socket needs CAP_NET_RAW: run as root, or grant it once with `sudo setcap cap_net_raw+ep $(command -v mtu-doctor)`")
         self.target = target
         self.timeoutMilliseconds = timeoutMilliseconds
         self.identifier = UInt16(truncatingIfNeeded: getpid() ^ Int32(truncatingIfNeeded: UInt32.random(in: 0...0xffff)))
@@ -50,12 +34,6 @@ public struct ICMPProber: WaveProber, EchoSocket {
     public func close() { Syscall.close(fd) }
 
     static func routeMTU(to target: UInt32) -> Int? { Syscall.routeMTU(to: .v4(target)) }
-
-    public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
-        var runner = echo
-        defer { echo = runner }
-        return try runner.send(wave, on: self, timeoutMilliseconds: timeoutMilliseconds)
-    }
 
     func setHopLimit(_ ttl: Int32) throws(Syscall.Failure) { try target.setHopLimit(fd, ttl) }
 

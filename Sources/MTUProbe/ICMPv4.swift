@@ -15,17 +15,24 @@ public enum ICMPv4 {
 
     /// An echo request whose IP packet will be `packetSize` bytes (20-byte IP header + 8-byte ICMP header + data).
     public static func echoRequest(identifier: UInt16, sequence: UInt16, packetSize: Int) -> [UInt8] {
-        let total = max(packetSize - 20, 8)
+        var bytes = echoMessage(type: 8, identifier: identifier, sequence: sequence, length: packetSize - 20)
+        let sum = checksum(bytes)
+        bytes[2] = UInt8(sum >> 8)
+        bytes[3] = UInt8(sum & 0xff)
+        return bytes
+    }
+
+    /// An echo request message of `length` bytes (at least 8), checksum left zero: type, code, checksum, identifier,
+    /// sequence, then a counting pattern.
+    static func echoMessage(type: UInt8, identifier: UInt16, sequence: UInt16, length: Int) -> [UInt8] {
+        let total = max(length, 8)
         var bytes = [UInt8](repeating: 0, count: total)
-        bytes[0] = 8
+        bytes[0] = type
         bytes[4] = UInt8(identifier >> 8)
         bytes[5] = UInt8(identifier & 0xff)
         bytes[6] = UInt8(sequence >> 8)
         bytes[7] = UInt8(sequence & 0xff)
         for index in 8..<total { bytes[index] = UInt8(truncatingIfNeeded: index) }
-        let sum = checksum(bytes)
-        bytes[2] = UInt8(sum >> 8)
-        bytes[3] = UInt8(sum & 0xff)
         return bytes
     }
 

@@ -3,15 +3,7 @@
 public enum ICMPv6 {
     /// An echo request whose IPv6 packet will be `packetSize` bytes (40-byte header + 8-byte ICMPv6 header + data).
     public static func echoRequest(identifier: UInt16, sequence: UInt16, packetSize: Int) -> [UInt8] {
-        let total = max(packetSize - 40, 8)
-        var bytes = [UInt8](repeating: 0, count: total)
-        bytes[0] = 128
-        bytes[4] = UInt8(identifier >> 8)
-        bytes[5] = UInt8(identifier & 0xff)
-        bytes[6] = UInt8(sequence >> 8)
-        bytes[7] = UInt8(sequence & 0xff)
-        for index in 8..<total { bytes[index] = UInt8(truncatingIfNeeded: index) }
-        return bytes
+        ICMPv4.echoMessage(type: 128, identifier: identifier, sequence: sequence, length: packetSize - 40)
     }
 
     /// Parses an ICMPv6 message (no IPv6 header) in terms of our echo probes.
