@@ -247,7 +247,7 @@ public enum Probe {
         }
 
         var reverse = ProbeReport.Reverse(pathMTU: nil, method: "not-measured", verdict: nil, responderRouteMTU: nil,
-                                          explanation: "not measured: run `mtu-doctor serve` on the target and pass --reverse-port")
+                                          explanation: "not measured: for an HTTPS target pass --reverse-tls; or run `mtu-doctor serve` there and pass --reverse-port (UDP) or --reverse-tcp-port")
         var reverseProbes = 0
         if let port = options.reverseTCPPort, options.reversePort == nil {
             options.progress?("reverse: TCP connections to \(addressText):\(port) advertising chosen MSS values")
