@@ -19,6 +19,8 @@ let package = Package(
         .target(name: "MTUConfig", dependencies: ["MTUCore", .product(name: "Yams", package: "Yams")]),
         // Live probing: DF probes from raw and UDP sockets, size search, wall location, the reverse responder.
         .target(name: "MTUProbe", dependencies: ["MTUCore"]),
+        // Capture reading and dissection, pure over bytes.
+        .target(name: "MTUCapture", dependencies: ["MTUCore"]),
         // Network-namespace labs that reproduce the incidents, with ground truth.
         .target(name: "MTULab", dependencies: ["MTUCore"]),
         // Renderers: text and versioned JSON.
@@ -36,6 +38,7 @@ let package = Package(
         .testTarget(name: "MTUConfigTests", dependencies: ["MTUConfig", "MTUCore", "MTUReport", "MTUTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MTUCore", "MTUTestSupport"]),
         .testTarget(name: "MTUProbeTests", dependencies: ["MTUProbe", "MTULab", "MTUTestSupport"]),
+        .testTarget(name: "MTUCaptureTests", dependencies: ["MTUCapture", "MTUTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
