@@ -1,0 +1,275 @@
+/// An IP header, as far as MTU analysis needs it. Addresses are kept as numbers (no allocation per packet).
+public struct IPHeaderInfo: Sendable, Hashable {
+    public var version: Int
+    /// IPv4 in the low 32 bits of `low`; IPv6 in `high`/`low`.
+    public var sourceHigh: UInt64, sourceLow: UInt64
+    public var destinationHigh: UInt64, destinationLow: UInt64
+    /// The packet's own length field (IPv4 total length; IPv6 40 + payload length).
+    public var totalLength: Int
+    /// Bytes of IP headers (IPv4 options and IPv6 extension headers included).
+    public var headerLength: Int
+    public var dontFragment: Bool
+    public var moreFragments: Bool
+    public var fragmentOffset: Int
+    /// The upper-layer protocol (after IPv6 extension headers).
+    public var protocolNumber: Int
+    public var ttl: Int
+    /// Where the IP packet starts in the capture buffer.
+    public var offset: Int
+
+    public var isFragment: Bool { moreFragments || fragmentOffset > 0 }
+}
+
+public struct TCPHeaderInfo: Sendable, Hashable {
+    public var sourcePort: Int, destinationPort: Int
+    public var sequence: UInt32, acknowledgment: UInt32
+    public var flags: UInt8
+    public var headerLength: Int
+    /// Payload bytes by the IP length fields (not what the snaplen kept).
+    public var payloadLength: Int
+    public var mss: Int?
+    public var timestamps: Bool
+    public var sackPermitted: Bool
+    public var syn: Bool { flags & 0x02 != 0 }
+    public var ack: Bool { flags & 0x10 != 0 }
+    public var rst: Bool { flags & 0x04 != 0 }
+    public var fin: Bool { flags & 0x01 != 0 }
+}
+
+public struct UDPHeaderInfo: Sendable, Hashable {
+    public var sourcePort: Int, destinationPort: Int, length: Int
+}
+
+/// An ICMP/ICMPv6 error with the packet it quotes.
+public struct ICMPInfo: Sendable, Hashable {
+    public var version: Int
+    public var type: Int, code: Int
+    /// For "fragmentation needed" / "packet too big": the MTU announced.
+    public var mtu: Int?
+    public var isTooBig: Bool { (version == 4 && type == 3 && code == 4) || (version == 6 && type == 2) }
+    /// The quoted packet's IP header and ports, when present.
+    public var quoted: IPHeaderInfo?
+    public var quotedSourcePort: Int?, quotedDestinationPort: Int?
+}
+
+public enum TransportInfo: Sendable, Hashable {
+    case tcp(TCPHeaderInfo)
+    case udp(UDPHeaderInfo)
+    case icmp(ICMPInfo)
+    case other(Int)
+}
+
+/// A tunnel layer found on the way in.
+public struct TunnelInfo: Sendable, Hashable {
+    public enum Kind: String, Sendable { case vxlan, geneve }
+    public var kind: Kind
+    /// The outer IP packet's length and DF bit.
+    public var outer: IPHeaderInfo
+    public var geneveOptionBytes: Int
+}
+
+/// What a frame holds: its tunnels (outermost first) and the innermost IP packet with its transport.
+public struct Dissection: Sendable, Hashable {
+    public var tunnels: [TunnelInfo] = []
+    public var ip: IPHeaderInfo?
+    public var transport: TransportInfo?
+    /// VLAN tags on the outermost Ethernet header.
+    public var vlanTags = 0
+    /// Set when the dissection stopped early: truncated, malformed, or an unknown link type.
+    public var problem: String?
+}
+
+/// Link, network and transport dissection over bytes, decapsulating VXLAN (4789, Linux's 8472) and Geneve (6081).
+/// Every read is bounds-checked against the captured bytes; nothing allocates per packet.
+public enum Dissector {
+    public static let vxlanPorts: Set<Int> = [4789, 8472]
+    public static let genevePort = 6081
+
+    public static func dissect(_ bytes: [UInt8], _ packet: CapturedPacket) -> Dissection {
+        var result = Dissection()
+        let range = packet.range
+        switch packet.linkType {
+        case 1:
+            ethernet(bytes, range, &result, depth: 0, outermost: true)
+        case 113:  // Linux cooked (SLL): protocol at 14, header 16
+            guard range.count >= 16 else { result.problem = "SLL header truncated"; return result }
+            network(bytes, range.lowerBound + 16..<range.upperBound, etherType: u16(bytes, range.lowerBound + 14), &result, depth: 0)
+        case 276:  // SLL2: protocol at 0, header 20
+            guard range.count >= 20 else { result.problem = "SLL2 header truncated"; return result }
+            network(bytes, range.lowerBound + 20..<range.upperBound, etherType: u16(bytes, range.lowerBound), &result, depth: 0)
+        case 101, 12, 14, 228, 229:  // raw IP
+            guard let first = range.first.map({ bytes[$0] }) else { result.problem = "empty packet"; return result }
+            network(bytes, range, etherType: first >> 4 == 6 ? 0x86dd : 0x0800, &result, depth: 0)
+        case 0, 108:  // BSD loopback: a 4-byte address family, host order (0) or network order (108)
+            guard range.count >= 4 else { result.problem = "loopback header truncated"; return result }
+            let b = range.lowerBound
+            let family = packet.linkType == 108
+                ? Int(bytes[b]) << 24 | Int(bytes[b + 1]) << 16 | Int(bytes[b + 2]) << 8 | Int(bytes[b + 3])
+                : max(Int(bytes[b]) | Int(bytes[b + 1]) << 8, Int(bytes[b + 2]) << 8 | Int(bytes[b + 3]))
+            let etherType = family == 2 ? 0x0800 : ([10, 24, 28, 30].contains(family) ? 0x86dd : 0)
+            network(bytes, range.lowerBound + 4..<range.upperBound, etherType: etherType, &result, depth: 0)
+        default:
+            result.problem = "link type \(packet.linkType) is not dissected"
+        }
+        return result
+    }
+
+    static func u16(_ bytes: [UInt8], _ at: Int) -> Int { Int(bytes[at]) << 8 | Int(bytes[at + 1]) }
+    static func u32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
+        UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
+    }
+
+    static func ethernet(_ bytes: [UInt8], _ range: Range<Int>, _ result: inout Dissection, depth: Int, outermost: Bool) {
+        guard range.count >= 14 else { result.problem = "Ethernet header truncated"; return }
+        var at = range.lowerBound + 12
+        var etherType = u16(bytes, at)
+        var tags = 0
+        // 802.1Q, 802.1ad and the old 0x9100 QinQ tags, at most a few deep.
+        while [0x8100, 0x88a8, 0x9100].contains(etherType), tags < 4 {
+            guard at + 6 <= range.upperBound else { result.problem = "VLAN tag truncated"; return }
+            at += 4
+            etherType = u16(bytes, at)
+            tags += 1
+        }
+        if outermost { result.vlanTags = tags }
+        network(bytes, (at + 2)..<range.upperBound, etherType: etherType, &result, depth: depth)
+    }
+
+    static func network(_ bytes: [UInt8], _ range: Range<Int>, etherType: Int, _ result: inout Dissection, depth: Int) {
+        let header: IPHeaderInfo?
+        switch etherType {
+        case 0x0800: header = ipv4(bytes, range)
+        case 0x86dd: header = ipv6(bytes, range)
+        default:
+            result.problem = "EtherType 0x\(String(etherType, radix: 16)) is not IP"
+            return
+        }
+        guard let ip = header else { result.problem = "IP header truncated or malformed"; return }
+        result.ip = ip
+        guard !(ip.fragmentOffset > 0) else { result.transport = .other(ip.protocolNumber); return }
+        let start = ip.offset + ip.headerLength
+        let payloadEnd = min(range.upperBound, ip.offset + max(ip.totalLength, ip.headerLength))
+        guard start <= payloadEnd else { return }
+        let payload = start..<payloadEnd
+        let declaredPayload = max(0, ip.totalLength - ip.headerLength)
+        switch ip.protocolNumber {
+        case 6:
+            result.transport = tcp(bytes, payload, declaredPayload: declaredPayload)
+        case 17:
+            guard payload.count >= 8 else { result.problem = "UDP header truncated"; return }
+            let udp = UDPHeaderInfo(sourcePort: u16(bytes, start), destinationPort: u16(bytes, start + 2), length: u16(bytes, start + 4))
+            result.transport = .udp(udp)
+            guard depth < 4 else { return }
+            if vxlanPorts.contains(udp.destinationPort), payload.count >= 16, bytes[start + 8] & 0x08 != 0 {
+                result.tunnels.append(TunnelInfo(kind: .vxlan, outer: ip, geneveOptionBytes: 0))
+                result.transport = nil
+                ethernet(bytes, (start + 16)..<payloadEnd, &result, depth: depth + 1, outermost: false)
+            } else if udp.destinationPort == genevePort, payload.count >= 16 {
+                let options = Int(bytes[start + 8] & 0x3f) * 4
+                let protocolType = u16(bytes, start + 10)
+                let inner = start + 16 + options
+                guard inner <= payloadEnd else { result.problem = "Geneve options truncated"; return }
+                result.tunnels.append(TunnelInfo(kind: .geneve, outer: ip, geneveOptionBytes: options))
+                result.transport = nil
+                if protocolType == 0x6558 {
+                    ethernet(bytes, inner..<payloadEnd, &result, depth: depth + 1, outermost: false)
+                } else {
+                    network(bytes, inner..<payloadEnd, etherType: protocolType, &result, depth: depth + 1)
+                }
+            }
+        case 1, 58:
+            result.transport = icmp(bytes, payload, version: ip.protocolNumber == 1 ? 4 : 6)
+        default:
+            result.transport = .other(ip.protocolNumber)
+        }
+    }
+
+    static func ipv4(_ bytes: [UInt8], _ range: Range<Int>) -> IPHeaderInfo? {
+        let b = range.lowerBound
+        guard range.count >= 20, bytes[b] >> 4 == 4 else { return nil }
+        let headerLength = Int(bytes[b] & 0x0f) * 4
+        guard headerLength >= 20, headerLength <= range.count else { return nil }
+        let flags = u16(bytes, b + 6)
+        return IPHeaderInfo(
+            version: 4, sourceHigh: 0, sourceLow: UInt64(u32(bytes, b + 12)), destinationHigh: 0, destinationLow: UInt64(u32(bytes, b + 16)),
+            totalLength: u16(bytes, b + 2), headerLength: headerLength, dontFragment: flags & 0x4000 != 0, moreFragments: flags & 0x2000 != 0,
+            fragmentOffset: (flags & 0x1fff) * 8, protocolNumber: Int(bytes[b + 9]), ttl: Int(bytes[b + 8]), offset: b)
+    }
+
+    static func ipv6(_ bytes: [UInt8], _ range: Range<Int>) -> IPHeaderInfo? {
+        let b = range.lowerBound
+        guard range.count >= 40, bytes[b] >> 4 == 6 else { return nil }
+        func word(_ at: Int) -> UInt64 { UInt64(u32(bytes, at)) << 32 | UInt64(u32(bytes, at + 4)) }
+        var next = Int(bytes[b + 6])
+        var at = b + 40
+        var fragmentOffset = 0, more = false
+        // Extension headers: hop-by-hop, routing, fragment, destination options (bounded).
+        for _ in 0..<8 {
+            guard [0, 43, 44, 60].contains(next), at + 8 <= range.upperBound else { break }
+            if next == 44 {
+                let field = u16(bytes, at + 2)
+                fragmentOffset = (field >> 3) * 8
+                more = field & 1 != 0
+                next = Int(bytes[at])
+                at += 8
+            } else {
+                let length = (Int(bytes[at + 1]) + 1) * 8
+                next = Int(bytes[at])
+                at += length
+            }
+        }
+        guard at <= range.upperBound else { return nil }
+        return IPHeaderInfo(
+            version: 6, sourceHigh: word(b + 8), sourceLow: word(b + 16), destinationHigh: word(b + 24), destinationLow: word(b + 32),
+            totalLength: 40 + u16(bytes, b + 4), headerLength: at - b, dontFragment: true, moreFragments: more, fragmentOffset: fragmentOffset,
+            protocolNumber: next, ttl: Int(bytes[b + 7]), offset: b)
+    }
+
+    static func tcp(_ bytes: [UInt8], _ range: Range<Int>, declaredPayload: Int) -> TransportInfo? {
+        let b = range.lowerBound
+        guard range.count >= 20 else { return nil }
+        let headerLength = Int(bytes[b + 12] >> 4) * 4
+        guard headerLength >= 20 else { return nil }
+        var mss: Int?, timestamps = false, sack = false
+        // Options, bounded by the header and by what was captured; a zero-length option ends the walk.
+        var at = b + 20
+        let end = min(b + headerLength, range.upperBound)
+        while at < end {
+            let kind = bytes[at]
+            if kind == 0 { break }
+            if kind == 1 { at += 1; continue }
+            guard at + 1 < end else { break }
+            let length = Int(bytes[at + 1])
+            guard length >= 2, at + length <= end else { break }
+            switch kind {
+            case 2 where length == 4: mss = u16(bytes, at + 2)
+            case 4: sack = true
+            case 8: timestamps = true
+            default: break
+            }
+            at += length
+        }
+        return .tcp(TCPHeaderInfo(
+            sourcePort: u16(bytes, b), destinationPort: u16(bytes, b + 2), sequence: u32(bytes, b + 4), acknowledgment: u32(bytes, b + 8),
+            flags: bytes[b + 13], headerLength: headerLength, payloadLength: max(0, declaredPayload - headerLength), mss: mss,
+            timestamps: timestamps, sackPermitted: sack))
+    }
+
+    static func icmp(_ bytes: [UInt8], _ range: Range<Int>, version: Int) -> TransportInfo? {
+        let b = range.lowerBound
+        guard range.count >= 8 else { return nil }
+        let type = Int(bytes[b]), code = Int(bytes[b + 1])
+        var info = ICMPInfo(version: version, type: type, code: code, mtu: nil, quoted: nil, quotedSourcePort: nil, quotedDestinationPort: nil)
+        let isError = version == 4 ? [3, 11, 12].contains(type) : (1...4).contains(type)
+        if info.isTooBig { info.mtu = version == 4 ? u16(bytes, b + 6) : Int(u32(bytes, b + 4)) }
+        if isError {
+            let quoted = (b + 8)..<range.upperBound
+            info.quoted = version == 4 ? ipv4(bytes, quoted) : ipv6(bytes, quoted)
+            if let inner = info.quoted, inner.offset + inner.headerLength + 4 <= range.upperBound, [6, 17].contains(inner.protocolNumber) {
+                info.quotedSourcePort = u16(bytes, inner.offset + inner.headerLength)
+                info.quotedDestinationPort = u16(bytes, inner.offset + inner.headerLength + 2)
+            }
+        }
+        return .icmp(info)
+    }
+}
