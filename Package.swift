@@ -28,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "mtu-doctor",
             dependencies: [
-                "MTUCore", "MTUConfig", "MTUReport", "MTUProbe", "MTULab",
+                "MTUCore", "MTUConfig", "MTUReport", "MTUProbe", "MTULab", "MTUCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "MTUConfigTests", dependencies: ["MTUConfig", "MTUCore", "MTUReport", "MTUTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MTUCore", "MTUTestSupport"]),
         .testTarget(name: "MTUProbeTests", dependencies: ["MTUProbe", "MTULab", "MTUTestSupport"]),
-        .testTarget(name: "MTUCaptureTests", dependencies: ["MTUCapture", "MTUTestSupport"]),
+        .testTarget(name: "MTUCaptureTests", dependencies: ["MTUCapture", "MTUTestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -30,6 +30,8 @@ public struct TCPHeaderInfo: Sendable, Hashable {
     public var mss: Int?
     public var timestamps: Bool
     public var sackPermitted: Bool
+    /// The first SACK block, when the segment carries one (left and right edge).
+    public var sackLeft: UInt32?, sackRight: UInt32?
     public var syn: Bool { flags & 0x02 != 0 }
     public var ack: Bool { flags & 0x10 != 0 }
     public var rst: Bool { flags & 0x04 != 0 }
@@ -231,6 +233,7 @@ public enum Dissector {
         let headerLength = Int(bytes[b + 12] >> 4) * 4
         guard headerLength >= 20 else { return nil }
         var mss: Int?, timestamps = false, sack = false
+        var sackLeft: UInt32?, sackRight: UInt32?
         // Options, bounded by the header and by what was captured; a zero-length option ends the walk.
         var at = b + 20
         let end = min(b + headerLength, range.upperBound)
@@ -244,6 +247,9 @@ public enum Dissector {
             switch kind {
             case 2 where length == 4: mss = u16(bytes, at + 2)
             case 4: sack = true
+            case 5 where length >= 10 && sackLeft == nil:
+                sackLeft = u32(bytes, at + 2)
+                sackRight = u32(bytes, at + 6)
             case 8: timestamps = true
             default: break
             }
@@ -252,7 +258,7 @@ public enum Dissector {
         return .tcp(TCPHeaderInfo(
             sourcePort: u16(bytes, b), destinationPort: u16(bytes, b + 2), sequence: u32(bytes, b + 4), acknowledgment: u32(bytes, b + 8),
             flags: bytes[b + 13], headerLength: headerLength, payloadLength: max(0, declaredPayload - headerLength), mss: mss,
-            timestamps: timestamps, sackPermitted: sack))
+            timestamps: timestamps, sackPermitted: sack, sackLeft: sackLeft, sackRight: sackRight))
     }
 
     static func icmp(_ bytes: [UInt8], _ range: Range<Int>, version: Int) -> TransportInfo? {

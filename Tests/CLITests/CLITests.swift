@@ -191,3 +191,25 @@ struct LiveCommandErrors {
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 }
+
+@Suite("capture analyze")
+struct CaptureCLITests {
+    @Test func analyzesALabCapture() throws {
+        let result = try runArray(["capture", "analyze", "Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap", "--json"])
+        #expect(result.status == 1)
+        let json = result.json
+        #expect(json["verdict"] as? String == "blackhole")
+        #expect(json["packets"] as? Int == 26)
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        #expect(findings.contains { $0["kind"] as? String == "stalled-segment" && ($0["frames"] as? [Int])?.isEmpty == false })
+    }
+
+    @Test func badCaptureInput() throws {
+        let missing = try runArray(["capture", "analyze", "nope.pcap"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "mtu-doctor: error: nope.pcap: cannot read the file\n")
+        let notCapture = try runArray(["capture", "analyze", "README.md"])
+        #expect(notCapture.status == 2)
+        #expect(notCapture.stderr.contains("README.md: not a pcap or pcapng file"))
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import MTUCapture
+import MTUTestSupport
+
+/// Captures taken here, on the namespace labs, with tcpdump on the server's interface while `mtu-doctor probe
+/// https://…` ran its TLS handshake: the black-hole lab (the flight's 4148-byte segment never arrives) and the svi lab
+/// (a PTB arrives and the server adapts).
+func fixture(_ name: String) throws -> CaptureReport {
+    let path = "\(TestSupport.repositoryRoot)/Tests/MTUCaptureTests/Fixtures/\(name)"
+    let data = try #require(FileManager.default.contents(atPath: path))
+    var reader = try CaptureReader(bytes: [UInt8](data))
+    var analyzer = CaptureAnalyzer(underlayMTU: nil)
+    analyzer.add(&reader, name: name)
+    return analyzer.report()
+}
+
+@Suite("Capture analysis on lab captures")
+struct CaptureAnalysisTests {
+    @Test func stalledCertificateFlight() throws {
+        let report = try fixture("tls-stall-server.pcap")
+        #expect(report.verdict == "blackhole")
+        let stalled = try #require(report.findings.first { $0.kind == "stalled-segment" })
+        #expect(stalled.sizes?.smallestLost == 4148)
+        #expect(stalled.sizes?.largestDelivered == 1037, "the flight's 985-byte tail was SACKed")
+        #expect(stalled.frames.count >= 3)
+        #expect(stalled.direction?.hasPrefix("10.77.3.2:443 → 10.77.1.2") == true)
+        let tls = try #require(report.findings.first { $0.kind == "tls-stall" })
+        #expect(tls.summary.contains("ClientHello"))
+        #expect(report.flows.contains { $0.stalled && $0.retransmissions >= 3 })
+    }
+
+    @Test func ptbThatTookEffect() throws {
+        let report = try fixture("tls-ptb-server.pcap")
+        let ptb = try #require(report.findings.first { $0.kind == "ptb-seen" })
+        #expect(ptb.ptb?.mtu == 1500)
+        #expect(ptb.ptb?.source == "10.77.3.1")
+        #expect(ptb.ptb?.senderAdapted == true)
+        #expect(report.verdict == "degraded")
+        #expect(!report.findings.contains { $0.kind == "stalled-segment" })
+    }
+
+    @Test func oversizeTunnelPackets() throws {
+        let inner = Build.ethernet(Build.ipv4(Build.tcp(payload: 1448), protocolNumber: 6))
+        let outer = Build.ethernet(Build.ipv4(Build.udp([0x08, 0, 0, 0, 0, 0, 1, 0] + inner, destination: 4789), protocolNumber: 17))
+        var analyzer = CaptureAnalyzer(underlayMTU: 1500)
+        var bytes: [UInt8] = [0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0] + [UInt8](repeating: 0, count: 8) + [0xff, 0xff, 0, 0, 1, 0, 0, 0]
+        bytes += [1, 0, 0, 0, 0, 0, 0, 0] + withUnsafeBytes(of: UInt32(outer.count).littleEndian) { Array($0) } + withUnsafeBytes(of: UInt32(outer.count).littleEndian) { Array($0) } + outer
+        var reader = try CaptureReader(bytes: bytes)
+        analyzer.add(&reader, name: "synthetic")
+        let report = analyzer.report()
+        let finding = try #require(report.findings.first { $0.kind == "overlay-oversize" })
+        #expect(finding.summary.contains("1538"))
+        #expect(finding.frames == [1])
+    }
+}
