@@ -216,10 +216,8 @@ public enum Probe {
             } else {
                 search = try PathMTUSearch(minimum: minimum, maximum: maximum).run(&prober)
             }
-        } catch let error as ProbeError {
-            throw error
         } catch {
-            throw ProbeError(.system, "\(error)")
+            throw ProbeError.wrapping(error)
         }
         let rpDrops = max(0, (HostFacts.reversePathFilterDrops() ?? 0) - (dropsBefore ?? 0))
         var forward = ProbeReport.Forward(
@@ -263,10 +261,8 @@ public enum Probe {
                 case "blackhole": reverse.explanation = "segments in packets over \(result.pathMTU ?? 0) bytes never arrive and the server never shrinks them: a reverse black hole"
                 default: reverse.explanation = "the TCP endpoint gave no clear answer (\(result.verdict))"
                 }
-            } catch let error as ProbeError {
-                throw error
             } catch {
-                throw ProbeError(.system, "\(error)")
+                throw ProbeError.wrapping(error)
             }
             reverseProbes = tcpProber.probesSent
         }
@@ -294,10 +290,8 @@ public enum Probe {
                     reverse.verdict = "ok"
                     reverse.explanation = "no reverse black hole for this server's segments: its TLS first flight (\(tlsProber.flightBytes ?? 0) bytes) arrives, largest packet \(tlsProber.largestArrived ?? 0) bytes (bounded by its writes or by a PTB it received; larger sizes cannot be tested this way)"
                 }
-            } catch let error as ProbeError {
-                throw error
             } catch {
-                throw ProbeError(.system, "\(error)")
+                throw ProbeError.wrapping(error)
             }
             reverseProbes += tlsProber.probesSent
         }
@@ -324,10 +318,8 @@ public enum Probe {
                     reverse.verdict = "blackhole"
                     reverse.explanation = "replies over \(result.pathMTU!) bytes are lost and no PTB reached the responder"
                 }
-            } catch let error as ProbeError {
-                throw error
             } catch {
-                throw ProbeError(.system, "\(error)")
+                throw ProbeError.wrapping(error)
             }
             reverseProbes = reverseProber.probesSent
         }

@@ -13,4 +13,9 @@ public struct ProbeError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// A ProbeError as it is; anything else as a `.system` error.
+    static func wrapping(_ error: any Error) -> ProbeError {
+        error as? ProbeError ?? ProbeError(.system, "\(error)")
+    }
 }

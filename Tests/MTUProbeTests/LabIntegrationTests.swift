@@ -47,6 +47,18 @@ enum LabSupport {
         return (process, Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self)))
     }
 
+    /// Runs `body` while `mtu-doctor serve` (UDP 4790, TCP 4791, token "lab") runs on the lab's server; stops it by PID.
+    static func withResponder<T>(_ truth: LabGroundTruth, _ body: () throws -> T) throws -> T {
+        let server = try inNamespace(
+            truth.namespaces["server"]!, [binary, "serve", "--tcp-port", "4791", "--token", "lab", "--duration", "120"], wait: false).0
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        return try body()
+    }
+
     /// `mtu-doctor probe --json` from the lab's client, optionally with a responder on the server for the reverse.
     static func probe(_ truth: LabGroundTruth, reverse: Bool = true, extra: [String] = []) throws -> [String: Any] {
         var responder: Process?
@@ -169,21 +181,16 @@ struct LabIntegrationTests {
     func reverseByMSS(scenario: LabScenario, verdict: String) throws {
         let wall = Int.random(in: 1280...8000)
         try LabSupport.withLab(scenario, LabOptions(wall: wall)) { truth in
-            let server = try LabSupport.inNamespace(
-                truth.namespaces["server"]!, [LabSupport.binary, "serve", "--tcp-port", "4791", "--token", "lab", "--duration", "20"], wait: false).0
-            defer {
-                kill(server.processIdentifier, SIGKILL)
-                server.waitUntilExit()
+            try LabSupport.withResponder(truth) {
+                let output = try LabSupport.inNamespace(
+                    truth.namespaces["client"]!,
+                    [LabSupport.binary, "probe", truth.server, "--reverse-tcp-port", "4791", "--token", "lab", "--no-wall", "--json", "--lab-only"]).1!
+                let json = try #require((try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any], "\(output.stderr)")
+                let reverse = reverse(json)
+                #expect(reverse["method"] as? String == "tcp-mss")
+                #expect(reverse["pathMTU"] as? Int == truth.reversePathMTU, "wall \(wall)")
+                #expect(reverse["verdict"] as? String == verdict)
             }
-            Thread.sleep(forTimeInterval: 0.3)
-            let output = try LabSupport.inNamespace(
-                truth.namespaces["client"]!,
-                [LabSupport.binary, "probe", truth.server, "--reverse-tcp-port", "4791", "--token", "lab", "--no-wall", "--json", "--lab-only"]).1!
-            let json = try #require((try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any], "\(output.stderr)")
-            let reverse = reverse(json)
-            #expect(reverse["method"] as? String == "tcp-mss")
-            #expect(reverse["pathMTU"] as? Int == truth.reversePathMTU, "wall \(wall)")
-            #expect(reverse["verdict"] as? String == verdict)
         }
     }
 
@@ -329,22 +336,17 @@ struct LabIntegrationTests {
     @Test func overlayAsymmetricPath() throws {
         try LabSupport.withLab(.overlay, LabOptions(wall: 4000, reverseWall: 2000, outerDF: "set", asymmetric: true)) { truth in
             #expect(truth.namespaces["router-back"] != nil)
-            let server = try LabSupport.inNamespace(
-                truth.namespaces["server"]!, [LabSupport.binary, "serve", "--tcp-port", "4791", "--token", "lab", "--duration", "30"], wait: false).0
-            defer {
-                kill(server.processIdentifier, SIGKILL)
-                server.waitUntilExit()
+            try LabSupport.withResponder(truth) {
+                let client = truth.namespaces["client"]!
+                let tcp = try LabSupport.inNamespace(client, [LabSupport.binary, "probe", truth.server, "--tcp-port", "4791", "--reverse-port", "4790", "--token", "lab", "--no-wall", "--json", "--lab-only"]).1!
+                let json = try #require((try? JSONSerialization.jsonObject(with: Data(tcp.stdout.utf8))) as? [String: Any], "\(tcp.stderr)")
+                #expect(forward(json)["pathMTU"] as? Int == 3950)
+                #expect(reverse(json)["pathMTU"] as? Int == 1950)
+                let echo = try LabSupport.inNamespace(client, [LabSupport.binary, "probe", truth.server, "--no-wall", "--json", "--lab-only"]).1!
+                let echoJSON = try #require((try? JSONSerialization.jsonObject(with: Data(echo.stdout.utf8))) as? [String: Any])
+                #expect(forward(echoJSON)["pathMTU"] as? Int == 1950)
+                #expect((forward(echoJSON)["explanation"] as? String)?.contains("--tcp-port measures one way") == true)
             }
-            Thread.sleep(forTimeInterval: 0.3)
-            let client = truth.namespaces["client"]!
-            let tcp = try LabSupport.inNamespace(client, [LabSupport.binary, "probe", truth.server, "--tcp-port", "4791", "--reverse-port", "4790", "--token", "lab", "--no-wall", "--json", "--lab-only"]).1!
-            let json = try #require((try? JSONSerialization.jsonObject(with: Data(tcp.stdout.utf8))) as? [String: Any], "\(tcp.stderr)")
-            #expect(forward(json)["pathMTU"] as? Int == 3950)
-            #expect(reverse(json)["pathMTU"] as? Int == 1950)
-            let echo = try LabSupport.inNamespace(client, [LabSupport.binary, "probe", truth.server, "--no-wall", "--json", "--lab-only"]).1!
-            let echoJSON = try #require((try? JSONSerialization.jsonObject(with: Data(echo.stdout.utf8))) as? [String: Any])
-            #expect(forward(echoJSON)["pathMTU"] as? Int == 1950)
-            #expect((forward(echoJSON)["explanation"] as? String)?.contains("--tcp-port measures one way") == true)
         }
     }
 
@@ -353,33 +355,28 @@ struct LabIntegrationTests {
     @Test("every method over IPv4 and IPv6", arguments: ["10.77.3.2", "fd77:3::2"])
     func everyMethod(target: String) throws {
         try LabSupport.withLab(.blackhole, LabOptions(wall: 1433, https: true)) { truth in
-            let server = try LabSupport.inNamespace(
-                truth.namespaces["server"]!, [LabSupport.binary, "serve", "--tcp-port", "4791", "--token", "lab", "--duration", "60"], wait: false).0
-            defer {
-                kill(server.processIdentifier, SIGKILL)
-                server.waitUntilExit()
-            }
-            Thread.sleep(forTimeInterval: 0.3)
-            let client = truth.namespaces["client"]!
-            func run(_ arguments: [String]) throws -> [String: Any] {
-                let output = try LabSupport.inNamespace(client, [LabSupport.binary, "probe"] + arguments + ["--no-wall", "--json", "--lab-only"]).1!
-                return try #require((try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any], "\(arguments): \(output.stderr)")
-            }
-            for (arguments, key, method) in [
-                ([target, "--socket", "datagram"], "forward", "datagram"),
-                ([target, "--tcp-port", "4791"], "forward", "tcp"),
-                ([target, "--reverse-tcp-port", "4791", "--token", "lab"], "reverse", "tcp-mss"),
-                ([target, "--reverse-port", "4790", "--token", "lab"], "reverse", "serve-udp"),
-                (["https://[\(target)]", "--reverse-tls"], "reverse", "tls-mss"),
-            ] {
-                let json = try run(arguments)
-                let direction = json[key] as? [String: Any] ?? [:]
-                #expect(direction["pathMTU"] as? Int == 1433, "\(arguments)")
-                #expect(direction["verdict"] as? String == "blackhole", "\(arguments)")
-                #expect((direction[key == "forward" ? "socket" : "method"] as? String) == method, "\(arguments)")
-                if arguments[0].hasPrefix("https") {
-                    #expect((json["tls"] as? [String: Any])?["handshake"] as? String == "stalled")
-                    #expect((json["tls"] as? [String: Any])?["plainHTTPStatus"] as? Int == 400)
+            try LabSupport.withResponder(truth) {
+                let client = truth.namespaces["client"]!
+                func run(_ arguments: [String]) throws -> [String: Any] {
+                    let output = try LabSupport.inNamespace(client, [LabSupport.binary, "probe"] + arguments + ["--no-wall", "--json", "--lab-only"]).1!
+                    return try #require((try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any], "\(arguments): \(output.stderr)")
+                }
+                for (arguments, key, method) in [
+                    ([target, "--socket", "datagram"], "forward", "datagram"),
+                    ([target, "--tcp-port", "4791"], "forward", "tcp"),
+                    ([target, "--reverse-tcp-port", "4791", "--token", "lab"], "reverse", "tcp-mss"),
+                    ([target, "--reverse-port", "4790", "--token", "lab"], "reverse", "serve-udp"),
+                    (["https://[\(target)]", "--reverse-tls"], "reverse", "tls-mss"),
+                ] {
+                    let json = try run(arguments)
+                    let direction = json[key] as? [String: Any] ?? [:]
+                    #expect(direction["pathMTU"] as? Int == 1433, "\(arguments)")
+                    #expect(direction["verdict"] as? String == "blackhole", "\(arguments)")
+                    #expect((direction[key == "forward" ? "socket" : "method"] as? String) == method, "\(arguments)")
+                    if arguments[0].hasPrefix("https") {
+                        #expect((json["tls"] as? [String: Any])?["handshake"] as? String == "stalled")
+                        #expect((json["tls"] as? [String: Any])?["plainHTTPStatus"] as? Int == 400)
+                    }
                 }
             }
         }
