@@ -83,6 +83,13 @@ public struct CaptureReader: Sequence, IteratorProtocol {
         warnings.append(CaptureWarning(frame: frame + 1, message: message))
     }
 
+    /// Ends the read with a warning: what follows cannot be trusted.
+    mutating func stop(_ message: String) -> CapturedPacket? {
+        warn(message)
+        finished = true
+        return nil
+    }
+
     public mutating func next() -> CapturedPacket? {
         guard !finished else { return nil }
         switch format {
@@ -94,22 +101,16 @@ public struct CaptureReader: Sequence, IteratorProtocol {
     mutating func nextPCAP() -> CapturedPacket? {
         guard offset < bytes.count else { finished = true; return nil }
         guard offset + 16 <= bytes.count else {
-            warn("record header truncated: \(bytes.count - offset) of 16 bytes")
-            finished = true
-            return nil
+            return stop("record header truncated: \(bytes.count - offset) of 16 bytes")
         }
         let seconds = Int64(read32(offset)), fraction = Int64(read32(offset + 4))
         let captured = Int(read32(offset + 8)), original = Int(read32(offset + 12))
         let start = offset + 16
         guard captured <= 262_144 * 16 else {
-            warn("captured length \(captured) is absurd: the rest of the file cannot be trusted")
-            finished = true
-            return nil
+            return stop("captured length \(captured) is absurd: the rest of the file cannot be trusted")
         }
         guard start + captured <= bytes.count else {
-            warn("packet data truncated: \(bytes.count - start) of \(captured) bytes")
-            finished = true
-            return nil
+            return stop("packet data truncated: \(bytes.count - start) of \(captured) bytes")
         }
         offset = start + captured
         frame += 1
@@ -122,9 +123,7 @@ public struct CaptureReader: Sequence, IteratorProtocol {
         while true {
             guard offset < bytes.count else { finished = true; return nil }
             guard offset + 12 <= bytes.count else {
-                warn("block header truncated: \(bytes.count - offset) bytes left")
-                finished = true
-                return nil
+                return stop("block header truncated: \(bytes.count - offset) bytes left")
             }
             let rawType = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
             if rawType == 0x0a0d_0d0a {
@@ -135,30 +134,22 @@ public struct CaptureReader: Sequence, IteratorProtocol {
                 } else if magic == 0x4d3c_2b1a {
                     bigEndian = true
                 } else {
-                    warn("section header with an unknown byte-order magic 0x\(String(magic, radix: 16))")
-                    finished = true
-                    return nil
+                    return stop("section header with an unknown byte-order magic 0x\(String(magic, radix: 16))")
                 }
                 interfaces = []
             }
             let type = read32(offset)
             let length = Int(read32(offset + 4))
             guard length >= 12, length % 4 == 0 else {
-                warn("block of type \(type) claims length \(length) (must be ≥ 12 and a multiple of 4)")
-                finished = true
-                return nil
+                return stop("block of type \(type) claims length \(length) (must be ≥ 12 and a multiple of 4)")
             }
             guard offset + length <= bytes.count else {
-                warn("block of type \(type) claims \(length) bytes, \(bytes.count - offset) are left")
-                finished = true
-                return nil
+                return stop("block of type \(type) claims \(length) bytes, \(bytes.count - offset) are left")
             }
             let body = offset + 8
             let end = offset + length - 4
             guard Int(read32(end)) == length else {
-                warn("block of type \(type): trailing length \(read32(end)) differs from \(length)")
-                finished = true
-                return nil
+                return stop("block of type \(type): trailing length \(read32(end)) differs from \(length)")
             }
             offset += length
             switch type {
