@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "mtu-doctor", targets: ["mtu-doctor"]),
         .library(name: "MTUCore", targets: ["MTUCore"]),
+        .library(name: "MTUCapture", targets: ["MTUCapture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,7 +21,9 @@ let package = Package(
         // Live probing: DF probes from raw and UDP sockets, size search, wall location, the reverse responder.
         .target(name: "MTUProbe", dependencies: ["MTUCore"]),
         // Capture reading and dissection, pure over bytes.
-        .target(name: "MTUCapture", dependencies: ["MTUCore"]),
+        .target(name: "MTUCapture", dependencies: ["MTUCore", "CZlib"]),
+        // zlib, for gzip-compressed captures (Debian: zlib1g-dev).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Network-namespace labs that reproduce the incidents, with ground truth.
         .target(name: "MTULab", dependencies: ["MTUCore"]),
         // Renderers: text and versioned JSON.
@@ -43,7 +46,7 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))

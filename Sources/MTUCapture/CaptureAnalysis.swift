@@ -4,6 +4,21 @@ public struct FlowKey: Sendable, Hashable, Codable, CustomStringConvertible {
     public var sourceHigh: UInt64, sourceLow: UInt64, sourcePort: Int
     public var destinationHigh: UInt64, destinationLow: UInt64, destinationPort: Int
 
+    public init(version: Int, sourceHigh: UInt64, sourceLow: UInt64, sourcePort: Int, destinationHigh: UInt64, destinationLow: UInt64, destinationPort: Int) {
+        self.version = version
+        self.sourceHigh = sourceHigh
+        self.sourceLow = sourceLow
+        self.sourcePort = sourcePort
+        self.destinationHigh = destinationHigh
+        self.destinationLow = destinationLow
+        self.destinationPort = destinationPort
+    }
+
+    init(_ ip: IPHeaderInfo, sourcePort: Int, destinationPort: Int) {
+        self.init(version: ip.version, sourceHigh: ip.sourceHigh, sourceLow: ip.sourceLow, sourcePort: sourcePort,
+                  destinationHigh: ip.destinationHigh, destinationLow: ip.destinationLow, destinationPort: destinationPort)
+    }
+
     public var reversed: FlowKey {
         FlowKey(version: version, sourceHigh: destinationHigh, sourceLow: destinationLow, sourcePort: destinationPort,
                 destinationHigh: sourceHigh, destinationLow: sourceLow, destinationPort: sourcePort)
@@ -17,14 +32,24 @@ public struct FlowKey: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var source: String { Self.address(version, sourceHigh, sourceLow) }
     public var destination: String { Self.address(version, destinationHigh, destinationLow) }
-    public var description: String { "\(source):\(sourcePort) → \(destination):\(destinationPort)" }
+    public var description: String {
+        version == 4 ? "\(source):\(sourcePort) → \(destination):\(destinationPort)" : "[\(source)]:\(sourcePort) → [\(destination)]:\(destinationPort)"
+    }
+    /// Bytes of IP + TCP headers without options, to turn an MSS into a packet size.
+    var headerBytes: Int { version == 4 ? 40 : 60 }
 }
 
 /// A capture finding, with the frames that prove it.
 public struct CaptureFinding: Sendable, Hashable, Codable {
-    /// stalled-segment | ptb-seen | mss | overlay-oversize | tls-stall
+    /// stalled-segment | receive-gap | ptb-seen | mss | mss-clamped | offload | overlay-oversize | overlay-fragmented |
+    /// overlay | tls-stall | tls-alert | vantage
     public var kind: String
+    /// critical (a black hole), warning (degraded or a risk), info (context)
+    public var severity: String
+    /// The capture file the frames belong to.
+    public var file: String
     public var direction: String?
+    /// Frame numbers as Wireshark counts them (1-based) in `file`.
     public var frames: [Int]
     public var summary: String
     /// Size bounds: the largest packet that got through and the smallest that never did.
@@ -39,13 +64,14 @@ public struct CaptureFinding: Sendable, Hashable, Codable {
     public struct PTB: Sendable, Hashable, Codable {
         public var mtu: Int
         public var source: String
-        /// Whether the sender's later segments fit the announced MTU.
+        /// Whether the sender's later segments fit the announced MTU (nil: none followed in the capture).
         public var senderAdapted: Bool?
     }
 }
 
 /// Per-connection figures for the summary table.
 public struct ConnectionSummary: Sendable, Hashable, Codable {
+    public var file: String
     public var flow: String
     public var packets: Int
     public var mssClient: Int?
@@ -53,183 +79,676 @@ public struct ConnectionSummary: Sendable, Hashable, Codable {
     public var largestPacket: Int
     public var retransmissions: Int
     public var stalled: Bool
+    /// ClientHello → the client's first record after the server's flight, when the handshake completed.
+    public var tlsHandshakeMs: Double?
+    /// completed | stalled | alert | abandoned (the server's flight arrived, the client closed without finishing)
+    public var tls: String?
+}
+
+/// Tunnel traffic seen: what the underlay had to carry.
+public struct TunnelSummary: Sendable, Hashable, Codable {
+    public var packets = 0
+    public var largestOuter = 0
+    /// The inner packet carried in the largest outer packet.
+    public var largestInner = 0
+    public var outerDontFragment = 0
+    public var outerFragments = 0
 }
 
 /// The analysis of one or more captures.
 public struct CaptureReport: Sendable, Codable {
     public var packets: Int
+    public var bytes: Int
     public var flows: [ConnectionSummary]
+    /// Connections left out of `flows` (clean ones beyond the table's limit).
+    public var flowsOmitted: Int
     public var findings: [CaptureFinding]
+    public var tunnels: TunnelSummary?
     /// ok | degraded | blackhole
     public var verdict: String
+    /// One sentence: what the captures show.
+    public var conclusion: String
     public var warnings: [String]
 }
 
 /// Reads captures packet by packet and finds the signatures of MTU trouble.
+///
+/// State is per connection and bounded: a ring of unacknowledged segments (to learn which sizes were delivered),
+/// a short list of retransmitted ones (the stall candidates), TLS progress and the PTBs still being followed.
+/// Connections are folded into their summary when they close, so memory depends on how many are open at once,
+/// not on the file's size. Several files are analysed separately (the same connection seen from two vantage points
+/// is not a retransmission) and compared at the end (MSS rewritten between them: clamping).
 public struct CaptureAnalyzer {
     /// The MTU to hold outer (tunnel) packets against, when given.
     public var underlayMTU: Int?
 
-    struct Segment {
-        var payload: Int
-        var packetSize: Int
-        var frames: [Int]
-    }
+    /// A segment is stalled when it was retransmitted this many times and never acknowledged.
+    public static let stallRetransmissions = 3
+    /// Connections tracked at once per file; later ones are counted, not analysed.
+    public static let openConnectionLimit = 20_000
+    /// Clean connections listed in the table; problem connections are always listed.
+    public static let tableLimit = 2_000
 
-    struct Direction {
-        var mss: Int?
-        var packets = 0
-        var largest = 0
-        var segments: [UInt32: Segment] = [:]
-        var highestAck: UInt32?
-        /// Ranges this side reported as received out of order (SACK), bounded.
-        var sacked: [(UInt32, UInt32)] = []
-        var retransmissions = 0
-        /// Each data packet's frame and size, in order (bounded), to see what a sender did after a PTB.
-        var dataPackets: [(frame: Int, size: Int)] = []
-        var clientHelloFrame: Int?
-        var firstFrame: Int?
-    }
-
-    var directions: [FlowKey: Direction] = [:]
-    var order: [FlowKey] = []
-    var ptbs: [(frame: Int, info: ICMPInfo, source: String, quoted: FlowKey?, timestamp: Int64)] = []
-    var oversize: [Int] = []
-    var oversizeLargest = 0
+    var findings: [CaptureFinding] = []
+    var summaries: [ConnectionSummary] = []
+    var omitted = 0
     var packets = 0
+    var bytes = 0
     var warnings: [String] = []
-    var lastTimestamp: Int64 = 0
-    var timestamps: [Int: Int64] = [:]
+    var tunnels = TunnelSummary()
+    /// SYNs by connection identity (4-tuple + initial sequence), per file: MSS as each vantage point saw it.
+    var syns: [SYNIdentity: [(file: String, frame: Int, mss: Int)]] = [:]
+
+    struct SYNIdentity: Hashable {
+        var flow: FlowKey
+        var sequence: UInt32
+    }
 
     public init(underlayMTU: Int? = nil) { self.underlayMTU = underlayMTU }
 
     /// Feeds every packet of one capture.
     public mutating func add(_ reader: inout CaptureReader, name: String) {
+        var file = FileAnalysis(name: name, underlayMTU: underlayMTU)
         while let packet = reader.next() {
-            packets += 1
-            add(Dissector.dissect(reader.bytes, packet), packet: packet, bytes: reader.bytes)
+            file.add(Dissector.dissect(reader.bytes, packet), packet: packet, bytes: reader.bytes)
         }
+        file.finish()
+        packets += file.packets
+        bytes += file.bytes
+        findings += file.findings
+        for summary in file.summaries {
+            if summary.stalled || summary.tls == "stalled" || summaries.count < Self.tableLimit { summaries.append(summary) } else { omitted += 1 }
+        }
+        omitted += file.untracked
+        tunnels.packets += file.tunnels.packets
+        if file.tunnels.largestOuter > tunnels.largestOuter {
+            tunnels.largestOuter = file.tunnels.largestOuter
+            tunnels.largestInner = file.tunnels.largestInner
+        }
+        tunnels.outerDontFragment += file.tunnels.outerDontFragment
+        tunnels.outerFragments += file.tunnels.outerFragments
+        for (identity, mss) in file.syns where (syns[identity]?.count ?? 0) < 8 { syns[identity, default: []].append((name, mss.frame, mss.mss)) }
         warnings += reader.warnings.map { "\(name): \($0)" }
-    }
-
-    mutating func add(_ dissection: Dissection, packet: CapturedPacket, bytes: [UInt8]) {
-        lastTimestamp = packet.timestamp
-        if let underlayMTU, let outer = dissection.tunnels.first?.outer, outer.totalLength > underlayMTU {
-            if oversize.count < 50 { oversize.append(packet.frame) }
-            oversizeLargest = max(oversizeLargest, outer.totalLength)
-        }
-        guard let ip = dissection.ip, let transport = dissection.transport else { return }
-        switch transport {
-        case .icmp(let icmp) where icmp.isTooBig:
-            var quoted: FlowKey?
-            if let inner = icmp.quoted, let sourcePort = icmp.quotedSourcePort, let destinationPort = icmp.quotedDestinationPort {
-                quoted = FlowKey(version: inner.version, sourceHigh: inner.sourceHigh, sourceLow: inner.sourceLow, sourcePort: sourcePort,
-                                 destinationHigh: inner.destinationHigh, destinationLow: inner.destinationLow, destinationPort: destinationPort)
-            }
-            ptbs.append((packet.frame, icmp, FlowKey.address(ip.version, ip.sourceHigh, ip.sourceLow), quoted, packet.timestamp))
-        case .tcp(let tcp):
-            let key = FlowKey(version: ip.version, sourceHigh: ip.sourceHigh, sourceLow: ip.sourceLow, sourcePort: tcp.sourcePort,
-                              destinationHigh: ip.destinationHigh, destinationLow: ip.destinationLow, destinationPort: tcp.destinationPort)
-            if directions[key] == nil { order.append(key) }
-            var direction = directions[key] ?? Direction()
-            direction.packets += 1
-            direction.firstFrame = direction.firstFrame ?? packet.frame
-            direction.largest = max(direction.largest, ip.totalLength)
-            if tcp.syn, let mss = tcp.mss { direction.mss = mss }
-            if let left = tcp.sackLeft, let right = tcp.sackRight, direction.sacked.count < 256 { direction.sacked.append((left, right)) }
-            if tcp.ack {
-                let ack = tcp.acknowledgment
-                if let highest = direction.highestAck { if Int32(bitPattern: ack &- highest) > 0 { direction.highestAck = ack } } else { direction.highestAck = ack }
-            }
-            if tcp.payloadLength > 0 {
-                if direction.dataPackets.count < 100_000 { direction.dataPackets.append((packet.frame, ip.totalLength)) }
-                let start = ip.offset + ip.headerLength + tcp.headerLength
-                if direction.clientHelloFrame == nil, start + 6 <= packet.range.upperBound, bytes[start] == 22, bytes[start + 5] == 1 {
-                    direction.clientHelloFrame = packet.frame
-                    timestamps[packet.frame] = packet.timestamp
-                }
-                var segment = direction.segments[tcp.sequence] ?? Segment(payload: tcp.payloadLength, packetSize: ip.totalLength, frames: [])
-                if !segment.frames.isEmpty { direction.retransmissions += 1 }
-                if segment.frames.count < 32 { segment.frames.append(packet.frame) }
-                segment.payload = max(segment.payload, tcp.payloadLength)
-                segment.packetSize = max(segment.packetSize, ip.totalLength)
-                if direction.segments.count < 100_000 { direction.segments[tcp.sequence] = segment }
-            }
-            directions[key] = direction
-        default:
-            break
+        if file.untracked > 0 {
+            warnings.append("\(name): more than \(Self.openConnectionLimit) connections open at once; \(file.untracked) later ones were counted but not analysed")
         }
     }
 
     /// Findings, the per-connection table and the verdict.
     public func report() -> CaptureReport {
-        var findings: [CaptureFinding] = []
-        var summaries: [ConnectionSummary] = []
-        var seen: Set<FlowKey> = []
-        var verdict = "ok"
-        for key in order where !seen.contains(key) {
-            seen.insert(key)
-            seen.insert(key.reversed)
-            let forward = directions[key] ?? Direction()
-            let backward = directions[key.reversed] ?? Direction()
-            var stalledAny = false
-            for (flow, direction, peer) in [(key, forward, backward), (key.reversed, backward, forward)] where direction.packets > 0 {
-                let ack = peer.highestAck
-                func acked(_ sequence: UInt32, _ payload: Int) -> Bool {
-                    let end = sequence &+ UInt32(payload)
-                    // Selectively acknowledged counts as delivered: it shows which sizes the path carries.
-                    if peer.sacked.contains(where: { Int32(bitPattern: sequence &- $0.0) >= 0 && Int32(bitPattern: $0.1 &- end) >= 0 }) { return true }
-                    guard let ack else { return false }
-                    return Int32(bitPattern: ack &- end) >= 0
-                }
-                let deliveredSizes = direction.segments.filter { acked($0.key, $0.value.payload) }.map(\.value.packetSize)
-                let stalled = direction.segments.filter { !acked($0.key, $0.value.payload) && $0.value.frames.count >= 3 }
-                let largestDelivered = deliveredSizes.max()
-                let stalledBig = stalled.filter { entry in largestDelivered.map { entry.value.packetSize > $0 } ?? true }
-                if let worst = stalledBig.min(by: { $0.value.packetSize < $1.value.packetSize }) {
-                    stalledAny = true
-                    verdict = "blackhole"
-                    findings.append(CaptureFinding(
-                        kind: "stalled-segment", direction: flow.description, frames: worst.value.frames,
-                        summary: "the same \(worst.value.packetSize)-byte segment (seq \(worst.key), \(worst.value.payload) bytes) was sent \(worst.value.frames.count) times and never acknowledged\(largestDelivered.map { ", while segments up to \($0) bytes were: path MTU ≥ \($0) and < \(worst.value.packetSize)" } ?? ", and no larger data got through: path MTU < \(worst.value.packetSize)") from \(flow.source) to \(flow.destination)",
-                        sizes: .init(largestDelivered: largestDelivered, smallestLost: worst.value.packetSize), ptb: nil))
-                    if let hello = peer.clientHelloFrame ?? direction.clientHelloFrame, let start = timestamps[hello] {
-                        let tenths = (lastTimestamp - start) / 100_000_000
-                        let seconds = Double(tenths) / 10
-                        var text = "ClientHello at frame \(hello); the server's flight never completed (\(tenths / 10).\(tenths % 10) s to the end of the capture)"
-                        if abs(seconds - 10) < 1 { text += ": matches Go's 10 s TLS handshake timeout" }
-                        findings.append(CaptureFinding(kind: "tls-stall", direction: flow.description, frames: [hello] + worst.value.frames.prefix(3), summary: text, sizes: nil, ptb: nil))
-                    }
-                }
-            }
-            if let client = forward.mss, let server = backward.mss, client != server {
-                findings.append(CaptureFinding(
-                    kind: "mss", direction: key.description, frames: [forward.firstFrame, backward.firstFrame].compactMap { $0 },
-                    summary: "MSS \(client) from \(key.source), \(server) from \(key.destination): segments stay within \(min(client, server) + (key.version == 4 ? 40 : 60)) bytes", sizes: nil, ptb: nil))
-            }
-            summaries.append(ConnectionSummary(
-                flow: key.description, packets: forward.packets + backward.packets, mssClient: forward.mss, mssServer: backward.mss,
-                largestPacket: max(forward.largest, backward.largest), retransmissions: forward.retransmissions + backward.retransmissions, stalled: stalledAny))
+        var findings = self.findings
+        // The same SYN seen from two vantage points with different MSS values: something in between rewrote it.
+        for (identity, seen) in syns.sorted(by: { ($0.value.first?.frame ?? 0) < ($1.value.first?.frame ?? 0) }) {
+            let values = Set(seen.map(\.mss))
+            guard values.count > 1, let high = seen.max(by: { $0.mss < $1.mss }), let low = seen.min(by: { $0.mss < $1.mss }) else { continue }
+            findings.append(CaptureFinding(
+                kind: "mss-clamped", severity: "info", file: low.file, direction: identity.flow.description, frames: [low.frame],
+                summary: "the SYN of \(identity.flow) carried MSS \(high.mss) in \(high.file) (frame \(high.frame)) and \(low.mss) in \(low.file): a device between the two capture points clamps the MSS to \(low.mss) (packets of \(low.mss + identity.flow.headerBytes) bytes)",
+                sizes: nil, ptb: nil))
         }
+        if underlayMTU == nil, tunnels.packets > 0 {
+            findings.append(CaptureFinding(
+                kind: "overlay", severity: "info", file: "", direction: nil, frames: [],
+                summary: "\(tunnels.packets) tunnel packets (VXLAN/Geneve); the largest outer packet was \(tunnels.largestOuter) bytes carrying a \(tunnels.largestInner)-byte inner packet (\(tunnels.largestOuter - tunnels.largestInner) bytes of encapsulation); \(tunnels.outerDontFragment) with DF set on the outer header, \(tunnels.outerFragments) outer fragments. Give --mtu to check them against the underlay",
+                sizes: nil, ptb: nil))
+        }
+        let verdict: String
+        if findings.contains(where: { $0.severity == "critical" }) {
+            verdict = "blackhole"
+        } else if findings.contains(where: { $0.severity == "warning" }) {
+            verdict = "degraded"
+        } else {
+            verdict = "ok"
+        }
+        return CaptureReport(
+            packets: packets, bytes: bytes, flows: summaries, flowsOmitted: omitted, findings: findings,
+            tunnels: tunnels.packets > 0 ? tunnels : nil, verdict: verdict, conclusion: Self.conclusion(verdict, findings), warnings: warnings)
+    }
+
+    static func conclusion(_ verdict: String, _ findings: [CaptureFinding]) -> String {
+        if let stall = findings.first(where: { $0.kind == "stalled-segment" }), let sizes = stall.sizes, let lost = sizes.smallestLost {
+            let bound = sizes.largestDelivered.map { "path MTU between \($0) and \(lost - 1) bytes" } ?? "path MTU below \(lost) bytes"
+            let ptb = findings.first { $0.kind == "ptb-seen" && $0.ptb?.senderAdapted == false }
+            return "black hole: \(lost)-byte packets never arrive (\(bound)) and \(ptb == nil ? "no ICMP \"too big\" reached the sender" : "the ICMP \"too big\" that arrived did not take effect")"
+        }
+        if let gap = findings.first(where: { $0.kind == "receive-gap" }) {
+            return "black hole seen from the receiving side: \(gap.summary)"
+        }
+        if let ptb = findings.first(where: { $0.kind == "ptb-seen" && $0.ptb?.senderAdapted == false }) {
+            return "ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) reached the capture point but the sender kept sending larger packets"
+        }
+        if let alert = findings.first(where: { $0.kind == "tls-alert" }) {
+            return "not an MTU problem on this evidence: \(alert.summary)"
+        }
+        switch verdict {
+        case "degraded":
+            if let ptb = findings.first(where: { $0.kind == "ptb-seen" }) {
+                return "path MTU discovery worked: an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) arrived and the sender adapted; worth fixing the MTU mismatch anyway"
+            }
+            return findings.first { $0.severity == "warning" }?.summary ?? "degraded"
+        default:
+            return "no MTU trouble in these captures: no stalled segments, no ICMP \"too big\""
+        }
+    }
+}
+
+/// One capture file's analysis.
+struct FileAnalysis {
+    let name: String
+    let underlayMTU: Int?
+
+    /// A segment sent and not yet known delivered.
+    struct Sent {
+        var sequence: UInt32
+        var end: UInt32
+        var size: Int32
+        var frame: Int32
+    }
+
+    /// A segment sent more than once.
+    struct Retransmitted {
+        var sequence: UInt32
+        var end: UInt32
+        var size: Int
+        var payload: Int
+        var sends: Int
+        var frames: [Int]
+        var acked = false
+    }
+
+    struct TLSProgress {
+        var clientHello: (frame: Int, time: Int64)?
+        var serverHello: Int?
+        var certificate: Int?
+        var certificateBytes: Int?
+        /// The client's first record after the server's hello (ChangeCipherSpec, Finished or data): the flight arrived.
+        var clientDone: (frame: Int, time: Int64)?
+        var alert: (frame: Int, level: Int, description: Int, fromServer: Bool)?
+    }
+
+    struct Direction {
+        var key: FlowKey
+        var peer: Int = -1
+        var connection: Int
+        var packets = 0
+        var largest = 0
+        var largestPayload = 0
+        var firstFrame: Int
+        var mss: Int?
+        var synFrame: Int?
+        var sendMax: UInt32?
+        var ring: [Sent] = []
+        var ringHead = 0
+        var retransmitted: [Retransmitted] = []
+        var retransmissions = 0
+        var largestDelivered = 0
+        /// Acknowledgements this side sent about the peer's data.
+        var highestAck: UInt32?
+        var duplicateAcks = 0
+        var duplicateAckFrames: [Int] = []
+        var sackBeyondAck: UInt32?
+        /// When the first duplicate ACK with SACK beyond the hole was sent (reset when the hole fills).
+        var holeSince: Int64?
+        var closed = false
+        var closeFrame: Int?
+        /// When this side closed, it had acknowledged everything the peer had sent.
+        var closedCaughtUp = false
+        var overMSS = 0
+        var overMSSFrame: Int?
+        /// PTBs (indices into `ptbs`) whose effect on this sender is being watched.
+        var watching: [Int] = []
+        var records = 0
+    }
+
+    struct Connection {
+        var client: Int
+        var server: Int
+        var tls = TLSProgress()
+        var lastTime: Int64 = 0
+        var finished = false
+    }
+
+    struct PTBSeen {
+        var frame: Int
+        var mtu: Int
+        var source: String
+        var quoted: FlowKey?
+        /// The largest packet of the quoted connection that fits: the MTU, less the tunnel's overhead when the PTB
+        /// was about a tunnel packet.
+        var limit: Int
+        var later = 0
+        var laterLargest = 0
+        var laterFrames: [Int] = []
+    }
+
+    static let ringLimit = 1024
+    static let retransmittedLimit = 64
+
+    var index: [FlowKey: Int] = [:]
+    var directions: [Direction] = []
+    var connections: [Connection] = []
+    var freeDirections: [Int] = []
+    var ptbs: [PTBSeen] = []
+    var oversize: [Int] = []
+    var fragmentFrames: [Int] = []
+    var tunnels = TunnelSummary()
+    var packets = 0
+    var bytes = 0
+    var lastTime: Int64 = 0
+    var untracked = 0
+    var findings: [CaptureFinding] = []
+    var summaries: [ConnectionSummary] = []
+    var syns: [CaptureAnalyzer.SYNIdentity: (frame: Int, mss: Int)] = [:]
+
+    init(name: String, underlayMTU: Int?) {
+        self.name = name
+        self.underlayMTU = underlayMTU
+    }
+
+    mutating func add(_ dissection: Dissection, packet: CapturedPacket, bytes: [UInt8]) {
+        packets += 1
+        self.bytes += packet.originalLength
+        lastTime = packet.timestamp
+        if let tunnel = dissection.outerTunnel {
+            tunnels.packets += 1
+            let outer = tunnel.outer.totalLength
+            if outer > tunnels.largestOuter {
+                tunnels.largestOuter = outer
+                tunnels.largestInner = dissection.ip?.totalLength ?? 0
+            }
+            if tunnel.outer.dontFragment { tunnels.outerDontFragment += 1 }
+            if tunnel.outer.isFragment {
+                tunnels.outerFragments += 1
+                if fragmentFrames.count < 50 { fragmentFrames.append(packet.frame) }
+            }
+            if let underlayMTU, outer > underlayMTU, oversize.count < 50 { oversize.append(packet.frame) }
+        } else if let ip = dissection.ip, ip.isFragment, ip.protocolNumber == 17 || ip.fragmentOffset > 0 {
+            // Later fragments carry no UDP header: count every UDP first fragment and every later fragment.
+            tunnels.outerFragments += ip.fragmentOffset > 0 && ip.protocolNumber == 17 ? 1 : 0
+            if ip.fragmentOffset > 0, fragmentFrames.count < 50 { fragmentFrames.append(packet.frame) }
+        }
+        guard let ip = dissection.ip, let transport = dissection.transport else { return }
+        switch transport {
+        case .icmp(let icmp) where icmp.isTooBig:
+            ptb(icmp, from: ip, frame: packet.frame)
+        case .tcp(let tcp):
+            self.tcp(tcp, ip: ip, packet: packet, bytes: bytes)
+        default:
+            break
+        }
+    }
+
+    mutating func ptb(_ icmp: ICMPInfo, from ip: IPHeaderInfo, frame: Int) {
+        guard ptbs.count < 1000 else { return }
+        var quoted: FlowKey?
+        var overhead = 0
+        if let inner = icmp.quotedInner, let source = icmp.quotedInnerSourcePort, let destination = icmp.quotedInnerDestinationPort {
+            quoted = FlowKey(inner, sourcePort: source, destinationPort: destination)
+            overhead = inner.offset - (icmp.quoted?.offset ?? inner.offset)
+        } else if let inner = icmp.quoted, let source = icmp.quotedSourcePort, let destination = icmp.quotedDestinationPort {
+            quoted = FlowKey(inner, sourcePort: source, destinationPort: destination)
+        }
+        ptbs.append(PTBSeen(frame: frame, mtu: icmp.mtu ?? 0, source: FlowKey.address(ip.version, ip.sourceHigh, ip.sourceLow), quoted: quoted,
+                            limit: (icmp.mtu ?? 0) - overhead))
+        if let quoted, let sender = index[quoted], directions[sender].watching.count < 8 { directions[sender].watching.append(ptbs.count - 1) }
+    }
+
+    /// The direction's slot, created with its peer on first sight; nil when too many connections are open.
+    mutating func slot(_ key: FlowKey, frame: Int, syn: Bool, ack: Bool) -> Int? {
+        if let existing = index[key] { return existing }
+        guard connections.count - freeDirections.count / 2 < CaptureAnalyzer.openConnectionLimit else { untracked += 1; return nil }
+        // Who is the client: the side that sent a bare SYN; otherwise the one seen first.
+        let isClient = !(syn && ack)
+        let connection = connections.count
+        let this = allocate(Direction(key: key, connection: connection, firstFrame: frame))
+        let peer = allocate(Direction(key: key.reversed, connection: connection, firstFrame: Int.max))
+        directions[this].peer = peer
+        directions[peer].peer = this
+        connections.append(Connection(client: isClient ? this : peer, server: isClient ? peer : this))
+        index[key] = this
+        index[key.reversed] = peer
+        return this
+    }
+
+    mutating func allocate(_ direction: Direction) -> Int {
+        if let reused = freeDirections.popLast() {
+            directions[reused] = direction
+            return reused
+        }
+        directions.append(direction)
+        return directions.count - 1
+    }
+
+    mutating func tcp(_ tcp: TCPHeaderInfo, ip: IPHeaderInfo, packet: CapturedPacket, bytes: [UInt8]) {
+        let key = FlowKey(ip, sourcePort: tcp.sourcePort, destinationPort: tcp.destinationPort)
+        if tcp.rst, index[key] == nil { return }  // a reset for a connection already folded or never seen
+        guard let d = slot(key, frame: packet.frame, syn: tcp.syn, ack: tcp.ack) else { return }
+        let peer = directions[d].peer
+        let connection = directions[d].connection
+        connections[connection].lastTime = packet.timestamp
+        directions[d].packets += 1
+        directions[d].firstFrame = Swift.min(directions[d].firstFrame, packet.frame)
+        if ip.totalLength > directions[d].largest { directions[d].largest = ip.totalLength }
+        if tcp.syn {
+            directions[d].synFrame = packet.frame
+            if let mss = tcp.mss {
+                directions[d].mss = mss
+                if syns.count < 100_000 { syns[.init(flow: key, sequence: tcp.sequence)] = (packet.frame, mss) }
+            }
+            directions[d].sendMax = tcp.sequence &+ 1
+        }
+        if tcp.ack { acknowledge(tcp, by: d, peer: peer, frame: packet.frame, time: packet.timestamp) }
+        if tcp.rst || tcp.fin, directions[d].closeFrame == nil {
+            directions[d].closed = true
+            directions[d].closeFrame = packet.frame
+            if let sent = directions[peer].sendMax, let acked = directions[d].highestAck {
+                directions[d].closedCaughtUp = Int32(bitPattern: acked &- sent) >= 0
+            }
+        }
+        if tcp.payloadLength > 0 { data(tcp, ip: ip, direction: d, packet: packet, bytes: bytes) }
+        // Fold the connection once both FINs were followed by an ACK (or on RST), so its last ACK does not open a
+        // new one; a connection whose last ACK is missing is folded at the end.
+        if tcp.rst || (directions[d].closed && directions[peer].closed && !tcp.fin) {
+            close(connection)
+        }
+    }
+
+    /// Direction `d` acknowledges the peer's data: the peer's segments up to `ack` (and inside the SACK block) were
+    /// delivered, so their sizes pass the path.
+    mutating func acknowledge(_ tcp: TCPHeaderInfo, by d: Int, peer: Int, frame: Int, time: Int64) {
+        let ack = tcp.acknowledgment
+        if let highest = directions[d].highestAck {
+            let advance = Int32(bitPattern: ack &- highest)
+            if advance > 0 {
+                directions[d].highestAck = ack
+                directions[d].duplicateAcks = 0
+                directions[d].duplicateAckFrames.removeAll(keepingCapacity: true)
+                directions[d].sackBeyondAck = nil
+                directions[d].holeSince = nil
+            } else if advance == 0, tcp.payloadLength == 0, !tcp.syn, !tcp.fin, let left = tcp.sackLeft, Int32(bitPattern: left &- ack) > 0 {
+                // A duplicate ACK with SACK beyond it: data after a hole arrived, the hole did not.
+                directions[d].duplicateAcks += 1
+                if directions[d].duplicateAckFrames.count < 8 { directions[d].duplicateAckFrames.append(frame) }
+                directions[d].sackBeyondAck = left
+                if directions[d].holeSince == nil { directions[d].holeSince = time }
+            }
+        } else {
+            directions[d].highestAck = ack
+        }
+        let acked = directions[d].highestAck ?? ack
+        // Pop delivered segments off the peer's ring.
+        var delivered = directions[peer].largestDelivered
+        while !directions[peer].ring.isEmpty, directions[peer].ringHead < directions[peer].ring.count {
+            let head = directions[peer].ring[directions[peer].ringHead]
+            guard Int32(bitPattern: acked &- head.end) >= 0 else { break }
+            delivered = Swift.max(delivered, Int(head.size))
+            directions[peer].ringHead += 1
+        }
+        if directions[peer].ringHead == directions[peer].ring.count, directions[peer].ringHead > 0 {
+            directions[peer].ring.removeAll(keepingCapacity: true)
+            directions[peer].ringHead = 0
+        }
+        if let left = tcp.sackLeft, let right = tcp.sackRight {
+            for i in directions[peer].ringHead..<directions[peer].ring.count {
+                let sent = directions[peer].ring[i]
+                if Int32(bitPattern: sent.sequence &- left) >= 0, Int32(bitPattern: right &- sent.end) >= 0 { delivered = Swift.max(delivered, Int(sent.size)) }
+            }
+        }
+        directions[peer].largestDelivered = delivered
+        for i in directions[peer].retransmitted.indices where !directions[peer].retransmitted[i].acked {
+            let entry = directions[peer].retransmitted[i]
+            let cumulative = Int32(bitPattern: acked &- entry.end) >= 0
+            let selective = tcp.sackLeft.map { Int32(bitPattern: entry.sequence &- $0) >= 0 && Int32(bitPattern: tcp.sackRight! &- entry.end) >= 0 } ?? false
+            if cumulative || selective { directions[peer].retransmitted[i].acked = true }
+        }
+    }
+
+    mutating func data(_ tcp: TCPHeaderInfo, ip: IPHeaderInfo, direction d: Int, packet: CapturedPacket, bytes: [UInt8]) {
+        let end = tcp.sequence &+ UInt32(tcp.payloadLength)
+        if tcp.payloadLength > directions[d].largestPayload { directions[d].largestPayload = tcp.payloadLength }
+        let peer = directions[d].peer
+        if let mss = directions[peer].mss, tcp.payloadLength > mss + 12 {
+            directions[d].overMSS += 1
+            if directions[d].overMSSFrame == nil { directions[d].overMSSFrame = packet.frame }
+        }
+        for watched in directions[d].watching {
+            ptbs[watched].later += 1
+            ptbs[watched].laterLargest = Swift.max(ptbs[watched].laterLargest, ip.totalLength)
+            if ptbs[watched].laterFrames.count < 4, ip.totalLength > ptbs[watched].limit { ptbs[watched].laterFrames.append(packet.frame) }
+        }
+        let isRetransmission = directions[d].sendMax.map { Int32(bitPattern: $0 &- end) >= 0 || (Int32(bitPattern: $0 &- tcp.sequence) > 0 && tcp.payloadLength > 1) } ?? false
+        if isRetransmission, !(tcp.payloadLength <= 1 && directions[d].sendMax == end) {
+            directions[d].retransmissions += 1
+            if let i = directions[d].retransmitted.firstIndex(where: { $0.sequence == tcp.sequence }) {
+                directions[d].retransmitted[i].sends += 1
+                if directions[d].retransmitted[i].frames.count < 16 { directions[d].retransmitted[i].frames.append(packet.frame) }
+                directions[d].retransmitted[i].size = Swift.max(directions[d].retransmitted[i].size, ip.totalLength)
+                directions[d].retransmitted[i].payload = Swift.max(directions[d].retransmitted[i].payload, tcp.payloadLength)
+            } else if directions[d].retransmitted.count < Self.retransmittedLimit {
+                let original = directions[d].ring[directions[d].ringHead...].first { $0.sequence == tcp.sequence }
+                var frames = original.map { [Int($0.frame)] } ?? []
+                frames.append(packet.frame)
+                directions[d].retransmitted.append(Retransmitted(
+                    sequence: tcp.sequence, end: end, size: Swift.max(ip.totalLength, Int(original?.size ?? 0)), payload: tcp.payloadLength,
+                    sends: original == nil ? 1 : 2, frames: frames))
+            }
+        } else {
+            directions[d].sendMax = end
+            if directions[d].ring.count - directions[d].ringHead >= Self.ringLimit {
+                // Too many in flight to follow: forget the oldest (its size stays unknown).
+                directions[d].ringHead += 1
+            }
+            if directions[d].ringHead > Self.ringLimit {
+                directions[d].ring.removeFirst(directions[d].ringHead)
+                directions[d].ringHead = 0
+            }
+            directions[d].ring.append(Sent(sequence: tcp.sequence, end: end, size: Int32(ip.totalLength), frame: Int32(truncatingIfNeeded: packet.frame)))
+        }
+        if directions[d].records < 16 { tls(tcp, ip: ip, direction: d, packet: packet, bytes: bytes) }
+    }
+
+    /// TLS record headers at the start of the payload (and following records inside the captured bytes): enough to
+    /// follow a handshake without reassembling the stream.
+    mutating func tls(_ tcp: TCPHeaderInfo, ip: IPHeaderInfo, direction d: Int, packet: CapturedPacket, bytes: [UInt8]) {
+        var at = ip.offset + ip.headerLength + tcp.headerLength
+        let limit = packet.range.upperBound
+        let connection = directions[d].connection
+        let fromClient = connections[connection].client == d
+        var walked = 0
+        while at + 5 <= limit, walked < 8 {
+            let type = bytes[at], major = bytes[at + 1], minor = bytes[at + 2]
+            guard (20...23).contains(type), major == 3, minor <= 4 else { return }
+            let length = Int(bytes[at + 3]) << 8 | Int(bytes[at + 4])
+            guard length > 0, length <= 18_432 else { return }
+            walked += 1
+            directions[d].records += 1
+            var progress = connections[connection].tls
+            switch type {
+            case 22 where at + 9 <= limit:
+                let handshake = bytes[at + 5]
+                let messageLength = Int(bytes[at + 6]) << 16 | Int(bytes[at + 7]) << 8 | Int(bytes[at + 8])
+                if handshake == 1, fromClient, progress.clientHello == nil { progress.clientHello = (packet.frame, packet.timestamp) }
+                if handshake == 2, !fromClient, progress.serverHello == nil { progress.serverHello = packet.frame }
+                if handshake == 11, !fromClient, progress.certificate == nil {
+                    progress.certificate = packet.frame
+                    progress.certificateBytes = messageLength
+                }
+                // A ServerHello followed by Certificate in the same record: look inside.
+                if handshake == 2, !fromClient, at + 9 + messageLength + 4 <= limit, bytes[at + 9 + messageLength] == 11 {
+                    let next = at + 9 + messageLength
+                    progress.certificate = packet.frame
+                    progress.certificateBytes = Int(bytes[next + 1]) << 16 | Int(bytes[next + 2]) << 8 | Int(bytes[next + 3])
+                }
+                if fromClient, progress.serverHello != nil, handshake != 1, progress.clientDone == nil { progress.clientDone = (packet.frame, packet.timestamp) }
+            case 20, 23:
+                if fromClient, progress.clientHello != nil, progress.clientDone == nil { progress.clientDone = (packet.frame, packet.timestamp) }
+            case 21 where at + 7 <= limit:
+                if progress.alert == nil, progress.clientDone == nil {
+                    progress.alert = (packet.frame, Int(bytes[at + 5]), Int(bytes[at + 6]), !fromClient)
+                }
+            default:
+                break
+            }
+            connections[connection].tls = progress
+            at += 5 + length
+        }
+    }
+
+    /// Findings and the summary row for a connection; its slots are freed.
+    mutating func close(_ connection: Int) {
+        guard !connections[connection].finished else { return }
+        connections[connection].finished = true
+        let record = connections[connection]
+        let client = directions[record.client], server = directions[record.server]
+        var stalled = false
+        for (sender, receiver) in [(server, client), (client, server)] where sender.packets > 0 {
+            if let worst = sender.retransmitted
+                .filter({ !$0.acked && $0.sends > CaptureAnalyzer.stallRetransmissions && (sender.largestDelivered == 0 || $0.size > sender.largestDelivered) })
+                .min(by: { $0.size < $1.size })
+            {
+                stalled = true
+                let delivered = sender.largestDelivered > 0 ? sender.largestDelivered : nil
+                let bound = delivered.map { ", while segments up to \($0) bytes were: path MTU ≥ \($0) and < \(worst.size)" } ?? ", and no larger data got through: path MTU < \(worst.size)"
+                let ptbHere = ptbs.contains { $0.quoted == sender.key }
+                findings.append(CaptureFinding(
+                    kind: "stalled-segment", severity: "critical", file: name, direction: sender.key.description, frames: worst.frames,
+                    summary: "the same \(worst.size)-byte segment (\(worst.payload) bytes of data) was sent \(worst.sends) times and never acknowledged\(bound), from \(sender.key.source) to \(sender.key.destination)",
+                    sizes: .init(largestDelivered: delivered, smallestLost: worst.size), ptb: nil))
+                if !ptbHere {
+                    findings.append(CaptureFinding(
+                        kind: "vantage", severity: "info", file: name, direction: sender.key.description, frames: [worst.frames.first ?? 0],
+                        summary: "this capture holds the sender's retransmissions and no ICMP \"too big\" for them: none reached this point. Capture on \(sender.key.destination) to confirm the segment never arrives, and on the hop before the smaller link to see whether it sends ICMP and where it goes",
+                        sizes: nil, ptb: nil))
+                }
+            }
+            if let since = receiver.holeSince, record.lastTime - since >= 1_000_000_000, let beyond = receiver.sackBeyondAck, let ack = receiver.highestAck, !stalled {
+                // Seen from the receiving side: data after a hole arrived, the hole never filled.
+                let gap = Int(beyond &- ack)
+                let seconds = (record.lastTime - since) / 100_000_000
+                stalled = true
+                let oneSegment = receiver.mss.map { gap <= $0 } ?? false
+                findings.append(CaptureFinding(
+                    kind: "receive-gap", severity: "critical", file: name, direction: sender.key.description,
+                    frames: receiver.duplicateAckFrames,
+                    summary: "\(receiver.key.source) acknowledged up to \(ack) and, with SACK, data from \(beyond) on: the \(gap) bytes between never arrived here in \(seconds / 10).\(seconds % 10) s\(oneSegment ? " — one segment of at least \(gap + sender.key.headerBytes) bytes, while packets up to \(sender.largest) bytes did arrive" : ""). Seen from the receiving side, this is a size-dependent drop upstream",
+                    sizes: .init(largestDelivered: sender.largest > 0 ? sender.largest : nil, smallestLost: oneSegment ? gap + sender.key.headerBytes : nil), ptb: nil))
+            }
+            if sender.overMSS > 0, let frame = sender.overMSSFrame, let mss = receiver.mss {
+                findings.append(CaptureFinding(
+                    kind: "offload", severity: "info", file: name, direction: sender.key.description, frames: [frame],
+                    summary: "\(sender.overMSS) segments from \(sender.key.source) carry more than the \(mss)-byte MSS \(receiver.key.source) announced: the capture was taken on a host with segmentation offload (TSO/GSO, or GRO on receive), so sizes here are not wire sizes; capture on a router or turn offload off (ethtool -K IFACE tso off gso off gro off) to see them",
+                    sizes: nil, ptb: nil))
+            }
+        }
+        if let clientMSS = client.mss, let serverMSS = server.mss {
+            let stall = findings.last { $0.kind == "stalled-segment" && $0.file == name && ($0.direction == server.key.description || $0.direction == client.key.description) }
+            if let lost = stall?.sizes?.smallestLost, Swift.min(clientMSS, serverMSS) + client.key.headerBytes >= lost {
+                let bound = stall?.sizes?.largestDelivered.map { "between \($0) and \(lost - 1)" } ?? "below \(lost)"
+                findings.append(CaptureFinding(
+                    kind: "mss", severity: "warning", file: name, direction: client.key.description, frames: [client.synFrame, server.synFrame].compactMap { $0 },
+                    summary: "MSS \(clientMSS) from \(client.key.source), \(serverMSS) from \(server.key.source): both allow \(lost)-byte packets, which never arrive; no MSS clamp protects this path. Clamp to the path MTU − \(client.key.headerBytes) (this capture puts the path MTU \(bound); mtu-doctor probe measures it to the byte)",
+                    sizes: nil, ptb: nil))
+            }
+        }
+        let tls = record.tls
+        var tlsState: String?
+        var handshakeMs: Double?
+        if let hello = tls.clientHello {
+            if let done = tls.clientDone {
+                tlsState = "completed"
+                handshakeMs = Double((done.time - hello.time) / 1000) / 1000
+            } else if let alert = tls.alert, alert.frame < (client.closeFrame ?? Int.max) || !alert.fromServer {
+                tlsState = "alert"
+                findings.append(CaptureFinding(
+                    kind: "tls-alert", severity: "info", file: name, direction: (alert.fromServer ? server : client).key.description, frames: [alert.frame],
+                    summary: "the \(alert.fromServer ? "server" : "client") ended the TLS handshake with alert \(alert.description) (\(Self.alertName(alert.description)), level \(alert.level)): the handshake failed on its own terms, not for lack of bytes",
+                    sizes: nil, ptb: nil))
+            } else if client.closedCaughtUp {
+                // Everything the server sent was acknowledged, then the client left: the flight arrived.
+                tlsState = "abandoned"
+            } else if server.packets > 0 || client.packets > 0 {
+                tlsState = "stalled"
+                let tenths = (record.lastTime - hello.time) / 100_000_000
+                var text = "ClientHello at frame \(hello.frame)"
+                if let serverHello = tls.serverHello { text += ", ServerHello at frame \(serverHello)" }
+                if let bytes = tls.certificateBytes { text += ", a \(bytes)-byte Certificate message" }
+                text += "; the client never sent its next record: the server's flight did not complete (\(tenths / 10).\(tenths % 10) s to the connection's last packet)"
+                if abs(tenths - 100) <= 5 { text += ". 10 s is Go's default TLS handshake timeout (client-go, kubectl, most operators)" }
+                let stallFrames = findings.last { $0.kind == "stalled-segment" && $0.file == name && $0.direction == server.key.description }?.frames.prefix(3) ?? []
+                findings.append(CaptureFinding(
+                    kind: "tls-stall", severity: stalled ? "critical" : "warning", file: name, direction: server.key.description,
+                    frames: Self.unique([hello.frame] + (tls.serverHello.map { [$0] } ?? []) + stallFrames), summary: text, sizes: nil, ptb: nil))
+            }
+        }
+        summaries.append(ConnectionSummary(
+            file: name, flow: client.key.description, packets: client.packets + server.packets, mssClient: client.mss, mssServer: server.mss,
+            largestPacket: Swift.max(client.largest, server.largest), retransmissions: client.retransmissions + server.retransmissions,
+            stalled: stalled, tlsHandshakeMs: handshakeMs, tls: tlsState))
+        // Free the slots (kept in the index only while open).
+        index[client.key] = nil
+        index[server.key] = nil
+        directions[record.client] = Direction(key: client.key, connection: -1, firstFrame: 0)
+        directions[record.server] = Direction(key: server.key, connection: -1, firstFrame: 0)
+        freeDirections.append(record.client)
+        freeDirections.append(record.server)
+    }
+
+    static func unique(_ frames: [Int]) -> [Int] {
+        var seen: Set<Int> = []
+        return frames.filter { seen.insert($0).inserted }
+    }
+
+    static func alertName(_ code: Int) -> String {
+        switch code {
+        case 0: "close_notify"
+        case 10: "unexpected_message"
+        case 20: "bad_record_mac"
+        case 40: "handshake_failure"
+        case 42: "bad_certificate"
+        case 43: "unsupported_certificate"
+        case 44: "certificate_revoked"
+        case 45: "certificate_expired"
+        case 46: "certificate_unknown"
+        case 47: "illegal_parameter"
+        case 48: "unknown_ca"
+        case 50: "decode_error"
+        case 51: "decrypt_error"
+        case 70: "protocol_version"
+        case 80: "internal_error"
+        case 112: "unrecognized_name"
+        case 116: "certificate_required"
+        case 120: "no_application_protocol"
+        default: "alert \(code)"
+        }
+    }
+
+    /// Closes what is still open and reports the file-wide findings.
+    mutating func finish() {
+        for connection in connections.indices where !connections[connection].finished { close(connection) }
         for ptb in ptbs {
             var adapted: Bool?
-            if let quoted = ptb.quoted, let direction = directions[quoted], let mtu = ptb.info.mtu {
-                let later = direction.dataPackets.filter { $0.frame > ptb.frame }.map(\.size)
-                if !later.isEmpty { adapted = later.allSatisfy { $0 <= mtu } }
-            }
-            if adapted == false { verdict = "blackhole" } else if verdict == "ok" { verdict = "degraded" }
-            let outcome = adapted.map { $0 ? "the sender adapted (later segments fit)" : "the sender kept sending larger segments: the PTB did not take effect" } ?? "no later segments of the quoted flow in this capture"
+            if ptb.later > 0 { adapted = ptb.laterLargest <= ptb.limit }
+            let outcome = adapted.map {
+                $0 ? "the sender adapted: its \(ptb.later) later packets fit"
+                    : "the sender kept sending packets up to \(ptb.laterLargest) bytes afterwards: the PTB did not take effect (filtered before the socket, or the sender ignores it)"
+            } ?? "no later packets of that connection in this capture"
             findings.append(CaptureFinding(
-                kind: "ptb-seen", direction: ptb.quoted?.description, frames: [ptb.frame],
-                summary: "ICMP \"too big\" (MTU \(ptb.info.mtu ?? 0)) from \(ptb.source)\(ptb.quoted.map { " about \($0)" } ?? ""): \(outcome)",
-                sizes: nil, ptb: .init(mtu: ptb.info.mtu ?? 0, source: ptb.source, senderAdapted: adapted)))
+                kind: "ptb-seen", severity: adapted == false ? "critical" : "warning", file: name, direction: ptb.quoted?.description,
+                frames: [ptb.frame] + ptb.laterFrames,
+                summary: "ICMP \"too big\" (MTU \(ptb.mtu)) from \(ptb.source)\(ptb.quoted.map { " about \($0)" } ?? "")\(ptb.limit < ptb.mtu ? " inside a tunnel (its packets must fit \(ptb.limit) bytes)" : ""): \(outcome)",
+                sizes: nil, ptb: .init(mtu: ptb.mtu, source: ptb.source, senderAdapted: adapted)))
         }
         if let underlayMTU, !oversize.isEmpty {
             findings.append(CaptureFinding(
-                kind: "overlay-oversize", direction: nil, frames: oversize,
-                summary: "tunnel packets up to \(oversizeLargest) bytes exceed the \(underlayMTU)-byte underlay MTU", sizes: nil, ptb: nil))
-            if verdict == "ok" { verdict = "degraded" }
+                kind: "overlay-oversize", severity: "warning", file: name, direction: nil, frames: oversize,
+                summary: "tunnel packets up to \(tunnels.largestOuter) bytes (carrying \(tunnels.largestInner)-byte inner packets) exceed the \(underlayMTU)-byte underlay MTU; \(tunnels.outerDontFragment) of \(tunnels.packets) tunnel packets have DF set on the outer header, so those are dropped rather than fragmented",
+                sizes: .init(largestDelivered: nil, smallestLost: tunnels.largestOuter), ptb: nil))
         }
-        return CaptureReport(packets: packets, flows: summaries, findings: findings, verdict: verdict, warnings: warnings)
+        if tunnels.outerFragments > 0 || !fragmentFrames.isEmpty {
+            findings.append(CaptureFinding(
+                kind: "overlay-fragmented", severity: "warning", file: name, direction: nil, frames: fragmentFrames,
+                summary: "\(Swift.max(tunnels.outerFragments, fragmentFrames.count)) IP fragments: something on the path fragments packets (for tunnels: the outer header has DF clear and the underlay is smaller than the encapsulated packet) — it works, at a cost in throughput and reassembly; raise the underlay MTU or lower the overlay's",
+                sizes: nil, ptb: nil))
+        }
     }
 }

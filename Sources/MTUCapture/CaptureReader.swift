@@ -22,23 +22,30 @@ public struct CapturedPacket: Sendable, Hashable {
 }
 
 /// Reads pcap (both byte orders, micro- and nanosecond) and pcapng (SHB/IDB/EPB/SPB/obsolete PB, several sections
-/// and interfaces, their own link types and timestamp resolutions; unknown blocks skipped) from bytes in memory.
+/// and interfaces, their own link types and timestamp resolutions; unknown blocks skipped), either from bytes in
+/// memory or streamed from a ``CaptureSource`` through a fixed window (memory stays flat whatever the file size).
 ///
-/// Every read is bounds-checked: truncated files, lying lengths, zero-length blocks and absurd values end the read
-/// or skip a block with a ``CaptureWarning``, never a crash or a loop. Packets are handed out one at a time, with
-/// their bytes left in place (no copy per packet).
+/// Every read is bounds-checked: truncated files, lying or zero block lengths and absurd values end the read or skip
+/// a block with a ``CaptureWarning``, never a crash or a loop. Packets are handed out one at a time with their bytes
+/// left in place in ``bytes`` (no copy per packet); a packet's range is valid until the next call to ``next()``.
 public struct CaptureReader: Sequence, IteratorProtocol {
     public enum Format: String, Sendable { case pcap, pcapng }
 
     /// Why a buffer is not a capture at all.
     public struct FormatError: Error, Sendable, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
-    public let bytes: [UInt8]
+    /// The window: valid bytes are `bytes[..<filled]`; packets point into it.
+    public private(set) var bytes: [UInt8]
     public let format: Format
     public private(set) var warnings: [CaptureWarning] = []
+    /// Bytes consumed before the window's start, for positions in messages.
+    public private(set) var consumed = 0
+    var filled: Int
     var offset: Int
+    var source: (any CaptureSource)?
     var frame = 0
     var bigEndian: Bool
     // pcap
@@ -48,16 +55,46 @@ public struct CaptureReader: Sequence, IteratorProtocol {
     var interfaces: [(linkType: Int, ticksPerSecond: Int64, snaplen: Int)] = []
     var finished = false
 
+    /// The window's size when streaming; a block larger than this grows it up to ``largestBlock``.
+    public static let windowSize = 4 << 20
+    /// Larger pcapng blocks are skipped with a warning, without being held in memory.
+    public static let largestBlock = 64 << 20
+
+    /// Reads a capture held in memory.
     public init(bytes: [UInt8]) throws(FormatError) {
-        self.bytes = bytes
-        guard bytes.count >= 4 else { throw FormatError(description: "too short to be a capture (\(bytes.count) bytes)") }
-        let magicLE = UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
+        try self.init(window: bytes, filled: bytes.count, source: nil)
+    }
+
+    /// Streams a capture from a source (a file, gzip-compressed or not, or standard input) through a window of
+    /// `windowSize` bytes (grown only for a block that does not fit).
+    public init(source: any CaptureSource, windowSize: Int = CaptureReader.windowSize) throws(FormatError) {
+        var source = source
+        var window = [UInt8](repeating: 0, count: Swift.max(windowSize, 64))
+        var filled = 0
+        // Enough for the file header; short files are judged by what they hold.
+        while filled < 24 {
+            let start = filled
+            let count = try window.withUnsafeMutableBytes { buffer in
+                Result { () throws(FormatError) -> Int in try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[start...])) }
+            }.get()
+            if count == 0 { break }
+            filled += count
+        }
+        try self.init(window: window, filled: filled, source: source)
+    }
+
+    init(window: [UInt8], filled: Int, source: (any CaptureSource)?) throws(FormatError) {
+        bytes = window
+        self.filled = filled
+        self.source = source
+        guard filled >= 4 else { throw FormatError(description: "too short to be a capture (\(filled) bytes)") }
+        let magicLE = UInt32(window[0]) | UInt32(window[1]) << 8 | UInt32(window[2]) << 16 | UInt32(window[3]) << 24
         switch magicLE {
         case 0xa1b2_c3d4, 0xa1b2_3c4d, 0xd4c3_b2a1, 0x4d3c_b2a1:
             format = .pcap
             bigEndian = magicLE == 0xd4c3_b2a1 || magicLE == 0x4d3c_b2a1
             nanosecond = magicLE == 0xa1b2_3c4d || magicLE == 0x4d3c_b2a1
-            guard bytes.count >= 24 else { throw FormatError(description: "pcap file header truncated (\(bytes.count) of 24 bytes)") }
+            guard filled >= 24 else { throw FormatError(description: "pcap file header truncated (\(filled) of 24 bytes)") }
             offset = 24
             pcapLinkType = 0
             pcapLinkType = Int(read32(20) & 0x0fff_ffff)
@@ -70,6 +107,60 @@ public struct CaptureReader: Sequence, IteratorProtocol {
         }
     }
 
+    /// Bytes left in the window from the cursor.
+    var available: Int { filled - offset }
+
+    /// Makes `count` bytes from the cursor available in the window, reading from the source when needed.
+    /// False when the input ends first (or the source fails: then the read stops with a warning).
+    mutating func ensure(_ count: Int) -> Bool {
+        if offset + count <= filled { return true }
+        guard var source else { return false }
+        // Slide what is left to the window's start, grow the window for a large block, then fill it.
+        let left = filled - offset
+        if offset > 0 {
+            bytes.withUnsafeMutableBytes { raw in
+                if left > 0 { raw.baseAddress!.copyMemory(from: raw.baseAddress! + offset, byteCount: left) }
+            }
+            consumed += offset
+            offset = 0
+            filled = left
+        }
+        if count > bytes.count { bytes.append(contentsOf: repeatElement(0, count: count - bytes.count)) }
+        var ended = false
+        defer { self.source = ended ? nil : source }
+        while filled < bytes.count {
+            let start = filled
+            let result = bytes.withUnsafeMutableBytes { raw in
+                Result { () throws(FormatError) -> Int in try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[start...])) }
+            }
+            switch result {
+            case .success(0):
+                ended = true
+                return filled >= count
+            case .success(let read):
+                filled += read
+            case .failure(let error):
+                warn("\(error.description) after \(consumed + filled) bytes")
+                ended = true
+                return filled >= count
+            }
+            if filled >= count, filled >= bytes.count / 2 { break }
+        }
+        return filled >= count
+    }
+
+    /// Drops `count` bytes from the cursor without keeping them (a block too large to hold).
+    mutating func discard(_ count: Int) -> Bool {
+        var left = count
+        while left > 0 {
+            if available == 0, !ensure(1) { return false }
+            let step = Swift.min(left, available)
+            offset += step
+            left -= step
+        }
+        return true
+    }
+
     func read16(_ at: Int) -> Int {
         bigEndian ? Int(bytes[at]) << 8 | Int(bytes[at + 1]) : Int(bytes[at]) | Int(bytes[at + 1]) << 8
     }
@@ -80,7 +171,7 @@ public struct CaptureReader: Sequence, IteratorProtocol {
     }
 
     mutating func warn(_ message: String) {
-        warnings.append(CaptureWarning(frame: frame + 1, message: message))
+        if warnings.count < 1000 { warnings.append(CaptureWarning(frame: frame + 1, message: message)) }
     }
 
     /// Ends the read with a warning: what follows cannot be trusted.
@@ -99,19 +190,19 @@ public struct CaptureReader: Sequence, IteratorProtocol {
     }
 
     mutating func nextPCAP() -> CapturedPacket? {
-        guard offset < bytes.count else { finished = true; return nil }
-        guard offset + 16 <= bytes.count else {
-            return stop("record header truncated: \(bytes.count - offset) of 16 bytes")
+        guard ensure(1) else { finished = true; return nil }
+        guard ensure(16) else {
+            return stop("record header truncated: \(available) of 16 bytes")
         }
         let seconds = Int64(read32(offset)), fraction = Int64(read32(offset + 4))
         let captured = Int(read32(offset + 8)), original = Int(read32(offset + 12))
-        let start = offset + 16
         guard captured <= 262_144 * 16 else {
             return stop("captured length \(captured) is absurd: the rest of the file cannot be trusted")
         }
-        guard start + captured <= bytes.count else {
-            return stop("packet data truncated: \(bytes.count - start) of \(captured) bytes")
+        guard ensure(16 + captured) else {
+            return stop("packet data truncated: \(available - 16) of \(captured) bytes")
         }
+        let start = offset + 16
         offset = start + captured
         frame += 1
         return CapturedPacket(
@@ -121,9 +212,9 @@ public struct CaptureReader: Sequence, IteratorProtocol {
 
     mutating func nextPCAPNG() -> CapturedPacket? {
         while true {
-            guard offset < bytes.count else { finished = true; return nil }
-            guard offset + 12 <= bytes.count else {
-                return stop("block header truncated: \(bytes.count - offset) bytes left")
+            guard ensure(1) else { finished = true; return nil }
+            guard ensure(12) else {
+                return stop("block header truncated: \(available) bytes left")
             }
             let rawType = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
             if rawType == 0x0a0d_0d0a {
@@ -143,8 +234,15 @@ public struct CaptureReader: Sequence, IteratorProtocol {
             guard length >= 12, length % 4 == 0 else {
                 return stop("block of type \(type) claims length \(length) (must be ≥ 12 and a multiple of 4)")
             }
-            guard offset + length <= bytes.count else {
-                return stop("block of type \(type) claims \(length) bytes, \(bytes.count - offset) are left")
+            if length > Self.largestBlock {
+                // Not held in memory: a section or interface block this large cannot be trusted; others are skipped.
+                guard type != 0x0a0d_0d0a, type != 1 else { return stop("block of type \(type) claims \(length) bytes") }
+                warn("block of type \(type) is \(length) bytes: skipped")
+                guard discard(length) else { return stop("the file ends inside a \(length)-byte block") }
+                continue
+            }
+            guard ensure(length) else {
+                return stop("block of type \(type) claims \(length) bytes, \(available) are left")
             }
             let body = offset + 8
             let end = offset + length - 4
@@ -221,6 +319,8 @@ public struct CaptureReader: Sequence, IteratorProtocol {
         let seconds = ticks / perSecond, rest = ticks % perSecond
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return Int64.max }
-        return whole &+ rest * 1_000_000_000 / perSecond
+        // rest < perSecond, so the quotient fits; the full-width product does not overflow for any resolution.
+        let fraction = perSecond.dividingFullWidth(rest.multipliedFullWidth(by: 1_000_000_000)).quotient
+        return whole &+ fraction
     }
 }

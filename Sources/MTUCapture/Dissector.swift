@@ -52,6 +52,10 @@ public struct ICMPInfo: Sendable, Hashable {
     /// The quoted packet's IP header and ports, when present.
     public var quoted: IPHeaderInfo?
     public var quotedSourcePort: Int?, quotedDestinationPort: Int?
+    /// When the quoted packet is a VXLAN/Geneve packet and the quote is long enough: the tunnelled packet inside it,
+    /// so a PTB about a tunnel packet can be matched to the inner connection.
+    public var quotedInner: IPHeaderInfo?
+    public var quotedInnerSourcePort: Int?, quotedInnerDestinationPort: Int?
 }
 
 public enum TransportInfo: Sendable, Hashable {
@@ -70,13 +74,20 @@ public struct TunnelInfo: Sendable, Hashable {
     public var geneveOptionBytes: Int
 }
 
-/// What a frame holds: its tunnels (outermost first) and the innermost IP packet with its transport.
+/// What a frame holds: its tunnels (the outermost kept) and the innermost IP packet with its transport.
 public struct Dissection: Sendable, Hashable {
-    public var tunnels: [TunnelInfo] = []
+    /// The outermost tunnel layer (its outer IP header is what the underlay carries), and how many were nested.
+    public var outerTunnel: TunnelInfo?
+    public var tunnelCount = 0
     public var ip: IPHeaderInfo?
     public var transport: TransportInfo?
     /// VLAN tags on the outermost Ethernet header.
     public var vlanTags = 0
+    mutating func addTunnel(_ tunnel: TunnelInfo) {
+        if outerTunnel == nil { outerTunnel = tunnel }
+        tunnelCount += 1
+    }
+
     /// Set when the dissection stopped early: truncated, malformed, or an unknown link type.
     public var problem: String?
 }
@@ -127,7 +138,7 @@ public enum Dissector {
         var etherType = u16(bytes, at)
         var tags = 0
         // 802.1Q, 802.1ad and the old 0x9100 QinQ tags, at most a few deep.
-        while [0x8100, 0x88a8, 0x9100].contains(etherType), tags < 4 {
+        while etherType == 0x8100 || etherType == 0x88a8 || etherType == 0x9100, tags < 4 {
             guard at + 6 <= range.upperBound else { result.problem = "VLAN tag truncated"; return }
             at += 4
             etherType = u16(bytes, at)
@@ -162,8 +173,8 @@ public enum Dissector {
             let udp = UDPHeaderInfo(sourcePort: u16(bytes, start), destinationPort: u16(bytes, start + 2), length: u16(bytes, start + 4))
             result.transport = .udp(udp)
             guard depth < 4 else { return }
-            if vxlanPorts.contains(udp.destinationPort), payload.count >= 16, bytes[start + 8] & 0x08 != 0 {
-                result.tunnels.append(TunnelInfo(kind: .vxlan, outer: ip, geneveOptionBytes: 0))
+            if udp.destinationPort == 4789 || udp.destinationPort == 8472, payload.count >= 16, bytes[start + 8] & 0x08 != 0 {
+                result.addTunnel(TunnelInfo(kind: .vxlan, outer: ip, geneveOptionBytes: 0))
                 result.transport = nil
                 ethernet(bytes, (start + 16)..<payloadEnd, &result, depth: depth + 1, outermost: false)
             } else if udp.destinationPort == genevePort, payload.count >= 16 {
@@ -171,7 +182,7 @@ public enum Dissector {
                 let protocolType = u16(bytes, start + 10)
                 let inner = start + 16 + options
                 guard inner <= payloadEnd else { result.problem = "Geneve options truncated"; return }
-                result.tunnels.append(TunnelInfo(kind: .geneve, outer: ip, geneveOptionBytes: options))
+                result.addTunnel(TunnelInfo(kind: .geneve, outer: ip, geneveOptionBytes: options))
                 result.transport = nil
                 if protocolType == 0x6558 {
                     ethernet(bytes, inner..<payloadEnd, &result, depth: depth + 1, outermost: false)
@@ -207,7 +218,7 @@ public enum Dissector {
         var fragmentOffset = 0, more = false
         // Extension headers: hop-by-hop, routing, fragment, destination options (bounded).
         for _ in 0..<8 {
-            guard [0, 43, 44, 60].contains(next), at + 8 <= range.upperBound else { break }
+            guard next == 0 || next == 43 || next == 44 || next == 60, at + 8 <= range.upperBound else { break }
             if next == 44 {
                 let field = u16(bytes, at + 2)
                 fragmentOffset = (field >> 3) * 8
@@ -265,7 +276,8 @@ public enum Dissector {
         let b = range.lowerBound
         guard range.count >= 8 else { return nil }
         let type = Int(bytes[b]), code = Int(bytes[b + 1])
-        var info = ICMPInfo(version: version, type: type, code: code, mtu: nil, quoted: nil, quotedSourcePort: nil, quotedDestinationPort: nil)
+        var info = ICMPInfo(version: version, type: type, code: code, mtu: nil, quoted: nil, quotedSourcePort: nil, quotedDestinationPort: nil,
+                            quotedInner: nil, quotedInnerSourcePort: nil, quotedInnerDestinationPort: nil)
         let isError = version == 4 ? [3, 11, 12].contains(type) : (1...4).contains(type)
         if info.isTooBig { info.mtu = version == 4 ? u16(bytes, b + 6) : Int(u32(bytes, b + 4)) }
         if isError {
@@ -274,6 +286,19 @@ public enum Dissector {
             if let inner = info.quoted, inner.offset + inner.headerLength + 4 <= range.upperBound, [6, 17].contains(inner.protocolNumber) {
                 info.quotedSourcePort = u16(bytes, inner.offset + inner.headerLength)
                 info.quotedDestinationPort = u16(bytes, inner.offset + inner.headerLength + 2)
+                if inner.protocolNumber == 17, let port = info.quotedDestinationPort, port == 4789 || port == 8472 || port == genevePort {
+                    // Decapsulate the quote itself: the tunnel's inner packet names the connection that was too big.
+                    var nested = Dissection()
+                    network(bytes, inner.offset..<range.upperBound, etherType: version == 4 ? 0x0800 : 0x86dd, &nested, depth: 1)
+                    if nested.tunnelCount > 0, let innermost = nested.ip, innermost.offset > inner.offset {
+                        info.quotedInner = innermost
+                        let ports = innermost.offset + innermost.headerLength
+                        if [6, 17].contains(innermost.protocolNumber), ports + 4 <= range.upperBound {
+                            info.quotedInnerSourcePort = u16(bytes, ports)
+                            info.quotedInnerDestinationPort = u16(bytes, ports + 2)
+                        }
+                    }
+                }
             }
         }
         return .icmp(info)

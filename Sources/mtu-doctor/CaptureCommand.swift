@@ -38,9 +38,8 @@ struct CaptureCommand: ParsableCommand {
         func run() throws {
             var analyzer = CaptureAnalyzer(underlayMTU: mtu)
             for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else { throw fail("\(file): cannot read the file") }
-                do {
-                    var reader = try CaptureReader(bytes: [UInt8](data))
+                do throws(CaptureReader.FormatError) {
+                    var reader = try CaptureReader(source: try CaptureFile(path: file))
                     analyzer.add(&reader, name: file)
                 } catch {
                     throw fail("\(file): \(error.description)")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import MTUCapture
+@testable import MTUCapture
 import MTUTestSupport
 
 /// Little helpers to build capture files byte by byte.
@@ -184,5 +184,114 @@ struct CorpusTests {
                 #expect(count <= bytes.count / 12 + 1)
             }
         }
+    }
+}
+
+/// A source that hands out a buffer in small, uneven pieces, as a pipe would.
+struct ChunkedSource: CaptureSource {
+    var bytes: [UInt8]
+    var at = 0
+    var step = 1
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(CaptureReader.FormatError) -> Int {
+        step = step % 7 + 1
+        let count = Swift.min(buffer.count, bytes.count - at, step * 37)
+        for i in 0..<count { buffer[i] = bytes[at + i] }
+        at += count
+        return count
+    }
+}
+
+@Suite("Streaming reads")
+struct StreamingTests {
+    struct Seen: Equatable {
+        var frame: Int, timestamp: Int64, linkType: Int, original: Int, bytes: [UInt8]
+    }
+
+    static func all(_ reader: inout CaptureReader) -> [Seen] {
+        var out: [Seen] = []
+        while let packet = reader.next() {
+            out.append(Seen(frame: packet.frame, timestamp: packet.timestamp, linkType: packet.linkType, original: packet.originalLength, bytes: Array(reader.bytes[packet.range])))
+        }
+        return out
+    }
+
+    /// The whole corpus through a 64-byte window fed in uneven pieces: the same packets, bytes and warnings as
+    /// reading each file from memory.
+    @Test func smallWindowAgreesWithMemoryOnTheCorpus() throws {
+        var compared = 0
+        for file in CorpusTests.files {
+            guard let data = FileManager.default.contents(atPath: "\(CorpusTests.directory)/\(file)"),
+                  var memory = try? CaptureReader(bytes: [UInt8](data)) else { continue }
+            var streamed = try CaptureReader(source: ChunkedSource(bytes: [UInt8](data)), windowSize: 64)
+            let expected = Self.all(&memory)
+            let got = Self.all(&streamed)
+            #expect(got == expected, "\(file)")
+            #expect(streamed.warnings.map(\.description) == memory.warnings.map(\.description), "\(file)")
+            compared += 1
+        }
+        if !CorpusTests.files.isEmpty { #expect(compared > 700) }
+    }
+
+    /// gzip-compressed and plain files give the same analysis; a cut-off gzip file is a warning, not a failure.
+    @Test func gzipFilesAreReadTransparently() throws {
+        let fixture = "\(TestSupport.repositoryRoot)/Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtud-gz-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let compressed = directory.appendingPathComponent("capture.pcap.gz").path
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gzip.arguments = ["-c", "gzip -c '\(fixture)' > '\(compressed)'"]
+        try gzip.run()
+        gzip.waitUntilExit()
+        #expect(gzip.terminationStatus == 0)
+
+        var plain = try CaptureReader(source: try CaptureFile(path: fixture))
+        var zipped = try CaptureReader(source: try CaptureFile(path: compressed))
+        #expect(Self.all(&zipped) == Self.all(&plain))
+        #expect(zipped.warnings.isEmpty)
+
+        let data = try #require(FileManager.default.contents(atPath: compressed))
+        let cut = directory.appendingPathComponent("cut.pcap.gz").path
+        FileManager.default.createFile(atPath: cut, contents: data.prefix(data.count * 2 / 3))
+        var truncated = try CaptureReader(source: try CaptureFile(path: cut))
+        let packets = Self.all(&truncated)
+        #expect(packets.count > 0 && packets.count < 26)
+        #expect(!truncated.warnings.isEmpty)
+
+        #expect(throws: CaptureReader.FormatError.self) { try CaptureFile(path: directory.appendingPathComponent("missing.pcap").path) }
+    }
+}
+
+@Suite("Inputs found by the fuzzer")
+struct FuzzRegressionTests {
+    static let directory = "\(TestSupport.repositoryRoot)/Tests/MTUCaptureTests/Fixtures/fuzz"
+
+    static func read(_ name: String) throws -> (memory: CaptureReader, streamed: CaptureReader) {
+        let bytes = [UInt8](try #require(FileManager.default.contents(atPath: "\(directory)/\(name)")))
+        var streamed = try CaptureReader(source: ChunkedSource(bytes: bytes), windowSize: 64)
+        while let packet = streamed.next() { _ = Dissector.dissect(streamed.bytes, packet) }
+        var memory = try CaptureReader(bytes: bytes)
+        var analyzer = CaptureAnalyzer(underlayMTU: 1500)
+        analyzer.add(&memory, name: name)
+        _ = analyzer.report()
+        return (memory, streamed)
+    }
+
+    /// A big-endian pcapng whose interface block claims 2.4 GB made the streaming reader grow its window to that
+    /// size. Now such a block ends the read with a warning.
+    @Test func hugeInterfaceBlockIsNotAllocated() throws {
+        let (memory, streamed) = try Self.read("huge-interface-block.pcapng")
+        #expect(streamed.bytes.count <= CaptureReader.largestBlock)
+        #expect(streamed.warnings.count == 1)
+        #expect(memory.warnings.map(\.description) == streamed.warnings.map(\.description))
+    }
+
+    /// An interface with if_tsresol 2^-n for a large n overflowed the nanosecond conversion (a trap).
+    @Test func binaryTimestampResolutionDoesNotOverflow() throws {
+        _ = try Self.read("tsresol-2pow-overflow.pcapng")
+        #expect(CaptureReader.nanoseconds(ticks: Int64.max, perSecond: 1 << 62) > 0)
+        #expect(CaptureReader.nanoseconds(ticks: 3_000_000_001, perSecond: 1_000_000_000) == 3_000_000_001)
+        #expect(CaptureReader.nanoseconds(ticks: 3 << 30 | 1 << 29, perSecond: 1 << 30) == 3_500_000_000)
     }
 }

@@ -53,10 +53,10 @@ struct DissectorTests {
         let vxlan: [UInt8] = [0x08, 0, 0, 0, 0, 0, 42, 0] + inner
         let outer = Build.ethernet(Build.ipv4(Build.udp(vxlan, destination: 4789), protocolNumber: 17))
         let result = Dissector.dissect(outer, Build.packet(outer))
-        #expect(result.tunnels.count == 1)
-        #expect(result.tunnels.first?.kind == .vxlan)
-        #expect(result.tunnels.first?.outer.totalLength == 1550, "1500-byte inner packet + 50")
-        #expect(result.tunnels.first?.outer.dontFragment == true)
+        #expect(result.tunnelCount == 1)
+        #expect(result.outerTunnel?.kind == .vxlan)
+        #expect(result.outerTunnel?.outer.totalLength == 1550, "1500-byte inner packet + 50")
+        #expect(result.outerTunnel?.outer.dontFragment == true)
         #expect(result.ip?.totalLength == 1500)
         guard case .tcp(let tcp)? = result.transport else { Issue.record("no inner TCP"); return }
         #expect(tcp.payloadLength == 1448)
@@ -67,8 +67,8 @@ struct DissectorTests {
         let geneve: [UInt8] = [0x02, 0, 0x65, 0x58, 0, 0, 1, 0] + [UInt8](repeating: 0xee, count: 8) + inner
         let outer = Build.ethernet(Build.ipv4(Build.udp(geneve, destination: 6081), protocolNumber: 17))
         let result = Dissector.dissect(outer, Build.packet(outer))
-        #expect(result.tunnels.first?.kind == .geneve)
-        #expect(result.tunnels.first?.geneveOptionBytes == 8)
+        #expect(result.outerTunnel?.kind == .geneve)
+        #expect(result.outerTunnel?.geneveOptionBytes == 8)
         #expect(result.ip?.totalLength == 140, "inner IPv4 20 + TCP 20 + 100")
     }
 
@@ -114,7 +114,7 @@ struct DissectorTests {
             while let packet = reader.next() {
                 let result = Dissector.dissect(reader.bytes, packet)
                 packets += 1
-                if !result.tunnels.isEmpty, file.contains("vxlan") || file.contains("geneve") { tunnels += 1 }
+                if result.tunnelCount > 0, file.contains("vxlan") || file.contains("geneve") { tunnels += 1 }
             }
         }
         if !CorpusTests.files.isEmpty {
