@@ -27,7 +27,7 @@ let package = Package(
         // Network-namespace labs that reproduce the incidents, with ground truth.
         .target(name: "MTULab", dependencies: ["MTUCore"]),
         // Renderers: text and versioned JSON.
-        .target(name: "MTUReport", dependencies: ["MTUCore"]),
+        .target(name: "MTUReport", dependencies: ["MTUCore", "MTUCapture"]),
         .executableTarget(
             name: "mtu-doctor",
             dependencies: [

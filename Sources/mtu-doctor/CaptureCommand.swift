@@ -49,17 +49,7 @@ struct CaptureCommand: ParsableCommand {
             if output.json {
                 print(JSONReport.render(report, command: "capture.analyze"))
             } else {
-                var lines = ["mtu-doctor capture analyze: \(report.packets) packets, \(report.flows.count) TCP connections — \(report.verdict.uppercased())"]
-                for flow in report.flows {
-                    lines.append("  \(flow.flow)  \(flow.packets) packets, largest \(flow.largestPacket), MSS \(flow.mssClient.map(String.init) ?? "?")/\(flow.mssServer.map(String.init) ?? "?"), \(flow.retransmissions) retransmissions\(flow.stalled ? ", STALLED" : "")")
-                }
-                for finding in report.findings {
-                    lines.append("")
-                    lines.append("[\(finding.kind)] \(finding.summary)")
-                    lines.append("  frames: \(finding.frames.prefix(12).map(String.init).joined(separator: ", "))")
-                }
-                for warning in report.warnings.prefix(20) { lines.append("warning: \(warning)") }
-                print(lines.joined(separator: "\n"))
+                print(CaptureText.render(report, files: files, style: output.style))
             }
             if report.verdict != "ok" { throw ExitCode(1) }
         }

@@ -166,6 +166,16 @@ struct ReadmeTests {
         #expect(shown == actual.stdout, "regenerate the README block from `mtu-doctor check examples/nsx-geneve-firewall.yaml`")
     }
 
+    /// Every other `$ mtu-doctor …` block that shows offline output (capture analysis) is what the tool prints today.
+    @Test func readmeShowsTheRealCaptureOutput() throws {
+        let readme = try String(contentsOfFile: "\(repositoryRoot)/README.md", encoding: .utf8)
+        let command = "$ mtu-doctor capture analyze Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap\n"
+        let start = try #require(readme.range(of: command))
+        let end = try #require(readme.range(of: "```\n", range: start.upperBound..<readme.endIndex))
+        let actual = try run("capture", "analyze", "Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap")
+        #expect(String(readme[start.upperBound..<end.lowerBound]) == actual.stdout, "regenerate the README block from `\(command)`")
+    }
+
     @Test func readmeFirstScreenHasTheTwoCommands() throws {
         let readme = try String(contentsOfFile: "\(repositoryRoot)/README.md", encoding: .utf8)
         let firstScreen = readme.split(separator: "\n", omittingEmptySubsequences: false).prefix(24).joined(separator: "\n")
@@ -207,7 +217,7 @@ struct CaptureCLITests {
     @Test func badCaptureInput() throws {
         let missing = try runArray(["capture", "analyze", "nope.pcap"])
         #expect(missing.status == 2)
-        #expect(missing.stderr == "mtu-doctor: error: nope.pcap: cannot read the file\n")
+        #expect(missing.stderr == "mtu-doctor: error: nope.pcap: cannot open the file (No such file or directory)\n")
         let notCapture = try runArray(["capture", "analyze", "README.md"])
         #expect(notCapture.status == 2)
         #expect(notCapture.stderr.contains("README.md: not a pcap or pcapng file"))
