@@ -276,6 +276,8 @@ struct FileAnalysis {
         var firstFrame: Int
         var mss: Int?
         var synFrame: Int?
+        /// The initial sequence number (from the SYN), to print sequence numbers relative as Wireshark does.
+        var initialSequence: UInt32?
         var sendMax: UInt32?
         var ring: [Sent] = []
         var ringHead = 0
@@ -436,6 +438,7 @@ struct FileAnalysis {
                 if syns.count < 100_000 { syns[.init(flow: key, sequence: tcp.sequence)] = (packet.frame, mss) }
             }
             directions[d].sendMax = tcp.sequence &+ 1
+            directions[d].initialSequence = tcp.sequence
         }
         if tcp.ack { acknowledge(tcp, by: d, peer: peer, frame: packet.frame, time: packet.timestamp) }
         if tcp.rst || tcp.fin, directions[d].closeFrame == nil {
@@ -624,13 +627,15 @@ struct FileAnalysis {
             if let since = receiver.holeSince, record.lastTime - since >= 1_000_000_000, let beyond = receiver.sackBeyondAck, let ack = receiver.highestAck, !stalled {
                 // Seen from the receiving side: data after a hole arrived, the hole never filled.
                 let gap = Int(beyond &- ack)
+                let base = sender.initialSequence ?? 0
+                let relative = sender.initialSequence == nil ? "" : " (relative)"
                 let seconds = (record.lastTime - since) / 100_000_000
                 stalled = true
                 let oneSegment = receiver.mss.map { gap <= $0 } ?? false
                 findings.append(CaptureFinding(
                     kind: "receive-gap", severity: "critical", file: name, direction: sender.key.description,
                     frames: receiver.duplicateAckFrames,
-                    summary: "\(receiver.key.source) acknowledged up to \(ack) and, with SACK, data from \(beyond) on: the \(gap) bytes between never arrived here in \(seconds / 10).\(seconds % 10) s\(oneSegment ? " — one segment of at least \(gap + sender.key.headerBytes) bytes, while packets up to \(sender.largest) bytes did arrive" : ""). Seen from the receiving side, this is a size-dependent drop upstream",
+                    summary: "\(receiver.key.source) acknowledged up to \(ack &- base)\(relative) and, with SACK, data from \(beyond &- base) on: the \(gap) bytes between never arrived here in \(seconds / 10).\(seconds % 10) s\(oneSegment ? " — one segment of at least \(gap + sender.key.headerBytes) bytes, while packets up to \(sender.largest) bytes did arrive" : ""). Seen from the receiving side, this is a size-dependent drop upstream",
                     sizes: .init(largestDelivered: sender.largest > 0 ? sender.largest : nil, smallestLost: oneSegment ? gap + sender.key.headerBytes : nil), ptb: nil))
             }
             if sender.overMSS > 0, let frame = sender.overMSSFrame, let mss = receiver.mss {

@@ -54,3 +54,20 @@ struct CaptureAnalysisTests {
         #expect(finding.frames == [1])
     }
 }
+
+@Suite("Capture analysis from the client's side")
+struct ClientSideCaptureTests {
+    /// Taken on the black-hole lab's client (tcpdump -i any, so Linux SLL2) while `mtu-doctor probe https://…` ran its
+    /// TLS check: the server's 4148-byte segment never arrives, its 985-byte tail does and is SACKed, the client gives
+    /// up after 3 s.
+    @Test func receiveGapOnARealCapture() throws {
+        let report = try fixture("tls-stall-client.pcap")
+        #expect(report.verdict == "blackhole")
+        let gap = try #require(report.findings.first { $0.kind == "receive-gap" })
+        #expect(gap.summary.contains("up to 1 (relative)") && gap.summary.contains("data from 4097 on"))
+        #expect(gap.sizes?.smallestLost == 4136)
+        #expect(gap.sizes?.largestDelivered == 1037)
+        #expect(report.findings.contains { $0.kind == "tls-stall" })
+        #expect(!report.findings.contains { $0.kind == "stalled-segment" }, "the client never sees the lost segment")
+    }
+}
