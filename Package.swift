@@ -26,12 +26,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Network-namespace labs that reproduce the incidents, with ground truth.
         .target(name: "MTULab", dependencies: ["MTUCore"]),
+        // diagnose: runs the battery (MTUProbe), a capture (MTUCapture), a topology comparison (MTUConfig) → MTUCore's Diagnoser.
+        .target(name: "MTUDiagnose", dependencies: ["MTUCore", "MTUProbe", "MTUCapture", "MTUConfig"]),
         // Renderers: text and versioned JSON.
-        .target(name: "MTUReport", dependencies: ["MTUCore", "MTUCapture"]),
+        .target(name: "MTUReport", dependencies: ["MTUCore", "MTUCapture", "MTUProbe"]),
         .executableTarget(
             name: "mtu-doctor",
             dependencies: [
-                "MTUCore", "MTUConfig", "MTUReport", "MTUProbe", "MTULab", "MTUCapture",
+                "MTUCore", "MTUConfig", "MTUReport", "MTUProbe", "MTULab", "MTUCapture", "MTUDiagnose",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -20,6 +20,16 @@ public struct TLSSignature: Sendable, Codable {
 }
 
 public enum AppSignature {
+    /// A TCP connect alone (for ports that do not speak TLS): milliseconds, or nil when it does not connect.
+    public static func tcpConnect(address: ProbeAddress, port: UInt16, timeoutMilliseconds: Int) -> Int? {
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard let fd = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        Syscall.close(fd)
+        let elapsed = clock.now - start
+        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+
     /// Runs the three steps against `address:port`; each step has its own connection and `timeoutMilliseconds`.
     public static func tls(address: ProbeAddress, port: UInt16, serverName: String?, timeoutMilliseconds: Int) -> TLSSignature {
         let clock = ContinuousClock()

@@ -140,7 +140,7 @@ extension ProbeAddress {
         return .v6([UInt8](repeating: 0, count: 10) + [0xff, 0xff, UInt8(address >> 24), UInt8((address >> 16) & 0xff), UInt8((address >> 8) & 0xff), UInt8(address & 0xff)])
     }
 
-    var isIPv6: Bool {
+    public var isIPv6: Bool {
         if case .v6 = self { return true }
         return false
     }

@@ -49,6 +49,52 @@ public enum HostFacts {
         return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// TCP MSS clamps in this namespace's iptables (mangle table) and nftables rules, with the value they set
+    /// (nil for clamp-to-PMTU). `known` is false when neither tool could be run (no root, not installed).
+    public static func mssClamps() -> (rules: [(rule: String, mss: Int?)], known: Bool) {
+        var rules: [(String, Int?)] = []
+        var known = false
+        for tool in ["/usr/sbin/iptables-save", "/sbin/iptables-save"] {
+            guard let output = run([tool, "-t", "mangle"]) else { continue }
+            known = true
+            for line in output.split(separator: "\n") where line.contains("TCPMSS") {
+                let words = line.split(separator: " ")
+                let value = words.firstIndex(of: "--set-mss").flatMap { $0 + 1 < words.count ? Int(words[$0 + 1]) : nil }
+                rules.append((String(line), value))
+            }
+            break
+        }
+        for tool in ["/usr/sbin/nft", "/sbin/nft"] {
+            guard let output = run([tool, "list", "ruleset"]) else { continue }
+            known = true
+            for line in output.split(separator: "\n") where line.contains("maxseg size set") {
+                let text = line.trimmingCharacters(in: .whitespaces)
+                let value = text.components(separatedBy: "maxseg size set ").last.flatMap { Int($0.split(separator: " ").first ?? "") }
+                rules.append((text, value))
+            }
+            break
+        }
+        return (rules, known)
+    }
+
+    /// Tunnel devices in this namespace (`ip -d -j link`): name, kind, MTU.
+    public static func tunnelDevices() -> [(name: String, kind: String, mtu: Int)] {
+        guard let output = run(["/usr/sbin/ip", "-d", "-j", "link", "show"]) ?? run(["/sbin/ip", "-d", "-j", "link", "show"]),
+              let list = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]] else { return [] }
+        let tunnelKinds: Set<String> = ["vxlan", "geneve", "wireguard", "ipip", "gre", "gretap", "ip6tnl", "ip6gre", "sit", "vti", "xfrm"]
+        return list.compactMap { link in
+            guard let name = link["ifname"] as? String, let mtu = link["mtu"] as? Int,
+                  let info = link["linkinfo"] as? [String: Any], let kind = info["info_kind"] as? String, tunnelKinds.contains(kind) else { return nil }
+            return (name, kind, mtu)
+        }
+    }
+
+    /// Whether this process runs in a Kubernetes pod.
+    public static func inKubernetesPod() -> Bool {
+        ProcessInfo.processInfo.environment["KUBERNETES_SERVICE_HOST"] != nil
+            || FileManager.default.fileExists(atPath: "/var/run/secrets/kubernetes.io/serviceaccount/token")
+    }
+
     static func run(_ arguments: [String]) -> String? {
         guard FileManager.default.isExecutableFile(atPath: arguments[0]) else { return nil }
         let process = Process()

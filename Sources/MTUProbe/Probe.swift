@@ -266,7 +266,7 @@ public enum Probe {
             }
             reverseProbes = tcpProber.probesSent
         }
-        if options.reverseTLS, reverse.method == "not-measured", let port = tlsPort ?? options.tlsPort, tls?.handshake != "unreachable" {
+        if options.reverseTLS, reverse.method == "not-measured", let port = tlsPort ?? options.tlsPort, tls == nil || ["ok", "stalled"].contains(tls?.handshake ?? "") {
             // No agent: the server's TLS first flight is the data, our advertised MSS sets its segment size. The
             // flight's own size bounds what can be tested (a segment must be full-size to mean anything).
             let serverName = URL(string: target)?.host ?? name

@@ -55,6 +55,7 @@ struct Calc: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        try output.requireTextOrJSON("calc")
         if presets {
             if output.json {
                 struct PresetList: Encodable { var links: [Presets.Link]; var overlays: [Presets.Overlay] }

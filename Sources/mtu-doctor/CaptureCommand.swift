@@ -46,11 +46,10 @@ struct CaptureCommand: ParsableCommand {
                 }
             }
             let report = analyzer.report()
-            if output.json {
-                print(JSONReport.render(report, command: "capture.analyze"))
-            } else {
-                print(CaptureText.render(report, files: files, style: output.style))
-            }
+            try output.emit(
+                text: { CaptureText.render(report, files: files, style: output.style) },
+                json: { JSONReport.render(report, command: "capture.analyze") },
+                document: { Documents.capture(report, files: files) })
             if report.verdict != "ok" { throw ExitCode(1) }
         }
     }

@@ -41,7 +41,10 @@ struct Check: ParsableCommand {
         } catch let error as TopologyError {
             throw fail(error.description)
         }
-        print(output.json ? JSONReport.render(report, command: "check") : CheckText.render(report, style: output.style, verbose: verbose))
+        try output.emit(
+            text: { CheckText.render(report, style: output.style, verbose: verbose) },
+            json: { JSONReport.render(report, command: "check") },
+            document: { Documents.check(report) })
         if report.hasProblems { throw ExitCode(1) }
     }
 }

@@ -46,6 +46,7 @@ struct LabCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
+            try output.requireTextOrJSON("lab up")
             guard let kind = LabScenario(rawValue: scenario) else {
                 throw fail("unknown scenario '\(scenario)'\(MTUCoreSuggestion.didYouMean(scenario, LabScenario.allCases.map(\.rawValue))); known: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))")
             }

@@ -11,6 +11,6 @@ struct MTUDoctor: ParsableCommand {
             packets and to the ICMP that should report them, and the fix in each device's own words.
             """,
         version: "0.1.0",
-        subcommands: [Calc.self, Check.self, ProbeCommand.self, ServeCommand.self, LabCommand.self, CaptureCommand.self]
+        subcommands: [DiagnoseCommand.self, Calc.self, Check.self, ProbeCommand.self, CaptureCommand.self, ServeCommand.self, LabCommand.self]
     )
 }

@@ -86,19 +86,16 @@ struct ProbeCommand: ParsableCommand {
         options.token = Array((token ?? "").utf8)
         options.tlsPort = tlsPort
         options.socket = socket
-        if isatty(STDERR_FILENO) == 1 {
-            options.progress = { message in
-                var standardError = StandardError()
-                print("… \(message)", to: &standardError)
-            }
-        }
+        options.progress = Progress.reporter()
         let report: ProbeReport
         do {
             report = try Probe.run(target: target, options: options)
         } catch {
+            Progress.clear()
             throw fail(error.description, code: error.code == .noPrivilege ? 77 : 2)
         }
-        print(output.json ? JSONReport.render(report, command: "probe") : ProbeText.render(report))
+        Progress.clear()
+        try output.emit(text: { ProbeText.render(report) }, json: { JSONReport.render(report, command: "probe") }, document: { Documents.probe(report) })
         let bad = ["blackhole", "unreachable"]
         if bad.contains(report.forward.verdict) || bad.contains(report.reverse.verdict ?? "") || report.tls?.handshake == "stalled" { throw ExitCode(1) }
     }

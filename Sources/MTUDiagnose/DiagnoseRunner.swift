@@ -1,0 +1,339 @@
+#if os(Linux)
+import Foundation
+import Glibc
+import MTUCapture
+import MTUConfig
+import MTUCore
+import MTUProbe
+
+/// How `diagnose` runs its battery.
+public struct DiagnoseOptions: Sendable {
+    public var timeoutMilliseconds = 1000
+    /// Record the probe traffic with tcpdump and analyse it.
+    public var capture = false
+    /// Keep the capture file at this path (otherwise it is removed).
+    public var captureFile: String?
+    /// Compare with what this topology file says.
+    public var topologyPath: String?
+    public var flow: String?
+    /// Force (or skip) the TLS steps; nil: TLS for https:// URLs and ports 443/6443.
+    public var tls: Bool?
+    public var socket: ProbeOptions.SocketKind = .auto
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init() {}
+}
+
+/// Why `diagnose` could not run at all (bad input, no privilege): exit 2 or 77, one line.
+public struct DiagnoseError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public var exitCode: Int32
+}
+
+/// Runs the tests in order — DNS, TCP, plain request, TLS, forward and reverse DF search, wall location, ICMP fate,
+/// host facts, optionally a capture and a topology comparison — and hands the evidence to ``Diagnoser``.
+public enum DiagnoseRunner {
+    /// Splits `https://host:port/…`, `host:port`, `[v6]:port` or `host` into host, port and whether to speak TLS.
+    public static func parse(_ target: String) throws(DiagnoseError) -> (host: String, port: UInt16?, tls: Bool) {
+        if target.contains("://") {
+            guard let url = URL(string: target), let host = url.host, !host.isEmpty else {
+                throw DiagnoseError(description: "TARGET: cannot read '\(target)' as a URL", exitCode: 2)
+            }
+            let scheme = url.scheme?.lowercased() ?? ""
+            guard ["https", "http", "tcp"].contains(scheme) else {
+                throw DiagnoseError(description: "TARGET: scheme '\(scheme)' is not supported (use https://, http:// or host:port)", exitCode: 2)
+            }
+            let port = url.port.map { UInt16(clamping: $0) } ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : nil)
+            return (host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port, scheme == "https")
+        }
+        var host = target
+        var port: UInt16?
+        if target.hasPrefix("["), let close = target.firstIndex(of: "]") {
+            host = String(target[target.index(after: target.startIndex)..<close])
+            let rest = target[target.index(after: close)...]
+            if rest.hasPrefix(":") {
+                guard let value = UInt16(rest.dropFirst()), value > 0 else { throw DiagnoseError(description: "TARGET: bad port in '\(target)'", exitCode: 2) }
+                port = value
+            }
+        } else if target.filter({ $0 == ":" }).count == 1, let colon = target.lastIndex(of: ":") {
+            host = String(target[..<colon])
+            guard let value = UInt16(target[target.index(after: colon)...]), value > 0 else {
+                throw DiagnoseError(description: "TARGET: bad port in '\(target)' (1–65535)", exitCode: 2)
+            }
+            port = value
+        }
+        guard !host.isEmpty else { throw DiagnoseError(description: "TARGET: empty host in '\(target)'", exitCode: 2) }
+        return (host, port, port == 443 || port == 6443)
+    }
+
+    public static func run(target: String, options: DiagnoseOptions) throws(DiagnoseError) -> Diagnosis {
+        let (host, port, defaultTLS) = try parse(target)
+        let useTLS = (options.tls ?? defaultTLS) && port != nil
+        var evidence = DiagnosisEvidence(target: host)
+        evidence.port = port.map(Int.init)
+        let clock = ContinuousClock()
+        func ms(_ start: ContinuousClock.Instant) -> Int {
+            let elapsed = clock.now - start
+            return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        }
+        // Topology first: a bad file is bad input, before any packet is sent.
+        var topology: Topology?
+        if let path = options.topologyPath {
+            do throws(TopologyError) {
+                topology = try TopologyLoader.load(path: path)
+            } catch {
+                throw DiagnoseError(description: error.description, exitCode: 2)
+            }
+        }
+
+        // 1. DNS
+        options.progress?("dns: resolving \(host)")
+        let literal = ProbeAddress(host) != nil
+        let dnsStart = clock.now
+        let address: ProbeAddress
+        do throws(ProbeError) {
+            address = try Probe.resolve(host).address
+            evidence.dns = .init(literal: literal, resolved: true, milliseconds: ms(dnsStart))
+            evidence.steps.append(.init(name: "DNS", outcome: literal ? "skipped" : "passed", detail: literal ? "\(host) is an address" : "\(host) → \(address)", milliseconds: literal ? nil : ms(dnsStart)))
+        } catch {
+            evidence.dns = .init(literal: false, resolved: false, milliseconds: ms(dnsStart), error: error.message)
+            evidence.steps.append(.init(name: "DNS", outcome: "failed", detail: error.message, milliseconds: ms(dnsStart)))
+            return Diagnoser.diagnose(evidence)
+        }
+        evidence.address = address.description
+        guard let interface = HostFacts.routeInterface(to: address.description) else {
+            throw DiagnoseError(description: "TARGET: no route to \(address) from this host", exitCode: 2)
+        }
+
+        // Host facts before probing (the route cache may change while we probe).
+        evidence.host.interface = interface
+        evidence.host.interfaceMTU = HostFacts.interfaceMTU(interface)
+        evidence.host.rpFilter = address.isIPv6 ? nil : HostFacts.rpFilter(interface: interface)
+        evidence.host.tcpMTUProbing = HostFacts.sysctl("net/ipv4/tcp_mtu_probing")
+        let clamps = HostFacts.mssClamps()
+        evidence.host.mssClamps = clamps.rules.map { .init(rule: $0.rule, mss: $0.mss) }
+        evidence.host.mssClampsKnown = clamps.known
+        evidence.host.tunnels = HostFacts.tunnelDevices().map { device in
+            .init(name: device.name, kind: device.kind, mtu: device.mtu, overhead: Self.overhead(kind: device.kind))
+        }
+        evidence.host.inPod = HostFacts.inKubernetesPod()
+        evidence.steps.append(.init(
+            name: "Host", outcome: "info",
+            detail: "route via \(interface) (MTU \(evidence.host.interfaceMTU.map(String.init) ?? "?")), rp_filter \(evidence.host.rpFilter.map(String.init) ?? "n/a"), tcp_mtu_probing \(evidence.host.tcpMTUProbing.map(String.init) ?? "?"), \(clamps.rules.isEmpty ? (clamps.known ? "no MSS clamp" : "MSS clamps unknown") : "\(clamps.rules.count) MSS clamp rule(s)")\(evidence.host.tunnels.isEmpty ? "" : ", tunnels: " + evidence.host.tunnels.map { "\($0.name) (\($0.kind), \($0.mtu))" }.joined(separator: ", "))"))
+
+        // Capture, around everything that sends packets.
+        var recorder: CaptureRecorder?
+        if options.capture {
+            options.progress?("capture: tcpdump on \(interface)")
+            recorder = try CaptureRecorder.start(interface: interface, address: address.description, keepAt: options.captureFile)
+        }
+        defer { recorder?.discard() }
+
+        // 2–4. TCP, plain request, TLS (before any DF probe: PTBs would teach this host the path MTU).
+        if let port, !useTLS {
+            options.progress?("tcp: connecting to \(address):\(port)")
+            let connect = AppSignature.tcpConnect(address: address, port: port, timeoutMilliseconds: Swift.max(options.timeoutMilliseconds * 3, 3000))
+            evidence.application = .init(tcpConnected: connect != nil, connectMs: connect)
+            evidence.steps.append(.init(name: "TCP connect", outcome: connect == nil ? "failed" : "passed", detail: connect.map { "port \(port) connects in \($0) ms" } ?? "port \(port) does not connect", milliseconds: connect))
+        }
+        var probeOptions = ProbeOptions()
+        probeOptions.timeoutMilliseconds = options.timeoutMilliseconds
+        probeOptions.socket = options.socket
+        probeOptions.progress = options.progress
+        if useTLS, let port {
+            probeOptions.tlsPort = port
+            probeOptions.reverseTLS = true
+        }
+        let report: ProbeReport
+        do throws(ProbeError) {
+            report = try Probe.run(target: host, options: probeOptions)
+        } catch {
+            throw DiagnoseError(description: error.message, exitCode: error.code == .noPrivilege ? 77 : 2)
+        }
+        if let tls = report.tls {
+            var application = DiagnosisEvidence.Application(tcpConnected: tls.connectMs != nil, connectMs: tls.connectMs, plainHTTPStatus: tls.plainHTTPStatus, tlsHandshake: tls.handshake == "unreachable" && tls.connectMs != nil ? "failed" : tls.handshake)
+            application.tlsDetail = tls.conclusion
+            application.tlsBytesReceived = tls.bytesReceived
+            application.certificateBytes = tls.certificateBytes
+            application.handshakeMs = tls.handshakeMs
+            evidence.application = application
+            evidence.steps.append(.init(name: "TCP connect", outcome: tls.connectMs == nil ? "failed" : "passed", detail: tls.connectMs.map { "port \(tls.port) connects in \($0) ms" } ?? "port \(tls.port) does not connect", milliseconds: tls.connectMs))
+            if tls.connectMs != nil {
+                evidence.steps.append(.init(name: "Plain request", outcome: tls.plainHTTPStatus == nil ? "info" : "passed", detail: tls.plainHTTPStatus.map { "plain HTTP to the TLS port: HTTP \($0) (\(tls.plainHTTPBytes) bytes)" } ?? "no HTTP answer to a plain request"))
+                evidence.steps.append(.init(name: "TLS handshake", outcome: tls.handshake == "ok" ? "passed" : tls.handshake == "stalled" ? "failed" : "warning", detail: tls.conclusion, milliseconds: tls.handshakeMs))
+            }
+        }
+        evidence.forward = Self.side(report.forward)
+        evidence.steps.append(.init(name: "Forward DF search", outcome: ["ok"].contains(report.forward.verdict) ? "passed" : report.forward.verdict == "ptb" ? "warning" : "failed", detail: report.forward.explanation + " (\(report.probesSent) probes)"))
+        if let wall = report.forward.wall {
+            evidence.steps.append(.init(name: "Wall location", outcome: "info", detail: "large packets reach \(wall.lastGoodHop ?? "?") and never \(wall.firstBadHop ?? "?") (TTL \(wall.ttl.map(String.init) ?? "?"))"))
+        }
+        if report.forward.verdict == "blackhole" || report.forward.verdict == "ptb" {
+            let fate = report.forward.verdict == "ptb" ? "an ICMP \"too big\" from \(report.forward.ptb?.source ?? "?") reached this host" : report.forward.rpFilterDrops > 0 ? "an ICMP arrived and this host's rp_filter dropped it (\(report.forward.rpFilterDrops))" : "no ICMP reached this host"
+            evidence.steps.append(.init(name: "ICMP fate", outcome: report.forward.verdict == "ptb" ? "info" : "failed", detail: fate))
+        }
+        var reverse = DiagnosisEvidence.PathSide(verdict: report.reverse.verdict ?? "not-measured", method: report.reverse.method, pathMTU: report.reverse.pathMTU)
+        reverse.explanation = report.reverse.explanation
+        evidence.reverse = reverse
+        evidence.steps.append(.init(name: "Reverse", outcome: reverse.verdict == "ok" ? "passed" : reverse.verdict == "not-measured" ? "skipped" : "failed", detail: report.reverse.explanation))
+
+        if var recorder {
+            options.progress?("capture: analysing")
+            let file = recorder.stop()
+            recorder.keep = options.captureFile != nil
+            var analyzer = CaptureAnalyzer()
+            do throws(CaptureReader.FormatError) {
+                var reader = try CaptureReader(source: try CaptureFile(path: file))
+                analyzer.add(&reader, name: options.captureFile ?? "probe capture")
+                let analysis = analyzer.report()
+                evidence.capture = .init(
+                    file: options.captureFile ?? "(temporary)", packets: analysis.packets, verdict: analysis.verdict, conclusion: analysis.conclusion,
+                    kinds: analysis.findings.map(\.kind), ptbMTUs: analysis.findings.compactMap { $0.ptb?.mtu })
+                evidence.steps.append(.init(name: "Capture", outcome: "info", detail: "\(analysis.packets) packets: \(analysis.conclusion)"))
+            } catch {
+                evidence.steps.append(.init(name: "Capture", outcome: "warning", detail: "could not read the capture: \(error.description)"))
+            }
+            recorder.discard()
+        }
+
+        if let topology, let path = options.topologyPath {
+            evidence.topology = try Self.compare(topology, path: path, flow: options.flow, address: address.description)
+            if let compared = evidence.topology {
+                evidence.steps.append(.init(name: "Topology", outcome: "info", detail: "\(path): flow \(compared.flow) expects path MTU \(compared.expectedPathMTU) (bottleneck \(compared.bottleneck))"))
+            }
+        }
+        return Diagnoser.diagnose(evidence)
+    }
+
+    static func overhead(kind: String) -> Int? {
+        switch kind {
+        case "vxlan", "geneve": return 50
+        case "wireguard": return 60
+        case "ipip", "sit", "vti", "xfrm": return 20
+        case "gre": return 24
+        case "gretap": return 38
+        case "ip6tnl", "ip6gre": return 40
+        default: return nil
+        }
+    }
+
+    static func side(_ forward: ProbeReport.Forward) -> DiagnosisEvidence.PathSide {
+        var side = DiagnosisEvidence.PathSide(verdict: forward.verdict, method: forward.socket, pathMTU: forward.pathMTU)
+        side.firstFailing = forward.ladder.first { $0.size > (forward.pathMTU ?? 0) && $0.outcome != "passed" }?.size
+        side.ptbMTU = forward.ptb?.mtu
+        side.ptbSource = forward.ptb?.source
+        side.ptbRPFRisk = forward.ptb?.rpfRisk ?? false
+        side.ptbImplausible = forward.ptb?.implausible ?? false
+        side.rpFilterDrops = forward.rpFilterDrops
+        side.lastGoodHop = forward.wall?.lastGoodHop
+        side.firstBadHop = forward.wall?.firstBadHop
+        side.wallTTL = forward.wall?.ttl
+        side.hops = forward.wall?.hops ?? []
+        side.localMTU = forward.localMTU
+        side.cachedPMTU = forward.cachedPMTU
+        side.ladder = forward.ladder.map { step in
+            let outcome: String
+            if step.outcome == "passed" { outcome = "passed" }
+            else if step.outcome.hasPrefix("ptb") { outcome = "ptb" }
+            else if step.outcome.hasPrefix("local-limit") { outcome = "local" }
+            else { outcome = "lost" }
+            return .init(size: step.size, outcome: outcome, attempts: step.attempts)
+        }
+        side.explanation = forward.explanation
+        return side
+    }
+
+    /// The flow in the topology that goes to `address` (or the one named), analysed.
+    static func compare(_ topology: Topology, path: String, flow name: String?, address: String) throws(DiagnoseError) -> DiagnosisEvidence.Topology {
+        var model = topology
+        let flow: Flow
+        if let name {
+            guard let named = model.flows.first(where: { $0.name == name }) else {
+                throw DiagnoseError(description: "--flow: no flow named '\(name)' in \(path)\(Suggestion.didYouMean(name, in: model.flows.map(\.name)))", exitCode: 2)
+            }
+            flow = named
+        } else {
+            let owners = Set(model.nodes.filter { node in node.interfaces.contains { $0.addresses.contains { $0.address.description == address } } }.map(\.name))
+            guard let found = model.flows.first(where: { owners.contains($0.to) }) else {
+                throw DiagnoseError(description: "--topology: no flow in \(path) goes to a node with address \(address); name one with --flow (flows: \(model.flows.map(\.name).joined(separator: ", ")))", exitCode: 2)
+            }
+            flow = found
+        }
+        model.flows = [flow]
+        let report: CheckReport
+        do throws(TopologyError) {
+            report = try Analyzer.check(model)
+        } catch {
+            throw DiagnoseError(description: error.description, exitCode: 2)
+        }
+        guard let result = report.flows.first, let leg = result.legs.first else {
+            throw DiagnoseError(description: "--topology: flow \(flow.name) has no path in \(path)", exitCode: 2)
+        }
+        let bottleneck = leg.forward.bottleneck
+        let displayed = model.nodes.first { $0.name == bottleneck.node }?.interfaces.first { $0.name == bottleneck.interface }?.mtu
+        var compared = DiagnosisEvidence.Topology(
+            file: path, flow: flow.name, expectedPathMTU: leg.forward.pathMTU,
+            bottleneck: [bottleneck.node, bottleneck.interface].compactMap { $0 }.joined(separator: " ") + " (\(bottleneck.layer))",
+            bottleneckReason: bottleneck.reason, displayedMTU: displayed == bottleneck.mtu ? nil : displayed, expectedVerdict: leg.forward.verdict.rawValue)
+        compared.findings = report.findings
+        return compared
+    }
+}
+
+/// tcpdump around the probes: started on the route interface, stopped by PID.
+struct CaptureRecorder {
+    let process: Process
+    let path: String
+    var keep = false
+
+    static func start(interface: String, address: String, keepAt: String?) throws(DiagnoseError) -> CaptureRecorder {
+        guard let tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump", "/sbin/tcpdump"].first(where: FileManager.default.isExecutableFile) else {
+            throw DiagnoseError(description: "--capture needs tcpdump (apt-get install tcpdump)", exitCode: 2)
+        }
+        let path = keepAt ?? NSTemporaryDirectory() + "mtud-diagnose-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).pcap"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tcpdump)
+        let family = address.contains(":") ? "icmp6" : "icmp"
+        process.arguments = ["-i", interface, "-U", "-s", "0", "-w", path, "host \(address) or \(family)"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw DiagnoseError(description: "--capture: cannot start tcpdump: \(error.localizedDescription)", exitCode: 2)
+        }
+        // Wait until tcpdump listens (it says so on stderr), at most 3 s.
+        let deadline = Date().addingTimeInterval(3)
+        var said = Data()
+        let handle = errors.fileHandleForReading
+        let fd = handle.fileDescriptor
+        while Date() < deadline, !String(decoding: said, as: UTF8.self).contains("listening on") {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { if !process.isRunning { break } else { continue } }
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            said += chunk
+        }
+        guard process.isRunning else {
+            throw DiagnoseError(description: "--capture: tcpdump did not start: \(String(decoding: said, as: UTF8.self).split(separator: "\n").last ?? "no message") (root or CAP_NET_RAW needed)", exitCode: 2)
+        }
+        return CaptureRecorder(process: process, path: path, keep: keepAt != nil)
+    }
+
+    /// Stops tcpdump (SIGINT, by PID) and returns the file.
+    func stop() -> String {
+        if process.isRunning {
+            usleep(200_000)  // the last replies and ICMP
+            kill(process.processIdentifier, SIGINT)
+            process.waitUntilExit()
+        }
+        return path
+    }
+
+    func discard() {
+        _ = stop()
+        if !keep { try? FileManager.default.removeItem(atPath: path) }
+    }
+}
+#endif
