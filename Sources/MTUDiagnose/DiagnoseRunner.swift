@@ -321,11 +321,14 @@ struct CaptureRecorder {
         return CaptureRecorder(process: process, path: path, keep: keepAt != nil)
     }
 
-    /// Stops tcpdump (SIGINT, by PID) and returns the file.
+    /// Stops tcpdump (by PID) and returns the file. SIGINT first; a parent may have left signals blocked (test
+    /// runners do, and the mask is inherited), so after a second SIGKILL: with -U every packet is already on disk.
     func stop() -> String {
         if process.isRunning {
             usleep(200_000)  // the last replies and ICMP
             kill(process.processIdentifier, SIGINT)
+            for _ in 0..<20 where process.isRunning { usleep(50_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         return path
