@@ -15,7 +15,7 @@ public enum Documents {
         if !d.disagreements.isEmpty { cause.append(.list(d.disagreements.map { "Configuration vs measurement: \($0)" })) }
         sections.append(.init(title: "Cause", id: "cause", blocks: cause))
         var pathBlocks: [ReportDocument.Block] = []
-        if !d.path.isEmpty { pathBlocks.append(.path(d.path)) }
+        if !d.path.isEmpty { pathBlocks.append(.path(d.path, caption: "Measured: TTL-limited small probes name each hop; large ones stop at the marked wall.")) }
         if let forward = e.forward {
             pathBlocks.append(.table(headers: ["direction", "path MTU", "verdict", "how", "what happened"], rows: [
                 ["forward (to the target)", forward.pathMTU.map(String.init) ?? "—", forward.verdict, forward.method, forward.explanation],
@@ -58,7 +58,7 @@ public enum Documents {
                 let hops = leg.forward.hops.enumerated().map { index, hop in
                     DiagnosisHop(label: hop.node, address: hop.interface, state: limited && index == wallIndex ? "wall" : (limited && index > (wallIndex ?? Int.max) ? "beyond" : "passes"), note: "\(hop.role) \(hop.mtu)")
                 }
-                if !hops.isEmpty { blocks.append(.path(hops)) }
+                if !hops.isEmpty { blocks.append(.path(hops, caption: "\(leg.forward.from) → \(leg.forward.to) as the topology describes it: the marked hop limits the flow (role and MTU under each hop).")) }
             }
             blocks.append(.table(headers: ["direction", "from → to", "path MTU", "sends ≤", "verdict", "wall", "fate"], rows: rows))
             if !flow.symptoms.isEmpty { blocks.append(.list(flow.symptoms)) }
@@ -91,7 +91,7 @@ public enum Documents {
         } else {
             hops.append(DiagnosisHop(label: "target", address: report.address, state: forward.verdict == "ok" ? "passes" : "wall", note: forward.pathMTU.map { "path MTU \($0)" }))
         }
-        sections.append(.init(title: "Path", id: "path", blocks: [.path(hops), .table(headers: ["direction", "path MTU", "verdict", "explanation"], rows: [
+        sections.append(.init(title: "Path", id: "path", blocks: [.path(hops, caption: "Measured: TTL-limited small probes name each hop; large ones stop at the marked wall."), .table(headers: ["direction", "path MTU", "verdict", "explanation"], rows: [
             ["forward", forward.pathMTU.map(String.init) ?? "—", forward.verdict, forward.explanation],
             ["reverse", report.reverse.pathMTU.map(String.init) ?? "—", report.reverse.verdict ?? report.reverse.method, report.reverse.explanation],
         ])]))

@@ -70,8 +70,8 @@ public enum HTMLRenderer {
             return table(headers, rows)
         case .code(let lines):
             return "<pre><code>\(escape(lines.joined(separator: "\n")))</code></pre>"
-        case .path(let hops):
-            return path(hops)
+        case .path(let hops, let caption):
+            return path(hops, caption: caption)
         case .ladder(let rungs, let pathMTU):
             return ladder(rungs, pathMTU: pathMTU)
         case .fix(let fix):
@@ -123,7 +123,7 @@ public enum HTMLRenderer {
     }
 
     /// Hops as boxes joined by links; the wall hop is drawn thick, red-orange, dashed beyond, and labelled.
-    static func path(_ hops: [DiagnosisHop]) -> String {
+    static func path(_ hops: [DiagnosisHop], caption: String) -> String {
         guard !hops.isEmpty else { return "" }
         let width = 150, gap = 40, height = 120
         let total = hops.count * width + (hops.count - 1) * gap + 40
@@ -144,7 +144,7 @@ public enum HTMLRenderer {
         }
         svg += "</svg>"
         let list = "<ol class=\"sr\">" + hops.map { "<li>\(escape($0.label)) \(escape($0.address ?? "")): \(escape($0.state))\($0.note.map { ", \(escape($0))" } ?? "")</li>" }.joined() + "</ol>"
-        return "<figure>\(svg)\(list)<figcaption>Small probes reach every hop; large ones stop at the marked wall.</figcaption></figure>"
+        return "<figure>\(svg)\(list)<figcaption>\(escape(caption))</figcaption></figure>"
     }
 
     /// One bar per size probed: filled for passed, hatched for lost, outlined for a PTB; the path MTU as a line.

@@ -20,8 +20,8 @@ public struct ReportDocument: Sendable {
         case list([String])
         case table(headers: [String], rows: [[String]])
         case code([String])
-        /// Hops drawn left to right, the wall highlighted.
-        case path([DiagnosisHop])
+        /// Hops drawn left to right, the wall highlighted, with a caption saying where the picture comes from.
+        case path([DiagnosisHop], caption: String)
         /// The sizes probed and what happened to each.
         case ladder([DiagnosisEvidence.Rung], pathMTU: Int?)
         /// A fix: title, commands, note, whether it removes the cause.
@@ -76,7 +76,7 @@ public enum MarkdownRenderer {
             return table(headers, rows)
         case .code(let lines):
             return ["```"] + lines + ["```"]
-        case .path(let hops):
+        case .path(let hops, _):
             return table(["", "hop", "address", "state", "note"], hops.enumerated().map { index, hop in
                 [String(index), hop.label, hop.address ?? "—", hop.state == "wall" ? "**WALL**" : hop.state, hop.note ?? ""]
             })

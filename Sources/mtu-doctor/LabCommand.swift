@@ -15,8 +15,9 @@ struct LabCommand: ParsableCommand {
               ip netns exec <prefix>-client mtu-doctor probe 10.77.3.2
               mtu-doctor lab down <prefix>
               mtu-doctor lab list
+              mtu-doctor lab demo blackhole      # build, diagnose from the client, remove
             """,
-        subcommands: [Up.self, Down.self, List.self]
+        subcommands: [Up.self, Down.self, List.self, Demo.self]
     )
 
     struct Up: ParsableCommand {
@@ -60,6 +61,66 @@ struct LabCommand: ParsableCommand {
             } catch {
                 throw fail(error.description)
             }
+        }
+    }
+
+    /// One command for a first look: a lab with an HTTPS server, `diagnose` run from its client namespace as an
+    /// engineer would run it from the broken pod, and the lab removed afterwards (also on failure or Ctrl-C).
+    struct Demo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build a lab, run `diagnose` from its client against its HTTPS server, remove the lab (root).",
+            discussion: """
+                Examples:
+                  mtu-doctor lab demo blackhole
+                  mtu-doctor lab demo svi-rpf --format html -o svi-rpf.html
+                  mtu-doctor lab demo tgw --format markdown
+                """)
+
+        @Argument(help: "The scenario: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var scenario: String = "blackhole"
+
+        @Flag(help: "Also compare with the documented topology (blackhole only: examples/lab-blackhole.yaml).")
+        var topology = false
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            guard let kind = LabScenario(rawValue: scenario) else {
+                throw fail("unknown scenario '\(scenario)'\(MTUCoreSuggestion.didYouMean(scenario, LabScenario.allCases.map(\.rawValue))); known: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let truth: LabGroundTruth
+            do {
+                truth = try Lab.up(kind, options: LabOptions(https: true))
+            } catch {
+                throw fail(error.description)
+            }
+            // Removed whatever happens next. Ctrl-C reaches the whole process group: diagnose stops, this process
+            // ignores it while waiting, then removes the lab.
+            defer { _ = try? Lab.down(prefix: truth.prefix) }
+            var standardError = StandardError()
+            print("lab \(truth.prefix) (\(kind.rawValue)): running diagnose from \(truth.namespaces["client"] ?? "?") against https://\(truth.server)", to: &standardError)
+            var arguments = ["netns", "exec", truth.namespaces["client"]!, Self.executable(), "diagnose", "https://\(truth.server)", "--lab-only"]
+            if topology, kind == .blackhole, FileManager.default.fileExists(atPath: "examples/lab-blackhole.yaml") {
+                arguments += ["--topology", "examples/lab-blackhole.yaml"]
+            }
+            if let format = output.format { arguments += ["--format", format.rawValue] } else if output.jsonFlag { arguments.append("--json") }
+            if let file = output.output { arguments += ["--output", file] }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip")
+            process.arguments = arguments
+            do {
+                try process.run()
+            } catch {
+                throw fail("cannot run ip netns exec: \(error.localizedDescription)")
+            }
+            let previous = signal(SIGINT, SIG_IGN)
+            process.waitUntilExit()
+            signal(SIGINT, previous)
+            if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+        }
+
+        static func executable() -> String {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         }
     }
 
@@ -117,3 +178,4 @@ enum LabText {
         return lines.joined(separator: "\n")
     }
 }
+

@@ -223,3 +223,66 @@ struct CaptureCLITests {
         #expect(notCapture.stderr.contains("README.md: not a pcap or pcapng file"))
     }
 }
+
+/// Markdown and HTML for the offline commands; the HTML rendered in headless Chromium (skipped when it is not
+/// installed, except under CI where `.ci/run` installs it).
+@Suite("Reports: markdown and HTML")
+struct ReportFormatTests {
+    static let chromiumMissing = Chromium.executable == nil && ProcessInfo.processInfo.environment["CI"] != "true"
+
+    func temporary(_ name: String) -> String {
+        NSTemporaryDirectory() + "mtud-report-\(getpid())-\(name)"
+    }
+
+    @Test func markdownForTickets() throws {
+        let check = try run("check", "examples/nsx-geneve-firewall.yaml", "--format", "markdown")
+        #expect(check.status == 1)
+        #expect(check.stdout.hasPrefix("# mtu-doctor check nsx-geneve-firewall\n"))
+        #expect(check.stdout.contains("**BLACK HOLE**"))
+        #expect(check.stdout.contains("| direction | from → to | path MTU |"))
+        #expect(check.stdout.contains("set mtu 9000"))
+        let capture = try run("capture", "analyze", "Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap", "--format", "markdown")
+        #expect(capture.stdout.contains("frame.number in {20 23 24 25 26}"))
+    }
+
+    @Test func formatErrors() throws {
+        let both = try run("check", "examples/nsx-geneve-firewall.yaml", "--json", "--format", "html")
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("--json and --format html disagree"))
+        let calc = try run("calc", "--mtu", "1500", "--encap", "vxlan", "--format", "html")
+        #expect(calc.status == 2 && calc.stderr.contains("not available for calc"))
+        let unwritable = try run("check", "examples/nsx-geneve-firewall.yaml", "--format", "html", "-o", "/nonexistent/dir/report.html")
+        #expect(unwritable.status == 2 && unwritable.stderr.contains("--output: cannot write /nonexistent/dir/report.html"))
+    }
+
+    /// The console check can fail: a page with a script error is caught.
+    @Test(.disabled(if: chromiumMissing, "chromium is not installed"))
+    func consoleErrorsAreSeen() throws {
+        let html = temporary("error.html"), png = temporary("error.png")
+        defer { try? FileManager.default.removeItem(atPath: html); try? FileManager.default.removeItem(atPath: png) }
+        try "<html><body><script>console.error('boom'); notDefined();</script>page</body></html>".write(toFile: html, atomically: true, encoding: .utf8)
+        let page = try Chromium.render(html, screenshot: png, width: 400, height: 300)
+        #expect(page.consoleErrors.contains { $0.contains("boom") })
+        #expect(page.consoleErrors.contains { $0.contains("Uncaught ReferenceError") })
+    }
+
+    @Test("HTML in Chromium", .disabled(if: chromiumMissing, "chromium is not installed (apt-get install chromium)"),
+          arguments: [
+            ("check", ["check", "examples/nsx-geneve-firewall.yaml"], "blackhole", ["id=\"wall-hop\"", "fw-01", "1500"]),
+            ("capture", ["capture", "analyze", "Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap"], "blackhole", ["stalled-segment", "4148", "frame.number in {20 23 24 25 26}"]),
+          ])
+    func htmlRendersInChromium(name: String, arguments: [String], verdict: String, mustContain: [String]) throws {
+        let html = temporary("\(name).html"), png = temporary("\(name).png")
+        defer { try? FileManager.default.removeItem(atPath: html); try? FileManager.default.removeItem(atPath: png) }
+        let result = try runArray(arguments + ["--format", "html", "-o", html])
+        #expect(result.status == 1, "\(result.stderr)")
+        let source = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(!source.contains("http://") && !source.contains("https://") && !source.contains("<script"), "self-contained, nothing fetched")
+        let page = try Chromium.render(html, screenshot: png)
+        #expect(page.consoleErrors.isEmpty, "\(page.consoleErrors)")
+        #expect(page.screenshot.starts(with: [0x89, 0x50, 0x4e, 0x47]), "a PNG screenshot")
+        #expect(page.screenshot.count > 20_000)
+        #expect(page.dom.contains("data-verdict=\"\(verdict)\""))
+        for text in mustContain { #expect(page.dom.contains(text), "\(text)") }
+    }
+}

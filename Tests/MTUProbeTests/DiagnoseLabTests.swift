@@ -53,6 +53,36 @@ struct DiagnoseLabTests {
         }
     }
 
+    /// The HTML report of a real run, rendered in headless Chromium: the wall hop, the sizes and the verdict are in
+    /// the DOM, nothing is logged to the console, a screenshot comes out. The probe report too.
+    @Test(.disabled(if: Chromium.executable == nil && !LabSupport.underCI, "chromium is not installed (apt-get install chromium)"))
+    func htmlReportsRenderInChromium() throws {
+        try LabSupport.withLab(.blackhole, LabOptions(https: true)) { truth in
+            let directory = NSTemporaryDirectory() + "mtud-html-\(getpid())"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            for (name, arguments) in [
+                ("diagnose", ["diagnose", "https://\(truth.server)", "--topology", "\(TestSupport.repositoryRoot)/examples/lab-blackhole.yaml"]),
+                ("probe", ["probe", truth.server]),
+            ] {
+                let html = "\(directory)/\(name).html"
+                let output = try LabSupport.inNamespace(truth.namespaces["client"]!, [LabSupport.binary] + arguments + ["--lab-only", "--format", "html", "-o", html]).1!
+                #expect(output.status == 1, "\(name): \(output.stderr)")
+                let page = try Chromium.render(html, screenshot: "\(directory)/\(name).png")
+                #expect(page.consoleErrors.isEmpty, "\(page.consoleErrors)")
+                #expect(page.screenshot.count > 20_000)
+                #expect(page.dom.contains("data-verdict=\"blackhole\""), "\(name)")
+                #expect(page.dom.contains("id=\"wall-hop\""), "\(name): the wall hop is drawn")
+                #expect(page.dom.contains("id=\"ladder-chart\"") && page.dom.contains("1500 bytes: passed") && page.dom.contains("1501 bytes: lost"), "\(name): the size ladder")
+                #expect(page.dom.contains(truth.server))
+                if name == "diagnose" {
+                    #expect(page.dom.contains("data-id=\"ptb-filtered\""))
+                    #expect(page.dom.contains("Ruled out") && page.dom.contains("Certificates"))
+                }
+            }
+        }
+    }
+
     @Test func sviIsARoutedHopAndPMTUDWorks() throws {
         try LabSupport.withLab(.svi, LabOptions(https: true)) { truth in
             let run = try Self.diagnose(truth, "https://\(truth.server)")

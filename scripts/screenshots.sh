@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Regenerates docs/screenshots/*.png (and the HTML they show) from real runs: check on the NSX example, capture on
+# the black-hole fixture, and diagnose/probe on a black-hole lab (root: it builds and removes the lab).
+# Usage: scripts/screenshots.sh [binary]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-.build/debug/mtu-doctor}
+out=docs/screenshots
+mkdir -p "$out"
+profile=$(mktemp -d /tmp/mtud-shots.XXXXXX)
+prefix=""
+cleanup() { [ -n "$prefix" ] && "$bin" lab down "$prefix" >/dev/null 2>&1 || true; rm -rf "$profile"; }
+trap cleanup EXIT
+
+shot() {  # html png height
+    chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile" \
+        --proxy-server=127.0.0.1:9 --window-size=1280,"$3" --screenshot="$2" "file://$PWD/$1" 2>/dev/null
+}
+
+"$bin" check examples/nsx-geneve-firewall.yaml --format html -o "$out/check.html" || true
+"$bin" capture analyze Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap --format html -o "$out/capture.html" || true
+prefix=$("$bin" lab up blackhole --https --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["prefix"])')
+ip netns exec "$prefix-client" "$bin" diagnose https://10.77.3.2 --lab-only --topology examples/lab-blackhole.yaml --format html -o "$out/diagnose.html" || true
+ip netns exec "$prefix-client" "$bin" probe 10.77.3.2 --lab-only --format html -o "$out/probe.html" || true
+for kind in diagnose probe check capture; do
+    shot "$out/$kind.html" "$out/$kind.png" 2200
+    echo "$out/$kind.png"
+done
