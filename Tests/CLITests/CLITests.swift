@@ -286,3 +286,46 @@ struct ReportFormatTests {
         for text in mustContain { #expect(page.dom.contains(text), "\(text)") }
     }
 }
+
+/// Every JSON document the examples produce validates against its schema in docs/schema/.
+@Suite("JSON schemas")
+struct JSONSchemaTests {
+    static func schema(_ command: String) throws -> JSONSchema {
+        try JSONSchema(file: "\(repositoryRoot)/docs/schema/\(command).schema.json")
+    }
+
+    static func document(_ arguments: [String]) throws -> Any {
+        let result = try runArray(arguments + ["--json"])
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    }
+
+    @Test(arguments: try FileManager.default.contentsOfDirectory(atPath: "\(repositoryRoot)/examples").filter { $0.hasSuffix(".yaml") }.sorted())
+    func checkExamplesValidate(example: String) throws {
+        let errors = try Self.schema("check").validate(try Self.document(["check", "examples/\(example)"]))
+        #expect(errors.isEmpty, "\(example): \(errors.prefix(5))")
+    }
+
+    @Test(arguments: ["tls-stall-server.pcap", "tls-ptb-server.pcap", "tls-stall-client.pcap"])
+    func captureFixturesValidate(fixture: String) throws {
+        let errors = try Self.schema("capture.analyze").validate(try Self.document(["capture", "analyze", "Tests/MTUCaptureTests/Fixtures/\(fixture)", "--mtu", "1500"]))
+        #expect(errors.isEmpty, "\(fixture): \(errors.prefix(5))")
+    }
+
+    @Test(arguments: [["--mtu", "9000", "--encap", "vxlan"], ["--mtu", "9001,aws-tgw", "--encap", "geneve:8", "--underlay", "ipv6"], ["--mtu", "1500", "--encap", "wireguard", "--packet", "1400"]])
+    func calcValidates(arguments: [String]) throws {
+        let errors = try Self.schema("calc").validate(try Self.document(["calc"] + arguments))
+        #expect(errors.isEmpty, "\(arguments): \(errors.prefix(5))")
+    }
+
+    /// The validator can fail: a missing field, a wrong type and a value outside an enum are all reported.
+    @Test func violationsAreReported() throws {
+        var document = try #require(try Self.document(["check", "examples/nsx-geneve-firewall.yaml"]) as? [String: Any])
+        document["verdict"] = "sometimes"
+        document["topology"] = 42
+        document.removeValue(forKey: "findings")
+        let errors = try Self.schema("check").validate(document)
+        #expect(errors.contains { $0.contains("$.verdict") })
+        #expect(errors.contains { $0.contains("$.topology: expected string") })
+        #expect(errors.contains { $0.contains("missing required \"findings\"") })
+    }
+}

@@ -26,6 +26,8 @@ struct DiagnoseLabTests {
         guard let json = (try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any] else {
             throw LabError("diagnose printed no JSON (exit \(output.status)): \(output.stderr)")
         }
+        let errors = try JSONSchema(file: "\(TestSupport.repositoryRoot)/docs/schema/diagnose.schema.json").validate(json)
+        #expect(errors.isEmpty, "diagnose JSON against docs/schema/diagnose.schema.json: \(errors.prefix(5))")
         return Run(status: output.status, json: json, stderr: output.stderr)
     }
 

@@ -78,6 +78,8 @@ enum LabSupport {
         guard let json = (try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any] else {
             throw LabError("probe printed no JSON (exit \(output.status)): \(output.stderr)")
         }
+        let errors = try JSONSchema(file: "\(TestSupport.repositoryRoot)/docs/schema/probe.schema.json").validate(json)
+        #expect(errors.isEmpty, "probe JSON against docs/schema/probe.schema.json: \(errors.prefix(5))")
         return json
     }
 }
