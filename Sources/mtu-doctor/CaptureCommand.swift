@@ -7,6 +7,11 @@ struct CaptureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "capture",
         abstract: "Analyse pcap/pcapng captures for MTU black holes.",
+        discussion: """
+            Examples:
+              mtu-doctor capture analyze server.pcap
+              tcpdump -i any -w - 'host 10.96.0.1' | mtu-doctor capture analyze -
+            """,
         subcommands: [Analyze.self]
     )
 

@@ -12,7 +12,7 @@ struct Check: ParsableCommand {
             Examples:
               mtu-doctor check examples/nsx-geneve-firewall.yaml
               mtu-doctor check examples/calico-svi-rpf.yaml --verbose
-              mtu-doctor check examples/cilium-tgw.yaml --json
+              mtu-doctor check examples/cilium-clustermesh-tgw.yaml --json
             """
     )
 

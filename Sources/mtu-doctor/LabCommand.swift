@@ -21,7 +21,14 @@ struct LabCommand: ParsableCommand {
     )
 
     struct Up: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Build a lab and print its ground truth.")
+        static let configuration = CommandConfiguration(
+            abstract: "Build a lab and print its ground truth.",
+            discussion: """
+                Examples:
+                  mtu-doctor lab up blackhole --https
+                  mtu-doctor lab up svi --wall 1400 --reverse-wall 1300 --json
+                  mtu-doctor lab up overlay --df set --wall 1500
+                """)
 
         @Argument(help: "The scenario: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", ")).")
         var scenario: String
@@ -125,7 +132,12 @@ struct LabCommand: ParsableCommand {
     }
 
     struct Down: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a lab: every namespace with the prefix.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a lab: every namespace with the prefix.",
+            discussion: """
+                Examples:
+                  mtu-doctor lab down mtud-3f9a1c
+                """)
 
         @Argument(help: "The lab's prefix, as `lab up` printed it.")
         var prefix: String
@@ -141,7 +153,12 @@ struct LabCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List running labs and stray lab namespaces.")
+        static let configuration = CommandConfiguration(
+            abstract: "List running labs and stray lab namespaces.",
+            discussion: """
+                Examples:
+                  mtu-doctor lab list
+                """)
 
         func run() throws {
             let (labs, strays) = Lab.list()

@@ -329,3 +329,39 @@ struct JSONSchemaTests {
         #expect(errors.contains { $0.contains("missing required \"findings\"") })
     }
 }
+
+/// Help, completions and the man pages.
+@Suite("Help and shell integration")
+struct HelpTests {
+    static let commands = ["", "calc", "check", "probe", "serve", "diagnose", "capture", "capture analyze", "lab", "lab up", "lab down", "lab list", "lab demo"]
+
+    @Test(arguments: commands)
+    func everyCommandHasExamples(command: String) throws {
+        let result = try runArray(command.split(separator: " ").map(String.init) + ["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Examples:"), "mtu-doctor \(command) --help")
+    }
+
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completions(shell: String) throws {
+        let result = try run("--generate-completion-script", shell)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("diagnose") && result.stdout.contains("--format"))
+        let committed = try String(contentsOfFile: "\(repositoryRoot)/docs/completions/mtu-doctor.\(shell)", encoding: .utf8)
+        #expect(committed == result.stdout, "regenerate with scripts/gen-docs.sh")
+    }
+
+    @Test(arguments: commands.filter { !$0.isEmpty })
+    func manPages(command: String) throws {
+        let page = "\(repositoryRoot)/docs/man/mtu-doctor.\(command.replacingOccurrences(of: " ", with: ".")).1"
+        let text = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(text.contains(".Sh NAME"), "\(page) (regenerate with scripts/gen-docs.sh)")
+        let help = try runArray(command.split(separator: " ").map(String.init) + ["--help"]).stdout
+        // Every long option the command takes is in its page (mdoc writes --name as "Fl -name").
+        let options = Set(help.matches(of: /--([a-z0-9][a-z0-9-]*)/).map { String($0.output.1) }).subtracting(["help"])
+        #expect(!options.isEmpty || command == "capture" || command == "lab" || command == "lab list")
+        for option in options {
+            #expect(text.contains("Fl -\(option)") || text.contains("-\(option)"), "\(page) lacks --\(option)")
+        }
+    }
+}

@@ -1,0 +1,346 @@
+#compdef mtu-doctor
+
+__mtu-doctor_complete() {
+    local -ar non_empty_completions=("${@:#(|:*)}")
+    local -ar empty_completions=("${(M)@:#(|:*)}")
+    _describe -V '' non_empty_completions -- empty_completions -P $'\'\''
+}
+
+__mtu-doctor_custom_complete() {
+    local -a completions
+    completions=("${(@f)"$("${command_name}" "${@}" "${command_line[@]}")"}")
+    if [[ "${#completions[@]}" -gt 1 ]]; then
+        __mtu-doctor_complete "${completions[@]:0:-1}"
+    fi
+}
+
+__mtu-doctor_cursor_index_in_current_word() {
+    if [[ -z "${QIPREFIX}${IPREFIX}${PREFIX}" ]]; then
+        printf 0
+    else
+        printf %s "${#${(z)LBUFFER}[-1]}"
+    fi
+}
+
+_mtu-doctor() {
+    emulate -RL zsh -G
+    setopt extendedglob nullglob numericglobsort
+    unsetopt aliases banghist
+
+    local -xr SAP_SHELL=zsh
+    local -x SAP_SHELL_VERSION
+    SAP_SHELL_VERSION="$(builtin emulate zsh -c 'printf %s "${ZSH_VERSION}"')"
+    local -r SAP_SHELL_VERSION
+
+    local context state state_descr line
+    local -A opt_args
+
+    local -r command_name="${words[1]}"
+    local -ar command_line=("${words[@]}")
+    local -ir current_word_index="$((CURRENT - 1))"
+
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'diagnose:From "the TLS handshake times out" to the cause, what was ruled out, and the fix — in one run.'
+            'calc:Encapsulation math: pod MTU, MSS, ping sizes and a per-header breakdown.'
+            'check:Analyse a topology file: per flow and direction, the path MTU, the wall, the fate of big packets, the fix.'
+            'probe:Measure a live path to the byte: forward DF search, the wall'\''s hop, and (with `serve` on the far side) the reverse.'
+            'capture:Analyse pcap/pcapng captures for MTU black holes.'
+            'serve:Answer reverse-path probes: UDP replies of requested sizes with DF, never an amplifier.'
+            'lab:Build or remove network-namespace labs that reproduce the incidents (root).'
+            'help:Show subcommand help information.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        diagnose|calc|check|probe|capture|serve|lab|help)
+            "_mtu-doctor_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_mtu-doctor_diagnose() {
+    local -i ret=1
+    local -ar ___socket=('auto' 'raw' 'datagram')
+    local -ar ___format=('text' 'json' 'markdown' 'html')
+    local -ar arg_specs=(
+        ':target:'
+        '--timeout[Per-probe timeout in milliseconds.]:timeout:'
+        '--capture[Record the probe traffic with tcpdump on the route interface and analyse it.]'
+        '--capture-file[Keep the capture (implies --capture) at this path.]:capture-file:'
+        '--topology[A topology file\: compare what it says about this path with what the path does.]:topology:'
+        '--flow[The flow in --topology to compare with (default\: the first flow to the target'\''s address).]:flow:'
+        '--tls[Run the TLS steps (default\: for https\:// and ports 443/6443).]'
+        '--no-tls[Run the TLS steps (default\: for https\:// and ports 443/6443).]'
+        '--socket[ICMP socket\: raw, datagram or auto.]:socket:{__mtu-doctor_complete "${___socket[@]}"}'
+        '--lab-only[Refuse to run outside an mtud-* lab namespace (tests, demos).]'
+        '--json[Print JSON (versioned schema, see docs/json-schema.md)\: short for --format json.]'
+        '--format[Output format\: text (default), json, markdown (for tickets) or html (one self-contained file).]:format:{__mtu-doctor_complete "${___format[@]}"}'
+        '(-o --output)'{-o,--output}'[Write the report to this file instead of standard output.]:output:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_calc() {
+    local -i ret=1
+    local -ar ___underlay=('ipv4' 'ipv6')
+    local -ar ___inner=('ipv4' 'ipv6')
+    local -ar ___format=('text' 'json' 'markdown' 'html')
+    local -ar arg_specs=(
+        '--mtu[Link MTU(s) of the underlay\: numbers or preset names, comma-separated; the smallest limits.]:MTU\[,MTU…\]:'
+        '--encap[Encapsulation stack, innermost first.]:LAYER\[,LAYER…\]:'
+        '--geneve-options[Geneve option bytes for a bare `geneve` layer (multiple of 4, at most 252).]:geneve-options:'
+        '--underlay[IP version of the outer (underlay) headers\: ipv4 or ipv6.]:underlay:{__mtu-doctor_complete "${___underlay[@]}"}'
+        '--inner[IP version of the inner packets\: ipv4 or ipv6.]:inner:{__mtu-doctor_complete "${___inner[@]}"}'
+        '--packet[Size an inner IP packet of this many bytes.]:packet:'
+        '--payload[Size a TCP segment carrying this many payload bytes.]:payload:'
+        '--ping[Size an ICMP echo with this `ping -s` payload.]:ping:'
+        '--tcp-options[TCP option bytes in every segment (timestamps add 12).]:tcp-options:'
+        '--presets[List link MTU and overlay presets.]'
+        '--json[Print JSON (versioned schema, see docs/json-schema.md)\: short for --format json.]'
+        '--format[Output format\: text (default), json, markdown (for tickets) or html (one self-contained file).]:format:{__mtu-doctor_complete "${___format[@]}"}'
+        '(-o --output)'{-o,--output}'[Write the report to this file instead of standard output.]:output:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_check() {
+    local -i ret=1
+    local -ar ___format=('text' 'json' 'markdown' 'html')
+    local -ar arg_specs=(
+        ':topology:'
+        '(--verbose -v)'{--verbose,-v}'[Show every hop of every direction.]'
+        '--flow[Only analyse the flow with this name.]:flow:'
+        '--json[Print JSON (versioned schema, see docs/json-schema.md)\: short for --format json.]'
+        '--format[Output format\: text (default), json, markdown (for tickets) or html (one self-contained file).]:format:{__mtu-doctor_complete "${___format[@]}"}'
+        '(-o --output)'{-o,--output}'[Write the report to this file instead of standard output.]:output:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_probe() {
+    local -i ret=1
+    local -ar ___socket=('auto' 'raw' 'datagram')
+    local -ar ___format=('text' 'json' 'markdown' 'html')
+    local -ar arg_specs=(
+        ':target:'
+        '--timeout[Per-probe timeout in milliseconds.]:timeout:'
+        '--max[Largest size to try (default\: the route MTU toward the target).]:max:'
+        '--reverse-port[UDP port of an `mtu-doctor serve` responder on the target, to measure the reverse direction.]:reverse-port:'
+        '--reverse-tcp-port[TCP port of `mtu-doctor serve --tcp-port` on the target\: measure the reverse direction by advertised MSS.]:reverse-tcp-port:'
+        '--tcp-port[Probe the forward direction over TCP to this port (one full segment per probed size) instead of ICMP echo.]:tcp-port:'
+        '--udp[Probe the forward direction with UDP datagrams to closed ports, as tracepath does (slow\: targets rate-limit port unreachables).]'
+        '--reverse-tls[Measure the reverse direction with the HTTPS server'\''s own TLS first flight and chosen MSS values (no agent needed).]'
+        '--token[The responder'\''s shared token (lets small requests ask for large replies).]:token:'
+        '--tls-port[Run the HTTPS signature (connect, plain HTTP, TLS handshake) against this TCP port first (implied by an https\:// URL).]:tls-port:'
+        '--socket[ICMP socket\: raw (root or CAP_NET_RAW), datagram (unprivileged, needs ping_group_range), or auto.]:socket:{__mtu-doctor_complete "${___socket[@]}"}'
+        '--no-wall[Skip locating the wall with TTL-limited probes.]'
+        '--lab-only[Refuse to run outside a network namespace other than the host'\''s (used by tests and labs).]'
+        '--json[Print JSON (versioned schema, see docs/json-schema.md)\: short for --format json.]'
+        '--format[Output format\: text (default), json, markdown (for tickets) or html (one self-contained file).]:format:{__mtu-doctor_complete "${___format[@]}"}'
+        '(-o --output)'{-o,--output}'[Write the report to this file instead of standard output.]:output:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_capture() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'analyze:Find stalled full-size segments, ICMP "too big" and whether it took effect, MSS, oversize tunnel packets, stalled TLS handshakes.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        analyze)
+            "_mtu-doctor_capture_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_mtu-doctor_capture_analyze() {
+    local -i ret=1
+    local -ar ___format=('text' 'json' 'markdown' 'html')
+    local -ar arg_specs=(
+        '*:files:'
+        '--mtu[Underlay MTU\: tunnel packets larger than this are reported.]:mtu:'
+        '--json[Print JSON (versioned schema, see docs/json-schema.md)\: short for --format json.]'
+        '--format[Output format\: text (default), json, markdown (for tickets) or html (one self-contained file).]:format:{__mtu-doctor_complete "${___format[@]}"}'
+        '(-o --output)'{-o,--output}'[Write the report to this file instead of standard output.]:output:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_serve() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--port[UDP port to listen on.]:port:'
+        '--tcp-port[Also serve TCP on this port\: "MTUD SEND <bytes> \[token\]" gets that many bytes (64 KiB without the token).]:tcp-port:'
+        '--token[Shared token that lets small requests ask for large replies.]:token:'
+        '*--allow[Answer only these networks, IPv4 or IPv6 (repeatable).]:allow:'
+        '--rate[Requests per second per source.]:rate:'
+        '--duration[Stop after this many seconds (default\: run until killed).]:duration:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_lab() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'up:Build a lab and print its ground truth.'
+            'down:Remove a lab: every namespace with the prefix.'
+            'list:List running labs and stray lab namespaces.'
+            'demo:Build a lab, run `diagnose` from its client against its HTTPS server, remove the lab (root).'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        up|down|list|demo)
+            "_mtu-doctor_lab_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_mtu-doctor_lab_up() {
+    local -i ret=1
+    local -ar ___format=('text' 'json' 'markdown' 'html')
+    local -ar arg_specs=(
+        ':scenario:'
+        '--wall[The forward wall in bytes (default per scenario).]:wall:'
+        '--reverse-wall[The reverse wall when it differs (asymmetric path).]:reverse-wall:'
+        '--prefix[Namespace prefix (default\: mtud- and six random hex digits).]:prefix:'
+        '--df[Overlay scenarios\: the VXLAN outer DF, set|unset|inherit.]:df:'
+        '--https[Start an HTTPS server (certificate chain over 4 KB; plain HTTP gets a 400) on the server, port 443.]'
+        '--asymmetric[Overlay scenarios\: return the underlay through a second router that carries --reverse-wall.]'
+        '--json[Print JSON (versioned schema, see docs/json-schema.md)\: short for --format json.]'
+        '--format[Output format\: text (default), json, markdown (for tickets) or html (one self-contained file).]:format:{__mtu-doctor_complete "${___format[@]}"}'
+        '(-o --output)'{-o,--output}'[Write the report to this file instead of standard output.]:output:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_lab_down() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':prefix:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_lab_list() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_lab_demo() {
+    local -i ret=1
+    local -ar ___format=('text' 'json' 'markdown' 'html')
+    local -ar arg_specs=(
+        ':scenario:'
+        '--topology[Also compare with the documented topology (blackhole only\: examples/lab-blackhole.yaml).]'
+        '--json[Print JSON (versioned schema, see docs/json-schema.md)\: short for --format json.]'
+        '--format[Output format\: text (default), json, markdown (for tickets) or html (one self-contained file).]:format:{__mtu-doctor_complete "${___format[@]}"}'
+        '(-o --output)'{-o,--output}'[Write the report to this file instead of standard output.]:output:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_help() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '*:subcommands:'
+        '--version[Show the version.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+if [[ "${funcstack[1]}" = _mtu-doctor ]]; then
+    _mtu-doctor "${@}"
+else
+    compdef _mtu-doctor mtu-doctor
+fi
