@@ -62,6 +62,13 @@ struct DiagnoseCommand: ParsableCommand {
     func validate() throws {
         guard (10...60000).contains(timeout) else { throw fail("--timeout must be 10–60000 ms, got \(timeout)") }
         if flow != nil, topology == nil { throw fail("--flow needs --topology") }
+        // Bad input is reported before anything else (and before any packet).
+        do throws(DiagnoseError) {
+            _ = try DiagnoseRunner.parse(target)
+        } catch {
+            throw fail(error.description)
+        }
+        if let topology, !FileManager.default.isReadableFile(atPath: topology) { throw fail("--topology: cannot read \(topology)") }
     }
 
     func run() throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct MTUDoctor: ParsableCommand {
@@ -23,4 +24,24 @@ struct MTUDoctor: ParsableCommand {
         version: "0.1.0",
         subcommands: [DiagnoseCommand.self, Calc.self, Check.self, ProbeCommand.self, CaptureCommand.self, ServeCommand.self, LabCommand.self]
     )
+
+    /// Usage errors (unknown flags, bad values, missing arguments) exit 2 like every other bad input, with the
+    /// problem on the first line and where to read more on the second.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let message = fullMessage(for: error).split(separator: "\n").map(String.init)
+                let first = message.first.map { $0.hasPrefix("Error: ") ? String($0.dropFirst(7)) : $0 } ?? "bad usage"
+                var standardError = StandardError()
+                print("mtu-doctor: error: \(first)", to: &standardError)
+                if let see = message.last(where: { $0.contains("--help") }) { print(see.trimmingCharacters(in: .whitespaces), to: &standardError) }
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

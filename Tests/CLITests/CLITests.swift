@@ -365,3 +365,23 @@ struct HelpTests {
         }
     }
 }
+
+@Suite("diagnose: bad input")
+struct DiagnoseInputTests {
+    @Test(arguments: [
+        (["diagnose", "ftp://x"], "TARGET: scheme 'ftp' is not supported"),
+        (["diagnose", "10.0.0.1:99999"], "TARGET: bad port in '10.0.0.1:99999'"),
+        (["diagnose", ":443"], "TARGET: empty host in ':443'"),
+        (["diagnose", "10.77.3.2", "--topology", "nope.yaml"], "--topology: cannot read nope.yaml"),
+        (["diagnose", "10.77.3.2", "--flow", "api"], "--flow needs --topology"),
+        (["diagnose", "10.77.3.2", "--timeout", "5"], "--timeout must be 10–60000 ms, got 5"),
+        (["diagnose", "10.77.3.2", "--format", "pdf"], "--format"),
+    ])
+    func oneLineErrors(arguments: [String], message: String) throws {
+        let result = try runArray(arguments + ["--lab-only"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count <= 3, "short: \(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+}
