@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure model and analysis: sizes, encapsulations, topology, findings. Foundation value types only.
@@ -28,12 +29,14 @@ let package = Package(
         .target(name: "MTULab", dependencies: ["MTUCore"]),
         // diagnose: runs the battery (MTUProbe), a capture (MTUCapture), a topology comparison (MTUConfig) → MTUCore's Diagnoser.
         .target(name: "MTUDiagnose", dependencies: ["MTUCore", "MTUProbe", "MTUCapture", "MTUConfig"]),
+        // The agent (DaemonSet process): periodic probing of peers, results over HTTP (JSON, Prometheus), mesh gathering.
+        .target(name: "MTUAgent", dependencies: ["MTUCore", "MTUProbe", .product(name: "Prometheus", package: "swift-prometheus")]),
         // Renderers: text and versioned JSON.
         .target(name: "MTUReport", dependencies: ["MTUCore", "MTUCapture", "MTUProbe"]),
         .executableTarget(
             name: "mtu-doctor",
             dependencies: [
-                "MTUCore", "MTUConfig", "MTUReport", "MTUProbe", "MTULab", "MTUCapture", "MTUDiagnose",
+                "MTUCore", "MTUConfig", "MTUReport", "MTUProbe", "MTULab", "MTUCapture", "MTUDiagnose", "MTUAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

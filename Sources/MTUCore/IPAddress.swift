@@ -98,6 +98,21 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(address)/\(prefixLength)" }
 
+    /// The network with its host bits cleared (10.88.1.12/24 → 10.88.1.0/24).
+    public var masked: IPNetwork {
+        var copy = self
+        switch address.version {
+        case .ipv4:
+            let mask: UInt64 = prefixLength == 0 ? 0 : (0xffff_ffff << UInt64(32 - prefixLength)) & 0xffff_ffff
+            copy.address.low &= mask
+        case .ipv6:
+            let highBits = min(prefixLength, 64), lowBits = max(prefixLength - 64, 0)
+            copy.address.high &= highBits == 0 ? 0 : ~UInt64(0) << UInt64(64 - highBits)
+            copy.address.low &= lowBits == 0 ? 0 : ~UInt64(0) << UInt64(64 - lowBits)
+        }
+        return copy
+    }
+
     /// Whether `other` lies in this network.
     public func contains(_ other: IPAddress) -> Bool {
         guard other.version == address.version else { return false }

@@ -57,7 +57,11 @@ public struct LabOptions: Sendable {
     /// the reverse wall: an asymmetric path, not only asymmetric MTUs.
     public var asymmetric = false
 
-    public init(wall: Int? = nil, reverseWall: Int? = nil, prefix: String? = nil, outerDF: String? = nil, https: Bool = false, asymmetric: Bool = false) {
+    /// mesh: how many hosts (split between the two subnets).
+    public var nodes = 4
+
+    public init(wall: Int? = nil, reverseWall: Int? = nil, prefix: String? = nil, outerDF: String? = nil, https: Bool = false, asymmetric: Bool = false, nodes: Int = 4) {
+        self.nodes = nodes
         self.asymmetric = asymmetric
         self.wall = wall
         self.reverseWall = reverseWall
@@ -69,7 +73,7 @@ public struct LabOptions: Sendable {
 
 /// The scenarios, each reproducing one shape of the field incidents.
 public enum LabScenario: String, Sendable, CaseIterable {
-    case ok, svi, sviRPF = "svi-rpf", blackhole, overlay, tgw
+    case ok, svi, sviRPF = "svi-rpf", blackhole, overlay, tgw, mesh
 
     public var summary: String {
         switch self {
@@ -79,13 +83,14 @@ public enum LabScenario: String, Sendable, CaseIterable {
         case .blackhole: return "as svi, but the router drops its own ICMP \"fragmentation needed\""
         case .overlay: return "pods behind two hosts joined by VXLAN over a routed underlay with a smaller middle MTU (--df set|unset|inherit)"
         case .tgw: return "9001-byte hosts, an 8500 middle hop, pods at 8951 over VXLAN with DF: the ICMP reaches the node, never the pod"
+        case .mesh: return "--nodes hosts (default 4) in two subnets behind two bridges and a router whose routes between them carry the wall (an SVI at 1500, with ICMP): for agents and `kube mesh`"
         }
     }
 
     var defaultWall: Int {
         switch self {
         case .ok: return 9000
-        case .svi, .sviRPF, .blackhole, .overlay: return 1500
+        case .svi, .sviRPF, .blackhole, .overlay, .mesh: return 1500
         case .tgw: return 8500
         }
     }
@@ -124,6 +129,10 @@ public enum Lab {
                     throw LabError("--wall must be 576–9000 for \(scenario.rawValue), got \(value)")
                 }
                 truth = try builder.routedChain(scenario, wall: scenario == .ok ? 9000 : wall, reverseWall: scenario == .ok ? 9000 : reverseWall)
+            case .mesh:
+                guard (2...64).contains(options.nodes) else { throw LabError("--nodes must be 2–64, got \(options.nodes)") }
+                guard (576...9000).contains(wall) else { throw LabError("--wall must be 576–9000 for mesh, got \(wall)") }
+                truth = try builder.mesh(nodes: options.nodes, wall: wall)
             case .overlay, .tgw:
                 truth = try builder.overlay(
                     scenario, wall: wall, reverseWall: reverseWall, outerDF: options.outerDF ?? (scenario == .tgw ? "set" : "unset"),
@@ -345,6 +354,52 @@ struct Builder {
     func removeAll() {
         for pid in started { Lab.stopOwnProcess(pid) }
         for namespace in created.reversed() { _ = try? Lab.run(["ip", "netns", "delete", namespace]) }
+    }
+
+    /// Hosts n1…nN at 9000, the first half on bridge a (10.88.1.0/24), the rest on bridge b (10.88.2.0/24); a router
+    /// between the bridges whose routes to each subnet carry `wall` (mtu lock), and who answers with ICMP.
+    mutating func mesh(nodes: Int, wall: Int) throws(LabError) -> LabGroundTruth {
+        for role in ["sw-a", "sw-b", "rt"] { try namespace(role) }
+        for side in ["a", "b"] {
+            try exec("sw-\(side)", ["ip", "link", "add", "br0", "type", "bridge"])
+            try exec("sw-\(side)", ["ip", "link", "set", "br0", "mtu", "9000", "up"])
+        }
+        /// A veth from `role` (address, 9000) into bridge `side` as port `port`.
+        func attach(_ role: String, _ interface: String, _ address: String, side: String, port: String) throws(LabError) {
+            try Lab.run(["ip", "link", "add", interface, "netns", name(role), "type", "veth", "peer", "name", port, "netns", name("sw-\(side)")])
+            try exec(role, ["ip", "link", "set", interface, "mtu", "9000", "up"])
+            try exec(role, ["ip", "addr", "add", address, "dev", interface])
+            try exec("sw-\(side)", ["ip", "link", "set", port, "mtu", "9000", "master", "br0", "up"])
+            _ = try? exec(role, ["ethtool", "-K", interface, "gso", "off", "tso", "off", "gro", "off"])
+        }
+        try attach("rt", "rt-a", "10.88.1.1/24", side: "a", port: "up-rt")
+        try attach("rt", "rt-b", "10.88.2.1/24", side: "b", port: "up-rt")
+        try sysctl("rt", "net.ipv4.ip_forward=1")
+        var members: [String: String] = [:]
+        var addresses: [String] = []
+        for index in 1...nodes {
+            let side = index <= (nodes + 1) / 2 ? "a" : "b"
+            let subnet = side == "a" ? 1 : 2
+            let role = "n\(index)"
+            let address = "10.88.\(subnet).\(10 + index)"
+            try namespace(role)
+            try attach(role, "eth0", "\(address)/24", side: side, port: "p\(index)")
+            try exec(role, ["ip", "route", "add", "10.88.0.0/16", "via", "10.88.\(subnet).1"])
+            members[role] = name(role)
+            addresses.append(address)
+        }
+        if wall < 9000 {
+            // The SVI-like wall: routed traffic between the subnets carries `wall`; the router sends its PTB.
+            try exec("rt", ["ip", "route", "replace", "10.88.1.0/24", "dev", "rt-a", "proto", "kernel", "scope", "link", "src", "10.88.1.1", "mtu", "lock", String(wall)])
+            try exec("rt", ["ip", "route", "replace", "10.88.2.0/24", "dev", "rt-b", "proto", "kernel", "scope", "link", "src", "10.88.2.1", "mtu", "lock", String(wall)])
+        }
+        for role in ["sw-a", "sw-b", "rt"] { members[role] = name(role) }
+        return LabGroundTruth(
+            scenario: "mesh", prefix: prefix, namespaces: members, server: addresses.last!, client: addresses.first!,
+            forwardPathMTU: wall, reversePathMTU: wall, forwardVerdict: wall < 9000 ? "ptb" : "ok", reverseVerdict: wall < 9000 ? "ptb" : "ok",
+            ptbSource: wall < 9000 ? "10.88.1.1" : nil, ptbDroppedByRPFilter: false, wallLastGoodHop: nil, wallFirstBadHop: nil, wallTTL: nil,
+            notes: ["hosts: " + addresses.joined(separator: " "), "same-subnet pairs carry 9000; pairs across the router carry \(wall)"],
+            server6: nil, forwardPathMTU6: nil, reversePathMTU6: nil, forwardVerdict6: nil, ptbSource6: nil)
     }
 
     /// client — r1 — r2 — server, 9000 everywhere; r2's routes carry the walls.

@@ -51,6 +51,9 @@ struct LabCommand: ParsableCommand {
         @Flag(help: "Overlay scenarios: return the underlay through a second router that carries --reverse-wall.")
         var asymmetric = false
 
+        @Option(help: "mesh: how many hosts, split between the two subnets (2–64).")
+        var nodes: Int = 4
+
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -59,7 +62,7 @@ struct LabCommand: ParsableCommand {
                 throw fail("unknown scenario '\(scenario)'\(MTUCoreSuggestion.didYouMean(scenario, LabScenario.allCases.map(\.rawValue))); known: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             do {
-                let truth = try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df, https: https, asymmetric: asymmetric))
+                let truth = try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df, https: https, asymmetric: asymmetric, nodes: nodes))
                 if output.json {
                     print(JSONReport.render(truth, command: "lab.up"))
                 } else {

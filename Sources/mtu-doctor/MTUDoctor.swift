@@ -22,7 +22,7 @@ struct MTUDoctor: ParsableCommand {
               mtu-doctor --generate-completion-script bash > /etc/bash_completion.d/mtu-doctor
             """,
         version: "0.1.0",
-        subcommands: [DiagnoseCommand.self, Calc.self, Check.self, ProbeCommand.self, CaptureCommand.self, ServeCommand.self, LabCommand.self]
+        subcommands: [DiagnoseCommand.self, Calc.self, Check.self, ProbeCommand.self, CaptureCommand.self, ServeCommand.self, AgentCommand.self, KubeCommand.self, LabCommand.self]
     )
 
     /// Usage errors (unknown flags, bad values, missing arguments) exit 2 like every other bad input, with the

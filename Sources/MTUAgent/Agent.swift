@@ -1,0 +1,303 @@
+#if os(Linux)
+import Foundation
+import Glibc
+import MTUCore
+import MTUProbe
+import Prometheus
+import Synchronization
+
+/// A peer to measure: a name for reports and the address probes go to.
+public struct Peer: Sendable, Hashable, Codable {
+    public var name: String
+    public var address: String
+
+    public init(name: String, address: String) {
+        self.name = name
+        self.address = address
+    }
+
+    /// `NAME=ADDRESS` or a bare address (named after itself).
+    public init?(_ text: String) {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        let address = parts.last ?? ""
+        guard IPAddress(address) != nil else { return nil }
+        self.init(name: parts.count == 2 ? parts[0] : address, address: address)
+    }
+}
+
+/// One measurement of one peer, both directions.
+public struct PeerResult: Sendable, Hashable, Codable {
+    public var peer: String
+    public var address: String
+    /// Unix time of the measurement, seconds.
+    public var at: Double
+    public var forward: Direction
+    public var reverse: Direction
+    public var probesSent: Int
+    public var elapsedMs: Int
+    /// Set when the probe itself failed (no route, no answer at all); the directions are then unknown.
+    public var error: String?
+
+    public struct Direction: Sendable, Hashable, Codable {
+        public var pathMTU: Int?
+        /// ok | ptb | blackhole | local-limit | unreachable | inconclusive | not-measured
+        public var verdict: String
+        public var ptbMTU: Int?
+        public var ptbSource: String?
+        /// The PTB arrived and this host's rp_filter dropped it.
+        public var ptbLost: Bool
+
+        public init(pathMTU: Int?, verdict: String, ptbMTU: Int? = nil, ptbSource: String? = nil, ptbLost: Bool = false) {
+            self.pathMTU = pathMTU
+            self.verdict = verdict
+            self.ptbMTU = ptbMTU
+            self.ptbSource = ptbSource
+            self.ptbLost = ptbLost
+        }
+    }
+}
+
+/// What the agent serves at /results: its own identity, the latest result per peer (marked stale when old).
+public struct AgentSnapshot: Sendable, Codable {
+    public var node: String
+    public var address: String?
+    public var interfaceMTU: Int?
+    public var startedAt: Double
+    public var rounds: Int
+    public var lastRoundSeconds: Double?
+    public var intervalSeconds: Double
+    public var peers: [PeerStatus]
+
+    public struct PeerStatus: Sendable, Codable {
+        public var peer: Peer
+        public var latest: PeerResult?
+        /// The latest result is older than the stale limit (or the last attempt failed): not current.
+        public var stale: Bool
+        public var ageSeconds: Double?
+        public var errors: Int
+        public var lastError: String?
+    }
+}
+
+/// The agent: probes every peer periodically (jitter, a global packets-per-second budget, a concurrency cap), keeps
+/// the latest and a bounded history per peer, serves the reverse-path responder so peers can measure the way back,
+/// and exposes everything over HTTP (JSON and Prometheus).
+public final class Agent: Sendable {
+    public struct Options: Sendable {
+        public var node: String
+        /// Where the peers come from, asked once per round (a static list, or a DNS name's addresses).
+        public var peers: @Sendable () -> [Peer]
+        public var intervalSeconds: Double = 30
+        /// Each probe starts after a random delay up to this fraction of the interval / peers.
+        public var jitter: Double = 0.2
+        /// Average probe packets per second for the whole agent (bursts of one search wave are allowed).
+        public var packetsPerSecond: Double = 100
+        public var concurrency = 4
+        public var timeoutMilliseconds = 1000
+        /// The peers' responder port (they run the same agent) and token.
+        public var responderPort: UInt16 = 4790
+        public var token: [UInt8] = []
+        /// Results older than this are served as stale.
+        public var staleAfterSeconds: Double = 90
+        public var historyLength = 60
+
+        public init(node: String, peers: @escaping @Sendable () -> [Peer]) {
+            self.node = node
+            self.peers = peers
+        }
+    }
+
+    struct State {
+        var latest: [String: PeerResult] = [:]
+        var history: [String: [PeerResult]] = [:]
+        var errors: [String: Int] = [:]
+        var lastError: [String: String] = [:]
+        var rounds = 0
+        var peers: [Peer] = []
+        var lastRoundSeconds: Double?
+        var probesSent = 0
+        var probeErrors = 0
+        var tokens: Double
+    }
+
+    public let options: Options
+    let state: Mutex<State>
+    let startedAt = Date().timeIntervalSince1970
+    let stopping = Atomic<Bool>(false)
+
+    public init(options: Options) {
+        self.options = options
+        state = Mutex(State(tokens: options.packetsPerSecond * 2))
+    }
+
+    public func stop() { stopping.store(true, ordering: .relaxed) }
+    public var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    /// Runs rounds until stopped (or `rounds` of them, for tests and benchmarks).
+    public func run(rounds limit: Int? = nil) {
+        var done = 0
+        while !isStopping, limit.map({ done < $0 }) ?? true {
+            let start = Date()
+            runRound()
+            done += 1
+            let seconds = Date().timeIntervalSince(start)
+            state.withLock {
+                $0.rounds += 1
+                $0.lastRoundSeconds = seconds
+            }
+            if limit.map({ done >= $0 }) ?? false { break }
+            sleep(seconds: Swift.max(0, options.intervalSeconds - seconds))
+        }
+    }
+
+    func sleep(seconds: Double) {
+        var left = seconds
+        while left > 0, !isStopping {
+            let step = Swift.min(left, 0.2)
+            usleep(UInt32(step * 1_000_000))
+            left -= step
+        }
+    }
+
+    /// One pass over every peer, at most `concurrency` at a time.
+    func runRound() {
+        // Never ourselves: a peer address that routes via loopback is this host.
+        let current = options.peers().filter { HostFacts.routeInterface(to: $0.address) != "lo" }
+        state.withLock { state in
+            state.peers = current
+            // Peers that left are forgotten (bounded memory whatever the churn).
+            let addresses = Set(current.map(\.address))
+            state.latest = state.latest.filter { addresses.contains($0.key) }
+            state.history = state.history.filter { addresses.contains($0.key) }
+        }
+        let peers = current.shuffled()
+        let slots = DispatchSemaphore(value: Swift.max(1, options.concurrency))
+        let group = DispatchGroup()
+        let spread = options.intervalSeconds * options.jitter / Double(Swift.max(1, peers.count))
+        for peer in peers {
+            if isStopping { break }
+            slots.wait()
+            waitForBudget(estimate: 100)
+            group.enter()
+            let delay = Double.random(in: 0...Swift.max(0, spread))
+            Thread.detachNewThread { [self] in
+                defer {
+                    slots.signal()
+                    group.leave()
+                }
+                if delay > 0 { usleep(UInt32(delay * 1_000_000)) }
+                measure(peer)
+            }
+        }
+        group.wait()
+    }
+
+    /// The packets-per-second budget: a token bucket debited by the probes each measurement actually sent.
+    func waitForBudget(estimate: Int) {
+        var last = Date()
+        while !isStopping {
+            let now = Date()
+            let ready = state.withLock { state -> Bool in
+                state.tokens = Swift.min(options.packetsPerSecond * 2, state.tokens + now.timeIntervalSince(last) * options.packetsPerSecond)
+                return state.tokens >= Double(Swift.min(estimate, Int(options.packetsPerSecond)))
+            }
+            last = now
+            if ready { return }
+            usleep(20_000)
+        }
+    }
+
+    func measure(_ peer: Peer) {
+        var probe = ProbeOptions()
+        probe.timeoutMilliseconds = options.timeoutMilliseconds
+        probe.locateWall = false
+        probe.reversePort = options.responderPort
+        probe.token = options.token
+        let result: PeerResult
+        do throws(ProbeError) {
+            let report = try Probe.run(target: peer.address, options: probe)
+            result = Self.result(peer, report)
+        } catch {
+            state.withLock {
+                $0.errors[peer.address, default: 0] += 1
+                $0.lastError[peer.address] = error.message
+                $0.probeErrors += 1
+            }
+            return
+        }
+        state.withLock {
+            $0.tokens -= Double(result.probesSent)
+            $0.probesSent += result.probesSent
+            $0.latest[peer.address] = result
+            $0.lastError[peer.address] = nil
+            var history = $0.history[peer.address] ?? []
+            history.append(result)
+            if history.count > options.historyLength { history.removeFirst(history.count - options.historyLength) }
+            $0.history[peer.address] = history
+        }
+    }
+
+    static func result(_ peer: Peer, _ report: ProbeReport) -> PeerResult {
+        let forward = PeerResult.Direction(
+            pathMTU: report.forward.pathMTU, verdict: report.forward.verdict, ptbMTU: report.forward.ptb?.mtu, ptbSource: report.forward.ptb?.source,
+            ptbLost: report.forward.verdict == "blackhole" && report.forward.rpFilterDrops > 0)
+        let reverse = PeerResult.Direction(pathMTU: report.reverse.pathMTU, verdict: report.reverse.verdict ?? report.reverse.method)
+        return PeerResult(
+            peer: peer.name, address: peer.address, at: Date().timeIntervalSince1970, forward: forward, reverse: reverse,
+            probesSent: report.probesSent, elapsedMs: report.elapsedMs, error: report.forward.verdict == "unreachable" ? "no answer" : nil)
+    }
+
+    // MARK: - Views
+
+    public func snapshot(now: Double = Date().timeIntervalSince1970) -> AgentSnapshot {
+        let copy = state.withLock { $0 }
+        let statuses = copy.peers.map { peer -> AgentSnapshot.PeerStatus in
+            let latest = copy.latest[peer.address]
+            let age = latest.map { now - $0.at }
+            let failing = copy.lastError[peer.address] != nil
+            return .init(peer: peer, latest: latest, stale: latest == nil || (age ?? 0) > options.staleAfterSeconds || failing,
+                         ageSeconds: age, errors: copy.errors[peer.address] ?? 0, lastError: copy.lastError[peer.address])
+        }
+        let interface = copy.peers.first.flatMap { HostFacts.routeInterface(to: $0.address) }
+        return AgentSnapshot(
+            node: options.node, address: nil, interfaceMTU: interface.flatMap(HostFacts.interfaceMTU), startedAt: startedAt, rounds: copy.rounds,
+            lastRoundSeconds: copy.lastRoundSeconds, intervalSeconds: options.intervalSeconds, peers: statuses)
+    }
+
+    public func history(of address: String) -> [PeerResult]? {
+        state.withLock { $0.history[address] }
+    }
+
+    public var ready: Bool { state.withLock { $0.rounds > 0 } }
+
+    /// Prometheus exposition: per directed pair the path MTU, black hole and PTB-lost flags, the result's age and
+    /// staleness, probe errors; the agent's rounds, probes and round time. Stale pairs keep their last path MTU but
+    /// say so in `mtu_doctor_result_stale` — a stale "ok" is never served as fresh.
+    public func metrics() -> String {
+        let snapshot = snapshot()
+        let copy = state.withLock { $0 }
+        let registry = PrometheusCollectorRegistry()
+        for status in snapshot.peers {
+            let pair = [("from", options.node), ("to", status.peer.name)]
+            if let latest = status.latest {
+                for (direction, side) in [("forward", latest.forward), ("reverse", latest.reverse)] {
+                    let labels = pair + [("direction", direction)]
+                    if let mtu = side.pathMTU {
+                        registry.makeGauge(name: "mtu_doctor_path_mtu_bytes", labels: labels, help: "Largest packet that crosses the path, measured with DF, per direction").set(to: Double(mtu))
+                    }
+                    registry.makeGauge(name: "mtu_doctor_blackhole", labels: labels, help: "1 when packets above the path MTU vanish without an ICMP too-big reaching the sender").set(to: side.verdict == "blackhole" ? 1 : 0)
+                }
+                registry.makeGauge(name: "mtu_doctor_ptb_lost", labels: pair, help: "1 when an ICMP too-big arrived and this host's rp_filter dropped it").set(to: latest.forward.ptbLost ? 1 : 0)
+                registry.makeGauge(name: "mtu_doctor_result_age_seconds", labels: pair, help: "Age of the latest result").set(to: status.ageSeconds ?? 0)
+            }
+            registry.makeGauge(name: "mtu_doctor_result_stale", labels: pair, help: "1 when the latest result is missing, older than the stale limit, or the last attempt failed").set(to: status.stale ? 1 : 0)
+            registry.makeCounter(name: "mtu_doctor_probe_errors_total", labels: pair, help: "Measurements of this peer that failed").increment(by: Int64(status.errors))
+        }
+        registry.makeCounter(name: "mtu_doctor_rounds_total", labels: [("node", options.node)], help: "Completed rounds over every peer").increment(by: Int64(copy.rounds))
+        registry.makeCounter(name: "mtu_doctor_probe_packets_total", labels: [("node", options.node)], help: "Probe packets sent").increment(by: Int64(copy.probesSent))
+        registry.makeGauge(name: "mtu_doctor_round_duration_seconds", labels: [("node", options.node)], help: "Duration of the last complete round").set(to: copy.lastRoundSeconds ?? 0)
+        registry.makeGauge(name: "mtu_doctor_peers", labels: [("node", options.node)], help: "Peers this agent measures").set(to: Double(copy.peers.count))
+        return registry.emitToString()
+    }
+}
+#endif

@@ -1,0 +1,182 @@
+/// One directed measurement as an agent reported it.
+public struct MeshMeasurement: Sendable, Hashable, Codable {
+    public var from: String
+    public var fromAddress: String?
+    public var to: String
+    public var toAddress: String?
+    public var pathMTU: Int?
+    /// ok | ptb | blackhole | unreachable | inconclusive | …
+    public var verdict: String
+    public var stale: Bool
+    /// The agent whose probe measured it (the sender for forward results, the receiver for reverse ones).
+    public var measuredBy: String
+
+    public init(from: String, fromAddress: String?, to: String, toAddress: String?, pathMTU: Int?, verdict: String, stale: Bool, measuredBy: String) {
+        self.from = from
+        self.fromAddress = fromAddress
+        self.to = to
+        self.toAddress = toAddress
+        self.pathMTU = pathMTU
+        self.verdict = verdict
+        self.stale = stale
+        self.measuredBy = measuredBy
+    }
+}
+
+/// The N×N directed matrix, the broken pairs grouped, and where the boundary likely is.
+public struct MeshReport: Sendable, Hashable, Codable {
+    public struct Node: Sendable, Hashable, Codable {
+        public var name: String
+        public var address: String?
+    }
+
+    public struct Pair: Sendable, Hashable, Codable {
+        public var from: String
+        public var to: String
+        public var pathMTU: Int?
+        public var verdict: String
+        public var stale: Bool
+        public var measuredBy: String
+    }
+
+    public struct Group: Sendable, Hashable, Codable {
+        /// subnet | node
+        public var kind: String
+        public var from: String
+        public var to: String
+        public var pathMTU: Int?
+        public var verdicts: [String]
+        public var pairs: Int
+        public var description: String
+    }
+
+    public var nodes: [Node]
+    public var pairs: [Pair]
+    public var groups: [Group]
+    /// The largest path MTU seen: what healthy pairs carry.
+    public var expected: Int?
+    /// ok | degraded | blackhole | incomplete
+    public var verdict: String
+    public var summary: String
+    /// Pairs nobody measured, or whose results are stale.
+    public var missing: Int
+
+    /// Directed path MTU by node index (rows from, columns to), nil where unknown.
+    public var matrix: [[Int?]] {
+        let index = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.name, $0) })
+        var values = [[Int?]](repeating: [Int?](repeating: nil, count: nodes.count), count: nodes.count)
+        for pair in pairs { if let row = index[pair.from], let column = index[pair.to] { values[row][column] = pair.pathMTU } }
+        return values
+    }
+
+    /// Builds the matrix from every agent's measurements: forward results first; a reverse result fills a pair only
+    /// where the sender reported nothing.
+    public static func build(_ measurements: [MeshMeasurement]) -> MeshReport {
+        var addresses: [String: String] = [:]
+        var order: [String] = []
+        for measurement in measurements {
+            for (name, address) in [(measurement.from, measurement.fromAddress), (measurement.to, measurement.toAddress)] {
+                if addresses[name] == nil { order.append(name) }
+                if let address { addresses[name] = address } else if addresses[name] == nil { addresses[name] = "" }
+            }
+        }
+        var chosen: [String: MeshMeasurement] = [:]
+        for measurement in measurements {
+            let key = "\(measurement.from)→\(measurement.to)"
+            let direct = measurement.measuredBy == measurement.from
+            if let existing = chosen[key] {
+                let existingDirect = existing.measuredBy == existing.from
+                if existingDirect && !direct { continue }
+                if existingDirect == direct && !existing.stale && measurement.stale { continue }
+            }
+            chosen[key] = measurement
+        }
+        let nodes = order.map { Node(name: $0, address: addresses[$0].flatMap { $0.isEmpty ? nil : $0 }) }
+        var pairs: [Pair] = []
+        var missing = 0
+        for from in order {
+            for to in order where to != from {
+                guard let measurement = chosen["\(from)→\(to)"] else { missing += 1; continue }
+                if measurement.stale { missing += 1 }
+                pairs.append(Pair(from: from, to: to, pathMTU: measurement.pathMTU, verdict: measurement.verdict, stale: measurement.stale, measuredBy: measurement.measuredBy))
+            }
+        }
+        let fresh = pairs.filter { !$0.stale }
+        let expected = fresh.compactMap(\.pathMTU).max()
+        func broken(_ pair: Pair) -> Bool {
+            ["blackhole", "ptb", "unreachable", "inconclusive"].contains(pair.verdict) || (expected.map { (pair.pathMTU ?? 0) < $0 } ?? false)
+        }
+        let bad = fresh.filter(broken)
+        var groups: [Group] = []
+        // A node every one of whose pairs is broken, while others have healthy pairs: the node is the problem.
+        let nodeNames = Set(order)
+        var explained: Set<String> = []
+        if order.count > 2 {
+            for name in order {
+                let involved = fresh.filter { $0.from == name || $0.to == name }
+                let others = fresh.filter { $0.from != name && $0.to != name }
+                guard !involved.isEmpty, involved.allSatisfy(broken), others.contains(where: { !broken($0) }) else { continue }
+                let mtu = involved.compactMap(\.pathMTU).min()
+                groups.append(Group(kind: "node", from: name, to: "*", pathMTU: mtu, verdicts: Array(Set(involved.map(\.verdict))).sorted(), pairs: involved.count,
+                                    description: "every pair to and from \(name)\(addresses[name].map { $0.isEmpty ? "" : " (\($0))" } ?? "") stops at \(mtu.map(String.init) ?? "?") while other pairs pass \(expected.map(String.init) ?? "?"): look at \(name)'s own link"))
+                for pair in involved { explained.insert("\(pair.from)→\(pair.to)") }
+            }
+        }
+        _ = nodeNames
+        // The rest, by subnet pair (/24 for IPv4, /64 for IPv6) and path MTU.
+        func subnet(_ name: String) -> String {
+            guard let address = addresses[name], !address.isEmpty, let ip = IPAddress(address) else { return name }
+            let length = ip.version == .ipv4 ? 24 : 64
+            return IPNetwork("\(address)/\(length)")?.masked.description ?? name
+        }
+        var buckets: [String: [Pair]] = [:]
+        var bucketOrder: [String] = []
+        for pair in bad where !explained.contains("\(pair.from)→\(pair.to)") {
+            let key = "\(subnet(pair.from))|\(subnet(pair.to))|\(pair.pathMTU.map(String.init) ?? "?")"
+            if buckets[key] == nil { bucketOrder.append(key) }
+            buckets[key, default: []].append(pair)
+        }
+        for key in bucketOrder {
+            let members = buckets[key]!
+            let parts = key.split(separator: "|").map(String.init)
+            let total = fresh.filter { subnet($0.from) == parts[0] && subnet($0.to) == parts[1] }.count
+            let mtu = members.first?.pathMTU
+            let scope = members.count == total ? "all \(members.count) pairs" : "\(members.count) of \(total) pairs"
+            let within = parts[0] == parts[1]
+            var text = "\(scope) from \(parts[0]) to \(parts[1]) stop at \(mtu.map(String.init) ?? "?") (\(Array(Set(members.map(\.verdict))).sorted().joined(separator: ", ")))"
+            if !within {
+                let same = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU).max()
+                if let same { text += "; same-subnet pairs pass \(same): the boundary is between \(parts[0]) and \(parts[1])" }
+            }
+            groups.append(Group(kind: "subnet", from: parts[0], to: parts[1], pathMTU: mtu, verdicts: Array(Set(members.map(\.verdict))).sorted(), pairs: members.count, description: text))
+        }
+        // A → B and B → A at the same MTU, all pairs both ways: one group for the boundary.
+        var merged: [Group] = []
+        for group in groups {
+            if group.kind == "subnet", let index = merged.firstIndex(where: { $0.kind == "subnet" && $0.from == group.to && $0.to == group.from && $0.pathMTU == group.pathMTU }) {
+                let other = merged[index]
+                let allPairs = group.description.hasPrefix("all ") && other.description.hasPrefix("all ")
+                let same = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU).max()
+                merged[index] = Group(
+                    kind: "subnet", from: other.from, to: other.to, pathMTU: group.pathMTU, verdicts: Array(Set(group.verdicts + other.verdicts)).sorted(),
+                    pairs: group.pairs + other.pairs,
+                    description: "\(allPairs ? "all " : "")\(group.pairs + other.pairs) pairs crossing \(other.from) ↔ \(other.to) stop at \(group.pathMTU.map(String.init) ?? "?") in both directions (\(Array(Set(group.verdicts + other.verdicts)).sorted().joined(separator: ", ")))\(same.map { "; same-subnet pairs pass \($0): the boundary is between the two subnets" } ?? "")")
+            } else {
+                merged.append(group)
+            }
+        }
+        groups = merged
+        let verdict: String
+        if bad.contains(where: { $0.verdict == "blackhole" }) { verdict = "blackhole" }
+        else if !bad.isEmpty { verdict = "degraded" }
+        else if missing > 0 { verdict = "incomplete" }
+        else { verdict = "ok" }
+        let summary: String
+        if bad.isEmpty {
+            summary = "\(fresh.count) directed pairs measured, all pass \(expected.map(String.init) ?? "?") bytes\(missing > 0 ? "; \(missing) pairs missing or stale" : "")"
+        } else {
+            summary = "\(bad.count) of \(fresh.count) directed pairs are limited: " + groups.map(\.description).joined(separator: "; ") + (missing > 0 ? "; \(missing) pairs missing or stale" : "")
+        }
+        return MeshReport(nodes: nodes, pairs: pairs, groups: groups, expected: expected, verdict: verdict, summary: summary, missing: missing)
+    }
+}

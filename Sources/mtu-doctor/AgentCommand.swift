@@ -1,0 +1,275 @@
+import ArgumentParser
+import Foundation
+import MTUAgent
+import MTUCore
+import MTUProbe
+import MTUReport
+
+struct AgentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Run the mesh agent: probe every peer periodically, both ways, and serve the results (JSON, Prometheus).",
+        discussion: """
+            Each round measures every peer's path MTU forward (DF probes) and back (through the peer's own responder, \
+            which this agent also runs on --responder-port), with jitter, at most --concurrency at a time and \
+            --pps probe packets per second on average. Peers come from --peers (NAME=ADDRESS or ADDRESS, comma \
+            separated) or --dns (every address of a name, e.g. a headless Service, resolved each round).
+
+            HTTP on --listen: /metrics (Prometheus), /results (JSON: latest per peer, stale ones marked), \
+            /results/ADDRESS (history), /healthz, /readyz (after the first round). Everything but the health \
+            endpoints needs the token (Authorization: Bearer …); requests from outside --allow are refused.
+
+            Examples:
+              mtu-doctor agent --node n1 --peers n2=10.88.1.12,n3=10.88.2.13 --token s3cret
+              mtu-doctor agent --dns mtu-doctor-agents.mtu-doctor.svc.cluster.local --allow 10.0.0.0/8
+            """
+    )
+
+    @Option(help: "This node's name in results and metrics (default: the host name).")
+    var node: String?
+
+    @Option(help: "Peers: NAME=ADDRESS or ADDRESS, comma separated.")
+    var peers: String?
+
+    @Option(help: "A DNS name whose addresses are the peers (a headless Service), resolved every round.")
+    var dns: String?
+
+    @Option(help: "HTTP port for /metrics, /results, /healthz, /readyz.")
+    var listen: UInt16 = 9464
+
+    @Option(help: "UDP port of the reverse-path responder (peers measure the way back through it).")
+    var responderPort: UInt16 = 4790
+
+    @Option(help: "Seconds between the starts of two rounds.")
+    var interval: Double = 30
+
+    @Option(help: "Average probe packets per second for the whole agent.")
+    var pps: Double = 100
+
+    @Option(help: "Peers measured at the same time.")
+    var concurrency: Int = 4
+
+    @Option(help: "Per-probe timeout in milliseconds.")
+    var timeout: Int = 1000
+
+    @Option(help: "Shared token (or MTU_DOCTOR_TOKEN): required on HTTP and lets peers ask for large replies.")
+    var token: String?
+
+    @Option(help: "Networks allowed to use the HTTP API and the responder (CIDR, comma separated; default: any).")
+    var allow: String?
+
+    @Option(help: "Results older than this many seconds are served as stale (default: 3 intervals).")
+    var staleAfter: Double?
+
+    @Option(help: "Stop after this many seconds (default: run until killed).")
+    var duration: Double?
+
+    func validate() throws {
+        guard peers != nil || dns != nil else { throw fail("give --peers or --dns") }
+        if let peers, peers.split(separator: ",").contains(where: { Peer(String($0)) == nil }) {
+            let bad = peers.split(separator: ",").first { Peer(String($0)) == nil }!
+            throw fail("--peers: '\(bad)' is not NAME=ADDRESS or an IP address")
+        }
+        guard interval >= 1, interval <= 86400 else { throw fail("--interval must be 1–86400 s, got \(interval)") }
+        guard pps >= 1, pps <= 10000 else { throw fail("--pps must be 1–10000, got \(pps)") }
+        guard (1...64).contains(concurrency) else { throw fail("--concurrency must be 1–64, got \(concurrency)") }
+        guard (10...60000).contains(timeout) else { throw fail("--timeout must be 10–60000 ms, got \(timeout)") }
+        if let allow, allow.split(separator: ",").contains(where: { IPNetwork(String($0)) == nil }) {
+            throw fail("--allow: '\(allow.split(separator: ",").first { IPNetwork(String($0)) == nil }!)' is not a CIDR network")
+        }
+    }
+
+    func run() throws {
+        let token = self.token ?? ProcessInfo.processInfo.environment["MTU_DOCTOR_TOKEN"] ?? ""
+        let allowed = (allow ?? "").split(separator: ",").compactMap { IPNetwork(String($0)) }
+        let staticPeers = (peers ?? "").split(separator: ",").compactMap { Peer(String($0)) }
+        let dnsName = dns
+        var options = Agent.Options(node: node ?? ProcessInfo.processInfo.hostName) {
+            var list = staticPeers
+            if let dnsName { list += Self.resolveAll(dnsName).map { Peer(name: $0, address: $0) } }
+            return list
+        }
+        options.intervalSeconds = interval
+        options.packetsPerSecond = pps
+        options.concurrency = concurrency
+        options.timeoutMilliseconds = timeout
+        options.responderPort = responderPort
+        options.token = Array(token.utf8)
+        options.staleAfterSeconds = staleAfter ?? interval * 3
+        let agent = Agent(options: options)
+
+        var responderConfiguration = Responder.Configuration()
+        responderConfiguration.port = responderPort
+        responderConfiguration.token = Array(token.utf8)
+        responderConfiguration.allowed = allowed
+        let responder: Responder
+        do {
+            responder = try Responder(responderConfiguration)
+        } catch {
+            throw fail(error.description)
+        }
+        let server: AgentHTTPServer
+        do {
+            server = try AgentHTTPServer(port: listen, allowed: allowed, token: token) { path, _ in
+                Self.route(path, agent: agent)
+            }
+        } catch {
+            throw fail(error.description)
+        }
+        let deadline = duration.map { Date().addingTimeInterval($0) }
+        let stop: @Sendable () -> Bool = { agent.isStopping || deadline.map { Date() > $0 } ?? false }
+        nonisolated(unsafe) let unsafeResponder = responder
+        Thread.detachNewThread { try? unsafeResponder.run(until: stop) }
+        Thread.detachNewThread { server.run(until: stop) }
+        Thread.detachNewThread {
+            while !stop() { usleep(200_000) }
+            agent.stop()
+        }
+        var standardError = StandardError()
+        print("mtu-doctor agent \(options.node): HTTP on :\(server.port), responder on UDP :\(responderPort)", to: &standardError)
+        agent.run()
+        usleep(300_000)
+    }
+
+    static func route(_ path: String, agent: Agent) -> AgentHTTPServer.Response {
+        switch path {
+        case "/healthz":
+            return .init(status: 200, body: "ok\n")
+        case "/readyz":
+            return agent.ready ? .init(status: 200, body: "ready\n") : .init(status: 503, body: "first round not finished\n")
+        case "/metrics":
+            return .init(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: agent.metrics())
+        case "/results":
+            return .init(status: 200, contentType: "application/json", body: JSONReport.render(agent.snapshot(), command: "agent.results"))
+        default:
+            if path.hasPrefix("/results/") {
+                let address = String(path.dropFirst("/results/".count))
+                guard let history = agent.history(of: address) else { return .init(status: 404, body: "no such peer: \(address)\n") }
+                return .init(status: 200, contentType: "application/json", body: JSONReport.render(history, command: "agent.history"))
+            }
+            return .init(status: 404, body: "not found: try /metrics, /results, /healthz, /readyz\n")
+        }
+    }
+
+    /// Every IPv4 and IPv6 address of a name.
+    static func resolveAll(_ name: String) -> [String] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(name, nil, &hints, &result) == 0 else { return [] }
+        defer { freeaddrinfo(result) }
+        var addresses: [String] = []
+        var cursor = result
+        while let entry = cursor {
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if getnameinfo(entry.pointee.ai_addr, entry.pointee.ai_addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
+                let text = String(cString: host)
+                if !addresses.contains(text) { addresses.append(text) }
+            }
+            cursor = entry.pointee.ai_next
+        }
+        return addresses
+    }
+}
+
+struct KubeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kube",
+        abstract: "Kubernetes: gather the agents' measurements into a mesh.",
+        discussion: """
+            Examples:
+              mtu-doctor kube mesh --peers 10.88.1.11:9464,10.88.2.13:9464 --token s3cret --format html -o mesh.html
+            """,
+        subcommands: [Mesh.self]
+    )
+
+    struct Mesh: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Gather every agent's results into the N×N directed matrix of path MTUs and group the broken pairs.",
+            discussion: """
+                Asks each agent's /results (HTTP, with the token), builds the directed matrix (forward results first, \
+                an agent's reverse measurement where the sender reported nothing), groups the limited pairs by subnet \
+                and by node, and says where the boundary likely is. Stale results count as missing, never as fresh.
+
+                Exit status: 0 every pair passes, 1 limited pairs or missing agents, 2 bad input.
+
+                Examples:
+                  mtu-doctor kube mesh --peers 10.88.1.11:9464,10.88.1.12:9464,10.88.2.13:9464 --token s3cret
+                  mtu-doctor kube mesh --peers n1=10.88.1.11:9464 --format html -o mesh.html
+                """
+        )
+
+        @Option(help: "Agents: [NAME=]HOST:PORT (or HOST, port 9464), comma separated.")
+        var peers: String
+
+        @Option(help: "The agents' shared token (or MTU_DOCTOR_TOKEN).")
+        var token: String?
+
+        @Option(help: "Per-agent HTTP timeout in milliseconds.")
+        var timeout: Int = 3000
+
+        @OptionGroup var output: OutputOptions
+
+        func agents() throws -> [(host: String, port: UInt16)] {
+            try peers.split(separator: ",").map { item in
+                var text = String(item.split(separator: "=", maxSplits: 1).last ?? "")
+                text = text.replacingOccurrences(of: "http://", with: "")
+                var port: UInt16 = 9464
+                if let colon = text.lastIndex(of: ":"), !text.hasSuffix("]"), text.filter({ $0 == ":" }).count == 1 || text.hasPrefix("[") {
+                    guard let value = UInt16(text[text.index(after: colon)...]) else { throw fail("--peers: bad port in '\(item)'") }
+                    port = value
+                    text = String(text[..<colon])
+                }
+                text = text.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                guard !text.isEmpty else { throw fail("--peers: empty host in '\(item)'") }
+                return (text, port)
+            }
+        }
+
+        func validate() throws {
+            _ = try agents()
+            guard (100...60000).contains(timeout) else { throw fail("--timeout must be 100–60000 ms, got \(timeout)") }
+        }
+
+        func run() throws {
+            let token = self.token ?? ProcessInfo.processInfo.environment["MTU_DOCTOR_TOKEN"] ?? ""
+            var measurements: [MeshMeasurement] = []
+            var unreachable: [String] = []
+            for agent in try agents() {
+                let body: [UInt8]
+                do {
+                    body = try AgentHTTPClient.get(host: agent.host, port: agent.port, path: "/results", token: token, timeoutMilliseconds: timeout)
+                } catch {
+                    unreachable.append(error.description)
+                    continue
+                }
+                guard let snapshot = try? JSONDecoder().decode(AgentSnapshot.self, from: Data(body)) else {
+                    unreachable.append("\(agent.host):\(agent.port): /results is not an agent's JSON")
+                    continue
+                }
+                for status in snapshot.peers {
+                    guard let latest = status.latest else { continue }
+                    measurements.append(MeshMeasurement(
+                        from: snapshot.node, fromAddress: agent.host, to: status.peer.name, toAddress: status.peer.address,
+                        pathMTU: latest.forward.pathMTU, verdict: latest.forward.verdict, stale: status.stale, measuredBy: snapshot.node))
+                    if latest.reverse.pathMTU != nil {
+                        measurements.append(MeshMeasurement(
+                            from: status.peer.name, fromAddress: status.peer.address, to: snapshot.node, toAddress: agent.host,
+                            pathMTU: latest.reverse.pathMTU, verdict: latest.reverse.verdict, stale: status.stale, measuredBy: snapshot.node))
+                    }
+                }
+            }
+            var report = MeshReport.build(measurements)
+            if !unreachable.isEmpty {
+                report.summary += "; agents not reached: " + unreachable.joined(separator: "; ")
+                if report.verdict == "ok" { report.verdict = "incomplete" }
+            }
+            let final = report
+            try output.emit(
+                text: { MeshText.render(final) },
+                json: { JSONReport.render(final, command: "kube.mesh") },
+                document: { Documents.mesh(final) })
+            if final.verdict != "ok" { throw ExitCode(1) }
+        }
+    }
+}
