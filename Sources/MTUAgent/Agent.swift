@@ -171,7 +171,10 @@ public final class Agent: Sendable {
             state.history = state.history.filter { addresses.contains($0.key) }
         }
         let peers = current.shuffled()
-        let slots = DispatchSemaphore(value: Swift.max(1, options.concurrency))
+        // The first round runs one peer at a time: neighbour tables and route caches are cold, and parallel jumbo
+        // bursts toward unresolved next hops overflow the kernel's small queue of packets awaiting resolution.
+        let first = state.withLock { $0.rounds == 0 }
+        let slots = DispatchSemaphore(value: first ? 1 : Swift.max(1, options.concurrency))
         let group = DispatchGroup()
         let spread = options.intervalSeconds * options.jitter / Double(Swift.max(1, peers.count))
         for peer in peers {

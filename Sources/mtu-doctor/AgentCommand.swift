@@ -180,8 +180,54 @@ struct KubeCommand: ParsableCommand {
             Examples:
               mtu-doctor kube mesh --peers 10.88.1.11:9464,10.88.2.13:9464 --token s3cret --format html -o mesh.html
             """,
-        subcommands: [Mesh.self]
+        subcommands: [Mesh.self, Deploy.self]
     )
+
+    struct Deploy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the manifests that run the agents (pod- and host-network DaemonSets, headless Services, least-privilege RBAC).",
+            discussion: """
+                Applying them through the Kubernetes API is not built yet: print them with --dry-run and apply them \
+                with kubectl. The token Secret is created separately (never written into the manifests). The same \
+                manifests, with the defaults, are committed under deploy/.
+
+                Examples:
+                  kubectl -n mtu-doctor create secret generic mtu-doctor-token --from-literal=token=$(openssl rand -hex 16)
+                  mtu-doctor kube deploy --dry-run --image registry.example/mtu-doctor:0.1.0 | kubectl apply -f -
+                """)
+
+        @Flag(help: "Print the YAML instead of applying it (required for now).")
+        var dryRun = false
+
+        @Option(help: "Namespace for the agents.")
+        var namespace = "mtu-doctor"
+
+        @Option(help: "Container image with mtu-doctor as its entry point.")
+        var image = "mtu-doctor:latest"
+
+        @Option(help: "Seconds between rounds.")
+        var interval = 60
+
+        @Option(help: "Probe packets per second per agent.")
+        var pps = 100
+
+        func run() throws {
+            guard dryRun else {
+                throw fail("applying through the Kubernetes API is not built yet: use --dry-run and pipe the YAML to `kubectl apply -f -`")
+            }
+            guard namespace.range(of: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", options: .regularExpression) != nil else {
+                throw fail("--namespace: '\(namespace)' is not a valid Kubernetes name")
+            }
+            guard (5...86400).contains(interval) else { throw fail("--interval must be 5–86400 s, got \(interval)") }
+            guard (1...10000).contains(pps) else { throw fail("--pps must be 1–10000, got \(pps)") }
+            var options = KubeManifests.Options()
+            options.namespace = namespace
+            options.image = image
+            options.interval = interval
+            options.packetsPerSecond = pps
+            print(KubeManifests.render(options), terminator: "")
+        }
+    }
 
     struct Mesh: ParsableCommand {
         static let configuration = CommandConfiguration(

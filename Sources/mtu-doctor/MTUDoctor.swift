@@ -29,7 +29,10 @@ struct MTUDoctor: ParsableCommand {
     /// problem on the first line and where to read more on the second.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            // Installed as `kubectl-mtu`, kubectl runs it as a plugin: `kubectl mtu mesh …` is `mtu-doctor kube mesh …`.
+            var arguments = Array(CommandLine.arguments.dropFirst())
+            if URL(fileURLWithPath: CommandLine.arguments[0]).lastPathComponent == "kubectl-mtu" { arguments.insert("kube", at: 0) }
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             let code = exitCode(for: error)

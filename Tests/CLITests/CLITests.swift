@@ -333,7 +333,7 @@ struct JSONSchemaTests {
 /// Help, completions and the man pages.
 @Suite("Help and shell integration")
 struct HelpTests {
-    static let commands = ["", "calc", "check", "probe", "serve", "diagnose", "capture", "capture analyze", "lab", "lab up", "lab down", "lab list", "lab demo"]
+    static let commands = ["", "calc", "check", "probe", "serve", "diagnose", "capture", "capture analyze", "agent", "kube", "kube mesh", "kube deploy", "lab", "lab up", "lab down", "lab list", "lab demo"]
 
     @Test(arguments: commands)
     func everyCommandHasExamples(command: String) throws {
@@ -359,7 +359,7 @@ struct HelpTests {
         let help = try runArray(command.split(separator: " ").map(String.init) + ["--help"]).stdout
         // Every long option the command takes is in its page (mdoc writes --name as "Fl -name").
         let options = Set(help.matches(of: /--([a-z0-9][a-z0-9-]*)/).map { String($0.output.1) }).subtracting(["help"])
-        #expect(!options.isEmpty || command == "capture" || command == "lab" || command == "lab list")
+        #expect(!options.isEmpty || ["capture", "lab", "lab list", "kube"].contains(command))
         for option in options {
             #expect(text.contains("Fl -\(option)") || text.contains("-\(option)"), "\(page) lacks --\(option)")
         }
@@ -383,5 +383,56 @@ struct DiagnoseInputTests {
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count <= 3, "short: \(result.stderr)")
         #expect(result.stdout.isEmpty)
+    }
+}
+
+@Suite("kube and agent: command line")
+struct KubeCLITests {
+    @Test func deployNeedsDryRunForNow() throws {
+        let apply = try run("kube", "deploy")
+        #expect(apply.status == 2 && apply.stderr.contains("--dry-run"))
+        let printed = try run("kube", "deploy", "--dry-run", "--namespace", "netcheck", "--image", "example/mtu-doctor:1")
+        #expect(printed.status == 0)
+        #expect(printed.stdout.contains("namespace: netcheck") && printed.stdout.contains("image: example/mtu-doctor:1"))
+        let bad = try run("kube", "deploy", "--dry-run", "--namespace", "Not_A_Name")
+        #expect(bad.status == 2 && bad.stderr.contains("--namespace: 'Not_A_Name'"))
+    }
+
+    @Test func kubectlPluginName() throws {
+        let link = NSTemporaryDirectory() + "mtud-plugin-\(getpid())/kubectl-mtu"
+        try FileManager.default.createDirectory(atPath: (link as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: (link as NSString).deletingLastPathComponent) }
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: binary)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: link)
+        process.arguments = ["deploy", "--dry-run"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(String(decoding: data, as: UTF8.self).contains("kind: DaemonSet"))
+    }
+
+    @Test(arguments: [
+        (["agent"], "give --peers or --dns"),
+        (["agent", "--peers", "n1=nonsense"], "--peers: 'n1=nonsense' is not NAME=ADDRESS"),
+        (["agent", "--peers", "10.0.0.1", "--allow", "10.0.0.0/99"], "--allow: '10.0.0.0/99' is not a CIDR network"),
+        (["agent", "--peers", "10.0.0.1", "--pps", "0"], "--pps must be 1–10000"),
+        (["kube", "mesh", "--peers", "10.0.0.1:notaport"], "--peers: bad port"),
+    ])
+    func badInput(arguments: [String], message: String) throws {
+        let result = try runArray(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    /// An agent that cannot be reached is reported, not waited for forever.
+    @Test func meshWithNoAgentReachable() throws {
+        let result = try run("kube", "mesh", "--peers", "127.0.0.1:1", "--timeout", "500", "--json")
+        #expect(result.status == 1)
+        #expect((result.json["summary"] as? String)?.contains("agents not reached") == true)
     }
 }

@@ -173,13 +173,13 @@ _mtu-doctor() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    diagnose|calc|check|probe|capture|serve|lab|help)
+    diagnose|calc|check|probe|capture|serve|agent|kube|lab|help)
         # Offer subcommand argument completions
         "_mtu-doctor_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'diagnose calc check probe capture serve lab help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'diagnose calc check probe capture serve agent kube lab help' -- "${cur}"))
         ;;
     esac
 }
@@ -408,6 +408,132 @@ _mtu-doctor_serve() {
     esac
 }
 
+_mtu-doctor_agent() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--node --peers --dns --listen --responder-port --interval --pps --concurrency --timeout --token --allow --stale-after --duration)
+    __mtu-doctor_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--node')
+        return
+        ;;
+    '--peers')
+        return
+        ;;
+    '--dns')
+        return
+        ;;
+    '--listen')
+        return
+        ;;
+    '--responder-port')
+        return
+        ;;
+    '--interval')
+        return
+        ;;
+    '--pps')
+        return
+        ;;
+    '--concurrency')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--allow')
+        return
+        ;;
+    '--stale-after')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    esac
+}
+
+_mtu-doctor_kube() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __mtu-doctor_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    mesh|deploy)
+        # Offer subcommand argument completions
+        "_mtu-doctor_kube_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'mesh deploy' -- "${cur}"))
+        ;;
+    esac
+}
+
+_mtu-doctor_kube_mesh() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--peers --token --timeout --format -o --output)
+    __mtu-doctor_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--peers')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--format')
+        __mtu-doctor_add_completions -W 'text'$'\n''json'$'\n''markdown'$'\n''html'
+        return
+        ;;
+    '-o'|'--output')
+        return
+        ;;
+    esac
+}
+
+_mtu-doctor_kube_deploy() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--namespace --image --interval --pps)
+    __mtu-doctor_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--namespace')
+        return
+        ;;
+    '--image')
+        return
+        ;;
+    '--interval')
+        return
+        ;;
+    '--pps')
+        return
+        ;;
+    esac
+}
+
 _mtu-doctor_lab() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
@@ -435,7 +561,7 @@ _mtu-doctor_lab_up() {
     repeating_flags=()
     non_repeating_flags=(--https --asymmetric --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--wall --reverse-wall --prefix --df --format -o --output)
+    non_repeating_options=(--wall --reverse-wall --prefix --df --nodes --format -o --output)
     __mtu-doctor_offer_flags_options 1
 
     # Offer option value completions
@@ -450,6 +576,9 @@ _mtu-doctor_lab_up() {
         return
         ;;
     '--df')
+        return
+        ;;
+    '--nodes')
         return
         ;;
     '--format')

@@ -56,6 +56,8 @@ _mtu-doctor() {
             'probe:Measure a live path to the byte: forward DF search, the wall'\''s hop, and (with `serve` on the far side) the reverse.'
             'capture:Analyse pcap/pcapng captures for MTU black holes.'
             'serve:Answer reverse-path probes: UDP replies of requested sizes with DF, never an amplifier.'
+            'agent:Run the mesh agent: probe every peer periodically, both ways, and serve the results (JSON, Prometheus).'
+            'kube:Kubernetes: gather the agents'\'' measurements into a mesh.'
             'lab:Build or remove network-namespace labs that reproduce the incidents (root).'
             'help:Show subcommand help information.'
         )
@@ -63,7 +65,7 @@ _mtu-doctor() {
         ;;
     arg)
         case "${words[1]}" in
-        diagnose|calc|check|probe|capture|serve|lab|help)
+        diagnose|calc|check|probe|capture|serve|agent|kube|lab|help)
             "_mtu-doctor_${words[1]}" && ret=0
             ;;
         esac
@@ -235,6 +237,93 @@ _mtu-doctor_serve() {
     return "${ret}"
 }
 
+_mtu-doctor_agent() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--node[This node'\''s name in results and metrics (default\: the host name).]:node:'
+        '--peers[Peers\: NAME=ADDRESS or ADDRESS, comma separated.]:peers:'
+        '--dns[A DNS name whose addresses are the peers (a headless Service), resolved every round.]:dns:'
+        '--listen[HTTP port for /metrics, /results, /healthz, /readyz.]:listen:'
+        '--responder-port[UDP port of the reverse-path responder (peers measure the way back through it).]:responder-port:'
+        '--interval[Seconds between the starts of two rounds.]:interval:'
+        '--pps[Average probe packets per second for the whole agent.]:pps:'
+        '--concurrency[Peers measured at the same time.]:concurrency:'
+        '--timeout[Per-probe timeout in milliseconds.]:timeout:'
+        '--token[Shared token (or MTU_DOCTOR_TOKEN)\: required on HTTP and lets peers ask for large replies.]:token:'
+        '--allow[Networks allowed to use the HTTP API and the responder (CIDR, comma separated; default\: any).]:allow:'
+        '--stale-after[Results older than this many seconds are served as stale (default\: 3 intervals).]:stale-after:'
+        '--duration[Stop after this many seconds (default\: run until killed).]:duration:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_kube() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'mesh:Gather every agent'\''s results into the N×N directed matrix of path MTUs and group the broken pairs.'
+            'deploy:Print the manifests that run the agents (pod- and host-network DaemonSets, headless Services, least-privilege RBAC).'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        mesh|deploy)
+            "_mtu-doctor_kube_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_mtu-doctor_kube_mesh() {
+    local -i ret=1
+    local -ar ___format=('text' 'json' 'markdown' 'html')
+    local -ar arg_specs=(
+        '--peers[Agents\: \[NAME=\]HOST\:PORT (or HOST, port 9464), comma separated.]:peers:'
+        '--token[The agents'\'' shared token (or MTU_DOCTOR_TOKEN).]:token:'
+        '--timeout[Per-agent HTTP timeout in milliseconds.]:timeout:'
+        '--json[Print JSON (versioned schema, see docs/json-schema.md)\: short for --format json.]'
+        '--format[Output format\: text (default), json, markdown (for tickets) or html (one self-contained file).]:format:{__mtu-doctor_complete "${___format[@]}"}'
+        '(-o --output)'{-o,--output}'[Write the report to this file instead of standard output.]:output:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_kube_deploy() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--dry-run[Print the YAML instead of applying it (required for now).]'
+        '--namespace[Namespace for the agents.]:namespace:'
+        '--image[Container image with mtu-doctor as its entry point.]:image:'
+        '--interval[Seconds between rounds.]:interval:'
+        '--pps[Probe packets per second per agent.]:pps:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
 _mtu-doctor_lab() {
     local -i ret=1
     local -ar arg_specs=(
@@ -277,6 +366,7 @@ _mtu-doctor_lab_up() {
         '--df[Overlay scenarios\: the VXLAN outer DF, set|unset|inherit.]:df:'
         '--https[Start an HTTPS server (certificate chain over 4 KB; plain HTTP gets a 400) on the server, port 443.]'
         '--asymmetric[Overlay scenarios\: return the underlay through a second router that carries --reverse-wall.]'
+        '--nodes[mesh\: how many hosts, split between the two subnets (2–64).]:nodes:'
         '--json[Print JSON (versioned schema, see docs/json-schema.md)\: short for --format json.]'
         '--format[Output format\: text (default), json, markdown (for tickets) or html (one self-contained file).]:format:{__mtu-doctor_complete "${___format[@]}"}'
         '(-o --output)'{-o,--output}'[Write the report to this file instead of standard output.]:output:'

@@ -1,0 +1,192 @@
+/// The Kubernetes objects that run the agents: two DaemonSets (pod network and host network, so both pod-to-pod and
+/// node/TEP paths are measured), their headless Services (peer discovery by DNS), a ServiceAccount with no API
+/// rights beyond what discovery needs, and nothing privileged: non-root, read-only root filesystem, all
+/// capabilities dropped but NET_RAW, resource limits.
+public enum KubeManifests {
+    public struct Options: Sendable {
+        public var namespace = "mtu-doctor"
+        public var image = "mtu-doctor:latest"
+        /// The Secret holding the shared token (key `token`); created separately, never written here.
+        public var tokenSecret = "mtu-doctor-token"
+        public var interval = 60
+        public var packetsPerSecond = 100
+        public var podPort = 9464
+        public var hostPort = 9465
+        public var podResponderPort = 4790
+        public var hostResponderPort = 4795
+
+        public init() {}
+    }
+
+    public static func render(_ options: Options = Options()) -> String {
+        let ns = options.namespace
+        var documents: [String] = []
+        documents.append("""
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: \(ns)
+              labels:
+                app.kubernetes.io/name: mtu-doctor
+                pod-security.kubernetes.io/enforce: baseline
+            """)
+        documents.append("""
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata:
+              name: mtu-doctor-agent
+              namespace: \(ns)
+            automountServiceAccountToken: false
+            """)
+        documents.append("""
+            # Least privilege: the agents discover peers through the headless Services' DNS and need no API access.
+            # `mtu-doctor kube mesh` run by a user reads the agents over HTTP, not through the API either. This Role
+            # only lets a mesh collector list the agent pods of this namespace (to find them without DNS).
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata:
+              name: mtu-doctor-mesh-reader
+              namespace: \(ns)
+            rules:
+              - apiGroups: [""]
+                resources: ["pods"]
+                verbs: ["get", "list"]
+            """)
+        documents.append("""
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata:
+              name: mtu-doctor-mesh-reader
+              namespace: \(ns)
+            subjects:
+              - kind: ServiceAccount
+                name: mtu-doctor-agent
+                namespace: \(ns)
+            roleRef:
+              apiGroup: rbac.authorization.k8s.io
+              kind: Role
+              name: mtu-doctor-mesh-reader
+            """)
+        for (suffix, host, port, responder) in [("pod", false, options.podPort, options.podResponderPort), ("host", true, options.hostPort, options.hostResponderPort)] {
+            let name = "mtu-doctor-agent-\(suffix)"
+            documents.append("""
+                # Headless: its DNS name resolves to every agent, which is how each finds its peers.
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: \(name)
+                  namespace: \(ns)
+                  labels:
+                    app.kubernetes.io/name: mtu-doctor
+                    app.kubernetes.io/component: \(name)
+                spec:
+                  clusterIP: None
+                  publishNotReadyAddresses: true
+                  selector:
+                    app.kubernetes.io/component: \(name)
+                  ports:
+                    - name: http
+                      port: \(port)
+                    - name: responder
+                      port: \(responder)
+                      protocol: UDP
+                """)
+            let sysctls = host ? "" : """
+
+                      sysctls:
+                        # ICMP datagram sockets for any group: probes need no raw socket inside the pod network.
+                        - name: net.ipv4.ping_group_range
+                          value: "0 2147483647"
+                """
+            documents.append("""
+                apiVersion: apps/v1
+                kind: DaemonSet
+                metadata:
+                  name: \(name)
+                  namespace: \(ns)
+                  labels:
+                    app.kubernetes.io/name: mtu-doctor
+                    app.kubernetes.io/component: \(name)
+                spec:
+                  selector:
+                    matchLabels:
+                      app.kubernetes.io/component: \(name)
+                  updateStrategy:
+                    rollingUpdate:
+                      maxUnavailable: 10%
+                  template:
+                    metadata:
+                      labels:
+                        app.kubernetes.io/name: mtu-doctor
+                        app.kubernetes.io/component: \(name)
+                      annotations:
+                        prometheus.io/scrape: "true"
+                        prometheus.io/port: "\(port)"
+                    spec:
+                      serviceAccountName: mtu-doctor-agent
+                      automountServiceAccountToken: false
+                      hostNetwork: \(host)
+                      dnsPolicy: \(host ? "ClusterFirstWithHostNet" : "ClusterFirst")
+                      tolerations:
+                        - operator: Exists
+                      securityContext:
+                        runAsNonRoot: true
+                        runAsUser: 65534
+                        runAsGroup: 65534
+                        seccompProfile:
+                          type: RuntimeDefault\(sysctls)
+                      containers:
+                        - name: agent
+                          image: \(options.image)
+                          args:
+                            - agent
+                            - --node=$(NODE_NAME)
+                            - --dns=\(name).\(ns).svc.cluster.local
+                            - --listen=\(port)
+                            - --responder-port=\(responder)
+                            - --interval=\(options.interval)
+                            - --pps=\(options.packetsPerSecond)
+                          env:
+                            - name: NODE_NAME
+                              valueFrom:
+                                fieldRef:
+                                  fieldPath: spec.nodeName
+                            - name: MTU_DOCTOR_TOKEN
+                              valueFrom:
+                                secretKeyRef:
+                                  name: \(options.tokenSecret)
+                                  key: token
+                          ports:
+                            - name: http
+                              containerPort: \(port)
+                            - name: responder
+                              containerPort: \(responder)
+                              protocol: UDP
+                          livenessProbe:
+                            httpGet:
+                              path: /healthz
+                              port: \(port)
+                            periodSeconds: 20
+                          readinessProbe:
+                            httpGet:
+                              path: /readyz
+                              port: \(port)
+                            periodSeconds: 10
+                          resources:
+                            requests:
+                              cpu: 10m
+                              memory: 16Mi
+                            limits:
+                              cpu: 200m
+                              memory: 64Mi
+                          securityContext:
+                            allowPrivilegeEscalation: false
+                            readOnlyRootFilesystem: true
+                            capabilities:
+                              drop: ["ALL"]
+                              add: ["NET_RAW"]
+                """)
+        }
+        return documents.map { "---\n" + $0 }.joined(separator: "\n") + "\n"
+    }
+}
