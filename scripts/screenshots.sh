@@ -22,7 +22,15 @@ shot() {  # html png height
 prefix=$("$bin" lab up blackhole --https --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["prefix"])')
 ip netns exec "$prefix-client" "$bin" diagnose https://10.77.3.2 --lab-only --topology examples/lab-blackhole.yaml --format html -o "$out/diagnose.html" || true
 ip netns exec "$prefix-client" "$bin" probe 10.77.3.2 --lab-only --format html -o "$out/probe.html" || true
-for kind in diagnose probe check capture; do
+"$bin" lab down "$prefix" >/dev/null
+# The mesh: four agents on a namespace mesh, gathered by kube mesh (the heat map).
+prefix=$("$bin" lab up mesh --nodes 4 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["prefix"])')
+peers="n1=10.88.1.11,n2=10.88.1.12,n3=10.88.2.13,n4=10.88.2.14"
+for i in 1 2 3 4; do ip netns exec "$prefix-n$i" "$bin" agent --node "n$i" --peers "$peers" --interval 3 --token shots --duration 12 >/dev/null 2>&1 & done
+sleep 8
+ip netns exec "$prefix-n1" "$bin" kube mesh --peers 10.88.1.11,10.88.1.12,10.88.2.13,10.88.2.14 --token shots --format html -o "$out/mesh.html" || true
+wait
+for kind in diagnose probe check capture mesh; do
     shot "$out/$kind.html" "$out/$kind.png" 2200
     echo "$out/$kind.png"
 done

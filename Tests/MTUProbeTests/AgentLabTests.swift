@@ -36,7 +36,7 @@ struct AgentLabTests {
 
     static func mesh(_ truth: LabGroundTruth, extra: [String] = []) throws -> (Int32, [String: Any]) {
         let agents = hosts.sorted { $0.key < $1.key }.map(\.value).joined(separator: ",")
-        let output = try LabSupport.inNamespace(truth.namespaces["n1"]!, [LabSupport.binary, "kube", "mesh", "--peers", agents, "--token", "lab", "--json"] + extra).1!
+        let output = try LabSupport.inNamespace(truth.namespaces["n1"]!, [LabSupport.binary, "kube", "mesh", "--peers", agents, "--token", "lab"] + (extra.contains("--format") ? extra : ["--json"] + extra)).1!
         let json = (try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any] ?? [:]
         return (output.status, json)
     }
@@ -75,6 +75,16 @@ struct AgentLabTests {
             #expect((groups.first?["description"] as? String)?.contains("10.88.1.0/24 ↔ 10.88.2.0/24 stop at 1500 in both directions") == true)
             let errors = try JSONSchema(file: "\(TestSupport.repositoryRoot)/docs/schema/kube.mesh.schema.json").validate(json)
             #expect(errors.isEmpty, "\(errors.prefix(5))")
+
+            // The heat map, rendered in Chromium.
+            if Chromium.executable != nil || LabSupport.underCI {
+                let html = NSTemporaryDirectory() + "mtud-mesh-\(getpid()).html"
+                defer { try? FileManager.default.removeItem(atPath: html); try? FileManager.default.removeItem(atPath: html + ".png") }
+                _ = try Self.mesh(truth, extra: ["--format", "html", "-o", html])
+                let page = try Chromium.render(html, screenshot: html + ".png", width: 1000, height: 800)
+                #expect(page.consoleErrors.isEmpty)
+                #expect(page.dom.contains("id=\"mesh-heatmap\"") && page.dom.contains("✘ 1500") && page.dom.contains("data-verdict=\"degraded\""))
+            }
 
             // The API: token, networks, health.
             #expect(try Self.get(truth, from: "n1", "http://10.88.2.13:9464/metrics").0 == 401)
