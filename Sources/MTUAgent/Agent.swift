@@ -35,6 +35,8 @@ public struct PeerResult: Sendable, Hashable, Codable {
     public var reverse: Direction
     public var probesSent: Int
     public var elapsedMs: Int
+    /// search (a full DF search) or verified (the previous boundary re-checked with a few probes)
+    public var method: String = "search"
     /// Set when the probe itself failed (no route, no answer at all); the directions are then unknown.
     public var error: String?
 
@@ -216,7 +218,26 @@ public final class Agent: Sendable {
         probe.locateWall = false
         probe.reversePort = options.responderPort
         probe.token = options.token
-        let result: PeerResult
+        var result: PeerResult
+        // A fresh, conclusive previous result is re-checked with a few probes at its boundary; a full search only
+        // when there is none or it no longer holds.
+        let previous = state.withLock { $0.latest[peer.address] }
+        if let previous, let forward = previous.forward.pathMTU, ["ok", "ptb", "blackhole"].contains(previous.forward.verdict),
+           let address = ProbeAddress(peer.address), let interface = HostFacts.routeInterface(to: peer.address), let maximum = HostFacts.interfaceMTU(interface),
+           Date().timeIntervalSince1970 - previous.at < options.staleAfterSeconds {
+            let reverse = ["ok", "ptb", "blackhole"].contains(previous.reverse.verdict) ? previous.reverse.pathMTU : nil
+            let check = Probe.verify(address: address, forward: forward, reverse: reverse, maximum: maximum, responderPort: options.responderPort,
+                                     token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
+            if check.holds {
+                result = previous
+                result.at = Date().timeIntervalSince1970
+                result.probesSent = check.probes
+                result.method = "verified"
+                store(result, for: peer)
+                return
+            }
+            state.withLock { $0.tokens -= Double(check.probes); $0.probesSent += check.probes }
+        }
         do throws(ProbeError) {
             let report = try Probe.run(target: peer.address, options: probe)
             result = Self.result(peer, report)
@@ -228,6 +249,10 @@ public final class Agent: Sendable {
             }
             return
         }
+        store(result, for: peer)
+    }
+
+    func store(_ result: PeerResult, for peer: Peer) {
         state.withLock {
             $0.tokens -= Double(result.probesSent)
             $0.probesSent += result.probesSent

@@ -359,3 +359,48 @@ public enum Probe {
     }
 }
 #endif
+
+#if os(Linux)
+extension Probe {
+    /// Re-checks a known boundary with a handful of probes instead of a search: `pathMTU` must pass and, when it
+    /// is below `maximum`, `pathMTU + 1` must fail, each `tries` times (a pass above, or a failure at, the
+    /// boundary means the path changed: the caller searches again). Forward by DF echo; reverse, when a responder
+    /// port is given, by replies of those sizes. Returns whether both directions still hold and the probes sent.
+    public static func verify(
+        address: ProbeAddress, forward: Int, reverse: Int?, maximum: Int, responderPort: UInt16?, token: [UInt8],
+        timeoutMilliseconds: Int, socket: ProbeOptions.SocketKind = .auto, tries: Int = 3
+    ) -> (holds: Bool, probes: Int) {
+        func wave(_ size: Int) -> [ProbeRequest] {
+            Array(repeating: ProbeRequest(size: size), count: tries) + (size < maximum ? Array(repeating: ProbeRequest(size: size + 1), count: tries) : [])
+        }
+        func holds(_ outcomes: [ProbeOutcome], _ size: Int) -> Bool {
+            // At least one pass at the boundary (loss may take the others) and no pass above it.
+            let at = outcomes.prefix(tries), above = outcomes.dropFirst(tries)
+            return at.contains(.passed) && !above.contains(.passed)
+        }
+        var probes = 0
+        do {
+            var prober = try ForwardProber.open(socket, target: address, timeoutMilliseconds: timeoutMilliseconds)
+            defer { prober.close() }
+            _ = try prober.send([ProbeRequest(size: 64)])  // warm the neighbour entry
+            let outcomes = try prober.send(wave(forward))
+            probes += prober.probesSent
+            guard holds(outcomes, forward) else { return (false, probes) }
+        } catch {
+            return (false, probes)
+        }
+        if let reverse, let responderPort {
+            do {
+                var prober = try ReverseProber(target: address, port: responderPort, token: token, timeoutMilliseconds: timeoutMilliseconds)
+                defer { prober.close() }
+                let outcomes = try prober.send(wave(reverse))
+                probes += prober.probesSent
+                guard holds(outcomes, reverse) else { return (false, probes) }
+            } catch {
+                return (false, probes)
+            }
+        }
+        return (true, probes)
+    }
+}
+#endif
