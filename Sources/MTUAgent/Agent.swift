@@ -219,24 +219,54 @@ public final class Agent: Sendable {
         probe.reversePort = options.responderPort
         probe.token = options.token
         var result: PeerResult
-        // A fresh, conclusive previous result is re-checked with a few probes at its boundary; a full search only
-        // when there is none or it no longer holds.
-        let previous = state.withLock { $0.latest[peer.address] }
-        if let previous, let forward = previous.forward.pathMTU, ["ok", "ptb", "blackhole"].contains(previous.forward.verdict),
-           let address = ProbeAddress(peer.address), let interface = HostFacts.routeInterface(to: peer.address), let maximum = HostFacts.interfaceMTU(interface),
-           Date().timeIntervalSince1970 - previous.at < options.staleAfterSeconds {
-            let reverse = ["ok", "ptb", "blackhole"].contains(previous.reverse.verdict) ? previous.reverse.pathMTU : nil
-            let check = Probe.verify(address: address, forward: forward, reverse: reverse, maximum: maximum, responderPort: options.responderPort,
-                                     token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
-            if check.holds {
-                result = previous
-                result.at = Date().timeIntervalSince1970
-                result.probesSent = check.probes
-                result.method = "verified"
-                store(result, for: peer)
-                return
+        // Before a full search, re-check boundaries that are likely to hold, with a few probes each: this peer's
+        // previous result, then the boundaries other peers showed (peers behind the same hop share them), then the
+        // interface's own MTU (a clean path). A candidate counts only if its size passes and one byte more does
+        // not, both ways; otherwise the full search decides.
+        if let address = ProbeAddress(peer.address), let interface = HostFacts.routeInterface(to: peer.address), let maximum = HostFacts.interfaceMTU(interface) {
+            let conclusive: Set<String> = ["ok", "ptb", "blackhole"]
+            let (previous, others) = state.withLock { state in (state.latest[peer.address], Array(state.latest.values)) }
+            var candidates: [(forward: Int, reverse: Int?, template: PeerResult?, method: String)] = []
+            if let previous, let forward = previous.forward.pathMTU, conclusive.contains(previous.forward.verdict),
+               Date().timeIntervalSince1970 - previous.at < options.staleAfterSeconds {
+                candidates.append((forward, conclusive.contains(previous.reverse.verdict) ? previous.reverse.pathMTU : nil, previous, "verified"))
             }
-            state.withLock { $0.tokens -= Double(check.probes); $0.probesSent += check.probes }
+            var counts: [String: (Int, PeerResult)] = [:]
+            for other in others where other.address != peer.address && conclusive.contains(other.forward.verdict) && conclusive.contains(other.reverse.verdict) {
+                guard let forward = other.forward.pathMTU, let reverse = other.reverse.pathMTU else { continue }
+                let key = "\(forward)/\(reverse)"
+                counts[key] = ((counts[key]?.0 ?? 0) + 1, other)
+            }
+            for (_, entry) in counts.sorted(by: { $0.value.0 > $1.value.0 }).prefix(2) {
+                candidates.append((entry.1.forward.pathMTU!, entry.1.reverse.pathMTU, entry.1, "verified-hint"))
+            }
+            if !candidates.contains(where: { $0.forward == maximum }) { candidates.append((maximum, maximum, nil, "verified-hint")) }
+            for candidate in candidates.prefix(4) {
+                let check = Probe.verify(address: address, forward: candidate.forward, reverse: candidate.reverse, maximum: maximum,
+                                         responderPort: options.responderPort, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
+                if check.holds {
+                    let template = candidate.template
+                    // The forward verdict comes from what this check saw above the boundary, never from the template.
+                    var forward = PeerResult.Direction(pathMTU: candidate.forward, verdict: "ok")
+                    if candidate.forward < maximum {
+                        switch check.forwardAbove {
+                        case .ptb(let mtu, let source)?: forward = .init(pathMTU: candidate.forward, verdict: "ptb", ptbMTU: mtu, ptbSource: source)
+                        case .localLimit?: forward.verdict = "local-limit"
+                        default: forward = .init(pathMTU: candidate.forward, verdict: "blackhole", ptbLost: template?.forward.ptbLost ?? false)
+                        }
+                    }
+                    // The reverse: the way back's boundary holds; whether its sender hears a PTB is the template's.
+                    let reverseVerdict = (candidate.reverse ?? 0) >= maximum ? "ok" : (template?.reverse.verdict ?? "blackhole")
+                    result = PeerResult(
+                        peer: peer.name, address: peer.address, at: Date().timeIntervalSince1970, forward: forward,
+                        reverse: .init(pathMTU: candidate.reverse, verdict: candidate.reverse == nil ? "not-measured" : reverseVerdict),
+                        probesSent: check.probes, elapsedMs: 0, error: nil)
+                    result.method = candidate.method
+                    store(result, for: peer)
+                    return
+                }
+                state.withLock { $0.tokens -= Double(check.probes); $0.probesSent += check.probes }
+            }
         }
         do throws(ProbeError) {
             let report = try Probe.run(target: peer.address, options: probe)

@@ -469,14 +469,7 @@ public enum Diagnoser {
                 note: "A VLAN/SVI interface never carries more than its parent, whatever it displays. Confirm with `mtu-doctor probe` afterwards: \(sends) bytes must pass.",
                 resolvesCause: true))
             if ids.contains("ptb-filtered") {
-                fixes.append(Fix(
-                    title: "Let \"fragmentation needed\" through", vendor: "generic",
-                    commands: [
-                        "iptables -I FORWARD -p icmp --icmp-type fragmentation-needed -j ACCEPT   # on Linux firewalls in between",
-                        "ip6tables -I FORWARD -p icmpv6 --icmpv6-type packet-too-big -j ACCEPT",
-                        "# on the router at the wall: allow ICMP unreachables (e.g. IOS `ip unreachables` on the egress interface)",
-                    ],
-                    note: "Restores PMTUD so hosts adapt; the wall itself stays.", resolvesCause: false))
+                fixes.append(Fixes.allowTooBig(where: "the firewalls between the wall and this host"))
             }
         }
         if wall > 576 {

@@ -199,14 +199,7 @@ struct FindingBuilder {
                 resolvesCause: false))
         }
         if fate.kind == .ptbLost, fate.lostReason == "filtered" {
-            fixes.append(Fix(
-                title: "Allow ICMP \"fragmentation needed\" / \"packet too big\" through the filtering device", vendor: "iptables",
-                commands: [
-                    "iptables -I FORWARD -p icmp --icmp-type fragmentation-needed -j ACCEPT",
-                    "ip6tables -I FORWARD -p ipv6-icmp --icmpv6-type packet-too-big -j ACCEPT",
-                    "nft insert rule inet filter forward icmp type destination-unreachable icmp code frag-needed accept",
-                ],
-                note: "RFC 4890 lists packet-too-big among the ICMPv6 messages that must never be dropped.", resolvesCause: false))
+            fixes.append(Fixes.allowTooBig())
         }
         if fate.kind == .silentDrop, fate.lostReason == nil, bottleneck.segment == nil, let node = network.node(named: bottleneck.node), !node.icmp.sendsTooBig {
             fixes.append(Fix(

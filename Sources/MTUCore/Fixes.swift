@@ -108,6 +108,21 @@ enum Fixes {
         ]
     }
 
+    /// Let "fragmentation needed" / "packet too big" through a filtering device, and ask the router at the wall to
+    /// send them.
+    static func allowTooBig(where place: String = "the filtering device") -> Fix {
+        Fix(
+            title: "Allow ICMP \"fragmentation needed\" / \"packet too big\" through \(place)", vendor: "iptables",
+            commands: [
+                "iptables -I FORWARD -p icmp --icmp-type fragmentation-needed -j ACCEPT",
+                "ip6tables -I FORWARD -p ipv6-icmp --icmpv6-type packet-too-big -j ACCEPT",
+                "nft insert rule inet filter forward icmp type destination-unreachable icmp code frag-needed accept",
+                "# on the router at the wall: let it send unreachables (e.g. IOS `ip unreachables` on the egress interface)",
+            ],
+            note: "Restores PMTUD so hosts adapt; the wall itself stays. RFC 4890 lists packet-too-big among the ICMPv6 messages that must never be dropped.",
+            resolvesCause: false)
+    }
+
     /// Let TCP find its own way around black holes.
     static func mtuProbing(senders: [String]) -> Fix {
         Fix(

@@ -369,7 +369,7 @@ extension Probe {
     public static func verify(
         address: ProbeAddress, forward: Int, reverse: Int?, maximum: Int, responderPort: UInt16?, token: [UInt8],
         timeoutMilliseconds: Int, socket: ProbeOptions.SocketKind = .auto, tries: Int = 3
-    ) -> (holds: Bool, probes: Int) {
+    ) -> (holds: Bool, probes: Int, forwardAbove: ProbeOutcome?) {
         func wave(_ size: Int) -> [ProbeRequest] {
             Array(repeating: ProbeRequest(size: size), count: tries) + (size < maximum ? Array(repeating: ProbeRequest(size: size + 1), count: tries) : [])
         }
@@ -379,15 +379,19 @@ extension Probe {
             return at.contains(.passed) && !above.contains(.passed)
         }
         var probes = 0
+        var above: ProbeOutcome?
         do {
             var prober = try ForwardProber.open(socket, target: address, timeoutMilliseconds: timeoutMilliseconds)
             defer { prober.close() }
             _ = try prober.send([ProbeRequest(size: 64)])  // warm the neighbour entry
             let outcomes = try prober.send(wave(forward))
             probes += prober.probesSent
-            guard holds(outcomes, forward) else { return (false, probes) }
+            guard holds(outcomes, forward) else { return (false, probes, nil) }
+            // What happens one byte above: a PTB (with its MTU and source) wins over silence.
+            let failures = outcomes.dropFirst(tries)
+            above = failures.first { if case .ptb = $0 { return true } else { return false } } ?? failures.first
         } catch {
-            return (false, probes)
+            return (false, probes, nil)
         }
         if let reverse, let responderPort {
             do {
@@ -395,12 +399,12 @@ extension Probe {
                 defer { prober.close() }
                 let outcomes = try prober.send(wave(reverse))
                 probes += prober.probesSent
-                guard holds(outcomes, reverse) else { return (false, probes) }
+                guard holds(outcomes, reverse) else { return (false, probes, nil) }
             } catch {
-                return (false, probes)
+                return (false, probes, nil)
             }
         }
-        return (true, probes)
+        return (true, probes, above)
     }
 }
 #endif
