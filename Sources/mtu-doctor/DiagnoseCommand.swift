@@ -72,9 +72,7 @@ struct DiagnoseCommand: ParsableCommand {
     }
 
     func run() throws {
-        if labOnly || ProcessInfo.processInfo.environment["MTU_DOCTOR_LAB_ONLY"] == "1", !HostFacts.inLabNamespace() {
-            throw fail("--lab-only: this process runs in the host's own network namespace; run it with `ip netns exec <lab namespace>`")
-        }
+        try requireLabNamespace(labOnly)
         var options = DiagnoseOptions()
         options.timeoutMilliseconds = timeout
         options.capture = capture || captureFile != nil

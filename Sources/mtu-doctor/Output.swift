@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MTUProbe
 import MTUReport
 
 #if canImport(Glibc)
@@ -63,6 +64,13 @@ struct OutputOptions: ParsableArguments {
         guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
             throw fail("--output: cannot write \(output)")
         }
+    }
+}
+
+/// `--lab-only` (or MTU_DOCTOR_LAB_ONLY=1, set by the tests): refuse to send probes outside an `mtud-*` namespace.
+func requireLabNamespace(_ labOnly: Bool) throws {
+    if labOnly || ProcessInfo.processInfo.environment["MTU_DOCTOR_LAB_ONLY"] == "1", !HostFacts.inLabNamespace() {
+        throw fail("--lab-only: this process runs in the host's own network namespace; run it with `ip netns exec <lab namespace>`")
     }
 }
 
