@@ -116,6 +116,8 @@ public final class Agent: Sendable {
         var lastError: [String: String] = [:]
         var rounds = 0
         var peers: [Peer] = []
+        /// Peers being measured right now.
+        var inFlight: Set<String> = []
         var lastRoundSeconds: Double?
         var probesSent = 0
         var probeErrors = 0
@@ -124,12 +126,15 @@ public final class Agent: Sendable {
 
     public let options: Options
     let state: Mutex<State>
+    /// The concurrency cap, for the agent's whole life.
+    let slots: DispatchSemaphore
     let startedAt = Date().timeIntervalSince1970
     let stopping = Atomic<Bool>(false)
 
     public init(options: Options) {
         self.options = options
         state = Mutex(State(tokens: options.packetsPerSecond * 2))
+        slots = DispatchSemaphore(value: Swift.max(1, options.concurrency))
     }
 
     public func stop() { stopping.store(true, ordering: .relaxed) }
@@ -175,18 +180,30 @@ public final class Agent: Sendable {
         let peers = current.shuffled()
         // The first round runs one peer at a time: neighbour tables and route caches are cold, and parallel jumbo
         // bursts toward unresolved next hops overflow the kernel's small queue of packets awaiting resolution.
-        let first = state.withLock { $0.rounds == 0 }
-        let slots = DispatchSemaphore(value: first ? 1 : Swift.max(1, options.concurrency))
+        if state.withLock({ $0.rounds == 0 }) {
+            for peer in peers where !isStopping {
+                waitForBudget(estimate: 100)
+                measure(peer)
+            }
+            return
+        }
+        // Later rounds: at most `concurrency` measurements at once (one semaphore for the agent's life, so a slow
+        // peer still being measured counts against it), never the same peer twice at once, and a round waits for
+        // its stragglers at most one interval: a dead or flapping peer does not hold the healthy ones back.
         let group = DispatchGroup()
         let spread = options.intervalSeconds * options.jitter / Double(Swift.max(1, peers.count))
         for peer in peers {
             if isStopping { break }
+            let busy = state.withLock { $0.inFlight.contains(peer.address) }
+            if busy { continue }
             slots.wait()
             waitForBudget(estimate: 100)
+            state.withLock { _ = $0.inFlight.insert(peer.address) }
             group.enter()
             let delay = Double.random(in: 0...Swift.max(0, spread))
             Thread.detachNewThread { [self] in
                 defer {
+                    state.withLock { _ = $0.inFlight.remove(peer.address) }
                     slots.signal()
                     group.leave()
                 }
@@ -194,7 +211,7 @@ public final class Agent: Sendable {
                 measure(peer)
             }
         }
-        group.wait()
+        _ = group.wait(timeout: .now() + Swift.max(1, options.intervalSeconds))
     }
 
     /// The packets-per-second budget: a token bucket debited by the probes each measurement actually sent.
