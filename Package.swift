@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The Kubernetes API client (kube audit, discovery, apply): HTTPS with client certificates.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure model and analysis: sizes, encapsulations, topology, findings. Foundation value types only.
@@ -31,12 +34,18 @@ let package = Package(
         .target(name: "MTUDiagnose", dependencies: ["MTUCore", "MTUProbe", "MTUCapture", "MTUConfig"]),
         // The agent (DaemonSet process): periodic probing of peers, results over HTTP (JSON, Prometheus), mesh gathering.
         .target(name: "MTUAgent", dependencies: ["MTUCore", "MTUProbe", .product(name: "Prometheus", package: "swift-prometheus")]),
+        // Kubernetes: kubeconfig and credentials, the API client (AsyncHTTPClient over TLS), CNI readers, the audit.
+        .target(name: "MTUKube", dependencies: [
+            "MTUCore", "MTUConfig", .product(name: "Yams", package: "Yams"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         // Renderers: text and versioned JSON.
         .target(name: "MTUReport", dependencies: ["MTUCore", "MTUCapture", "MTUProbe"]),
         .executableTarget(
             name: "mtu-doctor",
             dependencies: [
-                "MTUCore", "MTUConfig", "MTUReport", "MTUProbe", "MTULab", "MTUCapture", "MTUDiagnose", "MTUAgent",
+                "MTUCore", "MTUConfig", "MTUReport", "MTUProbe", "MTULab", "MTUCapture", "MTUDiagnose", "MTUAgent", "MTUKube",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +55,7 @@ let package = Package(
         .testTarget(name: "MTUConfigTests", dependencies: ["MTUConfig", "MTUCore", "MTUReport", "MTUTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MTUCore", "MTUTestSupport"]),
         .testTarget(name: "MTUProbeTests", dependencies: ["MTUProbe", "MTULab", "MTUTestSupport"]),
+        .testTarget(name: "MTUKubeTests", dependencies: ["MTUKube", "MTUCore", "MTUTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MTUCaptureTests", dependencies: ["MTUCapture", "MTUTestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

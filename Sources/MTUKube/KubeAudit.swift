@@ -1,0 +1,283 @@
+import Foundation
+import MTUCore
+
+/// What the nodes themselves say (from the agents, or given on the command line).
+public struct NodeFact: Sendable, Codable, Equatable {
+    public var node: String
+    /// The node's interface MTU toward the other nodes (host-network agent, or --node-mtu).
+    public var interfaceMTU: Int?
+    /// The MTU pods on this node actually have (pod-network agent's interface).
+    public var podMTU: Int?
+    public var source: String
+
+    public init(node: String, interfaceMTU: Int? = nil, podMTU: Int? = nil, source: String) {
+        self.node = node
+        self.interfaceMTU = interfaceMTU
+        self.podMTU = podMTU
+        self.source = source
+    }
+}
+
+/// One measured node-to-node path (host-network agents), fresh results only.
+public struct PathFact: Sendable, Codable, Equatable {
+    public var from: String
+    public var to: String
+    public var pathMTU: Int
+
+    public init(from: String, to: String, pathMTU: Int) {
+        self.from = from
+        self.to = to
+        self.pathMTU = pathMTU
+    }
+}
+
+public struct KubeAuditInput: Sendable {
+    public var server: String
+    public var context: String
+    public var objects: ClusterObjects
+    public var nodeFacts: [NodeFact] = []
+    public var paths: [PathFact] = []
+    /// --underlay-mtu: the smallest MTU between nodes, when known from elsewhere (a transit gateway's 8500).
+    public var underlayMTU: Int?
+    /// What was read, and what could not be (one line each).
+    public var audited: [String] = []
+    public var gaps: [String] = []
+
+    public init(server: String, context: String, objects: ClusterObjects) {
+        self.server = server
+        self.context = context
+        self.objects = objects
+    }
+}
+
+public struct KubeAuditReport: Sendable, Codable {
+    public var server: String
+    public var context: String
+    /// ok | problems | incomplete
+    public var verdict: String
+    public var summary: String
+    public var cni: [CNISettings]
+    public var nodes: [Node]
+    public var underlay: Underlay
+    /// The largest pod MTU that fits the smallest underlay, with the CNI's encapsulation (nil: underlay unknown).
+    public var expectedPodMTU: Int?
+    /// The pod MTU as configured (nil: auto-detected per node; see nodes[].autoPodMTU).
+    public var configuredPodMTU: Int?
+    public var findings: [Finding]
+    public var audited: [String]
+    public var gaps: [String]
+
+    public struct Node: Sendable, Codable, Equatable {
+        public var name: String
+        public var internalIP: String?
+        public var zone: String?
+        public var interfaceMTU: Int?
+        /// What the CNI picks on this node when its MTU is auto-detected.
+        public var autoPodMTU: Int?
+        /// What pods on this node were seen to have (pod-network agent).
+        public var observedPodMTU: Int?
+        public var source: String?
+    }
+
+    public struct Underlay: Sendable, Codable, Equatable {
+        public var interfaceMTUMin: Int?
+        public var interfaceMTUMax: Int?
+        public var pathMTUMin: Int?
+        /// `from → to` of the smallest measured path.
+        public var pathMTUPair: String?
+        public var given: Int?
+        /// The value the expectation uses, and why.
+        public var effective: Int?
+        public var basis: String
+        public var ipVersion: String
+        public var encapsulationOverhead: Int
+    }
+
+    public struct Finding: Sendable, Codable, Equatable {
+        public var id: String
+        /// error | warning | info
+        public var severity: String
+        public var title: String
+        public var detail: String
+        /// Commands that apply the fix, in order.
+        public var fixes: [String]
+    }
+}
+
+public enum KubeAuditor {
+    public static func audit(_ input: KubeAuditInput) -> KubeAuditReport {
+        let cnis = CNIReader.detect(input.objects)
+        let primary = cnis.first
+        // Nodes from the API, with whatever facts the agents or the flags gave.
+        var nodes: [KubeAuditReport.Node] = input.objects.nodes.map { node in
+            let addresses = node[path: "status.addresses"].array
+            let internalIP = addresses.first { $0["type"].string == "InternalIP" }?["address"].string
+            return .init(name: node[path: "metadata.name"].string ?? "?", internalIP: internalIP,
+                         zone: node["metadata"]["labels"]["topology.kubernetes.io/zone"].string)
+        }
+        for fact in input.nodeFacts {
+            if let index = nodes.firstIndex(where: { $0.name == fact.node || $0.internalIP == fact.node }) {
+                nodes[index].interfaceMTU = fact.interfaceMTU ?? nodes[index].interfaceMTU
+                nodes[index].observedPodMTU = fact.podMTU ?? nodes[index].observedPodMTU
+                nodes[index].source = fact.source
+            } else {
+                nodes.append(.init(name: fact.node, interfaceMTU: fact.interfaceMTU, observedPodMTU: fact.podMTU, source: fact.source))
+            }
+        }
+        let addresses = nodes.compactMap(\.internalIP)
+        let version: IPVersion = !addresses.isEmpty && addresses.allSatisfy({ $0.contains(":") }) ? .ipv6 : .ipv4
+        let settings = primary ?? CNISettings(name: "unknown", encapsulation: "none")
+        for index in nodes.indices {
+            if let mtu = nodes[index].interfaceMTU { nodes[index].autoPodMTU = settings.largestPodMTU(underlayMTU: mtu, underlay: version) }
+        }
+        // The underlay: the smallest interface, the smallest measured path, a given value.
+        let interfaces = nodes.compactMap(\.interfaceMTU)
+        let smallestPath = input.paths.min { $0.pathMTU < $1.pathMTU }
+        var underlay = KubeAuditReport.Underlay(
+            interfaceMTUMin: interfaces.min(), interfaceMTUMax: interfaces.max(), pathMTUMin: smallestPath?.pathMTU,
+            pathMTUPair: smallestPath.map { "\($0.from) → \($0.to)" }, given: input.underlayMTU, effective: nil, basis: "unknown",
+            ipVersion: version == .ipv6 ? "ipv6" : "ipv4", encapsulationOverhead: settings.overhead(underlay: version))
+        var candidates: [(Int, String)] = []
+        if let value = interfaces.min() { candidates.append((value, "the smallest node interface MTU (\(value))")) }
+        if let path = smallestPath { candidates.append((path.pathMTU, "the smallest measured node-to-node path (\(path.from) → \(path.to): \(path.pathMTU))")) }
+        if let given = input.underlayMTU { candidates.append((given, "--underlay-mtu \(given)")) }
+        if let smallest = candidates.min(by: { $0.0 < $1.0 }) {
+            underlay.effective = smallest.0
+            underlay.basis = smallest.1
+        }
+        let expected = underlay.effective.map { settings.largestPodMTU(underlayMTU: $0, underlay: version) }
+        let configured = settings.configuredPodMTU
+        var findings: [KubeAuditReport.Finding] = []
+        let encapsulationText = settings.encapsulation == "none" ? "no encapsulation" : "\(settings.encapsulation) (\(underlay.encapsulationOverhead) B)"
+
+        if primary == nil {
+            findings.append(.init(id: "cni-unknown", severity: "warning", title: "No known CNI found",
+                                  detail: "No Calico, Cilium, Flannel or AWS VPC CNI objects were readable; the audit compares what the agents saw with the underlay only.",
+                                  fixes: []))
+        }
+        if let expected, let effective = underlay.effective {
+            if let configured, configured > expected {
+                findings.append(.init(
+                    id: "pod-mtu-too-large", severity: "error",
+                    title: "Pod MTU \(configured) does not fit the underlay: at most \(expected)",
+                    detail: "\(settings.name) gives pods \(configured); with \(encapsulationText) their largest packets leave the node as \(configured + (effective - expected)) B, but \(underlay.basis) carries \(effective). Large packets between pods on different nodes are dropped\(settings.crossSubnetOnly ? " (encapsulated across subnets only: same-subnet pairs still pass)" : "").",
+                    fixes: fixes(settings, mtu: expected)))
+            } else if configured == nil {
+                let tooLarge = nodes.filter { ($0.autoPodMTU ?? 0) > expected }
+                if !tooLarge.isEmpty {
+                    let picked = Set(tooLarge.compactMap(\.autoPodMTU)).sorted().map(String.init).joined(separator: "/")
+                    findings.append(.init(
+                        id: "auto-mtu-exceeds-path", severity: "error",
+                        title: "Auto-detected pod MTU \(picked) is larger than the path between nodes allows (\(expected))",
+                        detail: "\(settings.name) sizes pods from each node's own interface: \(tooLarge.map(\.name).prefix(8).joined(separator: ", "))\(tooLarge.count > 8 ? " and \(tooLarge.count - 8) more" : "") get \(picked), but \(underlay.basis) carries \(effective) and \(encapsulationText) leaves \(expected) for pods. Configured MTU is not path MTU: set it explicitly.",
+                        fixes: fixes(settings, mtu: expected)))
+                }
+            }
+            if let configured, configured < expected {
+                findings.append(.init(
+                    id: "pod-mtu-below-path", severity: "info",
+                    title: "Pod MTU \(configured) is \(expected - configured) B below what the underlay allows (\(expected))",
+                    detail: "Safe, but every packet is smaller than it could be; \(underlay.basis) with \(encapsulationText) leaves \(expected).",
+                    fixes: fixes(settings, mtu: expected)))
+            }
+            if let pathMin = underlay.pathMTUMin, let interfaceMin = underlay.interfaceMTUMin, pathMin < interfaceMin {
+                findings.append(.init(
+                    id: "path-below-interfaces", severity: "warning",
+                    title: "The path between nodes carries \(pathMin), less than every node interface (\(interfaceMin)+)",
+                    detail: "Measured \(underlay.pathMTUPair ?? ""): a hop between the nodes (a gateway, a firewall, a VLAN interface) is smaller than the nodes believe. Anything sized from interface MTUs (CNI auto-detection, the nodes' own TCP MSS) overshoots it unless PMTUD works end to end.",
+                    fixes: []))
+            }
+        } else {
+            findings.append(.init(
+                id: "underlay-unknown", severity: "info", title: "Node MTUs unknown: the pod MTU could not be checked against the underlay",
+                detail: "The Kubernetes API does not carry interface MTUs. Run the host-network agents (mtu-doctor kube deploy) so the audit reads them, or give --node-mtu / --underlay-mtu.",
+                fixes: ["mtu-doctor kube deploy --dry-run | kubectl apply -f -"]))
+        }
+        // Observed pod MTUs (pod-network agents) that differ from the configuration: pods not restarted since a change.
+        if let configured {
+            let stale = nodes.filter { $0.observedPodMTU != nil && $0.observedPodMTU != configured }
+            if !stale.isEmpty {
+                findings.append(.init(
+                    id: "pods-not-updated", severity: "warning",
+                    title: "Pods on \(stale.count) node(s) run with an MTU other than the configured \(configured)",
+                    detail: stale.prefix(8).map { "\($0.name): \($0.observedPodMTU!)" }.joined(separator: ", ") + ". An MTU change reaches only pods created after it (and nodes whose CNI agent restarted).",
+                    fixes: ["kubectl rollout restart deployment,daemonset,statefulset -n NAMESPACE   # per namespace, or drain the nodes one by one"]))
+            }
+        }
+        if Set(interfaces).count > 1 {
+            let groups = Dictionary(grouping: nodes.filter { $0.interfaceMTU != nil }, by: { $0.interfaceMTU! })
+            findings.append(.init(
+                id: "node-mtu-mixed", severity: configured == nil ? "warning" : "info",
+                title: "Node interfaces disagree: \(groups.keys.sorted().map(String.init).joined(separator: ", "))",
+                detail: groups.keys.sorted().map { "\($0): \(groups[$0]!.map(\.name).prefix(6).joined(separator: ", "))\(groups[$0]!.count > 6 ? " …" : "")" }.joined(separator: "; ")
+                    + (configured == nil ? ". With auto-detection pods on the larger nodes get a larger MTU than the smaller nodes can take." : "."),
+                fixes: []))
+        }
+        let values = Set(settings.sources.compactMap(\.value))
+        if values.count > 1 {
+            findings.append(.init(
+                id: "mtu-settings-disagree", severity: "warning",
+                title: "\(settings.name)'s MTU settings disagree: \(values.sorted().map(String.init).joined(separator: ", "))",
+                detail: settings.sources.filter { $0.value != nil }.map { "\($0.field) = \($0.value!)\($0.effective ? " (in effect)" : "")" }.joined(separator: "; ") + ".",
+                fixes: expected.map { fixes(settings, mtu: $0) } ?? []))
+        }
+        findings.sort { rank($0.severity) < rank($1.severity) }
+        let errors = findings.filter { $0.severity == "error" }.count
+        let verdict = errors > 0 ? "problems" : (!input.gaps.isEmpty || expected == nil ? "incomplete" : "ok")
+        var summary: String
+        if errors > 0 {
+            summary = "\(errors) MTU problem(s): " + findings.filter { $0.severity == "error" }.map(\.title).joined(separator: "; ")
+        } else if let expected {
+            summary = "\(settings.name) pod MTU \(configured.map(String.init) ?? "auto") fits the underlay (at most \(expected))"
+        } else {
+            summary = "\(settings.name) pod MTU \(configured.map(String.init) ?? "auto"); the underlay is unknown"
+        }
+        if !input.gaps.isEmpty { summary += "; \(input.gaps.count) part(s) not readable" }
+        return KubeAuditReport(
+            server: input.server, context: input.context, verdict: verdict, summary: summary, cni: cnis, nodes: nodes, underlay: underlay,
+            expectedPodMTU: expected, configuredPodMTU: configured, findings: findings, audited: input.audited, gaps: input.gaps)
+    }
+
+    static func rank(_ severity: String) -> Int { ["error": 0, "warning": 1, "info": 2][severity] ?? 3 }
+
+    /// The exact commands that set the pod MTU to `mtu` for this CNI and install method.
+    public static func fixes(_ settings: CNISettings, mtu: Int) -> [String] {
+        let restartPods = "# existing pods keep their MTU until recreated: restart workloads or drain nodes one by one"
+        switch settings.name {
+        case "calico" where settings.install == "operator":
+            return [
+                #"kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":\#(mtu)}}}'"#,
+                "# or with Helm: helm upgrade calico projectcalico/tigera-operator -n tigera-operator --reuse-values --set installation.calicoNetwork.mtu=\(mtu)",
+                restartPods,
+            ]
+        case "calico":
+            let key = settings.encapsulation == "wireguard" ? "wireguardMTU" : settings.encapsulation == "ipip" ? "ipipMTU" : "vxlanMTU"
+            return [
+                #"kubectl -n kube-system patch configmap calico-config --type=merge -p '{"data":{"veth_mtu":"\#(mtu)"}}'"#,
+                #"kubectl patch felixconfiguration default --type=merge -p '{"spec":{"\#(key)":\#(mtu)}}'"#,
+                "kubectl -n kube-system rollout restart daemonset calico-node",
+                restartPods,
+            ]
+        case "cilium":
+            return [
+                "helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set MTU=\(mtu)",
+                #"# or without Helm: kubectl -n kube-system patch configmap cilium-config --type=merge -p '{"data":{"mtu":"\#(mtu)"}}' && kubectl -n kube-system rollout restart daemonset cilium"#,
+                restartPods,
+            ]
+        case "flannel":
+            return [
+                "kubectl -n kube-flannel edit configmap kube-flannel-cfg   # cni-conf.json: in the flannel plugin's \"delegate\", set \"mtu\": \(mtu)",
+                "kubectl -n kube-flannel rollout restart daemonset kube-flannel-ds",
+                restartPods,
+            ]
+        case "aws-vpc-cni":
+            return [
+                "kubectl -n kube-system set env daemonset aws-node AWS_VPC_ENI_MTU=\(mtu) POD_MTU=\(mtu)",
+                "# or with Helm: helm upgrade aws-vpc-cni eks/aws-vpc-cni -n kube-system --reuse-values --set env.AWS_VPC_ENI_MTU=\(mtu) --set env.POD_MTU=\(mtu)",
+                restartPods,
+            ]
+        default:
+            return ["# set the pod MTU to \(mtu) in the CNI's configuration (/etc/cni/net.d on each node)", restartPods]
+        }
+    }
+}

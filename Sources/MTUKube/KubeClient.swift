@@ -1,0 +1,223 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Synchronization
+
+/// What went wrong talking to the API server, one line each, naming the request.
+public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
+    case credentials(String)
+    case tls(String)
+    case unreachable(server: String, reason: String)
+    case timeout(path: String, seconds: Double)
+    case unauthorized(path: String, message: String)
+    case forbidden(path: String, message: String)
+    case notFound(path: String)
+    case status(path: String, code: Int, message: String)
+    case invalid(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .credentials(let message): return "credentials: \(message)"
+        case .tls(let message): return "TLS: \(message)"
+        case .unreachable(let server, let reason): return "API server \(server) unreachable: \(reason)"
+        case .timeout(let path, let seconds): return "GET \(path): no answer within \(Self.format(seconds)) s"
+        case .unauthorized(let path, let message): return "GET \(path): 401 Unauthorized (the credentials were refused)\(message.isEmpty ? "" : ": \(message)")"
+        case .forbidden(let path, let message): return "GET \(path): 403 Forbidden (RBAC)\(message.isEmpty ? "" : ": \(message)")"
+        case .notFound(let path): return "GET \(path): 404 Not Found"
+        case .status(let path, let code, let message): return "\(path): HTTP \(code)\(message.isEmpty ? "" : ": \(message)")"
+        case .invalid(let path, let reason): return "GET \(path): \(reason)"
+        }
+    }
+
+    /// The error ends everything (no point asking for other objects): unreachable, credentials, TLS, 401.
+    public var isFatal: Bool {
+        switch self {
+        case .credentials, .tls, .unreachable, .unauthorized: return true
+        default: return false
+        }
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+    }
+}
+
+/// A small Kubernetes API client over AsyncHTTPClient: GET an object, LIST a collection page by page (`limit` and
+/// `continue`), server-side apply. TLS trusts the kubeconfig's CA (or the system's), presents the client certificate
+/// when there is one; tokens go in `Authorization: Bearer`, a token file is re-read on every request (rotation).
+public final class KubeClient: Sendable {
+    public let target: KubeTarget
+    let http: HTTPClient
+    let timeoutSeconds: Double
+    let authorization: Authorization
+
+    enum Authorization: Sendable {
+        case none
+        case header(String)
+        case tokenFile(String)
+    }
+
+    public init(target: KubeTarget, timeoutSeconds: Double = 10) throws(KubeAPIError) {
+        self.target = target
+        self.timeoutSeconds = timeoutSeconds
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if target.tlsServerName != nil {
+            throw .tls("\(target.source): tls-server-name is not supported; point server at a name the certificate carries")
+        }
+        if let ca = target.certificateAuthority {
+            do {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
+            } catch {
+                throw .tls("\(target.source): certificate-authority is not a PEM certificate (\(error))")
+            }
+        }
+        if target.insecureSkipTLSVerify { tls.certificateVerification = .none }
+        var certificate: (certificate: [UInt8], key: [UInt8])?
+        switch target.credentials {
+        case .none: authorization = .none
+        case .token(let token): authorization = .header("Bearer \(token)")
+        case .tokenFile(let file): authorization = .tokenFile(file)
+        case .basic(let username, let password): authorization = .header("Basic " + Data("\(username):\(password)".utf8).base64EncodedString())
+        case .clientCertificate(let cert, let key):
+            authorization = .none
+            certificate = (cert, key)
+        case .exec(let plugin):
+            let result = try ExecCredential.run(plugin)
+            if let cert = result.clientCertificate, let key = result.clientKey {
+                certificate = (cert, key)
+                authorization = .none
+            } else {
+                authorization = .header("Bearer \(result.token ?? "")")
+            }
+        }
+        if let certificate {
+            do {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(certificate.certificate).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: certificate.key, format: .pem))
+            } catch {
+                throw .tls("\(target.source): the client certificate or key is not valid PEM (\(error))")
+            }
+        }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .milliseconds(Int64(min(timeoutSeconds, 5) * 1000)), read: .milliseconds(Int64(timeoutSeconds * 1000)))
+        configuration.redirectConfiguration = .disallow
+        configuration.httpVersion = .http1Only
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    deinit { try? http.syncShutdown() }
+
+    /// One object (or one page of a collection).
+    public func get(_ path: String) async throws(KubeAPIError) -> JSONValue {
+        try await request(.GET, path)
+    }
+
+    /// Every item of a collection, following `metadata.continue` page by page.
+    public func list(_ path: String, labelSelector: String? = nil, pageSize: Int = 500) async throws(KubeAPIError) -> [JSONValue] {
+        var items: [JSONValue] = []
+        var token: String?
+        var seen: Set<String> = []
+        repeat {
+            var query = ["limit=\(pageSize)"]
+            if let labelSelector { query.append("labelSelector=" + Self.escape(labelSelector)) }
+            if let token { query.append("continue=" + Self.escape(token)) }
+            let page = try await request(.GET, path + (path.contains("?") ? "&" : "?") + query.joined(separator: "&"))
+            guard case .array(let pageItems) = page["items"] else {
+                throw .invalid(path: path, reason: "not a list (no items[])")
+            }
+            items += pageItems
+            token = page[path: "metadata.continue"].string.flatMap { $0.isEmpty ? nil : $0 }
+            if let token {
+                guard seen.insert(token).inserted else { throw .invalid(path: path, reason: "the server repeated a continue token") }
+                guard seen.count < 10_000 else { throw .invalid(path: path, reason: "more than 10,000 pages") }
+            }
+        } while token != nil
+        return items
+    }
+
+    /// Server-side apply (`PATCH` with `application/apply-patch+yaml`): creates or updates the object, owned by
+    /// `fieldManager`.
+    public func apply(_ path: String, yaml: String, fieldManager: String = "mtu-doctor") async throws(KubeAPIError) -> JSONValue {
+        try await request(.PATCH, path + "?fieldManager=\(fieldManager)&force=true", body: Array(yaml.utf8), contentType: "application/apply-patch+yaml")
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String? = nil) async throws(KubeAPIError) -> JSONValue {
+        var request = HTTPClientRequest(url: target.server + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "mtu-doctor/0.1.0")
+        switch authorization {
+        case .none: break
+        case .header(let value): request.headers.add(name: "Authorization", value: value)
+        case .tokenFile(let file):
+            guard let token = try? String(contentsOfFile: file, encoding: .utf8) else { throw .credentials("cannot read the token file \(file)") }
+            request.headers.add(name: "Authorization", value: "Bearer " + token.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        if let body {
+            request.body = .bytes(ByteBuffer(bytes: body))
+            if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        }
+        let shown = path.split(separator: "?").first.map(String.init) ?? path
+        let status: Int
+        let bytes: ByteBuffer
+        do {
+            let response = try await http.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1000)))
+            status = Int(response.status.code)
+            bytes = try await response.body.collect(upTo: 256 << 20)
+        } catch {
+            throw Self.classify(error, server: target.server, path: shown, seconds: timeoutSeconds)
+        }
+        let json = JSONValue.parse(bytes.readableBytesView)
+        let message = json?["message"].string ?? ""
+        switch status {
+        case 200..<300:
+            guard let json else { throw .invalid(path: shown, reason: "the answer is not JSON") }
+            return json
+        case 401: throw .unauthorized(path: shown, message: message)
+        case 403: throw .forbidden(path: shown, message: message)
+        case 404: throw .notFound(path: shown)
+        default: throw .status(path: "\(method.rawValue) \(shown)", code: status, message: message)
+        }
+    }
+
+    static func classify(_ error: any Error, server: String, path: String, seconds: Double) -> KubeAPIError {
+        if let error = error as? KubeAPIError { return error }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout: return .timeout(path: path, seconds: seconds)
+            case .connectTimeout: return .unreachable(server: server, reason: "connect timed out")
+            default: break
+            }
+        }
+        if error is NIOSSLError || String(describing: type(of: error)).contains("SSL") {
+            return .tls("\(server): \(error)")
+        }
+        let text = String(describing: error)
+        if text.contains("refused") { return .unreachable(server: server, reason: "connection refused") }
+        if text.contains("timeout") || text.contains("Timeout") { return .unreachable(server: server, reason: "connect timed out") }
+        if text.contains("certificate") || text.contains("handshake") { return .tls("\(server): \(text)") }
+        return .unreachable(server: server, reason: text.split(separator: "\n").first.map(String.init) ?? text)
+    }
+
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    /// Runs async API work from synchronous code (the agent's threads, the commands) and waits for it.
+    public static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws(KubeAPIError) -> T) throws(KubeAPIError) -> T {
+        let semaphore = DispatchSemaphore(value: 0)
+        let box = Mutex<Result<T, KubeAPIError>?>(nil)
+        Task {
+            let result: Result<T, KubeAPIError>
+            do throws(KubeAPIError) { result = .success(try await body()) } catch { result = .failure(error) }
+            box.withLock { $0 = result }
+            semaphore.signal()
+        }
+        semaphore.wait()
+        return try box.withLock { $0! }.get()
+    }
+}

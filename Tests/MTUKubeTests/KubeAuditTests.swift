@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+@testable import MTUKube
+import MTUCore
+
+@Suite("CNI readers and the audit, end to end through the stand-in API server", .serialized)
+struct KubeAuditTests {
+    func gather(_ scenario: String, timeout: Double = 3) async throws -> (KubeGatherer.Gathered, APIServerFixture) {
+        let server = try APIServerFixture(scenario: scenario)
+        let target = try KubeConfig.resolve(kubeconfig: server.kubeconfig(), context: nil, environment: [:])
+        let client = try KubeClient(target: target, timeoutSeconds: timeout)
+        return (await KubeGatherer.gather(client), server)
+    }
+
+    func input(_ gathered: KubeGatherer.Gathered) -> KubeAuditInput {
+        var input = KubeAuditInput(server: "https://fixture", context: "fixture", objects: gathered.objects)
+        input.audited = gathered.audited
+        input.gaps = gathered.gaps
+        return input
+    }
+
+    /// Incident 2's shape: jumbo hosts, a 1500-byte hop between the subnets; Calico's operator set 8950.
+    @Test func calicoOperatorAboveTheMeasuredPath() async throws {
+        let (gathered, _) = try await gather("calico-operator")
+        #expect(gathered.fatal == nil)
+        #expect(gathered.gaps.isEmpty)
+        #expect(gathered.objects.nodes.count == 4, "both pages")
+        var input = input(gathered)
+        input.nodeFacts = ["n1", "n2", "n3", "n4"].map { NodeFact(node: $0, interfaceMTU: 9000, source: "agent") }
+        input.paths = [PathFact(from: "n1", to: "n2", pathMTU: 9000), PathFact(from: "n1", to: "n3", pathMTU: 1500), PathFact(from: "n3", to: "n4", pathMTU: 9000)]
+        let report = KubeAuditor.audit(input)
+        let calico = try #require(report.cni.first)
+        #expect(calico.name == "calico")
+        #expect(calico.install == "operator")
+        #expect(calico.encapsulation == "vxlan")
+        #expect(calico.configuredPodMTU == 8950)
+        #expect(report.underlay.effective == 1500)
+        #expect(report.underlay.pathMTUPair == "n1 → n3")
+        #expect(report.expectedPodMTU == 1450)
+        #expect(report.verdict == "problems")
+        let ids = report.findings.map(\.id)
+        #expect(ids == ["pod-mtu-too-large", "path-below-interfaces", "mtu-settings-disagree"])
+        let fix = try #require(report.findings.first?.fixes.first)
+        #expect(fix == #"kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":1450}}}'"#)
+        #expect(report.findings[0].detail.contains("leave the node as 9000 B, but the smallest measured node-to-node path (n1 → n3: 1500) carries 1500"))
+        #expect(report.findings[2].detail.contains("FelixConfiguration default .spec.vxlanMTU = 1450"))
+    }
+
+    /// Incident 3's shape: Cilium sizes pods from 9001-byte interfaces; the transit gateway carries 8500.
+    @Test func ciliumAutoAboveTheTransitGateway() async throws {
+        let (gathered, _) = try await gather("cilium-auto")
+        var input = input(gathered)
+        input.nodeFacts = ["n1", "n2", "n3", "n4"].map { NodeFact(node: $0, interfaceMTU: 9001, source: "--node-mtu") }
+        input.underlayMTU = 8500
+        let report = KubeAuditor.audit(input)
+        #expect(report.cni.map(\.name) == ["cilium"])
+        #expect(report.cni[0].encapsulation == "vxlan")
+        #expect(report.configuredPodMTU == nil)
+        #expect(report.nodes.map(\.autoPodMTU) == [8951, 8951, 8951, 8951])
+        #expect(report.expectedPodMTU == 8450)
+        #expect(report.findings.first?.id == "auto-mtu-exceeds-path")
+        #expect(report.findings.first?.fixes.first == "helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set MTU=8450")
+        #expect(report.verdict == "problems")
+    }
+
+    @Test func flannelFitsAndReportsOK() async throws {
+        let (gathered, _) = try await gather("flannel-ok")
+        var input = input(gathered)
+        input.nodeFacts = [NodeFact(node: "n1", interfaceMTU: 1500, podMTU: 1450, source: "agent"), NodeFact(node: "n2", interfaceMTU: 1500, source: "agent")]
+        let report = KubeAuditor.audit(input)
+        #expect(report.cni.map(\.name) == ["flannel"])
+        #expect(report.cni[0].detectedBy == ["DaemonSet kube-flannel/kube-flannel-ds", "ConfigMap kube-flannel/kube-flannel-cfg"])
+        #expect(report.expectedPodMTU == 1450)
+        #expect(report.findings.isEmpty, "\(report.findings)")
+        #expect(report.verdict == "ok")
+        #expect(report.summary == "flannel pod MTU auto fits the underlay (at most 1450)")
+    }
+
+    @Test func awsVPCCNIDefaultAcrossAGateway() async throws {
+        let (gathered, _) = try await gather("aws-vpc-cni")
+        var input = input(gathered)
+        input.underlayMTU = 8500
+        let report = KubeAuditor.audit(input)
+        #expect(report.cni.map(\.name) == ["aws-vpc-cni"])
+        #expect(report.configuredPodMTU == 9001)
+        #expect(report.expectedPodMTU == 8500)
+        #expect(report.findings.first?.id == "pod-mtu-too-large")
+        #expect(report.findings.first?.fixes.first == "kubectl -n kube-system set env daemonset aws-node AWS_VPC_ENI_MTU=8500 POD_MTU=8500")
+    }
+
+    /// Narrow RBAC and a slow endpoint: one line per gap, and what was readable is still audited.
+    @Test func gapsAreNamedAndTheRestIsAudited() async throws {
+        let (gathered, server) = try await gather("rbac-limited", timeout: 1.5)
+        #expect(gathered.fatal == nil)
+        #expect(gathered.gaps.count == 3, "\(gathered.gaps)")
+        #expect(gathered.gaps[0].hasPrefix("daemonsets, all namespaces: GET /apis/apps/v1/daemonsets: 403 Forbidden (RBAC)"))
+        #expect(gathered.gaps[1].hasPrefix("FelixConfiguration default (crd.projectcalico.org/v1): GET /apis/crd.projectcalico.org/v1/felixconfigurations/default: 403 Forbidden (RBAC)"))
+        #expect(gathered.gaps[2] == "IPPools (crd.projectcalico.org/v1): GET /apis/crd.projectcalico.org/v1/ippools: no answer within 1.5 s")
+        #expect(gathered.audited.contains("daemonsets in kube-system"))
+        #expect(gathered.audited.contains("daemonsets in calico-system: no such namespace"))
+        #expect(server.requests.contains { $0.hasPrefix("GET /apis/apps/v1/namespaces/kube-system/daemonsets") })
+        var input = input(gathered)
+        input.nodeFacts = [NodeFact(node: "n1", interfaceMTU: 1500, source: "--node-mtu"), NodeFact(node: "n2", interfaceMTU: 1500, source: "--node-mtu")]
+        let report = KubeAuditor.audit(input)
+        let calico = try #require(report.cni.first)
+        #expect(calico.name == "calico" && calico.install == "manifest")
+        #expect(calico.configuredPodMTU == 1480)
+        #expect(calico.encapsulation == "ipip", "no pool readable: Calico's default")
+        #expect(report.expectedPodMTU == 1480)
+        #expect(report.findings.isEmpty)
+        #expect(report.verdict == "incomplete", "gaps make it incomplete, never ok")
+        #expect(report.summary.hasSuffix("; 3 part(s) not readable"))
+    }
+
+    @Test func unreachableIsFatalAndSaysSo() async throws {
+        let target = KubeTarget(context: "x", server: "https://127.0.0.1:\(KubeClientTests.closedPort())", namespace: "default",
+                                certificateAuthority: nil, insecureSkipTLSVerify: true, tlsServerName: nil, credentials: .none, source: "test")
+        let gathered = await KubeGatherer.gather(try KubeClient(target: target, timeoutSeconds: 2))
+        #expect(gathered.fatal?.description.hasPrefix("API server https://127.0.0.1:") == true)
+        #expect(gathered.audited.isEmpty)
+    }
+
+    // Pure readers, on the edges the scenarios do not reach.
+
+    @Test func ciliumSpellings() {
+        func config(_ data: [String: String]) -> JSONValue { .object(["data": .object(data.mapValues { .string($0) })]) }
+        #expect(CNIReader.cilium(config(["routing-mode": "native", "mtu": "9001"]), name: "cm").encapsulation == "none")
+        #expect(CNIReader.cilium(config(["tunnel": "geneve"]), name: "cm").encapsulation == "geneve")
+        #expect(CNIReader.cilium(config(["tunnel": "disabled"]), name: "cm").encapsulation == "none")
+        let wg = CNIReader.cilium(config(["routing-mode": "tunnel", "tunnel-protocol": "geneve", "enable-wireguard": "true"]), name: "cm")
+        #expect(wg.encapsulation == "geneve+wireguard")
+        #expect(wg.largestPodMTU(underlayMTU: 9001, underlay: .ipv4) < 9001 - 50 - 60 + 1)
+        #expect(CNIReader.cilium(config(["mtu": "1450"]), name: "cm").configuredPodMTU == 1450)
+    }
+
+    @Test func calicoWireGuardAndCrossSubnet() {
+        var objects = ClusterObjects()
+        objects.calicoIPPools = [.object(["spec": .object(["vxlanMode": .string("CrossSubnet"), "ipipMode": .string("Never")])])]
+        objects.felixConfiguration = .object(["spec": .object(["wireguardEnabled": .bool(true), "wireguardMTU": .number(1420)])])
+        let settings = CNIReader.calico(objects, daemonSet: "kube-system/calico-node")
+        #expect(settings.encapsulation == "wireguard")
+        #expect(settings.configuredPodMTU == 1420)
+        objects.felixConfiguration = nil
+        let vxlan = CNIReader.calico(objects, daemonSet: nil)
+        #expect(vxlan.encapsulation == "vxlan" && vxlan.crossSubnetOnly)
+        #expect(vxlan.configuredPodMTU == nil)
+    }
+
+    @Test func canalIsFlannelWithCalicoPolicy() {
+        var objects = ClusterObjects()
+        objects.daemonSets = [.object(["metadata": .object(["name": .string("canal"), "namespace": .string("kube-system")])]),
+                              .object(["metadata": .object(["name": .string("calico-node"), "namespace": .string("kube-system")])])]
+        let found = CNIReader.detect(objects)
+        #expect(found.map(\.name) == ["flannel", "calico"])
+        #expect(found[1].notes.last?.contains("policy") == true)
+    }
+
+    @Test func unknownCNIWithoutFacts() {
+        let report = KubeAuditor.audit(KubeAuditInput(server: "s", context: "c", objects: ClusterObjects()))
+        #expect(report.findings.map(\.id) == ["cni-unknown", "underlay-unknown"])
+        #expect(report.verdict == "incomplete")
+    }
+
+    @Test func podsNotRestartedAfterAChange() {
+        var objects = ClusterObjects()
+        objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("1400")])])
+        var input = KubeAuditInput(server: "s", context: "c", objects: objects)
+        input.nodeFacts = [NodeFact(node: "a", interfaceMTU: 1500, podMTU: 1450, source: "agent"), NodeFact(node: "b", interfaceMTU: 1500, podMTU: 1400, source: "agent")]
+        let report = KubeAuditor.audit(input)
+        #expect(report.findings.map(\.id).contains("pods-not-updated"))
+        #expect(report.findings.first { $0.id == "pods-not-updated" }?.detail.hasPrefix("a: 1450.") == true)
+    }
+}

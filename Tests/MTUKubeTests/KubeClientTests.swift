@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+@testable import MTUKube
+
+@Suite("The API client against a stand-in API server (HTTPS)", .serialized)
+struct KubeClientTests {
+    func client(_ server: APIServerFixture, user: String? = nil, ca: String? = nil, timeout: Double = 3) throws -> KubeClient {
+        let target = try KubeConfig.resolve(kubeconfig: server.kubeconfig(user: user, caFile: ca), context: nil, environment: [:])
+        return try KubeClient(target: target, timeoutSeconds: timeout)
+    }
+
+    @Test func tokenAuthAndPaging() async throws {
+        let server = try APIServerFixture(scenario: "calico-operator")
+        let client = try client(server)
+        let nodes = try await client.list("/api/v1/nodes", pageSize: 2)
+        #expect(nodes.map { $0[path: "metadata.name"].string } == ["n1", "n2", "n3", "n4"])
+        let requests = server.requests.filter { $0.contains("/api/v1/nodes") }
+        #expect(requests.count == 2)
+        #expect(requests[0].contains("limit=2") && !requests[0].contains("continue="))
+        #expect(requests[1].contains("continue=p1"))
+        #expect(requests.allSatisfy { $0.contains("auth=token") })
+    }
+
+    @Test func clientCertificateAuth() async throws {
+        let server = try APIServerFixture(scenario: "flannel-ok")
+        let pki = TestPKI.files
+        let client = try client(server, user: "client-certificate: \(pki.clientCert)\nclient-key: \(pki.clientKey)")
+        let object = try await client.get("/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg")
+        #expect(object[path: "metadata.name"].string == "kube-flannel-cfg")
+        #expect(server.requests.last?.contains("auth=cert") == true)
+    }
+
+    @Test func execPluginToken() async throws {
+        let server = try APIServerFixture(scenario: "flannel-ok")
+        let plugin = server.directory + "/plugin"
+        _ = FileManager.default.createFile(atPath: plugin, contents: Data("""
+            #!/bin/sh
+            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "\(APIServerFixture.token)"
+            """.utf8))
+        chmod(plugin, 0o755)
+        let client = try client(server, user: "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: \(plugin)")
+        let nodes = try await client.list("/api/v1/nodes")
+        #expect(nodes.count == 2)
+        #expect(server.requests.last?.contains("auth=token") == true)
+    }
+
+    @Test func refusedCredentialsAre401() async throws {
+        let server = try APIServerFixture(scenario: "flannel-ok")
+        let client = try client(server, user: "token: wrong")
+        await #expect(throws: KubeAPIError.unauthorized(path: "/api/v1/nodes", message: "Unauthorized")) {
+            _ = try await client.list("/api/v1/nodes")
+        }
+    }
+
+    @Test func forbiddenNotFoundAndTimeout() async throws {
+        let server = try APIServerFixture(scenario: "rbac-limited")
+        let client = try client(server, timeout: 1.5)
+        do {
+            _ = try await client.list("/apis/apps/v1/daemonsets")
+            Issue.record("expected 403")
+        } catch {
+            guard case .forbidden(let path, let message) = error else { Issue.record("got \(error)"); return }
+            #expect(path == "/apis/apps/v1/daemonsets")
+            #expect(message.contains("cannot list resource \"daemonsets\""))
+            #expect(error.description.hasPrefix("GET /apis/apps/v1/daemonsets: 403 Forbidden (RBAC): daemonsets.apps is forbidden"))
+        }
+        await #expect(throws: KubeAPIError.notFound(path: "/apis/operator.tigera.io/v1/installations/default")) {
+            _ = try await client.get("/apis/operator.tigera.io/v1/installations/default")
+        }
+        let start = Date()
+        await #expect(throws: KubeAPIError.timeout(path: "/apis/crd.projectcalico.org/v1/ippools", seconds: 1.5)) {
+            _ = try await client.list("/apis/crd.projectcalico.org/v1/ippools")
+        }
+        #expect(Date().timeIntervalSince(start) < 3.5, "the timeout is kept")
+    }
+
+    @Test func unreachableAndWrongCA() async throws {
+        // A port nobody listens on (bound then closed).
+        let target = KubeTarget(context: "x", server: "https://127.0.0.1:\(Self.closedPort())", namespace: "default", certificateAuthority: nil,
+                                insecureSkipTLSVerify: true, tlsServerName: nil, credentials: .token("t"), source: "test")
+        let client = try KubeClient(target: target, timeoutSeconds: 2)
+        do {
+            _ = try await client.get("/version")
+            Issue.record("expected unreachable")
+        } catch {
+            guard case .unreachable = error else { Issue.record("got \(error)"); return }
+            #expect(error.isFatal)
+            #expect(error.description.contains("connection refused"))
+        }
+        let server = try APIServerFixture(scenario: "flannel-ok")
+        let wrong = try self.client(server, ca: TestPKI.files.otherCA)
+        do {
+            _ = try await wrong.get("/api/v1/nodes")
+            Issue.record("expected a TLS failure")
+        } catch {
+            guard case .tls = error else { Issue.record("got \(error)"); return }
+        }
+        #expect(server.requests.isEmpty, "nothing was sent to a server whose certificate did not verify")
+    }
+
+    @Test func serverSideApply() async throws {
+        let server = try APIServerFixture(scenario: "agents")
+        let client = try client(server)
+        let answer = try await client.apply("/api/v1/namespaces/mtu-doctor", yaml: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: mtu-doctor\n")
+        #expect(answer["kind"].string == "Namespace")
+        let request = try #require(server.requests.last)
+        #expect(request.hasPrefix("PATCH /api/v1/namespaces/mtu-doctor?fieldManager=mtu-doctor&force=true"))
+        #expect(request.contains("type=application/apply-patch+yaml"))
+    }
+
+    @Test func agentPodsDiscovery() async throws {
+        let server = try APIServerFixture(scenario: "agents")
+        let client = try client(server)
+        let pods = try await KubeGatherer.agentPods(client, namespace: "mtu-doctor", labelSelector: "app.kubernetes.io/component=mtu-doctor-agent-host")
+        #expect(pods.map(\.node) == ["n1", "n3"], "the pending pod without an IP is left out")
+        #expect(pods.map(\.address) == ["10.88.1.11", "10.88.2.13"])
+        #expect(server.requests.last?.contains("labelSelector=app.kubernetes.io%2Fcomponent%3Dmtu-doctor-agent-host") == true)
+    }
+
+    static func closedPort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        close(fd)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
