@@ -25,6 +25,54 @@ public struct Peer: Sendable, Hashable, Codable {
     }
 }
 
+/// Where the peers come from, when that can fail (the Kubernetes API): the last good list is kept and used while
+/// the source is down, and the failure is reported (JSON, metrics) instead of silently measuring nobody.
+public final class PeerDiscovery: Sendable {
+    public struct Status: Sendable, Codable, Equatable {
+        public var source: String
+        /// Unix time of the last successful look-up.
+        public var lastSuccess: Double?
+        public var failures: Int
+        public var lastError: String?
+        /// The peer list in use is from an earlier look-up (the source is failing now).
+        public var stale: Bool
+    }
+
+    let state: Mutex<(peers: [Peer], status: Status)>
+    let lookUp: @Sendable () -> Result<[Peer], DiscoveryFailure>
+
+    public struct DiscoveryFailure: Error, Sendable {
+        public var message: String
+        public init(_ message: String) { self.message = message }
+    }
+
+    public init(source: String, lookUp: @escaping @Sendable () -> Result<[Peer], DiscoveryFailure>) {
+        self.lookUp = lookUp
+        state = Mutex(([], Status(source: source, lastSuccess: nil, failures: 0, lastError: nil, stale: false)))
+    }
+
+    /// Looks the peers up; on failure, the last good list.
+    public func peers() -> [Peer] {
+        let result = lookUp()
+        return state.withLock { state in
+            switch result {
+            case .success(let peers):
+                state.peers = peers
+                state.status.lastSuccess = Date().timeIntervalSince1970
+                state.status.lastError = nil
+                state.status.stale = false
+            case .failure(let failure):
+                state.status.failures += 1
+                state.status.lastError = failure.message
+                state.status.stale = true
+            }
+            return state.peers
+        }
+    }
+
+    public var status: Status { state.withLock { $0.status } }
+}
+
 /// One measurement of one peer, both directions.
 public struct PeerResult: Sendable, Hashable, Codable {
     public var peer: String
@@ -68,6 +116,8 @@ public struct AgentSnapshot: Sendable, Codable {
     public var rounds: Int
     public var lastRoundSeconds: Double?
     public var intervalSeconds: Double
+    /// Set when the peers come from a source that can fail (the Kubernetes API).
+    public var discovery: PeerDiscovery.Status?
     public var peers: [PeerStatus]
 
     public struct PeerStatus: Sendable, Codable {
@@ -102,6 +152,8 @@ public final class Agent: Sendable {
         /// Results older than this are served as stale.
         public var staleAfterSeconds: Double = 90
         public var historyLength = 60
+        /// The discovery behind `peers`, when it can fail, for the reports.
+        public var discovery: PeerDiscovery?
 
         public init(node: String, peers: @escaping @Sendable () -> [Peer]) {
             self.node = node
@@ -336,7 +388,7 @@ public final class Agent: Sendable {
         let interface = copy.peers.first.flatMap { HostFacts.routeInterface(to: $0.address) }
         return AgentSnapshot(
             node: options.node, address: nil, interfaceMTU: interface.flatMap(HostFacts.interfaceMTU), startedAt: startedAt, rounds: copy.rounds,
-            lastRoundSeconds: copy.lastRoundSeconds, intervalSeconds: options.intervalSeconds, peers: statuses)
+            lastRoundSeconds: copy.lastRoundSeconds, intervalSeconds: options.intervalSeconds, discovery: options.discovery?.status, peers: statuses)
     }
 
     public func history(of address: String) -> [PeerResult]? {
@@ -372,6 +424,11 @@ public final class Agent: Sendable {
         registry.makeCounter(name: "mtu_doctor_probe_packets_total", labels: [("node", options.node)], help: "Probe packets sent").increment(by: Int64(copy.probesSent))
         registry.makeGauge(name: "mtu_doctor_round_duration_seconds", labels: [("node", options.node)], help: "Duration of the last complete round").set(to: copy.lastRoundSeconds ?? 0)
         registry.makeGauge(name: "mtu_doctor_peers", labels: [("node", options.node)], help: "Peers this agent measures").set(to: Double(copy.peers.count))
+        if let discovery = snapshot.discovery {
+            let labels = [("node", options.node), ("source", discovery.source)]
+            registry.makeCounter(name: "mtu_doctor_discovery_errors_total", labels: labels, help: "Peer look-ups that failed (the last good peer list stays in use)").increment(by: Int64(discovery.failures))
+            registry.makeGauge(name: "mtu_doctor_discovery_stale", labels: labels, help: "1 when the peer list is from an earlier look-up because the source is failing").set(to: discovery.stale ? 1 : 0)
+        }
         return registry.emitToString()
     }
 }

@@ -27,6 +27,7 @@ public final class AgentHTTPServer: Sendable {
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public init(port: UInt16, allowed: [IPNetwork], token: String, handler: @escaping @Sendable (String, [String: String]) -> Response) throws(Failure) {
@@ -155,6 +156,7 @@ public final class AgentHTTPServer: Sendable {
 public enum AgentHTTPClient {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// GET `http://host:port/path` with the bearer token; the body of a 200, or a failure naming the status.

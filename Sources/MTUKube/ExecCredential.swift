@@ -1,3 +1,4 @@
+import MTUCore
 import Foundation
 
 /// Runs a kubeconfig `exec` credential plugin (client.authentication.k8s.io) and reads the ExecCredential it prints:

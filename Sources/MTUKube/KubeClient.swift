@@ -1,3 +1,4 @@
+import MTUCore
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -209,6 +210,11 @@ public final class KubeClient: Sendable {
 
     /// Runs async API work from synchronous code (the agent's threads, the commands) and waits for it.
     public static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws(KubeAPIError) -> T) throws(KubeAPIError) -> T {
+        try result(body).get()
+    }
+
+    /// The same, as a Result.
+    public static func result<T: Sendable>(_ body: @escaping @Sendable () async throws(KubeAPIError) -> T) -> Result<T, KubeAPIError> {
         let semaphore = DispatchSemaphore(value: 0)
         let box = Mutex<Result<T, KubeAPIError>?>(nil)
         Task {
@@ -218,6 +224,6 @@ public final class KubeClient: Sendable {
             semaphore.signal()
         }
         semaphore.wait()
-        return try box.withLock { $0! }.get()
+        return box.withLock { $0! }
     }
 }

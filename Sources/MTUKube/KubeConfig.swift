@@ -87,7 +87,7 @@ public struct KubeConfig: Sendable {
     /// Merges one file's contents (first definition wins).
     public mutating func merge(text: String, file: String) throws(KubeConfigError) {
         files.append(file)
-        let root: Node?
+        let root: Yams.Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
@@ -117,7 +117,7 @@ public struct KubeConfig: Sendable {
         for item in try document["users"]?.list() ?? [] {
             let name = try item.required("name").string()
             guard users[name] == nil else { continue }
-            let body = item["user"] ?? Entry(node: Node.mapping(Node.Mapping([])), file: file, path: item.path + ".user", mark: item.node.mark)
+            let body = item["user"] ?? Entry(node: Yams.Node.mapping(Yams.Node.Mapping([])), file: file, path: item.path + ".user", mark: item.node.mark)
             var user = User(origin: body.origin)
             user.token = try body["token"]?.optionalString()
             if let path = try body["tokenFile"]?.optionalString() {
@@ -292,12 +292,12 @@ public struct KubeTarget: Sendable {
 
 /// A YAML node with its file and field path.
 struct Entry {
-    let node: Node
+    let node: Yams.Node
     let file: String
     let path: String
     var mark: Mark?
 
-    init(node: Node, file: String, path: String, mark: Mark? = nil) {
+    init(node: Yams.Node, file: String, path: String, mark: Mark? = nil) {
         self.node = node
         self.file = file
         self.path = path

@@ -1,3 +1,4 @@
+import MTUCore
 import Foundation
 
 /// Reads what an audit needs from the API server, object by object: a 403 or a timeout on one leaves a gap (one

@@ -38,8 +38,8 @@ public enum HTMLRenderer {
 
     static func cssClass(_ verdict: String) -> String {
         switch verdict {
-        case "blackhole": "bad"
-        case "degraded", "inconclusive": "warn"
+        case "blackhole", "problems": "bad"
+        case "degraded", "inconclusive", "incomplete": "warn"
         default: "good"
         }
     }

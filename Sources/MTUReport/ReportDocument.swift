@@ -40,6 +40,8 @@ public struct ReportDocument: Sendable {
         case "degraded": "DEGRADED"
         case "not-mtu": "NOT AN MTU PROBLEM"
         case "inconclusive": "INCONCLUSIVE"
+        case "incomplete": "INCOMPLETE"
+        case "problems": "PROBLEMS"
         default: "OK"
         }
     }

@@ -44,6 +44,10 @@ package struct JSONSchema {
             for (key, sub) in schema["properties"] as? [String: Any] ?? [:] {
                 if let child = object[key], let subschema = sub as? [String: Any] { check(child, subschema, "\(path).\(key)", &errors) }
             }
+            if schema["additionalProperties"] as? Bool == false {
+                let known = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
+                for key in object.keys.sorted() where !known.contains(key) { errors.append("\(path): unexpected property \"\(key)\"") }
+            }
         }
         if let array = value as? [Any], let items = schema["items"] as? [String: Any] {
             for (index, element) in array.enumerated() { check(element, items, "\(path)[\(index)]", &errors) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MTUAgent
 import MTUCore
+import MTUKube
 import MTUProbe
 import MTUReport
 
@@ -13,7 +14,9 @@ struct AgentCommand: ParsableCommand {
             Each round measures every peer's path MTU forward (DF probes) and back (through the peer's own responder, \
             which this agent also runs on --responder-port), with jitter, at most --concurrency at a time and \
             --pps probe packets per second on average. Peers come from --peers (NAME=ADDRESS or ADDRESS, comma \
-            separated) or --dns (every address of a name, e.g. a headless Service, resolved each round).
+            separated), --dns (every address of a name, e.g. a headless Service, resolved each round) or \
+            --kube-selector (the running pods matching a label selector, through the Kubernetes API, each round; \
+            while the API is unreachable the last list stays in use and the failure shows in /results and /metrics).
 
             HTTP on --listen: /metrics (Prometheus), /results (JSON: latest per peer, stale ones marked), \
             /results/ADDRESS (history), /healthz, /readyz (after the first round). Everything but the health \
@@ -33,6 +36,14 @@ struct AgentCommand: ParsableCommand {
 
     @Option(help: "A DNS name whose addresses are the peers (a headless Service), resolved every round.")
     var dns: String?
+
+    @Option(help: "A label selector: the peers are the running pods it matches (Kubernetes API), looked up every round.")
+    var kubeSelector: String?
+
+    @Option(help: "Namespace for --kube-selector (default: the kubeconfig context's, or the pod's own).")
+    var kubeNamespace: String?
+
+    @OptionGroup var cluster: ClusterOptions
 
     @Option(help: "HTTP port for /metrics, /results, /healthz, /readyz.")
     var listen: UInt16 = 9464
@@ -65,7 +76,7 @@ struct AgentCommand: ParsableCommand {
     var duration: Double?
 
     func validate() throws {
-        guard peers != nil || dns != nil else { throw fail("give --peers or --dns") }
+        guard peers != nil || dns != nil || kubeSelector != nil else { throw fail("give --peers, --dns or --kube-selector") }
         if let peers, peers.split(separator: ",").contains(where: { Peer(String($0)) == nil }) {
             let bad = peers.split(separator: ",").first { Peer(String($0)) == nil }!
             throw fail("--peers: '\(bad)' is not NAME=ADDRESS or an IP address")
@@ -84,11 +95,25 @@ struct AgentCommand: ParsableCommand {
         let allowed = (allow ?? "").split(separator: ",").compactMap { IPNetwork(String($0)) }
         let staticPeers = (peers ?? "").split(separator: ",").compactMap { Peer(String($0)) }
         let dnsName = dns
+        var discovery: PeerDiscovery?
+        if let kubeSelector {
+            let client = try cluster.client()
+            let namespace = kubeNamespace ?? client.target.namespace
+            discovery = PeerDiscovery(source: "kubernetes") {
+                let result = KubeClient.result { () async throws(KubeAPIError) in
+                    try await KubeGatherer.agentPods(client, namespace: namespace, labelSelector: kubeSelector)
+                }
+                return result.map { $0.map { Peer(name: $0.node, address: $0.address) } }.mapError { PeerDiscovery.DiscoveryFailure($0.description) }
+            }
+        }
+        let kubernetes = discovery
         var options = Agent.Options(node: node ?? ProcessInfo.processInfo.hostName) {
             var list = staticPeers
             if let dnsName { list += Self.resolveAll(dnsName).map { Peer(name: $0, address: $0) } }
+            if let kubernetes { list += kubernetes.peers().filter { peer in !list.contains { $0.address == peer.address } } }
             return list
         }
+        options.discovery = discovery
         options.intervalSeconds = interval
         options.packetsPerSecond = pps
         options.concurrency = concurrency
@@ -169,153 +194,5 @@ struct AgentCommand: ParsableCommand {
             cursor = entry.pointee.ai_next
         }
         return addresses
-    }
-}
-
-struct KubeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "kube",
-        abstract: "Kubernetes: gather the agents' measurements into a mesh.",
-        discussion: """
-            Examples:
-              mtu-doctor kube mesh --peers 10.88.1.11:9464,10.88.2.13:9464 --token s3cret --format html -o mesh.html
-            """,
-        subcommands: [Mesh.self, Deploy.self]
-    )
-
-    struct Deploy: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Print the manifests that run the agents (pod- and host-network DaemonSets, headless Services, least-privilege RBAC).",
-            discussion: """
-                Applying them through the Kubernetes API is not built yet: print them with --dry-run and apply them \
-                with kubectl. The token Secret is created separately (never written into the manifests). The same \
-                manifests, with the defaults, are committed under deploy/.
-
-                Examples:
-                  kubectl -n mtu-doctor create secret generic mtu-doctor-token --from-literal=token=$(openssl rand -hex 16)
-                  mtu-doctor kube deploy --dry-run --image registry.example/mtu-doctor:0.1.0 | kubectl apply -f -
-                """)
-
-        @Flag(help: "Print the YAML instead of applying it (required for now).")
-        var dryRun = false
-
-        @Option(help: "Namespace for the agents.")
-        var namespace = "mtu-doctor"
-
-        @Option(help: "Container image with mtu-doctor as its entry point.")
-        var image = "mtu-doctor:latest"
-
-        @Option(help: "Seconds between rounds.")
-        var interval = 60
-
-        @Option(help: "Probe packets per second per agent.")
-        var pps = 100
-
-        func run() throws {
-            guard dryRun else {
-                throw fail("applying through the Kubernetes API is not built yet: use --dry-run and pipe the YAML to `kubectl apply -f -`")
-            }
-            guard namespace.range(of: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", options: .regularExpression) != nil else {
-                throw fail("--namespace: '\(namespace)' is not a valid Kubernetes name")
-            }
-            guard (5...86400).contains(interval) else { throw fail("--interval must be 5–86400 s, got \(interval)") }
-            guard (1...10000).contains(pps) else { throw fail("--pps must be 1–10000, got \(pps)") }
-            var options = KubeManifests.Options()
-            options.namespace = namespace
-            options.image = image
-            options.interval = interval
-            options.packetsPerSecond = pps
-            print(KubeManifests.render(options), terminator: "")
-        }
-    }
-
-    struct Mesh: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Gather every agent's results into the N×N directed matrix of path MTUs and group the broken pairs.",
-            discussion: """
-                Asks each agent's /results (HTTP, with the token), builds the directed matrix (forward results first, \
-                an agent's reverse measurement where the sender reported nothing), groups the limited pairs by subnet \
-                and by node, and says where the boundary likely is. Stale results count as missing, never as fresh.
-
-                Exit status: 0 every pair passes, 1 limited pairs or missing agents, 2 bad input.
-
-                Examples:
-                  mtu-doctor kube mesh --peers 10.88.1.11:9464,10.88.1.12:9464,10.88.2.13:9464 --token s3cret
-                  mtu-doctor kube mesh --peers n1=10.88.1.11:9464 --format html -o mesh.html
-                """
-        )
-
-        @Option(help: "Agents: [NAME=]HOST:PORT (or HOST, port 9464), comma separated.")
-        var peers: String
-
-        @Option(help: "The agents' shared token (or MTU_DOCTOR_TOKEN).")
-        var token: String?
-
-        @Option(help: "Per-agent HTTP timeout in milliseconds.")
-        var timeout: Int = 3000
-
-        @OptionGroup var output: OutputOptions
-
-        func agents() throws -> [(host: String, port: UInt16)] {
-            try peers.split(separator: ",").map { item in
-                var text = String(item.split(separator: "=", maxSplits: 1).last ?? "")
-                text = text.replacingOccurrences(of: "http://", with: "")
-                var port: UInt16 = 9464
-                if let colon = text.lastIndex(of: ":"), !text.hasSuffix("]"), text.filter({ $0 == ":" }).count == 1 || text.hasPrefix("[") {
-                    guard let value = UInt16(text[text.index(after: colon)...]) else { throw fail("--peers: bad port in '\(item)'") }
-                    port = value
-                    text = String(text[..<colon])
-                }
-                text = text.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-                guard !text.isEmpty else { throw fail("--peers: empty host in '\(item)'") }
-                return (text, port)
-            }
-        }
-
-        func validate() throws {
-            _ = try agents()
-            guard (100...60000).contains(timeout) else { throw fail("--timeout must be 100–60000 ms, got \(timeout)") }
-        }
-
-        func run() throws {
-            let token = self.token ?? ProcessInfo.processInfo.environment["MTU_DOCTOR_TOKEN"] ?? ""
-            var measurements: [MeshMeasurement] = []
-            var unreachable: [String] = []
-            for agent in try agents() {
-                let body: [UInt8]
-                do {
-                    body = try AgentHTTPClient.get(host: agent.host, port: agent.port, path: "/results", token: token, timeoutMilliseconds: timeout)
-                } catch {
-                    unreachable.append(error.description)
-                    continue
-                }
-                guard let snapshot = try? JSONDecoder().decode(AgentSnapshot.self, from: Data(body)) else {
-                    unreachable.append("\(agent.host):\(agent.port): /results is not an agent's JSON")
-                    continue
-                }
-                for status in snapshot.peers {
-                    guard let latest = status.latest else { continue }
-                    measurements.append(MeshMeasurement(
-                        from: snapshot.node, fromAddress: agent.host, to: status.peer.name, toAddress: status.peer.address,
-                        pathMTU: latest.forward.pathMTU, verdict: latest.forward.verdict, stale: status.stale, measuredBy: snapshot.node))
-                    if latest.reverse.pathMTU != nil {
-                        measurements.append(MeshMeasurement(
-                            from: status.peer.name, fromAddress: status.peer.address, to: snapshot.node, toAddress: agent.host,
-                            pathMTU: latest.reverse.pathMTU, verdict: latest.reverse.verdict, stale: status.stale, measuredBy: snapshot.node))
-                    }
-                }
-            }
-            var report = MeshReport.build(measurements)
-            if !unreachable.isEmpty {
-                report.summary += "; agents not reached: " + unreachable.joined(separator: "; ")
-                if report.verdict == "ok" { report.verdict = "incomplete" }
-            }
-            let final = report
-            try output.emit(
-                text: { MeshText.render(final) },
-                json: { JSONReport.render(final, command: "kube.mesh") },
-                document: { Documents.mesh(final) })
-            if final.verdict != "ok" { throw ExitCode(1) }
-        }
     }
 }

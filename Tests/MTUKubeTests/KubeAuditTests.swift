@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MTUKube
+import MTUTestSupport
 import MTUCore
 
 @Suite("CNI readers and the audit, end to end through the stand-in API server", .serialized)

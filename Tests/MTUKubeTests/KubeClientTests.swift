@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import MTUKube
+import MTUTestSupport
+import MTUCore
 
 @Suite("The API client against a stand-in API server (HTTPS)", .serialized)
 struct KubeClientTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MTUKube
+import MTUCore
 
 @Suite("kubeconfig, credentials, in-cluster")
 struct KubeConfigTests {

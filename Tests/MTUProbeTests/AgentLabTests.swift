@@ -187,4 +187,51 @@ struct AgentLabTests {
             #expect(!up.contains("\"0\""), "every target up: \(up.prefix(300))")
         }
     }
+
+    /// Peers from the Kubernetes API: a stand-in API server inside n1's namespace lists the agent pods (n1 itself
+    /// and n3); the agent finds n3 there and measures it. Then the API server goes away: the agent keeps measuring
+    /// the last list, and says the list is stale in /results and /metrics.
+    @Test func agentDiscoversPeersThroughTheAPIAndSurvivesItsLoss() throws {
+        try LabSupport.withLab(.mesh, LabOptions(nodes: 4)) { truth in
+            let api = try APIServerFixture(scenario: "agents", launcher: ["/usr/sbin/ip", "netns", "exec", truth.namespaces["n1"]!])
+            let kubeconfig = api.kubeconfig()
+            let n3 = try Self.startAgent(truth, "n3")
+            let n1 = try LabSupport.inNamespace(truth.namespaces["n1"]!, [
+                LabSupport.binary, "agent", "--node", "n1", "--kube-selector", "app.kubernetes.io/component=mtu-doctor-agent-host",
+                "--kubeconfig", kubeconfig, "--api-timeout", "2", "--interval", "3", "--token", "lab", "--allow", Self.allow, "--duration", "60",
+            ], wait: false).0
+            defer {
+                for process in [n1, n3] where process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+            }
+            var results: [String: Any] = [:]
+            for _ in 0..<60 {
+                Thread.sleep(forTimeInterval: 0.5)
+                let body = (try? Self.get(truth, from: "n1", "http://10.88.1.11:9464/results", token: "lab").1) ?? ""
+                results = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+                let peers = results["peers"] as? [[String: Any]] ?? []
+                if peers.contains(where: { $0["latest"] != nil }) { break }
+            }
+            let peers = results["peers"] as? [[String: Any]] ?? []
+            #expect(peers.map { ($0["peer"] as? [String: Any])?["name"] as? String } == ["n3"], "itself left out, the pending pod too: \(peers)")
+            let forward = ((peers.first?["latest"] as? [String: Any])?["forward"] as? [String: Any])?["pathMTU"] as? Int
+            #expect(forward == 1500, "n1 → n3 crosses the 1500 router")
+            #expect((results["discovery"] as? [String: Any])?["stale"] as? Bool == false)
+            #expect(api.requests.contains { $0.contains("labelSelector=app.kubernetes.io%2Fcomponent%3Dmtu-doctor-agent-host") })
+
+            api.stop()
+            var metrics = ""
+            for _ in 0..<40 {
+                Thread.sleep(forTimeInterval: 0.5)
+                metrics = (try? Self.get(truth, from: "n1", "http://10.88.1.11:9464/metrics", token: "lab").1) ?? ""
+                if metrics.contains("mtu_doctor_discovery_stale{node=\"n1\",source=\"kubernetes\"} 1") { break }
+            }
+            #expect(metrics.contains("mtu_doctor_discovery_stale{node=\"n1\",source=\"kubernetes\"} 1"), "\(metrics.prefix(400))")
+            #expect(metrics.contains("mtu_doctor_path_mtu_bytes{from=\"n1\",to=\"n3\",direction=\"forward\"} 1500"), "the last list is still measured")
+            let body = try Self.get(truth, from: "n1", "http://10.88.1.11:9464/results", token: "lab").1
+            let after = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+            let discovery = after["discovery"] as? [String: Any] ?? [:]
+            #expect((discovery["lastError"] as? String)?.contains("unreachable") == true, "\(discovery)")
+            #expect((discovery["failures"] as? Int ?? 0) >= 1)
+        }
+    }
 }

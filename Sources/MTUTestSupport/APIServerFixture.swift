@@ -1,20 +1,19 @@
 import Foundation
-import MTUTestSupport
 
 /// Certificates for the stand-in API server: a CA, a server certificate for 127.0.0.1 and a client certificate
 /// (CN mtu-admin), made once per test process with openssl.
-enum TestPKI {
-    struct Files: Sendable {
-        let directory: String
-        var ca: String { directory + "/ca.crt" }
-        var serverCert: String { directory + "/server.crt" }
-        var serverKey: String { directory + "/server.key" }
-        var clientCert: String { directory + "/client.crt" }
-        var clientKey: String { directory + "/client.key" }
-        var otherCA: String { directory + "/other-ca.crt" }
+package enum TestPKI {
+    package struct Files: Sendable {
+        package let directory: String
+        package var ca: String { directory + "/ca.crt" }
+        package var serverCert: String { directory + "/server.crt" }
+        package var serverKey: String { directory + "/server.key" }
+        package var clientCert: String { directory + "/client.crt" }
+        package var clientKey: String { directory + "/client.key" }
+        package var otherCA: String { directory + "/other-ca.crt" }
     }
 
-    static let files: Files = {
+    package static let files: Files = {
         let directory = NSTemporaryDirectory() + "mtud-pki-\(getpid())"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let script = """
@@ -45,16 +44,17 @@ enum TestPKI {
 }
 
 /// The stand-in API server (Fixtures/apiserver.py) serving one scenario folder over HTTPS on 127.0.0.1.
-final class APIServerFixture: @unchecked Sendable {
-    static let token = "fixture-token-3f9a"
+package final class APIServerFixture: @unchecked Sendable {
+    package static let token = "fixture-token-3f9a"
     let process: Process
-    let port: Int
-    let log: String
-    let directory: String
+    package let port: Int
+    package let log: String
+    package let directory: String
 
-    var url: String { "https://127.0.0.1:\(port)" }
+    package var url: String { "https://127.0.0.1:\(port)" }
 
-    init(scenario: String) throws {
+    /// - Parameter launcher: a prefix for the python3 command, e.g. `ip netns exec NS` to serve inside a lab namespace.
+    package init(scenario: String, launcher: [String] = []) throws {
         let pki = TestPKI.files
         directory = NSTemporaryDirectory() + "mtud-api-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -62,8 +62,9 @@ final class APIServerFixture: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let fixtures = TestSupport.repositoryRoot + "/Tests/MTUKubeTests/Fixtures"
         process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+        process.executableURL = URL(fileURLWithPath: launcher.isEmpty ? "/usr/bin/env" : launcher[0])
+        let launcher = launcher.isEmpty ? [] : Array(launcher.dropFirst()) + ["/usr/bin/env"]
+        process.arguments = launcher + [
             "python3", fixtures + "/apiserver.py", "--dir", fixtures + "/" + scenario, "--cert", pki.serverCert, "--key", pki.serverKey,
             "--client-ca", pki.ca, "--token", Self.token, "--port-file", directory + "/port", "--log", log,
         ]
@@ -87,12 +88,12 @@ final class APIServerFixture: @unchecked Sendable {
     enum FixtureError: Error { case notStarted }
 
     /// The requests it received, one line each.
-    var requests: [String] {
+    package var requests: [String] {
         ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
     /// A kubeconfig for this server; `user` is the YAML of the user entry's body.
-    func kubeconfig(user: String? = nil, caFile: String? = nil, context: String = "fixture") -> String {
+    package func kubeconfig(user: String? = nil, caFile: String? = nil, context: String = "fixture") -> String {
         let userBody = user ?? "token: \(Self.token)"
         let path = directory + "/kubeconfig-\(UUID().uuidString.prefix(6))"
         let text = """
@@ -119,8 +120,14 @@ final class APIServerFixture: @unchecked Sendable {
         return path
     }
 
+    /// Stops serving (the API server goes away); the files stay until deinit.
+    package func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     deinit {
-        kill(process.processIdentifier, SIGKILL)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -1,5 +1,5 @@
 import Foundation
-import MTUCore
+
 
 /// What the nodes themselves say (from the agents, or given on the command line).
 public struct NodeFact: Sendable, Codable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import MTUCore
+
 
 /// What a CNI is configured to do with MTU, read from the objects it keeps in the API (pure: objects in, settings
 /// out). Field names follow the published types: Calico's operator `Installation` (operator.tigera.io/v1),

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+import MTUTestSupport
+
+/// `mtu-doctor kube audit|deploy|mesh` as a user runs them, against the stand-in API server.
+@Suite("kube commands against the stand-in API server", .serialized)
+struct KubeCLITests {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:] }
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.binary)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["KUBECONFIG"] = nil
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func auditFindsTheWallAndPrintsTheFix() throws {
+        let server = try APIServerFixture(scenario: "calico-operator")
+        let kubeconfig = server.kubeconfig()
+        let text = try run(["kube", "audit", "--kubeconfig", kubeconfig, "--node-mtu", "9000", "--underlay-mtu", "1500"])
+        #expect(text.status == 1, "\(text.stderr)")
+        #expect(text.stdout.hasPrefix("mtu-doctor kube audit: PROBLEMS — fixture (\(server.url))"))
+        #expect(text.stdout.contains("CNI calico (operator): encapsulation vxlan, pod MTU 8950"))
+        #expect(text.stdout.contains("[error] Pod MTU 8950 does not fit the underlay: at most 1450"))
+        #expect(text.stdout.contains(#"$ kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":1450}}}'"#))
+        #expect(text.stdout.contains("Read: nodes (4); daemonsets, all namespaces (2)"))
+
+        let json = try run(["kube", "audit", "--kubeconfig", kubeconfig, "--node-mtu", "9000", "--json"])
+        #expect(json.status == 0, "9000-byte underlay: 8950 fits (\(json.stderr))")
+        let errors = try JSONSchema(file: "\(TestSupport.repositoryRoot)/docs/schema/kube.audit.schema.json").validate(json.json)
+        #expect(errors.isEmpty, "\(errors)")
+        #expect(json.json["verdict"] as? String == "ok")
+        #expect(json.json["expectedPodMTU"] as? Int == 8950)
+        #expect((json.json["findings"] as? [[String: Any]])?.map { $0["id"] as? String } == ["mtu-settings-disagree"])
+
+        let markdown = try run(["kube", "audit", "--kubeconfig", kubeconfig, "--underlay-mtu", "1500", "--format", "markdown"])
+        #expect(markdown.stdout.contains("## Pod MTU 8950 does not fit the underlay: at most 1450"))
+    }
+
+    @Test func contextsComeFromKUBECONFIG() throws {
+        let server = try APIServerFixture(scenario: "flannel-ok")
+        let good = server.kubeconfig(context: "lab")
+        let result = try run(["kube", "audit", "--context", "lab", "--node-mtu", "1500"], environment: ["KUBECONFIG": good])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("flannel pod MTU auto fits the underlay (at most 1450)"))
+        let missing = try run(["kube", "audit", "--context", "prod"], environment: ["KUBECONFIG": good])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "mtu-doctor: error: --context: no context named 'prod' in \(good) (known: lab)\n")
+    }
+
+    @Test func badInputAndUnusableServersAreOneLine() throws {
+        let directory = NSTemporaryDirectory() + "mtud-kcli-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let broken = directory + "/broken"
+        try "clusters:\n  - name: c\n    cluster:\n      insecure-skip-tls-verify: true\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        let bad = try run(["kube", "audit", "--kubeconfig", broken])
+        #expect(bad.status == 2)
+        #expect(bad.stderr == "mtu-doctor: error: \(broken):4: clusters[0].cluster: missing 'server'\n")
+        let flag = try run(["kube", "audit", "--node-mtu", "jumbo"])
+        #expect(flag.status == 2)
+        #expect(flag.stderr.hasPrefix("mtu-doctor: error: --node-mtu: 'jumbo' is not MTU or NAME=MTU (576–65535)\n"))
+
+        let server = try APIServerFixture(scenario: "flannel-ok")
+        let refused = try run(["kube", "audit", "--kubeconfig", server.kubeconfig(user: "token: wrong")])
+        #expect(refused.status == 3)
+        #expect(refused.stderr.hasPrefix("mtu-doctor: error: GET /api/v1/nodes: 401 Unauthorized (the credentials were refused): Unauthorized — nothing was audited"))
+        #expect(refused.stderr.split(separator: "\n").count == 1)
+        server.stop()
+        let gone = try run(["kube", "audit", "--kubeconfig", server.kubeconfig(), "--api-timeout", "2"])
+        #expect(gone.status == 3)
+        #expect(gone.stderr.hasPrefix("mtu-doctor: error: API server \(server.url) unreachable"), "\(gone.stderr)")
+        #expect(gone.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func rbacGapsAreListedAndTheAuditGoesOn() throws {
+        let server = try APIServerFixture(scenario: "rbac-limited")
+        let result = try run(["kube", "audit", "--kubeconfig", server.kubeconfig(), "--api-timeout", "1.5", "--node-mtu", "1500"])
+        #expect(result.status == 1, "incomplete")
+        #expect(result.stdout.hasPrefix("mtu-doctor kube audit: INCOMPLETE"))
+        #expect(result.stdout.contains("Not readable (the audit went on without them):\n  ✘ daemonsets, all namespaces: GET /apis/apps/v1/daemonsets: 403 Forbidden (RBAC)"))
+        #expect(result.stdout.contains("CNI calico (manifest): encapsulation ipip, pod MTU 1480"))
+    }
+
+    @Test func deployAppliesEveryObjectServerSide() throws {
+        let server = try APIServerFixture(scenario: "agents")
+        let result = try run(["kube", "deploy", "--kubeconfig", server.kubeconfig(), "--namespace", "mtu-lab"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let patches = server.requests.filter { $0.hasPrefix("PATCH ") }
+        let paths = patches.map { String($0.split(separator: " ")[1].split(separator: "?")[0]) }
+        #expect(paths == [
+            "/api/v1/namespaces/mtu-lab",
+            "/api/v1/namespaces/mtu-lab/serviceaccounts/mtu-doctor-agent",
+            "/apis/rbac.authorization.k8s.io/v1/namespaces/mtu-lab/roles/mtu-doctor-mesh-reader",
+            "/apis/rbac.authorization.k8s.io/v1/namespaces/mtu-lab/rolebindings/mtu-doctor-mesh-reader",
+            "/api/v1/namespaces/mtu-lab/services/mtu-doctor-agent-pod",
+            "/apis/apps/v1/namespaces/mtu-lab/daemonsets/mtu-doctor-agent-pod",
+            "/api/v1/namespaces/mtu-lab/services/mtu-doctor-agent-host",
+            "/apis/apps/v1/namespaces/mtu-lab/daemonsets/mtu-doctor-agent-host",
+        ])
+        #expect(patches.allSatisfy { $0.contains("fieldManager=mtu-doctor&force=true") && $0.contains("type=application/apply-patch+yaml") })
+        #expect(result.stdout.contains("applied DaemonSet mtu-lab/mtu-doctor-agent-host"))
+        #expect(result.stdout.contains("8 objects applied to \(server.url) (fixture)"))
+    }
+
+    @Test func meshWithoutPeersAsksTheAPIForTheAgents() throws {
+        // No agent pods in this cluster: one line, exit 3 (the API answered 404 for the namespace's pods).
+        let server = try APIServerFixture(scenario: "flannel-ok")
+        let result = try run(["kube", "mesh", "--kubeconfig", server.kubeconfig()])
+        #expect(result.status == 3)
+        #expect(result.stderr == "mtu-doctor: error: finding the agents: GET /api/v1/namespaces/mtu-doctor/pods: 404 Not Found\n")
+        #expect(server.requests.last?.contains("labelSelector=app.kubernetes.io%2Fcomponent%3Dmtu-doctor-agent-pod") == true)
+    }
+}
