@@ -87,9 +87,11 @@ public enum CNIReader {
         }
         if let cilium = configMap(["kube-system/cilium-config", "cilium/cilium-config"]) ?? daemonSet({ $0 == "cilium" }).map({ ("", $0.2) }) {
             let isConfig = objects.configMaps.values.contains(cilium.1)
-            found.append(isConfig ? self.cilium(cilium.1, name: cilium.0) : CNISettings(
+            var settings = isConfig ? self.cilium(cilium.1, name: cilium.0) : CNISettings(
                 name: "cilium", detectedBy: ["DaemonSet cilium"], encapsulation: "vxlan",
-                notes: ["cilium-config was not readable: assuming Cilium's default VXLAN tunnel and auto-detected MTU"], install: "helm"))
+                notes: ["cilium-config was not readable: assuming Cilium's default VXLAN tunnel and auto-detected MTU"], install: "helm")
+            if isConfig, let (ns, name, _) = daemonSet({ $0 == "cilium" }) { settings.detectedBy.insert("DaemonSet \(ns)/\(name)", at: 0) }
+            found.append(settings)
         }
         if flannelDaemonSet != nil || flannelConfig != nil {
             found.append(flannel(flannelConfig?.1, name: flannelConfig?.0, daemonSet: flannelDaemonSet.map { "\($0.0)/\($0.1)" }))

@@ -138,9 +138,9 @@ public enum KubeAuditor {
             pathMTUPair: smallestPath.map { "\($0.from) → \($0.to)" }, given: input.underlayMTU, effective: nil, basis: "unknown",
             ipVersion: version == .ipv6 ? "ipv6" : "ipv4", encapsulationOverhead: settings.overhead(underlay: version))
         var candidates: [(Int, String)] = []
-        if let value = interfaces.min() { candidates.append((value, "the smallest node interface MTU (\(value))")) }
-        if let path = smallestPath { candidates.append((path.pathMTU, "the smallest measured node-to-node path (\(path.from) → \(path.to): \(path.pathMTU))")) }
-        if let given = input.underlayMTU { candidates.append((given, "--underlay-mtu \(given)")) }
+        if let value = interfaces.min() { candidates.append((value, "the smallest node interface")) }
+        if let path = smallestPath { candidates.append((path.pathMTU, "the smallest path measured between nodes, \(path.from) → \(path.to)")) }
+        if let given = input.underlayMTU { candidates.append((given, "given with --underlay-mtu")) }
         if let smallest = candidates.min(by: { $0.0 < $1.0 }) {
             underlay.effective = smallest.0
             underlay.basis = smallest.1
@@ -160,7 +160,7 @@ public enum KubeAuditor {
                 findings.append(.init(
                     id: "pod-mtu-too-large", severity: "error",
                     title: "Pod MTU \(configured) does not fit the underlay: at most \(expected)",
-                    detail: "\(settings.name) gives pods \(configured); with \(encapsulationText) their largest packets leave the node as \(configured + (effective - expected)) B, but \(underlay.basis) carries \(effective). Large packets between pods on different nodes are dropped\(settings.crossSubnetOnly ? " (encapsulated across subnets only: same-subnet pairs still pass)" : "").",
+                    detail: "\(settings.name) gives pods \(configured); with \(encapsulationText) their largest packets leave the node as \(configured + (effective - expected)) B, but the underlay carries only \(effective) (\(underlay.basis)). Large packets between pods on different nodes are dropped\(settings.crossSubnetOnly ? " (encapsulated across subnets only: same-subnet pairs still pass)" : "").",
                     fixes: fixes(settings, mtu: expected)))
             } else if configured == nil {
                 let tooLarge = nodes.filter { ($0.autoPodMTU ?? 0) > expected }
@@ -169,7 +169,7 @@ public enum KubeAuditor {
                     findings.append(.init(
                         id: "auto-mtu-exceeds-path", severity: "error",
                         title: "Auto-detected pod MTU \(picked) is larger than the path between nodes allows (\(expected))",
-                        detail: "\(settings.name) sizes pods from each node's own interface: \(tooLarge.map(\.name).prefix(8).joined(separator: ", "))\(tooLarge.count > 8 ? " and \(tooLarge.count - 8) more" : "") get \(picked), but \(underlay.basis) carries \(effective) and \(encapsulationText) leaves \(expected) for pods. Configured MTU is not path MTU: set it explicitly.",
+                        detail: "\(settings.name) sizes pods from each node's own interface: \(tooLarge.map(\.name).prefix(8).joined(separator: ", "))\(tooLarge.count > 8 ? " and \(tooLarge.count - 8) more" : "") get \(picked), but the underlay carries only \(effective) (\(underlay.basis)) and \(encapsulationText) leaves \(expected) for pods. Configured MTU is not path MTU: set it explicitly.",
                         fixes: fixes(settings, mtu: expected)))
                 }
             }
@@ -177,7 +177,7 @@ public enum KubeAuditor {
                 findings.append(.init(
                     id: "pod-mtu-below-path", severity: "info",
                     title: "Pod MTU \(configured) is \(expected - configured) B below what the underlay allows (\(expected))",
-                    detail: "Safe, but every packet is smaller than it could be; \(underlay.basis) with \(encapsulationText) leaves \(expected).",
+                    detail: "Safe, but every packet is smaller than it could be: the underlay carries \(effective) (\(underlay.basis)) and \(encapsulationText) leaves \(expected).",
                     fixes: fixes(settings, mtu: expected)))
             }
             if let pathMin = underlay.pathMTUMin, let interfaceMin = underlay.interfaceMTUMin, pathMin < interfaceMin {

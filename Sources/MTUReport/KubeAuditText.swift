@@ -16,7 +16,7 @@ public enum KubeAuditText {
         if report.cni.isEmpty { lines.append("CNI: none recognised") }
         let underlay = report.underlay
         lines.append("")
-        lines.append("Underlay: \(underlay.effective.map { "\($0) bytes, from \(underlay.basis)" } ?? "unknown")"
+        lines.append("Underlay: \(underlay.effective.map { "\($0) bytes (\(underlay.basis))" } ?? "unknown")"
             + "; encapsulation costs \(underlay.encapsulationOverhead) B (\(underlay.ipVersion)); pods can use at most \(report.expectedPodMTU.map(String.init) ?? "?")")
         if !report.nodes.isEmpty {
             lines.append("")
@@ -34,11 +34,14 @@ public enum KubeAuditText {
             for finding in report.findings {
                 lines.append("  [\(finding.severity)] \(finding.title)")
                 lines.append("    \(finding.detail)")
-                for fix in finding.fixes { lines.append("    $ \(fix)") }
+                for fix in finding.fixes { lines.append(fix.hasPrefix("#") ? "    \(fix)" : "    $ \(fix)") }
             }
         }
         lines.append("")
-        lines.append("Read: " + (report.audited.isEmpty ? "nothing" : report.audited.joined(separator: "; ")))
+        let absent = report.audited.filter { $0.contains(": absent") || $0.hasSuffix(": no such namespace") }
+        let read = report.audited.filter { !absent.contains($0) }
+        lines.append("Read: " + (read.isEmpty ? "nothing" : read.joined(separator: "; ")))
+        if !absent.isEmpty { lines.append("Not installed: " + absent.map { $0.split(separator: ":").first.map(String.init) ?? $0 }.joined(separator: "; ")) }
         if !report.gaps.isEmpty {
             lines.append("Not readable (the audit went on without them):")
             for gap in report.gaps { lines.append("  ✘ \(gap)") }
@@ -61,7 +64,7 @@ extension Documents {
         }))
         let underlay = report.underlay
         sections.append(.init(title: "Underlay and nodes", id: "nodes", blocks: [
-            .paragraph("Underlay \(underlay.effective.map { "\($0) bytes, from \(underlay.basis)" } ?? "unknown"); encapsulation \(underlay.encapsulationOverhead) B; pods can use at most \(report.expectedPodMTU.map(String.init) ?? "?")."),
+            .paragraph("Underlay \(underlay.effective.map { "\($0) bytes (\(underlay.basis))" } ?? "unknown"); encapsulation \(underlay.encapsulationOverhead) B; pods can use at most \(report.expectedPodMTU.map(String.init) ?? "?")."),
             .table(headers: ["node", "internal IP", "zone", "interface MTU", "auto pod MTU", "pods seen"], rows: report.nodes.map {
                 [$0.name, $0.internalIP ?? "—", $0.zone ?? "—", $0.interfaceMTU.map(String.init) ?? "?", $0.autoPodMTU.map(String.init) ?? "—", $0.observedPodMTU.map(String.init) ?? "—"]
             }),

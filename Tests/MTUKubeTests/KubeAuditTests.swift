@@ -43,7 +43,7 @@ struct KubeAuditTests {
         #expect(ids == ["pod-mtu-too-large", "path-below-interfaces", "mtu-settings-disagree"])
         let fix = try #require(report.findings.first?.fixes.first)
         #expect(fix == #"kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":1450}}}'"#)
-        #expect(report.findings[0].detail.contains("leave the node as 9000 B, but the smallest measured node-to-node path (n1 → n3: 1500) carries 1500"))
+        #expect(report.findings[0].detail.contains("leave the node as 9000 B, but the underlay carries only 1500 (the smallest path measured between nodes, n1 → n3)"))
         #expect(report.findings[2].detail.contains("FelixConfiguration default .spec.vxlanMTU = 1450"))
     }
 
@@ -55,6 +55,7 @@ struct KubeAuditTests {
         input.underlayMTU = 8500
         let report = KubeAuditor.audit(input)
         #expect(report.cni.map(\.name) == ["cilium"])
+        #expect(report.cni[0].detectedBy == ["DaemonSet kube-system/cilium", "ConfigMap kube-system/cilium-config"])
         #expect(report.cni[0].encapsulation == "vxlan")
         #expect(report.configuredPodMTU == nil)
         #expect(report.nodes.map(\.autoPodMTU) == [8951, 8951, 8951, 8951])
