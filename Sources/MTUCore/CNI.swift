@@ -253,3 +253,30 @@ public enum CNIReader {
         return settings
     }
 }
+
+extension ClusterObjects {
+    /// Sorts objects as `kubectl get -o json|yaml` prints them (a List's items, or single objects) by kind; the
+    /// ones an audit does not use are left out. Returns a count per kind read, for the report.
+    public mutating func add(_ items: [JSONValue]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for item in items {
+            if item["kind"].string?.hasSuffix("List") == true || (item["kind"].isNull && !item["items"].array.isEmpty) {
+                for (kind, count) in add(item["items"].array) { counts[kind, default: 0] += count }
+                continue
+            }
+            let kind = item["kind"].string ?? ""
+            let name = item[path: "metadata.name"].string ?? ""
+            switch kind {
+            case "Node": nodes.append(item)
+            case "DaemonSet": daemonSets.append(item)
+            case "ConfigMap": configMaps["\(item[path: "metadata.namespace"].string ?? "default")/\(name)"] = item
+            case "Installation" where name == "default": calicoInstallation = item
+            case "FelixConfiguration" where name == "default": felixConfiguration = item
+            case "IPPool": calicoIPPools.append(item)
+            default: continue
+            }
+            counts[kind, default: 0] += 1
+        }
+        return counts
+    }
+}

@@ -168,7 +168,7 @@ public enum KubeAuditor {
                     let picked = Set(tooLarge.compactMap(\.autoPodMTU)).sorted().map(String.init).joined(separator: "/")
                     findings.append(.init(
                         id: "auto-mtu-exceeds-path", severity: "error",
-                        title: "Auto-detected pod MTU \(picked) is larger than the path between nodes allows (\(expected))",
+                        title: "Auto-detected pod MTU \(picked) exceeds what the path between nodes leaves for pods (\(expected))",
                         detail: "\(settings.name) sizes pods from each node's own interface: \(tooLarge.map(\.name).prefix(8).joined(separator: ", "))\(tooLarge.count > 8 ? " and \(tooLarge.count - 8) more" : "") get \(picked), but the underlay carries only \(effective) (\(underlay.basis)) and \(encapsulationText) leaves \(expected) for pods. Configured MTU is not path MTU: set it explicitly.",
                         fixes: fixes(settings, mtu: expected)))
                 }

@@ -12,6 +12,8 @@ public enum KubeGatherer {
         public var gaps: [String] = []
         /// Set when nothing more could be read (unreachable, credentials, TLS).
         public var fatal: KubeAPIError?
+
+        public init() {}
     }
 
     /// The ConfigMaps CNIs keep their settings in.

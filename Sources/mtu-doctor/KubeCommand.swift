@@ -10,9 +10,9 @@ struct KubeCommand: ParsableCommand {
         commandName: "kube",
         abstract: "Kubernetes: audit the CNI's MTU, deploy the agents, gather their measurements into a mesh.",
         discussion: """
-            The cluster is reached like kubectl does: --kubeconfig, else KUBECONFIG (merged), else ~/.kube/config, \
-            else the pod's service account; --context picks a context. Installed as kubectl-mtu, this is \
-            `kubectl mtu audit|mesh|deploy`.
+            The cluster is reached like kubectl does: the kubeconfig option, else KUBECONFIG (merged), else \
+            ~/.kube/config, else the pod's service account; the context option picks a context. Installed as \
+            kubectl-mtu, this is `kubectl mtu audit|mesh|deploy`.
 
             Examples:
               mtu-doctor kube audit --context prod --node-mtu 9001 --underlay-mtu 8500
@@ -127,10 +127,15 @@ extension KubeCommand {
                   mtu-doctor kube audit
                   mtu-doctor kube audit --context west --agents cluster --token $TOKEN
                   mtu-doctor kube audit --node-mtu 9001 --underlay-mtu 8500 --format markdown -o audit.md
+                  kubectl get nodes,daemonsets,configmaps -A -o yaml > cluster.yaml
+                  mtu-doctor kube audit --from-file cluster.yaml --node-mtu 9001 --underlay-mtu 8500
                 """
         )
 
         @OptionGroup var cluster: ClusterOptions
+
+        @Option(name: .customLong("from-file"), help: "Audit objects saved with `kubectl get … -o yaml|json` instead of asking the API server (repeatable).")
+        var fromFiles: [String] = []
 
         @Option(help: "Node interface MTU: one value for every node, or NAME=MTU,… per node.")
         var nodeMTU: String?
@@ -171,14 +176,31 @@ extension KubeCommand {
             return result
         }
 
-        func run() throws {
+        /// The objects: from the API server, or from saved files.
+        func gather() throws -> (KubeAuditInput, KubeGatherer.Gathered) {
+            guard fromFiles.isEmpty else {
+                var result = KubeGatherer.Gathered()
+                for file in fromFiles {
+                    let items: [JSONValue]
+                    do { items = try KubeObjectsFile.load(file) } catch { throw fail(error.description) }
+                    let counts = result.objects.add(items)
+                    guard !counts.isEmpty else { throw fail("--from-file \(file): no Node, DaemonSet, ConfigMap or Calico objects in it") }
+                    result.audited.append("\(file): " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+                }
+                let name = fromFiles.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
+                return (KubeAuditInput(server: "saved objects", context: name, objects: result.objects), result)
+            }
             let client = try cluster.client()
             let gathered = KubeClient.result { () async throws(KubeAPIError) in await KubeGatherer.gather(client) }
             guard case .success(let result) = gathered else { throw fail("cannot read the cluster", code: 3) }
             if let fatal = result.fatal {
                 throw fail("\(fatal) — nothing was audited (\(client.target.source))", code: 3)
             }
-            var input = KubeAuditInput(server: client.target.server, context: client.target.context, objects: result.objects)
+            return (KubeAuditInput(server: client.target.server, context: client.target.context, objects: result.objects), result)
+        }
+
+        func run() throws {
+            var (input, result) = try gather()
             input.audited = result.audited
             input.gaps = result.gaps
             input.underlayMTU = underlayMTU
@@ -226,7 +248,7 @@ extension KubeCommand {
 
     struct Deploy: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Deploy the agents (pod- and host-network DaemonSets, headless Services, least-privilege RBAC), or print them with --dry-run.",
+            abstract: "Deploy the agents (pod- and host-network DaemonSets, headless Services, least-privilege RBAC) by server-side apply, or print them.",
             discussion: """
                 Applies each object with server-side apply (field manager mtu-doctor) through the API, in order, and \
                 says which were applied; a refused one (403) stops there with one line. The token Secret is created \

@@ -176,6 +176,17 @@ struct ReadmeTests {
         #expect(String(readme[start.upperBound..<end.lowerBound]) == actual.stdout, "regenerate the README block from `\(command)`")
     }
 
+    /// The kube audit block runs on a saved-objects example, offline.
+    @Test func readmeShowsTheRealKubeAuditOutput() throws {
+        let readme = try String(contentsOfFile: "\(repositoryRoot)/README.md", encoding: .utf8)
+        let command = "$ mtu-doctor kube audit --from-file examples/kube/cilium-transit-gateway.yaml --node-mtu 9001 --underlay-mtu 8500\n"
+        let start = try #require(readme.range(of: command))
+        let end = try #require(readme.range(of: "```\n", range: start.upperBound..<readme.endIndex))
+        let actual = try run("kube", "audit", "--from-file", "examples/kube/cilium-transit-gateway.yaml", "--node-mtu", "9001", "--underlay-mtu", "8500")
+        #expect(actual.status == 1)
+        #expect(String(readme[start.upperBound..<end.lowerBound]) == actual.stdout, "regenerate the README block from `\(command)`")
+    }
+
     @Test func readmeFirstScreenHasTheTwoCommands() throws {
         let readme = try String(contentsOfFile: "\(repositoryRoot)/README.md", encoding: .utf8)
         let firstScreen = readme.split(separator: "\n", omittingEmptySubsequences: false).prefix(24).joined(separator: "\n")
@@ -388,9 +399,10 @@ struct DiagnoseInputTests {
 
 @Suite("kube and agent: command line")
 struct KubeCLITests {
-    @Test func deployNeedsDryRunForNow() throws {
-        let apply = try run("kube", "deploy")
-        #expect(apply.status == 2 && apply.stderr.contains("--dry-run"))
+    @Test func deployDryRunAndBadKubeconfig() throws {
+        let apply = try run("kube", "deploy", "--kubeconfig", "/nonexistent/kubeconfig")
+        #expect(apply.status == 2)
+        #expect(apply.stderr == "mtu-doctor: error: --kubeconfig /nonexistent/kubeconfig: cannot read the file\n")
         let printed = try run("kube", "deploy", "--dry-run", "--namespace", "netcheck", "--image", "example/mtu-doctor:1")
         #expect(printed.status == 0)
         #expect(printed.stdout.contains("namespace: netcheck") && printed.stdout.contains("image: example/mtu-doctor:1"))
@@ -417,7 +429,7 @@ struct KubeCLITests {
     }
 
     @Test(arguments: [
-        (["agent"], "give --peers or --dns"),
+        (["agent"], "give --peers, --dns or --kube-selector"),
         (["agent", "--peers", "n1=nonsense"], "--peers: 'n1=nonsense' is not NAME=ADDRESS"),
         (["agent", "--peers", "10.0.0.1", "--allow", "10.0.0.0/99"], "--allow: '10.0.0.0/99' is not a CIDR network"),
         (["agent", "--peers", "10.0.0.1", "--pps", "0"], "--pps must be 1–10000"),

@@ -412,7 +412,7 @@ _mtu-doctor_agent() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--node --peers --dns --listen --responder-port --interval --pps --concurrency --timeout --token --allow --stale-after --duration)
+    non_repeating_options=(--node --peers --dns --kube-selector --kube-namespace --kubeconfig --context --api-timeout --listen --responder-port --interval --pps --concurrency --timeout --token --allow --stale-after --duration)
     __mtu-doctor_offer_flags_options 0
 
     # Offer option value completions
@@ -424,6 +424,21 @@ _mtu-doctor_agent() {
         return
         ;;
     '--dns')
+        return
+        ;;
+    '--kube-selector')
+        return
+        ;;
+    '--kube-namespace')
+        return
+        ;;
+    '--kubeconfig')
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '--api-timeout')
         return
         ;;
     '--listen')
@@ -471,13 +486,62 @@ _mtu-doctor_kube() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    mesh|deploy)
+    audit|mesh|deploy)
         # Offer subcommand argument completions
         "_mtu-doctor_kube_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'mesh deploy' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'audit mesh deploy' -- "${cur}"))
+        ;;
+    esac
+}
+
+_mtu-doctor_kube_audit() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=(--from-file)
+    non_repeating_options=(--kubeconfig --context --api-timeout --node-mtu --underlay-mtu --agents --pod-agents --agents-namespace --token --format -o --output)
+    __mtu-doctor_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kubeconfig')
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '--api-timeout')
+        return
+        ;;
+    '--from-file')
+        return
+        ;;
+    '--node-mtu')
+        return
+        ;;
+    '--underlay-mtu')
+        return
+        ;;
+    '--agents')
+        return
+        ;;
+    '--pod-agents')
+        return
+        ;;
+    '--agents-namespace')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--format')
+        __mtu-doctor_add_completions -W 'text'$'\n''json'$'\n''markdown'$'\n''html'
+        return
+        ;;
+    '-o'|'--output')
+        return
         ;;
     esac
 }
@@ -486,7 +550,7 @@ _mtu-doctor_kube_mesh() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--peers --token --timeout --format -o --output)
+    non_repeating_options=(--peers --token --timeout --network --namespace --kubeconfig --context --api-timeout --format -o --output)
     __mtu-doctor_offer_flags_options 0
 
     # Offer option value completions
@@ -498,6 +562,21 @@ _mtu-doctor_kube_mesh() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--network')
+        return
+        ;;
+    '--namespace')
+        return
+        ;;
+    '--kubeconfig')
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '--api-timeout')
         return
         ;;
     '--format')
@@ -514,7 +593,7 @@ _mtu-doctor_kube_deploy() {
     repeating_flags=()
     non_repeating_flags=(--dry-run --version -h --help)
     repeating_options=()
-    non_repeating_options=(--namespace --image --interval --pps)
+    non_repeating_options=(--namespace --image --interval --pps --kubeconfig --context --api-timeout)
     __mtu-doctor_offer_flags_options 0
 
     # Offer option value completions
@@ -529,6 +608,15 @@ _mtu-doctor_kube_deploy() {
         return
         ;;
     '--pps')
+        return
+        ;;
+    '--kubeconfig')
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '--api-timeout')
         return
         ;;
     esac

@@ -57,7 +57,7 @@ _mtu-doctor() {
             'capture:Analyse pcap/pcapng captures for MTU black holes.'
             'serve:Answer reverse-path probes: UDP replies of requested sizes with DF, never an amplifier.'
             'agent:Run the mesh agent: probe every peer periodically, both ways, and serve the results (JSON, Prometheus).'
-            'kube:Kubernetes: gather the agents'\'' measurements into a mesh.'
+            'kube:Kubernetes: audit the CNI'\''s MTU, deploy the agents, gather their measurements into a mesh.'
             'lab:Build or remove network-namespace labs that reproduce the incidents (root).'
             'help:Show subcommand help information.'
         )
@@ -243,6 +243,11 @@ _mtu-doctor_agent() {
         '--node[This node'\''s name in results and metrics (default\: the host name).]:node:'
         '--peers[Peers\: NAME=ADDRESS or ADDRESS, comma separated.]:peers:'
         '--dns[A DNS name whose addresses are the peers (a headless Service), resolved every round.]:dns:'
+        '--kube-selector[A label selector\: the peers are the running pods it matches (Kubernetes API), looked up every round.]:kube-selector:'
+        '--kube-namespace[Namespace for --kube-selector (default\: the kubeconfig context'\''s, or the pod'\''s own).]:kube-namespace:'
+        '--kubeconfig[kubeconfig file (default\: KUBECONFIG, then ~/.kube/config, then the pod'\''s service account).]:kubeconfig:'
+        '--context[kubeconfig context (default\: its current-context).]:context:'
+        '--api-timeout[Seconds to wait for each API request.]:api-timeout:'
         '--listen[HTTP port for /metrics, /results, /healthz, /readyz.]:listen:'
         '--responder-port[UDP port of the reverse-path responder (peers measure the way back through it).]:responder-port:'
         '--interval[Seconds between the starts of two rounds.]:interval:'
@@ -273,14 +278,15 @@ _mtu-doctor_kube() {
     case "${state}" in
     command)
         local -ar subcommands=(
+            'audit:Audit the CNI'\''s MTU against the nodes and the measured paths between them, with the exact fix.'
             'mesh:Gather every agent'\''s results into the N×N directed matrix of path MTUs and group the broken pairs.'
-            'deploy:Print the manifests that run the agents (pod- and host-network DaemonSets, headless Services, least-privilege RBAC).'
+            'deploy:Deploy the agents (pod- and host-network DaemonSets, headless Services, least-privilege RBAC) by server-side apply, or print them.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        mesh|deploy)
+        audit|mesh|deploy)
             "_mtu-doctor_kube_${words[1]}" && ret=0
             ;;
         esac
@@ -290,13 +296,43 @@ _mtu-doctor_kube() {
     return "${ret}"
 }
 
+_mtu-doctor_kube_audit() {
+    local -i ret=1
+    local -ar ___format=('text' 'json' 'markdown' 'html')
+    local -ar arg_specs=(
+        '--kubeconfig[kubeconfig file (default\: KUBECONFIG, then ~/.kube/config, then the pod'\''s service account).]:kubeconfig:'
+        '--context[kubeconfig context (default\: its current-context).]:context:'
+        '--api-timeout[Seconds to wait for each API request.]:api-timeout:'
+        '*--from-file[Audit objects saved with `kubectl get … -o yaml|json` instead of asking the API server (repeatable).]:from-file:'
+        '--node-mtu[Node interface MTU\: one value for every node, or NAME=MTU,… per node.]:node-mtu:'
+        '--underlay-mtu[The smallest MTU between nodes when known from elsewhere (e.g. 8500 through an AWS transit gateway).]:underlay-mtu:'
+        '--agents[Host-network agents to read node MTUs and node-to-node paths from\: \[NAME=\]HOST\[\:PORT\],… or `cluster` (their pods, through the API).]:agents:'
+        '--pod-agents[Pod-network agents (the pod MTU actually in use)\: \[NAME=\]HOST\[\:PORT\],… or `cluster`.]:pod-agents:'
+        '--agents-namespace[Namespace of the agents for `cluster`.]:agents-namespace:'
+        '--token[The agents'\'' shared token (or MTU_DOCTOR_TOKEN).]:token:'
+        '--json[Print JSON (versioned schema, see docs/json-schema.md)\: short for --format json.]'
+        '--format[Output format\: text (default), json, markdown (for tickets) or html (one self-contained file).]:format:{__mtu-doctor_complete "${___format[@]}"}'
+        '(-o --output)'{-o,--output}'[Write the report to this file instead of standard output.]:output:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
 _mtu-doctor_kube_mesh() {
     local -i ret=1
     local -ar ___format=('text' 'json' 'markdown' 'html')
     local -ar arg_specs=(
-        '--peers[Agents\: \[NAME=\]HOST\:PORT (or HOST, port 9464), comma separated.]:peers:'
+        '--peers[Agents\: \[NAME=\]HOST\:PORT (or HOST, port 9464), comma separated (default\: their pods, through the API).]:peers:'
         '--token[The agents'\'' shared token (or MTU_DOCTOR_TOKEN).]:token:'
         '--timeout[Per-agent HTTP timeout in milliseconds.]:timeout:'
+        '--network[Without --peers\: which agents, pod (pod network) or host (node and TEP paths).]:network:'
+        '--namespace[Without --peers\: the agents'\'' namespace.]:namespace:'
+        '--kubeconfig[kubeconfig file (default\: KUBECONFIG, then ~/.kube/config, then the pod'\''s service account).]:kubeconfig:'
+        '--context[kubeconfig context (default\: its current-context).]:context:'
+        '--api-timeout[Seconds to wait for each API request.]:api-timeout:'
         '--json[Print JSON (versioned schema, see docs/json-schema.md)\: short for --format json.]'
         '--format[Output format\: text (default), json, markdown (for tickets) or html (one self-contained file).]:format:{__mtu-doctor_complete "${___format[@]}"}'
         '(-o --output)'{-o,--output}'[Write the report to this file instead of standard output.]:output:'
@@ -311,11 +347,14 @@ _mtu-doctor_kube_mesh() {
 _mtu-doctor_kube_deploy() {
     local -i ret=1
     local -ar arg_specs=(
-        '--dry-run[Print the YAML instead of applying it (required for now).]'
+        '--dry-run[Print the YAML instead of applying it.]'
         '--namespace[Namespace for the agents.]:namespace:'
         '--image[Container image with mtu-doctor as its entry point.]:image:'
         '--interval[Seconds between rounds.]:interval:'
         '--pps[Probe packets per second per agent.]:pps:'
+        '--kubeconfig[kubeconfig file (default\: KUBECONFIG, then ~/.kube/config, then the pod'\''s service account).]:kubeconfig:'
+        '--context[kubeconfig context (default\: its current-context).]:context:'
+        '--api-timeout[Seconds to wait for each API request.]:api-timeout:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
