@@ -14,6 +14,9 @@ public enum KubeManifests {
         public var hostPort = 9465
         public var podResponderPort = 4790
         public var hostResponderPort = 4795
+        /// How agents find each other: `dns` (the headless Services) or `kubernetes` (their pods, through the API,
+        /// with the pod's service-account token mounted and the namespaced Role that may list pods).
+        public var discovery = "dns"
 
         public init() {}
     }
@@ -66,6 +69,35 @@ public enum KubeManifests {
               apiGroup: rbac.authorization.k8s.io
               kind: Role
               name: mtu-doctor-mesh-reader
+            """)
+        documents.append("""
+            # For `mtu-doctor kube audit` run by a person or a CronJob: read-only, the CNI ConfigMaps by name only.
+            # Not bound here; bind it to whoever audits:
+            #   kubectl create clusterrolebinding mtu-doctor-audit --clusterrole=mtu-doctor-auditor --user=NAME
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata:
+              name: mtu-doctor-auditor
+            rules:
+              - apiGroups: [""]
+                resources: ["nodes"]
+                verbs: ["list"]
+              - apiGroups: ["apps"]
+                resources: ["daemonsets"]
+                verbs: ["list"]
+              - apiGroups: [""]
+                resources: ["configmaps"]
+                resourceNames: ["calico-config", "cilium-config", "kube-flannel-cfg", "canal-config"]
+                verbs: ["get"]
+              - apiGroups: ["operator.tigera.io"]
+                resources: ["installations"]
+                verbs: ["get"]
+              - apiGroups: ["crd.projectcalico.org"]
+                resources: ["felixconfigurations"]
+                verbs: ["get"]
+              - apiGroups: ["crd.projectcalico.org"]
+                resources: ["ippools"]
+                verbs: ["list"]
             """)
         for (suffix, host, port, responder) in [("pod", false, options.podPort, options.podResponderPort), ("host", true, options.hostPort, options.hostResponderPort)] {
             let name = "mtu-doctor-agent-\(suffix)"
@@ -124,7 +156,7 @@ public enum KubeManifests {
                         prometheus.io/port: "\(port)"
                     spec:
                       serviceAccountName: mtu-doctor-agent
-                      automountServiceAccountToken: false
+                      automountServiceAccountToken: \(options.discovery == "kubernetes")
                       hostNetwork: \(host)
                       dnsPolicy: \(host ? "ClusterFirstWithHostNet" : "ClusterFirst")
                       tolerations:
@@ -141,7 +173,7 @@ public enum KubeManifests {
                           args:
                             - agent
                             - --node=$(NODE_NAME)
-                            - --dns=\(name).\(ns).svc.cluster.local
+                            - \(options.discovery == "kubernetes" ? "--kube-selector=app.kubernetes.io/component=\(name)" : "--dns=\(name).\(ns).svc.cluster.local")
                             - --listen=\(port)
                             - --responder-port=\(responder)
                             - --interval=\(options.interval)

@@ -276,6 +276,9 @@ extension KubeCommand {
         @Option(help: "Probe packets per second per agent.")
         var pps = 100
 
+        @Option(help: "How the agents find each other: dns (headless Services) or kubernetes (their pods, through the API).")
+        var discovery = "dns"
+
         @OptionGroup var cluster: ClusterOptions
 
         func validate() throws {
@@ -284,10 +287,12 @@ extension KubeCommand {
             }
             guard (5...86400).contains(interval) else { throw fail("--interval must be 5–86400 s, got \(interval)") }
             guard (1...10000).contains(pps) else { throw fail("--pps must be 1–10000, got \(pps)") }
+            guard ["dns", "kubernetes"].contains(discovery) else { throw fail("--discovery must be dns or kubernetes, got '\(discovery)'") }
         }
 
         func run() throws {
             var options = KubeManifests.Options()
+            options.discovery = discovery
             options.namespace = namespace
             options.image = image
             options.interval = interval

@@ -13,7 +13,7 @@ struct ManifestTests {
 
     @Test func objectsAndLeastPrivilege() throws {
         let documents = try Self.documents()
-        #expect(documents.map { $0["kind"] as? String ?? "" } == ["Namespace", "ServiceAccount", "Role", "RoleBinding", "Service", "DaemonSet", "Service", "DaemonSet"])
+        #expect(documents.map { $0["kind"] as? String ?? "" } == ["Namespace", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "Service", "DaemonSet", "Service", "DaemonSet"])
         let daemonSets = documents.filter { $0["kind"] as? String == "DaemonSet" }
         #expect(daemonSets.count == 2)
         var hostNetworks: [Bool] = []
@@ -40,7 +40,45 @@ struct ManifestTests {
         let role = try #require(documents.first { $0["kind"] as? String == "Role" })
         let verbs = Set(((role["rules"] as? [[String: Any]]) ?? []).flatMap { $0["verbs"] as? [String] ?? [] })
         #expect(verbs.isSubset(of: ["get", "list", "watch"]), "read-only")
-        #expect(!documents.contains { $0["kind"] as? String == "ClusterRole" || $0["kind"] as? String == "Secret" })
+        #expect(!documents.contains { $0["kind"] as? String == "ClusterRoleBinding" || $0["kind"] as? String == "Secret" }, "the auditor role is not bound to anyone")
+        let auditor = try #require(documents.first { $0["kind"] as? String == "ClusterRole" })
+        let rules = (auditor["rules"] as? [[String: Any]]) ?? []
+        #expect(Set(rules.flatMap { $0["verbs"] as? [String] ?? [] }).isSubset(of: ["get", "list"]), "read-only")
+        let configMaps = try #require(rules.first { ($0["resources"] as? [String]) == ["configmaps"] })
+        #expect((configMaps["resourceNames"] as? [String])?.contains("cilium-config") == true, "ConfigMaps by name only")
+        #expect(!rules.contains { ($0["resources"] as? [String])?.contains("secrets") == true })
+    }
+
+    /// The audit reads exactly what the auditor role allows: every request `KubeGatherer` makes is covered.
+    @Test func auditorRoleCoversTheAuditsReads() throws {
+        let rules = (try #require(Self.documents().first { $0["kind"] as? String == "ClusterRole" })["rules"] as? [[String: Any]]) ?? []
+        func allowed(_ group: String, _ resource: String, _ verb: String, _ name: String? = nil) -> Bool {
+            rules.contains { rule in
+                (rule["apiGroups"] as? [String])?.contains(group) == true && (rule["resources"] as? [String])?.contains(resource) == true
+                    && (rule["verbs"] as? [String])?.contains(verb) == true
+                    && (name == nil || (rule["resourceNames"] as? [String]).map { $0.contains(name!) } ?? true)
+            }
+        }
+        #expect(allowed("", "nodes", "list"))
+        #expect(allowed("apps", "daemonsets", "list"))
+        for name in ["calico-config", "cilium-config", "kube-flannel-cfg", "canal-config"] { #expect(allowed("", "configmaps", "get", name)) }
+        #expect(allowed("operator.tigera.io", "installations", "get"))
+        #expect(allowed("crd.projectcalico.org", "felixconfigurations", "get"))
+        #expect(allowed("crd.projectcalico.org", "ippools", "list"))
+    }
+
+    @Test func kubernetesDiscoveryMountsTheTokenAndUsesTheSelector() throws {
+        var options = KubeManifests.Options()
+        options.discovery = "kubernetes"
+        let documents = try Yams.load_all(yaml: KubeManifests.render(options)).compactMap { $0 as? [String: Any] }
+        for daemonSet in documents where daemonSet["kind"] as? String == "DaemonSet" {
+            let pod = try #require(((daemonSet["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any])
+            #expect(pod["automountServiceAccountToken"] as? Bool == true)
+            let arguments = (pod["containers"] as? [[String: Any]])?.first?["args"] as? [String] ?? []
+            let name = (daemonSet["metadata"] as? [String: Any])?["name"] as? String ?? ""
+            #expect(arguments.contains("--kube-selector=app.kubernetes.io/component=\(name)"))
+            #expect(!arguments.contains { $0.hasPrefix("--dns=") })
+        }
     }
 
     @Test func committedManifestsAreCurrent() throws {

@@ -109,6 +109,7 @@ struct KubeCLITests {
             "/api/v1/namespaces/mtu-lab/serviceaccounts/mtu-doctor-agent",
             "/apis/rbac.authorization.k8s.io/v1/namespaces/mtu-lab/roles/mtu-doctor-mesh-reader",
             "/apis/rbac.authorization.k8s.io/v1/namespaces/mtu-lab/rolebindings/mtu-doctor-mesh-reader",
+            "/apis/rbac.authorization.k8s.io/v1/clusterroles/mtu-doctor-auditor",
             "/api/v1/namespaces/mtu-lab/services/mtu-doctor-agent-pod",
             "/apis/apps/v1/namespaces/mtu-lab/daemonsets/mtu-doctor-agent-pod",
             "/api/v1/namespaces/mtu-lab/services/mtu-doctor-agent-host",
@@ -116,7 +117,7 @@ struct KubeCLITests {
         ])
         #expect(patches.allSatisfy { $0.contains("fieldManager=mtu-doctor&force=true") && $0.contains("type=application/apply-patch+yaml") })
         #expect(result.stdout.contains("applied DaemonSet mtu-lab/mtu-doctor-agent-host"))
-        #expect(result.stdout.contains("8 objects applied to \(server.url) (fixture)"))
+        #expect(result.stdout.contains("9 objects applied to \(server.url) (fixture)"))
     }
 
     @Test func meshWithoutPeersAsksTheAPIForTheAgents() throws {

@@ -48,7 +48,7 @@ function __mtu-doctor_parse_tokens -S
             case 'mesh'
                 __mtu-doctor_parse_subcommand 0 'peers=' 'token=' 'timeout=' 'network=' 'namespace=' 'kubeconfig=' 'context=' 'api-timeout=' 'json' 'format=' 'o/output=' 'version' 'h/help'
             case 'deploy'
-                __mtu-doctor_parse_subcommand 0 'dry-run' 'namespace=' 'image=' 'interval=' 'pps=' 'kubeconfig=' 'context=' 'api-timeout=' 'version' 'h/help'
+                __mtu-doctor_parse_subcommand 0 'dry-run' 'namespace=' 'image=' 'interval=' 'pps=' 'discovery=' 'kubeconfig=' 'context=' 'api-timeout=' 'version' 'h/help'
             end
         case 'lab'
             __mtu-doctor_parse_subcommand 0 'version' 'h/help'
@@ -257,6 +257,7 @@ complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube deploy" image' -l 'image' -d 'Container image with mtu-doctor as its entry point.' -rfka ''
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube deploy" interval' -l 'interval' -d 'Seconds between rounds.' -rfka ''
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube deploy" pps' -l 'pps' -d 'Probe packets per second per agent.' -rfka ''
+complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube deploy" discovery' -l 'discovery' -d 'How the agents find each other: dns (headless Services) or kubernetes (their pods, through the API).' -rfka ''
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube deploy" kubeconfig' -l 'kubeconfig' -d 'kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the pod\'s service account).' -rfka ''
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube deploy" context' -l 'context' -d 'kubeconfig context (default: its current-context).' -rfka ''
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube deploy" api-timeout' -l 'api-timeout' -d 'Seconds to wait for each API request.' -rfka ''

@@ -352,6 +352,7 @@ _mtu-doctor_kube_deploy() {
         '--image[Container image with mtu-doctor as its entry point.]:image:'
         '--interval[Seconds between rounds.]:interval:'
         '--pps[Probe packets per second per agent.]:pps:'
+        '--discovery[How the agents find each other\: dns (headless Services) or kubernetes (their pods, through the API).]:discovery:'
         '--kubeconfig[kubeconfig file (default\: KUBECONFIG, then ~/.kube/config, then the pod'\''s service account).]:kubeconfig:'
         '--context[kubeconfig context (default\: its current-context).]:context:'
         '--api-timeout[Seconds to wait for each API request.]:api-timeout:'
