@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates docs/screenshots/*.png (and the HTML they show) from real runs: check on the NSX example, capture on
-# the black-hole fixture, and diagnose/probe on a black-hole lab (root: it builds and removes the lab).
+# the black-hole fixture, kube audit on the saved Cilium objects, and diagnose/probe on a black-hole lab (root: it builds and removes the lab).
 # Usage: scripts/screenshots.sh [binary]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,7 @@ shot() {  # html png height
 
 "$bin" check examples/nsx-geneve-firewall.yaml --format html -o "$out/check.html" || true
 "$bin" capture analyze Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap --format html -o "$out/capture.html" || true
+"$bin" kube audit --from-file examples/kube/cilium-transit-gateway.yaml --node-mtu 9001 --underlay-mtu 8500 --format html -o "$out/kube-audit.html" || true
 prefix=$("$bin" lab up blackhole --https --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["prefix"])')
 ip netns exec "$prefix-client" "$bin" diagnose https://10.77.3.2 --lab-only --topology examples/lab-blackhole.yaml --format html -o "$out/diagnose.html" || true
 ip netns exec "$prefix-client" "$bin" probe 10.77.3.2 --lab-only --format html -o "$out/probe.html" || true
@@ -30,7 +31,7 @@ for i in 1 2 3 4; do ip netns exec "$prefix-n$i" "$bin" agent --node "n$i" --pee
 sleep 8
 ip netns exec "$prefix-n1" "$bin" kube mesh --peers 10.88.1.11,10.88.1.12,10.88.2.13,10.88.2.14 --token shots --format html -o "$out/mesh.html" || true
 wait
-for kind in diagnose probe check capture mesh; do
+for kind in diagnose probe check capture mesh kube-audit; do
     shot "$out/$kind.html" "$out/$kind.png" 2200
     echo "$out/$kind.png"
 done

@@ -107,6 +107,39 @@ public struct PeerResult: Sendable, Hashable, Codable {
     }
 }
 
+/// This host's facts that decide what happens to big packets and to the ICMP about them, gathered every round.
+public struct HostSummary: Sendable, Codable, Equatable {
+    /// The interface toward the peers (the route to the first one), and its MTU.
+    public var interface: String?
+    public var interfaceMTU: Int?
+    /// Effective rp_filter on that interface: 0 off, 1 strict (drops a PTB whose source routes elsewhere), 2 loose.
+    public var rpFilter: Int?
+    public var rpFilterDrops: Int?
+    /// net.ipv4.tcp_mtu_probing: 0 off, 1 after a black hole is suspected, 2 always.
+    public var tcpMTUProbing: Int?
+    public var routeMTUs: [RouteMTU]
+    public var mssClamps: [MSSClamp]
+    /// False when the firewall rules could not be read (no privilege, no tool): no clamp seen is then not proof.
+    public var mssClampsKnown: Bool
+    public var tunnels: [Tunnel]
+
+    public struct RouteMTU: Sendable, Codable, Equatable { public var destination: String; public var device: String; public var mtu: Int }
+    public struct MSSClamp: Sendable, Codable, Equatable { public var rule: String; public var mss: Int? }
+    public struct Tunnel: Sendable, Codable, Equatable { public var name: String; public var kind: String; public var mtu: Int }
+
+    /// Reads them now (a few `ip`/`iptables-save` runs).
+    public static func gather(toward address: String?) -> HostSummary {
+        let interface = address.flatMap(HostFacts.routeInterface(to:)) ?? HostFacts.routeInterface(to: "0.0.0.0")
+        let clamps = HostFacts.mssClamps()
+        return HostSummary(
+            interface: interface, interfaceMTU: interface.flatMap(HostFacts.interfaceMTU), rpFilter: interface.map { HostFacts.rpFilter(interface: $0) },
+            rpFilterDrops: HostFacts.reversePathFilterDrops(), tcpMTUProbing: HostFacts.sysctl("net/ipv4/tcp_mtu_probing"),
+            routeMTUs: HostFacts.routeMTUs().map { RouteMTU(destination: $0.destination, device: $0.device, mtu: $0.mtu) },
+            mssClamps: clamps.rules.map { MSSClamp(rule: $0.rule, mss: $0.mss) }, mssClampsKnown: clamps.known,
+            tunnels: HostFacts.tunnelDevices().map { Tunnel(name: $0.name, kind: $0.kind, mtu: $0.mtu) })
+    }
+}
+
 /// What the agent serves at /results: its own identity, the latest result per peer (marked stale when old).
 public struct AgentSnapshot: Sendable, Codable {
     public var node: String
@@ -118,6 +151,8 @@ public struct AgentSnapshot: Sendable, Codable {
     public var intervalSeconds: Double
     /// Set when the peers come from a source that can fail (the Kubernetes API).
     public var discovery: PeerDiscovery.Status?
+    /// This host's facts, from the last round.
+    public var host: HostSummary?
     public var peers: [PeerStatus]
 
     public struct PeerStatus: Sendable, Codable {
@@ -173,6 +208,7 @@ public final class Agent: Sendable {
         var lastRoundSeconds: Double?
         var probesSent = 0
         var probeErrors = 0
+        var host: HostSummary?
         var tokens: Double
     }
 
@@ -222,8 +258,10 @@ public final class Agent: Sendable {
     func runRound() {
         // Never ourselves: a peer address that routes via loopback is this host.
         let current = options.peers().filter { HostFacts.routeInterface(to: $0.address) != "lo" }
+        let host = HostSummary.gather(toward: current.first?.address)
         state.withLock { state in
             state.peers = current
+            state.host = host
             // Peers that left are forgotten (bounded memory whatever the churn).
             let addresses = Set(current.map(\.address))
             state.latest = state.latest.filter { addresses.contains($0.key) }
@@ -385,10 +423,10 @@ public final class Agent: Sendable {
             return .init(peer: peer, latest: latest, stale: latest == nil || (age ?? 0) > options.staleAfterSeconds || failing,
                          ageSeconds: age, errors: copy.errors[peer.address] ?? 0, lastError: copy.lastError[peer.address])
         }
-        let interface = copy.peers.first.flatMap { HostFacts.routeInterface(to: $0.address) }
         return AgentSnapshot(
-            node: options.node, address: nil, interfaceMTU: interface.flatMap(HostFacts.interfaceMTU), startedAt: startedAt, rounds: copy.rounds,
-            lastRoundSeconds: copy.lastRoundSeconds, intervalSeconds: options.intervalSeconds, discovery: options.discovery?.status, peers: statuses)
+            node: options.node, address: nil, interfaceMTU: copy.host?.interfaceMTU, startedAt: startedAt, rounds: copy.rounds,
+            lastRoundSeconds: copy.lastRoundSeconds, intervalSeconds: options.intervalSeconds, discovery: options.discovery?.status,
+            host: copy.host, peers: statuses)
     }
 
     public func history(of address: String) -> [PeerResult]? {
@@ -424,6 +462,22 @@ public final class Agent: Sendable {
         registry.makeCounter(name: "mtu_doctor_probe_packets_total", labels: [("node", options.node)], help: "Probe packets sent").increment(by: Int64(copy.probesSent))
         registry.makeGauge(name: "mtu_doctor_round_duration_seconds", labels: [("node", options.node)], help: "Duration of the last complete round").set(to: copy.lastRoundSeconds ?? 0)
         registry.makeGauge(name: "mtu_doctor_peers", labels: [("node", options.node)], help: "Peers this agent measures").set(to: Double(copy.peers.count))
+        if let host = copy.host {
+            let node = [("node", options.node)]
+            if let interface = host.interface, let mtu = host.interfaceMTU {
+                registry.makeGauge(name: "mtu_doctor_interface_mtu_bytes", labels: node + [("interface", interface)], help: "MTU of the interface toward the peers").set(to: Double(mtu))
+                registry.makeGauge(name: "mtu_doctor_rp_filter", labels: node + [("interface", interface)], help: "Effective rp_filter on that interface: 0 off, 1 strict, 2 loose").set(to: Double(host.rpFilter ?? 0))
+            }
+            if let probing = host.tcpMTUProbing {
+                registry.makeGauge(name: "mtu_doctor_tcp_mtu_probing", labels: node, help: "net.ipv4.tcp_mtu_probing: 0 off, 1 after a suspected black hole, 2 always").set(to: Double(probing))
+            }
+            if let drops = host.rpFilterDrops {
+                registry.makeCounter(name: "mtu_doctor_rp_filter_drops_total", labels: node, help: "Packets this host dropped for failing rp_filter (TcpExt IPReversePathFilter)").increment(by: Int64(drops))
+            }
+            if host.mssClampsKnown {
+                registry.makeGauge(name: "mtu_doctor_mss_clamp_rules", labels: node, help: "TCP MSS clamp rules in this host's iptables/nftables").set(to: Double(host.mssClamps.count))
+            }
+        }
         if let discovery = snapshot.discovery {
             let labels = [("node", options.node), ("source", discovery.source)]
             registry.makeCounter(name: "mtu_doctor_discovery_errors_total", labels: labels, help: "Peer look-ups that failed (the last good peer list stays in use)").increment(by: Int64(discovery.failures))

@@ -8,12 +8,17 @@ public struct NodeFact: Sendable, Codable, Equatable {
     public var interfaceMTU: Int?
     /// The MTU pods on this node actually have (pod-network agent's interface).
     public var podMTU: Int?
+    /// Effective rp_filter toward the other nodes (1 strict drops PTBs whose source routes elsewhere).
+    public var rpFilter: Int?
+    public var tcpMTUProbing: Int?
     public var source: String
 
-    public init(node: String, interfaceMTU: Int? = nil, podMTU: Int? = nil, source: String) {
+    public init(node: String, interfaceMTU: Int? = nil, podMTU: Int? = nil, rpFilter: Int? = nil, tcpMTUProbing: Int? = nil, source: String) {
         self.node = node
         self.interfaceMTU = interfaceMTU
         self.podMTU = podMTU
+        self.rpFilter = rpFilter
+        self.tcpMTUProbing = tcpMTUProbing
         self.source = source
     }
 }
@@ -76,6 +81,8 @@ public struct KubeAuditReport: Sendable, Codable {
         public var autoPodMTU: Int?
         /// What pods on this node were seen to have (pod-network agent).
         public var observedPodMTU: Int?
+        public var rpFilter: Int?
+        public var tcpMTUProbing: Int?
         public var source: String?
     }
 
@@ -119,9 +126,12 @@ public enum KubeAuditor {
             if let index = nodes.firstIndex(where: { $0.name == fact.node || $0.internalIP == fact.node }) {
                 nodes[index].interfaceMTU = fact.interfaceMTU ?? nodes[index].interfaceMTU
                 nodes[index].observedPodMTU = fact.podMTU ?? nodes[index].observedPodMTU
+                nodes[index].rpFilter = fact.rpFilter ?? nodes[index].rpFilter
+                nodes[index].tcpMTUProbing = fact.tcpMTUProbing ?? nodes[index].tcpMTUProbing
                 nodes[index].source = fact.source
             } else {
-                nodes.append(.init(name: fact.node, interfaceMTU: fact.interfaceMTU, observedPodMTU: fact.podMTU, source: fact.source))
+                nodes.append(.init(name: fact.node, interfaceMTU: fact.interfaceMTU, observedPodMTU: fact.podMTU, rpFilter: fact.rpFilter,
+                                   tcpMTUProbing: fact.tcpMTUProbing, source: fact.source))
             }
         }
         let addresses = nodes.compactMap(\.internalIP)
@@ -212,6 +222,22 @@ public enum KubeAuditor {
                 detail: groups.keys.sorted().map { "\($0): \(groups[$0]!.map(\.name).prefix(6).joined(separator: ", "))\(groups[$0]!.count > 6 ? " …" : "")" }.joined(separator: "; ")
                     + (configured == nil ? ". With auto-detection pods on the larger nodes get a larger MTU than the smaller nodes can take." : "."),
                 fixes: []))
+        }
+        let strict = nodes.filter { $0.rpFilter == 1 }
+        if !strict.isEmpty {
+            findings.append(.init(
+                id: "strict-rp-filter", severity: "warning",
+                title: "Strict rp_filter on \(strict.count) node(s): PMTUD fails when a too-big comes from an address routed elsewhere",
+                detail: "\(strict.prefix(8).map(\.name).joined(separator: ", "))\(strict.count > 8 ? " …" : ""): rp_filter=1 drops an ICMP fragmentation-needed whose source (a switch's management address, a gateway's other leg) does not route back through the interface it arrived on; the sender never learns the path MTU. Loose mode (2) keeps the anti-spoofing check for unknown sources.",
+                fixes: ["sysctl -w net.ipv4.conf.all.rp_filter=2   # on each node; persist it in /etc/sysctl.d/ (some CNIs set their own interfaces' value)"]))
+        }
+        let noProbing = nodes.filter { $0.tcpMTUProbing == 0 }
+        if !noProbing.isEmpty, findings.contains(where: { $0.severity == "error" }) || !strict.isEmpty {
+            findings.append(.init(
+                id: "tcp-mtu-probing-off", severity: "info",
+                title: "tcp_mtu_probing is off on \(noProbing.count) node(s): TCP into a black hole stalls instead of shrinking",
+                detail: "With 1, the kernel lowers the segment size after repeated timeouts on a connection (RFC 4821): a safety net, not a fix.",
+                fixes: ["sysctl -w net.ipv4.tcp_mtu_probing=1   # on each node; persist it in /etc/sysctl.d/"]))
         }
         let values = Set(settings.sources.compactMap(\.value))
         if values.count > 1 {

@@ -89,6 +89,16 @@ public enum HostFacts {
         }
     }
 
+    /// Routes that set their own MTU (`ip -j route show`: metrics mtu): destination, device, MTU.
+    public static func routeMTUs() -> [(destination: String, device: String, mtu: Int)] {
+        guard let output = run(["/usr/sbin/ip", "-j", "route", "show"]) ?? run(["/sbin/ip", "-j", "route", "show"]),
+              let list = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]] else { return [] }
+        return list.compactMap { route in
+            guard let metrics = route["metrics"] as? [[String: Any]], let mtu = metrics.compactMap({ $0["mtu"] as? Int }).first else { return nil }
+            return (route["dst"] as? String ?? "default", route["dev"] as? String ?? "", mtu)
+        }
+    }
+
     /// Whether this process runs in a Kubernetes pod.
     public static func inKubernetesPod() -> Bool {
         ProcessInfo.processInfo.environment["KUBERNETES_SERVICE_HOST"] != nil

@@ -227,7 +227,8 @@ extension KubeCommand {
                     case .success(let snapshot):
                         input.audited.append("\(network)-network agent \(snapshot.node) (\(endpoint.host):\(endpoint.port))")
                         if network == "host" {
-                            input.nodeFacts.append(NodeFact(node: snapshot.node, interfaceMTU: snapshot.interfaceMTU, source: "agent \(endpoint.host)"))
+                            input.nodeFacts.append(NodeFact(node: snapshot.node, interfaceMTU: snapshot.interfaceMTU, rpFilter: snapshot.host?.rpFilter,
+                                                            tcpMTUProbing: snapshot.host?.tcpMTUProbing, source: "agent \(endpoint.host)"))
                             for status in snapshot.peers where !status.stale {
                                 if let mtu = status.latest?.forward.pathMTU { input.paths.append(PathFact(from: snapshot.node, to: status.peer.name, pathMTU: mtu)) }
                             }

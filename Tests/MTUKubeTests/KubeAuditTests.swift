@@ -172,4 +172,24 @@ struct KubeAuditTests {
         #expect(report.findings.map(\.id).contains("pods-not-updated"))
         #expect(report.findings.first { $0.id == "pods-not-updated" }?.detail.hasPrefix("a: 1450.") == true)
     }
+
+    /// Incident 2's other half: strict rp_filter on the nodes (from the host agents' facts) loses the PTB.
+    @Test func strictRPFilterAndNoMTUProbing() {
+        var objects = ClusterObjects()
+        objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("8950")])])
+        var input = KubeAuditInput(server: "s", context: "c", objects: objects)
+        input.nodeFacts = [NodeFact(node: "a", interfaceMTU: 9000, rpFilter: 1, tcpMTUProbing: 0, source: "agent"),
+                           NodeFact(node: "b", interfaceMTU: 9000, rpFilter: 2, tcpMTUProbing: 0, source: "agent")]
+        input.paths = [PathFact(from: "a", to: "b", pathMTU: 1500)]
+        let report = KubeAuditor.audit(input)
+        #expect(report.findings.map(\.id) == ["pod-mtu-too-large", "path-below-interfaces", "strict-rp-filter", "tcp-mtu-probing-off"])
+        #expect(report.findings[2].title.hasPrefix("Strict rp_filter on 1 node(s)"))
+        #expect(report.findings[2].detail.hasPrefix("a: rp_filter=1"))
+        #expect(report.findings[3].fixes == ["sysctl -w net.ipv4.tcp_mtu_probing=1   # on each node; persist it in /etc/sysctl.d/"])
+        // Loose or off everywhere and nothing broken: neither is reported.
+        input.nodeFacts = input.nodeFacts.map { var fact = $0; fact.rpFilter = 2; return fact }
+        input.paths = []
+        input.objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("8950")])])
+        #expect(KubeAuditor.audit(input).findings.map(\.id) == [])
+    }
 }

@@ -104,6 +104,14 @@ struct AgentLabTests {
             #expect(metricsStatus == 200)
             #expect(metrics.contains("mtu_doctor_path_mtu_bytes{from=\"n3\",to=\"n1\",direction=\"forward\"} 1500"))
             #expect(metrics.contains("mtu_doctor_path_mtu_bytes{from=\"n3\",to=\"n4\",direction=\"forward\"} 9000"))
+            // Host facts: the interface toward the peers and its MTU, rp_filter, tcp_mtu_probing.
+            let interfaceLine = metrics.split(separator: "\n").first { $0.hasPrefix("mtu_doctor_interface_mtu_bytes{node=\"n3\"") }
+            #expect(interfaceLine?.hasSuffix(" 9000.0") == true, "\(interfaceLine ?? "none")")
+            #expect(metrics.contains("mtu_doctor_tcp_mtu_probing{node=\"n3\"}"))
+            let results = try Self.get(truth, from: "n1", "http://10.88.2.13:9464/results", token: "lab").1
+            let host = ((try? JSONSerialization.jsonObject(with: Data(results.utf8))) as? [String: Any])?["host"] as? [String: Any] ?? [:]
+            #expect(host["interfaceMTU"] as? Int == 9000)
+            #expect(host["rpFilter"] as? Int != nil && host["mssClampsKnown"] as? Bool == true)
             let promtool = Process()
             promtool.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
             promtool.arguments = ["check", "metrics"]
