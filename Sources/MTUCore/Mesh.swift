@@ -40,7 +40,7 @@ public struct MeshReport: Sendable, Hashable, Codable {
     }
 
     public struct Group: Sendable, Hashable, Codable {
-        /// subnet | node
+        /// subnet | node | label (a node label such as the zone)
         public var kind: String
         public var from: String
         public var to: String
@@ -71,7 +71,9 @@ public struct MeshReport: Sendable, Hashable, Codable {
 
     /// Builds the matrix from every agent's measurements: forward results first; a reverse result fills a pair only
     /// where the sender reported nothing.
-    public static func build(_ measurements: [MeshMeasurement]) -> MeshReport {
+    /// - Parameter labels: a node label's value per node name (e.g. `topology.kubernetes.io/zone`), named `labelKey`;
+    ///   limited pairs are then also grouped by it when that explains them better than subnets.
+    public static func build(_ measurements: [MeshMeasurement], labels: [String: String] = [:], labelKey: String = "zone") -> MeshReport {
         var addresses: [String: String] = [:]
         var order: [String] = []
         for measurement in measurements {
@@ -166,6 +168,29 @@ public struct MeshReport: Sendable, Hashable, Codable {
             }
         }
         groups = merged
+        // By node label (zone): when every limited pair not explained by one node crosses between two label values,
+        // and pairs within a value pass, the label is the better name for the boundary.
+        let unexplained = bad.filter { !explained.contains("\($0.from)→\($0.to)") }
+        if !labels.isEmpty, !unexplained.isEmpty, unexplained.allSatisfy({ labels[$0.from] != nil && labels[$0.to] != nil && labels[$0.from] != labels[$0.to] }) {
+            var byValues: [String: [Pair]] = [:]
+            for pair in unexplained {
+                let ends = [labels[pair.from]!, labels[pair.to]!].sorted()
+                byValues["\(ends[0])|\(ends[1])", default: []].append(pair)
+            }
+            let within = fresh.filter { labels[$0.from] != nil && labels[$0.from] == labels[$0.to] }
+            let withinPass = within.filter { !broken($0) }.compactMap(\.pathMTU).max()
+            for key in byValues.keys.sorted() {
+                let members = byValues[key]!
+                let ends = key.split(separator: "|").map(String.init)
+                let total = fresh.filter { Set([labels[$0.from], labels[$0.to]]) == Set([ends[0], ends[1]]) && labels[$0.from] != labels[$0.to] }.count
+                let mtus = Set(members.compactMap(\.pathMTU)).sorted()
+                let mtuText = mtus.count == 1 ? String(mtus[0]) : mtus.map(String.init).joined(separator: "/")
+                var text = "\(members.count == total ? "all \(members.count)" : "\(members.count) of \(total)") pairs between \(labelKey) \(ends[0]) and \(ends[1]) stop at \(mtuText) (\(Array(Set(members.map(\.verdict))).sorted().joined(separator: ", ")))"
+                if let withinPass, !within.contains(where: broken) { text += "; pairs within a \(labelKey) pass \(withinPass): the boundary is between the \(labelKey)s" }
+                groups.append(Group(kind: "label", from: ends[0], to: ends[1], pathMTU: mtus.first, verdicts: Array(Set(members.map(\.verdict))).sorted(),
+                                    pairs: members.count, description: text))
+            }
+        }
         let verdict: String
         if bad.contains(where: { $0.verdict == "blackhole" }) { verdict = "blackhole" }
         else if !bad.isEmpty { verdict = "degraded" }

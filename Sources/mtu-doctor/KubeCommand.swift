@@ -356,6 +356,9 @@ extension KubeCommand {
         @Option(help: "Without --peers: the agents' namespace.")
         var namespace = "mtu-doctor"
 
+        @Option(help: "Without --peers: the node label the limited pairs are also grouped by.")
+        var groupLabel = "topology.kubernetes.io/zone"
+
         @OptionGroup var cluster: ClusterOptions
 
         @OptionGroup var output: OutputOptions
@@ -395,7 +398,23 @@ extension KubeCommand {
                     }
                 }
             }
-            var report = MeshReport.build(measurements)
+            // Found through the API: the nodes' labels (the zone) group the pairs too, when they can be read.
+            var labels: [String: String] = [:]
+            var labelNote: String?
+            if peers == nil {
+                let client = try cluster.client()
+                switch KubeClient.result({ () async throws(KubeAPIError) in try await client.list("/api/v1/nodes") }) {
+                case .success(let nodes):
+                    for node in nodes {
+                        if let name = node[path: "metadata.name"].string, let value = node["metadata"]["labels"][groupLabel].string { labels[name] = value }
+                    }
+                case .failure(let error):
+                    labelNote = "node labels not read (\(error))"
+                }
+            }
+            let key = groupLabel.split(separator: "/").last.map(String.init) ?? groupLabel
+            var report = MeshReport.build(measurements, labels: labels, labelKey: key)
+            if let labelNote { report.summary += "; " + labelNote }
             if !unreachable.isEmpty {
                 report.summary += "; agents not reached: " + unreachable.joined(separator: "; ")
                 if report.verdict == "ok" { report.verdict = "incomplete" }

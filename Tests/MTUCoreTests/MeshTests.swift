@@ -16,6 +16,23 @@ struct MeshTests {
 
     static let nodes = [("a1", "10.10.10.11"), ("a2", "10.10.10.12"), ("b1", "10.10.20.21"), ("b2", "10.10.20.22")]
 
+    /// Zones that do not follow subnets (every node in its own subnet): the zone label names the boundary.
+    @Test func zoneLabelNamesTheBoundary() {
+        let nodes = [("a1", "10.1.1.11"), ("a2", "10.1.2.12"), ("b1", "10.1.3.21"), ("b2", "10.1.4.22")]
+        let zones = ["a1": "eu-west-1a", "a2": "eu-west-1a", "b1": "eu-west-1b", "b2": "eu-west-1b"]
+        let measurements = Self.measurements({ from, to in from.first == to.first ? (9001, "ok") : (8500, "ptb") }, nodes: nodes)
+        let report = MeshReport.build(measurements, labels: zones, labelKey: "zone")
+        let label = report.groups.filter { $0.kind == "label" }
+        #expect(label.count == 1)
+        #expect(label.first?.description == "all 8 pairs between zone eu-west-1a and eu-west-1b stop at 8500 (ptb); pairs within a zone pass 9001: the boundary is between the zones")
+        #expect(report.summary.contains("between zone eu-west-1a and eu-west-1b"))
+        // Without labels only subnets, and no label group.
+        #expect(!MeshReport.build(measurements).groups.contains { $0.kind == "label" })
+        // A boundary that does not follow the zones (one node inside zone a): no label group.
+        let odd = Self.measurements({ from, to in (from == "a2") != (to == "a2") ? (1500, "ptb") : (9001, "ok") }, nodes: nodes)
+        #expect(!MeshReport.build(odd, labels: zones).groups.contains { $0.kind == "label" })
+    }
+
     @Test func subnetBoundaryInBothDirections() {
         let report = MeshReport.build(Self.measurements({ from, to in from.first == to.first ? (9000, "ok") : (1500, "blackhole") }, nodes: Self.nodes))
         #expect(report.verdict == "blackhole")

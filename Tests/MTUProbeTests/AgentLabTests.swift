@@ -128,6 +128,20 @@ struct AgentLabTests {
                 #expect(promtool.terminationStatus == 0, "promtool check metrics: \(said)")
             }
 
+            // The same mesh with the agents found through the Kubernetes API (a stand-in API server inside n1's
+            // namespace lists their pods and the nodes' zones): the zone names the boundary too.
+            do {
+                let api = try APIServerFixture(scenario: "mesh-lab", launcher: ["/usr/sbin/ip", "netns", "exec", truth.namespaces["n1"]!])
+                let output = try LabSupport.inNamespace(truth.namespaces["n1"]!, [LabSupport.binary, "kube", "mesh", "--kubeconfig", api.kubeconfig(), "--token", "lab", "--json"]).1!
+                let json = (try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any] ?? [:]
+                #expect((json["pairs"] as? [[String: Any]])?.count == 12, "\(output.stderr)")
+                let groups = json["groups"] as? [[String: Any]] ?? []
+                let zone = groups.first { $0["kind"] as? String == "label" }?["description"] as? String
+                #expect(zone?.hasPrefix("all 8 pairs between zone zone-a and zone-b stop at 1500") == true, "\(groups)")
+                #expect(zone?.hasSuffix("pairs within a zone pass 9000: the boundary is between the zones") == true)
+                #expect(api.requests.contains { $0.contains("/api/v1/nodes") })
+            }
+
             // Faults: an agent dies. Its own results are gone (reported), and nobody serves a stale "ok" as fresh.
             kill(agents["n4"]!.processIdentifier, SIGKILL)
             agents["n4"]!.waitUntilExit()

@@ -550,7 +550,7 @@ _mtu-doctor_kube_mesh() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--peers --token --timeout --network --namespace --kubeconfig --context --api-timeout --format -o --output)
+    non_repeating_options=(--peers --token --timeout --network --namespace --group-label --kubeconfig --context --api-timeout --format -o --output)
     __mtu-doctor_offer_flags_options 0
 
     # Offer option value completions
@@ -568,6 +568,9 @@ _mtu-doctor_kube_mesh() {
         return
         ;;
     '--namespace')
+        return
+        ;;
+    '--group-label')
         return
         ;;
     '--kubeconfig')

@@ -46,7 +46,7 @@ function __mtu-doctor_parse_tokens -S
             case 'audit'
                 __mtu-doctor_parse_subcommand 0 'kubeconfig=' 'context=' 'api-timeout=' 'from-file=+' 'node-mtu=' 'underlay-mtu=' 'agents=' 'pod-agents=' 'agents-namespace=' 'token=' 'json' 'format=' 'o/output=' 'version' 'h/help'
             case 'mesh'
-                __mtu-doctor_parse_subcommand 0 'peers=' 'token=' 'timeout=' 'network=' 'namespace=' 'kubeconfig=' 'context=' 'api-timeout=' 'json' 'format=' 'o/output=' 'version' 'h/help'
+                __mtu-doctor_parse_subcommand 0 'peers=' 'token=' 'timeout=' 'network=' 'namespace=' 'group-label=' 'kubeconfig=' 'context=' 'api-timeout=' 'json' 'format=' 'o/output=' 'version' 'h/help'
             case 'deploy'
                 __mtu-doctor_parse_subcommand 0 'dry-run' 'namespace=' 'image=' 'interval=' 'pps=' 'discovery=' 'kubeconfig=' 'context=' 'api-timeout=' 'version' 'h/help'
             end
@@ -244,6 +244,7 @@ complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube mesh" timeout' -l 'timeout' -d 'Per-agent HTTP timeout in milliseconds.' -rfka ''
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube mesh" network' -l 'network' -d 'Without --peers: which agents, pod (pod network) or host (node and TEP paths).' -rfka ''
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube mesh" namespace' -l 'namespace' -d 'Without --peers: the agents\' namespace.' -rfka ''
+complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube mesh" group-label' -l 'group-label' -d 'Without --peers: the node label the limited pairs are also grouped by.' -rfka ''
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube mesh" kubeconfig' -l 'kubeconfig' -d 'kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the pod\'s service account).' -rfka ''
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube mesh" context' -l 'context' -d 'kubeconfig context (default: its current-context).' -rfka ''
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor kube mesh" api-timeout' -l 'api-timeout' -d 'Seconds to wait for each API request.' -rfka ''

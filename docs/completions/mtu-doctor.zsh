@@ -330,6 +330,7 @@ _mtu-doctor_kube_mesh() {
         '--timeout[Per-agent HTTP timeout in milliseconds.]:timeout:'
         '--network[Without --peers\: which agents, pod (pod network) or host (node and TEP paths).]:network:'
         '--namespace[Without --peers\: the agents'\'' namespace.]:namespace:'
+        '--group-label[Without --peers\: the node label the limited pairs are also grouped by.]:group-label:'
         '--kubeconfig[kubeconfig file (default\: KUBECONFIG, then ~/.kube/config, then the pod'\''s service account).]:kubeconfig:'
         '--context[kubeconfig context (default\: its current-context).]:context:'
         '--api-timeout[Seconds to wait for each API request.]:api-timeout:'
