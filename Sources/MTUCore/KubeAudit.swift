@@ -42,6 +42,8 @@ public struct KubeAuditInput: Sendable {
     public var objects: ClusterObjects
     public var nodeFacts: [NodeFact] = []
     public var paths: [PathFact] = []
+    /// Measured pod-to-pod paths (pod-network agents), fresh results only: what the pods' packets really cross.
+    public var podPaths: [PathFact] = []
     /// --underlay-mtu: the smallest MTU between nodes, when known from elsewhere (a transit gateway's 8500).
     public var underlayMTU: Int?
     /// What was read, and what could not be (one line each).
@@ -161,9 +163,26 @@ public enum KubeAuditor {
         let encapsulationText = settings.encapsulation == "none" ? "no encapsulation" : "\(settings.encapsulation) (\(underlay.encapsulationOverhead) B)"
 
         if primary == nil {
+            let candidates = input.objects.daemonSets.compactMap { daemonSet -> String? in
+                let name = daemonSet[path: "metadata.name"].string ?? ""
+                let hits = ["cni", "net", "weave", "antrea", "ovn", "ovs", "router", "multus", "kindnet", "canal", "romana"]
+                return hits.contains { name.lowercased().contains($0) } ? "\(daemonSet[path: "metadata.namespace"].string ?? "")/\(name)" : nil
+            }
             findings.append(.init(id: "cni-unknown", severity: "warning", title: "No known CNI found",
-                                  detail: "No Calico, Cilium, Flannel or AWS VPC CNI objects were readable; the audit compares what the agents saw with the underlay only.",
+                                  detail: "No Calico, Cilium, Flannel or AWS VPC CNI objects were readable\(candidates.isEmpty ? "" : " (network DaemonSets seen: \(candidates.prefix(6).joined(separator: ", ")))"); the audit compares what the pod-network agents saw (pod MTU, pod-to-pod paths) with the underlay.",
                                   fixes: []))
+        }
+        // CNI-independent: the pods' own MTU against the pod-to-pod paths the pod-network agents measured.
+        if let smallest = input.podPaths.min(by: { $0.pathMTU < $1.pathMTU }) {
+            let podMTU = nodes.compactMap(\.observedPodMTU).max() ?? configured
+            if let podMTU, smallest.pathMTU < podMTU {
+                let limited = input.podPaths.filter { $0.pathMTU < podMTU }
+                findings.append(.init(
+                    id: "pod-path-below-pod-mtu", severity: "error",
+                    title: "Pods send up to \(podMTU) B but \(limited.count) pod-to-pod path(s) carry only \(smallest.pathMTU)",
+                    detail: "Measured by the pod-network agents: \(limited.prefix(6).map { "\($0.from) → \($0.to) \($0.pathMTU)" }.joined(separator: ", "))\(limited.count > 6 ? " …" : ""). Full-size packets between these pods need PMTUD to work end to end; where it does not, connections hang after the handshake.",
+                    fixes: fixes(settings, mtu: smallest.pathMTU)))
+            }
         }
         if let expected, let effective = underlay.effective {
             if let configured, configured > expected {

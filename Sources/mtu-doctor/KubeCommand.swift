@@ -234,6 +234,9 @@ extension KubeCommand {
                             }
                         } else {
                             input.nodeFacts.append(NodeFact(node: snapshot.node, podMTU: snapshot.interfaceMTU, source: "pod agent \(endpoint.host)"))
+                            for status in snapshot.peers where !status.stale {
+                                if let mtu = status.latest?.forward.pathMTU { input.podPaths.append(PathFact(from: snapshot.node, to: status.peer.name, pathMTU: mtu)) }
+                            }
                         }
                     }
                 }

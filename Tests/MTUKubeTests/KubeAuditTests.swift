@@ -157,6 +157,21 @@ struct KubeAuditTests {
         #expect(found[1].notes.last?.contains("policy") == true)
     }
 
+    /// Whatever the CNI: pod-network agents saw pods at 1450 and a pod-to-pod path of 1400.
+    @Test func podPathsBelowThePodMTUWithAnUnknownCNI() {
+        var objects = ClusterObjects()
+        objects.daemonSets = [.object(["metadata": .object(["name": .string("weave-net"), "namespace": .string("kube-system")])])]
+        var input = KubeAuditInput(server: "s", context: "c", objects: objects)
+        input.nodeFacts = [NodeFact(node: "a", podMTU: 1450, source: "pod agent"), NodeFact(node: "b", podMTU: 1450, source: "pod agent")]
+        input.podPaths = [PathFact(from: "a", to: "b", pathMTU: 1400), PathFact(from: "b", to: "a", pathMTU: 1450)]
+        let report = KubeAuditor.audit(input)
+        #expect(report.findings.map(\.id).prefix(2) == ["pod-path-below-pod-mtu", "cni-unknown"])
+        #expect(report.findings[0].title == "Pods send up to 1450 B but 1 pod-to-pod path(s) carry only 1400")
+        #expect(report.findings[0].detail.hasPrefix("Measured by the pod-network agents: a → b 1400."))
+        #expect(report.findings[1].detail.contains("(network DaemonSets seen: kube-system/weave-net)"))
+        #expect(report.verdict == "problems")
+    }
+
     @Test func unknownCNIWithoutFacts() {
         let report = KubeAuditor.audit(KubeAuditInput(server: "s", context: "c", objects: ClusterObjects()))
         #expect(report.findings.map(\.id) == ["cni-unknown", "underlay-unknown"])
