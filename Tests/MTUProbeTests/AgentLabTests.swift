@@ -142,6 +142,27 @@ struct AgentLabTests {
                 #expect(api.requests.contains { $0.contains("/api/v1/nodes") })
             }
 
+            // kube audit with the host agents' facts: Calico (operator) set 8950 for jumbo hosts, but the measured
+            // paths between the subnets carry 1500: the audit must say 1450 and print the patch.
+            do {
+                let api = try APIServerFixture(scenario: "calico-operator", launcher: ["/usr/sbin/ip", "netns", "exec", truth.namespaces["n1"]!])
+                let agents = Self.hosts.sorted { $0.key < $1.key }.map { "\($0.value):9464" }.joined(separator: ",")
+                let output = try LabSupport.inNamespace(truth.namespaces["n1"]!, [
+                    LabSupport.binary, "kube", "audit", "--kubeconfig", api.kubeconfig(), "--agents", agents, "--token", "lab", "--json",
+                ]).1!
+                #expect(output.status == 1, "\(output.stderr)")
+                let json = (try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any] ?? [:]
+                #expect(try JSONSchema(file: "\(TestSupport.repositoryRoot)/docs/schema/kube.audit.schema.json").validate(json).isEmpty)
+                let underlay = json["underlay"] as? [String: Any] ?? [:]
+                #expect(underlay["interfaceMTUMin"] as? Int == 9000, "from the agents: \(underlay)")
+                #expect(underlay["pathMTUMin"] as? Int == 1500)
+                #expect(json["expectedPodMTU"] as? Int == 1450)
+                let ids = (json["findings"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                #expect(ids.first == "pod-mtu-too-large" && ids.contains("path-below-interfaces"), "\(ids)")
+                let nodes = json["nodes"] as? [[String: Any]] ?? []
+                #expect(nodes.count == 4 && nodes.allSatisfy { $0["interfaceMTU"] as? Int == 9000 && $0["rpFilter"] != nil })
+            }
+
             // Faults: an agent dies. Its own results are gone (reported), and nobody serves a stale "ok" as fresh.
             kill(agents["n4"]!.processIdentifier, SIGKILL)
             agents["n4"]!.waitUntilExit()
