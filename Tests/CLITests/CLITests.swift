@@ -3,15 +3,7 @@ import Testing
 import MTUTestSupport
 
 /// Runs the built `mtu-doctor` binary, as a user would.
-struct Run {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-
-    var json: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:]
-    }
-}
+typealias Run = BinaryRun
 
 let repositoryRoot = TestSupport.repositoryRoot
 let binary = TestSupport.binary
@@ -138,20 +130,7 @@ struct CLITests {
     }
 }
 
-func runArray(_ arguments: [String]) throws -> Run {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
-}
+func runArray(_ arguments: [String]) throws -> Run { try TestSupport.run(arguments) }
 
 @Suite("The README stays true")
 struct ReadmeTests {

@@ -5,29 +5,11 @@ import MTUTestSupport
 /// `mtu-doctor kube audit|deploy|mesh` as a user runs them, against the stand-in API server.
 @Suite("kube commands against the stand-in API server", .serialized)
 struct KubeCLITests {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:] }
-    }
-
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.binary)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["KUBECONFIG"] = nil
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    /// Runs the binary with no KUBECONFIG from the environment unless given.
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> BinaryRun {
+        var variables: [String: String?] = ["KUBECONFIG": nil]
+        for (key, value) in environment { variables[key] = value }
+        return try TestSupport.run(arguments, environment: variables)
     }
 
     @Test func auditFindsTheWallAndPrintsTheFix() throws {
