@@ -52,6 +52,11 @@ public enum TopologyLoader {
         return topology
     }
 
+    /// A YAML syntax error as one line, `file:line:column: (syntax): …`, for other readers of YAML files.
+    public static func describeYAMLError(_ error: YamlError, file: String) -> String {
+        describe(error, file: file).description
+    }
+
     static func describe(_ error: YamlError, file: String) -> TopologyError {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),

@@ -202,6 +202,13 @@ public enum KubeAuditor {
                         fixes: fixes(settings, mtu: expected)))
                 }
             }
+            if configured == nil, nodes.allSatisfy({ $0.autoPodMTU == nil }) {
+                findings.append(.init(
+                    id: "auto-mtu-unknown", severity: "info",
+                    title: "\(settings.name) picks the pod MTU on each node, and no node's interface MTU is known",
+                    detail: "Auto-detection gives each node's interface MTU minus \(encapsulationText); whether that fits the underlay's \(effective) cannot be told without the nodes' MTUs. Run the host-network agents (--agents cluster) or give --node-mtu. Setting the MTU explicitly to \(expected) removes the question.",
+                    fixes: fixes(settings, mtu: expected)))
+            }
             if let configured, configured < expected {
                 findings.append(.init(
                     id: "pod-mtu-below-path", severity: "info",
@@ -268,10 +275,13 @@ public enum KubeAuditor {
         }
         findings.sort { rank($0.severity) < rank($1.severity) }
         let errors = findings.filter { $0.severity == "error" }.count
-        let verdict = errors > 0 ? "problems" : (!input.gaps.isEmpty || expected == nil ? "incomplete" : "ok")
+        let unknownAuto = findings.contains { $0.id == "auto-mtu-unknown" }
+        let verdict = errors > 0 ? "problems" : (!input.gaps.isEmpty || expected == nil || unknownAuto ? "incomplete" : "ok")
         var summary: String
         if errors > 0 {
             summary = "\(errors) MTU problem(s): " + findings.filter { $0.severity == "error" }.map(\.title).joined(separator: "; ")
+        } else if unknownAuto, let expected {
+            summary = "\(settings.name) pod MTU auto: node MTUs unknown, so whether it fits the underlay (at most \(expected)) cannot be told"
         } else if let expected {
             summary = "\(settings.name) pod MTU \(configured.map(String.init) ?? "auto") fits the underlay (at most \(expected))"
         } else {

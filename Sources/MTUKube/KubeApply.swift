@@ -1,4 +1,5 @@
 import Foundation
+import MTUConfig
 import MTUCore
 import Yams
 
@@ -45,25 +46,37 @@ public enum KubeObjectsFile {
         guard let data = FileManager.default.contents(atPath: path) else { throw KubeConfigError("--from-file \(path): cannot read the file") }
         let text = String(decoding: data, as: UTF8.self)
         if text.drop(while: { $0.isWhitespace }).first == "{" {
-            do {
-                return [try JSONDecoder().decode(JSONValue.self, from: data)]
-            } catch let DecodingError.dataCorrupted(context) {
-                let detail = (context.underlyingError as NSError?)?.userInfo["NSDebugDescription"] as? String ?? context.debugDescription
-                throw KubeConfigError("\(path): not valid JSON: \(detail)")
-            } catch {
-                throw KubeConfigError("\(path): not valid JSON")
-            }
+            if let value = try? JSONDecoder().decode(JSONValue.self, from: data) { return [value] }
+            throw KubeConfigError(jsonError(data, text: text, path: path))
         }
         var values: [JSONValue] = []
         do {
-            for document in try Yams.compose_all(yaml: text) { values.append(json(document)) }
+            let parser = try Parser(yaml: text)
+            while let document = try parser.nextRoot() { values.append(json(document)) }
         } catch let error as YamlError {
-            throw KubeConfigError("\(path): not valid YAML or JSON: \(KubeConfig.describe(error))")
+            throw KubeConfigError(TopologyLoader.describeYAMLError(error, file: path))
         } catch {
             throw KubeConfigError("\(path): not valid YAML or JSON")
         }
         guard values.contains(where: { !$0.object.isEmpty }) else { throw KubeConfigError("\(path): no Kubernetes objects in it") }
         return values
+    }
+
+    /// Where JSON stops being JSON: `file:line:column: not valid JSON: reason`, from JSONSerialization's offset.
+    static func jsonError(_ data: Data, text: String, path: String) -> String {
+        var reason = "not valid JSON"
+        do { _ = try JSONSerialization.jsonObject(with: data) } catch {
+            reason = ((error as NSError).userInfo["NSDebugDescription"] as? String) ?? reason
+        }
+        if let range = reason.range(of: #"character (\d+)"#, options: .regularExpression),
+           let offset = Int(reason[range].split(separator: " ").last ?? "") {
+            let prefix = text.utf8.prefix(offset)
+            let line = prefix.filter { $0 == 10 }.count + 1
+            let column = prefix.count - (prefix.lastIndex(of: 10).map { prefix.distance(from: prefix.startIndex, to: $0) + 1 } ?? 0) + 1
+            let cleaned = reason.replacingOccurrences(of: #" around character \d+\.?"#, with: "", options: .regularExpression)
+            return "\(path):\(line):\(column): not valid JSON: \(cleaned.lowercased())"
+        }
+        return "\(path): not valid JSON: \(reason.hasSuffix(".") ? String(reason.dropLast()).lowercased() : reason.lowercased())"
     }
 
     static func json(_ node: Yams.Node) -> JSONValue {

@@ -1,4 +1,5 @@
 import Foundation
+import MTUConfig
 import Yams
 
 /// A kubeconfig problem: what was wrong and where (`file:line: field`), one line.
@@ -91,7 +92,7 @@ public struct KubeConfig: Sendable {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw KubeConfigError("\(file): not valid YAML: \(Self.describe(error))")
+            throw KubeConfigError(TopologyLoader.describeYAMLError(error, file: file))
         } catch {
             throw KubeConfigError("\(file): not valid YAML: \(error)")
         }
@@ -235,11 +236,6 @@ public struct KubeConfig: Sendable {
         }
         if let context { throw KubeConfigError("--context \(context): no kubeconfig to look it up in (--kubeconfig, KUBECONFIG, ~/.kube/config)") }
         return try inCluster(environment: environment)
-    }
-
-    static func describe(_ error: YamlError) -> String {
-        let text = "\(error)"
-        return text.split(separator: "\n").first.map(String.init) ?? text
     }
 }
 

@@ -71,6 +71,34 @@ struct KubeCLITests {
         #expect(gone.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test func savedObjectsAndTheirBadForms() throws {
+        let directory = NSTemporaryDirectory() + "mtud-from-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func file(_ name: String, _ text: String) throws -> String {
+            try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+            return directory + "/" + name
+        }
+        let cases: [(String, String)] = [
+            (try file("a.json", "{\"kind\": \"List\",\n \"items\": [1, }"), "a.json:2:15: not valid JSON: invalid value"),
+            (try file("b.yaml", "items:\n  - kind: Node\n    metadata: {name: a\n"), "b.yaml:4:1: (syntax): YAML syntax error: while parsing a flow mapping"),
+            (try file("c.yaml", "kind: Secret\nmetadata: {name: x}\n"), "c.yaml: no Node, DaemonSet, ConfigMap or Calico objects in it"),
+            (try file("d.yaml", "just a sentence\n"), "d.yaml: no Kubernetes objects in it"),
+            (directory + "/missing.yaml", "--from-file \(directory)/missing.yaml: cannot read the file"),
+        ]
+        for (path, message) in cases {
+            let result = try run(["kube", "audit", "--from-file", path])
+            #expect(result.status == 2, "\(path)")
+            #expect(result.stderr.hasPrefix("mtu-doctor: error: ") && result.stderr.contains(message), "\(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
+        // Auto MTU with no node MTU known: incomplete, never ok.
+        let unknown = try run(["kube", "audit", "--from-file", "examples/kube/cilium-transit-gateway.yaml", "--underlay-mtu", "8500", "--json"])
+        #expect(unknown.status == 1)
+        #expect(unknown.json["verdict"] as? String == "incomplete")
+        #expect((unknown.json["findings"] as? [[String: Any]])?.first?["id"] as? String == "auto-mtu-unknown")
+    }
+
     @Test func rbacGapsAreListedAndTheAuditGoesOn() throws {
         let server = try APIServerFixture(scenario: "rbac-limited")
         let result = try run(["kube", "audit", "--kubeconfig", server.kubeconfig(), "--api-timeout", "1.5", "--node-mtu", "1500"])
