@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // The Kubernetes API client (kube audit, discovery, apply): HTTPS with client certificates.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
@@ -39,6 +40,7 @@ let package = Package(
             "MTUCore", "MTUConfig", .product(name: "Yams", package: "Yams"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // Renderers: text and versioned JSON.
         .target(name: "MTUReport", dependencies: ["MTUCore", "MTUCapture", "MTUProbe"]),

@@ -2,6 +2,7 @@ import MTUCore
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOPosix
 import NIOHTTP1
 import NIOSSL
 import Synchronization
@@ -51,6 +52,7 @@ public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
 public final class KubeClient: Sendable {
     public let target: KubeTarget
     let http: HTTPClient
+    let group: MultiThreadedEventLoopGroup
     let timeoutSeconds: Double
     let authorization: Authorization
 
@@ -105,10 +107,16 @@ public final class KubeClient: Sendable {
         configuration.timeout = .init(connect: .milliseconds(Int64(min(timeoutSeconds, 5) * 1000)), read: .milliseconds(Int64(timeoutSeconds * 1000)))
         configuration.redirectConfiguration = .disallow
         configuration.httpVersion = .http1Only
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        // One event-loop thread of its own: NIO's shared group has a thread per core, and an agent on a 64-core node
+        // asks the API server once a round.
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        http = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
     }
 
-    deinit { try? http.syncShutdown() }
+    deinit {
+        try? http.syncShutdown()
+        try? group.syncShutdownGracefully()
+    }
 
     /// One object (or one page of a collection).
     public func get(_ path: String) async throws(KubeAPIError) -> JSONValue {

@@ -27,6 +27,7 @@ parser.add_argument("--client-ca", required=True)
 parser.add_argument("--token", required=True)
 parser.add_argument("--port-file", required=True)
 parser.add_argument("--log", required=True)
+parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free one)")
 args = parser.parse_args()
 routes = json.load(open(os.path.join(args.dir, "routes.json")))
 lock = threading.Lock()
@@ -107,7 +108,8 @@ context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 context.load_cert_chain(args.cert, args.key)
 context.load_verify_locations(args.client_ca)
 context.verify_mode = ssl.CERT_OPTIONAL
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+ThreadingHTTPServer.allow_reuse_address = True
+server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
 server.daemon_threads = True
 server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(args.port_file + ".tmp", "w") as f:
