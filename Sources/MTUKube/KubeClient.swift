@@ -60,7 +60,12 @@ public final class KubeClient: Sendable {
         case none
         case header(String)
         case tokenFile(String)
+        /// A bearer token from an exec plugin: run again when it is about to expire, or once after a 401.
+        case exec(KubeConfig.ExecPlugin)
     }
+
+    /// The exec plugin's current token and its expiry.
+    let execToken = Mutex<(token: String, expires: Date?)>(("", nil))
 
     public init(target: KubeTarget, timeoutSeconds: Double = 10) throws(KubeAPIError) {
         self.target = target
@@ -92,7 +97,8 @@ public final class KubeClient: Sendable {
                 certificate = (cert, key)
                 authorization = .none
             } else {
-                authorization = .header("Bearer \(result.token ?? "")")
+                authorization = .exec(plugin)
+                execToken.withLock { $0 = (result.token ?? "", result.expires) }
             }
         }
         if let certificate {
@@ -153,6 +159,23 @@ public final class KubeClient: Sendable {
     }
 
     func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String? = nil) async throws(KubeAPIError) -> JSONValue {
+        do {
+            return try await send(method, path, body: body, contentType: contentType)
+        } catch {
+            // An exec plugin's token may have been revoked or rotated early: ask the plugin once more, then retry.
+            guard case .unauthorized = error, case .exec(let plugin) = authorization else { throw error }
+            try refreshExecToken(plugin)
+            return try await send(method, path, body: body, contentType: contentType)
+        }
+    }
+
+    func refreshExecToken(_ plugin: KubeConfig.ExecPlugin) throws(KubeAPIError) {
+        let result = try ExecCredential.run(plugin)
+        guard let token = result.token else { throw .credentials("exec credential plugin '\(plugin.command)': its new ExecCredential has no token") }
+        execToken.withLock { $0 = (token, result.expires) }
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, contentType: String?) async throws(KubeAPIError) -> JSONValue {
         var request = HTTPClientRequest(url: target.server + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
@@ -163,6 +186,10 @@ public final class KubeClient: Sendable {
         case .tokenFile(let file):
             guard let token = try? String(contentsOfFile: file, encoding: .utf8) else { throw .credentials("cannot read the token file \(file)") }
             request.headers.add(name: "Authorization", value: "Bearer " + token.trimmingCharacters(in: .whitespacesAndNewlines))
+        case .exec(let plugin):
+            // Expired or about to (within a minute): ask the plugin again, as kubectl does.
+            if let expires = execToken.withLock({ $0.expires }), expires.timeIntervalSinceNow < 60 { try refreshExecToken(plugin) }
+            request.headers.add(name: "Authorization", value: "Bearer " + execToken.withLock { $0.token })
         }
         if let body {
             request.body = .bytes(ByteBuffer(bytes: body))

@@ -46,6 +46,38 @@ struct KubeClientTests {
         #expect(server.requests.last?.contains("auth=token") == true)
     }
 
+    /// Tokens from exec plugins expire (cloud tokens after minutes): one about to expire is fetched again before the
+    /// request, and a refused one once more after the 401.
+    @Test(arguments: [true, false])
+    func execTokensAreRefreshed(expiring: Bool) async throws {
+        let server = try APIServerFixture(scenario: "flannel-ok")
+        let counter = server.directory + "/runs"
+        let plugin = server.directory + "/plugin-refresh"
+        // Expiring: every token is good and expires within seconds. Otherwise: the first token is refused (401) and
+        // never expires, the next ones are good.
+        _ = FileManager.default.createFile(atPath: plugin, contents: Data("""
+            #!/bin/sh
+            echo run >> '\(counter)'
+            runs=$(wc -l < '\(counter)')
+            if \(expiring ? "true" : "false"); then
+                printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"%s"}}' \
+                    '\(APIServerFixture.token)' "$(date -u -d '+5 seconds' +%Y-%m-%dT%H:%M:%SZ)"
+            else
+                if [ "$runs" -eq 1 ]; then token=revoked; else token='\(APIServerFixture.token)'; fi
+                printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$token"
+            fi
+            """.utf8))
+        chmod(plugin, 0o755)
+        let client = try client(server, user: "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: \(plugin)")
+        func runs() -> Int { ((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        #expect(runs() == 1)
+        #expect(try await client.list("/api/v1/nodes").count == 2)
+        #expect(runs() == 2, "expiring: asked again before the request; revoked: asked again after the 401")
+        #expect(try await client.list("/api/v1/nodes").count == 2)
+        #expect(runs() == (expiring ? 3 : 2), "a good token that does not expire is kept")
+        #expect(server.requests.filter { $0.contains("auth=none") }.count == (expiring ? 0 : 1))
+    }
+
     @Test func refusedCredentialsAre401() async throws {
         let server = try APIServerFixture(scenario: "flannel-ok")
         let client = try client(server, user: "token: wrong")
