@@ -209,6 +209,7 @@ public final class Agent: Sendable {
         var probesSent = 0
         var probeErrors = 0
         var host: HostSummary?
+        var hostGatheredAt: Double = 0
         var tokens: Double
     }
 
@@ -258,10 +259,16 @@ public final class Agent: Sendable {
     func runRound() {
         // Never ourselves: a peer address that routes via loopback is this host.
         let current = options.peers().filter { HostFacts.routeInterface(to: $0.address) != "lo" }
-        let host = HostSummary.gather(toward: current.first?.address)
+        // Host facts change rarely and cost a few process runs (ip, iptables-save, nft): at most once a minute.
+        let now = Date().timeIntervalSince1970
+        let due = state.withLock { now - $0.hostGatheredAt >= Swift.max(60, options.intervalSeconds) || $0.host == nil }
+        let host = due ? HostSummary.gather(toward: current.first?.address) : nil
         state.withLock { state in
             state.peers = current
-            state.host = host
+            if let host {
+                state.host = host
+                state.hostGatheredAt = now
+            }
             // Peers that left are forgotten (bounded memory whatever the churn).
             let addresses = Set(current.map(\.address))
             state.latest = state.latest.filter { addresses.contains($0.key) }
