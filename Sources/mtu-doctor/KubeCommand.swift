@@ -76,16 +76,21 @@ struct AgentEndpoint: Sendable {
         }
     }
 
+    /// The agents' HTTP port on the pod or the host network, as the manifests set it.
+    static func defaultPort(network: String) -> UInt16 {
+        let options = KubeManifests.Options()
+        return UInt16(network == "host" ? options.hostPort : options.podPort)
+    }
+
     /// The agents' pods through the API (label app.kubernetes.io/component=mtu-doctor-agent-pod|host).
-    static func discover(_ cluster: ClusterOptions, namespace: String, network: String) throws -> [AgentEndpoint] {
-        let client = try cluster.client()
+    static func discover(_ client: KubeClient, namespace: String, network: String) throws -> [AgentEndpoint] {
         let selector = "app.kubernetes.io/component=mtu-doctor-agent-\(network)"
         do {
             let pods = try KubeClient.blocking { () async throws(KubeAPIError) in
                 try await KubeGatherer.agentPods(client, namespace: namespace, labelSelector: selector)
             }
             guard !pods.isEmpty else { throw fail("no running agent pods (\(selector)) in namespace \(namespace): deploy them with `mtu-doctor kube deploy`", code: 1) }
-            let port: UInt16 = network == "host" ? 9465 : 9464
+            let port = defaultPort(network: network)
             return pods.map { AgentEndpoint(name: $0.node, host: $0.address, port: port) }
         } catch let error as KubeAPIError {
             throw fail("finding the agents: \(error)", code: 3)
@@ -160,8 +165,8 @@ extension KubeCommand {
         func validate() throws {
             if let nodeMTU { _ = try Self.nodeMTUs(nodeMTU) }
             if let underlayMTU, !(576...65535).contains(underlayMTU) { throw fail("--underlay-mtu must be 576–65535, got \(underlayMTU)") }
-            if let agents, agents != "cluster" { _ = try AgentEndpoint.parseList(agents, flag: "--agents", defaultPort: 9465) }
-            if let podAgents, podAgents != "cluster" { _ = try AgentEndpoint.parseList(podAgents, flag: "--pod-agents", defaultPort: 9464) }
+            if let agents, agents != "cluster" { _ = try AgentEndpoint.parseList(agents, flag: "--agents", defaultPort: AgentEndpoint.defaultPort(network: "host")) }
+            if let podAgents, podAgents != "cluster" { _ = try AgentEndpoint.parseList(podAgents, flag: "--pod-agents", defaultPort: AgentEndpoint.defaultPort(network: "pod")) }
         }
 
         static func nodeMTUs(_ text: String) throws -> [String: Int] {
@@ -218,8 +223,8 @@ extension KubeCommand {
             for (list, network) in [(agents, "host"), (podAgents, "pod")] {
                 guard let list else { continue }
                 let endpoints = list == "cluster"
-                    ? try AgentEndpoint.discover(cluster, namespace: agentsNamespace, network: network)
-                    : try AgentEndpoint.parseList(list, flag: network == "host" ? "--agents" : "--pod-agents", defaultPort: network == "host" ? 9465 : 9464)
+                    ? try AgentEndpoint.discover(cluster.client(), namespace: agentsNamespace, network: network)
+                    : try AgentEndpoint.parseList(list, flag: network == "host" ? "--agents" : "--pod-agents", defaultPort: AgentEndpoint.defaultPort(network: network))
                 for endpoint in endpoints {
                     switch endpoint.snapshot(token: token, timeoutMilliseconds: Int(cluster.apiTimeout * 1000)) {
                     case .failure(let error):
@@ -344,7 +349,7 @@ extension KubeCommand {
                 """
         )
 
-        @Option(help: "Agents: [NAME=]HOST:PORT (or HOST, port 9464), comma separated (default: their pods, through the API).")
+        @Option(help: "Agents: [NAME=]HOST:PORT (or HOST: port 9464, 9465 with --network host), comma separated (default: their pods, through the API).")
         var peers: String?
 
         @Option(help: "The agents' shared token (or MTU_DOCTOR_TOKEN).")
@@ -353,7 +358,7 @@ extension KubeCommand {
         @Option(help: "Per-agent HTTP timeout in milliseconds.")
         var timeout: Int = 3000
 
-        @Option(help: "Without --peers: which agents, pod (pod network) or host (node and TEP paths).")
+        @Option(help: "Which agents: pod (pod network) or host (node and TEP paths).")
         var network = "pod"
 
         @Option(help: "Without --peers: the agents' namespace.")
@@ -366,13 +371,8 @@ extension KubeCommand {
 
         @OptionGroup var output: OutputOptions
 
-        func agents() throws -> [AgentEndpoint] {
-            if let peers { return try AgentEndpoint.parseList(peers, flag: "--peers", defaultPort: 9464) }
-            return try AgentEndpoint.discover(cluster, namespace: namespace, network: network)
-        }
-
         func validate() throws {
-            if let peers { _ = try AgentEndpoint.parseList(peers, flag: "--peers", defaultPort: 9464) }
+            if let peers { _ = try AgentEndpoint.parseList(peers, flag: "--peers", defaultPort: AgentEndpoint.defaultPort(network: "pod")) }
             guard ["pod", "host"].contains(network) else { throw fail("--network must be pod or host, got '\(network)'") }
             guard (100...60000).contains(timeout) else { throw fail("--timeout must be 100–60000 ms, got \(timeout)") }
         }
@@ -381,7 +381,11 @@ extension KubeCommand {
             let token = self.token ?? ProcessInfo.processInfo.environment["MTU_DOCTOR_TOKEN"] ?? ""
             var measurements: [MeshMeasurement] = []
             var unreachable: [String] = []
-            for agent in try agents() {
+            // The agents: listed, or their pods through the API (one client, also for the nodes' labels below).
+            let client = peers == nil ? try cluster.client() : nil
+            let agents = try client.map { try AgentEndpoint.discover($0, namespace: namespace, network: network) }
+                ?? AgentEndpoint.parseList(peers ?? "", flag: "--peers", defaultPort: AgentEndpoint.defaultPort(network: network))
+            for agent in agents {
                 let snapshot: AgentSnapshot
                 switch agent.snapshot(token: token, timeoutMilliseconds: timeout) {
                 case .success(let value): snapshot = value
@@ -404,8 +408,7 @@ extension KubeCommand {
             // Found through the API: the nodes' labels (the zone) group the pairs too, when they can be read.
             var labels: [String: String] = [:]
             var labelNote: String?
-            if peers == nil {
-                let client = try cluster.client()
+            if let client {
                 switch KubeClient.result({ () async throws(KubeAPIError) in try await client.list("/api/v1/nodes") }) {
                 case .success(let nodes):
                     for node in nodes {

@@ -325,10 +325,10 @@ _mtu-doctor_kube_mesh() {
     local -i ret=1
     local -ar ___format=('text' 'json' 'markdown' 'html')
     local -ar arg_specs=(
-        '--peers[Agents\: \[NAME=\]HOST\:PORT (or HOST, port 9464), comma separated (default\: their pods, through the API).]:peers:'
+        '--peers[Agents\: \[NAME=\]HOST\:PORT (or HOST\: port 9464, 9465 with --network host), comma separated (default\: their pods, through the API).]:peers:'
         '--token[The agents'\'' shared token (or MTU_DOCTOR_TOKEN).]:token:'
         '--timeout[Per-agent HTTP timeout in milliseconds.]:timeout:'
-        '--network[Without --peers\: which agents, pod (pod network) or host (node and TEP paths).]:network:'
+        '--network[Which agents\: pod (pod network) or host (node and TEP paths).]:network:'
         '--namespace[Without --peers\: the agents'\'' namespace.]:namespace:'
         '--group-label[Without --peers\: the node label the limited pairs are also grouped by.]:group-label:'
         '--kubeconfig[kubeconfig file (default\: KUBECONFIG, then ~/.kube/config, then the pod'\''s service account).]:kubeconfig:'
