@@ -249,17 +249,6 @@ public struct KubeTarget: Sendable {
         case clientCertificate(certificate: [UInt8], key: [UInt8])
         case basic(username: String, password: String)
         case exec(KubeConfig.ExecPlugin)
-
-        public var kind: String {
-            switch self {
-            case .none: return "none"
-            case .token: return "token"
-            case .tokenFile: return "token file"
-            case .clientCertificate: return "client certificate"
-            case .basic: return "basic"
-            case .exec(let plugin): return "exec (\(plugin.command))"
-            }
-        }
     }
 
     public var context: String
