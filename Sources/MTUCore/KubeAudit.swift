@@ -140,7 +140,7 @@ public enum KubeAuditor {
         let version: IPVersion = !addresses.isEmpty && addresses.allSatisfy({ $0.contains(":") }) ? .ipv6 : .ipv4
         let settings = primary ?? CNISettings(name: "unknown", encapsulation: "none")
         for index in nodes.indices {
-            if let mtu = nodes[index].interfaceMTU { nodes[index].autoPodMTU = settings.largestPodMTU(underlayMTU: mtu, underlay: version) }
+            if let mtu = nodes[index].interfaceMTU, settings.configuredPodMTU == nil { nodes[index].autoPodMTU = settings.podMTU(nodeMTU: mtu) }
         }
         // The underlay: the smallest interface, the smallest measured path, a given value.
         let interfaces = nodes.compactMap(\.interfaceMTU)
@@ -160,6 +160,9 @@ public enum KubeAuditor {
         let expected = underlay.effective.map { settings.largestPodMTU(underlayMTU: $0, underlay: version) }
         let configured = settings.configuredPodMTU
         var findings: [KubeAuditReport.Finding] = []
+        func fix(_ mtu: Int) -> [String] {
+            fixPlan(settings, objects: input.objects, mtu: mtu, underlayMTU: underlay.effective).map(\.command)
+        }
         let encapsulationText = settings.encapsulation == "none" ? "no encapsulation" : "\(settings.encapsulation) (\(underlay.encapsulationOverhead) B)"
 
         if primary == nil {
@@ -181,7 +184,7 @@ public enum KubeAuditor {
                     id: "pod-path-below-pod-mtu", severity: "error",
                     title: "Pods send up to \(podMTU) B but \(limited.count) pod-to-pod path(s) carry only \(smallest.pathMTU)",
                     detail: "Measured by the pod-network agents: \(limited.prefix(6).map { "\($0.from) → \($0.to) \($0.pathMTU)" }.joined(separator: ", "))\(limited.count > 6 ? " …" : ""). Full-size packets between these pods need PMTUD to work end to end; where it does not, connections hang after the handshake.",
-                    fixes: fixes(settings, mtu: smallest.pathMTU)))
+                    fixes: fix(smallest.pathMTU)))
             }
         }
         if let expected, let effective = underlay.effective {
@@ -190,7 +193,7 @@ public enum KubeAuditor {
                     id: "pod-mtu-too-large", severity: "error",
                     title: "Pod MTU \(configured) does not fit the underlay: at most \(expected)",
                     detail: "\(settings.name) gives pods \(configured); with \(encapsulationText) their largest packets leave the node as \(configured + (effective - expected)) B, but the underlay carries only \(effective) (\(underlay.basis)). Large packets between pods on different nodes are dropped\(settings.crossSubnetOnly ? " (encapsulated across subnets only: same-subnet pairs still pass)" : "").",
-                    fixes: fixes(settings, mtu: expected)))
+                    fixes: fix(expected)))
             } else if configured == nil {
                 let tooLarge = nodes.filter { ($0.autoPodMTU ?? 0) > expected }
                 if !tooLarge.isEmpty {
@@ -199,7 +202,7 @@ public enum KubeAuditor {
                         id: "auto-mtu-exceeds-path", severity: "error",
                         title: "Auto-detected pod MTU \(picked) exceeds what the path between nodes leaves for pods (\(expected))",
                         detail: "\(settings.name) sizes pods from each node's own interface: \(tooLarge.map(\.name).prefix(8).joined(separator: ", "))\(tooLarge.count > 8 ? " and \(tooLarge.count - 8) more" : "") get \(picked), but the underlay carries only \(effective) (\(underlay.basis)) and \(encapsulationText) leaves \(expected) for pods. Configured MTU is not path MTU: set it explicitly.",
-                        fixes: fixes(settings, mtu: expected)))
+                        fixes: fix(expected)))
                 }
             }
             if configured == nil, nodes.allSatisfy({ $0.autoPodMTU == nil }) {
@@ -207,14 +210,14 @@ public enum KubeAuditor {
                     id: "auto-mtu-unknown", severity: "info",
                     title: "\(settings.name) picks the pod MTU on each node, and no node's interface MTU is known",
                     detail: "Auto-detection gives each node's interface MTU minus \(encapsulationText); whether that fits the underlay's \(effective) cannot be told without the nodes' MTUs. Run the host-network agents (--agents cluster) or give --node-mtu. Setting the MTU explicitly to \(expected) removes the question.",
-                    fixes: fixes(settings, mtu: expected)))
+                    fixes: fix(expected)))
             }
             if let configured, configured < expected {
                 findings.append(.init(
                     id: "pod-mtu-below-path", severity: "info",
                     title: "Pod MTU \(configured) is \(expected - configured) B below what the underlay allows (\(expected))",
                     detail: "Safe, but every packet is smaller than it could be: the underlay carries \(effective) (\(underlay.basis)) and \(encapsulationText) leaves \(expected).",
-                    fixes: fixes(settings, mtu: expected)))
+                    fixes: fix(expected)))
             }
             if let pathMin = underlay.pathMTUMin, let interfaceMin = underlay.interfaceMTUMin, pathMin < interfaceMin {
                 findings.append(.init(
@@ -265,18 +268,34 @@ public enum KubeAuditor {
                 detail: "With 1, the kernel lowers the segment size after repeated timeouts on a connection (RFC 4821): a safety net, not a fix.",
                 fixes: ["sysctl -w net.ipv4.tcp_mtu_probing=1   # on each node; persist it in /etc/sysctl.d/"]))
         }
-        let values = Set(settings.sources.compactMap(\.value))
+        let compared = settings.sources.filter { $0.sizes == "pod" && ($0.effective || !$0.field.hasPrefix("DaemonSet")) }
+        let values = Set(compared.compactMap(\.value))
         if values.count > 1 {
             findings.append(.init(
                 id: "mtu-settings-disagree", severity: "warning",
                 title: "\(settings.name)'s MTU settings disagree: \(values.sorted().map(String.init).joined(separator: ", "))",
-                detail: settings.sources.filter { $0.value != nil }.map { "\($0.field) = \($0.value!)\($0.effective ? " (in effect)" : "")" }.joined(separator: "; ") + ".",
-                fixes: expected.map { fixes(settings, mtu: $0) } ?? []))
+                detail: compared.filter { $0.value != nil }.map { "\($0.field) = \($0.value!)\($0.effective ? " (in effect)" : "")" }.joined(separator: "; ") + ".",
+                fixes: expected.map { fix($0) } ?? []))
+        }
+        for cni in cnis {
+            for problem in cni.invalid {
+                findings.append(.init(
+                    id: "cni-setting-invalid", severity: "error", title: "\(cni.name): an MTU setting the CNI cannot use",
+                    detail: problem + ". Until it is a valid value, the CNI does not run as configured.",
+                    fixes: cni.name == settings.name ? (expected.map { fix($0) } ?? []) : []))
+            }
+        }
+        let missing = cnis.filter { !$0.policyOnly }.flatMap(\.missing)
+        if !missing.isEmpty {
+            findings.append(.init(
+                id: "cni-objects-missing", severity: "info", title: "Incomplete: objects that decide the MTU were not given",
+                detail: "\(settings.name)'s MTU depends on objects this audit did not see; what it assumed is in the notes. Save them too and audit again.",
+                fixes: missing))
         }
         findings.sort { rank($0.severity) < rank($1.severity) }
         let errors = findings.filter { $0.severity == "error" }.count
         let unknownAuto = findings.contains { $0.id == "auto-mtu-unknown" }
-        let verdict = errors > 0 ? "problems" : (!input.gaps.isEmpty || expected == nil || unknownAuto ? "incomplete" : "ok")
+        let verdict = errors > 0 ? "problems" : (!input.gaps.isEmpty || expected == nil || unknownAuto || !missing.isEmpty ? "incomplete" : "ok")
         var summary: String
         if errors > 0 {
             summary = "\(errors) MTU problem(s): " + findings.filter { $0.severity == "error" }.map(\.title).joined(separator: "; ")
@@ -288,51 +307,11 @@ public enum KubeAuditor {
             summary = "\(settings.name) pod MTU \(configured.map(String.init) ?? "auto"); the underlay is unknown"
         }
         if !input.gaps.isEmpty { summary += "; \(input.gaps.count) part(s) not readable" }
+        if !missing.isEmpty && errors == 0 { summary += "; incomplete: save \(missing.count) more object(s) (see the findings)" }
         return KubeAuditReport(
             server: input.server, context: input.context, verdict: verdict, summary: summary, cni: cnis, nodes: nodes, underlay: underlay,
             expectedPodMTU: expected, configuredPodMTU: configured, findings: findings, audited: input.audited, gaps: input.gaps)
     }
 
     static func rank(_ severity: String) -> Int { ["error": 0, "warning": 1, "info": 2][severity] ?? 3 }
-
-    /// The exact commands that set the pod MTU to `mtu` for this CNI and install method.
-    public static func fixes(_ settings: CNISettings, mtu: Int) -> [String] {
-        let restartPods = "# existing pods keep their MTU until recreated: restart workloads or drain nodes one by one"
-        switch settings.name {
-        case "calico" where settings.install == "operator":
-            return [
-                #"kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":\#(mtu)}}}'"#,
-                "# or with Helm: helm upgrade calico projectcalico/tigera-operator -n tigera-operator --reuse-values --set installation.calicoNetwork.mtu=\(mtu)",
-                restartPods,
-            ]
-        case "calico":
-            let key = settings.encapsulation == "wireguard" ? "wireguardMTU" : settings.encapsulation == "ipip" ? "ipipMTU" : "vxlanMTU"
-            return [
-                #"kubectl -n kube-system patch configmap calico-config --type=merge -p '{"data":{"veth_mtu":"\#(mtu)"}}'"#,
-                #"kubectl patch felixconfiguration default --type=merge -p '{"spec":{"\#(key)":\#(mtu)}}'"#,
-                "kubectl -n kube-system rollout restart daemonset calico-node",
-                restartPods,
-            ]
-        case "cilium":
-            return [
-                "helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set MTU=\(mtu)",
-                #"# or without Helm: kubectl -n kube-system patch configmap cilium-config --type=merge -p '{"data":{"mtu":"\#(mtu)"}}' && kubectl -n kube-system rollout restart daemonset cilium"#,
-                restartPods,
-            ]
-        case "flannel":
-            return [
-                "kubectl -n kube-flannel edit configmap kube-flannel-cfg   # cni-conf.json: in the flannel plugin's \"delegate\", set \"mtu\": \(mtu)",
-                "kubectl -n kube-flannel rollout restart daemonset kube-flannel-ds",
-                restartPods,
-            ]
-        case "aws-vpc-cni":
-            return [
-                "kubectl -n kube-system set env daemonset aws-node AWS_VPC_ENI_MTU=\(mtu) POD_MTU=\(mtu)",
-                "# or with Helm: helm upgrade aws-vpc-cni eks/aws-vpc-cni -n kube-system --reuse-values --set env.AWS_VPC_ENI_MTU=\(mtu) --set env.POD_MTU=\(mtu)",
-                restartPods,
-            ]
-        default:
-            return ["# set the pod MTU to \(mtu) in the CNI's configuration (/etc/cni/net.d on each node)", restartPods]
-        }
-    }
 }

@@ -44,10 +44,9 @@ public enum KubeApply {
 public enum KubeObjectsFile {
     public static func load(_ path: String) throws(KubeConfigError) -> [JSONValue] {
         guard let data = FileManager.default.contents(atPath: path) else { throw KubeConfigError("--from-file \(path): cannot read the file") }
-        let text = String(decoding: data, as: UTF8.self)
-        if text.drop(while: { $0.isWhitespace }).first == "{" {
-            if let value = try? JSONDecoder().decode(JSONValue.self, from: data) { return [value] }
-            throw KubeConfigError(jsonError(data, text: text, path: path))
+        guard let text = decode(data) else { throw KubeConfigError("\(path): not UTF-8 or UTF-16 text") }
+        if let first = text.first(where: { !$0.isWhitespace }), first == "{" || first == "[" {
+            return try jsonDocuments(text, path: path)
         }
         var values: [JSONValue] = []
         do {
@@ -58,8 +57,76 @@ public enum KubeObjectsFile {
         } catch {
             throw KubeConfigError("\(path): not valid YAML or JSON")
         }
-        guard values.contains(where: { !$0.object.isEmpty }) else { throw KubeConfigError("\(path): no Kubernetes objects in it") }
+        guard values.contains(where: { !$0.object.isEmpty || !$0.array.isEmpty }) else { throw KubeConfigError("\(path): no Kubernetes objects in it") }
+        return values.flatMap { $0.array.isEmpty ? [$0] : $0.array }
+    }
+
+    /// Text as users save it: UTF-8 with or without a byte-order mark, UTF-16 with one (a PowerShell redirect),
+    /// Windows line ends.
+    static func decode(_ data: Data) -> String? {
+        let bytes = [UInt8](data.prefix(3))
+        var text: String?
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            text = String(decoding: data.dropFirst(3), as: UTF8.self)
+        } else if bytes.starts(with: [0xFF, 0xFE]) {
+            text = String(data: data.dropFirst(2), encoding: .utf16LittleEndian)
+        } else if bytes.starts(with: [0xFE, 0xFF]) {
+            text = String(data: data.dropFirst(2), encoding: .utf16BigEndian)
+        } else {
+            text = String(data: data, encoding: .utf8)
+        }
+        return text?.replacingOccurrences(of: "\r\n", with: "\n")
+    }
+
+    /// One or more JSON documents one after another (`kubectl get … -o json` run several times into one file), each
+    /// an object or an array of objects. Errors name file:line:column.
+    static func jsonDocuments(_ text: String, path: String) throws(KubeConfigError) -> [JSONValue] {
+        let bytes = Array(text.utf8)
+        var values: [JSONValue] = []
+        var index = 0
+        while index < bytes.count {
+            while index < bytes.count, [9, 10, 13, 32].contains(bytes[index]) { index += 1 }
+            guard index < bytes.count else { break }
+            let start = index
+            var depth = 0, inString = false, escaped = false
+            scan: while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                if inString {
+                    if escaped { escaped = false } else if byte == 92 { escaped = true } else if byte == 34 { inString = false }
+                    continue
+                }
+                switch byte {
+                case 34: inString = true
+                case 123, 91: depth += 1
+                case 125, 93:
+                    depth -= 1
+                    if depth == 0 { break scan }
+                default:
+                    if depth == 0 { break scan }
+                }
+            }
+            let slice = Data(bytes[start..<index])
+            guard let value = try? JSONDecoder().decode(JSONValue.self, from: slice) else {
+                let prefix = String(decoding: bytes[..<start], as: UTF8.self)
+                let lineOffset = prefix.filter { $0 == "\n" }.count
+                let message = jsonError(slice, text: String(decoding: slice, as: UTF8.self), path: path)
+                throw KubeConfigError(shift(message, path: path, lines: lineOffset, firstLineColumn: prefix.count - (prefix.lastIndex(of: "\n").map { prefix.distance(from: prefix.startIndex, to: $0) + 1 } ?? 0)))
+            }
+            values.append(contentsOf: value.array.isEmpty && value.object.isEmpty == false ? [value] : value.array)
+        }
+        guard !values.isEmpty else { throw KubeConfigError("\(path): no Kubernetes objects in it") }
         return values
+    }
+
+    /// Moves a `path:line:column:` position from a document's own text to the file's.
+    static func shift(_ message: String, path: String, lines: Int, firstLineColumn: Int) -> String {
+        let rest = message.dropFirst(path.count + 1)
+        let parts = rest.split(separator: ":", maxSplits: 2)
+        guard parts.count == 3, let line = Int(parts[0]), let column = Int(parts[1]) else {
+            return lines == 0 ? message : "\(path):\(lines + 1): " + rest.trimmingCharacters(in: .whitespaces)
+        }
+        return "\(path):\(line + lines):\(line == 1 ? column + firstLineColumn : column):\(parts[2])"
     }
 
     /// Where JSON stops being JSON: `file:line:column: not valid JSON: reason`, from JSONSerialization's offset.

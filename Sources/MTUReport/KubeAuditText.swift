@@ -8,6 +8,8 @@ public enum KubeAuditText {
         for cni in report.cni {
             lines.append("CNI \(cni.name) (\(cni.install)): encapsulation \(cni.encapsulation)\(cni.crossSubnetOnly ? " across subnets only" : ""), pod MTU \(cni.configuredPodMTU.map(String.init) ?? "auto")")
             lines.append("  found by: " + cni.detectedBy.joined(separator: ", "))
+            if let rules = cni.rules { lines.append("  rules: \(rules)") }
+            if cni.policyOnly { lines.append("  policy only: it moves no packets here") }
             for source in cni.sources {
                 lines.append("  \(source.field) = \(source.value.map(String.init) ?? "unset")\(source.effective ? "  ← in effect" : "")")
             }

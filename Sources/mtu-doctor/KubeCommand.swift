@@ -139,7 +139,7 @@ extension KubeCommand {
 
         @OptionGroup var cluster: ClusterOptions
 
-        @Option(name: .customLong("from-file"), help: "Audit objects saved with `kubectl get … -o yaml|json` instead of asking the API server (repeatable).")
+        @Option(name: .customLong("from-file"), help: "Audit objects saved with `kubectl get nodes,daemonsets,configmaps -A -o yaml` (and, for Calico, `kubectl get installations.operator.tigera.io,ippools.crd.projectcalico.org,felixconfigurations.crd.projectcalico.org -o yaml`) instead of asking the API server (repeatable; YAML or JSON, UTF-8 or UTF-16, several documents per file).")
         var fromFiles: [String] = []
 
         @Option(help: "Node interface MTU: one value for every node, or NAME=MTU,… per node.")
@@ -214,6 +214,10 @@ extension KubeCommand {
                 let names = result.objects.nodes.compactMap { $0[path: "metadata.name"].string }
                 for name in names {
                     if let value = values[name] ?? values["*"] { input.nodeFacts.append(NodeFact(node: name, interfaceMTU: value, source: "--node-mtu")) }
+                }
+                if names.isEmpty, let value = values["*"] {
+                    // No Node objects saved: the value still stands for every node.
+                    input.nodeFacts.append(NodeFact(node: "every node (--node-mtu)", interfaceMTU: value, source: "--node-mtu"))
                 }
                 for (name, value) in values where name != "*" && !names.contains(name) {
                     input.nodeFacts.append(NodeFact(node: name, interfaceMTU: value, source: "--node-mtu"))

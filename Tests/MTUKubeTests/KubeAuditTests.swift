@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import MTUKube
 import MTUTestSupport
-import MTUCore
+@testable import MTUCore
 
 @Suite("CNI readers and the audit, end to end through the stand-in API server", .serialized)
 struct KubeAuditTests {
@@ -61,7 +61,9 @@ struct KubeAuditTests {
         #expect(report.nodes.map(\.autoPodMTU) == [8951, 8951, 8951, 8951])
         #expect(report.expectedPodMTU == 8450)
         #expect(report.findings.first?.id == "auto-mtu-exceeds-path")
-        #expect(report.findings.first?.fixes.first == "helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set MTU=8450")
+        #expect(report.findings.first?.fixes.first == #"kubectl -n kube-system patch configmap cilium-config --type=merge -p '{"data":{"mtu":"8500"}}'   # Cilium's mtu is the network below the overlay: pods get 8500 − 50 = 8450"#,
+                "Cilium's mtu is the device MTU: 8500, not 8450 (which would leave pods 8400)")
+        #expect(report.findings.first?.fixes.contains { $0.hasPrefix("# installed with Helm or the cilium CLI? helm upgrade RELEASE cilium/cilium -n kube-system --reuse-values --set MTU=8500") } == true)
         #expect(report.verdict == "problems")
     }
 
@@ -87,7 +89,7 @@ struct KubeAuditTests {
         #expect(report.configuredPodMTU == 9001)
         #expect(report.expectedPodMTU == 8500)
         #expect(report.findings.first?.id == "pod-mtu-too-large")
-        #expect(report.findings.first?.fixes.first == "kubectl -n kube-system set env daemonset aws-node AWS_VPC_ENI_MTU=8500 POD_MTU=8500")
+        #expect(report.findings.first?.fixes.first == "kubectl -n kube-system set env daemonset aws-node POD_MTU=8500", "POD_MTU sizes the pods; the ENIs are the nodes'")
     }
 
     /// Narrow RBAC and a slow endpoint: one line per gap, and what was readable is still audited.
@@ -126,20 +128,20 @@ struct KubeAuditTests {
 
     @Test func ciliumSpellings() {
         func config(_ data: [String: String]) -> JSONValue { .object(["data": .object(data.mapValues { .string($0) })]) }
-        #expect(CNIReader.cilium(config(["routing-mode": "native", "mtu": "9001"]), name: "cm").encapsulation == "none")
-        #expect(CNIReader.cilium(config(["tunnel": "geneve"]), name: "cm").encapsulation == "geneve")
-        #expect(CNIReader.cilium(config(["tunnel": "disabled"]), name: "cm").encapsulation == "none")
-        let wg = CNIReader.cilium(config(["routing-mode": "tunnel", "tunnel-protocol": "geneve", "enable-wireguard": "true"]), name: "cm")
+        #expect(CNIReader.cilium(ClusterObjects(), config: ("kube-system/cilium-config", config(["routing-mode": "native", "mtu": "9001"])), daemonSet: nil).encapsulation == "none")
+        #expect(CNIReader.cilium(ClusterObjects(), config: ("kube-system/cilium-config", config(["tunnel": "geneve"])), daemonSet: nil).encapsulation == "geneve")
+        #expect(CNIReader.cilium(ClusterObjects(), config: ("kube-system/cilium-config", config(["tunnel": "disabled"])), daemonSet: nil).encapsulation == "none")
+        let wg = CNIReader.cilium(ClusterObjects(), config: ("kube-system/cilium-config", config(["routing-mode": "tunnel", "tunnel-protocol": "geneve", "enable-wireguard": "true"])), daemonSet: nil)
         #expect(wg.encapsulation == "geneve+wireguard")
         #expect(wg.largestPodMTU(underlayMTU: 9001, underlay: .ipv4) < 9001 - 50 - 60 + 1)
-        #expect(CNIReader.cilium(config(["mtu": "1450"]), name: "cm").configuredPodMTU == 1450)
+        #expect(CNIReader.cilium(ClusterObjects(), config: ("kube-system/cilium-config", config(["mtu": "1450"])), daemonSet: nil).configuredPodMTU == 1400, "mtu is the device MTU: pods get it minus the 50-byte tunnel")
     }
 
     @Test func calicoWireGuardAndCrossSubnet() {
         var objects = ClusterObjects()
         objects.calicoIPPools = [.object(["spec": .object(["vxlanMode": .string("CrossSubnet"), "ipipMode": .string("Never")])])]
         objects.felixConfiguration = .object(["spec": .object(["wireguardEnabled": .bool(true), "wireguardMTU": .number(1420)])])
-        let settings = CNIReader.calico(objects, daemonSet: "kube-system/calico-node")
+        let settings = CNIReader.calico(objects, daemonSet: nil)
         #expect(settings.encapsulation == "wireguard")
         #expect(settings.configuredPodMTU == 1420)
         objects.felixConfiguration = nil
@@ -153,7 +155,7 @@ struct KubeAuditTests {
         objects.daemonSets = [.object(["metadata": .object(["name": .string("canal"), "namespace": .string("kube-system")])]),
                               .object(["metadata": .object(["name": .string("calico-node"), "namespace": .string("kube-system")])])]
         let found = CNIReader.detect(objects)
-        #expect(found.map(\.name) == ["flannel", "calico"])
+        #expect(found.map(\.name) == ["canal", "calico"], "Canal is its own CNI (Calico's plugin over Flannel); a calico-node beside it does policy")
         #expect(found[1].notes.last?.contains("policy") == true)
     }
 
@@ -180,7 +182,7 @@ struct KubeAuditTests {
 
     @Test func podsNotRestartedAfterAChange() {
         var objects = ClusterObjects()
-        objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("1400")])])
+        objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("1450")])])  // pods get 1400
         var input = KubeAuditInput(server: "s", context: "c", objects: objects)
         input.nodeFacts = [NodeFact(node: "a", interfaceMTU: 1500, podMTU: 1450, source: "agent"), NodeFact(node: "b", interfaceMTU: 1500, podMTU: 1400, source: "agent")]
         let report = KubeAuditor.audit(input)
@@ -204,7 +206,7 @@ struct KubeAuditTests {
         // Loose or off everywhere and nothing broken: neither is reported.
         input.nodeFacts = input.nodeFacts.map { var fact = $0; fact.rpFilter = 2; return fact }
         input.paths = []
-        input.objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("8950")])])
+        input.objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("9000")])])  // pods 8950
         #expect(KubeAuditor.audit(input).findings.map(\.id) == [])
     }
 }
