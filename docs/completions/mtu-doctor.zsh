@@ -303,7 +303,7 @@ _mtu-doctor_kube_audit() {
         '--kubeconfig[kubeconfig file (default\: KUBECONFIG, then ~/.kube/config, then the pod'\''s service account).]:kubeconfig:'
         '--context[kubeconfig context (default\: its current-context).]:context:'
         '--api-timeout[Seconds to wait for each API request.]:api-timeout:'
-        '*--from-file[Audit objects saved with `kubectl get … -o yaml|json` instead of asking the API server (repeatable).]:from-file:'
+        '*--from-file[Audit objects saved with `kubectl get nodes,daemonsets,configmaps -A -o yaml` (and, for Calico, `kubectl get installations.operator.tigera.io,ippools.crd.projectcalico.org,felixconfigurations.crd.projectcalico.org -o yaml`) instead of asking the API server (repeatable; YAML or JSON, UTF-8 or UTF-16, several documents per file).]:from-file:'
         '--node-mtu[Node interface MTU\: one value for every node, or NAME=MTU,… per node.]:node-mtu:'
         '--underlay-mtu[The smallest MTU between nodes when known from elsewhere (e.g. 8500 through an AWS transit gateway).]:underlay-mtu:'
         '--agents[Host-network agents to read node MTUs and node-to-node paths from\: \[NAME=\]HOST\[\:PORT\],… or `cluster` (their pods, through the API).]:agents:'
