@@ -114,10 +114,11 @@ public enum Lab {
     /// Builds `scenario` and returns its ground truth. On any failure, everything created is removed first.
     public static func up(_ scenario: LabScenario, options: LabOptions = LabOptions()) throws(LabError) -> LabGroundTruth {
         let prefix = options.prefix ?? freshPrefix()
-        guard prefix.range(of: "^[a-z0-9][a-z0-9-]{0,30}$", options: .regularExpression) != nil else {
-            throw LabError("--prefix: use 1–31 lowercase letters, digits and '-', got '\(prefix)'")
-        }
+        try validate(prefix: prefix, flag: "--prefix")
         guard geteuid() == 0 else { throw LabError("labs create network namespaces: run as root") }
+        guard !namespaces().contains(where: { $0.hasPrefix(prefix + "-") }) else {
+            throw LabError("--prefix \(prefix): network namespaces with this prefix exist already; choose another prefix")
+        }
         let wall = options.wall ?? scenario.defaultWall
         let reverseWall = options.reverseWall ?? wall
         var builder = Builder(prefix: prefix)
@@ -153,18 +154,61 @@ public enum Lab {
         }
     }
 
-    /// Removes every namespace whose name starts with `prefix-` and the lab's state.
+    /// A prefix is a name, never a path: 1–31 lowercase letters, digits and '-'.
+    static func validate(prefix: String, flag: String) throws(LabError) {
+        guard prefix.range(of: "^[a-z0-9][a-z0-9-]{0,30}$", options: .regularExpression) != nil else {
+            throw LabError("\(flag): use 1–31 lowercase letters, digits and '-', got '\(prefix)'")
+        }
+    }
+
+    /// The record of namespaces a lab created, written as each one is made (before its ground truth exists), so that
+    /// `down` removes exactly those — never a namespace some other program named with the same prefix.
+    static func ownershipPath(_ prefix: String) -> String { "\(stateDirectory)/\(prefix).owned" }
+
+    static func recordOwnership(_ namespace: String, prefix: String) {
+        try? FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        let path = ownershipPath(prefix)
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if let handle = FileHandle(forWritingAtPath: path) {
+            handle.seekToEndOfFile()
+            handle.write(Data((namespace + "\n").utf8))
+            try? handle.close()
+        }
+    }
+
+    static func ownedNamespaces(_ prefix: String) -> Set<String> {
+        let recorded = FileManager.default.contents(atPath: ownershipPath(prefix)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        var owned = Set(recorded.split(separator: "\n").map(String.init).filter { $0.hasPrefix(prefix + "-") })
+        if let data = FileManager.default.contents(atPath: "\(stateDirectory)/\(prefix).json"),
+           let truth = try? JSONDecoder().decode(LabGroundTruth.self, from: data) {
+            owned.formUnion(truth.namespaces.values.filter { $0.hasPrefix(prefix + "-") })
+        }
+        return owned
+    }
+
+    /// Removes the namespaces this lab recorded as its own, its processes and its state; nothing else.
     public static func down(prefix: String) throws(LabError) -> [String] {
+        try validate(prefix: prefix, flag: "lab down")
+        let owned = ownedNamespaces(prefix)
+        let hasState = FileManager.default.fileExists(atPath: "\(stateDirectory)/\(prefix).json") || FileManager.default.fileExists(atPath: ownershipPath(prefix))
+        guard hasState else {
+            let others = namespaces().filter { $0.hasPrefix(prefix + "-") }
+            if others.isEmpty { return [] }
+            throw LabError("lab down \(prefix): no lab with this prefix was created here (no record in \(stateDirectory)); not removing \(others.joined(separator: ", "))")
+        }
         // Processes we started (by PID, and only if they still are what we started), then the namespaces.
         if let data = FileManager.default.contents(atPath: "\(stateDirectory)/\(prefix).json"),
            let truth = try? JSONDecoder().decode(LabGroundTruth.self, from: data), let pid = truth.httpsPID {
             stopOwnProcess(pid)
         }
-        let removed = namespaces().filter { $0.hasPrefix(prefix + "-") }
+        let removed = namespaces().filter { owned.contains($0) }
         for name in removed { _ = try? run(["ip", "netns", "delete", name]) }
-        try? FileManager.default.removeItem(atPath: "\(stateDirectory)/\(prefix).json")
-        try? FileManager.default.removeItem(atPath: "\(stateDirectory)/\(prefix)")
-        let left = namespaces().filter { $0.hasPrefix(prefix + "-") }
+        let left = namespaces().filter { owned.contains($0) }
+        if left.isEmpty {
+            try? FileManager.default.removeItem(atPath: "\(stateDirectory)/\(prefix).json")
+            try? FileManager.default.removeItem(atPath: "\(stateDirectory)/\(prefix)")
+            try? FileManager.default.removeItem(atPath: ownershipPath(prefix))
+        }
         if !left.isEmpty { throw LabError("could not remove: \(left.joined(separator: ", "))") }
         return removed
     }
@@ -177,7 +221,10 @@ public enum Lab {
             return try? JSONDecoder().decode(LabGroundTruth.self, from: data)
         }
         let known = Set(labs.flatMap { $0.namespaces.values })
-        let strays = namespaces().filter { $0.hasPrefix("mtud-") && !known.contains($0) }
+        // Namespaces a lab recorded as its own (any prefix) that no finished lab accounts for: an interrupted `up`.
+        let recorded = files.filter { $0.hasSuffix(".owned") }.flatMap { ownedNamespaces(String($0.dropLast(6))) }
+        let existing = Set(namespaces())
+        let strays = Set(recorded).union(existing.filter { $0.hasPrefix("mtud-") }).filter { existing.contains($0) && !known.contains($0) }.sorted()
         return (labs, strays)
     }
 
@@ -323,6 +370,7 @@ struct Builder {
 
     mutating func namespace(_ role: String) throws(LabError) {
         let namespace = name(role)
+        Lab.recordOwnership(namespace, prefix: prefix)
         try Lab.run(["ip", "netns", "add", namespace])
         created.append(namespace)
         try exec(role, ["ip", "link", "set", "lo", "up"])
@@ -354,6 +402,7 @@ struct Builder {
     func removeAll() {
         for pid in started { Lab.stopOwnProcess(pid) }
         for namespace in created.reversed() { _ = try? Lab.run(["ip", "netns", "delete", namespace]) }
+        try? FileManager.default.removeItem(atPath: Lab.ownershipPath(prefix))
     }
 
     /// Hosts n1…nN at 9000, the first half on bridge a (10.88.1.0/24), the rest on bridge b (10.88.2.0/24); a router

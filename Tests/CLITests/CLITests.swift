@@ -261,7 +261,7 @@ struct ReportFormatTests {
             ("check", ["check", "examples/nsx-geneve-firewall.yaml"], "blackhole", ["id=\"wall-hop\"", "fw-01", "1500"]),
             ("capture", ["capture", "analyze", "Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap"], "blackhole", ["stalled-segment", "4148", "frame.number in {20 23 24 25 26}"]),
             ("kube-audit", ["kube", "audit", "--from-file", "examples/kube/cilium-transit-gateway.yaml", "--node-mtu", "9001", "--underlay-mtu", "8500"], "problems",
-             ["id=\"finding-auto-mtu-exceeds-path\"", "--set MTU=8450", "eu-west-1b"]),
+             ["id=\"finding-auto-mtu-exceeds-path\"", "--set MTU=8500", "eu-west-1b"]),
           ])
     func htmlRendersInChromium(name: String, arguments: [String], verdict: String, mustContain: [String]) throws {
         let html = temporary("\(name).html"), png = temporary("\(name).png")

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import MTULab
+
+/// `lab down` removes only what a lab recorded as its own (issue 17): a prefix is a name, never a path, and a
+/// namespace some other program named with the same prefix is left alone.
+@Suite("Lab ownership: down removes only what up created", .serialized)
+struct LabOwnershipTests {
+    /// Without root too: a prefix that is a path is refused before anything is touched.
+    @Test(arguments: ["../../tmp/victim", "a/b", "..", "", "UPPER", String(repeating: "a", count: 40)])
+    func prefixesThatAreNotNamesAreRefused(_ prefix: String) {
+        #expect(throws: LabError.self) { try Lab.down(prefix: prefix) }
+        #expect(throws: LabError.self) { try Lab.up(.ok, options: LabOptions(prefix: prefix)) }
+    }
+
+    @Test func aPathPrefixDeletesNothing() throws {
+        let victim = FileManager.default.temporaryDirectory.appendingPathComponent("mtu-doctor-victim-\(getpid())")
+        try FileManager.default.createDirectory(at: victim, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: victim) }
+        FileManager.default.createFile(atPath: victim.appendingPathComponent("keep").path, contents: Data("x".utf8))
+        let relative = String(repeating: "../", count: 8) + victim.path.dropFirst()
+        #expect(throws: LabError.self) { try Lab.down(prefix: relative) }
+        #expect(FileManager.default.fileExists(atPath: victim.appendingPathComponent("keep").path))
+    }
+
+    @Test(.enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
+    func foreignNamespacesWithTheSamePrefixAreKept() throws {
+        let prefix = "mtudown-" + String(format: "%06x", UInt32.random(in: 0...0xff_ffff))
+        let foreign = "\(prefix)-x"
+        _ = try Lab.run(["ip", "netns", "add", foreign])
+        defer { _ = try? Lab.run(["ip", "netns", "delete", foreign]) }
+        do {
+            _ = try Lab.down(prefix: prefix)
+            Issue.record("lab down removed or claimed namespaces no lab created")
+        } catch {
+            #expect(error.description.contains("no lab with this prefix was created here"))
+        }
+        #expect(Lab.namespaces().contains(foreign), "the foreign namespace is still there")
+        // A lab with the same prefix refuses to start instead of mixing with it.
+        #expect(throws: LabError.self) { try Lab.up(.ok, options: LabOptions(prefix: prefix)) }
+    }
+
+    @Test(.enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
+    func downRemovesTheLabAndOnlyTheLab() throws {
+        let truth = try Lab.up(.ok)
+        let foreign = "\(truth.prefix)-zz-foreign"
+        _ = try Lab.run(["ip", "netns", "add", foreign])
+        defer {
+            _ = try? Lab.down(prefix: truth.prefix)
+            _ = try? Lab.run(["ip", "netns", "delete", foreign])
+        }
+        let removed = try Lab.down(prefix: truth.prefix)
+        #expect(Set(removed) == Set(truth.namespaces.values))
+        #expect(Lab.namespaces().contains(foreign))
+        #expect(!Lab.namespaces().contains { truth.namespaces.values.contains($0) })
+    }
+}
