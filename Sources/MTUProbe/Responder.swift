@@ -82,10 +82,30 @@ public final class Responder {
     let configuration: Configuration
     let fd: Int32
     var listener: Int32 = -1
-    /// TCP clients still sending their request line, each with a deadline (never served one at a time: a client
+    /// A TCP client: reading its request (and, without the token, the padding that pays for the reply), then
+    /// writing the reply without ever blocking, each phase with a deadline (never served one at a time: a client
     /// whose data is black-holed must not hold up the others).
-    var clients: [(fd: Int32, source: ProbeAddress, line: [UInt8], deadline: ContinuousClock.Instant)] = []
+    struct Client {
+        var fd: Int32
+        var source: ProbeAddress
+        var line: [UInt8] = []
+        /// Bytes received in all, request line included.
+        var received = 0
+        var request: (bytes: Int, token: String)?
+        /// Bytes still to send, once the reply is decided.
+        var toSend = 0
+        var deadline: ContinuousClock.Instant
+    }
+    var clients: [Client] = []
     var buckets: [ProbeAddress: (tokens: Double, last: ContinuousClock.Instant)] = [:]
+
+    /// Limits the responder holds: TCP connections in all and per source, the time a client has to send its request
+    /// and to take its reply, and the rate-limit table's size.
+    public static let maxClients = 1024
+    public static let maxClientsPerSource = 8
+    public static let requestDeadline = Duration.seconds(2)
+    public static let replyDeadline = Duration.seconds(5)
+    public static let maxTrackedSources = 10000
     public private(set) var answered = 0
     public private(set) var refused = 0
 
@@ -115,7 +135,7 @@ public final class Responder {
     deinit {
         Syscall.close(fd)
         if listener >= 0 { Syscall.close(listener) }
-        for client in clients { Syscall.close(client.fd) }
+        for client in clients { Self.reset(client.fd) }
     }
 
     func allowed(_ source: ProbeAddress) -> Bool {
@@ -135,9 +155,14 @@ public final class Responder {
             buckets[source] = bucket
             return false
         }
+        if buckets[source] == nil, buckets.count >= Self.maxTrackedSources {
+            // Forget only sources whose bucket has refilled (idle for 2 s): forgetting them changes nothing. Never
+            // reset a source that is still limited; when none can be forgotten, a new source waits.
+            buckets = buckets.filter { now - $0.value.last < .seconds(2) }
+            guard buckets.count < Self.maxTrackedSources else { return false }
+        }
         bucket.tokens -= 1
         buckets[source] = bucket
-        if buckets.count > 10000 { buckets.removeAll(keepingCapacity: true) }
         return true
     }
 
@@ -148,7 +173,7 @@ public final class Responder {
         while !shouldStop() {
             var descriptors = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
             if listener >= 0 { descriptors.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
-            descriptors += clients.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            descriptors += clients.map { pollfd(fd: $0.fd, events: Int16($0.toSend > 0 ? POLLOUT : POLLIN), revents: 0) }
             _ = Glibc.poll(&descriptors, nfds_t(descriptors.count), 100)
             do {
                 while let received = try Syscall.receiveWithPort(fd, into: &buffer) {
@@ -164,7 +189,8 @@ public final class Responder {
         }
     }
 
-    /// Accepts every waiting connection; each must send its "MTUD SEND" line within 2 s.
+    /// Accepts every waiting connection; each must send its "MTUD SEND" line within 2 s. A source holds at most
+    /// `maxClientsPerSource` of the `maxClients` slots, so a few sources cannot lock the others out.
     func acceptTCP(now: ContinuousClock.Instant) {
         while true {
             var address = sockaddr_in6()
@@ -176,50 +202,99 @@ public final class Responder {
             }
             guard connection >= 0 else { return }
             let source = ProbeAddress.v6(withUnsafeBytes(of: address.sin6_addr) { Array($0) }).unmapped
-            guard allowed(source), admit(source, now: now), clients.count < 1024 else {
+            let held = clients.lazy.filter { $0.source == source }.count
+            guard allowed(source), held < Self.maxClientsPerSource, clients.count < Self.maxClients, admit(source, now: now) else {
                 refused += 1
-                Syscall.close(connection)
+                Self.reset(connection)
                 continue
             }
             _ = fcntl(connection, F_SETFL, fcntl(connection, F_GETFL) | O_NONBLOCK)
             Syscall.enlargeBuffers(connection)
-            clients.append((connection, source, [], now + .seconds(2)))
+            clients.append(Client(fd: connection, source: source, deadline: now + Self.requestDeadline))
         }
     }
 
-    /// Reads what clients sent; answers complete requests, drops malformed and late ones.
+    /// Closes with a reset: the kernel frees the socket and anything unsent at once (no orphan left holding memory
+    /// for a client that never reads).
+    static func reset(_ fd: Int32) {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        Syscall.close(fd)
+    }
+
+    /// The reply for a request: with the token up to 4 MiB; without it no more than the client sent (ratio 1).
+    func replyBytes(_ request: (bytes: Int, token: String), received: Int) -> Int? {
+        let authorised = !configuration.token.isEmpty && Self.constantTimeEqual(Array(request.token.utf8), configuration.token)
+        return authorised ? min(request.bytes, 4 << 20) : min(request.bytes, received, 64 << 10)
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+
+    /// Reads requests (and padding), answers when a request is paid for, writes replies without blocking; drops
+    /// malformed, late and stalled clients.
     func serveClients(now: ContinuousClock.Instant, buffer: inout [UInt8]) {
-        var remaining: [(fd: Int32, source: ProbeAddress, line: [UInt8], deadline: ContinuousClock.Instant)] = []
+        var remaining: [Client] = []
         for var client in clients {
+            if client.toSend > 0 {
+                // Writing: whatever the socket takes now; a client that does not read in time is reset.
+                if Self.flush(&client) { Syscall.close(client.fd) }
+                else if now >= client.deadline { Self.reset(client.fd) }
+                else { remaining.append(client) }
+                continue
+            }
             var closed = false
-            while client.line.count < 256 {
+            while true {
                 let count = buffer.withUnsafeMutableBytes { Glibc.recv(client.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
                 if count > 0 {
-                    client.line += buffer[0..<count]
+                    client.received += count
+                    if client.request == nil { client.line += buffer[0..<min(count, 256)] }
                 } else {
                     closed = count == 0
                     break
                 }
             }
-            if client.line.contains(10) || client.line.count >= 256 {
-                if let request = TCPSendRequest.parse(String(decoding: client.line.prefix { $0 != 10 }, as: UTF8.self)) {
-                    let authorised = !configuration.token.isEmpty && Array(request.token.utf8) == configuration.token
-                    let bytes = min(request.bytes, authorised ? 4 << 20 : 64 << 10)
-                    // The send buffer holds it all: this never waits on the network.
-                    _ = fcntl(client.fd, F_SETFL, fcntl(client.fd, F_GETFL) & ~O_NONBLOCK)
-                    try? Syscall.sendAll(client.fd, [UInt8](repeating: 0x5a, count: bytes))
-                    answered += 1
-                } else {
+            if client.request == nil, client.line.contains(10) || client.line.count >= 256 {
+                guard let request = TCPSendRequest.parse(String(decoding: client.line.prefix { $0 != 10 }, as: UTF8.self)) else {
                     refused += 1
+                    Self.reset(client.fd)
+                    continue
                 }
-                Syscall.close(client.fd)
+                client.request = request
+                client.line = []
+            }
+            if let request = client.request, let bytes = replyBytes(request, received: client.received),
+               bytes >= request.bytes || closed || now >= client.deadline {
+                guard bytes > 0 else { refused += 1; Self.reset(client.fd); continue }
+                client.toSend = bytes
+                client.deadline = now + Self.replyDeadline
+                answered += 1
+                // The reply starts at once where the socket has room.
+                if Self.flush(&client) { Syscall.close(client.fd) } else { remaining.append(client) }
             } else if closed || now >= client.deadline {
-                Syscall.close(client.fd)
+                Self.reset(client.fd)
             } else {
                 remaining.append(client)
             }
         }
         clients = remaining
+    }
+
+    static let filler = [UInt8](repeating: 0x5a, count: 65536)
+
+    /// Sends what the socket takes now, never waiting; true when the whole reply is out.
+    static func flush(_ client: inout Client) -> Bool {
+        while client.toSend > 0 {
+            let chunk = min(client.toSend, filler.count)
+            let sent = filler.withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, chunk, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            guard sent > 0 else { return false }
+            client.toSend -= sent
+        }
+        return true
     }
 
     func handle(_ datagram: [UInt8], from source: ProbeAddress, port: UInt16, now: ContinuousClock.Instant) {
@@ -228,10 +303,13 @@ public final class Responder {
             return
         }
         let requestPacket = datagram.count + (source.isIPv6 ? 48 : 28)
-        let authorised = !configuration.token.isEmpty && request.token == configuration.token
+        let authorised = !configuration.token.isEmpty && Self.constantTimeEqual(request.token, configuration.token)
         if request.status {
+            // No larger than the request either (probe pads its status request to 64 bytes).
+            let size = authorised ? 64 : min(64, requestPacket)
+            guard size >= (source.isIPv6 ? 48 : 28) + 14 else { refused += 1; return }
             let route = Syscall.routeMTU(to: source)
-            try? Syscall.send(fd, ReverseWire.reply(size: 64, nonce: request.nonce, routeMTU: route ?? 0, ipv6: source.isIPv6), to: source.mapped, port: port)
+            try? Syscall.send(fd, ReverseWire.reply(size: size, nonce: request.nonce, routeMTU: route ?? 0, ipv6: source.isIPv6), to: source.mapped, port: port)
             answered += 1
             return
         }
@@ -299,7 +377,7 @@ public struct ReverseProber: WaveProber {
     /// Asks the responder for its route MTU toward us: lower than its interface MTU once a PTB reached it.
     public mutating func responderRouteMTU() throws -> Int? {
         nonce &+= 1
-        try Syscall.send(fd, ReverseWire.request(size: 64, nonce: nonce, token: token, status: true), to: target, port: port)
+        try Syscall.send(fd, ReverseWire.request(size: 64, nonce: nonce, token: token, status: true, padTo: 64 - (target.isIPv6 ? 48 : 28)), to: target, port: port)
         probesSent += 1
         var outcomes: [ProbeOutcome] = [.silent]
         var pending: [UInt32: Int] = [nonce: 0]

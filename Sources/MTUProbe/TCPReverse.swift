@@ -81,7 +81,10 @@ public struct TCPMSSProber: WaveProber {
                 var connection = Connection(fd: fd, index: index, wanted: max(4 * request.size, 8192))
                 switch trigger {
                 case .serve(let token):
-                    try Syscall.sendAll(fd, TCPSendRequest.line(bytes: connection.wanted, token: token))
+                    // Without the token serve answers no more than it was sent: pay for the reply with padding.
+                    let line = TCPSendRequest.line(bytes: connection.wanted, token: token)
+                    if token.isEmpty { Syscall.enlargeBuffers(fd) }  // the padding is queued at once, never waited on
+                    try Syscall.sendAll(fd, token.isEmpty ? line + [UInt8](repeating: 0x20, count: max(0, connection.wanted - line.count)) : line)
                 case .tlsFlight(let serverName):
                     try Syscall.sendAll(fd, TLSWire.clientHello(serverName: serverName, random: (0..<32).map { _ in UInt8.random(in: 0...255) }))
                     connection.flight = TLSWire.FlightReader()
