@@ -3,9 +3,13 @@ import Foundation
 import Glibc
 import MTUCore
 
-/// A deliberately small HTTP/1.1 server for the agent: GET only, one request per connection, bounded reads with a
-/// 2 s deadline, `Connection: close`. Requests from outside the allowed networks are refused before they are read;
-/// everything but the health endpoints needs the shared token (`Authorization: Bearer …` or `?token=`).
+/// A deliberately small HTTP/1.1 server for the agent: GET only, one request per connection, `Connection: close`,
+/// one thread for every connection (a poll loop, no thread per client). Bounded everywhere: at most
+/// `maxConnections` open, a request must be complete (8 KiB at most) within `requestDeadline` from accept — not per
+/// read, so a slow client cannot stay — and a reply must be taken within `replyDeadline`; accept errors (descriptor
+/// limit) back off instead of spinning. Requests from outside the allowed networks are refused before they are
+/// read; everything but the health endpoints needs the shared token, as `Authorization: Bearer …` only (a token in
+/// the URL ends up in logs), compared in constant time.
 public final class AgentHTTPServer: Sendable {
     public struct Response: Sendable {
         public var status: Int
@@ -18,6 +22,11 @@ public final class AgentHTTPServer: Sendable {
             self.body = Array(body.utf8)
         }
     }
+
+    public static let maxConnections = 256
+    public static let maxRequestBytes = 8192
+    public static let requestDeadline = Duration.seconds(2)
+    public static let replyDeadline = Duration.seconds(5)
 
     let listener: Int32
     public let port: UInt16
@@ -58,20 +67,98 @@ public final class AgentHTTPServer: Sendable {
 
     deinit { Glibc.close(listener) }
 
-    /// Serves until `shouldStop` (checked every 200 ms).
+    /// One client: reading until its request is complete, then writing the reply; each phase has a deadline.
+    struct Connection {
+        var fd: Int32
+        var source: String
+        var request: [UInt8] = []
+        var reply: [UInt8] = []
+        var sent = 0
+        var deadline: ContinuousClock.Instant
+        var writing: Bool { !reply.isEmpty }
+    }
+
+    /// Serves until `shouldStop` (checked at least every 200 ms).
     public func run(until shouldStop: @Sendable () -> Bool) {
+        let clock = ContinuousClock()
+        var connections: [Connection] = []
+        var acceptPausedUntil: ContinuousClock.Instant?
+        _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        defer { for connection in connections { Self.reset(connection.fd) } }
         while !shouldStop() {
-            var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 200) > 0 else { continue }
-            var address = sockaddr_in6()
-            var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            let connection = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) } }
-            guard connection >= 0 else { continue }
-            let source = Self.describe(address)
-            Thread.detachNewThread { [self] in
-                serve(connection, from: source)
+            let accepting = connections.count < Self.maxConnections && (acceptPausedUntil.map { clock.now >= $0 } ?? true)
+            var descriptors = connections.map { pollfd(fd: $0.fd, events: Int16($0.writing ? POLLOUT : POLLIN), revents: 0) }
+            descriptors.append(pollfd(fd: accepting ? listener : -1, events: Int16(POLLIN), revents: 0))
+            _ = poll(&descriptors, nfds_t(descriptors.count), 100)
+            let now = clock.now
+            var remaining: [Connection] = []
+            for var connection in connections {
+                if !connection.writing {
+                    while connection.request.count <= Self.maxRequestBytes, !Self.complete(connection.request) {
+                        let count = buffer.withUnsafeMutableBytes { Glibc.recv(connection.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                        guard count > 0 else {
+                            if count == 0 { connection.deadline = now }  // closed before a whole request
+                            break
+                        }
+                        connection.request += buffer[0..<count]
+                    }
+                    if Self.complete(connection.request) || connection.request.count > Self.maxRequestBytes {
+                        connection.reply = respond(to: connection.request, from: connection.source)
+                        connection.deadline = now + Self.replyDeadline
+                    } else if now >= connection.deadline {
+                        if !connection.request.isEmpty { _ = Self.send(connection.fd, Self.encode(Response(status: 408, body: "request timeout: no complete request within 2 s\n"))[...]) }
+                        Self.reset(connection.fd)
+                        continue
+                    } else {
+                        remaining.append(connection)
+                        continue
+                    }
+                }
+                connection.sent += Self.send(connection.fd, connection.reply[connection.sent...])
+                if connection.sent >= connection.reply.count { Glibc.close(connection.fd) }
+                else if now >= connection.deadline { Self.reset(connection.fd) }
+                else { remaining.append(connection) }
+            }
+            connections = remaining
+            guard accepting, descriptors.last!.revents & Int16(POLLIN) != 0 else { continue }
+            while connections.count < Self.maxConnections {
+                var address = sockaddr_in6()
+                var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+                let fd = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) } }
+                guard fd >= 0 else {
+                    // Out of descriptors or memory: wait a moment instead of spinning on a listener that stays readable.
+                    if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(errno) { acceptPausedUntil = now + .milliseconds(250) }
+                    break
+                }
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                let source = Self.describe(address)
+                if !allowed.isEmpty, !(IPAddress(source).map { address in allowed.contains { $0.contains(address) } } ?? false) {
+                    _ = Self.send(fd, Self.encode(Response(status: 403, body: "forbidden: \(source) is not in the allowed networks\n"))[...])
+                    Glibc.close(fd)
+                    continue
+                }
+                connections.append(Connection(fd: fd, source: source, deadline: now + Self.requestDeadline))
             }
         }
+    }
+
+    /// Closes with a reset: nothing unsent is kept for a client that does not read.
+    static func reset(_ fd: Int32) {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        Glibc.close(fd)
+    }
+
+    /// Sends what the socket takes now; the count sent.
+    static func send(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Int {
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes.dropFirst(sent).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            guard count > 0 else { break }
+            sent += count
+        }
+        return sent
     }
 
     static func describe(_ address: sockaddr_in6) -> String {
@@ -85,35 +172,19 @@ public final class AgentHTTPServer: Sendable {
         return String(cString: buffer)
     }
 
-    func serve(_ fd: Int32, from source: String) {
-        defer { Glibc.close(fd) }
-        if !allowed.isEmpty, !(IPAddress(source).map { address in allowed.contains { $0.contains(address) } } ?? false) {
-            write(fd, Response(status: 403, body: "forbidden: \(source) is not in the allowed networks\n"))
-            return
-        }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var request: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while request.count < 8192, !Self.complete(request) {
-            let count = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { break }
-            request += buffer[0..<count]
-        }
-        guard Self.complete(request) else {
-            write(fd, Response(status: 400, body: "bad request: incomplete or over 8 KiB\n"))
-            return
+    /// The whole reply for one request (pure but for the handler): status line, headers, body.
+    func respond(to request: [UInt8], from source: String) -> [UInt8] {
+        guard Self.complete(request), request.count <= Self.maxRequestBytes else {
+            return Self.encode(Response(status: 400, body: "bad request: incomplete or over 8 KiB\n"))
         }
         let text = String(decoding: request, as: UTF8.self)
         let lines = text.components(separatedBy: "\r\n")
         let parts = lines[0].split(separator: " ")
         guard parts.count == 3, parts[2].hasPrefix("HTTP/1.") else {
-            write(fd, Response(status: 400, body: "bad request line\n"))
-            return
+            return Self.encode(Response(status: 400, body: "bad request line\n"))
         }
         guard parts[0] == "GET" || parts[0] == "HEAD" else {
-            write(fd, Response(status: 405, body: "only GET\n"))
-            return
+            return Self.encode(Response(status: 405, body: "only GET\n"))
         }
         let target = String(parts[1])
         let path = String(target.split(separator: "?", maxSplits: 1).first ?? "")
@@ -124,31 +195,33 @@ public final class AgentHTTPServer: Sendable {
                 if kv.count == 2 { query[kv[0]] = kv[1] }
             }
         }
-        let bearer = lines.dropFirst().first { $0.lowercased().hasPrefix("authorization:") }
-            .map { $0.dropFirst("authorization:".count).trimmingCharacters(in: .whitespaces) }
-        let presented = bearer.map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : $0 } ?? query["token"]
         let open = path == "/healthz" || path == "/readyz"
-        if !open, !token.isEmpty, presented != token {
-            write(fd, Response(status: 401, body: "unauthorized: the shared token is required\n"))
-            return
+        if !open, !token.isEmpty, !Self.authorized(lines.dropFirst(), token: token) {
+            return Self.encode(Response(status: 401, body: "unauthorized: send the shared token as Authorization: Bearer <token>\n"))
         }
-        write(fd, handler(path, query), head: parts[0] == "HEAD")
+        return Self.encode(handler(path, query), head: parts[0] == "HEAD")
+    }
+
+    /// `Authorization: Bearer <token>` (the scheme in any case, RFC 9110), compared in constant time.
+    static func authorized(_ headers: ArraySlice<String>, token: String) -> Bool {
+        guard let header = headers.first(where: { $0.lowercased().hasPrefix("authorization:") }) else { return false }
+        let value = header.dropFirst("authorization:".count).trimmingCharacters(in: .whitespaces)
+        guard value.lowercased().hasPrefix("bearer ") else { return false }
+        let presented = Array(value.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8), expected = Array(token.utf8)
+        var difference = presented.count == expected.count ? 0 : 1
+        for index in expected.indices { difference |= Int((index < presented.count ? presented[index] : 0) ^ expected[index]) }
+        return difference == 0
     }
 
     static func complete(_ request: [UInt8]) -> Bool {
         request.count >= 4 && request.indices.dropLast(3).contains { request[$0] == 13 && request[$0 + 1] == 10 && request[$0 + 2] == 13 && request[$0 + 3] == 10 }
     }
 
-    func write(_ fd: Int32, _ response: Response, head: Bool = false) {
-        let reason = [200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"][response.status] ?? "Status"
+    static func encode(_ response: Response, head: Bool = false) -> [UInt8] {
+        let reason = [200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout", 503: "Service Unavailable"][response.status] ?? "Status"
         var bytes = Array("HTTP/1.1 \(response.status) \(reason)\r\nContent-Type: \(response.contentType)\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n\r\n".utf8)
         if !head { bytes += response.body }
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { return }
-            sent += count
-        }
+        return bytes
     }
 }
 

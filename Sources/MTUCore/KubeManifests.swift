@@ -17,6 +17,9 @@ public enum KubeManifests {
         /// How agents find each other: `dns` (the headless Services) or `kubernetes` (their pods, through the API,
         /// with the pod's service-account token mounted and the namespaced Role that may list pods).
         public var discovery = "dns"
+        /// Networks the agents answer (HTTP API and responder): the private ranges pod and node addresses come from,
+        /// unless `kube deploy --allow` names the cluster's own.
+        public var allow = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"]
 
         public init() {}
     }
@@ -178,6 +181,7 @@ public enum KubeManifests {
                             - --responder-port=\(responder)
                             - --interval=\(options.interval)
                             - --pps=\(options.packetsPerSecond)
+                            - --allow=\(options.allow.joined(separator: ","))
                           env:
                             - name: NODE_NAME
                               valueFrom:

@@ -206,7 +206,7 @@ public final class KubeClient: Sendable {
             throw Self.classify(error, server: target.server, path: shown, seconds: timeoutSeconds)
         }
         let json = JSONValue.parse(bytes.readableBytesView)
-        let message = json?["message"].string ?? ""
+        let message = json?["message"].string.map { Sanitize.line($0) } ?? ""  // server text: no escape sequences or CRs in reports
         switch status {
         case 200..<300:
             guard let json else { throw .invalid(path: shown, reason: "the answer is not JSON") }

@@ -151,6 +151,9 @@ struct AgentCommand: ParsableCommand {
             agent.stop()
         }
         var standardError = StandardError()
+        if token.isEmpty {
+            print("warning: no --token (or MTU_DOCTOR_TOKEN): /results and /metrics are served to anyone who reaches port \(server.port)\(allowed.isEmpty ? ", from any network (no --allow)" : "")", to: &standardError)
+        }
         print("mtu-doctor agent \(options.node): HTTP on :\(server.port), responder on UDP :\(responderPort)", to: &standardError)
         agent.run()
         usleep(300_000)

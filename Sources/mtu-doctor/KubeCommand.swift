@@ -292,9 +292,15 @@ extension KubeCommand {
         @Option(help: "How the agents find each other: dns (headless Services) or kubernetes (their pods, through the API).")
         var discovery = "dns"
 
+        @Option(help: "Networks the agents answer, CIDR, comma separated (default: the private ranges 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7; name the cluster's pod and node networks).")
+        var allow: String?
+
         @OptionGroup var cluster: ClusterOptions
 
         func validate() throws {
+            for network in (allow ?? "").split(separator: ",") where IPNetwork(String(network)) == nil {
+                throw fail("--allow: '\(network)' is not a network such as 10.244.0.0/16 or fd00::/8")
+            }
             guard namespace.range(of: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", options: .regularExpression) != nil else {
                 throw fail("--namespace: '\(namespace)' is not a valid Kubernetes name")
             }
@@ -310,6 +316,7 @@ extension KubeCommand {
             options.image = image
             options.interval = interval
             options.packetsPerSecond = pps
+            if let allow { options.allow = allow.split(separator: ",").map(String.init) }
             let manifest = KubeManifests.render(options)
             if dryRun {
                 print(manifest, terminator: "")

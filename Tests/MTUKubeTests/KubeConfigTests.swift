@@ -192,10 +192,38 @@ struct KubeConfigTests {
         chmod(slow, 0o755)
         plugin.command = slow
         let start = Date()
-        #expect(throws: KubeAPIError.credentials("exec credential plugin '\(slow)': no answer within 1 s (killed)")) {
+        #expect(throws: KubeAPIError.credentials("exec credential plugin '\(slow)': no answer within 1 s (killed with its children)")) {
             try ExecCredential.run(plugin, timeoutSeconds: 1)
         }
         #expect(Date().timeIntervalSince(start) < 5)
+        // A plugin whose child sleeps holding the pipes: killed with its whole group at the deadline, not after 30 s.
+        let orphaning = write("plugin-orphan", "#!/bin/sh\nsleep 30 &\nsleep 30\n")
+        chmod(orphaning, 0o755)
+        plugin.command = orphaning
+        let orphanStart = Date()
+        #expect(throws: KubeAPIError.self) { try ExecCredential.run(plugin, timeoutSeconds: 1) }
+        #expect(Date().timeIntervalSince(orphanStart) < 5)
+        // One that answers and leaves a child behind holding stdout: the answer is used as soon as the plugin exits.
+        let leaving = write("plugin-leave", "#!/bin/sh\n(sleep 30) &\nprintf '{\"kind\":\"ExecCredential\",\"status\":{\"token\":\"t\"}}'\n")
+        chmod(leaving, 0o755)
+        plugin.command = leaving
+        let leaveStart = Date()
+        #expect(try ExecCredential.run(plugin, timeoutSeconds: 10).token == "t")
+        #expect(Date().timeIntervalSince(leaveStart) < 5)
+        // One that prints forever: stopped at the cap, memory bounded.
+        let endless = write("plugin-endless", "#!/bin/sh\nexec yes ExecCredential\n")
+        chmod(endless, 0o755)
+        plugin.command = endless
+        #expect(throws: KubeAPIError.credentials("exec credential plugin '\(endless)': printed more than 1024 KiB (killed with its children)")) {
+            try ExecCredential.run(plugin, timeoutSeconds: 10)
+        }
+        // Escape sequences in its stderr are not printed raw.
+        let escaping = write("plugin-escape", "#!/bin/sh\nprintf '\\033[2Jgone\\r' >&2\nexit 2\n")
+        chmod(escaping, 0o755)
+        plugin.command = escaping
+        #expect(throws: KubeAPIError.credentials("exec credential plugin '\(escaping)': exited with status 2: ?[2Jgone")) {
+            try ExecCredential.run(plugin)
+        }
         plugin.command = "mtud-no-such-plugin"
         plugin.installHint = "brew install something"
         #expect(throws: KubeAPIError.credentials("exec credential plugin 'mtud-no-such-plugin': not found on PATH (brew install something)")) {
