@@ -35,6 +35,14 @@ public struct DiagnoseError: Error, Sendable, CustomStringConvertible {
 public enum DiagnoseRunner {
     /// Splits `https://host:port/…`, `host:port`, `[v6]:port` or `host` into host, port and whether to speak TLS.
     public static func parse(_ target: String) throws(DiagnoseError) -> (host: String, port: UInt16?, tls: Bool) {
+        let parsed = try parseAddressAndPort(target)
+        if let literal = ProbeAddress(parsed.host) {
+            do throws(ProbeError) { _ = try Probe.unicast(literal, name: parsed.host) } catch { throw DiagnoseError(description: "TARGET: \(error.message)", exitCode: 2) }
+        }
+        return parsed
+    }
+
+    static func parseAddressAndPort(_ target: String) throws(DiagnoseError) -> (host: String, port: UInt16?, tls: Bool) {
         if target.contains("://") {
             guard let url = URL(string: target), let host = url.host, !host.isEmpty else {
                 throw DiagnoseError(description: "TARGET: cannot read '\(target)' as a URL", exitCode: 2)

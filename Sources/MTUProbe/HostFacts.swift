@@ -43,6 +43,14 @@ public enum HostFacts {
         return String(words[position + 1])
     }
 
+    /// The route type toward an address when it is not unicast (`broadcast`, `multicast`, …), from `ip route get`:
+    /// a subnet's broadcast address looks like any other address until the routing table is asked.
+    public static func nonUnicastRoute(to address: String) -> String? {
+        guard let output = run(["/usr/sbin/ip", "route", "get", address]) ?? run(["/sbin/ip", "route", "get", address]) else { return nil }
+        let first = output.split(whereSeparator: { $0 == " " || $0 == "\n" }).first.map(String.init) ?? ""
+        return ["broadcast", "multicast", "anycast", "blackhole", "unreachable", "prohibit"].contains(first) ? first : nil
+    }
+
     /// An interface's own MTU (/sys/class/net/IFACE/mtu), whatever path MTU the kernel has cached.
     public static func interfaceMTU(_ interface: String) -> Int? {
         guard let text = try? String(contentsOfFile: "/sys/class/net/\(interface)/mtu", encoding: .utf8) else { return nil }

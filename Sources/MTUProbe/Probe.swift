@@ -154,7 +154,7 @@ public enum Probe {
         var host = target
         if let url = URL(string: target), let urlHost = url.host, target.contains("://") { host = urlHost }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        if let literal = ProbeAddress(host) { return (host, literal) }
+        if let literal = ProbeAddress(host) { return (host, try unicast(literal, name: host)) }
         var hints = addrinfo()
         hints.ai_family = AF_INET
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
@@ -165,7 +165,24 @@ public enum Probe {
         }
         defer { freeaddrinfo(result) }
         let address = sockaddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
-        return (host, .v4(address))
+        return (host, try unicast(.v4(address), name: host))
+    }
+
+    /// A path MTU belongs to one path: multicast, broadcast and unspecified targets are refused before anything is
+    /// sent (their answers, if any, come from many hosts; a broadcast would reach every host of a segment).
+    public static func unicast(_ address: ProbeAddress, name: String) throws(ProbeError) -> ProbeAddress {
+        let reason: String?
+        switch address {
+        case .v4(let value):
+            reason = value >> 28 == 0xE ? "a multicast address (224.0.0.0/4)"
+                : value == 0xFFFF_FFFF ? "the broadcast address"
+                : value == 0 ? "the unspecified address"
+                : value >> 28 == 0xF ? "a reserved address (240.0.0.0/4)" : nil
+        case .v6(let bytes):
+            reason = bytes.first == 0xFF ? "a multicast address (ff00::/8)" : bytes.allSatisfy({ $0 == 0 }) ? "the unspecified address" : nil
+        }
+        if let reason { throw ProbeError(.unsupported, "\(name) is \(reason): a path MTU is measured to one host; give a unicast address") }
+        return address
     }
 
     public static func run(target: String, options: ProbeOptions) throws(ProbeError) -> ProbeReport {
@@ -174,6 +191,10 @@ public enum Probe {
         let (name, address) = try resolve(target)
         let addressText = address.description
         let isIPv6 = address.isIPv6
+        if let kind = HostFacts.nonUnicastRoute(to: addressText) {
+            throw ProbeError(kind == "broadcast" || kind == "multicast" ? .unsupported : .noRoute,
+                             "\(addressText) is routed as \(kind) here: a path MTU is measured to one host; give a unicast address")
+        }
         guard HostFacts.routeInterface(to: addressText) != nil || Syscall.routeMTU(to: address) != nil else {
             throw ProbeError(.noRoute, "no route to \(addressText)")
         }

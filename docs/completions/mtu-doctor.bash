@@ -596,7 +596,7 @@ _mtu-doctor_kube_deploy() {
     repeating_flags=()
     non_repeating_flags=(--dry-run --version -h --help)
     repeating_options=()
-    non_repeating_options=(--namespace --image --interval --pps --discovery --kubeconfig --context --api-timeout)
+    non_repeating_options=(--namespace --image --interval --pps --discovery --allow --kubeconfig --context --api-timeout)
     __mtu-doctor_offer_flags_options 0
 
     # Offer option value completions
@@ -614,6 +614,9 @@ _mtu-doctor_kube_deploy() {
         return
         ;;
     '--discovery')
+        return
+        ;;
+    '--allow')
         return
         ;;
     '--kubeconfig')

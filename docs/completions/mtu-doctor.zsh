@@ -224,7 +224,7 @@ _mtu-doctor_serve() {
     local -i ret=1
     local -ar arg_specs=(
         '--port[UDP port to listen on.]:port:'
-        '--tcp-port[Also serve TCP on this port\: "MTUD SEND <bytes> \[token\]" gets that many bytes (64 KiB without the token).]:tcp-port:'
+        '--tcp-port[Also serve TCP on this port\: "MTUD SEND <bytes> \[token\]" gets that many bytes (with the token up to 4 MiB; without it no more than the client sent).]:tcp-port:'
         '--token[Shared token that lets small requests ask for large replies.]:token:'
         '*--allow[Answer only these networks, IPv4 or IPv6 (repeatable).]:allow:'
         '--rate[Requests per second per source.]:rate:'
@@ -354,6 +354,7 @@ _mtu-doctor_kube_deploy() {
         '--interval[Seconds between rounds.]:interval:'
         '--pps[Probe packets per second per agent.]:pps:'
         '--discovery[How the agents find each other\: dns (headless Services) or kubernetes (their pods, through the API).]:discovery:'
+        '--allow[Networks the agents answer, CIDR, comma separated (default\: the private ranges 10/8, 172.16/12, 192.168/16, 100.64/10, fc00\:\:/7; name the cluster'\''s pod and node networks).]:allow:'
         '--kubeconfig[kubeconfig file (default\: KUBECONFIG, then ~/.kube/config, then the pod'\''s service account).]:kubeconfig:'
         '--context[kubeconfig context (default\: its current-context).]:context:'
         '--api-timeout[Seconds to wait for each API request.]:api-timeout:'
