@@ -104,7 +104,7 @@ public struct CaptureReport: Sendable, Codable {
     public var flowsOmitted: Int
     public var findings: [CaptureFinding]
     public var tunnels: TunnelSummary?
-    /// ok | degraded | blackhole
+    /// ok | degraded | blackhole | incomplete (nothing could be read)
     public var verdict: String
     /// One sentence: what the captures show.
     public var conclusion: String
@@ -136,6 +136,8 @@ public struct CaptureAnalyzer {
     var bytes = 0
     var warnings: [String] = []
     var tunnels = TunnelSummary()
+    /// Files whose read ended at something untrustworthy before their end.
+    var endedEarly: [String] = []
     /// SYNs by connection identity (4-tuple + initial sequence), per file: MSS as each vantage point saw it.
     var syns: [SYNIdentity: [(file: String, frame: Int, mss: Int)]] = [:]
 
@@ -169,6 +171,7 @@ public struct CaptureAnalyzer {
         tunnels.outerFragments += file.tunnels.outerFragments
         for (identity, mss) in file.syns where (syns[identity]?.count ?? 0) < 8 { syns[identity, default: []].append((name, mss.frame, mss.mss)) }
         warnings += reader.warnings.map { "\(name): \($0)" }
+        if reader.endedEarly { endedEarly.append("\(name) past frame \(file.packets)") }
         if file.untracked > 0 {
             warnings.append("\(name): more than \(Self.openConnectionLimit) connections open at once; \(file.untracked) later ones were counted but not analysed")
         }
@@ -193,16 +196,25 @@ public struct CaptureAnalyzer {
                 sizes: nil, ptb: nil))
         }
         let verdict: String
-        if findings.contains(where: { $0.severity == "critical" }) {
+        if packets == 0 {
+            // Nothing was read: that is no evidence of health.
+            verdict = "incomplete"
+        } else if findings.contains(where: { $0.severity == "critical" }) {
             verdict = "blackhole"
         } else if findings.contains(where: { $0.severity == "warning" }) {
             verdict = "degraded"
         } else {
             verdict = "ok"
         }
+        var conclusion = Self.conclusion(verdict, findings)
+        if verdict == "incomplete" {
+            conclusion = "nothing to analyse: no packet could be read" + (endedEarly.isEmpty ? "" : " (\(endedEarly.joined(separator: ", ")): see the warnings)")
+        } else if !endedEarly.isEmpty {
+            conclusion += "; read only up to the point the file stopped being readable (\(endedEarly.joined(separator: ", ")))"
+        }
         return CaptureReport(
             packets: packets, bytes: bytes, flows: summaries, flowsOmitted: omitted, findings: findings,
-            tunnels: tunnels.packets > 0 ? tunnels : nil, verdict: verdict, conclusion: Self.conclusion(verdict, findings), warnings: warnings)
+            tunnels: tunnels.packets > 0 ? tunnels : nil, verdict: verdict, conclusion: conclusion, warnings: warnings)
     }
 
     static func conclusion(_ verdict: String, _ findings: [CaptureFinding]) -> String {

@@ -40,6 +40,8 @@ public struct CaptureReader: Sequence, IteratorProtocol {
     /// The window: valid bytes are `bytes[..<filled]`; packets point into it.
     public private(set) var bytes: [UInt8]
     public let format: Format
+    /// True when the read ended at something it could not trust, before the end of the file.
+    public private(set) var endedEarly = false
     public private(set) var warnings: [CaptureWarning] = []
     /// Bytes consumed before the window's start, for positions in messages.
     public private(set) var consumed = 0
@@ -178,6 +180,7 @@ public struct CaptureReader: Sequence, IteratorProtocol {
     mutating func stop(_ message: String) -> CapturedPacket? {
         warn(message)
         finished = true
+        endedEarly = true
         return nil
     }
 

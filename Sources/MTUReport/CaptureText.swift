@@ -57,6 +57,7 @@ extension Style {
         switch verdict {
         case "blackhole": return paint("BLACKHOLE", "1;31")
         case "degraded": return paint("DEGRADED", "1;33")
+        case "incomplete": return paint("INCOMPLETE", "1;33")
         default: return paint("OK", "1;32")
         }
     }

@@ -71,3 +71,29 @@ struct ClientSideCaptureTests {
         #expect(!report.findings.contains { $0.kind == "stalled-segment" }, "the client never sees the lost segment")
     }
 }
+
+/// Nothing read is no evidence of health (issue 17): a capture with no readable packet is `incomplete`, never "OK".
+@Suite("Capture analysis: nothing read is not OK")
+struct NothingReadTests {
+    static let header: [UInt8] = [0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0] + [UInt8](repeating: 0, count: 8) + [0xff, 0xff, 0, 0, 1, 0, 0, 0]
+
+    func report(_ bytes: [UInt8]) throws -> CaptureReport {
+        var reader = try CaptureReader(bytes: bytes)
+        var analyzer = CaptureAnalyzer()
+        analyzer.add(&reader, name: "x.pcap")
+        return analyzer.report()
+    }
+
+    @Test func anEmptyCaptureIsIncomplete() throws {
+        let report = try report(Self.header)
+        #expect(report.verdict == "incomplete")
+        #expect(report.conclusion.hasPrefix("nothing to analyse"))
+    }
+
+    @Test func aCorruptFirstRecordIsIncomplete() throws {
+        let report = try report(Self.header + [0xee, 0xee, 0xee, 0xee, 0, 0, 0, 0, 0xee, 0xee, 0xee, 0xf7, 0xee, 0xee, 0xee, 0xf7] + [UInt8](repeating: 0x42, count: 64))
+        #expect(report.verdict == "incomplete")
+        #expect(report.conclusion.contains("x.pcap past frame 0"))
+        #expect(!report.warnings.isEmpty)
+    }
+}
