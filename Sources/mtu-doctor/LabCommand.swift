@@ -62,7 +62,15 @@ struct LabCommand: ParsableCommand {
                 throw fail("unknown scenario '\(scenario)'\(MTUCoreSuggestion.didYouMean(scenario, LabScenario.allCases.map(\.rawValue))); known: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             do {
-                let truth = try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df, https: https, asymmetric: asymmetric, nodes: nodes))
+                // Ctrl-C or SIGTERM while the lab is being built: held until it is complete, then it is torn down.
+                let truth = try Self.uninterrupted { () throws(LabError) in
+                    try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df, https: https, asymmetric: asymmetric, nodes: nodes))
+                } interrupted: { truth in
+                    _ = try? Lab.down(prefix: truth.prefix)
+                    var standardError = StandardError()
+                    print("interrupted: lab \(truth.prefix) removed", to: &standardError)
+                    Foundation.exit(130)
+                }
                 if output.json {
                     print(JSONReport.render(truth, command: "lab.up"))
                 } else {
@@ -71,6 +79,24 @@ struct LabCommand: ParsableCommand {
             } catch {
                 throw fail(error.description)
             }
+        }
+
+        /// Runs `body` with SIGINT and SIGTERM held; if one arrived meanwhile, `interrupted` gets the result.
+        static func uninterrupted<T>(_ body: () throws(LabError) -> T, interrupted: (T) -> Never) throws(LabError) -> T {
+            // An ignored signal is never pending: a parent may have left them ignored (dispositions survive exec).
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
+            var held = sigset_t(), previous = sigset_t()
+            sigemptyset(&held)
+            sigaddset(&held, SIGINT)
+            sigaddset(&held, SIGTERM)
+            sigprocmask(SIG_BLOCK, &held, &previous)
+            defer { sigprocmask(SIG_SETMASK, &previous, nil) }
+            let value = try body()
+            var pending = sigset_t()
+            sigpending(&pending)
+            if sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 { interrupted(value) }
+            return value
         }
     }
 

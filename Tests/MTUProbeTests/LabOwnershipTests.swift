@@ -54,4 +54,29 @@ struct LabOwnershipTests {
         #expect(Lab.namespaces().contains(foreign))
         #expect(!Lab.namespaces().contains { truth.namespaces.values.contains($0) })
     }
+
+    /// Ctrl-C during `lab up`: the lab is finished, then removed; nothing is left behind.
+    @Test(.enabled(if: LabSupport.isRoot, "needs root to create network namespaces"), arguments: [SIGINT, SIGTERM])
+    func interruptedUpLeavesNothing(_ signal: Int32) throws {
+        let prefix = "mtudint-" + String(format: "%06x", UInt32.random(in: 0...0xff_ffff))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: LabSupport.binary)
+        process.arguments = ["lab", "up", "tgw", "--prefix", prefix]
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        // Wait until the first namespace exists, then interrupt.
+        var waited = 0
+        while waited < 500, !FileManager.default.fileExists(atPath: "/run/netns/\(prefix)-client") {
+            usleep(2_000)
+            waited += 1
+        }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        defer { _ = try? Lab.down(prefix: prefix) }
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 130, "\(said)")
+        #expect(!Lab.namespaces().contains { $0.hasPrefix(prefix + "-") }, "left: \(Lab.namespaces().filter { $0.hasPrefix(prefix) })")
+    }
 }
