@@ -162,7 +162,7 @@ struct LabCommand: ParsableCommand {
 
     struct Down: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove a lab: every namespace with the prefix.",
+            abstract: "Remove a lab: the namespaces it recorded as its own when it was built, and nothing else.",
             discussion: """
                 Examples:
                   mtu-doctor lab down mtud-3f9a1c
