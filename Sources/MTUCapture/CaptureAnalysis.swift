@@ -138,6 +138,14 @@ public struct CaptureAnalyzer {
     var tunnels = TunnelSummary()
     /// Files whose read ended at something untrustworthy before their end.
     var endedEarly: [String] = []
+    /// Files that could not be read at all (several were given: the others are still analysed).
+    var unreadable: [String] = []
+
+    /// Records a file that could not be opened or is not a capture; the report says so and is never `ok`.
+    public mutating func unreadable(_ name: String, reason: String) {
+        unreadable.append(name)
+        warnings.append("\(name): not analysed: \(reason)")
+    }
     /// SYNs by connection identity (4-tuple + initial sequence), per file: MSS as each vantage point saw it.
     var syns: [SYNIdentity: [(file: String, frame: Int, mss: Int)]] = [:]
 
@@ -196,8 +204,8 @@ public struct CaptureAnalyzer {
                 sizes: nil, ptb: nil))
         }
         let verdict: String
-        if packets == 0 {
-            // Nothing was read: that is no evidence of health.
+        if packets == 0 || (!unreadable.isEmpty && !findings.contains { $0.severity != "info" }) {
+            // Nothing (or not everything) was read: that is no evidence of health.
             verdict = "incomplete"
         } else if findings.contains(where: { $0.severity == "critical" }) {
             verdict = "blackhole"
@@ -207,7 +215,9 @@ public struct CaptureAnalyzer {
             verdict = "ok"
         }
         var conclusion = Self.conclusion(verdict, findings)
-        if verdict == "incomplete" {
+        if verdict == "incomplete" && packets > 0 {
+            conclusion = "\(unreadable.count) file(s) could not be read (\(unreadable.joined(separator: ", "))); in the others: " + conclusion
+        } else if verdict == "incomplete" {
             conclusion = "nothing to analyse: no packet could be read" + (endedEarly.isEmpty ? "" : " (\(endedEarly.joined(separator: ", ")): see the warnings)")
         } else if !endedEarly.isEmpty {
             conclusion += "; read only up to the point the file stopped being readable (\(endedEarly.joined(separator: ", ")))"

@@ -34,8 +34,16 @@ public struct CaptureReader: Sequence, IteratorProtocol {
     /// Why a buffer is not a capture at all.
     public struct FormatError: Error, Sendable, CustomStringConvertible {
         public var description: String
-        public init(description: String) { self.description = description }
+        /// A limit refused the input (a decompression bomb): the whole run stops, unlike a damaged tail.
+        public var refusal: Bool
+        public init(description: String, refusal: Bool = false) {
+            self.description = description
+            self.refusal = refusal
+        }
     }
+
+    /// Set when a limit refused the input mid-read; the caller stops with this error.
+    public private(set) var refusal: String?
 
     /// The window: valid bytes are `bytes[..<filled]`; packets point into it.
     public private(set) var bytes: [UInt8]
@@ -143,6 +151,7 @@ public struct CaptureReader: Sequence, IteratorProtocol {
                 filled += read
             case .failure(let error):
                 warn("\(error.description) after \(consumed + filled) bytes")
+                if error.refusal { refusal = error.description }
                 ended = true
                 return filled >= count
             }

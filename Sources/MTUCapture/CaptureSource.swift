@@ -16,9 +16,39 @@ public final class CaptureFile: CaptureSource {
     let file: gzFile
     public let path: String
 
-    public init(path: String) throws(CaptureReader.FormatError) {
+    /// Decompressed bytes read so far, to catch a decompression bomb.
+    var inflated = 0
+    /// A gzip capture may expand this much at most past its first 64 MiB: real captures compress 2- to 30-fold
+    /// (timestamps and payloads differ packet to packet); a bomb of repeated bytes, 200- to 1000-fold.
+    public static let maxExpansion = 150
+    /// Seconds a FIFO may stay silent before its first byte.
+    public static let fifoOpenSeconds = 30
+
+    public init(path: String, fifoOpenSeconds: Int = CaptureFile.fifoOpenSeconds) throws(CaptureReader.FormatError) {
         self.path = path
-        let handle: gzFile? = path == "-" ? gzdopen(0, "rb") : gzopen(path, "rb")
+        var descriptor: Int32 = 0
+        if path != "-" {
+            var status = stat()
+            guard stat(path, &status) == 0 else { throw CaptureReader.FormatError(description: "cannot open the file (\(Self.errnoText()))") }
+            switch status.st_mode & S_IFMT {
+            case S_IFREG: descriptor = open(path, O_RDONLY)
+            case S_IFIFO:
+                // A named pipe (or <(tcpdump -w -)): opening must not hang on a pipe no one writes to.
+                descriptor = open(path, O_RDONLY | O_NONBLOCK)
+                if descriptor >= 0 {
+                    var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                    guard poll(&poller, 1, Int32(fifoOpenSeconds * 1000)) > 0 else {
+                        close(descriptor)
+                        throw CaptureReader.FormatError(description: "a named pipe that sent nothing within \(fifoOpenSeconds) s")
+                    }
+                    _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+                }
+            case S_IFDIR: throw CaptureReader.FormatError(description: "a directory, not a capture file")
+            default: throw CaptureReader.FormatError(description: "a device or socket, not a capture file (to read a stream, give - for standard input)")
+            }
+            guard descriptor >= 0 else { throw CaptureReader.FormatError(description: "cannot open the file (\(Self.errnoText()))") }
+        }
+        let handle: gzFile? = gzdopen(descriptor, "rb")
         guard let handle else {
             throw CaptureReader.FormatError(description: "cannot open the file (\(Self.errnoText()))")
         }
@@ -35,6 +65,13 @@ public final class CaptureFile: CaptureSource {
             var code: Int32 = 0
             let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
             throw CaptureReader.FormatError(description: code == Z_ERRNO ? "read error (\(Self.errnoText()))" : "gzip: \(message)")
+        }
+        inflated += Int(count)
+        if inflated > 64 << 20, gzdirect(file) == 0 {
+            let compressed = Int(gzoffset(file))
+            if compressed > 0, inflated / compressed > Self.maxExpansion {
+                throw CaptureReader.FormatError(description: "gzip data expands more than \(Self.maxExpansion)-fold (\(inflated >> 20) MiB from \(compressed >> 10) KiB): refused as a decompression bomb", refusal: true)
+            }
         }
         return Int(count)
     }

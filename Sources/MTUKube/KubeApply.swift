@@ -43,6 +43,10 @@ public enum KubeApply {
 /// Objects saved with `kubectl get … -o json` or `-o yaml`, for an audit without access to the cluster.
 public enum KubeObjectsFile {
     public static func load(_ path: String) throws(KubeConfigError) -> [JSONValue] {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw KubeConfigError("--from-file \(path): cannot read the file (\(String(cString: strerror(errno))))") }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw KubeConfigError("--from-file \(path): not a regular file (a saved `kubectl get -o yaml|json` output is)") }
+        guard Int(status.st_size) <= maxFileBytes else { throw KubeConfigError("--from-file \(path): \(Int(status.st_size) >> 20) MiB is over the \(maxFileBytes >> 20) MiB limit for saved objects") }
         guard let data = FileManager.default.contents(atPath: path) else { throw KubeConfigError("--from-file \(path): cannot read the file") }
         guard let text = decode(data) else { throw KubeConfigError("\(path): not UTF-8 or UTF-16 text") }
         if let first = text.first(where: { !$0.isWhitespace }), first == "{" || first == "[" {
@@ -51,7 +55,15 @@ public enum KubeObjectsFile {
         var values: [JSONValue] = []
         do {
             let parser = try Parser(yaml: text)
-            while let document = try parser.nextRoot() { values.append(json(document)) }
+            var budget = maxValues
+            while let document = try parser.nextRoot() {
+                guard let value = json(document, budget: &budget) else {
+                    throw KubeConfigError("\(path): more than \(maxValues) values once YAML aliases are expanded: refused (an alias bomb?)")
+                }
+                values.append(value)
+            }
+        } catch let error as KubeConfigError {
+            throw error
         } catch let error as YamlError {
             throw KubeConfigError(TopologyLoader.describeYAMLError(error, file: path))
         } catch {
@@ -144,6 +156,36 @@ public enum KubeObjectsFile {
             return "\(path):\(line):\(column): not valid JSON: \(cleaned.lowercased())"
         }
         return "\(path): not valid JSON: \(reason.hasSuffix(".") ? String(reason.dropLast()).lowercased() : reason.lowercased())"
+    }
+
+    /// The most values (scalars, lists, maps) a saved-objects file may hold once its aliases are expanded: far
+    /// above a real cluster's dump, far below a "billion laughs" file.
+    public static let maxValues = 5_000_000
+    /// The largest saved-objects file read.
+    public static let maxFileBytes = 512 << 20
+
+    /// The node as JSON, counting every value against `budget` (aliases expand into copies); nil past it.
+    static func json(_ node: Yams.Node, budget: inout Int) -> JSONValue? {
+        budget -= 1
+        guard budget >= 0 else { return nil }
+        switch node {
+        case .mapping(let mapping):
+            var object: [String: JSONValue] = [:]
+            for (key, value) in mapping {
+                guard let converted = json(value, budget: &budget) else { return nil }
+                object[key.string ?? ""] = converted
+            }
+            return .object(object)
+        case .sequence(let sequence):
+            var array: [JSONValue] = []
+            for item in sequence {
+                guard let converted = json(item, budget: &budget) else { return nil }
+                array.append(converted)
+            }
+            return .array(array)
+        default:
+            return json(node)
+        }
     }
 
     static func json(_ node: Yams.Node) -> JSONValue {

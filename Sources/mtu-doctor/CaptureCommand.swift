@@ -42,14 +42,21 @@ struct CaptureCommand: ParsableCommand {
 
         func run() throws {
             var analyzer = CaptureAnalyzer(underlayMTU: mtu)
+            var unreadable: [String] = []
             for file in files {
                 do throws(CaptureReader.FormatError) {
                     var reader = try CaptureReader(source: try CaptureFile(path: file))
                     analyzer.add(&reader, name: file)
+                    if let refusal = reader.refusal { throw CaptureReader.FormatError(description: refusal, refusal: true) }
                 } catch {
-                    throw fail("\(file): \(error.description)")
+                    if error.refusal { throw fail("\(file): \(error.description)") }
+                    // One unreadable file among several: said, and the others are analysed.
+                    guard files.count > 1 else { throw fail("\(file): \(error.description)") }
+                    analyzer.unreadable(file, reason: error.description)
+                    unreadable.append("\(file): \(error.description)")
                 }
             }
+            if unreadable.count == files.count { throw fail("no capture could be read: " + unreadable.joined(separator: "; ")) }
             let report = analyzer.report()
             try output.emit(
                 text: { CaptureText.render(report, files: files, style: output.style) },

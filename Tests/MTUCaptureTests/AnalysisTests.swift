@@ -97,3 +97,66 @@ struct NothingReadTests {
         #expect(!report.warnings.isEmpty)
     }
 }
+
+/// Hostile inputs end in bounded time and memory with one line (issue 16).
+@Suite("Capture inputs: bounded", .serialized)
+struct HostileCaptureInputTests {
+    static let directory: String = {
+        let path = NSTemporaryDirectory() + "mtu-doctor-hostile-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    func shell(_ command: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(command)")
+    }
+
+    @Test func aDecompressionBombIsRefused() throws {
+        let path = Self.directory + "/bomb.pcap.gz"
+        // A valid pcap header, then 128 MiB of zeros (empty records): 128 KiB compressed.
+        try shell(#"(printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000'; head -c 134217728 /dev/zero) | gzip -1 > "# + path)
+        let start = ContinuousClock.now
+        var reader = try CaptureReader(source: try CaptureFile(path: path))
+        var analyzer = CaptureAnalyzer()
+        analyzer.add(&reader, name: "bomb")
+        #expect(reader.refusal?.contains("decompression bomb") == true)
+        #expect(ContinuousClock.now - start < .seconds(30))
+        let run = try TestSupport.run(["capture", "analyze", path])
+        #expect(run.status == 2 && run.stderr.contains("refused as a decompression bomb"))
+    }
+
+    @Test func devicesAndSilentPipesAreRefused() throws {
+        #expect(throws: CaptureReader.FormatError.self) { try CaptureFile(path: "/dev/zero") }
+        #expect(throws: CaptureReader.FormatError.self) { try CaptureFile(path: Self.directory) }
+        let fifo = Self.directory + "/silent.fifo"
+        unlink(fifo)
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let start = ContinuousClock.now
+        do {
+            _ = try CaptureFile(path: fifo, fifoOpenSeconds: 1)
+            Issue.record("a pipe no one writes to was opened")
+        } catch {
+            #expect(error.description.contains("sent nothing within 1 s"))
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
+    /// Several files, one unreadable: it is named, the others are analysed, and the verdict is never OK.
+    @Test func oneUnreadableFileAmongSeveral() throws {
+        let good = "\(TestSupport.repositoryRoot)/Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap"
+        let run = try TestSupport.run(["capture", "analyze", "/dev/zero", good, "--json"])
+        #expect(run.status == 1)
+        let json = run.json
+        #expect((json["packets"] as? Int ?? 0) > 0)
+        #expect((json["warnings"] as? [String])?.contains { $0.hasPrefix("/dev/zero: not analysed:") } == true)
+        let empty = Self.directory + "/empty.pcap"
+        try shell(#"printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000' > "# + empty)
+        let both = try TestSupport.run(["capture", "analyze", "/dev/zero", empty, "--json"])
+        #expect(both.status == 1 && both.json["verdict"] as? String == "incomplete")
+    }
+}
