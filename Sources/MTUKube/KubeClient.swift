@@ -18,6 +18,8 @@ public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(path: String)
     case status(path: String, code: Int, message: String)
     case invalid(path: String, reason: String)
+    /// The answer was larger than the client reads (a hostile or broken server, or a collection too large).
+    case tooLarge(path: String, limitBytes: Int)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound(let path): return "GET \(path): 404 Not Found"
         case .status(let path, let code, let message): return "\(path): HTTP \(code)\(message.isEmpty ? "" : ": \(message)")"
         case .invalid(let path, let reason): return "GET \(path): \(reason)"
+        case .tooLarge(let path, let limit): return "the API server's answer to GET \(path) exceeded \(limit >> 20) MiB: not read further"
         }
     }
 
@@ -67,7 +70,14 @@ public final class KubeClient: Sendable {
     /// The exec plugin's current token and its expiry.
     let execToken = Mutex<(token: String, expires: Date?)>(("", nil))
 
-    public init(target: KubeTarget, timeoutSeconds: Double = 10) throws(KubeAPIError) {
+    /// The largest answer read per request (a page of a list, or one object); larger ones are an error.
+    public static let defaultMaxResponseBytes = 32 << 20
+    /// The most objects a list may yield across its pages.
+    public static let maxListItems = 200_000
+    let maxResponseBytes: Int
+
+    public init(target: KubeTarget, timeoutSeconds: Double = 10, maxResponseBytes: Int = KubeClient.defaultMaxResponseBytes) throws(KubeAPIError) {
+        self.maxResponseBytes = maxResponseBytes
         self.target = target
         self.timeoutSeconds = timeoutSeconds
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -143,6 +153,7 @@ public final class KubeClient: Sendable {
                 throw .invalid(path: path, reason: "not a list (no items[])")
             }
             items += pageItems
+            guard items.count <= Self.maxListItems else { throw .invalid(path: path, reason: "more than \(Self.maxListItems) objects: not read further") }
             token = page[path: "metadata.continue"].string.flatMap { $0.isEmpty ? nil : $0 }
             if let token {
                 guard seen.insert(token).inserted else { throw .invalid(path: path, reason: "the server repeated a continue token") }
@@ -201,7 +212,13 @@ public final class KubeClient: Sendable {
         do {
             let response = try await http.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1000)))
             status = Int(response.status.code)
-            bytes = try await response.body.collect(upTo: 256 << 20)
+            if (300..<400).contains(status) {
+                let location = Sanitize.line(response.headers.first(name: "Location") ?? "elsewhere", limit: 120)
+                throw KubeAPIError.status(path: "\(method.rawValue) \(shown)", code: status, message: "redirected to \(location): refused (an API server answers itself)")
+            }
+            bytes = try await response.body.collect(upTo: maxResponseBytes)
+        } catch is NIOTooManyBytesError {
+            throw .tooLarge(path: shown, limitBytes: maxResponseBytes)
         } catch {
             throw Self.classify(error, server: target.server, path: shown, seconds: timeoutSeconds)
         }

@@ -163,3 +163,30 @@ struct KubeClientTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
+
+/// A hostile API server on loopback (issue 16): an endless answer costs bounded memory and says what happened; a
+/// redirect is refused, never followed.
+@Suite("Kubernetes client against a hostile server")
+struct HostileAPIServerTests {
+    @Test func endlessAnswersAndRedirectsAreBounded() async throws {
+        let server = try APIServerFixture(scenario: "hostile")
+        let target = try KubeConfig.resolve(kubeconfig: server.kubeconfig(), context: nil, environment: [:])
+        let client = try KubeClient(target: target, timeoutSeconds: 20, maxResponseBytes: 4 << 20)
+        let start = ContinuousClock.now
+        do {
+            _ = try await client.list("/api/v1/nodes")
+            Issue.record("an endless answer was accepted")
+        } catch {
+            #expect(error == .tooLarge(path: "/api/v1/nodes", limitBytes: 4 << 20))
+            #expect(error.description == "the API server's answer to GET /api/v1/nodes exceeded 4 MiB: not read further")
+        }
+        #expect(ContinuousClock.now - start < .seconds(15))
+        do {
+            _ = try await client.list("/apis/apps/v1/daemonsets")
+            Issue.record("a redirect was followed")
+        } catch {
+            #expect(error.description.contains("302: redirected to https://203.0.113.9/apis/apps/v1/daemonsets: refused"), "\(error.description)")
+        }
+        #expect(!server.requests.contains { $0.contains("203.0.113.9") })
+    }
+}
