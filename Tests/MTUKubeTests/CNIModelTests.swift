@@ -259,4 +259,26 @@ struct CNIModelTests {
             #expect(error.description.hasPrefix("\(broken):3:"), "\(error.description)")
         }
     }
+
+    /// Hostile saved files (issue 16): an alias bomb and deep nesting end at once with one line, bounded memory.
+    @Test func hostileSavedFilesEndAtOnce() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtu-doctor-hostile-objects-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var laughs = [#"a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]"#]
+        for level in 1..<10 { laughs.append("a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ",") + "]") }
+        let bomb = directory.appendingPathComponent("bomb.yaml").path
+        try laughs.joined(separator: "\n").write(toFile: bomb, atomically: true, encoding: .utf8)
+        let start = ContinuousClock.now
+        #expect(throws: KubeConfigError("\(bomb): more than 5000000 values once YAML aliases are expanded: refused (an alias bomb?)")) {
+            try KubeObjectsFile.load(bomb)
+        }
+        #expect(ContinuousClock.now - start < .seconds(20))
+        let deep = directory.appendingPathComponent("deep.json").path
+        try (String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)).write(toFile: deep, atomically: true, encoding: .utf8)
+        #expect(throws: KubeConfigError.self) { try KubeObjectsFile.load(deep) }
+        #expect(throws: KubeConfigError("--from-file /dev/zero: not a regular file (a saved `kubectl get -o yaml|json` output is)")) {
+            try KubeObjectsFile.load("/dev/zero")
+        }
+    }
 }
