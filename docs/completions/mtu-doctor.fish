@@ -268,7 +268,7 @@ complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor lab" version' -l 'version' -d 'Show the version.'
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor lab" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_positional "mtu-doctor lab" -eq 1' -fa 'up' -d 'Build a lab and print its ground truth.'
-complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_positional "mtu-doctor lab" -eq 1' -fa 'down' -d 'Remove a lab: every namespace with the prefix.'
+complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_positional "mtu-doctor lab" -eq 1' -fa 'down' -d 'Remove a lab: the namespaces it recorded as its own when it was built, and nothing else.'
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_positional "mtu-doctor lab" -eq 1' -fa 'list' -d 'List running labs and stray lab namespaces.'
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_positional "mtu-doctor lab" -eq 1' -fa 'demo' -d 'Build a lab, run `diagnose` from its client against its HTTPS server, remove the lab (root).'
 complete -c 'mtu-doctor' -n '__mtu-doctor_should_offer_completions_for_flags_or_options "mtu-doctor lab up" wall' -l 'wall' -d 'The forward wall in bytes (default per scenario).' -rfka ''

@@ -379,7 +379,7 @@ _mtu-doctor_lab() {
     command)
         local -ar subcommands=(
             'up:Build a lab and print its ground truth.'
-            'down:Remove a lab: every namespace with the prefix.'
+            'down:Remove a lab: the namespaces it recorded as its own when it was built, and nothing else.'
             'list:List running labs and stray lab namespaces.'
             'demo:Build a lab, run `diagnose` from its client against its HTTPS server, remove the lab (root).'
         )
