@@ -181,7 +181,7 @@ for _ in range(300):
 time.sleep(0.5)
 rss, threads, fds = proc(serve.pid)
 open_slots = fds - 4
-row("serve TCP: 300 idle connections, one source", "≤8 held per source", 0.5, rss, "-", f"{len(held)} connected, server holds ~{max(open_slots, 0)} descriptors", f"{threads} thr, {fds} fd")
+row("serve TCP: 300 idle connections, one source", "≤256 per source", 0.5, rss, "-", f"{len(held)} connected, server holds ~{max(open_slots, 0)} descriptors", f"{threads} thr, {fds} fd")
 for s in held:
     s.close()
 serve.kill()

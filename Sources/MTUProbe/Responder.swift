@@ -75,6 +75,11 @@ public final class Responder {
         public var maxPacket: Int = 9216
         /// Also listen on this TCP port for "MTUD SEND <bytes> [token]" (reverse probing by MSS).
         public var tcpPort: UInt16?
+        /// TCP connections held at once. When full, a newcomer evicts the oldest still-idle connection of the source
+        /// holding the most, unless it is that source: a few sources cannot lock the others out.
+        public var maxClients = 1024
+        /// TCP connections one source may hold (a probe wave opens one per size it tests).
+        public var maxClientsPerSource = 256
 
         public init() {}
     }
@@ -99,10 +104,8 @@ public final class Responder {
     var clients: [Client] = []
     var buckets: [ProbeAddress: (tokens: Double, last: ContinuousClock.Instant)] = [:]
 
-    /// Limits the responder holds: TCP connections in all and per source, the time a client has to send its request
-    /// and to take its reply, and the rate-limit table's size.
-    public static let maxClients = 1024
-    public static let maxClientsPerSource = 8
+    /// Limits the responder holds: the time a client has to send its request and to take its reply, and the
+    /// rate-limit table's size (connection counts are in the configuration).
     public static let requestDeadline = Duration.seconds(2)
     public static let replyDeadline = Duration.seconds(5)
     public static let maxTrackedSources = 10000
@@ -190,7 +193,7 @@ public final class Responder {
     }
 
     /// Accepts every waiting connection; each must send its "MTUD SEND" line within 2 s. A source holds at most
-    /// `maxClientsPerSource` of the `maxClients` slots, so a few sources cannot lock the others out.
+    /// `maxClientsPerSource` of the `maxClients` slots, and a full table makes room for a smaller holder.
     func acceptTCP(now: ContinuousClock.Instant) {
         while true {
             var address = sockaddr_in6()
@@ -203,7 +206,8 @@ public final class Responder {
             guard connection >= 0 else { return }
             let source = ProbeAddress.v6(withUnsafeBytes(of: address.sin6_addr) { Array($0) }).unmapped
             let held = clients.lazy.filter { $0.source == source }.count
-            guard allowed(source), held < Self.maxClientsPerSource, clients.count < Self.maxClients, admit(source, now: now) else {
+            if clients.count >= configuration.maxClients { evictForNewcomer(holding: held) }
+            guard allowed(source), held < configuration.maxClientsPerSource, clients.count < configuration.maxClients, admit(source, now: now) else {
                 refused += 1
                 Self.reset(connection)
                 continue
@@ -212,6 +216,18 @@ public final class Responder {
             Syscall.enlargeBuffers(connection)
             clients.append(Client(fd: connection, source: source, deadline: now + Self.requestDeadline))
         }
+    }
+
+    /// Makes room for a source holding `held` connections: the source holding the most (if more than that) loses
+    /// its oldest connection that has not sent a request yet.
+    func evictForNewcomer(holding held: Int) {
+        var counts: [ProbeAddress: Int] = [:]
+        for client in clients { counts[client.source, default: 0] += 1 }
+        guard let (biggest, count) = counts.max(by: { $0.value < $1.value }), count > held + 1,
+              let victim = clients.firstIndex(where: { $0.source == biggest && $0.request == nil && $0.toSend == 0 }) else { return }
+        Self.reset(clients[victim].fd)
+        clients.remove(at: victim)
+        refused += 1
     }
 
     /// Closes with a reset: the kernel frees the socket and anything unsent at once (no orphan left holding memory

@@ -126,8 +126,9 @@ struct ServeCommand: ParsableCommand {
         abstract: "Answer reverse-path probes: UDP replies of requested sizes with DF, never an amplifier.",
         discussion: """
             A reply is never larger than its request unless the request carries --token, over UDP and TCP alike \
-            (status replies included). Each source is rate limited and holds at most 8 of the 1024 TCP slots; a TCP \
-            client has 2 s to send its request and 5 s to take the reply, then it is reset. With --allow, only those \
+            (status replies included). Each source is rate limited and holds at most 256 of the 1024 TCP slots (a full \
+            table evicts the biggest holder's oldest idle connection); a TCP client has 2 s to send its request and \
+            5 s to take the reply, then it is reset. With --allow, only those \
             networks are answered. Without --token, a warning says that anyone who reaches the port is answered.
 
             Examples:
