@@ -24,10 +24,24 @@ public struct FlowKey: Sendable, Hashable, Codable, CustomStringConvertible {
                 destinationHigh: sourceHigh, destinationLow: sourceLow, destinationPort: sourcePort)
     }
 
+    /// IPv4 dotted, IPv6 in RFC 5952 form (lower case, no leading zeros, the longest run of two or more zero groups
+    /// as `::`, the first one on a tie).
     static func address(_ version: Int, _ high: UInt64, _ low: UInt64) -> String {
         if version == 4 { return "\(low >> 24 & 0xff).\(low >> 16 & 0xff).\(low >> 8 & 0xff).\(low & 0xff)" }
-        let groups = (0..<8).map { index -> String in String(((index < 4 ? high : low) >> UInt64((3 - index % 4) * 16)) & 0xffff, radix: 16) }
-        return groups.joined(separator: ":")
+        let values = (0..<8).map { index -> UInt64 in ((index < 4 ? high : low) >> UInt64((3 - index % 4) * 16)) & 0xffff }
+        var best = (start: -1, length: 0), run = (start: -1, length: 0)
+        for (index, value) in values.enumerated() {
+            if value == 0 {
+                run = run.start < 0 ? (index, 1) : (run.start, run.length + 1)
+                if run.length > best.length { best = run }
+            } else {
+                run = (-1, 0)
+            }
+        }
+        let groups = values.map { String($0, radix: 16) }
+        guard best.length >= 2 else { return groups.joined(separator: ":") }
+        let head = groups[..<best.start].joined(separator: ":"), tail = groups[(best.start + best.length)...].joined(separator: ":")
+        return head + "::" + tail
     }
 
     public var source: String { Self.address(version, sourceHigh, sourceLow) }
@@ -42,7 +56,7 @@ public struct FlowKey: Sendable, Hashable, Codable, CustomStringConvertible {
 /// A capture finding, with the frames that prove it.
 public struct CaptureFinding: Sendable, Hashable, Codable {
     /// stalled-segment | receive-gap | ptb-seen | mss | mss-clamped | offload | overlay-oversize | overlay-fragmented |
-    /// overlay | tls-stall | tls-alert | vantage
+    /// fragmented | overlay | tls-stall | tls-alert | vantage | peer-silent | peer-reset
     public var kind: String
     /// critical (a black hole), warning (degraded or a risk), info (context)
     public var severity: String
@@ -55,6 +69,9 @@ public struct CaptureFinding: Sendable, Hashable, Codable {
     /// Size bounds: the largest packet that got through and the smallest that never did.
     public var sizes: Sizes?
     public var ptb: PTB?
+    /// How far the capture proves it: confirmed (the packets show it), likely (consistent, not proven: another
+    /// cause fits too), cannot-tell (the capture does not hold what would decide it; the summary says what would).
+    public var evidence: String = "confirmed"
 
     public struct Sizes: Sendable, Hashable, Codable {
         public var largestDelivered: Int?
@@ -104,11 +121,33 @@ public struct CaptureReport: Sendable, Codable {
     public var flowsOmitted: Int
     public var findings: [CaptureFinding]
     public var tunnels: TunnelSummary?
-    /// ok | degraded | blackhole | incomplete (nothing could be read)
+    /// ok | degraded | blackhole | incomplete (nothing, or too little, could be read; or no MTU evidence either way)
     public var verdict: String
+    /// How much of the traffic was read down to IP, and what was not.
+    public var coverage: Coverage
     /// One sentence: what the captures show.
     public var conclusion: String
     public var warnings: [String]
+}
+
+/// What the dissector could read: packets down to IP, the encapsulations it went through, and what it skipped.
+public struct Coverage: Sendable, Codable, Equatable {
+    public var packets = 0
+    /// Packets read down to their (innermost) IP header.
+    public var dissected = 0
+    /// Packets not read to IP, by reason (link type, EtherType, encapsulation), most first.
+    public var skipped: [Count] = []
+    /// Encapsulations and offload forms read through (MPLS, GRE, IP-in-IP, VXLAN, VXLAN-GPE, Geneve, BIG TCP).
+    public var through: [Count] = []
+
+    public struct Count: Sendable, Codable, Equatable {
+        public var what: String
+        public var packets: Int
+    }
+
+    static func counted(_ table: [String: Int]) -> [Count] {
+        table.map { Count(what: $0.key, packets: $0.value) }.sorted { ($0.packets, $1.what) > ($1.packets, $0.what) }
+    }
 }
 
 /// Reads captures packet by packet and finds the signatures of MTU trouble.
@@ -140,6 +179,11 @@ public struct CaptureAnalyzer {
     var endedEarly: [String] = []
     /// Files that could not be read at all (several were given: the others are still analysed).
     var unreadable: [String] = []
+    var dissected = 0
+    var skipped: [String: Int] = [:]
+    var through: [String: Int] = [:]
+    var tunnelFile: String?
+    var tunnelFrames: [Int] = []
 
     /// Records a file that could not be opened or is not a capture; the report says so and is never `ok`.
     public mutating func unreadable(_ name: String, reason: String) {
@@ -165,6 +209,9 @@ public struct CaptureAnalyzer {
         file.finish()
         packets += file.packets
         bytes += file.bytes
+        dissected += file.dissected
+        for (what, count) in file.skipped { skipped[what, default: 0] += count }
+        for (what, count) in file.through { through[what, default: 0] += count }
         findings += file.findings
         for summary in file.summaries {
             if summary.stalled || summary.tls == "stalled" || summaries.count < Self.tableLimit { summaries.append(summary) } else { omitted += 1 }
@@ -177,6 +224,10 @@ public struct CaptureAnalyzer {
         }
         tunnels.outerDontFragment += file.tunnels.outerDontFragment
         tunnels.outerFragments += file.tunnels.outerFragments
+        if tunnelFile == nil, file.tunnels.packets > 0 {
+            tunnelFile = name
+            tunnelFrames = file.tunnelFrames
+        }
         for (identity, mss) in file.syns where (syns[identity]?.count ?? 0) < 8 { syns[identity, default: []].append((name, mss.frame, mss.mss)) }
         warnings += reader.warnings.map { "\(name): \($0)" }
         if reader.endedEarly { endedEarly.append("\(name) past frame \(file.packets)") }
@@ -198,25 +249,40 @@ public struct CaptureAnalyzer {
                 sizes: nil, ptb: nil))
         }
         if underlayMTU == nil, tunnels.packets > 0 {
+            let kinds = through.keys.filter { ["VXLAN", "VXLAN-GPE", "Geneve", "GRE", "IP-in-IP"].contains($0) }.sorted().joined(separator: ", ")
             findings.append(CaptureFinding(
-                kind: "overlay", severity: "info", file: "", direction: nil, frames: [],
-                summary: "\(tunnels.packets) tunnel packets (VXLAN/Geneve); the largest outer packet was \(tunnels.largestOuter) bytes carrying a \(tunnels.largestInner)-byte inner packet (\(tunnels.largestOuter - tunnels.largestInner) bytes of encapsulation); \(tunnels.outerDontFragment) with DF set on the outer header, \(tunnels.outerFragments) outer fragments. Give --mtu to check them against the underlay",
+                kind: "overlay", severity: "info", file: tunnelFile ?? "", direction: nil, frames: tunnelFrames,
+                summary: "\(tunnels.packets) tunnel packets (\(kinds)); the largest outer packet was \(tunnels.largestOuter) bytes carrying a \(tunnels.largestInner)-byte inner packet (\(tunnels.largestOuter - tunnels.largestInner) bytes of encapsulation); \(tunnels.outerDontFragment) IPv4 outer headers with DF set, \(tunnels.outerFragments) outer fragments. Give --mtu to check them against the underlay",
                 sizes: nil, ptb: nil))
         }
+        let coverage = Coverage(packets: packets, dissected: dissected, skipped: Coverage.counted(skipped), through: Coverage.counted(through))
+        // A verdict says no more than its findings prove: MTU findings are those with evidence confirmed or likely.
+        let mtuKinds: Set<String> = ["stalled-segment", "receive-gap", "ptb-seen", "overlay-oversize", "tls-stall", "mss"]
+        let mostlyUnread = packets > 0 && dissected * 2 < packets
         let verdict: String
         if packets == 0 || (!unreadable.isEmpty && !findings.contains { $0.severity != "info" }) {
             // Nothing (or not everything) was read: that is no evidence of health.
             verdict = "incomplete"
-        } else if findings.contains(where: { $0.severity == "critical" }) {
+        } else if findings.contains(where: { $0.severity == "critical" && $0.evidence != "cannot-tell" }) {
             verdict = "blackhole"
-        } else if findings.contains(where: { $0.severity == "warning" }) {
+        } else if findings.contains(where: { $0.severity == "warning" && mtuKinds.contains($0.kind) && ($0.evidence != "cannot-tell" || $0.kind == "ptb-seen") })
+                    || findings.contains(where: { $0.severity == "warning" && ["overlay-fragmented", "fragmented"].contains($0.kind) }) {
             verdict = "degraded"
+        } else if mostlyUnread || findings.contains(where: { $0.severity != "info" }) {
+            // Most of the traffic was not read, or the only trouble seen is not about sizes (a silent peer, an
+            // undecided PTB): no MTU verdict either way.
+            verdict = "incomplete"
         } else {
             verdict = "ok"
         }
         var conclusion = Self.conclusion(verdict, findings)
-        if verdict == "incomplete" && packets > 0 {
+        if verdict == "incomplete" && packets > 0 && !unreadable.isEmpty {
             conclusion = "\(unreadable.count) file(s) could not be read (\(unreadable.joined(separator: ", "))); in the others: " + conclusion
+        } else if verdict == "incomplete" && mostlyUnread {
+            let reasons = coverage.skipped.prefix(3).map { "\($0.what): \($0.packets)" }.joined(separator: "; ")
+            conclusion = "only \(dissected) of \(packets) packets could be read down to IP (\(reasons)): no verdict on traffic this tool does not decode"
+        } else if verdict == "incomplete" && packets > 0 {
+            conclusion = "no MTU evidence either way: " + (findings.first { $0.severity != "info" }?.summary ?? conclusion)
         } else if verdict == "incomplete" {
             conclusion = "nothing to analyse: no packet could be read" + (endedEarly.isEmpty ? "" : " (\(endedEarly.joined(separator: ", ")): see the warnings)")
         } else if !endedEarly.isEmpty {
@@ -224,7 +290,7 @@ public struct CaptureAnalyzer {
         }
         return CaptureReport(
             packets: packets, bytes: bytes, flows: summaries, flowsOmitted: omitted, findings: findings,
-            tunnels: tunnels.packets > 0 ? tunnels : nil, verdict: verdict, conclusion: conclusion, warnings: warnings)
+            tunnels: tunnels.packets > 0 ? tunnels : nil, verdict: verdict, coverage: coverage, conclusion: conclusion, warnings: warnings)
     }
 
     static func conclusion(_ verdict: String, _ findings: [CaptureFinding]) -> String {
@@ -244,8 +310,11 @@ public struct CaptureAnalyzer {
         }
         switch verdict {
         case "degraded":
-            if let ptb = findings.first(where: { $0.kind == "ptb-seen" }) {
+            if let ptb = findings.first(where: { $0.kind == "ptb-seen" && $0.ptb?.senderAdapted == true }) {
                 return "path MTU discovery worked: an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) arrived and the sender adapted; worth fixing the MTU mismatch anyway"
+            }
+            if let ptb = findings.first(where: { $0.kind == "ptb-seen" }) {
+                return "an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) reached the capture point; cannot tell whether the sender adapted — no later packet of that flow is in the capture: capture longer, or at the sender"
             }
             return findings.first { $0.severity == "warning" }?.summary ?? "degraded"
         default:
@@ -319,6 +388,9 @@ struct FileAnalysis {
         var closedCaughtUp = false
         var overMSS = 0
         var overMSSFrame: Int?
+        var overMSSFrames: [Int] = []
+        /// The last frame this side sent (to tell a live peer from a silent one).
+        var lastFrame = 0
         /// PTBs (indices into `ptbs`) whose effect on this sender is being watched.
         var watching: [Int] = []
         var records = 0
@@ -353,8 +425,21 @@ struct FileAnalysis {
     var connections: [Connection] = []
     var freeDirections: [Int] = []
     var ptbs: [PTBSeen] = []
+    /// PTBs about flows that are not TCP connections being followed (UDP), by the quoted flow.
+    var watchedDatagrams: [FlowKey: [Int]] = [:]
     var oversize: [Int] = []
     var fragmentFrames: [Int] = []
+    /// Every fragment seen outside tunnels: IPv4 (first ones, later ones) and IPv6 (always the sender's).
+    var fragments = (v4First: 0, v4Later: 0, v6: 0)
+    var plainFragmentFrames: [Int] = []
+    /// Outer address pairs of fragmented tunnel packets, to recognise their later fragments.
+    var tunnelFragmentPairs: Set<FlowKey> = []
+    /// Connections closed by a reset, by both directions' keys: packets after it are counted, not a new connection.
+    var resetFlows: [FlowKey: (frame: Int, by: String, after: Int, firstAfter: Int?)] = [:]
+    var dissected = 0
+    var skipped: [String: Int] = [:]
+    var through: [String: Int] = [:]
+    var tunnelFrames: [Int] = []
     var tunnels = TunnelSummary()
     var packets = 0
     var bytes = 0
@@ -373,7 +458,18 @@ struct FileAnalysis {
         packets += 1
         self.bytes += packet.originalLength
         lastTime = packet.timestamp
+        if dissection.ip != nil {
+            dissected += 1
+        } else {
+            let reason = dissection.problem ?? "no IP header"
+            if skipped[reason] != nil || skipped.count < 32 { skipped[reason, default: 0] += 1 } else { skipped["other", default: 0] += 1 }
+        }
+        if dissection.mplsLabels > 0 { through["MPLS", default: 0] += 1 }
+        if dissection.ip?.offloadLength == true { through["BIG TCP / jumbogram (offload)", default: 0] += 1 }
         if let tunnel = dissection.outerTunnel {
+            let name = ["vxlan": "VXLAN", "geneve": "Geneve", "vxlan-gpe": "VXLAN-GPE", "gre": "GRE", "ip-in-ip": "IP-in-IP"][tunnel.kind.rawValue] ?? tunnel.kind.rawValue
+            through[name, default: 0] += 1
+            if tunnelFrames.count < 4 { tunnelFrames.append(packet.frame) }
             tunnels.packets += 1
             let outer = tunnel.outer.totalLength
             if outer > tunnels.largestOuter {
@@ -384,12 +480,18 @@ struct FileAnalysis {
             if tunnel.outer.isFragment {
                 tunnels.outerFragments += 1
                 if fragmentFrames.count < 50 { fragmentFrames.append(packet.frame) }
+                if tunnelFragmentPairs.count < 256 { tunnelFragmentPairs.insert(FlowKey(tunnel.outer, sourcePort: 0, destinationPort: 0)) }
             }
             if let underlayMTU, outer > underlayMTU, oversize.count < 50 { oversize.append(packet.frame) }
-        } else if let ip = dissection.ip, ip.isFragment, ip.protocolNumber == 17 || ip.fragmentOffset > 0 {
-            // Later fragments carry no UDP header: count every UDP first fragment and every later fragment.
-            tunnels.outerFragments += ip.fragmentOffset > 0 && ip.protocolNumber == 17 ? 1 : 0
-            if ip.fragmentOffset > 0, fragmentFrames.count < 50 { fragmentFrames.append(packet.frame) }
+        } else if let ip = dissection.ip, ip.isFragment, ip.fragmentOffset > 0, ip.protocolNumber == 17,
+                  tunnelFragmentPairs.contains(FlowKey(ip, sourcePort: 0, destinationPort: 0)) {
+            // A later fragment of a tunnel packet (no UDP header to recognise it by): between the same endpoints.
+            tunnels.outerFragments += 1
+            if fragmentFrames.count < 50 { fragmentFrames.append(packet.frame) }
+        } else if let ip = dissection.ip, ip.isFragment {
+            // Every fragment, first and later, counted exactly; IPv6 is fragmented only by its sender.
+            if ip.version == 6 { fragments.v6 += 1 } else if ip.fragmentOffset == 0 { fragments.v4First += 1 } else { fragments.v4Later += 1 }
+            if plainFragmentFrames.count < 50 { plainFragmentFrames.append(packet.frame) }
         }
         guard let ip = dissection.ip, let transport = dissection.transport else { return }
         switch transport {
@@ -397,6 +499,15 @@ struct FileAnalysis {
             ptb(icmp, from: ip, frame: packet.frame)
         case .tcp(let tcp):
             self.tcp(tcp, ip: ip, packet: packet, bytes: bytes)
+        case .udp(let udp):
+            // A datagram flow a PTB quoted: follow whether its later datagrams fit.
+            if !watchedDatagrams.isEmpty, let watched = watchedDatagrams[FlowKey(ip, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)] {
+                for index in watched where ptbs[index].frame < packet.frame {
+                    ptbs[index].later += 1
+                    ptbs[index].laterLargest = Swift.max(ptbs[index].laterLargest, ip.totalLength)
+                    if ptbs[index].laterFrames.count < 4, ip.totalLength > ptbs[index].limit { ptbs[index].laterFrames.append(packet.frame) }
+                }
+            }
         default:
             break
         }
@@ -414,7 +525,11 @@ struct FileAnalysis {
         }
         ptbs.append(PTBSeen(frame: frame, mtu: icmp.mtu ?? 0, source: FlowKey.address(ip.version, ip.sourceHigh, ip.sourceLow), quoted: quoted,
                             limit: (icmp.mtu ?? 0) - overhead))
-        if let quoted, let sender = index[quoted], directions[sender].watching.count < 8 { directions[sender].watching.append(ptbs.count - 1) }
+        if let quoted, let sender = index[quoted], directions[sender].watching.count < 8 {
+            directions[sender].watching.append(ptbs.count - 1)
+        } else if let quoted, icmp.quotedInner?.protocolNumber ?? icmp.quoted?.protocolNumber == 17, watchedDatagrams.count < 1000 {
+            watchedDatagrams[quoted, default: []].append(ptbs.count - 1)
+        }
     }
 
     /// The direction's slot, created with its peer on first sight; nil when too many connections are open.
@@ -445,12 +560,21 @@ struct FileAnalysis {
 
     mutating func tcp(_ tcp: TCPHeaderInfo, ip: IPHeaderInfo, packet: CapturedPacket, bytes: [UInt8]) {
         let key = FlowKey(ip, sourcePort: tcp.sourcePort, destinationPort: tcp.destinationPort)
+        if index[key] == nil, var reset = resetFlows[key], !tcp.syn {
+            // After a reset: what a side still sends is not a new connection, and its retransmissions are no wall.
+            reset.after += 1
+            if reset.firstAfter == nil { reset.firstAfter = packet.frame }
+            resetFlows[key] = reset
+            return
+        }
+        if tcp.syn { resetFlows[key] = nil; resetFlows[key.reversed] = nil }
         if tcp.rst, index[key] == nil { return }  // a reset for a connection already folded or never seen
         guard let d = slot(key, frame: packet.frame, syn: tcp.syn, ack: tcp.ack) else { return }
         let peer = directions[d].peer
         let connection = directions[d].connection
         connections[connection].lastTime = packet.timestamp
         directions[d].packets += 1
+        directions[d].lastFrame = packet.frame
         directions[d].firstFrame = Swift.min(directions[d].firstFrame, packet.frame)
         if ip.totalLength > directions[d].largest { directions[d].largest = ip.totalLength }
         if tcp.syn {
@@ -474,6 +598,11 @@ struct FileAnalysis {
         // Fold the connection once both FINs were followed by an ACK (or on RST), so its last ACK does not open a
         // new one; a connection whose last ACK is missing is folded at the end.
         if tcp.rst || (directions[d].closed && directions[peer].closed && !tcp.fin) {
+            if tcp.rst, resetFlows.count < 4096 {
+                let by = key.source
+                resetFlows[key] = (packet.frame, by, 0, nil)
+                resetFlows[key.reversed] = (packet.frame, by, 0, nil)
+            }
             close(connection)
         }
     }
@@ -535,6 +664,7 @@ struct FileAnalysis {
         if let mss = directions[peer].mss, tcp.payloadLength > mss + 12 {
             directions[d].overMSS += 1
             if directions[d].overMSSFrame == nil { directions[d].overMSSFrame = packet.frame }
+            if directions[d].overMSSFrames.count < 8 { directions[d].overMSSFrames.append(packet.frame) }
         }
         for watched in directions[d].watching {
             ptbs[watched].later += 1
@@ -631,14 +761,32 @@ struct FileAnalysis {
                 .filter({ !$0.acked && $0.sends > CaptureAnalyzer.stallRetransmissions && (sender.largestDelivered == 0 || $0.size > sender.largestDelivered) })
                 .min(by: { $0.size < $1.size })
             {
-                stalled = true
+                // Retransmissions are MTU evidence only when the peer is alive (it sent something after the first
+                // try) and the size could be a path limit; a silent peer is not a wall, and no path is below the
+                // protocol's minimum (IPv4 576 in practice, IPv6 1280).
+                let peerAlive = receiver.lastFrame > (worst.frames.first ?? Int.max)
+                let minimum = sender.key.version == 4 ? 576 : 1280
                 let delivered = sender.largestDelivered > 0 ? sender.largestDelivered : nil
-                let bound = delivered.map { ", while segments up to \($0) bytes were: path MTU ≥ \($0) and < \(worst.size)" } ?? ", and no larger data got through: path MTU < \(worst.size)"
+                guard peerAlive, worst.size > minimum else {
+                    findings.append(CaptureFinding(
+                        kind: "peer-silent", severity: "warning", file: name, direction: sender.key.description, frames: worst.frames,
+                        summary: peerAlive
+                            ? "the same \(worst.size)-byte segment was sent \(worst.sends) times and never acknowledged, but every IPv\(sender.key.version) path carries \(minimum) bytes: not a size limit — loss, a firewall, or a stuck receiver"
+                            : "the same \(worst.size)-byte segment was sent \(worst.sends) times and \(receiver.key.source) sent nothing after frame \(worst.frames.first ?? 0)\(receiver.packets == 0 ? " (nor anything before: no handshake)" : ""): a peer that is gone or a path that drops everything — not a size limit on this evidence; a smaller packet getting through (or not) would tell",
+                        sizes: nil, ptb: nil, evidence: "cannot-tell"))
+                    continue
+                }
+                stalled = true
+                let bound = delivered.map { ", while segments up to \($0) bytes were: path MTU ≥ \($0) and < \(worst.size)" } ?? ", and no larger data got through while \(receiver.key.source) kept answering: path MTU < \(worst.size)"
                 let ptbHere = ptbs.contains { $0.quoted == sender.key }
+                // Confirmed when smaller data got through and the peer's SACK or duplicate ACKs show the hole;
+                // likely otherwise.
+                let holeShown = receiver.sackBeyondAck != nil || receiver.duplicateAcks > 0
                 findings.append(CaptureFinding(
                     kind: "stalled-segment", severity: "critical", file: name, direction: sender.key.description, frames: worst.frames,
                     summary: "the same \(worst.size)-byte segment (\(worst.payload) bytes of data) was sent \(worst.sends) times and never acknowledged\(bound), from \(sender.key.source) to \(sender.key.destination)",
-                    sizes: .init(largestDelivered: delivered, smallestLost: worst.size), ptb: nil))
+                    sizes: .init(largestDelivered: delivered, smallestLost: worst.size), ptb: nil,
+                    evidence: delivered != nil && holeShown ? "confirmed" : "likely"))
                 if !ptbHere {
                     findings.append(CaptureFinding(
                         kind: "vantage", severity: "info", file: name, direction: sender.key.description, frames: [worst.frames.first ?? 0],
@@ -662,7 +810,7 @@ struct FileAnalysis {
             }
             if sender.overMSS > 0, let frame = sender.overMSSFrame, let mss = receiver.mss {
                 findings.append(CaptureFinding(
-                    kind: "offload", severity: "info", file: name, direction: sender.key.description, frames: [frame],
+                    kind: "offload", severity: "info", file: name, direction: sender.key.description, frames: sender.overMSSFrames.isEmpty ? [frame] : sender.overMSSFrames,
                     summary: "\(sender.overMSS) segments from \(sender.key.source) carry more than the \(mss)-byte MSS \(receiver.key.source) announced: the capture was taken on a host with segmentation offload (TSO/GSO, or GRO on receive), so sizes here are not wire sizes; capture on a router or turn offload off (ethtool -K IFACE tso off gso off gro off) to see them",
                     sizes: nil, ptb: nil))
             }
@@ -674,7 +822,7 @@ struct FileAnalysis {
                 findings.append(CaptureFinding(
                     kind: "mss", severity: "warning", file: name, direction: client.key.description, frames: [client.synFrame, server.synFrame].compactMap { $0 },
                     summary: "MSS \(clientMSS) from \(client.key.source), \(serverMSS) from \(server.key.source): both allow \(lost)-byte packets, which never arrive; no MSS clamp protects this path. Clamp to the path MTU − \(client.key.headerBytes) (this capture puts the path MTU \(bound); mtu-doctor probe measures it to the byte)",
-                    sizes: nil, ptb: nil))
+                    sizes: nil, ptb: nil, evidence: "likely"))
             }
         }
         let tls = record.tls
@@ -704,7 +852,9 @@ struct FileAnalysis {
                 let stallFrames = findings.last { $0.kind == "stalled-segment" && $0.file == name && $0.direction == server.key.description }?.frames.prefix(3) ?? []
                 findings.append(CaptureFinding(
                     kind: "tls-stall", severity: stalled ? "critical" : "warning", file: name, direction: server.key.description,
-                    frames: Self.unique([hello.frame] + (tls.serverHello.map { [$0] } ?? []) + stallFrames), summary: text, sizes: nil, ptb: nil))
+                    frames: Self.unique([hello.frame] + (tls.serverHello.map { [$0] } ?? []) + stallFrames),
+                    summary: stalled ? text : text + ". Nothing here shows a size limit: capture at the server, or probe the path",
+                    sizes: nil, ptb: nil, evidence: stalled ? "likely" : "cannot-tell"))
             }
         }
         summaries.append(ConnectionSummary(
@@ -758,24 +908,47 @@ struct FileAnalysis {
             let outcome = adapted.map {
                 $0 ? "the sender adapted: its \(ptb.later) later packets fit"
                     : "the sender kept sending packets up to \(ptb.laterLargest) bytes afterwards: the PTB did not take effect (filtered before the socket, or the sender ignores it)"
-            } ?? "no later packets of that connection in this capture"
+            } ?? "cannot tell whether the sender adapted — no later packet of that flow is in this capture: capture longer, or at the sender"
             findings.append(CaptureFinding(
                 kind: "ptb-seen", severity: adapted == false ? "critical" : "warning", file: name, direction: ptb.quoted?.description,
                 frames: [ptb.frame] + ptb.laterFrames,
                 summary: "ICMP \"too big\" (MTU \(ptb.mtu)) from \(ptb.source)\(ptb.quoted.map { " about \($0)" } ?? "")\(ptb.limit < ptb.mtu ? " inside a tunnel (its packets must fit \(ptb.limit) bytes)" : ""): \(outcome)",
-                sizes: nil, ptb: .init(mtu: ptb.mtu, source: ptb.source, senderAdapted: adapted)))
+                sizes: nil, ptb: .init(mtu: ptb.mtu, source: ptb.source, senderAdapted: adapted),
+                // Sizes an offloading sender records are not wire sizes: "did not take effect" is likely, not proven.
+                evidence: adapted == nil ? "cannot-tell" : adapted! ? "confirmed" : "likely"))
+        }
+        var reported: Set<Int> = []
+        for (key, reset) in resetFlows.sorted(by: { $0.value.frame < $1.value.frame }) where reset.after > 0 && reported.insert(reset.frame).inserted {
+            findings.append(CaptureFinding(
+                kind: "peer-reset", severity: "info", file: name, direction: key.description, frames: [reset.frame] + (reset.firstAfter.map { [$0] } ?? []),
+                summary: "\(reset.by) reset the connection at frame \(reset.frame); \(reset.after) packets of it followed (retransmissions to a closed connection): not an MTU symptom",
+                sizes: nil, ptb: nil))
         }
         if let underlayMTU, !oversize.isEmpty {
+            let clear = tunnels.packets - tunnels.outerDontFragment
             findings.append(CaptureFinding(
                 kind: "overlay-oversize", severity: "warning", file: name, direction: nil, frames: oversize,
-                summary: "tunnel packets up to \(tunnels.largestOuter) bytes (carrying \(tunnels.largestInner)-byte inner packets) exceed the \(underlayMTU)-byte underlay MTU; \(tunnels.outerDontFragment) of \(tunnels.packets) tunnel packets have DF set on the outer header, so those are dropped rather than fragmented",
+                summary: "tunnel packets up to \(tunnels.largestOuter) bytes (carrying \(tunnels.largestInner)-byte inner packets) exceed the \(underlayMTU)-byte underlay MTU; of \(tunnels.packets) tunnel packets, \(tunnels.outerDontFragment) have DF set on an IPv4 outer header (dropped at the smaller hop, or answered with a PTB) and \(clear) do not (IPv4 with DF clear is fragmented by the underlay; an IPv6 outer header is never fragmented on the path, so those are dropped too)",
                 sizes: .init(largestDelivered: nil, smallestLost: tunnels.largestOuter), ptb: nil))
         }
         if tunnels.outerFragments > 0 || !fragmentFrames.isEmpty {
             findings.append(CaptureFinding(
                 kind: "overlay-fragmented", severity: "warning", file: name, direction: nil, frames: fragmentFrames,
-                summary: "\(Swift.max(tunnels.outerFragments, fragmentFrames.count)) IP fragments: something on the path fragments packets (for tunnels: the outer header has DF clear and the underlay is smaller than the encapsulated packet) — it works, at a cost in throughput and reassembly; raise the underlay MTU or lower the overlay's",
+                summary: "\(tunnels.outerFragments) fragmented tunnel packets: the outer IPv4 header has DF clear and the encapsulated packet is larger than the underlay, so the tunnel endpoint or a router fragments it — it works, at a cost in throughput and reassembly; raise the underlay MTU or lower the overlay's",
                 sizes: nil, ptb: nil))
+        }
+        let v4 = fragments.v4First + fragments.v4Later
+        if v4 + fragments.v6 > 0 {
+            var text: [String] = []
+            if fragments.v6 > 0 {
+                text.append("\(fragments.v6) IPv6 fragments: only the sending host fragments IPv6 (routers never do), so its datagrams exceeded the MTU it knows toward the destination — an application sending large datagrams, or a path MTU it learned; not a router on the path")
+            }
+            if v4 > 0 {
+                text.append("\(v4) IPv4 fragments (\(fragments.v4First) first, \(fragments.v4Later) later): DF was clear, so either the sender fragmented its own datagrams or a router on the path did; a capture at the sender tells (fragments leaving it were made there)")
+            }
+            findings.append(CaptureFinding(
+                kind: "fragmented", severity: "warning", file: name, direction: nil, frames: plainFragmentFrames,
+                summary: text.joined(separator: "; "), sizes: nil, ptb: nil, evidence: fragments.v6 > 0 && v4 == 0 ? "confirmed" : "likely"))
         }
     }
 }

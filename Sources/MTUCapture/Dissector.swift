@@ -18,6 +18,9 @@ public struct IPHeaderInfo: Sendable, Hashable {
     public var offset: Int
 
     public var isFragment: Bool { moreFragments || fragmentOffset > 0 }
+    /// The length field could not hold the packet (BIG TCP: IPv4 total length 0; an IPv6 jumbogram): an offload
+    /// super-packet on the sending or receiving host, its length taken from what was captured.
+    public var offloadLength = false
 }
 
 public struct TCPHeaderInfo: Sendable, Hashable {
@@ -67,7 +70,7 @@ public enum TransportInfo: Sendable, Hashable {
 
 /// A tunnel layer found on the way in.
 public struct TunnelInfo: Sendable, Hashable {
-    public enum Kind: String, Sendable { case vxlan, geneve }
+    public enum Kind: String, Sendable { case vxlan, geneve, vxlanGPE = "vxlan-gpe", gre, ipip = "ip-in-ip" }
     public var kind: Kind
     /// The outer IP packet's length and DF bit.
     public var outer: IPHeaderInfo
@@ -83,6 +86,8 @@ public struct Dissection: Sendable, Hashable {
     public var transport: TransportInfo?
     /// VLAN tags on the outermost Ethernet header.
     public var vlanTags = 0
+    /// MPLS labels crossed on the way to the IP header.
+    public var mplsLabels = 0
     mutating func addTunnel(_ tunnel: TunnelInfo) {
         if outerTunnel == nil { outerTunnel = tunnel }
         tunnelCount += 1
@@ -153,6 +158,23 @@ public enum Dissector {
         switch etherType {
         case 0x0800: header = ipv4(bytes, range)
         case 0x86dd: header = ipv6(bytes, range)
+        case 0x8847, 0x8848:
+            // MPLS: labels until the bottom of the stack, then IP (by its version nibble) or a pseudowire.
+            var at = range.lowerBound
+            for _ in 0..<8 {
+                guard at + 4 <= range.upperBound else { result.problem = "MPLS label stack truncated"; return }
+                result.mplsLabels += 1
+                let bottom = bytes[at + 2] & 0x01 != 0
+                at += 4
+                if bottom { break }
+            }
+            guard at < range.upperBound, depth < 4 else { result.problem = "MPLS label stack truncated"; return }
+            switch bytes[at] >> 4 {
+            case 4: network(bytes, at..<range.upperBound, etherType: 0x0800, &result, depth: depth + 1)
+            case 6: network(bytes, at..<range.upperBound, etherType: 0x86dd, &result, depth: depth + 1)
+            default: result.problem = "MPLS payload is not IP (a pseudowire)"
+            }
+            return
         default:
             result.problem = "EtherType 0x\(String(etherType, radix: 16)) is not IP"
             return
@@ -173,7 +195,17 @@ public enum Dissector {
             let udp = UDPHeaderInfo(sourcePort: u16(bytes, start), destinationPort: u16(bytes, start + 2), length: u16(bytes, start + 4))
             result.transport = .udp(udp)
             guard depth < 4 else { return }
-            if udp.destinationPort == 4789 || udp.destinationPort == 8472, payload.count >= 16, bytes[start + 8] & 0x08 != 0 {
+            if udp.destinationPort == 4790, payload.count >= 16, bytes[start + 8] & 0x04 != 0 {
+                // VXLAN-GPE: the next-protocol byte says what follows (1 IPv4, 2 IPv6, 3 Ethernet).
+                result.addTunnel(TunnelInfo(kind: .vxlanGPE, outer: ip, geneveOptionBytes: 0))
+                result.transport = nil
+                switch bytes[start + 11] {
+                case 1: network(bytes, (start + 16)..<payloadEnd, etherType: 0x0800, &result, depth: depth + 1)
+                case 2: network(bytes, (start + 16)..<payloadEnd, etherType: 0x86dd, &result, depth: depth + 1)
+                case 3: ethernet(bytes, (start + 16)..<payloadEnd, &result, depth: depth + 1, outermost: false)
+                default: result.problem = "VXLAN-GPE next protocol \(bytes[start + 11]) is not dissected"
+                }
+            } else if udp.destinationPort == 4789 || udp.destinationPort == 8472, payload.count >= 16, bytes[start + 8] & 0x08 != 0 {
                 result.addTunnel(TunnelInfo(kind: .vxlan, outer: ip, geneveOptionBytes: 0))
                 result.transport = nil
                 ethernet(bytes, (start + 16)..<payloadEnd, &result, depth: depth + 1, outermost: false)
@@ -192,6 +224,27 @@ public enum Dissector {
             }
         case 1, 58:
             result.transport = icmp(bytes, payload, version: ip.protocolNumber == 1 ? 4 : 6)
+        case 4, 41 where depth < 4:
+            // IPv4 or IPv6 inside IP (IPIP, SIT, 4in6, Calico's IPIP mode).
+            result.addTunnel(TunnelInfo(kind: .ipip, outer: ip, geneveOptionBytes: 0))
+            network(bytes, payload, etherType: ip.protocolNumber == 4 ? 0x0800 : 0x86dd, &result, depth: depth + 1)
+        case 47 where depth < 4:
+            // GRE: checksum, key and sequence fields by their flags; IP, Ethernet (NVGRE, TEB) or ERSPAN inside.
+            guard payload.count >= 4 else { result.problem = "GRE header truncated"; return }
+            let flags = u16(bytes, start)
+            guard flags & 0x0007 == 0 else { result.problem = "GRE version \(flags & 0x0007) (PPTP) is not dissected"; return }
+            let header = 4 + (flags & 0x8000 != 0 ? 4 : 0) + (flags & 0x2000 != 0 ? 4 : 0) + (flags & 0x1000 != 0 ? 4 : 0)
+            let protocolType = u16(bytes, start + 2)
+            guard start + header <= payloadEnd else { result.problem = "GRE header truncated"; return }
+            result.addTunnel(TunnelInfo(kind: .gre, outer: ip, geneveOptionBytes: 0))
+            let inner = start + header
+            switch protocolType {
+            case 0x0800, 0x86dd: network(bytes, inner..<payloadEnd, etherType: protocolType, &result, depth: depth + 1)
+            case 0x6558: ethernet(bytes, inner..<payloadEnd, &result, depth: depth + 1, outermost: false)
+            case 0x88be where inner + 8 <= payloadEnd: ethernet(bytes, (inner + 8)..<payloadEnd, &result, depth: depth + 1, outermost: false)
+            case 0x22eb where inner + 12 <= payloadEnd: ethernet(bytes, (inner + 12)..<payloadEnd, &result, depth: depth + 1, outermost: false)
+            default: result.problem = "GRE protocol 0x\(String(protocolType, radix: 16)) is not dissected"
+            }
         default:
             result.transport = .other(ip.protocolNumber)
         }
@@ -203,10 +256,15 @@ public enum Dissector {
         let headerLength = Int(bytes[b] & 0x0f) * 4
         guard headerLength >= 20, headerLength <= range.count else { return nil }
         let flags = u16(bytes, b + 6)
-        return IPHeaderInfo(
+        let declared = u16(bytes, b + 2)
+        // BIG TCP (Linux 6.3+) sends IPv4 GSO packets over 64 KiB with total length 0: their length is what arrived.
+        let big = declared == 0 && range.count > headerLength
+        var header = IPHeaderInfo(
             version: 4, sourceHigh: 0, sourceLow: UInt64(u32(bytes, b + 12)), destinationHigh: 0, destinationLow: UInt64(u32(bytes, b + 16)),
-            totalLength: u16(bytes, b + 2), headerLength: headerLength, dontFragment: flags & 0x4000 != 0, moreFragments: flags & 0x2000 != 0,
+            totalLength: big ? range.count : declared, headerLength: headerLength, dontFragment: flags & 0x4000 != 0, moreFragments: flags & 0x2000 != 0,
             fragmentOffset: (flags & 0x1fff) * 8, protocolNumber: Int(bytes[b + 9]), ttl: Int(bytes[b + 8]), offset: b)
+        header.offloadLength = big
+        return header
     }
 
     static func ipv6(_ bytes: [UInt8], _ range: Range<Int>) -> IPHeaderInfo? {
@@ -216,9 +274,14 @@ public enum Dissector {
         var next = Int(bytes[b + 6])
         var at = b + 40
         var fragmentOffset = 0, more = false
+        var jumbo: Int?
         // Extension headers: hop-by-hop, routing, fragment, destination options (bounded).
         for _ in 0..<8 {
             guard next == 0 || next == 43 || next == 44 || next == 60, at + 8 <= range.upperBound else { break }
+            if next == 0, u16(bytes, b + 4) == 0, bytes[at + 2] == 0xc2, bytes[at + 3] == 4 {
+                // Jumbo Payload option (RFC 2675), as BIG TCP's IPv6 GSO packets carry it.
+                jumbo = Int(u32(bytes, at + 4))
+            }
             if next == 44 {
                 let field = u16(bytes, at + 2)
                 fragmentOffset = (field >> 3) * 8
@@ -232,10 +295,12 @@ public enum Dissector {
             }
         }
         guard at <= range.upperBound else { return nil }
-        return IPHeaderInfo(
+        var header = IPHeaderInfo(
             version: 6, sourceHigh: word(b + 8), sourceLow: word(b + 16), destinationHigh: word(b + 24), destinationLow: word(b + 32),
-            totalLength: 40 + u16(bytes, b + 4), headerLength: at - b, dontFragment: true, moreFragments: more, fragmentOffset: fragmentOffset,
+            totalLength: 40 + (jumbo ?? u16(bytes, b + 4)), headerLength: at - b, dontFragment: true, moreFragments: more, fragmentOffset: fragmentOffset,
             protocolNumber: next, ttl: Int(bytes[b + 7]), offset: b)
+        header.offloadLength = jumbo != nil
+        return header
     }
 
     static func tcp(_ bytes: [UInt8], _ range: Range<Int>, declaredPayload: Int) -> TransportInfo? {
