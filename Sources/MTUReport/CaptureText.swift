@@ -10,6 +10,13 @@ public enum CaptureText {
         let verdict = style.captureVerdict(report.verdict)
         lines.append("\(style.bold("mtu-doctor capture analyze")): \(verdict) — \(report.packets) packets in \(files.count) file\(files.count == 1 ? "" : "s"), \(report.flows.count + report.flowsOmitted) TCP connection\(report.flows.count + report.flowsOmitted == 1 ? "" : "s")")
         lines.append(report.conclusion)
+        let coverage = report.coverage
+        if coverage.dissected < coverage.packets || !coverage.through.isEmpty {
+            var read = "Read: \(coverage.dissected) of \(coverage.packets) packets down to IP"
+            if !coverage.through.isEmpty { read += "; through " + coverage.through.map { "\($0.what) (\($0.packets))" }.joined(separator: ", ") }
+            if !coverage.skipped.isEmpty { read += "; not read: " + coverage.skipped.prefix(4).map { "\($0.what) (\($0.packets))" }.joined(separator: ", ") }
+            lines.append(style.dim(read))
+        }
         let interesting = report.flows.filter { $0.stalled || $0.retransmissions > 0 || $0.tls != nil }
         let shown = (interesting.isEmpty ? report.flows : interesting).prefix(limit)
         if !shown.isEmpty {
@@ -26,7 +33,7 @@ public enum CaptureText {
         }
         if let tunnels = report.tunnels {
             lines.append("")
-            lines.append("\(style.bold("Tunnels")): \(tunnels.packets) VXLAN/Geneve packets, largest outer \(tunnels.largestOuter) bytes (inner \(tunnels.largestInner)), \(tunnels.outerDontFragment) with outer DF, \(tunnels.outerFragments) outer fragments")
+            lines.append("\(style.bold("Tunnels")): \(tunnels.packets) tunnel packets, largest outer \(tunnels.largestOuter) bytes (inner \(tunnels.largestInner)), \(tunnels.outerDontFragment) with outer DF, \(tunnels.outerFragments) outer fragments")
         }
         let findings = report.findings.enumerated().sorted { (order[$0.element.severity] ?? 3, $0.offset) < (order[$1.element.severity] ?? 3, $1.offset) }.map(\.element)
         if !findings.isEmpty {
@@ -34,7 +41,7 @@ public enum CaptureText {
             lines.append(style.bold("Findings, most severe first"))
             for (number, finding) in findings.enumerated() {
                 lines.append("")
-                lines.append("\(number + 1). [\(style.captureSeverity(finding.severity))] \(finding.kind)\(finding.direction.map { "  \($0)" } ?? "")")
+                lines.append("\(number + 1). [\(style.captureSeverity(finding.severity)), \(finding.evidence)] \(finding.kind)\(finding.direction.map { "  \($0)" } ?? "")")
                 lines.append("   \(finding.summary)")
                 if !finding.frames.isEmpty {
                     let frames = finding.frames.prefix(12).map(String.init)
