@@ -458,7 +458,11 @@ struct FileAnalysis {
         packets += 1
         self.bytes += packet.originalLength
         lastTime = packet.timestamp
-        if dissection.ip != nil {
+        if let undecoded = Self.undecoded(dissection) {
+            // Inside something this tool does not open (a wireless controller's tunnel, encryption): the IP header
+            // read is only the carrier's.
+            if skipped[undecoded] != nil || skipped.count < 32 { skipped[undecoded, default: 0] += 1 } else { skipped["other", default: 0] += 1 }
+        } else if dissection.ip != nil {
             dissected += 1
         } else {
             let reason = dissection.problem ?? "no IP header"
@@ -476,7 +480,7 @@ struct FileAnalysis {
                 tunnels.largestOuter = outer
                 tunnels.largestInner = dissection.ip?.totalLength ?? 0
             }
-            if tunnel.outer.dontFragment { tunnels.outerDontFragment += 1 }
+            if tunnel.outer.dontFragment, tunnel.outer.version == 4 { tunnels.outerDontFragment += 1 }
             if tunnel.outer.isFragment {
                 tunnels.outerFragments += 1
                 if fragmentFrames.count < 50 { fragmentFrames.append(packet.frame) }
@@ -501,15 +505,46 @@ struct FileAnalysis {
             self.tcp(tcp, ip: ip, packet: packet, bytes: bytes)
         case .udp(let udp):
             // A datagram flow a PTB quoted: follow whether its later datagrams fit.
-            if !watchedDatagrams.isEmpty, let watched = watchedDatagrams[FlowKey(ip, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort)] {
-                for index in watched where ptbs[index].frame < packet.frame {
-                    ptbs[index].later += 1
-                    ptbs[index].laterLargest = Swift.max(ptbs[index].laterLargest, ip.totalLength)
-                    if ptbs[index].laterFrames.count < 4, ip.totalLength > ptbs[index].limit { ptbs[index].laterFrames.append(packet.frame) }
-                }
-            }
+            follow(FlowKey(ip, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort), ip: ip, frame: packet.frame)
+        case .icmp(let icmp) where icmp.isEchoRequest:
+            // Echo requests too (ping -M do, probes): keyed by their identifier.
+            if let identifier = icmp.echoIdentifier { follow(FlowKey(ip, sourcePort: identifier, destinationPort: 0), ip: ip, frame: packet.frame) }
         default:
             break
+        }
+    }
+
+    /// Encapsulations carried over IP that are not opened: their inner traffic is not read.
+    static func undecoded(_ dissection: Dissection) -> String? {
+        guard let ip = dissection.ip, let transport = dissection.transport else { return nil }
+        switch transport {
+        case .udp(let udp):
+            let ports = [udp.sourcePort, udp.destinationPort]
+            if ports.contains(where: { $0 == 5246 || $0 == 5247 }) { return "CAPWAP (not decoded)" }
+            if ports.contains(2152) { return "GTP-U (not decoded)" }
+            if ports.contains(1701) { return "L2TP (not decoded)" }
+            if ports.contains(4500) { return "IPsec NAT-T (encrypted)" }
+            if ports.contains(51820) { return "WireGuard (encrypted)" }
+            return nil
+        case .other(let number):
+            switch number {
+            case 50: return "IPsec ESP (encrypted)"
+            case 97: return "EtherIP (not decoded)"
+            case 115: return "L2TP (not decoded)"
+            default: return ip.fragmentOffset > 0 ? nil : nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// A later packet of a datagram or echo flow that PTBs quoted.
+    mutating func follow(_ key: FlowKey, ip: IPHeaderInfo, frame: Int) {
+        guard !watchedDatagrams.isEmpty, let watched = watchedDatagrams[key] else { return }
+        for index in watched where ptbs[index].frame < frame {
+            ptbs[index].later += 1
+            ptbs[index].laterLargest = Swift.max(ptbs[index].laterLargest, ip.totalLength)
+            if ptbs[index].laterFrames.count < 4, ip.totalLength > ptbs[index].limit { ptbs[index].laterFrames.append(frame) }
         }
     }
 
@@ -527,7 +562,7 @@ struct FileAnalysis {
                             limit: (icmp.mtu ?? 0) - overhead))
         if let quoted, let sender = index[quoted], directions[sender].watching.count < 8 {
             directions[sender].watching.append(ptbs.count - 1)
-        } else if let quoted, icmp.quotedInner?.protocolNumber ?? icmp.quoted?.protocolNumber == 17, watchedDatagrams.count < 1000 {
+        } else if let quoted, [17, 1, 58].contains(icmp.quotedInner?.protocolNumber ?? icmp.quoted?.protocolNumber ?? 0), watchedDatagrams.count < 1000 {
             watchedDatagrams[quoted, default: []].append(ptbs.count - 1)
         }
     }
@@ -580,6 +615,12 @@ struct FileAnalysis {
         if tcp.syn {
             directions[d].synFrame = packet.frame
             if let mss = tcp.mss {
+                if let earlier = directions[d].mss, earlier != mss, findings.count < 10_000 {
+                    findings.append(CaptureFinding(
+                        kind: "mss", severity: "info", file: name, direction: key.description, frames: [packet.frame],
+                        summary: "two SYNs of \(key) announced different MSS values, \(earlier) then \(mss) (a retried connection, or something rewriting it): the later one is used here",
+                        sizes: nil, ptb: nil, evidence: "confirmed"))
+                }
                 directions[d].mss = mss
                 if syns.count < 100_000 { syns[.init(flow: key, sequence: tcp.sequence)] = (packet.frame, mss) }
             }

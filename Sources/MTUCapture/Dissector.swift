@@ -59,6 +59,9 @@ public struct ICMPInfo: Sendable, Hashable {
     /// so a PTB about a tunnel packet can be matched to the inner connection.
     public var quotedInner: IPHeaderInfo?
     public var quotedInnerSourcePort: Int?, quotedInnerDestinationPort: Int?
+    /// An echo request's identifier (ICMP echo flows are keyed by it, as ping's are: the "source port").
+    public var echoIdentifier: Int? = nil
+    public var isEchoRequest: Bool { (version == 4 && type == 8) || (version == 6 && type == 128) }
 }
 
 public enum TransportInfo: Sendable, Hashable {
@@ -345,10 +348,18 @@ public enum Dissector {
                             quotedInner: nil, quotedInnerSourcePort: nil, quotedInnerDestinationPort: nil)
         let isError = version == 4 ? [3, 11, 12].contains(type) : (1...4).contains(type)
         if info.isTooBig { info.mtu = version == 4 ? u16(bytes, b + 6) : Int(u32(bytes, b + 4)) }
+        if info.isEchoRequest { info.echoIdentifier = u16(bytes, b + 4) }
         if isError {
             let quoted = (b + 8)..<range.upperBound
             info.quoted = version == 4 ? ipv4(bytes, quoted) : ipv6(bytes, quoted)
-            if let inner = info.quoted, inner.offset + inner.headerLength + 4 <= range.upperBound, [6, 17].contains(inner.protocolNumber) {
+            if let inner = info.quoted, inner.offset + inner.headerLength + 8 <= range.upperBound, [1, 58].contains(inner.protocolNumber) {
+                // A quoted echo request: its identifier keys the flow, as a port would.
+                let at = inner.offset + inner.headerLength
+                if (inner.protocolNumber == 1 && bytes[at] == 8) || (inner.protocolNumber == 58 && bytes[at] == 128) {
+                    info.quotedSourcePort = u16(bytes, at + 4)
+                    info.quotedDestinationPort = 0
+                }
+            } else if let inner = info.quoted, inner.offset + inner.headerLength + 4 <= range.upperBound, [6, 17].contains(inner.protocolNumber) {
                 info.quotedSourcePort = u16(bytes, inner.offset + inner.headerLength)
                 info.quotedDestinationPort = u16(bytes, inner.offset + inner.headerLength + 2)
                 if inner.protocolNumber == 17, let port = info.quotedDestinationPort, port == 4789 || port == 8472 || port == genevePort {

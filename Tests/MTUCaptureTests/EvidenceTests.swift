@@ -139,4 +139,37 @@ struct EvidenceTests {
         #expect(FlowKey.address(6, 0xfe80_0000_0000_0000, 0x0200_00ff_fe00_0001) == "fe80::200:ff:fe00:1")
         #expect(FlowKey.address(6, 0x2001_0db8_0000_0001, 0x0001_0001_0001_0001) == "2001:db8:0:1:1:1:1:1", "a single zero group stays")
     }
+
+    /// Before: 182 data segments and 121 retransmissions inside CAPWAP got "ok". Now: not read, said, incomplete.
+    @Test func trafficInsideCAPWAPIsNotCalledOK() throws {
+        var c = Conversation()
+        for _ in 0..<30 {
+            let inner = [UInt8](repeating: 0x11, count: 200)
+            c.raw(Conversation.ipv4([0x13, 0x8f, 0x14, 0x7f, 0, UInt8(8 + inner.count), 0, 0] + inner, protocolNumber: 17, source: c.client, destination: c.server))
+        }
+        let report = try c.report()
+        #expect(report.verdict == "incomplete")
+        #expect(report.coverage.skipped.first?.what == "CAPWAP (not decoded)")
+    }
+
+    /// ping -M do after a PTB: the echo requests that follow are matched by their identifier.
+    @Test func echoRequestsAreFollowedAfterAPTB() throws {
+        var c = Conversation()
+        let echo = { (size: Int) -> [UInt8] in [8, 0, 0, 0, 0x12, 0x34, 0, 1] + [UInt8](repeating: 0, count: size) }
+        c.raw(Conversation.ipv4(echo(1472), protocolNumber: 1, source: c.client, destination: c.server))
+        let quoted = Conversation.ipv4(Array(echo(1472).prefix(8)), protocolNumber: 1, source: c.client, destination: c.server)
+        c.raw(Conversation.ipv4([3, 4, 0, 0, 0, 0, 0x05, 0x78] + quoted, protocolNumber: 1, source: [10, 0, 2, 1], destination: c.client))
+        c.raw(Conversation.ipv4(echo(1372), protocolNumber: 1, source: c.client, destination: c.server))
+        let ptb = try #require(try c.report().findings.first { $0.kind == "ptb-seen" })
+        #expect(ptb.ptb?.senderAdapted == true, "\(ptb.summary)")
+        #expect(ptb.evidence == "confirmed")
+    }
+
+    @Test func twoSYNsWithDifferentMSSAreSaid() throws {
+        var c = Conversation()
+        c.send(fromClient: true, seq: 1000, ack: 0, flags: 0x02, mss: 1460)
+        c.send(fromClient: true, seq: 1000, ack: 0, flags: 0x02, mss: 1360)
+        let report = try c.report()
+        #expect(report.findings.contains { $0.kind == "mss" && $0.summary.contains("1460 then 1360") })
+    }
 }

@@ -189,5 +189,13 @@ struct HostileAPIServerTests {
             #expect(error.description.contains("302: redirected to https://203.0.113.9/apis/apps/v1/daemonsets: refused"), "\(error.description)")
         }
         #expect(!server.requests.contains { $0.contains("203.0.113.9") })
+        // Server text reaches reports without escape sequences or line breaks.
+        do {
+            _ = try await client.list("/apis/crd.projectcalico.org/v1/ippools")
+            Issue.record("a 403 was accepted")
+        } catch {
+            #expect(error.description.hasSuffix(": ?[2J?[31mforbidden  second line"), "\(error.description)")
+            #expect(!error.description.contains("\u{1b}") && !error.description.contains("\r"))
+        }
     }
 }

@@ -42,13 +42,14 @@ struct LabOwnershipTests {
 
     @Test(.enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
     func downRemovesTheLabAndOnlyTheLab() throws {
-        let truth = try Lab.up(.ok)
+        let truth = try Lab.up(.ok, options: LabOptions(prefix: "custom-" + String(format: "%06x", UInt32.random(in: 0...0xff_ffff))))
         let foreign = "\(truth.prefix)-zz-foreign"
         _ = try Lab.run(["ip", "netns", "add", foreign])
         defer {
             _ = try? Lab.down(prefix: truth.prefix)
             _ = try? Lab.run(["ip", "netns", "delete", foreign])
         }
+        #expect(Lab.list().labs.contains { $0.prefix == truth.prefix }, "lab list finds a lab by its record, whatever its prefix")
         let removed = try Lab.down(prefix: truth.prefix)
         #expect(Set(removed) == Set(truth.namespaces.values))
         #expect(Lab.namespaces().contains(foreign))
