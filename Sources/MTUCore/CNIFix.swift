@@ -166,7 +166,9 @@ extension KubeAuditor {
             return steps
         case "flannel":
             guard let map = settings.configMap, let config = objects.configMaps["\(namespace)/\(map)"] else {
-                return [CNIFixStep("# save the Flannel ConfigMap (kubectl -n \(namespace) get configmap kube-flannel-cfg -o yaml) for an exact fix; pods need an MTU of \(mtu)"), restartPods]
+                // No saved ConfigMap to rewrite exactly: say which key to set.
+                return [CNIFixStep("kubectl -n \(namespace) edit configmap \(settings.configMap ?? "kube-flannel-cfg")   # net-conf.json: in \"Backend\" set \"MTU\": \(value) (pods get \(value) − \(settings.reservedOverhead ?? 0))"),
+                        restart, restartPods]
             }
             var steps: [CNIFixStep] = []
             let delegateIsEffective = settings.sources.contains { $0.field.contains("delegate.mtu") }
@@ -212,5 +214,51 @@ extension CNISettings {
     /// Whether the CNI's MTU knob sizes the network below the overlay (pods get it minus what the CNI reserves).
     public var usesBaseKnob: Bool {
         name == "cilium" || (name == "flannel" && !sources.contains { $0.field.contains("delegate.mtu") })
+    }
+}
+
+extension CNISettings {
+    /// A CNI as a topology file names it (no cluster objects to read): its usual install and names, and its own
+    /// rules for this encapsulation — so `check` and `diagnose` phrase the same fix as `kube audit`.
+    public static func assumed(_ provider: OverlayProvider, encapsulation: EncapsulationStack, ipv6: Bool = false) -> CNISettings? {
+        let kinds = encapsulation.layers.map { layer -> String in
+            switch layer {
+            case .vxlan: return "vxlan"
+            case .geneve: return "geneve"
+            case .ipip: return "ipip"
+            case .wireguard: return "wireguard"
+            default: return "other"
+            }
+        }
+        switch provider {
+        case .calico:
+            var settings = CNISettings(name: "calico", encapsulation: kinds.last ?? "none", install: "operator")
+            settings.namespace = "calico-system"
+            settings.daemonSet = "calico-node"
+            settings.reservedOverhead = CNIRules.calicoReserved(settings.encapsulation, ipv6: ipv6)
+            return settings
+        case .cilium:
+            let tunnel = kinds.first { $0 == "vxlan" || $0 == "geneve" } ?? "none"
+            let overhead = CNIRules.cilium(version: nil, tunnel: tunnel, underlayIPv6: ipv6, wireguard: kinds.contains("wireguard"), ipsec: false)
+            var settings = CNISettings(name: "cilium", encapsulation: overhead.wire, install: "helm")
+            settings.namespace = "kube-system"
+            settings.daemonSet = "cilium"
+            settings.configMap = "cilium-config"
+            settings.helmRelease = "cilium"
+            settings.reservedOverhead = overhead.bytes
+            settings.rules = overhead.rules
+            return settings
+        case .flannel:
+            let backend = kinds.first ?? "vxlan"
+            guard let rule = CNIRules.flannelBackend(backend) else { return nil }
+            var settings = CNISettings(name: "flannel", encapsulation: rule.wire, install: "configmap")
+            settings.namespace = "kube-flannel"
+            settings.daemonSet = "kube-flannel-ds"
+            settings.configMap = "kube-flannel-cfg"
+            settings.reservedOverhead = rule.reserved
+            return settings
+        case .nsx, .linux, .generic:
+            return nil
+        }
     }
 }

@@ -44,41 +44,33 @@ enum Fixes {
         }
     }
 
-    /// Lower the pods' MTU so encapsulated packets fit the underlay.
+    /// Lower the pods' MTU so encapsulated packets fit the underlay. For a CNI, the commands come from the same model
+    /// `kube audit` uses (``KubeAuditor/fixPlan(_:objects:mtu:underlayMTU:)``): the knob each CNI reads, with the value
+    /// its own rules need (Cilium's and Flannel's knobs size the network below the overlay, Calico's the pods).
     static func lowerPodMTU(overlay: Overlay, podMTU: Int, underlayMTU: Int, required: Int) -> Fix {
+        if let settings = CNISettings.assumed(overlay.provider, encapsulation: overlay.encapsulation) {
+            let plan = KubeAuditor.fixPlan(settings, objects: ClusterObjects(), mtu: podMTU, underlayMTU: underlayMTU)
+            let knob = KubeAuditor.knobValue(settings, podMTU: podMTU, underlayMTU: underlayMTU)
+            let commands = plan.map(\.command).filter { !$0.hasPrefix("#") }
+            let comments = plan.map(\.command).filter { $0.hasPrefix("#") }.map { String($0.dropFirst(2)) }
+            let title: String
+            switch overlay.provider {
+            case .cilium: title = "Set Cilium's MTU to \(knob) (pods get \(knob - (settings.reservedOverhead ?? 0)))"
+            case .flannel: title = "Make Flannel give pods \(knob - (settings.reservedOverhead ?? 0)) (Backend.MTU \(knob))"
+            default: title = "Set Calico's pod MTU to \(podMTU)"
+            }
+            var note = comments.joined(separator: "; ")
+            if overlay.provider == .calico { note = "Without the operator, set `veth_mtu` in the calico-config ConfigMap and restart calico-node. " + note }
+            return Fix(title: title, vendor: overlay.provider.rawValue, commands: commands, note: note, resolvesCause: false)
+        }
         switch overlay.provider {
-        case .calico:
-            return Fix(
-                title: "Set Calico's pod MTU to \(podMTU)", vendor: "calico",
-                commands: ["kubectl patch installation default --type=merge -p '{\"spec\":{\"calicoNetwork\":{\"mtu\":\(podMTU)}}}'"],
-                note: "Without the operator, set `veth_mtu` in the calico-config ConfigMap. Existing pods keep their old MTU until they are recreated.",
-                resolvesCause: false)
-        case .cilium:
-            return Fix(
-                title: "Set Cilium's MTU to \(underlayMTU) (pods get \(podMTU))", vendor: "cilium",
-                commands: [
-                    "helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set MTU=\(underlayMTU)",
-                    "# or: kubectl -n kube-system patch configmap cilium-config --type merge -p '{\"data\":{\"mtu\":\"\(underlayMTU)\"}}'",
-                    "kubectl -n kube-system rollout restart daemonset/cilium",
-                ],
-                note: "Cilium's `MTU` is the underlay (device) MTU; it subtracts the tunnel overhead for pod routes itself. Recreate pods to pick it up.",
-                resolvesCause: false)
-        case .flannel:
-            return Fix(
-                title: "Make Flannel give pods \(podMTU)", vendor: "flannel",
-                commands: [
-                    "ip link set dev <flannel --iface interface> mtu \(underlayMTU)   # on every node",
-                    "kubectl -n kube-flannel rollout restart daemonset/kube-flannel-ds",
-                ],
-                note: "Flannel derives FLANNEL_MTU (/run/flannel/subnet.env) from its interface's MTU minus the backend overhead; recreate pods afterwards.",
-                resolvesCause: false)
         case .nsx:
             return Fix(
                 title: "Keep overlay segments at \(podMTU) or below", vendor: "nsx",
                 commands: ["set the overlay segment / VM MTU to \(podMTU), or raise every underlay hop between TEPs to at least \(required)"],
                 note: "NSX needs jumbo frames on every underlay hop between TEPs; lowering guest MTUs is only a stop-gap.",
                 resolvesCause: false)
-        case .linux, .generic:
+        case .linux, .generic, .calico, .cilium, .flannel:
             return Fix(
                 title: "Set the tunnel and pod MTU to \(podMTU)", vendor: "linux",
                 commands: ["ip link set dev <tunnel device> mtu \(podMTU)", "ip link set dev eth0 mtu \(podMTU)   # inside each pod/VM"],

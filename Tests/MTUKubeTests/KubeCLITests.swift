@@ -12,6 +12,17 @@ struct KubeCLITests {
         return try TestSupport.run(arguments, environment: variables)
     }
 
+    /// Saved objects with no Node among them: --node-mtu still stands for every node (issue 12).
+    @Test func nodeMTUWithoutNodeObjects() throws {
+        let file = "Tests/MTUKubeTests/Fixtures/upstream/flannel-no-backend.yaml"
+        let run = try run(["kube", "audit", "--from-file", file, "--node-mtu", "9000", "--underlay-mtu", "1500", "--json"])
+        #expect(run.status == 1)
+        let json = run.json
+        let underlay = json["underlay"] as? [String: Any] ?? [:]
+        #expect(underlay["interfaceMTUMin"] as? Int == 9000, "\(run.stdout.prefix(400))")
+        #expect((json["findings"] as? [[String: Any]])?.first?["id"] as? String == "auto-mtu-exceeds-path")
+    }
+
     @Test func auditFindsTheWallAndPrintsTheFix() throws {
         let server = try APIServerFixture(scenario: "calico-operator")
         let kubeconfig = server.kubeconfig()
