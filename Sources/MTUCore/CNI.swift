@@ -89,6 +89,23 @@ public struct CNISettings: Sendable, Codable, Equatable {
         return stack.largestInnerPacket(outer: underlayMTU, underlay: underlay)
     }
 
+    /// Records the CNI's DaemonSet: how it was found, where its objects live, its Helm release and version.
+    mutating func take(_ daemonSet: DaemonSetView, version image: (String) -> Bool) {
+        detectedBy.append("DaemonSet \(daemonSet.id)")
+        namespace = daemonSet.namespace
+        self.daemonSet = daemonSet.name
+        helmRelease = daemonSet.helmRelease
+        version = daemonSet.version(image: image).map(\.description)
+    }
+
+    /// The CNI's settings were expected in a ConfigMap that was not given: say what was assumed and what to save.
+    mutating func assumeWithout(configMap: String, defaultNamespace: String, encapsulation: String, reserved: Int, assumption: String) {
+        self.encapsulation = encapsulation
+        reservedOverhead = reserved
+        notes.append("\(configMap) was not given: assuming \(assumption)")
+        missing.append("kubectl -n \(namespace ?? defaultNamespace) get configmap \(configMap) -o yaml")
+    }
+
     /// The pod MTU this CNI gives pods on a node whose interface MTU is `nodeMTU`.
     public func podMTU(nodeMTU: Int?) -> Int? {
         if let configuredPodMTU { return configuredPodMTU }
@@ -215,13 +232,7 @@ public enum CNIReader {
         let installation = objects.calicoInstallation
         let operatorSigns = installation != nil || daemonSet?.namespace == "calico-system" || daemonSet?.ownerKinds.contains("Installation") == true
         settings.install = operatorSigns ? "operator" : "manifest"
-        if let daemonSet {
-            settings.detectedBy.append("DaemonSet \(daemonSet.id)")
-            settings.namespace = daemonSet.namespace
-            settings.daemonSet = daemonSet.name
-            settings.helmRelease = daemonSet.helmRelease
-            settings.version = daemonSet.version(image: { $0.contains("calico/node") || $0.contains("/node:") || $0.contains("calico-node") }).map(\.description)
-        }
+        if let daemonSet { settings.take(daemonSet, version: { $0.contains("calico/node") || $0.contains("/node:") || $0.contains("calico-node") }) }
         if let installation { settings.detectedBy.append("Installation \(installation[path: "metadata.name"].string ?? "default")") }
         if operatorSigns && installation == nil {
             settings.missing.append("kubectl get installations.operator.tigera.io default -o yaml   # the operator's Installation: it owns calico-node's MTU")
@@ -405,19 +416,12 @@ public enum CNIReader {
     /// (ipv4 | ipv6); `enable-wireguard`; `enable-ipsec`.
     static func cilium(_ objects: ClusterObjects, config: (String, JSONValue)?, daemonSet: DaemonSetView?) -> CNISettings {
         var settings = CNISettings(name: "cilium", install: "helm")
-        if let daemonSet {
-            settings.detectedBy.append("DaemonSet \(daemonSet.id)")
-            settings.namespace = daemonSet.namespace
-            settings.daemonSet = daemonSet.name
-            settings.helmRelease = daemonSet.helmRelease
-        }
-        let version = daemonSet?.version(image: { $0.contains("cilium") && !$0.contains("operator") })
-        settings.version = version?.description
+        let isAgent: (String) -> Bool = { $0.contains("cilium") && !$0.contains("operator") }
+        if let daemonSet { settings.take(daemonSet, version: isAgent) }
+        let version = daemonSet?.version(image: isAgent)
         guard let (name, config) = config else {
-            settings.encapsulation = "vxlan"
-            settings.reservedOverhead = 50
-            settings.notes.append("cilium-config was not given: assuming Cilium's default VXLAN tunnel and auto-detected MTU")
-            settings.missing.append("kubectl -n \(settings.namespace ?? "kube-system") get configmap cilium-config -o yaml")
+            settings.assumeWithout(configMap: "cilium-config", defaultNamespace: "kube-system", encapsulation: "vxlan", reserved: 50,
+                                   assumption: "Cilium's default VXLAN tunnel and auto-detected MTU")
             return settings
         }
         settings.detectedBy.append("ConfigMap \(name)")
@@ -476,18 +480,10 @@ public enum CNIReader {
     /// delegate sets `mtu` (flannel-io/cni-plugin flannel_linux.go: FLANNEL_MTU only when the delegate has none).
     static func flannel(_ config: JSONValue?, name: String?, daemonSet: DaemonSetView?) -> CNISettings {
         var settings = CNISettings(name: "flannel", install: "configmap")
-        if let daemonSet {
-            settings.detectedBy.append("DaemonSet \(daemonSet.id)")
-            settings.namespace = daemonSet.namespace
-            settings.daemonSet = daemonSet.name
-            settings.helmRelease = daemonSet.helmRelease
-            settings.version = daemonSet.version(image: { $0.contains("flannel") && !$0.contains("cni-plugin") }).map(\.description)
-        }
+        if let daemonSet { settings.take(daemonSet, version: { $0.contains("flannel") && !$0.contains("cni-plugin") }) }
         guard let config, let name else {
-            settings.encapsulation = "vxlan"
-            settings.reservedOverhead = 50
-            settings.notes.append("kube-flannel-cfg was not given: assuming the vxlan backend")
-            settings.missing.append("kubectl -n \(settings.namespace ?? "kube-flannel") get configmap kube-flannel-cfg -o yaml")
+            settings.assumeWithout(configMap: "kube-flannel-cfg", defaultNamespace: "kube-flannel", encapsulation: "vxlan", reserved: 50,
+                                   assumption: "the vxlan backend")
             return settings
         }
         settings.detectedBy.append("ConfigMap \(name)")
@@ -536,12 +532,9 @@ public enum CNIReader {
     /// The AWS VPC CNI: no encapsulation; pods get POD_MTU, default AWS_VPC_ENI_MTU, default 9001; values outside
     /// 576…9001 (1280… with ENABLE_IPv6) or not numbers stop aws-node from starting (``CNIRules/awsRange(ipv6:)``).
     static func aws(_ daemonSet: DaemonSetView, objects: ClusterObjects) -> CNISettings {
-        var settings = CNISettings(name: "aws-vpc-cni", detectedBy: ["DaemonSet \(daemonSet.id)"], encapsulation: "none", install: "daemonset-env")
-        settings.namespace = daemonSet.namespace
-        settings.daemonSet = daemonSet.name
-        settings.helmRelease = daemonSet.helmRelease
+        var settings = CNISettings(name: "aws-vpc-cni", encapsulation: "none", install: "daemonset-env")
+        settings.take(daemonSet, version: { $0.contains("amazon-k8s-cni") && !$0.contains("init") })
         settings.reservedOverhead = 0
-        settings.version = daemonSet.version(image: { $0.contains("amazon-k8s-cni") && !$0.contains("init") }).map(\.description)
         settings.rules = "AWS VPC CNI\(settings.version.map { " \($0)" } ?? ""): no encapsulation; POD_MTU, default AWS_VPC_ENI_MTU (cmd/aws-vpc-cni/main.go)"
         func value(_ name: String) -> String? {
             switch daemonSet.env(name, configMaps: objects.configMaps) {
