@@ -175,13 +175,14 @@ row("serve TCP: 16-byte requests for 64 KiB, 3 s", "reply/request ≤ 1", time.m
 held = []
 for _ in range(300):
     try:
-        held.append(socket.create_connection(("127.0.0.1", 47902), timeout=1))
+        # Another loopback source than the flood's (whose rate limit is spent): the slot limit is what is measured.
+        held.append(socket.create_connection(("127.0.0.1", 47902), timeout=1, source_address=("127.0.0.9", 0)))
     except OSError:
         pass
 time.sleep(0.5)
 rss, threads, fds = proc(serve.pid)
 open_slots = fds - 4
-row("serve TCP: 300 idle connections, one source", "≤256 per source", 0.5, rss, "-", f"{len(held)} connected, server holds ~{max(open_slots, 0)} descriptors", f"{threads} thr, {fds} fd")
+row("serve TCP: 300 idle connections, one source", "≤256 per source", 0.5, rss, "-", f"{len(held)} connected, server holds ~{max(open_slots, 0)} (the rest reset at once; all freed at the 2 s deadline)", f"{threads} thr, {fds} fd")
 for s in held:
     s.close()
 serve.kill()
