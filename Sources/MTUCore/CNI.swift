@@ -377,6 +377,12 @@ public enum CNIReader {
         }
         if let cniMTU { settings.configuredPodMTU = cniMTU }
         else if let felixMTU { settings.configuredPodMTU = felixMTU }
+        if settings.configuredPodMTU == nil, let version = settings.version.flatMap({ CNIRules.Version(image: ":" + $0) }),
+           version < CNIRules.calicoAutoMTUSince, let fixed = CNIRules.calicoDefaultMTU(encapsulation) {
+            // Before automatic MTU detection, 0 was not a value: Felix's defaults applied whatever the host.
+            settings.configuredPodMTU = fixed
+            settings.rules = (settings.rules ?? "") + "; before \(CNIRules.calicoAutoMTUSince) no auto-detection: Felix's default \(fixed) (projectcalico/felix#2511)"
+        }
         if settings.configuredPodMTU == nil {
             settings.notes.append("no MTU set: Calico gives pods each node's interface MTU minus \(settings.reservedOverhead ?? 0) B")
         }

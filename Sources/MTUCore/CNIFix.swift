@@ -76,7 +76,7 @@ public struct ObjectPatch: Sendable, Equatable {
 }
 
 extension JSONValue {
-    func setting(_ path: ArraySlice<String>, to value: JSONValue) -> JSONValue {
+    public func setting(_ path: ArraySlice<String>, to value: JSONValue) -> JSONValue {
         guard let first = path.first else { return value }
         var object = self.object
         object[first] = (object[first] ?? .null).setting(path.dropFirst(), to: value)

@@ -49,6 +49,18 @@ public enum CNIRules {
         }
     }
 
+    /// Felix detects the host MTU since projectcalico/felix#2511 (merged 2020-10, first released in Calico 3.17);
+    /// before, an unset MTU meant Felix's fixed defaults: IPIP 1440, VXLAN 1410, WireGuard 1420.
+    public static let calicoAutoMTUSince = Version(3, 17)
+    public static func calicoDefaultMTU(_ encapsulation: String) -> Int? {
+        switch encapsulation {
+        case "ipip": return 1440
+        case "vxlan": return 1410
+        case "wireguard": return 1420
+        default: return nil
+        }
+    }
+
     // MARK: Cilium
 
     /// Cilium's route MTU for pods: base (device) MTU − overhead, cilium/cilium pkg/mtu/mtu.go `getRouteMTU`.

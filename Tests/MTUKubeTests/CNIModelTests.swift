@@ -101,6 +101,20 @@ struct CNIModelTests {
         #expect(!report.findings.flatMap(\.fixes).contains { $0.contains("calico-config") })
     }
 
+    /// Calico before 3.17 had no MTU auto-detection: an unset MTU is Felix's default, whatever the host.
+    @Test func calicoBeforeAutoMTUUsesFelixDefaults() throws {
+        var objects = try objects("calico-manifest-vxlan.yaml")
+        objects.daemonSets = objects.daemonSets.map { daemonSet in
+            let containers = daemonSet[path: "spec.template.spec.containers"].array.map { $0.setting(["image"][...], to: .string("docker.io/calico/node:v3.16.5")) }
+            return daemonSet.setting(["spec", "template", "spec", "containers"][...], to: .array(containers))
+        }
+        let report = audit(objects, nodeMTU: 9000, underlay: 1500)
+        #expect(report.cni[0].version == "3.16.5")
+        #expect(report.cni[0].configuredPodMTU == 1410)
+        #expect(report.cni[0].rules?.contains("no auto-detection") == true)
+        #expect(report.verdict != "problems", "1410 fits 1500 with VXLAN: \(report.findings.map(\.title))")
+    }
+
     @Test func calicoWireGuardCarriesEverySubnet() throws {
         let report = audit(try objects("calico-wireguard.yaml"), nodeMTU: 1500)
         let calico = try #require(report.cni.first)
