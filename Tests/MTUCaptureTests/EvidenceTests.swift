@@ -44,12 +44,18 @@ struct EvidenceTests {
     }
 
     /// A real wall for contrast: smaller segments acknowledged after the big one, SACK showing the hole.
-    @Test func aLiveSizeDependentDropIsConfirmed() throws {
+    /// 1000 bytes acknowledged, then a 4000-byte segment sent five times while the client keeps answering.
+    static func liveStall() -> Conversation {
         var c = Conversation()
         c.handshake()
         c.send(fromClient: false, seq: 5001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 1, count: 1000))
         c.send(fromClient: true, seq: 1001, ack: 6001)
         for _ in 0..<5 { c.send(fromClient: false, seq: 6001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 4000)) }
+        return c
+    }
+
+    @Test func aLiveSizeDependentDropIsConfirmed() throws {
+        var c = Self.liveStall()
         c.send(fromClient: false, seq: 10001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 500))
         c.send(fromClient: true, seq: 1001, ack: 6001, sack: (10001, 10501))
         c.send(fromClient: false, seq: 6001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 4000))
@@ -103,11 +109,7 @@ struct EvidenceTests {
 
     /// A stall inside MPLS (Ethernet, one label) and inside GRE: found through them, and said so in the coverage.
     @Test func stallsInsideMPLSAndGRE() throws {
-        var c = Conversation()
-        c.handshake()
-        c.send(fromClient: false, seq: 5001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 1, count: 1000))
-        c.send(fromClient: true, seq: 1001, ack: 6001)
-        for _ in 0..<5 { c.send(fromClient: false, seq: 6001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 4000)) }
+        var c = Self.liveStall()
         c.send(fromClient: true, seq: 1001, ack: 6001, sack: (10001, 10501))
         let mac = [UInt8](repeating: 0x02, count: 12)
         let mpls = c.packets.map { ($0.seconds, $0.fraction, mac + [0x88, 0x47, 0x00, 0x01, 0x01, 0x40] + $0.bytes) }
