@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import MTUTestSupport
+
+/// deploy/monitoring: alerting rules and a dashboard that use only series the agents export, checked and unit-tested
+/// with promtool (issue 14's alerts and dashboard).
+@Suite("Monitoring: alerts and dashboard")
+struct MonitoringTests {
+    static let root = TestSupport.repositoryRoot
+    static let underCI = ProcessInfo.processInfo.environment["CI"] == "true"
+    static let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    static func read(_ path: String) throws -> String { try String(contentsOfFile: "\(root)/\(path)", encoding: .utf8) }
+
+    static func names(in text: String) -> Set<String> {
+        let pattern = try! NSRegularExpression(pattern: "mtu_doctor_[a-z_]+")
+        let range = NSRange(text.startIndex..., in: text)
+        return Set(pattern.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } })
+    }
+
+    /// Every series the agent exports, from the code that exports them.
+    static func exported() throws -> Set<String> {
+        let source = try read("Sources/MTUAgent/Agent.swift")
+        let pattern = try NSRegularExpression(pattern: #"make(?:Gauge|Counter)\(name: "(mtu_doctor_[a-z_]+)""#)
+        let range = NSRange(source.startIndex..., in: source)
+        return Set(pattern.matches(in: source, range: range).compactMap { Range($0.range(at: 1), in: source).map { String(source[$0]) } })
+    }
+
+    @Test func everySeriesNamedIsExported() throws {
+        let exported = try Self.exported()
+        #expect(exported.count >= 15)
+        for file in ["deploy/monitoring/alerts.yaml", "deploy/monitoring/dashboard.json", "deploy/monitoring/alerts.test.yaml"] {
+            let used = Self.names(in: try Self.read(file))
+            #expect(!used.isEmpty, "\(file) names no series")
+            #expect(used.subtracting(exported).isEmpty, "\(file) uses series no agent exports: \(used.subtracting(exported).sorted())")
+        }
+        let dashboard = try JSONSerialization.jsonObject(with: Data(Self.read("deploy/monitoring/dashboard.json").utf8)) as? [String: Any]
+        let panels = dashboard?["panels"] as? [[String: Any]] ?? []
+        #expect(panels.contains { ($0["type"] as? String) == "table" && (($0["title"] as? String)?.contains("matrix") ?? false) })
+        #expect(panels.allSatisfy { !(($0["targets"] as? [[String: Any]])?.isEmpty ?? true) })
+    }
+
+    @Test func thePrometheusRuleCarriesTheSameRules() throws {
+        let alerts = try Self.read("deploy/monitoring/alerts.yaml")
+        let rule = try Self.read("deploy/monitoring/podmonitor.yaml")
+        let groups = String(alerts[alerts.range(of: "groups:\n")!.upperBound...])
+        let embedded = String(rule[rule.range(of: "  groups:\n")!.upperBound...])
+            .split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : String($0) }.joined(separator: "\n")
+        #expect(embedded == groups)
+    }
+
+    @Test(.enabled(if: promtool != nil || underCI, "promtool (Debian: prometheus) is not installed"))
+    func promtoolChecksAndTestsTheRules() throws {
+        let promtool = try #require(Self.promtool, "promtool is required under CI")
+        for arguments in [["check", "rules", "alerts.yaml"], ["test", "rules", "alerts.test.yaml"]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: promtool)
+            process.arguments = arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: "\(Self.root)/deploy/monitoring")
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "promtool \(arguments.joined(separator: " ")): \(text)")
+        }
+    }
+}
