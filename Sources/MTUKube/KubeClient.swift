@@ -190,7 +190,7 @@ public final class KubeClient: Sendable {
         var request = HTTPClientRequest(url: target.server + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "mtu-doctor/0.1.0")
+        request.headers.add(name: "User-Agent", value: "mtu-doctor")
         switch authorization {
         case .none: break
         case .header(let value): request.headers.add(name: "Authorization", value: value)

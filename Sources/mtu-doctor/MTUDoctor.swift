@@ -21,7 +21,7 @@ struct MTUDoctor: ParsableCommand {
               sudo mtu-doctor lab demo blackhole
               mtu-doctor --generate-completion-script bash > /etc/bash_completion.d/mtu-doctor
             """,
-        version: "0.1.0",
+        version: BuildInfo.description,
         subcommands: [DiagnoseCommand.self, Calc.self, Check.self, ProbeCommand.self, CaptureCommand.self, ServeCommand.self, AgentCommand.self, KubeCommand.self, LabCommand.self]
     )
 

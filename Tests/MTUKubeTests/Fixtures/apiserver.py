@@ -7,7 +7,6 @@ A scenario folder holds routes.json, mapping "METHOD /path" to one of:
   {"pages": ["a.json", "b.json"]}         a list served page by page: metadata.continue links them
   {"status": 403, "message": "..."}       a Kubernetes Status object with that code
   {"delay": 30, "file": "x.json"}         answers after a delay (timeouts)
-  {"endless": true}                       200, then a JSON list that never ends (chunked; hostile servers)
   {"redirect": "https://elsewhere/"}      302 to that location
 A path with no route answers 404 with a Status object, as the real server does for a missing object or CRD.
 PATCH requests (server-side apply) are answered 200 with the body's kind echoed back.
@@ -93,19 +92,6 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        if route.get("endless"):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            item = b'{"kind":"Node","metadata":{"name":"' + b"n" * 1000 + b'"}},'
-            chunk = b'{"kind":"NodeList","items":[' + item * 1000
-            try:
-                while True:
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                    chunk = item * 1000
-            except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
-                return
         if "status" in route:
             return self.answer(*status(route["status"], route.get("reason", "Forbidden"), route.get("message", "")))
         if "pages" in route:

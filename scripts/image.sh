@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the OCI image from the release tarball with buildah, no registry and no daemon: from scratch, the binary,
+# the shared libraries it needs (from this machine's Debian), CA certificates, user 65532, entrypoint mtu-doctor,
+# OCI labels; exported as dist/mtu-doctor-VERSION.oci.tar (podman load, docker load, ctr images import, kind load
+# image-archive). Then prints the image's size and configuration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v buildah >/dev/null || { echo "image: buildah is not installed (Debian: buildah)" >&2; exit 1; }
+dir=$(ls -td dist/mtu-doctor-*-linux-*/ | head -1)
+binary="$dir/mtu-doctor"
+version=$("$binary" --version | cut -d' ' -f1)
+commit=$("$binary" --version | sed 's/.*(\(.*\))/\1/')
+archive="dist/mtu-doctor-$version.oci.tar"
+
+container=$(buildah from scratch)
+trap 'buildah umount "$container" >/dev/null 2>&1 || true; buildah rm "$container" >/dev/null 2>&1 || true' EXIT
+root=$(buildah mount "$container")
+install -D -m 0755 "$binary" "$root/usr/local/bin/mtu-doctor"
+ln -s mtu-doctor "$root/usr/local/bin/kubectl-mtu"
+# The libraries the binary loads (the Swift runtime is inside it): glibc, zlib, libstdc++ and the loader.
+for library in $(ldd "$binary" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
+    cp --parents -L "$library" "$root/"
+done
+install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+printf 'root:x:0:0:root:/root:/sbin/nologin\nmtu-doctor:x:65532:65532:mtu-doctor:/nonexistent:/sbin/nologin\n' > "$root/etc/passwd"
+printf 'root:x:0:\nmtu-doctor:x:65532:\n' > "$root/etc/group"
+install -d -m 1777 "$root/tmp"
+buildah config --user 65532:65532 --workingdir /tmp --entrypoint '["/usr/local/bin/mtu-doctor"]' --cmd '["--help"]' \
+    --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+    --label org.opencontainers.image.title=mtu-doctor \
+    --label org.opencontainers.image.description="Finds, explains and fixes MTU black holes in overlay networks" \
+    --label org.opencontainers.image.version="$version" \
+    --label org.opencontainers.image.revision="$commit" "$container"
+buildah commit --quiet "$container" "mtu-doctor:$version" >/dev/null
+rm -f "$archive"
+buildah push --quiet "mtu-doctor:$version" "oci-archive:$archive:mtu-doctor:$version"
+buildah rmi "mtu-doctor:$version" >/dev/null
+echo "$archive: $(stat -c %s "$archive") bytes; image root $(du -sk "$root" | cut -f1) KiB"
