@@ -2,6 +2,6 @@
 /// commit here for the build and restores this file afterwards; a build from a checkout says so.
 enum BuildInfo {
     static let version = "0.1.0"
-    static let commit = "c6bb69eb4e32-dirty"
+    static let commit = "source build"
     static var description: String { "\(version) (\(commit))" }
 }
