@@ -15,6 +15,9 @@ if [ ! -x "$root/bin/sh" ]; then
     echo "minimal root filesystem: $(( $(date +%s) - start )) s, $(du -sm "$root" | cut -f1) MB" >&2
 fi
 if chroot "$root" sh -c 'command -v swift' >/dev/null 2>&1; then echo "test-release: the root filesystem has swift" >&2; exit 1; fi
+# A container has /proc (the Swift runtime reads it); mounted for the run, unmounted whatever happens.
+mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+trap 'umount "$root/proc" 2>/dev/null || true' EXIT
 rm -rf "$root/opt/mtu-doctor" "$root/work" && mkdir -p "$root/opt/mtu-doctor" "$root/work"
 cp -r examples "$root/work/"
 cp Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap "$root/work/"
@@ -28,7 +31,7 @@ failed=0
 check() {
     local expected=$1; shift
     local output status
-    output=$(cd "$root/work" && chroot "$root" sh -c "cd /work && /opt/mtu-doctor/mtu-doctor $*" 2>&1) && status=0 || status=$?
+    output=$(chroot "$root" sh -c "cd /work && /opt/mtu-doctor/mtu-doctor $*" 2>&1) && status=0 || status=$?
     if [ "$status" = "$expected" ]; then echo "ok    mtu-doctor $* (exit $status): $(echo "$output" | head -1)"
     else echo "FAIL  mtu-doctor $* (exit $status, expected $expected): $(echo "$output" | head -3)"; failed=$((failed + 1)); fi
 }

@@ -5,7 +5,8 @@
 public enum KubeManifests {
     public struct Options: Sendable {
         public var namespace = "mtu-doctor"
-        public var image = "mtu-doctor:latest"
+        /// The release's image (scripts/image.sh), never a floating tag.
+        public var image = "mtu-doctor:0.1.0"
         /// The Secret holding the shared token (key `token`); created separately, never written here.
         public var tokenSecret = "mtu-doctor-token"
         public var interval = 60

@@ -281,7 +281,7 @@ extension KubeCommand {
         var namespace = "mtu-doctor"
 
         @Option(help: "Container image with mtu-doctor as its entry point.")
-        var image = "mtu-doctor:latest"
+        var image = "mtu-doctor:\(BuildInfo.version)"
 
         @Option(help: "Seconds between rounds.")
         var interval = 60

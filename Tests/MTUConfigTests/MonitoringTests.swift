@@ -67,3 +67,15 @@ struct MonitoringTests {
         }
     }
 }
+
+/// The manifests name the release's image, never a floating tag, and it is the version the binary reports.
+@Suite("Manifests: image")
+struct ManifestImageTests {
+    @Test func theImageIsTheReleaseNotLatest() throws {
+        let manifest = try String(contentsOfFile: "\(TestSupport.repositoryRoot)/deploy/mtu-doctor.yaml", encoding: .utf8)
+        let buildInfo = try String(contentsOfFile: "\(TestSupport.repositoryRoot)/Sources/mtu-doctor/BuildInfo.swift", encoding: .utf8)
+        let version = try #require(buildInfo.split(separator: "\n").first { $0.contains("static let version") }?.split(separator: "\"").dropFirst().first)
+        #expect(!manifest.contains(":latest"))
+        #expect(manifest.contains("image: mtu-doctor:\(version)"))
+    }
+}
