@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 import MTUCore
+import MTUProbe
 
 /// A deliberately small HTTP/1.1 server for the agent: GET only, one request per connection, `Connection: close`,
 /// one thread for every connection (a poll loop, no thread per client). Bounded everywhere: at most
@@ -85,7 +86,7 @@ public final class AgentHTTPServer: Sendable {
         var acceptPausedUntil: ContinuousClock.Instant?
         _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK)
         var buffer = [UInt8](repeating: 0, count: 4096)
-        defer { for connection in connections { Self.reset(connection.fd) } }
+        defer { for connection in connections { ConnectionSafety.reset(connection.fd) } }
         while !shouldStop() {
             let accepting = connections.count < Self.maxConnections && (acceptPausedUntil.map { clock.now >= $0 } ?? true)
             var descriptors = connections.map { pollfd(fd: $0.fd, events: Int16($0.writing ? POLLOUT : POLLIN), revents: 0) }
@@ -108,7 +109,7 @@ public final class AgentHTTPServer: Sendable {
                         connection.deadline = now + Self.replyDeadline
                     } else if now >= connection.deadline {
                         if !connection.request.isEmpty { _ = Self.send(connection.fd, Self.encode(Response(status: 408, body: "request timeout: no complete request within 2 s\n"))[...]) }
-                        Self.reset(connection.fd)
+                        ConnectionSafety.reset(connection.fd)
                         continue
                     } else {
                         remaining.append(connection)
@@ -117,7 +118,7 @@ public final class AgentHTTPServer: Sendable {
                 }
                 connection.sent += Self.send(connection.fd, connection.reply[connection.sent...])
                 if connection.sent >= connection.reply.count { Glibc.close(connection.fd) }
-                else if now >= connection.deadline { Self.reset(connection.fd) }
+                else if now >= connection.deadline { ConnectionSafety.reset(connection.fd) }
                 else { remaining.append(connection) }
             }
             connections = remaining
@@ -141,13 +142,6 @@ public final class AgentHTTPServer: Sendable {
                 connections.append(Connection(fd: fd, source: source, deadline: now + Self.requestDeadline))
             }
         }
-    }
-
-    /// Closes with a reset: nothing unsent is kept for a client that does not read.
-    static func reset(_ fd: Int32) {
-        var option = linger(l_onoff: 1, l_linger: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
-        Glibc.close(fd)
     }
 
     /// Sends what the socket takes now; the count sent.
@@ -207,10 +201,7 @@ public final class AgentHTTPServer: Sendable {
         guard let header = headers.first(where: { $0.lowercased().hasPrefix("authorization:") }) else { return false }
         let value = header.dropFirst("authorization:".count).trimmingCharacters(in: .whitespaces)
         guard value.lowercased().hasPrefix("bearer ") else { return false }
-        let presented = Array(value.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8), expected = Array(token.utf8)
-        var difference = presented.count == expected.count ? 0 : 1
-        for index in expected.indices { difference |= Int((index < presented.count ? presented[index] : 0) ^ expected[index]) }
-        return difference == 0
+        return ConnectionSafety.constantTimeEqual(Array(value.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8), Array(token.utf8))
     }
 
     static func complete(_ request: [UInt8]) -> Bool {

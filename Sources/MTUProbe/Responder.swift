@@ -138,7 +138,7 @@ public final class Responder {
     deinit {
         Syscall.close(fd)
         if listener >= 0 { Syscall.close(listener) }
-        for client in clients { Self.reset(client.fd) }
+        for client in clients { ConnectionSafety.reset(client.fd) }
     }
 
     func allowed(_ source: ProbeAddress) -> Bool {
@@ -209,7 +209,7 @@ public final class Responder {
             if clients.count >= configuration.maxClients { evictForNewcomer(holding: held) }
             guard allowed(source), held < configuration.maxClientsPerSource, clients.count < configuration.maxClients, admit(source, now: now) else {
                 refused += 1
-                Self.reset(connection)
+                ConnectionSafety.reset(connection)
                 continue
             }
             _ = fcntl(connection, F_SETFL, fcntl(connection, F_GETFL) | O_NONBLOCK)
@@ -225,30 +225,15 @@ public final class Responder {
         for client in clients { counts[client.source, default: 0] += 1 }
         guard let (biggest, count) = counts.max(by: { $0.value < $1.value }), count > held + 1,
               let victim = clients.firstIndex(where: { $0.source == biggest && $0.request == nil && $0.toSend == 0 }) else { return }
-        Self.reset(clients[victim].fd)
+        ConnectionSafety.reset(clients[victim].fd)
         clients.remove(at: victim)
         refused += 1
     }
 
-    /// Closes with a reset: the kernel frees the socket and anything unsent at once (no orphan left holding memory
-    /// for a client that never reads).
-    static func reset(_ fd: Int32) {
-        var option = linger(l_onoff: 1, l_linger: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
-        Syscall.close(fd)
-    }
-
     /// The reply for a request: with the token up to 4 MiB; without it no more than the client sent (ratio 1).
     func replyBytes(_ request: (bytes: Int, token: String), received: Int) -> Int? {
-        let authorised = !configuration.token.isEmpty && Self.constantTimeEqual(Array(request.token.utf8), configuration.token)
+        let authorised = !configuration.token.isEmpty && ConnectionSafety.constantTimeEqual(Array(request.token.utf8), configuration.token)
         return authorised ? min(request.bytes, 4 << 20) : min(request.bytes, received, 64 << 10)
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 
     /// Reads requests (and padding), answers when a request is paid for, writes replies without blocking; drops
@@ -259,7 +244,7 @@ public final class Responder {
             if client.toSend > 0 {
                 // Writing: whatever the socket takes now; a client that does not read in time is reset.
                 if Self.flush(&client) { Syscall.close(client.fd) }
-                else if now >= client.deadline { Self.reset(client.fd) }
+                else if now >= client.deadline { ConnectionSafety.reset(client.fd) }
                 else { remaining.append(client) }
                 continue
             }
@@ -277,7 +262,7 @@ public final class Responder {
             if client.request == nil, client.line.contains(10) || client.line.count >= 256 {
                 guard let request = TCPSendRequest.parse(String(decoding: client.line.prefix { $0 != 10 }, as: UTF8.self)) else {
                     refused += 1
-                    Self.reset(client.fd)
+                    ConnectionSafety.reset(client.fd)
                     continue
                 }
                 client.request = request
@@ -285,14 +270,14 @@ public final class Responder {
             }
             if let request = client.request, let bytes = replyBytes(request, received: client.received),
                bytes >= request.bytes || closed || now >= client.deadline {
-                guard bytes > 0 else { refused += 1; Self.reset(client.fd); continue }
+                guard bytes > 0 else { refused += 1; ConnectionSafety.reset(client.fd); continue }
                 client.toSend = bytes
                 client.deadline = now + Self.replyDeadline
                 answered += 1
                 // The reply starts at once where the socket has room.
                 if Self.flush(&client) { Syscall.close(client.fd) } else { remaining.append(client) }
             } else if closed || now >= client.deadline {
-                Self.reset(client.fd)
+                ConnectionSafety.reset(client.fd)
             } else {
                 remaining.append(client)
             }
@@ -319,7 +304,7 @@ public final class Responder {
             return
         }
         let requestPacket = datagram.count + (source.isIPv6 ? 48 : 28)
-        let authorised = !configuration.token.isEmpty && Self.constantTimeEqual(request.token, configuration.token)
+        let authorised = !configuration.token.isEmpty && ConnectionSafety.constantTimeEqual(request.token, configuration.token)
         if request.status {
             // No larger than the request either (probe pads its status request to 64 bytes).
             let size = authorised ? 64 : min(64, requestPacket)

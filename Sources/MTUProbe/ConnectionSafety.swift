@@ -1,0 +1,22 @@
+#if os(Linux)
+import Glibc
+
+/// What every server of ours (the responder, the agent's HTTP API) does with a client it gives up on, and how it
+/// compares a presented token: one place for both.
+package enum ConnectionSafety {
+    /// Closes with a reset (SO_LINGER 0): the kernel frees the socket and anything unsent at once, so a client that
+    /// never reads leaves no orphan holding memory.
+    package static func reset(_ fd: Int32) {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        Glibc.close(fd)
+    }
+
+    /// Equal bytes, in time that depends on the expected token's length only.
+    package static func constantTimeEqual(_ presented: [UInt8], _ expected: [UInt8]) -> Bool {
+        var difference = presented.count == expected.count ? 0 : 1
+        for index in expected.indices { difference |= Int((index < presented.count ? presented[index] : 0) ^ expected[index]) }
+        return difference == 0
+    }
+}
+#endif
