@@ -415,6 +415,14 @@ struct FileAnalysis {
         var later = 0
         var laterLargest = 0
         var laterFrames: [Int] = []
+        /// TCP: the quoted segment's sequence number, and the frame of the peer's first acknowledgment (cumulative
+        /// or selective) that covers it: the data the PTB was about got through.
+        var quotedSequence: UInt32? = nil
+        var deliveredFrame: Int? = nil
+        /// TCP: the peer acknowledged something after the PTB (so a missing delivery is seen, not just absent).
+        var peerAckedAfter = false
+        /// The sender records segments larger than its peer's MSS: segmentation offload, sizes are not wire sizes.
+        var senderOffloads = false
     }
 
     static let ringLimit = 1024
@@ -559,7 +567,7 @@ struct FileAnalysis {
             quoted = FlowKey(inner, sourcePort: source, destinationPort: destination)
         }
         ptbs.append(PTBSeen(frame: frame, mtu: icmp.mtu ?? 0, source: FlowKey.address(ip.version, ip.sourceHigh, ip.sourceLow), quoted: quoted,
-                            limit: (icmp.mtu ?? 0) - overhead))
+                            limit: (icmp.mtu ?? 0) - overhead, quotedSequence: icmp.quotedTCPSequence))
         if let quoted, let sender = index[quoted], directions[sender].watching.count < 8 {
             directions[sender].watching.append(ptbs.count - 1)
         } else if let quoted, [17, 1, 58].contains(icmp.quotedInner?.protocolNumber ?? icmp.quoted?.protocolNumber ?? 0), watchedDatagrams.count < 1000 {
@@ -671,6 +679,15 @@ struct FileAnalysis {
             directions[d].highestAck = ack
         }
         let acked = directions[d].highestAck ?? ack
+        // Whether the data a PTB quoted got through: delivery, not the sizes an offloading sender records, says
+        // whether the PTB took effect.
+        for watched in directions[peer].watching where ptbs[watched].frame < frame && ptbs[watched].deliveredFrame == nil {
+            guard let sequence = ptbs[watched].quotedSequence else { continue }
+            ptbs[watched].peerAckedAfter = true
+            let cumulative = Int32(bitPattern: acked &- sequence) > 0
+            let selective = tcp.sackLeft.map { Int32(bitPattern: sequence &- $0) >= 0 && Int32(bitPattern: tcp.sackRight! &- sequence) > 0 } ?? false
+            if cumulative || selective { ptbs[watched].deliveredFrame = frame }
+        }
         // Pop delivered segments off the peer's ring.
         var delivered = directions[peer].largestDelivered
         while !directions[peer].ring.isEmpty, directions[peer].ringHead < directions[peer].ring.count {
@@ -708,6 +725,7 @@ struct FileAnalysis {
             if directions[d].overMSSFrames.count < 8 { directions[d].overMSSFrames.append(packet.frame) }
         }
         for watched in directions[d].watching {
+            if directions[d].overMSS > 0 { ptbs[watched].senderOffloads = true }
             ptbs[watched].later += 1
             ptbs[watched].laterLargest = Swift.max(ptbs[watched].laterLargest, ip.totalLength)
             if ptbs[watched].laterFrames.count < 4, ip.totalLength > ptbs[watched].limit { ptbs[watched].laterFrames.append(packet.frame) }
@@ -944,19 +962,40 @@ struct FileAnalysis {
     mutating func finish() {
         for connection in connections.indices where !connections[connection].finished { close(connection) }
         for ptb in ptbs {
+            // Whether the PTB took effect is judged by delivery first: the peer acknowledging the data it quoted (a
+            // sender with segmentation offload records 64 KB super-packets before and after, which the kernel cuts
+            // to the new size on the wire). Sizes decide only for senders that record wire sizes.
+            let offloading = ptb.senderOffloads
             var adapted: Bool?
-            if ptb.later > 0 { adapted = ptb.laterLargest <= ptb.limit }
-            let outcome = adapted.map {
-                $0 ? "the sender adapted: its \(ptb.later) later packets fit"
-                    : "the sender kept sending packets up to \(ptb.laterLargest) bytes afterwards: the PTB did not take effect (filtered before the socket, or the sender ignores it)"
-            } ?? "cannot tell whether the sender adapted — no later packet of that flow is in this capture: capture longer, or at the sender"
+            var evidence = "cannot-tell"
+            var outcome = "cannot tell whether the sender adapted — no later packet of that flow is in this capture: capture longer, or at the sender"
+            if let delivered = ptb.deliveredFrame {
+                adapted = true
+                evidence = "confirmed"
+                outcome = "the PTB took effect: the peer acknowledged the data it quoted (frame \(delivered))"
+                    + (ptb.laterLargest > ptb.limit && offloading ? "; the larger sizes recorded afterwards are segmentation-offload super-packets, cut to size on the wire" : "")
+            } else if ptb.later > 0, ptb.laterLargest <= ptb.limit {
+                adapted = true
+                evidence = "confirmed"
+                outcome = "the sender adapted: its \(ptb.later) later packets fit"
+            } else if ptb.later > 0, offloading {
+                // Super-packets say nothing about wire sizes; without an acknowledgment either way, nothing is proven.
+                adapted = ptb.peerAckedAfter ? false : nil
+                evidence = ptb.peerAckedAfter ? "likely" : "cannot-tell"
+                outcome = ptb.peerAckedAfter
+                    ? "the peer never acknowledged the data the PTB quoted, though it acknowledged other data: the PTB likely did not take effect (sizes here are offload super-packets, not wire sizes)"
+                    : "cannot tell whether the PTB took effect: this sender uses segmentation offload (its recorded packets are not wire sizes) and no acknowledgment of the quoted data is in the capture — capture at the receiver, or with offload off"
+            } else if ptb.later > 0 {
+                adapted = false
+                evidence = ptb.peerAckedAfter || ptb.quotedSequence == nil ? "confirmed" : "likely"
+                outcome = "the sender kept sending packets up to \(ptb.laterLargest) bytes afterwards: the PTB did not take effect (filtered before the socket, or the sender ignores it)"
+            }
             findings.append(CaptureFinding(
                 kind: "ptb-seen", severity: adapted == false ? "critical" : "warning", file: name, direction: ptb.quoted?.description,
                 frames: [ptb.frame] + ptb.laterFrames,
                 summary: "ICMP \"too big\" (MTU \(ptb.mtu)) from \(ptb.source)\(ptb.quoted.map { " about \($0)" } ?? "")\(ptb.limit < ptb.mtu ? " inside a tunnel (its packets must fit \(ptb.limit) bytes)" : ""): \(outcome)",
                 sizes: nil, ptb: .init(mtu: ptb.mtu, source: ptb.source, senderAdapted: adapted),
-                // Sizes an offloading sender records are not wire sizes: "did not take effect" is likely, not proven.
-                evidence: adapted == nil ? "cannot-tell" : adapted! ? "confirmed" : "likely"))
+                evidence: evidence))
         }
         var reported: Set<Int> = []
         for (key, reset) in resetFlows.sorted(by: { $0.value.frame < $1.value.frame }) where reset.after > 0 && reported.insert(reset.frame).inserted {

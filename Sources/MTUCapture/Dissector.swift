@@ -61,6 +61,9 @@ public struct ICMPInfo: Sendable, Hashable {
     public var quotedInnerSourcePort: Int?, quotedInnerDestinationPort: Int?
     /// An echo request's identifier (ICMP echo flows are keyed by it, as ping's are: the "source port").
     public var echoIdentifier: Int? = nil
+    /// The quoted TCP segment's sequence number (the innermost one for a tunnel packet): what a PTB was about, so
+    /// its delivery can be followed in the peer's acknowledgments.
+    public var quotedTCPSequence: UInt32? = nil
     public var isEchoRequest: Bool { (version == 4 && type == 8) || (version == 6 && type == 128) }
 }
 
@@ -362,6 +365,9 @@ public enum Dissector {
             } else if let inner = info.quoted, inner.offset + inner.headerLength + 4 <= range.upperBound, [6, 17].contains(inner.protocolNumber) {
                 info.quotedSourcePort = u16(bytes, inner.offset + inner.headerLength)
                 info.quotedDestinationPort = u16(bytes, inner.offset + inner.headerLength + 2)
+                if inner.protocolNumber == 6, inner.offset + inner.headerLength + 8 <= range.upperBound {
+                    info.quotedTCPSequence = u32(bytes, inner.offset + inner.headerLength + 4)
+                }
                 if inner.protocolNumber == 17, let port = info.quotedDestinationPort, port == 4789 || port == 8472 || port == genevePort {
                     // Decapsulate the quote itself: the tunnel's inner packet names the connection that was too big.
                     var nested = Dissection()
@@ -372,6 +378,7 @@ public enum Dissector {
                         if [6, 17].contains(innermost.protocolNumber), ports + 4 <= range.upperBound {
                             info.quotedInnerSourcePort = u16(bytes, ports)
                             info.quotedInnerDestinationPort = u16(bytes, ports + 2)
+                            info.quotedTCPSequence = innermost.protocolNumber == 6 && ports + 8 <= range.upperBound ? u32(bytes, ports + 4) : nil
                         }
                     }
                 }

@@ -15,6 +15,8 @@ public struct Hypothesis: Sendable, Hashable, Codable {
     /// The hop (address or node) and layer it points at, when it points somewhere.
     public var hop: String?
     public var layer: String?
+    /// The direction whose wall this cause is about: forward (toward the target) or reverse (back to us).
+    public var direction: String?
 }
 
 /// A usual suspect, and why it is not the cause.
@@ -71,16 +73,18 @@ public enum Diagnoser {
         var facts = Facts(evidence)
         var hypotheses = [
             notMTU(&facts), routedHopWall(facts), l2Mismatch(facts), ptbFiltered(facts), ptbLostRPFilter(facts), ptbNotRelayed(facts),
-            underlayUnderOverlay(facts), podMTU(facts), mssClamp(facts), asymmetric(facts),
+            underlayUnderOverlay(facts), podMTU(facts), mssClamp(facts), asymmetric(facts), reverseWall(facts),
         ].compactMap { $0 }
         if let topology = evidence.topology { applyTopology(topology, &hypotheses, facts) }
+        var ruledOutWalls: [RuledOut] = []
+        applyCausality(&hypotheses, &ruledOutWalls, facts)
         for index in hypotheses.indices where hypotheses[index].status != "ruled-out" {
             hypotheses[index].confidence = Swift.max(0, Swift.min(100, hypotheses[index].confidence))
             hypotheses[index].status = status(hypotheses[index].confidence)
         }
         hypotheses.sort { ($0.status == "ruled-out" ? 1 : 0, -$0.confidence) < ($1.status == "ruled-out" ? 1 : 0, -$1.confidence) }
         let verdict = facts.verdict
-        var ruledOut = usualSuspects(facts)
+        var ruledOut = usualSuspects(facts) + ruledOutWalls
         for hypothesis in hypotheses where hypothesis.status == "ruled-out" {
             ruledOut.append(RuledOut(item: hypothesis.title, why: hypothesis.evidenceAgainst.first ?? "the evidence contradicts it"))
         }
@@ -125,6 +129,32 @@ public enum Diagnoser {
         var overlayMatch: (underlay: Int, overhead: Int, name: String)?
         var tunnel: DiagnosisEvidence.Tunnel? { e.host.tunnels.first }
 
+        /// The direction the stalled data travels, when a symptom says: a client's TLS handshake waits for the
+        /// server's flight (reverse); a capture here shows our own segment unacknowledged (forward) or the
+        /// peer's data stopping (reverse).
+        var stalledDirection: String? {
+            if tlsStalled { return "reverse" }
+            if let kinds = e.capture?.kinds {
+                if kinds.contains("stalled-segment") { return "forward" }
+                if kinds.contains("receive-gap") { return "reverse" }
+            }
+            return nil
+        }
+        /// Whether a direction's wall is repaired by PMTUD: its ICMP "too big" reaches the sender, which uses it.
+        var forwardRepaired: Bool { forward?.verdict == "ptb" && forward?.ptbImplausible == false }
+        var reverseRepaired: Bool { reverse?.verdict == "ptb" }
+        /// The direction the headline and the fixes are about: the stalled data's direction when its wall is not
+        /// repaired (or unknown), else whichever direction black-holes.
+        var culprit: String? {
+            if let stalled = stalledDirection {
+                if stalled == "reverse", !reverseRepaired, reverseSilent || reverseWall != nil || !forwardSilent { return "reverse" }
+                if stalled == "forward", !forwardRepaired { return "forward" }
+            }
+            if forwardSilent { return "forward" }
+            if reverseSilent { return "reverse" }
+            return nil
+        }
+
         init(_ evidence: DiagnosisEvidence) {
             e = evidence
             if let wall = evidence.forward.flatMap({ ["ptb", "blackhole"].contains($0.verdict) ? $0.pathMTU : nil }) {
@@ -160,9 +190,14 @@ public enum Diagnoser {
 
     // MARK: - Rules
 
-    static func hypothesis(_ id: String, _ title: String, _ confidence: Int, _ explanation: String, for evidenceFor: [String], against: [String], hop: String? = nil, layer: String? = nil, ruledOut: Bool = false) -> Hypothesis {
-        Hypothesis(id: id, title: title, confidence: confidence, status: ruledOut ? "ruled-out" : status(confidence), explanation: explanation,
-                   evidenceFor: evidenceFor, evidenceAgainst: against, hop: hop, layer: layer)
+    static func hypothesis(
+        _ id: String, _ title: String, _ confidence: Int, _ explanation: String, for evidenceFor: [String], against: [String], hop: String? = nil, layer: String? = nil,
+        ruledOut: Bool = false, direction: String? = nil
+    ) -> Hypothesis {
+        // Every cause about a wall names its direction; the wall rules below are all about the forward one.
+        let forwardRules: Set<String> = ["routed-hop-wall", "l2-mtu-mismatch", "ptb-filtered", "ptb-lost-rp-filter", "ptb-not-relayed", "underlay-wall-under-overlay", "pod-mtu-exceeds-underlay"]
+        return Hypothesis(id: id, title: title, confidence: confidence, status: ruledOut ? "ruled-out" : status(confidence), explanation: explanation,
+                          evidenceFor: evidenceFor, evidenceAgainst: against, hop: hop, layer: layer, direction: direction ?? (forwardRules.contains(id) ? "forward" : nil))
     }
 
     static func notMTU(_ facts: inout Facts) -> Hypothesis? {
@@ -334,10 +369,88 @@ public enum Diagnoser {
         guard forward != back || forwardWall != reverseWall else {
             return hypothesis("asymmetric-path", "An asymmetric path", 0, "", for: [], against: ["both directions measured the same (\(forward) bytes)"], ruledOut: true)
         }
+        // A description of the path, not a cause: the wall on each side is the cause, and ranks above this.
         return hypothesis(
-            "asymmetric-path", "An asymmetric path: \(forward) bytes there, \(back) back", 80,
+            "asymmetric-path", "An asymmetric path: \(forward) bytes there, \(back) back", 50,
             "The two directions take different hops or different MTUs: fix (and test) each direction on its own.",
             for: ["forward: \(forward) bytes (\(facts.forward?.verdict ?? "")); reverse: \(back) bytes (\(reverse.verdict), \(reverse.method))"], against: [], layer: "routing")
+    }
+
+    /// The wall on the way back, from the reverse measurement (or from echo replies that never came back).
+    static func reverseWall(_ facts: Facts) -> Hypothesis? {
+        guard let reverse = facts.reverse else { return nil }
+        let stalledBack = facts.stalledDirection == "reverse"
+        let symptom = facts.tlsStalled
+            ? "the TLS handshake stalls: the server's certificate flight is the first full-size data, and it travels this direction"
+            : "the capture shows the peer's data stopping"
+        if reverse.verdict == "blackhole", let wall = reverse.pathMTU {
+            var evidence = [reverse.explanation.isEmpty ? "packets over \(wall) bytes do not come back (\(reverse.method))" : reverse.explanation]
+            if stalledBack { evidence.append(symptom) }
+            let byReplies = reverse.method == "echo-replies"
+            return hypothesis(
+                "reverse-wall", "A wall on the way back at \(wall) bytes, with no ICMP reaching the sender", stalledBack ? 95 : 80,
+                "Packets larger than \(wall) bytes from the target to this host are dropped and nothing tells the sender: it keeps sending full-size packets. " + (byReplies
+                    ? "Echo replies travel without DF, so a router would have fragmented them: the drop is at layer 2 (a segment with a smaller MTU) or a filter."
+                    : "Locate it from the other end: `mtu-doctor probe` run on the target toward this host."),
+                for: evidence, against: [], layer: byReplies ? "L2 segment or filter (way back)" : "reverse path", direction: "reverse")
+        }
+        if reverse.verdict == "ptb", let wall = reverse.pathMTU {
+            return hypothesis(
+                "reverse-wall", "A wall on the way back at \(wall) bytes; its ICMP reaches the sender", 40,
+                "The way back carries \(wall) bytes; the target learns it from an ICMP \"too big\" and shrinks its packets, so PMTUD repairs it.",
+                for: [reverse.explanation], against: stalledBack ? ["its ICMP reaches the sender, which shrinks its segments: it cannot explain a stall"] : [],
+                layer: "reverse path", direction: "reverse")
+        }
+        if stalledBack, !facts.forwardSilent || facts.forwardRepaired, ["not-measured", "partial", "inconclusive"].contains(reverse.verdict) {
+            var evidence = [symptom]
+            if let limit = reverse.measuredUpTo { evidence.append("the way back could be measured only up to \(limit) bytes: \(reverse.explanation)") }
+            return hypothesis(
+                "reverse-wall", "Full-size packets lost on the way back", 60,
+                "The data that stalls travels from the target to this host, and nothing measured on the way there explains it. Measure the way back: `mtu-doctor serve` here and `mtu-doctor probe` from the target, or `--reverse-tls`.",
+                for: evidence, against: [], layer: "reverse path", direction: "reverse")
+        }
+        return nil
+    }
+
+    /// Only a wall on the stalled data's own direction can cause the stall: a forward wall whose ICMP arrives is
+    /// repaired by PMTUD and cannot explain a stall of data coming back (nor a reverse wall a stalled upload).
+    static func applyCausality(_ hypotheses: inout [Hypothesis], _ ruledOut: inout [RuledOut], _ facts: Facts) {
+        guard let stalled = facts.stalledDirection else {
+            // No symptom names a direction: a black hole outranks a wall PMTUD repairs on the other side.
+            guard let culprit = facts.culprit else { return }
+            for index in hypotheses.indices where hypotheses[index].status != "ruled-out" {
+                guard let direction = hypotheses[index].direction, direction != culprit else { continue }
+                if direction == "forward" ? facts.forwardRepaired : facts.reverseRepaired {
+                    hypotheses[index].confidence = Swift.min(hypotheses[index].confidence, 55)
+                    hypotheses[index].evidenceAgainst.append("PMTUD repairs this \(direction) wall (its ICMP \"too big\" arrives); the black hole is on the \(culprit) direction")
+                }
+            }
+            return
+        }
+        let data = stalled == "reverse" ? "the server's TLS flight" : "this host's segments"
+        let stalledMeasured = (stalled == "reverse" ? facts.reverse : facts.forward).map { !["not-measured", "unreachable"].contains($0.verdict) } ?? false
+        for index in hypotheses.indices where hypotheses[index].status != "ruled-out" {
+            let direction = hypotheses[index].direction
+            guard let direction, direction != stalled else { continue }
+            let repaired = direction == "forward" ? facts.forwardRepaired : facts.reverseRepaired
+            if !repaired, !stalledMeasured {
+                // The stalled direction was not measured: a silent wall this way is the best evidence there is
+                // (most paths are symmetric), and it says so.
+                hypotheses[index].evidenceAgainst.append("the data that stalls (\(data)) travels the \(stalled) direction, which was not measured: this assumes the way back crosses the same wall")
+                continue
+            }
+            let reason = "the data that stalls (\(data)) travels the \(stalled) direction; this wall is on the \(direction) direction"
+                + (repaired ? " and its ICMP \"too big\" arrives: PMTUD repairs it" : "")
+            hypotheses[index].evidenceAgainst.append(reason)
+            hypotheses[index].confidence = Swift.min(hypotheses[index].confidence, repaired ? 20 : 45)
+            if repaired, hypotheses[index].id == "routed-hop-wall" || hypotheses[index].id == "reverse-wall" {
+                let wall = direction == "forward" ? facts.wall : facts.reverseWall
+                let place = direction == "forward" ? (facts.forward?.ptbSource.map { " at \($0)" } ?? "") : ""
+                ruledOut.append(RuledOut(
+                    item: "The \(direction) wall\(place)\(wall.map { " (\($0) bytes)" } ?? "") as the cause of the stall",
+                    why: "PMTUD repairs it — its ICMP \"too big\" reaches the sender — and the stalled data travels the \(stalled) direction"))
+            }
+        }
     }
 
     /// A topology file that predicts the same wall confirms the cause it names; one that predicts no wall is a
@@ -400,7 +513,12 @@ public enum Diagnoser {
         switch facts.verdict {
         case "blackhole":
             var text = "MTU black hole toward \(target): "
-            if let wall = facts.wall {
+            if facts.culprit == "reverse", let wall = facts.reverseWall {
+                text += "packets over \(wall) bytes do not come back and no ICMP reaches the sender"
+            } else if facts.culprit == "reverse" {
+                text += "full-size packets on the way back are lost"
+                if let limit = facts.reverse?.measuredUpTo { text += " (the way back could be measured only up to \(limit))" }
+            } else if let wall = facts.wall {
                 text += "packets over \(wall) bytes vanish \(facts.wallPlace)"
                 if facts.forwardSilent { text += (facts.forward?.rpFilterDrops ?? 0) > 0 ? ", and the ICMP that would say so is dropped on arrival" : " and no ICMP says so" }
             } else if let wall = facts.reverseWall {
@@ -408,10 +526,15 @@ public enum Diagnoser {
             } else {
                 text += "full-size packets are lost"
             }
-            if facts.tlsStalled { text += " — which is why the TLS handshake stalls (its certificate flight is the first full-size data)" }
+            if facts.tlsStalled, facts.culprit != "forward" || ["not-measured", nil].contains(facts.reverse?.verdict) {
+                text += " — which is why the TLS handshake stalls (the server's certificate flight is the first full-size data, and it travels back to us)"
+            }
             if let cause { text += ". Most likely: \(lowered(cause.title))." }
             return text
         case "degraded":
+            if facts.wall == nil, let wall = facts.reverseWall {
+                return "Path MTU \(wall) on the way back from \(target): PMTUD works — an ICMP \"too big\" reaches the sender — but every new path depends on it. \(cause.map { "Cause: \(lowered($0.title))." } ?? "")"
+            }
             let wall = facts.wall ?? facts.reverseWall ?? 0
             return "Path MTU \(wall) toward \(target) (smaller than the \(facts.sends.map(String.init) ?? "?") bytes this host sends): PMTUD works — an ICMP \"too big\" comes back — but every new path depends on it. \(cause.map { "Cause: \(lowered($0.title))." } ?? "")"
         case "not-mtu":
@@ -424,6 +547,7 @@ public enum Diagnoser {
     }
 
     static func fixes(_ facts: Facts, _ hypotheses: [Hypothesis]) -> [Fix] {
+        if facts.culprit == "reverse" { return reverseFixes(facts) }
         guard facts.mtuTrouble, let wall = facts.wall ?? facts.reverseWall else { return [] }
         var fixes: [Fix] = []
         let live = hypotheses.filter { $0.status != "ruled-out" && $0.confidence >= 35 }
@@ -477,6 +601,35 @@ public enum Diagnoser {
             fixes += Fixes.clampMSS(on: facts.e.host.inPod ? "the nodes (host network)" : "the router or node the SYNs cross", mss: mss, interface: nil).prefix(1)
             fixes.append(Fixes.mtuProbing(senders: ["the senders"]))
         }
+        return fixes
+    }
+
+    /// Fixes for a wall on the way back: it is located and fixed from the target's side; meanwhile this host can
+    /// make the target's TCP segments fit by advertising a smaller MSS.
+    static func reverseFixes(_ facts: Facts) -> [Fix] {
+        let target = facts.e.address ?? facts.e.target
+        let headers = target.contains(":") ? 60 : 40
+        var fixes: [Fix] = []
+        let wall = facts.reverseWall ?? facts.reverse?.measuredUpTo
+        let byReplies = facts.reverse?.method == "echo-replies"
+        fixes.append(Fix(
+            title: "Find and raise the wall on the way back from \(target)\(wall.map { " (\($0) bytes)" } ?? "")", vendor: "generic",
+            commands: [
+                "on \(target): mtu-doctor probe <this host's address>   # locates the hop on the way back",
+                byReplies
+                    ? "raise the MTU of the layer-2 segment (switch ports, VLAN, bridge, NIC) on the way back to what the hosts send: it drops larger frames without ICMP"
+                    : "raise the MTU of that hop's interface toward this host to what the hosts send, or make it send ICMP \"too big\"",
+            ],
+            note: "The wall is on the target's path to this host, which may differ from this host's path to the target; measurements from here cannot name its hop.",
+            resolvesCause: true))
+        if let wall, wall > 576 {
+            let mss = wall - headers
+            fixes.append(Fix(
+                title: "Meanwhile: advertise MSS \(mss) toward \(target), so its segments fit", vendor: "linux",
+                commands: ["\(target.contains(":") ? "ip6tables" : "iptables") -t mangle -A OUTPUT -p tcp -d \(target) --tcp-flags SYN,RST SYN -j TCPMSS --set-mss \(mss)"],
+                note: "TCP only, and only connections this host opens; UDP and the target's own connections still need the wall fixed.", resolvesCause: false))
+        }
+        fixes.append(Fixes.mtuProbing(senders: [target]))
         return fixes
     }
 

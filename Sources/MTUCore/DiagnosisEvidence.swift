@@ -71,9 +71,9 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
     public struct PathSide: Sendable, Hashable, Codable {
         public var pathMTU: Int?
         public var firstFailing: Int?
-        /// ok | ptb | local-limit | blackhole | unreachable | inconclusive | not-measured
+        /// ok | ptb | local-limit | blackhole | unreachable | inconclusive | partial | not-measured
         public var verdict: String
-        /// forward: icmp-echo/udp/tcp; reverse: tls-mss/tcp-mss/serve-udp
+        /// forward: raw/datagram (ICMP echo), udp, tcp; reverse: tls-mss, tcp-mss, serve-udp, echo-replies
         public var method: String
         public var ptbMTU: Int?
         public var ptbSource: String?
@@ -90,6 +90,11 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
         public var hops: [String?] = []
         public var localMTU: Int?
         public var cachedPMTU: Int?
+        /// With verdict partial: sizes above this could not be measured (a learned PMTU bounds TCP methods).
+        public var measuredUpTo: Int?
+        /// Forward echo only: echo replies over this size never came back although one-way probes show the
+        /// requests arrive (evidence about the reverse direction).
+        public var echoRepliesLostAbove: Int?
         public var ladder: [Rung] = []
         public var explanation: String = ""
 
@@ -127,6 +132,10 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
         public var tunnels: [Tunnel] = []
         /// Running in a Kubernetes pod (service account mounted or KUBERNETES_SERVICE_HOST set).
         public var inPod: Bool = false
+        /// A path MTU this host had learned toward the target before the run (route exception), and whether it was
+        /// set aside so the TCP measurements could see past it.
+        public var learnedPMTU: Int?
+        public var learnedPMTUSetAside: Bool?
 
         public init() {}
     }

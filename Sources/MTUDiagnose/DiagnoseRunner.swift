@@ -19,6 +19,8 @@ public struct DiagnoseOptions: Sendable {
     /// Force (or skip) the TLS steps; nil: TLS for https:// URLs and ports 443/6443.
     public var tls: Bool?
     public var socket: ProbeOptions.SocketKind = .auto
+    /// Leave a path MTU this host learned toward the target in place (see ``ProbeOptions/keepLearnedPMTU``).
+    public var keepLearnedPMTU = false
     public var progress: (@Sendable (String) -> Void)?
 
     public init() {}
@@ -147,6 +149,7 @@ public enum DiagnoseRunner {
         var probeOptions = ProbeOptions()
         probeOptions.timeoutMilliseconds = options.timeoutMilliseconds
         probeOptions.socket = options.socket
+        probeOptions.keepLearnedPMTU = options.keepLearnedPMTU
         probeOptions.progress = options.progress
         if useTLS, let port {
             probeOptions.tlsPort = port
@@ -180,8 +183,17 @@ public enum DiagnoseRunner {
             let fate = report.forward.verdict == "ptb" ? "an ICMP \"too big\" from \(report.forward.ptb?.source ?? "?") reached this host" : report.forward.rpFilterDrops > 0 ? "an ICMP arrived and this host's rp_filter dropped it (\(report.forward.rpFilterDrops))" : "no ICMP reached this host"
             evidence.steps.append(.init(name: "ICMP fate", outcome: report.forward.verdict == "ptb" ? "info" : "failed", detail: fate))
         }
+        if let learned = report.learned {
+            evidence.host.learnedPMTU = learned.mtu
+            evidence.host.learnedPMTUSetAside = learned.setAside
+            evidence.steps.append(.init(
+                name: "Learned PMTU", outcome: learned.setAside ? "info" : "warning",
+                detail: "this host had learned \(learned.mtu) toward the target\(learned.expiresSeconds.map { " (\($0) s left)" } ?? ""): "
+                    + (learned.setAside ? "set aside before measuring (ip route flush cache), so the TCP tests saw a cold path" : "kept (--keep-learned-pmtu or no CAP_NET_ADMIN): TCP tests could not measure above it")))
+        }
         var reverse = DiagnosisEvidence.PathSide(verdict: report.reverse.verdict ?? "not-measured", method: report.reverse.method, pathMTU: report.reverse.pathMTU)
         reverse.explanation = report.reverse.explanation
+        reverse.measuredUpTo = report.reverse.measuredUpTo
         evidence.reverse = reverse
         evidence.steps.append(.init(name: "Reverse", outcome: reverse.verdict == "ok" ? "passed" : reverse.verdict == "not-measured" ? "skipped" : "failed", detail: report.reverse.explanation))
 
@@ -239,6 +251,8 @@ public enum DiagnoseRunner {
         side.hops = forward.wall?.hops ?? []
         side.localMTU = forward.localMTU
         side.cachedPMTU = forward.cachedPMTU
+        side.measuredUpTo = forward.measuredUpTo
+        side.echoRepliesLostAbove = forward.echoRepliesLostAbove
         side.ladder = forward.ladder.map { step in
             let outcome: String
             if step.outcome == "passed" { outcome = "passed" }

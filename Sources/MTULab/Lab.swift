@@ -33,6 +33,9 @@ public struct LabGroundTruth: Sendable, Codable, Hashable {
     public var httpsPID: Int32?
     /// The certificate chain's size as the server sends it (the Certificate message), for checking probes.
     public var certificateChainPEMBytes: Int?
+    /// twoway: each direction's fate.
+    public var forwardFate: WallFate? = nil
+    public var reverseFate: WallFate? = nil
 }
 
 /// A lab failure: a command that did not work, with its output.
@@ -59,8 +62,16 @@ public struct LabOptions: Sendable {
 
     /// mesh: how many hosts (split between the two subnets).
     public var nodes = 4
+    /// twoway: what each direction's wall does to a packet too large for it.
+    public var forwardFate: WallFate = .ptb
+    public var reverseFate: WallFate = .ptb
 
-    public init(wall: Int? = nil, reverseWall: Int? = nil, prefix: String? = nil, outerDF: String? = nil, https: Bool = false, asymmetric: Bool = false, nodes: Int = 4) {
+    public init(
+        wall: Int? = nil, reverseWall: Int? = nil, prefix: String? = nil, outerDF: String? = nil, https: Bool = false, asymmetric: Bool = false,
+        nodes: Int = 4, forwardFate: WallFate = .ptb, reverseFate: WallFate = .ptb
+    ) {
+        self.forwardFate = forwardFate
+        self.reverseFate = reverseFate
         self.nodes = nodes
         self.asymmetric = asymmetric
         self.wall = wall
@@ -71,9 +82,31 @@ public struct LabOptions: Sendable {
     }
 }
 
+/// What a wall does to a packet too large for it (the `twoway` lab sets one per direction).
+public enum WallFate: String, Sendable, CaseIterable, Codable {
+    /// No wall in this direction.
+    case fits
+    /// A routed hop's egress is smaller; it drops the packet and returns ICMP "fragmentation needed".
+    case ptb
+    /// As ptb, but the ICMP comes from an address the sender cannot route back to and the sender runs strict
+    /// rp_filter: the ICMP arrives and is discarded.
+    case ptbRPF = "ptb-rpf"
+    /// A routed hop's egress is smaller and it sends no ICMP (its own "fragmentation needed" is dropped).
+    case silentRouted = "silent-routed"
+    /// A link whose receiving end has a smaller MTU than its sending end: the receiver drops the frame, no ICMP
+    /// exists at layer 2. Linux veth (like most switches) accepts 4 bytes more for a VLAN tag
+    /// (`is_skb_forwardable`, torvalds/linux net/core/dev.c): packets up to wall + 4 bytes pass.
+    case silentL2 = "silent-l2"
+
+    /// The largest IPv4 packet that passes a wall of `size` bytes with this fate.
+    public func passes(_ size: Int) -> Int { self == .fits ? 9000 : self == .silentL2 ? size + 4 : size }
+    /// What a one-way measurement of this direction must conclude: ok | ptb | blackhole.
+    public var verdict: String { self == .fits ? "ok" : self == .ptb ? "ptb" : "blackhole" }
+}
+
 /// The scenarios, each reproducing one shape of the field incidents.
 public enum LabScenario: String, Sendable, CaseIterable {
-    case ok, svi, sviRPF = "svi-rpf", blackhole, overlay, tgw, mesh
+    case ok, svi, sviRPF = "svi-rpf", blackhole, overlay, tgw, mesh, twoway
 
     public var summary: String {
         switch self {
@@ -84,13 +117,14 @@ public enum LabScenario: String, Sendable, CaseIterable {
         case .overlay: return "pods behind two hosts joined by VXLAN over a routed underlay with a smaller middle MTU (--df set|unset|inherit)"
         case .tgw: return "9001-byte hosts, an 8500 middle hop, pods at 8951 over VXLAN with DF: the ICMP reaches the node, never the pod"
         case .mesh: return "--nodes hosts (default 4) in two subnets behind two bridges and a router whose routes between them carry the wall (an SVI at 1500, with ICMP): for agents and `kube mesh`"
+        case .twoway: return "client — r1 ═ r2 — server with one link per direction, each direction's wall and fate set on its own (--forward-fate, --reverse-fate: fits, ptb, ptb-rpf, silent-routed, silent-l2): forward at r2 or on r1→r2, reverse at r1 or on r2→r1"
         }
     }
 
     var defaultWall: Int {
         switch self {
         case .ok: return 9000
-        case .svi, .sviRPF, .blackhole, .overlay, .mesh: return 1500
+        case .svi, .sviRPF, .blackhole, .overlay, .mesh, .twoway: return 1500
         case .tgw: return 8500
         }
     }
@@ -130,6 +164,11 @@ public enum Lab {
                     throw LabError("--wall must be 576–9000 for \(scenario.rawValue), got \(value)")
                 }
                 truth = try builder.routedChain(scenario, wall: scenario == .ok ? 9000 : wall, reverseWall: scenario == .ok ? 9000 : reverseWall)
+            case .twoway:
+                for value in [wall, reverseWall] where !(1280...8900).contains(value) {
+                    throw LabError("--wall and --reverse-wall must be 1280–8900 for twoway, got \(value)")
+                }
+                truth = try builder.twoWay(forward: options.forwardFate, wall: wall, reverse: options.reverseFate, reverseWall: reverseWall)
             case .mesh:
                 guard (2...64).contains(options.nodes) else { throw LabError("--nodes must be 2–64, got \(options.nodes)") }
                 guard (576...9000).contains(wall) else { throw LabError("--wall must be 576–9000 for mesh, got \(wall)") }
@@ -449,6 +488,66 @@ struct Builder {
             ptbSource: wall < 9000 ? "10.88.1.1" : nil, ptbDroppedByRPFilter: false, wallLastGoodHop: nil, wallFirstBadHop: nil, wallTTL: nil,
             notes: ["hosts: " + addresses.joined(separator: " "), "same-subnet pairs carry 9000; pairs across the router carry \(wall)"],
             server6: nil, forwardPathMTU6: nil, reversePathMTU6: nil, forwardVerdict6: nil, ptbSource6: nil)
+    }
+
+    /// client — r1 ═ r2 — server, 9000 everywhere, with two links between the routers: r1 sends toward the server
+    /// over link A (`fa`), r2 toward the client over link B (`rb`), so each direction crosses its own hops and each
+    /// wall can have its own size and fate. The forward wall sits at r2 (its egress toward the server, or r2's
+    /// receiving end of link A for silent-l2), the reverse wall at r1 (its egress toward the client, or r1's
+    /// receiving end of link B). Every address a router sends ICMP from is pinned with `src`, so the ground truth
+    /// names it. IPv4 only.
+    mutating func twoWay(forward: WallFate, wall: Int, reverse: WallFate, reverseWall: Int) throws(LabError) -> LabGroundTruth {
+        for role in ["client", "r1", "r2", "server"] { try namespace(role) }
+        try link("client", "c0", "10.79.1.2/24", "r1", "r1c", "10.79.1.1/24", mtu: 9000)
+        try link("r1", "fa", "10.79.2.1/24", "r2", "fa", "10.79.2.2/24", mtu: 9000, bMTU: forward == .silentL2 ? wall : 9000)
+        try link("r1", "rb", "10.79.4.1/24", "r2", "rb", "10.79.4.2/24", mtu: reverse == .silentL2 ? reverseWall : 9000, bMTU: 9000)
+        try link("r2", "r2s", "10.79.3.1/24", "server", "s0", "10.79.3.2/24", mtu: 9000)
+        for role in ["r1", "r2"] {
+            try sysctl(role, "net.ipv4.ip_forward=1")
+            // Each direction arrives on a link its reverse route does not use: no reverse-path filter on the routers.
+            for interface in ["all", "default", "fa", "rb"] { try sysctl(role, "net.ipv4.conf.\(interface).rp_filter=0") }
+        }
+        // The endpoints reach only the lab (no default route): a management address stays unroutable for them.
+        try exec("client", ["ip", "route", "add", "10.79.0.0/16", "via", "10.79.1.1"])
+        try exec("server", ["ip", "route", "add", "10.79.0.0/16", "via", "10.79.3.1"])
+        // r2's ICMP toward the client (PTB, time exceeded) comes from 10.79.4.2, or a management address for ptb-rpf.
+        try exec("r2", ["ip", "addr", "add", "172.31.255.2/32", "dev", "lo"])
+        try exec("r1", ["ip", "addr", "add", "172.31.254.1/32", "dev", "lo"])
+        try exec("r2", ["ip", "route", "add", "10.79.1.0/24", "via", "10.79.4.1", "dev", "rb", "src", forward == .ptbRPF ? "172.31.255.2" : "10.79.4.2"])
+        try exec("r1", ["ip", "route", "add", "10.79.3.0/24", "via", "10.79.2.2", "dev", "fa", "src", reverse == .ptbRPF ? "172.31.254.1" : "10.79.2.1"])
+        if [.ptb, .ptbRPF, .silentRouted].contains(forward) {
+            try exec("r2", ["ip", "route", "replace", "10.79.3.0/24", "dev", "r2s", "proto", "kernel", "scope", "link", "src", "10.79.3.1", "mtu", "lock", String(wall)])
+        }
+        if [.ptb, .ptbRPF, .silentRouted].contains(reverse) {
+            try exec("r1", ["ip", "route", "replace", "10.79.1.0/24", "dev", "r1c", "proto", "kernel", "scope", "link", "src", "10.79.1.1", "mtu", "lock", String(reverseWall)])
+        }
+        if forward == .silentRouted {
+            try exec("r2", ["iptables", "-A", "OUTPUT", "-p", "icmp", "--icmp-type", "fragmentation-needed", "-d", "10.79.1.0/24", "-j", "DROP"])
+        }
+        if reverse == .silentRouted {
+            try exec("r1", ["iptables", "-A", "OUTPUT", "-p", "icmp", "--icmp-type", "fragmentation-needed", "-d", "10.79.3.0/24", "-j", "DROP"])
+        }
+        if forward == .ptbRPF {
+            for interface in ["all", "c0"] { try sysctl("client", "net.ipv4.conf.\(interface).rp_filter=1") }
+        }
+        if reverse == .ptbRPF {
+            for interface in ["all", "s0"] { try sysctl("server", "net.ipv4.conf.\(interface).rp_filter=1") }
+        }
+        let forwardSource: String? = forward == .ptb ? "10.79.4.2" : forward == .ptbRPF ? "172.31.255.2" : nil
+        return LabGroundTruth(
+            scenario: "twoway", prefix: prefix,
+            namespaces: ["client": name("client"), "r1": name("r1"), "r2": name("r2"), "server": name("server")],
+            server: "10.79.3.2", client: "10.79.1.2",
+            forwardPathMTU: forward.passes(wall), reversePathMTU: reverse.passes(reverseWall),
+            forwardVerdict: forward.verdict, reverseVerdict: reverse.verdict,
+            ptbSource: forwardSource, ptbDroppedByRPFilter: forward == .ptbRPF,
+            wallLastGoodHop: nil, wallFirstBadHop: nil, wallTTL: nil,
+            notes: [
+                "forward (client → server over r1 → link A → r2): \(forward.rawValue)\(forward == .fits ? "" : " at \(wall)")",
+                "reverse (server → client over r2 → link B → r1): \(reverse.rawValue)\(reverse == .fits ? "" : " at \(reverseWall)")",
+            ],
+            server6: nil, forwardPathMTU6: nil, reversePathMTU6: nil, forwardVerdict6: nil, ptbSource6: nil,
+            httpsPort: nil, httpsPID: nil, certificateChainPEMBytes: nil, forwardFate: forward, reverseFate: reverse)
     }
 
     /// client — r1 — r2 — server, 9000 everywhere; r2's routes carry the walls.

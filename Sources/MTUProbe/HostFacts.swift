@@ -43,6 +43,42 @@ public enum HostFacts {
         return String(words[position + 1])
     }
 
+    /// A path MTU this host has learned toward `address` from an ICMP "too big" (a route exception: `ip route get`
+    /// shows `cache expires 583sec mtu 3000`), with the seconds it still lives. Nil when there is none.
+    ///
+    /// Linux keeps such an exception for `net.ipv4.route.mtu_expires` (default 600 s; IPv6: `net.ipv6.route.mtu_expires`)
+    /// and, while it lives, every new TCP connection to that address advertises an MSS no larger than it allows
+    /// (`ipv4_default_advmss` uses `ipv4_mtu`, which returns the exception: torvalds/linux net/ipv4/route.c). See
+    /// docs/pmtu-cache.md.
+    public static func learnedPMTU(to address: String) -> (mtu: Int, expiresSeconds: Int?)? {
+        let family = address.contains(":") ? "-6" : "-4"
+        guard let output = run(["/usr/sbin/ip", family, "route", "get", address]) ?? run(["/sbin/ip", family, "route", "get", address]) else { return nil }
+        return parseLearnedPMTU(output)
+    }
+
+    /// The exception in `ip route get` output: a `mtu N` next to `expires Ns` (a configured route MTU never expires).
+    static func parseLearnedPMTU(_ output: String) -> (mtu: Int, expiresSeconds: Int?)? {
+        let words = output.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init)
+        guard let expires = words.firstIndex(of: "expires"), let mtuAt = words.firstIndex(of: "mtu"), mtuAt + 1 < words.count else { return nil }
+        let value = words[mtuAt + 1] == "lock" && mtuAt + 2 < words.count ? words[mtuAt + 2] : words[mtuAt + 1]
+        guard let mtu = Int(value) else { return nil }
+        let seconds = expires + 1 < words.count ? Int(words[expires + 1].replacingOccurrences(of: "sec", with: "")) : nil
+        return (mtu, seconds)
+    }
+
+    /// Forgets every path MTU this network namespace has learned (`ip route flush cache`: IPv4 through
+    /// /proc/sys/net/ipv4/route/flush, which also invalidates the exceptions; IPv6 with `ip -6 route flush cache`).
+    /// Each destination relearns by PMTUD on its next large packet. Needs CAP_NET_ADMIN; returns whether it worked.
+    public static func forgetLearnedPMTUs(ipv6: Bool) -> Bool {
+        if ipv6 {
+            return run(["/usr/sbin/ip", "-6", "route", "flush", "cache"]) != nil || run(["/sbin/ip", "-6", "route", "flush", "cache"]) != nil
+        }
+        guard let handle = FileHandle(forWritingAtPath: "/proc/sys/net/ipv4/route/flush") else { return false }
+        defer { try? handle.close() }
+        do { try handle.write(contentsOf: Data("1\n".utf8)) } catch { return false }
+        return true
+    }
+
     /// The route type toward an address when it is not unicast (`broadcast`, `multicast`, …), from `ip route get`:
     /// a subnet's broadcast address looks like any other address until the routing table is asked.
     public static func nonUnicastRoute(to address: String) -> String? {

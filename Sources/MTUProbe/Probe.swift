@@ -31,13 +31,23 @@ public struct ProbeReport: Sendable, Codable {
         public var cachedPMTU: Int?
         /// raw or datagram: which ICMP socket carried the probes; tcp when --tcp-port was used.
         public var socket: String
+        /// When the echo search met silence, what a one-way UDP check said: confirmed (the requests are lost),
+        /// replies-lost (the requests pass: the replies do not come back), not-available (no UDP answer at all).
+        public var oneWay: String?
+        /// Echo replies over this size never came back while the requests arrived (the one-way check).
+        public var echoRepliesLostAbove: Int?
+        /// With verdict partial: sizes above this could not be measured (a learned PMTU bounds TCP).
+        public var measuredUpTo: Int?
     }
 
     public struct Reverse: Sendable, Codable {
         public var pathMTU: Int?
-        /// serve-udp | not-measured
+        /// serve-udp | tcp-mss | tls-mss | echo-replies | not-measured
         public var method: String
+        /// ok | ptb | blackhole | partial (ok up to `measuredUpTo`, not measurable above) | unreachable | inconclusive
         public var verdict: String?
+        /// With verdict partial: sizes above this could not be measured (a learned PMTU bounds TCP).
+        public var measuredUpTo: Int?
         /// The responder's route MTU toward us after probing: below its interface MTU once a PTB reached it.
         public var responderRouteMTU: Int?
         public var explanation: String
@@ -51,6 +61,15 @@ public struct ProbeReport: Sendable, Codable {
     public var tls: TLSSignature?
     public var probesSent: Int
     public var elapsedMs: Int
+    /// A path MTU this host had learned toward the target before the run (a route exception), and whether it was
+    /// set aside so that the TCP methods could measure past it.
+    public var learned: Learned?
+
+    public struct Learned: Sendable, Codable, Hashable {
+        public var mtu: Int
+        public var expiresSeconds: Int?
+        public var setAside: Bool
+    }
 }
 
 /// How to probe.
@@ -73,6 +92,11 @@ public struct ProbeOptions: Sendable {
     public var tlsPort: UInt16?
     /// raw (CAP_NET_RAW), datagram (ping_group_range), or auto: raw, else datagram.
     public var socket: SocketKind = .auto
+    /// Leave a path MTU this host learned toward the target in place (default: set it aside when a TCP method runs,
+    /// which needs CAP_NET_ADMIN and forgets every learned PMTU of this network namespace).
+    public var keepLearnedPMTU = false
+    /// When echo probes meet silence, tell lost requests from lost replies with one-way UDP probes.
+    public var confirmOneWay = true
 
     public enum SocketKind: String, Sendable, CaseIterable { case auto, raw, datagram }
     public var progress: (@Sendable (String) -> Void)?
@@ -198,44 +222,108 @@ public enum Probe {
         guard HostFacts.routeInterface(to: addressText) != nil || Syscall.routeMTU(to: address) != nil else {
             throw ProbeError(.noRoute, "no route to \(addressText)")
         }
-        // The application signature runs first: DF probes make routers send PTBs that teach this host the path
-        // MTU (for ~10 minutes), after which new TCP connections advertise a smaller MSS and the stall vanishes.
-        var tls: TLSSignature?
         var tlsPort = options.tlsPort
         if tlsPort == nil, let url = URL(string: target), url.scheme == "https" { tlsPort = UInt16(url.port ?? 443) }
-        if let tlsPort {
-            options.progress?("application: TCP connect, plain HTTP and TLS handshake on port \(tlsPort)")
-            let serverName = URL(string: target)?.host ?? name
-            tls = AppSignature.tls(address: address, port: tlsPort, serverName: serverName, timeoutMilliseconds: max(options.timeoutMilliseconds * 3, 3000))
-        }
-        var prober = try ForwardProber.open(options.socket, target: address, timeoutMilliseconds: options.timeoutMilliseconds)
-        defer { prober.close() }
-        // Search up to the interface's own MTU: the route MTU may hold a path MTU learned earlier (for ~10 minutes),
-        // which IP_PMTUDISC_PROBE lets us look past. A learned value is reported, not trusted.
+        let serverName = URL(string: target)?.host ?? name
+        // Search up to the interface's own MTU: the route MTU may hold a path MTU learned earlier, which
+        // IP_PMTUDISC_PROBE lets the ICMP and UDP probes look past. TCP cannot: see `learned` below.
         let egress = HostFacts.routeInterface(to: addressText)
         let interfaceMTU = egress.flatMap(HostFacts.interfaceMTU)
-        let maximum = options.maximum ?? interfaceMTU ?? prober.routeMTU ?? 9000
-        let cachedPMTU = prober.routeMTU.flatMap { route in interfaceMTU.map { route < $0 ? route : nil } ?? nil }
+        let maximum = options.maximum ?? interfaceMTU ?? Syscall.routeMTU(to: address) ?? 9000
+
+        // 1. What this host already learned toward the target. While a learned PMTU lives, every new TCP connection
+        // advertises an MSS no larger than it allows, so no TCP method (the application signature, the reverse
+        // searches by MSS, forward TCP probes) can see past it. It is set aside when a TCP method will run (and we
+        // may), so that the answer does not depend on what the host learned before; otherwise the TCP methods say
+        // what they could not measure.
+        let usesTCP = tlsPort != nil || options.reverseTCPPort != nil || options.forwardTCPPort != nil
+        var learned = HostFacts.learnedPMTU(to: addressText).map { ProbeReport.Learned(mtu: $0.mtu, expiresSeconds: $0.expiresSeconds, setAside: false) }
+        if var found = learned, usesTCP, !options.keepLearnedPMTU, found.mtu < maximum {
+            options.progress?("host: it learned \(found.mtu) toward \(addressText); setting it aside (ip route flush cache)")
+            found.setAside = HostFacts.forgetLearnedPMTUs(ipv6: isIPv6) && HostFacts.learnedPMTU(to: addressText) == nil
+            learned = found
+        }
+        /// The largest packet a TCP method can make the two ends exchange.
+        let tcpMaximum = learned.flatMap { $0.setAside ? nil : min($0.mtu, maximum) } ?? maximum
+
+        // 2. The application signature, on a path as cold as this host can make it.
+        var tls: TLSSignature?
+        if let tlsPort {
+            options.progress?("application: TCP connect, plain HTTP and TLS handshake on port \(tlsPort)")
+            tls = AppSignature.tls(address: address, port: tlsPort, serverName: serverName, timeoutMilliseconds: max(options.timeoutMilliseconds * 3, 3000))
+        }
+
+        // 3. The reverse direction, before the forward search can teach this host anything.
+        var (reverse, reverseProbes) = try measureReverse(
+            address: address, tlsPort: (tls == nil || ["ok", "stalled"].contains(tls?.handshake ?? "")) ? tlsPort : nil,
+            serverName: serverName, maximum: maximum, tcpMaximum: tcpMaximum, learned: learned, options: options)
+
+        // 4. The forward direction.
+        var prober = try ForwardProber.open(options.socket, target: address, timeoutMilliseconds: options.timeoutMilliseconds)
+        defer { prober.close() }
         let dropsBefore = HostFacts.reversePathFilterDrops()
-        var forwardTCPProbes = 0
-        options.progress?("forward: searching 68–\(maximum) bytes toward \(addressText)")
-        let search: SearchResult
+        var otherProbes = 0
+        let forwardMaximum = options.forwardTCPPort != nil ? tcpMaximum : maximum
+        options.progress?("forward: searching 68–\(forwardMaximum) bytes toward \(addressText)")
+        // IPv6 links carry at least 1280 bytes (RFC 8200): below that a silence is not a wall.
+        let minimum = isIPv6 ? 1280 : 68
+        var search: SearchResult
+        var oneWay: String?
+        var repliesLostAbove: Int?
         do {
-            // IPv6 links carry at least 1280 bytes (RFC 8200): below that a silence is not a wall.
-            let minimum = isIPv6 ? 1280 : 68
             if options.forwardUDP {
                 var udpProber = try UDPProber(target: address, timeoutMilliseconds: options.timeoutMilliseconds)
                 defer { udpProber.close() }
                 var udpSearch = PathMTUSearch(minimum: minimum, maximum: maximum)
                 udpSearch.maxWaveSize = 2
                 search = try udpSearch.run(&udpProber)
-                forwardTCPProbes = udpProber.probesSent
+                otherProbes += udpProber.probesSent
             } else if let tcpPort = options.forwardTCPPort {
                 var tcpProber = TCPForwardProber(target: address, port: tcpPort, timeoutMilliseconds: options.timeoutMilliseconds)
-                search = try PathMTUSearch(minimum: max(minimum, 576), maximum: maximum).run(&tcpProber)
-                forwardTCPProbes = tcpProber.probesSent
+                search = try PathMTUSearch(minimum: max(minimum, 576), maximum: forwardMaximum).run(&tcpProber)
+                otherProbes += tcpProber.probesSent
             } else {
                 search = try PathMTUSearch(minimum: minimum, maximum: maximum).run(&prober)
+                // An echo probe needs its reply, which is as large as the request and travels the reverse path: a
+                // silence may be either direction's. A one-way check (UDP to a closed port: the answer is a small
+                // ICMP) tells a lost request from a lost reply.
+                if options.confirmOneWay, let best = search.pathMTU, let first = search.firstFailing,
+                   search.ladder.first(where: { $0.size == first })?.outcome == "silent" {
+                    options.progress?("forward: echo replies or requests lost above \(best)? one-way check with UDP")
+                    var udpProber = try UDPProber(target: address, timeoutMilliseconds: options.timeoutMilliseconds)
+                    defer { udpProber.close() }
+                    // Targets answer about one UDP probe per second: when a router above the silence already named
+                    // its MTU M (a PTB is one-way proof), one wave checks M and M + 1 instead of a search.
+                    let named = search.ladder.first { $0.size > first && $0.outcome.hasPrefix("ptb ") }
+                        .flatMap { Int($0.outcome.split(separator: " ")[1]) }.flatMap { $0 > best && $0 < maximum ? $0 : nil }
+                    var check: SearchResult
+                    func answered(_ outcome: ProbeOutcome) -> Bool {
+                        switch outcome { case .passed, .unreachable: return true; default: return false }
+                    }
+                    if let named, case let outcomes = try udpProber.send([ProbeRequest(size: named), ProbeRequest(size: named + 1)]),
+                       answered(outcomes[0]), case .ptb(let mtu, let source) = outcomes[1], mtu == named {
+                        check = SearchResult(
+                            pathMTU: named, firstFailing: named + 1, verdict: "ptb", ptbMTU: mtu, ptbSource: source, localMTU: nil, failuresAtWall: 1, confirmed: true, waves: 1,
+                            ladder: [.init(size: named, outcome: "passed", attempts: 1), .init(size: named + 1, outcome: "ptb \(mtu) from \(source)", attempts: 1)])
+                    } else {
+                        var udpSearch = PathMTUSearch(minimum: best, maximum: maximum)
+                        udpSearch.maxWaveSize = 2
+                        check = try udpSearch.run(&udpProber)
+                    }
+                    otherProbes += udpProber.probesSent
+                    if let passes = check.pathMTU, passes > best {
+                        // The requests get through: the echo silence was the replies'.
+                        repliesLostAbove = best
+                        oneWay = "replies-lost"
+                        var merged = check
+                        merged.ladder = search.ladder.filter { $0.size <= best } + check.ladder.filter { $0.size > best }
+                        search = merged
+                    } else if check.pathMTU == best {
+                        oneWay = "confirmed"
+                    } else {
+                        oneWay = "not-available"
+                    }
+                }
             }
         } catch {
             throw ProbeError.wrapping(error)
@@ -243,7 +331,14 @@ public enum Probe {
         let rpDrops = max(0, (HostFacts.reversePathFilterDrops() ?? 0) - (dropsBefore ?? 0))
         var forward = ProbeReport.Forward(
             pathMTU: search.pathMTU, verdict: search.verdict, ptb: nil, wall: nil, localMTU: search.localMTU, rpFilterDrops: rpDrops,
-            ladder: search.ladder, explanation: "", cachedPMTU: cachedPMTU, socket: options.forwardUDP ? "udp" : (options.forwardTCPPort != nil ? "tcp" : prober.kind))
+            ladder: search.ladder, explanation: "", cachedPMTU: learned?.mtu,
+            socket: options.forwardUDP ? "udp" : (options.forwardTCPPort != nil ? "tcp" : prober.kind))
+        forward.oneWay = oneWay
+        forward.echoRepliesLostAbove = repliesLostAbove
+        if options.forwardTCPPort != nil, tcpMaximum < maximum, search.verdict == "ok" {
+            forward.verdict = "partial"
+            forward.measuredUpTo = tcpMaximum
+        }
         let arrival = HostFacts.routeInterface(to: addressText)
         if search.verdict == "ptb", let source = search.ptbSource {
             // Only an address can be checked against rp_filter (TCP probes learn the MTU, not who sent it).
@@ -261,22 +356,53 @@ public enum Probe {
             forward.wall = try? WallLocation.locate(&prober, target: addressText, small: min(84, best), large: failing)
         }
         forward.explanation = explainForward(forward, search: search, arrival: arrival)
-        if let cachedPMTU {
-            forward.explanation += "; this host had already learned \(cachedPMTU) toward the target (route cache, ~10 minutes): new TCP connections use it"
+        if let learned {
+            forward.explanation += learned.setAside
+                ? "; this host had learned \(learned.mtu) toward the target (route cache\(learned.expiresSeconds.map { ", \($0) s left" } ?? "")): set aside for the TCP measurements (ip route flush cache)"
+                : "; this host had learned \(learned.mtu) toward the target (route cache\(learned.expiresSeconds.map { ", \($0) s left" } ?? "")): new TCP connections use it"
         }
+        // Echo replies lost while the requests arrived: the way back drops them. Echo replies travel without DF, so
+        // a router would have fragmented them; only a drop without ICMP at layer 2, or a filter, loses them.
+        if reverse.method == "not-measured", let lost = repliesLostAbove {
+            reverse.method = "echo-replies"
+            reverse.verdict = "blackhole"
+            reverse.pathMTU = lost
+            reverse.explanation = "echo replies over \(lost) bytes never arrive although the requests do (a one-way UDP check shows the forward direction carries \(search.pathMTU ?? lost)): the way back drops them without ICMP — they travel without DF, so a router would have fragmented them: a layer-2 MTU mismatch or a filter on the way back"
+        }
+        let elapsed = clock.now - start
+        var report = ProbeReport(
+            target: name, address: addressText, forward: forward, reverse: reverse, tls: tls,
+            probesSent: prober.probesSent + otherProbes + reverseProbes,
+            elapsedMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+        report.learned = learned
+        return report
+    }
 
+    /// The reverse direction by whichever methods the options name: the responder's UDP replies (sizes chosen by the
+    /// request, no TCP limits), its TCP data by advertised MSS, or an HTTPS server's own TLS first flight.
+    static func measureReverse(
+        address: ProbeAddress, tlsPort: UInt16?, serverName: String, maximum: Int, tcpMaximum: Int, learned: ProbeReport.Learned?, options: ProbeOptions
+    ) throws(ProbeError) -> (ProbeReport.Reverse, Int) {
+        let addressText = address.description
+        let isIPv6 = address.isIPv6
         var reverse = ProbeReport.Reverse(pathMTU: nil, method: "not-measured", verdict: nil, responderRouteMTU: nil,
                                           explanation: "not measured: for an HTTPS target pass --reverse-tls; or run `mtu-doctor serve` there and pass --reverse-port (UDP) or --reverse-tcp-port")
-        var reverseProbes = 0
+        var probes = 0
+        /// What a TCP method could not reach because of the learned PMTU.
+        let limitText = learned.map { "not measurable above \(tcpMaximum) because this host has learned \($0.mtu) toward the target (for \($0.expiresSeconds.map { "another \($0) s" } ?? "a while")): every new TCP connection advertises an MSS that fits it — run again after it expires, or as root without --keep-learned-pmtu" } ?? ""
         if let port = options.reverseTCPPort, options.reversePort == nil {
             options.progress?("reverse: TCP connections to \(addressText):\(port) advertising chosen MSS values")
             var tcpProber = TCPMSSProber(target: address, port: port, trigger: .serve(token: String(decoding: options.token, as: UTF8.self)), timeoutMilliseconds: options.timeoutMilliseconds)
             do {
-                let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: maximum).run(&tcpProber)
+                let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: tcpMaximum).run(&tcpProber)
                 reverse.method = "tcp-mss"
                 reverse.pathMTU = result.pathMTU
-                reverse.verdict = result.verdict == "ptb" ? "ptb" : result.verdict
+                reverse.verdict = result.verdict
                 switch result.verdict {
+                case "ok" where tcpMaximum < maximum:
+                    reverse.verdict = "partial"
+                    reverse.measuredUpTo = tcpMaximum
+                    reverse.explanation = "segments of every size up to \(tcpMaximum) arrived; \(limitText)"
                 case "ok": reverse.explanation = "segments of every size up to \(maximum) arrived"
                 case "ptb": reverse.explanation = "the server shrinks its segments to \(result.ptbMTU ?? 0)-byte packets: a PTB reaches it and PMTUD works in this direction"
                 case "blackhole": reverse.explanation = "segments in packets over \(result.pathMTU ?? 0) bytes never arrive and the server never shrinks them: a reverse black hole"
@@ -285,36 +411,44 @@ public enum Probe {
             } catch {
                 throw ProbeError.wrapping(error)
             }
-            reverseProbes = tcpProber.probesSent
+            probes += tcpProber.probesSent
         }
-        if options.reverseTLS, reverse.method == "not-measured", let port = tlsPort ?? options.tlsPort, tls == nil || ["ok", "stalled"].contains(tls?.handshake ?? "") {
-            // No agent: the server's TLS first flight is the data, our advertised MSS sets its segment size. The
-            // flight's own size bounds what can be tested (a segment must be full-size to mean anything).
-            let serverName = URL(string: target)?.host ?? name
+        if options.reverseTLS, reverse.method == "not-measured", let port = tlsPort {
+            // No agent: the server's TLS first flight is the data, our advertised MSS sets its segment size.
             var tlsProber = TCPMSSProber(target: address, port: port, trigger: .tlsFlight(serverName: serverName), timeoutMilliseconds: options.timeoutMilliseconds)
+            let headers = isIPv6 ? 60 : 40
             do {
-                // Calibration: one flight with the largest MSS. If it arrives, there is no reverse black hole for the
-                // segment sizes this server sends (its writes, or a PTB it received, bound them: the two cannot be
-                // told apart here). If it stalls, the path black-holes and completion alone marks a passing size.
-                let calibration = try tlsProber.send([ProbeRequest(size: maximum)])
+                // Calibration: one flight with the largest MSS we can advertise.
+                let calibration = try tlsProber.send([ProbeRequest(size: tcpMaximum)])
                 reverse.method = "tls-mss"
-                if case .silent = calibration[0] {
+                switch calibration[0] {
+                case .silent:
                     tlsProber.completionPasses = true
-                    options.progress?("reverse: the TLS first flight stalls with MSS \(maximum - 40): searching by advertised MSS")
-                    let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: maximum).run(&tlsProber)
+                    options.progress?("reverse: the TLS first flight stalls with MSS \(tcpMaximum - headers): searching by advertised MSS")
+                    let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: tcpMaximum).run(&tlsProber)
                     reverse.pathMTU = result.pathMTU
                     reverse.verdict = result.verdict == "unreachable" ? "inconclusive" : result.verdict
                     reverse.explanation = result.pathMTU.map {
                         "the server's segments in packets over \($0) bytes never arrive and it never shrinks them: a reverse black hole"
                     } ?? "even 536-byte segments of the TLS flight do not arrive"
-                } else {
-                    reverse.verdict = "ok"
-                    reverse.explanation = "no reverse black hole for this server's segments: its TLS first flight (\(tlsProber.flightBytes ?? 0) bytes) arrives, largest packet \(tlsProber.largestArrived ?? 0) bytes (bounded by its writes or by a PTB it received; larger sizes cannot be tested this way)"
+                default:
+                    // The flight arrived. Its packets are bounded by our MSS, by the server's writes and by what the
+                    // server learned (a PTB): from one flight these cannot be told apart, so a smaller largest packet
+                    // is no proof of a PTB. What is proven: no black hole for this server's segments.
+                    let largest = tlsProber.largestArrived ?? 0
+                    if tcpMaximum < maximum {
+                        reverse.verdict = "partial"
+                        reverse.measuredUpTo = tcpMaximum
+                        reverse.explanation = "the TLS first flight (\(tlsProber.flightBytes ?? 0) bytes, largest packet \(largest)) arrives; \(limitText)"
+                    } else {
+                        reverse.verdict = "ok"
+                        reverse.explanation = "no reverse black hole for this server's segments: its TLS first flight (\(tlsProber.flightBytes ?? 0) bytes) arrives, largest packet \(largest) bytes (bounded by its writes; larger sizes cannot be tested this way)"
+                    }
                 }
             } catch {
                 throw ProbeError.wrapping(error)
             }
-            reverseProbes += tlsProber.probesSent
+            probes += tlsProber.probesSent
         }
         if let port = options.reversePort {
             options.progress?("reverse: asking the responder on \(addressText):\(port) for replies up to \(maximum) bytes")
@@ -326,6 +460,7 @@ public enum Probe {
                 reverse.method = "serve-udp"
                 reverse.pathMTU = result.pathMTU
                 reverse.responderRouteMTU = route
+                reverse.measuredUpTo = nil
                 if result.pathMTU == nil {
                     reverse.verdict = "unreachable"
                     reverse.explanation = "the responder did not answer: is `mtu-doctor serve` running on \(addressText):\(port), and does it allow us?"
@@ -342,12 +477,9 @@ public enum Probe {
             } catch {
                 throw ProbeError.wrapping(error)
             }
-            reverseProbes = reverseProber.probesSent
+            probes += reverseProber.probesSent
         }
-        let elapsed = clock.now - start
-        return ProbeReport(
-            target: name, address: addressText, forward: forward, reverse: reverse, tls: tls, probesSent: prober.probesSent + forwardTCPProbes + reverseProbes,
-            elapsedMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+        return (reverse, probes)
     }
 
     static func explainForward(_ forward: ProbeReport.Forward, search: SearchResult, arrival: String?) -> String {

@@ -144,6 +144,12 @@ public struct PathMTUSearch {
                 wave = [ProbeRequest(size: maximum)]
                 continue
             }
+            if first == best + 1, case .ptb(let mtu, _)? = lastOutcome[first], mtu == best {
+                // A router named exactly this boundary: proof, not a sample (no repeats needed, and none would
+                // help when the answers below it are rate limited).
+                confirmedFailures = failures[first] ?? 1
+                break
+            }
             if first == best + 1 {
                 // Sizes at or below `best` must pass, so their silences measure random loss. Ask for enough
                 // failures at the boundary that loss alone would explain them with probability under 1/10,000.

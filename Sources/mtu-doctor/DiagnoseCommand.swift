@@ -54,6 +54,9 @@ struct DiagnoseCommand: ParsableCommand {
     @Option(help: "ICMP socket: raw, datagram or auto.")
     var socket: ProbeOptions.SocketKind = .auto
 
+    @Flag(help: "Leave a path MTU this host already learned toward the target in place (by default it is set aside before the TCP tests: ip route flush cache, needs CAP_NET_ADMIN).")
+    var keepLearnedPmtu = false
+
     @Flag(help: "Refuse to run outside an mtud-* lab namespace (tests, demos).")
     var labOnly = false
 
@@ -81,6 +84,7 @@ struct DiagnoseCommand: ParsableCommand {
         options.flow = flow
         options.tls = tls
         options.socket = socket
+        options.keepLearnedPMTU = keepLearnedPmtu
         options.progress = Progress.reporter()
         let result = Result { () throws(DiagnoseError) -> Diagnosis in try DiagnoseRunner.run(target: target, options: options) }
         Progress.clear()

@@ -54,6 +54,12 @@ struct LabCommand: ParsableCommand {
         @Option(help: "mesh: how many hosts, split between the two subnets (2–64).")
         var nodes: Int = 4
 
+        @Option(help: "twoway: what the forward wall does to a packet too large for it: \(WallFate.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var forwardFate: String = "ptb"
+
+        @Option(help: "twoway: what the reverse wall does: \(WallFate.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var reverseFate: String = "ptb"
+
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -61,10 +67,17 @@ struct LabCommand: ParsableCommand {
             guard let kind = LabScenario(rawValue: scenario) else {
                 throw fail("unknown scenario '\(scenario)'\(MTUCoreSuggestion.didYouMean(scenario, LabScenario.allCases.map(\.rawValue))); known: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))")
             }
+            var fates: [WallFate] = []
+            for (flag, value) in [("--forward-fate", forwardFate), ("--reverse-fate", reverseFate)] {
+                guard let fate = WallFate(rawValue: value) else {
+                    throw fail("\(flag): unknown fate '\(value)'\(MTUCoreSuggestion.didYouMean(value, WallFate.allCases.map(\.rawValue))); known: \(WallFate.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                fates.append(fate)
+            }
             do {
                 // Ctrl-C or SIGTERM while the lab is being built: held until it is complete, then it is torn down.
                 let truth = try Self.uninterrupted { () throws(LabError) in
-                    try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df, https: https, asymmetric: asymmetric, nodes: nodes))
+                    try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df, https: https, asymmetric: asymmetric, nodes: nodes, forwardFate: fates[0], reverseFate: fates[1]))
                 } interrupted: { truth in
                     _ = try? Lab.down(prefix: truth.prefix)
                     var standardError = StandardError()

@@ -60,6 +60,9 @@ struct ProbeCommand: ParsableCommand {
     @Flag(help: "Skip locating the wall with TTL-limited probes.")
     var noWall = false
 
+    @Flag(help: "Leave a path MTU this host already learned toward the target in place. By default it is set aside (ip route flush cache, needs CAP_NET_ADMIN) when a TCP method runs, because TCP cannot measure past it; kept, those methods say what they could not measure.")
+    var keepLearnedPmtu = false
+
     @Flag(help: "Refuse to run outside a network namespace other than the host's (used by tests and labs).")
     var labOnly = false
 
@@ -84,6 +87,7 @@ struct ProbeCommand: ParsableCommand {
         options.token = Array((token ?? "").utf8)
         options.tlsPort = tlsPort
         options.socket = socket
+        options.keepLearnedPMTU = keepLearnedPmtu
         options.progress = Progress.reporter()
         let report: ProbeReport
         do {

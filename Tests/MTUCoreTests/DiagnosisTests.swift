@@ -140,7 +140,8 @@ struct DiagnosisTests {
         e.reverse = .init(verdict: "blackhole", method: "tcp-mss", pathMTU: 1950)
         let d = Diagnoser.diagnose(e)
         #expect(d.verdict == "blackhole")
-        #expect(d.hypotheses.first { $0.id == "asymmetric-path" }?.status == "likely")
+        #expect(d.hypotheses.first { $0.id == "asymmetric-path" }?.status == "possible", "a description of the path, ranked below the wall that causes the trouble")
+        #expect(d.cause?.id == "reverse-wall")
     }
 
     @Test func mssClampTooHigh() {
@@ -175,5 +176,68 @@ struct DiagnosisTests {
         let d = Diagnoser.diagnose(e)
         #expect(d.disagreements.first?.contains("site.yaml predicts 9000") == true)
         #expect(d.disagreements.first?.contains("between 10.0.0.1 and 10.0.0.2") == true)
+    }
+}
+
+/// Causality per direction, every combination: the forward direction's fate × the reverse direction's fate × the
+/// symptom (a client's TLS stall — the server's flight, reverse data — or none). Only a wall on the stalled data's
+/// direction, and one that PMTUD does not repair, may be the cause.
+@Suite("Diagnosis: causality per direction")
+struct DirectionCausalityTests {
+    enum Fate: String, CaseIterable { case fits, ptb, silent, unmeasured }
+
+    static func evidence(forward: Fate, reverse: Fate, stalled: Bool) -> DiagnosisEvidence {
+        var e = Evidence.base()
+        switch forward {
+        case .fits: e.forward = .init(verdict: "ok", method: "raw", pathMTU: 9000)
+        case .ptb:
+            e.forward = Evidence.forward("ptb", pathMTU: 3000, fail: "ptb")
+            e.forward?.ptbSource = "10.0.0.1"
+            e.forward?.ptbMTU = 3000
+        case .silent: e.forward = Evidence.forward("blackhole", pathMTU: 3000)
+        case .unmeasured: e.forward = .init(verdict: "unreachable", method: "raw")
+        }
+        switch reverse {
+        case .fits: e.reverse = .init(verdict: "ok", method: "tls-mss")
+        case .ptb: e.reverse = .init(verdict: "ptb", method: "serve-udp", pathMTU: 2000)
+        case .silent: e.reverse = .init(verdict: "blackhole", method: "tls-mss", pathMTU: 2000)
+        case .unmeasured: e.reverse = .init(verdict: "not-measured", method: "not-measured")
+        }
+        e.application = stalled ? Evidence.stalledTLS() : .init(tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "ok")
+        return e
+    }
+
+    @Test(arguments: Fate.allCases, Fate.allCases)
+    func onlyTheStalledDirectionCanCause(forward: Fate, reverse: Fate) {
+        for stalled in [false, true] {
+            // A TLS handshake cannot complete through a silent reverse wall the flight must cross.
+            if !stalled, reverse == .silent { continue }
+            let d = Diagnoser.diagnose(Self.evidence(forward: forward, reverse: reverse, stalled: stalled))
+            let label = "forward \(forward), reverse \(reverse), TLS \(stalled ? "stalled" : "ok")"
+            let causes = d.hypotheses.filter { $0.status == "confirmed" || $0.status == "likely" }
+            if stalled {
+                #expect(!causes.contains { $0.direction == "forward" && forward != .silent }, "\(label): a forward wall that is not silent cannot stall the server's flight: \(causes.map(\.id))")
+                #expect(!causes.contains { $0.direction == "forward" && forward == .ptb }, "\(label): PMTUD repairs the forward wall")
+                if reverse == .silent {
+                    #expect(d.cause?.id == "reverse-wall", "\(label): \(causes.map(\.id))")
+                    #expect(d.headline.contains("do not come back"), "\(label): \(d.headline)")
+                    #expect(d.fixes.first?.title.contains("way back") == true, "\(label): \(d.fixes.map(\.title))")
+                }
+                if forward == .ptb {
+                    #expect(d.ruledOut.contains { $0.item.contains("forward wall") && $0.why.contains("PMTUD repairs it") }, "\(label): \(d.ruledOut.map(\.item))")
+                }
+                if reverse == .ptb {
+                    #expect(!causes.contains { $0.id == "reverse-wall" }, "\(label): a reverse wall whose PTB reaches the server cannot stall it")
+                }
+                #expect(d.verdict == "blackhole" || d.verdict == "inconclusive", "\(label): \(d.verdict)")
+            } else {
+                #expect(!causes.contains { $0.id == "reverse-wall" && reverse != .silent }, "\(label)")
+                if forward == .silent { #expect(d.verdict == "blackhole", "\(label)") }
+                if forward == .ptb, reverse != .silent { #expect(d.cause?.id == "routed-hop-wall", "\(label): \(causes.map(\.id))") }
+                if forward == .fits, reverse == .fits { #expect(d.verdict == "ok", "\(label): \(d.verdict)") }
+            }
+            // The same evidence twice gives the same diagnosis.
+            #expect(Diagnoser.diagnose(Self.evidence(forward: forward, reverse: reverse, stalled: stalled)) == d)
+        }
     }
 }

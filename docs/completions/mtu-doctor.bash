@@ -186,7 +186,7 @@ _mtu-doctor() {
 
 _mtu-doctor_diagnose() {
     repeating_flags=()
-    non_repeating_flags=(--capture --tls --no-tls --lab-only --json --version -h --help)
+    non_repeating_flags=(--capture --tls --no-tls --keep-learned-pmtu --lab-only --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--timeout --capture-file --topology --flow --socket --format -o --output)
     __mtu-doctor_offer_flags_options 1
@@ -291,7 +291,7 @@ _mtu-doctor_check() {
 
 _mtu-doctor_probe() {
     repeating_flags=()
-    non_repeating_flags=(--udp --reverse-tls --no-wall --lab-only --json --version -h --help)
+    non_repeating_flags=(--udp --reverse-tls --no-wall --keep-learned-pmtu --lab-only --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--timeout --max --reverse-port --reverse-tcp-port --tcp-port --token --tls-port --socket --format -o --output)
     __mtu-doctor_offer_flags_options 1
@@ -658,7 +658,7 @@ _mtu-doctor_lab_up() {
     repeating_flags=()
     non_repeating_flags=(--https --asymmetric --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--wall --reverse-wall --prefix --df --nodes --format -o --output)
+    non_repeating_options=(--wall --reverse-wall --prefix --df --nodes --forward-fate --reverse-fate --format -o --output)
     __mtu-doctor_offer_flags_options 1
 
     # Offer option value completions
@@ -676,6 +676,12 @@ _mtu-doctor_lab_up() {
         return
         ;;
     '--nodes')
+        return
+        ;;
+    '--forward-fate')
+        return
+        ;;
+    '--reverse-fate')
         return
         ;;
     '--format')

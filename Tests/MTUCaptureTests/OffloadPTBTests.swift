@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import MTUCapture
+
+/// Whether a PTB took effect is judged by delivery, not by the sizes an offloading sender records (issue 11). The
+/// same upload (server → client, client MSS 1460, a router at 1400) captured at the sender and at the receiver,
+/// with segmentation offload on (64 KB super-packets in the sender's capture, merged segments in the receiver's)
+/// and off (wire sizes).
+@Suite("capture analyze: a PTB's effect by delivery, offload on and off")
+struct OffloadPTBTests {
+    static let router: [UInt8] = [10, 0, 2, 1]
+
+    /// A "fragmentation needed" (MTU 1400) from the router quoting the server's segment at `seq`.
+    static func ptb(_ c: inout Conversation, seq: UInt32, length: Int) {
+        let header = Conversation.tcpHeader(from: 443, to: 40000, seq: seq, ack: 1001, flags: 0x18, mss: nil, sack: nil)
+        var quoted = Conversation.ipv4(header + [UInt8](repeating: 9, count: 8), protocolNumber: 6, source: c.server, destination: c.client)
+        quoted[2] = UInt8((length >> 8) & 0xff)
+        quoted[3] = UInt8(length & 0xff)
+        c.raw(Conversation.ipv4([3, 4, 0, 0, 0, 0, 0x05, 0x78] + quoted, protocolNumber: 1, source: router, destination: c.server))
+    }
+
+    /// The sender's capture: 1000 bytes acknowledged, then a segment too big for the router, its PTB, then the rest.
+    /// With offload the capture shows 30000-byte super-packets before and after the PTB; without, 1460 then 1360.
+    static func senderSide(offload: Bool, delivered: Bool) -> Conversation {
+        var c = Conversation()
+        c.handshake(clientMSS: 1460, serverMSS: 1460)
+        c.send(fromClient: false, seq: 5001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 1, count: 1000))
+        c.send(fromClient: true, seq: 1001, ack: 6001)
+        let first = offload ? 30000 : 1460
+        c.send(fromClient: false, seq: 6001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: first))
+        ptb(&c, seq: 6001, length: 1500)
+        if offload {
+            // The kernel resends at the new size on the wire; the capture point before the NIC sees super-packets.
+            c.send(fromClient: false, seq: 6001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 30000))
+        } else {
+            for index in 0..<3 { c.send(fromClient: false, seq: 6001 + UInt32(index * 1360), ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 1360)) }
+        }
+        if delivered {
+            c.send(fromClient: true, seq: 1001, ack: offload ? 36001 : 6001 + 3 * 1360)
+        } else {
+            // The client keeps acknowledging what it had before: the quoted data never arrives.
+            for _ in 0..<3 { c.send(fromClient: true, seq: 1001, ack: 6001) }
+        }
+        return c
+    }
+
+    @Test(arguments: [false, true])
+    func aDeliveredUploadIsHealthyAtTheSender(offload: Bool) throws {
+        let report = try Self.senderSide(offload: offload, delivered: true).report()
+        let ptb = try #require(report.findings.first { $0.kind == "ptb-seen" })
+        #expect(ptb.ptb?.senderAdapted == true, "offload \(offload): \(ptb.summary)")
+        #expect(ptb.evidence == "confirmed")
+        #expect(ptb.severity != "critical")
+        #expect(report.verdict != "blackhole", "offload \(offload): \(report.conclusion)")
+        #expect(!report.conclusion.contains("did not take effect"))
+        if offload {
+            #expect(ptb.summary.contains("acknowledged the data it quoted"), "\(ptb.summary)")
+            #expect(report.findings.contains { $0.kind == "offload" }, "the super-packets are named as offload")
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func anUndeliveredUploadIsNotCalledHealthy(offload: Bool) throws {
+        let report = try Self.senderSide(offload: offload, delivered: false).report()
+        let ptb = try #require(report.findings.first { $0.kind == "ptb-seen" })
+        if offload {
+            // Sizes prove nothing here; the peer's acknowledgments, which never cover the quoted data, make it likely.
+            #expect(ptb.ptb?.senderAdapted == false, "\(ptb.summary)")
+            #expect(ptb.evidence == "likely")
+            #expect(ptb.summary.contains("offload super-packets"))
+        } else {
+            // Without offload the sender's sizes are wire sizes: it did adapt (1360-byte segments), yet nothing is
+            // acknowledged — the PTB took effect as far as sizes go; a loss beyond it is another finding's business.
+            #expect(ptb.ptb?.senderAdapted == true, "\(ptb.summary)")
+        }
+    }
+
+    /// The receiver's capture of the delivered upload: no PTB (it went to the sender), merged segments with GRO on.
+    @Test(arguments: [false, true])
+    func theReceiverSideShowsNoWallForADeliveredUpload(offload: Bool) throws {
+        var c = Conversation()
+        c.handshake(clientMSS: 1460, serverMSS: 1460)
+        c.send(fromClient: false, seq: 5001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 1, count: 1000))
+        c.send(fromClient: true, seq: 1001, ack: 6001)
+        if offload {
+            c.send(fromClient: false, seq: 6001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 4080))
+        } else {
+            for index in 0..<3 { c.send(fromClient: false, seq: 6001 + UInt32(index * 1360), ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 1360)) }
+        }
+        c.send(fromClient: true, seq: 1001, ack: 6001 + 4080)
+        let report = try c.report()
+        #expect(!report.findings.contains { $0.kind == "stalled-segment" || $0.kind == "receive-gap" }, "\(report.findings.map(\.summary))")
+        #expect(report.verdict != "blackhole")
+    }
+}
