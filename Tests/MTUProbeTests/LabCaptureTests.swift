@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import MTULab
+import MTUTestSupport
+
+/// `capture analyze` on real captures taken at both ends of a lab path, with segmentation offload on and off: an
+/// upload through a router that returns ICMP "too big" completes, so neither end's capture may call it a black hole —
+/// the sender's (which records 64 KB super-packets when offload is on) included.
+@Suite("capture analyze at both ends of a lab upload, offload on and off (root)", .serialized, .enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
+struct LabCaptureTests {
+    static let sink = """
+        import socket
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("0.0.0.0", 5001))
+        server.listen(1)
+        server.settimeout(20)
+        connection, _ = server.accept()
+        connection.settimeout(20)
+        total = 0
+        while True:
+            data = connection.recv(65536)
+            if not data:
+                break
+            total += len(data)
+        print(total)
+        """
+
+    static let upload = """
+        import socket, sys
+        s = socket.create_connection((sys.argv[1], 5001), timeout=20)
+        s.sendall(b"x" * 2000000)
+        s.shutdown(socket.SHUT_WR)
+        s.recv(1)
+        s.close()
+        """
+
+    /// Waits (at most 5 s) until tcpdump says it is listening: before that, packets are not recorded.
+    static func waitUntilListening(_ recorder: Process) -> Bool {
+        guard let pipe = recorder.standardError as? Pipe else { return false }
+        let descriptor = pipe.fileHandleForReading.fileDescriptor
+        var said = ""
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, recorder.isRunning {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 512)
+            let count = read(descriptor, &buffer, buffer.count)
+            guard count > 0 else { break }
+            said += String(decoding: buffer[0..<count], as: UTF8.self)
+            if said.contains("listening on") { return true }
+        }
+        return false
+    }
+
+    static func analyse(_ file: String) throws -> [String: Any] {
+        let run = try TestSupport.run(["capture", "analyze", file, "--json"])
+        return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "capture analyze \(file): \(run.stderr)")
+    }
+
+    @Test(arguments: [false, true])
+    func anUploadThroughAPTBWall(offload: Bool) throws {
+        let wall = Int.random(in: 1400...4000)
+        print("offload \(offload), wall \(wall)")
+        try LabSupport.withLab(.twoway, LabOptions(wall: wall, forwardFate: .ptb, reverseFate: .fits)) { truth in
+            let client = truth.namespaces["client"]!, server = truth.namespaces["server"]!
+            let setting = offload ? "on" : "off"
+            _ = try LabSupport.inNamespace(client, ["ethtool", "-K", "c0", "tso", setting, "gso", setting, "gro", setting])
+            _ = try LabSupport.inNamespace(server, ["ethtool", "-K", "s0", "tso", setting, "gso", setting, "gro", setting])
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtud-capture-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let sending = "\(directory)/sender.pcap", receiving = "\(directory)/receiver.pcap"
+            let recorders = [
+                try LabSupport.inNamespace(client, ["tcpdump", "-i", "c0", "-U", "-s", "256", "-w", sending, "tcp port 5001 or icmp"], wait: false).0,
+                try LabSupport.inNamespace(server, ["tcpdump", "-i", "s0", "-U", "-s", "256", "-w", receiving, "tcp port 5001 or icmp"], wait: false).0,
+            ]
+            defer {
+                for recorder in recorders where recorder.isRunning { kill(recorder.processIdentifier, SIGKILL); recorder.waitUntilExit() }
+            }
+            for recorder in recorders { #expect(Self.waitUntilListening(recorder), "tcpdump started") }
+            let (sinkProcess, _) = try LabSupport.inNamespace(server, ["python3", "-c", Self.sink], wait: false)
+            defer { if sinkProcess.isRunning { kill(sinkProcess.processIdentifier, SIGKILL); sinkProcess.waitUntilExit() } }
+            Thread.sleep(forTimeInterval: 0.5)
+            let sent = try LabSupport.inNamespace(client, ["python3", "-c", Self.upload, truth.server]).1!
+            #expect(sent.status == 0, "the upload completes: \(sent.stderr)")
+            sinkProcess.waitUntilExit()
+            Thread.sleep(forTimeInterval: 0.3)
+            for recorder in recorders { kill(recorder.processIdentifier, SIGKILL); recorder.waitUntilExit() }
+
+            let sender = try Self.analyse(sending)
+            let findings = sender["findings"] as? [[String: Any]] ?? []
+            let ptb = try #require(findings.first { $0["kind"] as? String == "ptb-seen" }, "the PTB reached the sender: \(findings.map { $0["summary"] ?? "" })")
+            let claims = ptb["ptb"] as? [String: Any] ?? [:]
+            #expect(claims["mtu"] as? Int == wall)
+            #expect(claims["senderAdapted"] as? Bool == true, "offload \(offload): \(ptb["summary"] ?? "")")
+            #expect(ptb["evidence"] as? String == "confirmed")
+            #expect(sender["verdict"] as? String != "blackhole", "offload \(offload): \(sender["conclusion"] ?? "")")
+            #expect(!(sender["conclusion"] as? String ?? "").contains("did not take effect"))
+
+            let receiver = try Self.analyse(receiving)
+            let seen = (receiver["findings"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+            #expect(!seen.contains("stalled-segment") && !seen.contains("receive-gap"), "offload \(offload): \(receiver["conclusion"] ?? "")")
+            #expect(receiver["verdict"] as? String != "blackhole")
+        }
+    }
+}
