@@ -835,6 +835,18 @@ struct FileAnalysis {
                         sizes: nil, ptb: nil, evidence: "cannot-tell"))
                     continue
                 }
+                // A sender with segmentation offload records super-packets: on the wire they were cut to the peer's
+                // MSS, so sizes compare only after capping them at MSS + headers.
+                if sender.overMSS > 0, let mss = receiver.mss {
+                    let wire = mss + sender.key.headerBytes
+                    if let delivered, min(delivered, wire) >= min(worst.size, wire) {
+                        findings.append(CaptureFinding(
+                            kind: "stalled-segment", severity: "warning", file: name, direction: sender.key.description, frames: worst.frames,
+                            summary: "the same segment was sent \(worst.sends) times and never acknowledged, from \(sender.key.source) to \(sender.key.destination); this sender uses segmentation offload (it records \(worst.size)-byte super-packets), so on the wire every packet was at most \(wire) bytes — and packets that size were acknowledged before: not a size limit on this evidence. Capture at the receiver, or with offload off (ethtool -K IFACE tso off gso off)",
+                            sizes: nil, ptb: nil, evidence: "cannot-tell"))
+                        continue
+                    }
+                }
                 stalled = true
                 let bound = delivered.map { ", while segments up to \($0) bytes were: path MTU ≥ \($0) and < \(worst.size)" } ?? ", and no larger data got through while \(receiver.key.source) kept answering: path MTU < \(worst.size)"
                 let ptbHere = ptbs.contains { $0.quoted == sender.key }

@@ -145,7 +145,11 @@ public enum Diagnoser {
         var reverseRepaired: Bool { reverse?.verdict == "ptb" }
         /// The direction the headline and the fixes are about: the stalled data's direction when its wall is not
         /// repaired (or unknown), else whichever direction black-holes.
+        /// Both directions black-hole at the same size: most likely one wall seen both ways (a symmetric path). The
+        /// forward measurement locates it (TTL-limited probes), so the forward causes speak for both.
+        var sameWallBothWays: Bool { forwardSilent && reverseSilent && wall != nil && wall == reverseWall }
         var culprit: String? {
+            if sameWallBothWays { return "forward" }
             if let stalled = stalledDirection {
                 if stalled == "reverse", !reverseRepaired, reverseSilent || reverseWall != nil || !forwardSilent { return "reverse" }
                 if stalled == "forward", !forwardRepaired { return "forward" }
@@ -428,6 +432,14 @@ public enum Diagnoser {
             return
         }
         let data = stalled == "reverse" ? "the server's TLS flight" : "this host's segments"
+        if facts.sameWallBothWays {
+            // One wall both ways: the located (forward) causes explain the stall too; the reverse one only repeats it.
+            for index in hypotheses.indices where hypotheses[index].id == "reverse-wall" {
+                hypotheses[index].confidence = Swift.min(hypotheses[index].confidence, 70)
+                hypotheses[index].evidenceFor.append("the forward direction black-holes at the same size (\(facts.wall ?? 0) bytes): most likely one wall on a symmetric path, located by the forward measurement")
+            }
+            return
+        }
         let stalledMeasured = (stalled == "reverse" ? facts.reverse : facts.forward).map { !["not-measured", "unreachable"].contains($0.verdict) } ?? false
         for index in hypotheses.indices where hypotheses[index].status != "ruled-out" {
             let direction = hypotheses[index].direction

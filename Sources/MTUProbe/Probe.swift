@@ -281,6 +281,11 @@ public enum Probe {
             } else if let tcpPort = options.forwardTCPPort {
                 var tcpProber = TCPForwardProber(target: address, port: tcpPort, timeoutMilliseconds: options.timeoutMilliseconds)
                 search = try PathMTUSearch(minimum: max(minimum, 576), maximum: forwardMaximum).run(&tcpProber)
+                // Sizes the server's MSS keeps us from sending say nothing; a silence right above the boundary does.
+                if search.verdict == "local-limit", let first = search.firstFailing, search.ladder.first(where: { $0.size == first })?.outcome == "silent" {
+                    search.verdict = search.confirmed ? "blackhole" : "inconclusive"
+                    search.localMTU = nil
+                }
                 otherProbes += tcpProber.probesSent
             } else {
                 search = try PathMTUSearch(minimum: minimum, maximum: maximum).run(&prober)
@@ -289,7 +294,7 @@ public enum Probe {
                 // ICMP) tells a lost request from a lost reply.
                 if options.confirmOneWay, let best = search.pathMTU, let first = search.firstFailing,
                    search.ladder.first(where: { $0.size == first })?.outcome == "silent" {
-                    options.progress?("forward: echo replies or requests lost above \(best)? one-way check with UDP")
+                    options.progress?("forward: echo replies or requests lost above \(best)? one-way check")
                     var udpProber = try UDPProber(target: address, timeoutMilliseconds: options.timeoutMilliseconds)
                     defer { udpProber.close() }
                     // Targets answer about one UDP probe per second: when a router above the silence already named
@@ -305,6 +310,28 @@ public enum Probe {
                         check = SearchResult(
                             pathMTU: named, firstFailing: named + 1, verdict: "ptb", ptbMTU: mtu, ptbSource: source, localMTU: nil, failuresAtWall: 1, confirmed: true, waves: 1,
                             ladder: [.init(size: named, outcome: "passed", attempts: 1), .init(size: named + 1, outcome: "ptb \(mtu) from \(source)", attempts: 1)])
+                    } else if let port = options.reversePort {
+                        // The responder answers a request of any size with a small status reply: one way, no
+                        // rate limit beyond its own.
+                        var responder = try ReverseProber(target: address, port: port, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds, forward: true)
+                        defer { responder.close() }
+                        check = try PathMTUSearch(minimum: best, maximum: maximum).run(&responder)
+                        otherProbes += responder.probesSent
+                    } else if let port = tlsPort ?? options.reverseTCPPort,
+                              case var tcpProber = TCPForwardProber(target: address, port: port, timeoutMilliseconds: options.timeoutMilliseconds),
+                              case let tcpCheck = try PathMTUSearch(minimum: max(best, 576), maximum: tcpMaximum).run(&tcpProber),
+                              tcpCheck.pathMTU != nil, tcpCheck.verdict != "local-limit" {
+                        // A TCP port we know answers: one full segment per size, its ACK is small and not rate
+                        // limited (UDP's port unreachables come at about one per second). Not when the server's
+                        // MSS keeps our segments below the sizes in question (then UDP below).
+                        check = tcpCheck
+                        otherProbes += tcpProber.probesSent
+                    } else if case let probe = try udpProber.send([ProbeRequest(size: best), ProbeRequest(size: first), ProbeRequest(size: first), ProbeRequest(size: best)]),
+                              answered(probe[0]), answered(probe[3]), !answered(probe[1]), !answered(probe[2]) {
+                        // The boundary answers one way as it did by echo (and the target answers, so the silence is
+                        // not its rate limit): the requests are lost. One wave instead of a search.
+                        check = search
+                        check.pathMTU = best
                     } else {
                         var udpSearch = PathMTUSearch(minimum: best, maximum: maximum)
                         udpSearch.maxWaveSize = 2
@@ -339,6 +366,11 @@ public enum Probe {
             forward.verdict = "partial"
             forward.measuredUpTo = tcpMaximum
         }
+        if options.forwardTCPPort != nil, search.verdict == "local-limit", let limit = search.localMTU {
+            // The server's advertised MSS (or a PMTU it learned toward us) caps our segments: not a wall.
+            forward.verdict = "partial"
+            forward.measuredUpTo = limit
+        }
         let arrival = HostFacts.routeInterface(to: addressText)
         if search.verdict == "ptb", let source = search.ptbSource {
             // Only an address can be checked against rp_filter (TCP probes learn the MTU, not who sent it).
@@ -356,6 +388,10 @@ public enum Probe {
             forward.wall = try? WallLocation.locate(&prober, target: addressText, small: min(84, best), large: failing)
         }
         forward.explanation = explainForward(forward, search: search, arrival: arrival)
+        if forward.verdict == "partial", let limit = forward.measuredUpTo {
+            forward.explanation = "every size up to \(limit) passed; not measurable above \(limit) over TCP: "
+                + (limit < tcpMaximum ? "the server's MSS (or a path MTU it learned toward us) keeps our segments at most \(limit) bytes" : "this host has learned \(limit) toward the target")
+        }
         if let learned {
             forward.explanation += learned.setAside
                 ? "; this host had learned \(learned.mtu) toward the target (route cache\(learned.expiresSeconds.map { ", \($0) s left" } ?? "")): set aside for the TCP measurements (ip route flush cache)"

@@ -334,12 +334,18 @@ public struct ReverseProber: WaveProber {
     var nonce = UInt32.random(in: 0...UInt32.max)
     public private(set) var probesSent = 0
 
-    public init(target: ProbeAddress, port: UInt16, token: [UInt8], timeoutMilliseconds: Int) throws(ProbeError) {
+    /// One-way forward probes: each request is padded to the probed size (DF) and asks only for the small status
+    /// reply, so an answer proves the request crossed the forward path whatever the way back carries.
+    let forward: Bool
+
+    public init(target: ProbeAddress, port: UInt16, token: [UInt8], timeoutMilliseconds: Int, forward: Bool = false) throws(ProbeError) {
         do {
             fd = try Syscall.socket(family: target.family, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
+            if forward { try target.configureProbeSocket(fd, receiveErrors: false) }
         } catch {
             throw ProbeError(.system, error.description)
         }
+        self.forward = forward
         Syscall.enlargeBuffers(fd)
         self.target = target
         self.port = port
@@ -362,7 +368,10 @@ public struct ReverseProber: WaveProber {
             }
             nonce &+= 1
             // Without a token the responder answers at most the request's size: pad the request to match.
-            let bytes = ReverseWire.request(size: request.size, nonce: nonce, token: token, padTo: token.isEmpty ? request.size - (target.isIPv6 ? 48 : 28) : 0)
+            let headers = target.isIPv6 ? 48 : 28
+            let bytes = forward
+                ? ReverseWire.request(size: 64, nonce: nonce, token: token, status: true, padTo: request.size - headers)
+                : ReverseWire.request(size: request.size, nonce: nonce, token: token, padTo: token.isEmpty ? request.size - headers : 0)
             do {
                 try Syscall.send(fd, bytes, to: target, port: port)
                 probesSent += 1

@@ -184,9 +184,16 @@ public struct TCPForwardProber: WaveProber {
             do {
                 let headers = { if case .v6 = target { return 60 } else { return 40 } }()
                 let fd = try Syscall.tcpConnect(to: target, port: port, timeoutMilliseconds: timeoutMilliseconds, maxSegment: max(88, request.size - headers))
-                open.append((fd, index))
                 // One full segment: exactly the MSS TCP settled on (options such as timestamps come out of it).
                 let mss = Self.info(fd)?.sendMSS ?? (request.size - headers)
+                if let state = Self.info(fd), state.sendMSS + headers + 12 < request.size, state.sendMSS + headers < request.size {
+                    // The peer's advertised MSS (or a PMTU it learned toward us) caps our segments below this size:
+                    // a segment that passes would prove nothing about it.
+                    outcomes[index] = .localLimit(mtu: state.sendMSS + headers)
+                    Syscall.close(fd)
+                    continue
+                }
+                open.append((fd, index))
                 try Syscall.sendAll(fd, [UInt8](repeating: 0x41, count: mss))
                 probesSent += 1
             } catch {

@@ -93,3 +93,22 @@ struct OffloadPTBTests {
         #expect(report.verdict != "blackhole")
     }
 }
+
+/// Stalls compared in wire sizes: a sender with offload records super-packets, which the wire never carried.
+@Suite("capture analyze: stalls on an offloading sender")
+struct OffloadStallTests {
+    @Test func aStalledSuperPacketAfterDeliveredOnesIsNoSizeLimit() throws {
+        var c = Conversation()
+        c.handshake(clientMSS: 1460, serverMSS: 1460)
+        c.send(fromClient: false, seq: 5001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 1, count: 20000))
+        c.send(fromClient: true, seq: 1001, ack: 25001)
+        for _ in 0..<5 { c.send(fromClient: false, seq: 25001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 30000)) }
+        c.send(fromClient: true, seq: 1001, ack: 25001)
+        let report = try c.report()
+        #expect(!report.findings.contains { $0.kind == "stalled-segment" && $0.severity == "critical" }, "\(report.findings.map(\.summary))")
+        let stall = try #require(report.findings.first { $0.kind == "stalled-segment" })
+        #expect(stall.evidence == "cannot-tell")
+        #expect(stall.summary.contains("segmentation offload"))
+        #expect(report.verdict != "blackhole")
+    }
+}

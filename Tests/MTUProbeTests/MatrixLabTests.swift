@@ -6,7 +6,8 @@ import MTUTestSupport
 /// The two directions varied independently: every forward fate × every reverse fate of ``WallFate`` on the `twoway`
 /// lab, each wall's size drawn at random per run (the seed is printed; `MTUD_MATRIX_SEED=<seed>` replays a run).
 /// Ground truth comes from the lab. For every cell, `probe` (echo forward with its one-way check, the responder's
-/// UDP replies back) and `diagnose` (TLS signature, TLS reverse by MSS) must find each direction's wall and fate,
+/// UDP replies back; TCP forward by segment; TCP reverse by advertised MSS) and `diagnose` (TLS signature, TLS
+/// reverse by MSS) must find each direction's wall and fate,
 /// blame only a wall on the stalled data's direction, and say the same thing when run again — and once more after
 /// other traffic taught the client a path MTU.
 @Suite("Two-way matrix: forward fate × reverse fate, random walls (root)", .serialized, .enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
@@ -50,9 +51,9 @@ struct MatrixLabTests {
         return json
     }
 
-    static func probe(_ truth: LabGroundTruth) throws -> (Answer, [String: Any]) {
+    static func probe(_ truth: LabGroundTruth, _ methods: [String] = ["--reverse-port", "4790", "--token", "lab"]) throws -> (Answer, [String: Any]) {
         let output = try LabSupport.inNamespace(
-            truth.namespaces["client"]!, [LabSupport.binary, "probe", truth.server, "--json", "--lab-only", "--no-wall", "--reverse-port", "4790", "--token", "lab"]).1!
+            truth.namespaces["client"]!, [LabSupport.binary, "probe", truth.server, "--json", "--lab-only", "--no-wall"] + methods).1!
         let json = try Self.json(output, "probe")
         let forward = json["forward"] as? [String: Any] ?? [:], reverse = json["reverse"] as? [String: Any] ?? [:]
         return (Answer(
@@ -88,6 +89,15 @@ struct MatrixLabTests {
                     if cell.forward == .ptbRPF { expect((forward["rpFilterDrops"] as? Int ?? 0) > 0, "probe: the rp_filter drops are seen") }
                     let (second, _) = try probe(truth)
                     expect(second == first, "probe twice: \(first) then \(second)")
+                    // The TCP methods: forward by one full segment per size, reverse by advertised MSS.
+                    let (tcpForward, _) = try probe(truth, ["--tcp-port", "4791"])
+                    // The server learned the reverse PTB wall (the responder's replies taught it) and advertises an MSS
+                    // that fits it: TCP cannot send larger segments, and must say so rather than guess.
+                    let capped = cell.reverse == .ptb && cell.reverseWall < cell.forwardPasses && !(Cell.silent.contains(cell.forward) && cell.forwardPasses < cell.reverseWall)
+                    let tcpTruth = capped ? "partial \(cell.reverseWall)" : "\(cell.forward.verdict) \(cell.forwardPasses)"
+                    expect(tcpForward.forward == tcpTruth, "probe --tcp-port forward: \(tcpForward.forward), truth \(tcpTruth)")
+                    let (tcpReverse, _) = try probe(truth, ["--reverse-tcp-port", "4791", "--token", "lab"])
+                    expect(tcpReverse.reverse == "\(cell.reverse.verdict) \(cell.reversePasses)", "probe --reverse-tcp-port reverse: \(tcpReverse.reverse)")
                 }
                 // diagnose: the verdict, and a cause only on a direction that can explain the symptom.
                 let (first, json) = try diagnose(truth)
@@ -126,7 +136,7 @@ struct MatrixLabTests {
         return problems
     }
 
-    @Test func everyFateBothWays() throws {
+    @Test func everyFateBothWays() async throws {
         let cells = Self.cells(seed: Self.seed)
         print("matrix: seed \(Self.seed), \(cells.count) cells (replay with MTUD_MATRIX_SEED=\(Self.seed))")
         let clock = ContinuousClock()
@@ -137,19 +147,24 @@ struct MatrixLabTests {
             var next = 0
         }
         let collected = Collected()
-        // Five cells at a time (each lab is its own set of namespaces; the runs mostly wait on timeouts).
-        DispatchQueue.concurrentPerform(iterations: 5) { _ in
-            while true {
-                let index = collected.lock.withLock { () -> Int in
-                    defer { collected.next += 1 }
-                    return collected.next
+        // Five cells at a time (each lab is its own set of namespaces; the runs mostly wait on timeouts), on threads
+        // of their own: blocking the test's cooperative thread would starve the async tests running beside it.
+        let problems: [String] = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                DispatchQueue.concurrentPerform(iterations: 5) { _ in
+                    while true {
+                        let index = collected.lock.withLock { () -> Int in
+                            defer { collected.next += 1 }
+                            return collected.next
+                        }
+                        guard index < cells.count else { return }
+                        let found = Self.check(cells[index])
+                        collected.lock.withLock { collected.problems += found }
+                    }
                 }
-                guard index < cells.count else { return }
-                let found = Self.check(cells[index])
-                collected.lock.withLock { collected.problems += found }
+                continuation.resume(returning: collected.problems)
             }
         }
-        let problems = collected.problems
         print("matrix: \(cells.count) cells in \(clock.now - start), \(problems.count) problem(s)")
         for problem in problems { Issue.record(Comment(rawValue: "seed \(Self.seed): \(problem)")) }
     }
