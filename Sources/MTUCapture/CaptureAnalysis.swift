@@ -423,6 +423,8 @@ struct FileAnalysis {
         var peerAckedAfter = false
         /// The sender records segments larger than its peer's MSS: segmentation offload, sizes are not wire sizes.
         var senderOffloads = false
+        /// TCP: how often the quoted sequence was sent again after the PTB.
+        var quotedResent = 0
     }
 
     static let ringLimit = 1024
@@ -436,6 +438,10 @@ struct FileAnalysis {
     /// PTBs about flows that are not TCP connections being followed (UDP), by the quoted flow.
     var watchedDatagrams: [FlowKey: [Int]] = [:]
     var oversize: [Int] = []
+    /// Oversize tunnel packets carrying TCP, by inner connection direction (to set an offloading sender's aside).
+    var oversizeByFlow: [FlowKey: [Int]] = [:]
+    /// Inner directions seen sending segments larger than their peer's MSS: segmentation offload at the capture point.
+    var offloadingFlows: Set<FlowKey> = []
     var fragmentFrames: [Int] = []
     /// Every fragment seen outside tunnels: IPv4 (first ones, later ones) and IPv6 (always the sender's).
     var fragments = (v4First: 0, v4Later: 0, v6: 0)
@@ -494,7 +500,16 @@ struct FileAnalysis {
                 if fragmentFrames.count < 50 { fragmentFrames.append(packet.frame) }
                 if tunnelFragmentPairs.count < 256 { tunnelFragmentPairs.insert(FlowKey(tunnel.outer, sourcePort: 0, destinationPort: 0)) }
             }
-            if let underlayMTU, outer > underlayMTU, oversize.count < 50 { oversize.append(packet.frame) }
+            if let underlayMTU, outer > underlayMTU {
+                // Remember whose it was: an offloading sender's tunnel packets are super-packets, cut on the wire.
+                if let inner = dissection.ip, case .tcp(let tcp)? = dissection.transport {
+                    let key = FlowKey(inner, sourcePort: tcp.sourcePort, destinationPort: tcp.destinationPort)
+                    if oversizeByFlow.count < 64 || oversizeByFlow[key] != nil { oversizeByFlow[key, default: []].append(packet.frame) }
+                    else if oversize.count < 50 { oversize.append(packet.frame) }
+                } else if oversize.count < 50 {
+                    oversize.append(packet.frame)
+                }
+            }
         } else if let ip = dissection.ip, ip.isFragment, ip.fragmentOffset > 0, ip.protocolNumber == 17,
                   tunnelFragmentPairs.contains(FlowKey(ip, sourcePort: 0, destinationPort: 0)) {
             // A later fragment of a tunnel packet (no UDP header to recognise it by): between the same endpoints.
@@ -724,8 +739,10 @@ struct FileAnalysis {
             if directions[d].overMSSFrame == nil { directions[d].overMSSFrame = packet.frame }
             if directions[d].overMSSFrames.count < 8 { directions[d].overMSSFrames.append(packet.frame) }
         }
+        if directions[d].overMSS > 0, offloadingFlows.count < 1024 { offloadingFlows.insert(directions[d].key) }
         for watched in directions[d].watching {
             if directions[d].overMSS > 0 { ptbs[watched].senderOffloads = true }
+            if ptbs[watched].quotedSequence == tcp.sequence { ptbs[watched].quotedResent += 1 }
             ptbs[watched].later += 1
             ptbs[watched].laterLargest = Swift.max(ptbs[watched].laterLargest, ip.totalLength)
             if ptbs[watched].laterFrames.count < 4, ip.totalLength > ptbs[watched].limit { ptbs[watched].laterFrames.append(packet.frame) }
@@ -848,7 +865,11 @@ struct FileAnalysis {
                     }
                 }
                 stalled = true
-                let bound = delivered.map { ", while segments up to \($0) bytes were: path MTU ≥ \($0) and < \(worst.size)" } ?? ", and no larger data got through while \(receiver.key.source) kept answering: path MTU < \(worst.size)"
+                // On an offloading sender the lost wire packets were at most MSS + headers, whatever it recorded.
+                let wire = sender.overMSS > 0 ? receiver.mss.map { $0 + sender.key.headerBytes } : nil
+                let lost = wire.map { Swift.min(worst.size, $0) } ?? worst.size
+                let bound = (delivered.map { ", while segments up to \($0) bytes were: path MTU ≥ \($0) and < \(lost)" } ?? ", and no larger data got through while \(receiver.key.source) kept answering: path MTU < \(lost)")
+                    + (wire.map { " (this sender uses segmentation offload: it records \(worst.size)-byte super-packets, the wire carried at most \($0)-byte packets)" } ?? "")
                 let ptbHere = ptbs.contains { $0.quoted == sender.key }
                 // Confirmed when smaller data got through and the peer's SACK or duplicate ACKs show the hole;
                 // likely otherwise.
@@ -856,7 +877,7 @@ struct FileAnalysis {
                 findings.append(CaptureFinding(
                     kind: "stalled-segment", severity: "critical", file: name, direction: sender.key.description, frames: worst.frames,
                     summary: "the same \(worst.size)-byte segment (\(worst.payload) bytes of data) was sent \(worst.sends) times and never acknowledged\(bound), from \(sender.key.source) to \(sender.key.destination)",
-                    sizes: .init(largestDelivered: delivered, smallestLost: worst.size), ptb: nil,
+                    sizes: .init(largestDelivered: delivered, smallestLost: lost), ptb: nil,
                     evidence: delivered != nil && holeShown ? "confirmed" : "likely"))
                 if !ptbHere {
                     findings.append(CaptureFinding(
@@ -992,10 +1013,13 @@ struct FileAnalysis {
                 outcome = "the sender adapted: its \(ptb.later) later packets fit"
             } else if ptb.later > 0, offloading {
                 // Super-packets say nothing about wire sizes; without an acknowledgment either way, nothing is proven.
-                adapted = ptb.peerAckedAfter ? false : nil
-                evidence = ptb.peerAckedAfter ? "likely" : "cannot-tell"
-                outcome = ptb.peerAckedAfter
-                    ? "the peer never acknowledged the data the PTB quoted, though it acknowledged other data: the PTB likely did not take effect (sizes here are offload super-packets, not wire sizes)"
+                // Sent again and again, never acknowledged: a PTB that took effect would have had the kernel resend it
+                // in pieces that fit, and the peer (alive: it answered before) acknowledge them.
+                let stuck = ptb.peerAckedAfter || ptb.quotedResent >= 2
+                adapted = stuck ? false : nil
+                evidence = stuck ? "likely" : "cannot-tell"
+                outcome = stuck
+                    ? "the peer never acknowledged the data the PTB quoted\(ptb.quotedResent >= 2 ? ", which was sent \(ptb.quotedResent) more times" : ", though it acknowledged other data"): the PTB likely did not take effect (sizes here are offload super-packets, not wire sizes)"
                     : "cannot tell whether the PTB took effect: this sender uses segmentation offload (its recorded packets are not wire sizes) and no acknowledgment of the quoted data is in the capture — capture at the receiver, or with offload off"
             } else if ptb.later > 0 {
                 adapted = false
@@ -1014,6 +1038,19 @@ struct FileAnalysis {
             findings.append(CaptureFinding(
                 kind: "peer-reset", severity: "info", file: name, direction: key.description, frames: [reset.frame] + (reset.firstAfter.map { [$0] } ?? []),
                 summary: "\(reset.by) reset the connection at frame \(reset.frame); \(reset.after) packets of it followed (retransmissions to a closed connection): not an MTU symptom",
+                sizes: nil, ptb: nil))
+        }
+        // Tunnel packets of an offloading sender are super-packets the NIC or the stack cuts on the wire: not
+        // evidence of oversize. The others join the finding.
+        var superPackets = 0
+        for (key, frames) in oversizeByFlow {
+            if offloadingFlows.contains(key) { superPackets += frames.count } else { oversize += frames.prefix(Swift.max(0, 50 - oversize.count)) }
+        }
+        oversize.sort()
+        if superPackets > 0 {
+            findings.append(CaptureFinding(
+                kind: "offload", severity: "info", file: name, direction: nil, frames: [],
+                summary: "\(superPackets) tunnel packets above the underlay MTU carry segments larger than their connection's MSS: segmentation-offload super-packets, cut to size on the wire — not counted as oversize",
                 sizes: nil, ptb: nil))
         }
         if let underlayMTU, !oversize.isEmpty {

@@ -316,7 +316,9 @@ struct CaptureRecorder {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tcpdump)
         let family = address.contains(":") ? "icmp6" : "icmp"
-        process.arguments = ["-i", interface, "-U", "-s", "0", "-w", path, "host \(address) or \(family)"]
+        // --immediate-mode: packets reach the file as they arrive, not when a one-second buffer block retires — a
+        // capture stopped right after the probes would otherwise lose its last (or only) block.
+        process.arguments = ["--immediate-mode", "-i", interface, "-U", "-s", "0", "-w", path, "host \(address) or \(family)"]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

@@ -112,3 +112,33 @@ struct OffloadStallTests {
         #expect(report.verdict != "blackhole")
     }
 }
+
+/// Tunnel packets above the underlay MTU are oversize only when they are wire packets: a VTEP capture of an
+/// offloading sender records super-packets whose inner segments exceed the connection's MSS.
+@Suite("capture analyze: oversize tunnel packets and offload")
+struct OffloadTunnelTests {
+    static func tunnelled(_ c: inout Conversation, payload: Int) {
+        let innerTCP = Conversation.tcpHeader(from: 443, to: 40_000, seq: 5001, ack: 1001, flags: 0x18, mss: nil, sack: nil)
+        let inner = Conversation.ipv4(innerTCP + [UInt8](repeating: 0, count: payload), protocolNumber: 6, source: c.server, destination: c.client)
+        let vxlan = [0x08, 0, 0, 0, 0, 0, 1, 0] + [UInt8](repeating: 2, count: 12) + [0x08, 0x00] + inner
+        let udp: [UInt8] = [0x9c, 0x40, 0x12, 0xb5, UInt8((8 + vxlan.count) >> 8), UInt8((8 + vxlan.count) & 0xff), 0, 0] + vxlan
+        c.raw(Conversation.ipv4(udp, protocolNumber: 17, source: [192, 168, 0, 3], destination: [192, 168, 0, 1]))
+    }
+
+    @Test func superPacketsAreNotOversize() throws {
+        var c = Conversation()
+        c.handshake(clientMSS: 1410, serverMSS: 1410)
+        Self.tunnelled(&c, payload: 28_200)
+        let report = try c.report(mtu: 1500)
+        #expect(!report.findings.contains { $0.kind == "overlay-oversize" }, "\(report.findings.map(\.summary))")
+        #expect(report.findings.contains { $0.kind == "offload" && $0.summary.contains("super-packets") })
+    }
+
+    @Test func fullSizeWirePacketsStillAre() throws {
+        var c = Conversation()
+        c.handshake(clientMSS: 1460, serverMSS: 1460)
+        Self.tunnelled(&c, payload: 1460)
+        let report = try c.report(mtu: 1500)
+        #expect(report.findings.contains { $0.kind == "overlay-oversize" }, "\(report.findings.map(\.summary))")
+    }
+}

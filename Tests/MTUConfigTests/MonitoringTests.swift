@@ -79,3 +79,26 @@ struct ManifestImageTests {
         #expect(manifest.contains("image: mtu-doctor:\(version)"))
     }
 }
+
+/// The Containerfile (for users with a registry; not buildable here: no daemon can run its builder) gives the layout
+/// scripts/image.sh makes with buildah, which the image tests run under the pod's security context.
+@Suite("Containerfile: the same layout as scripts/image.sh")
+struct ContainerfileTests {
+    @Test func sameUserEntrypointAndFiles() throws {
+        let containerfile = try String(contentsOfFile: "\(TestSupport.repositoryRoot)/Containerfile", encoding: .utf8)
+        let script = try String(contentsOfFile: "\(TestSupport.repositoryRoot)/scripts/image.sh", encoding: .utf8)
+        let stages = containerfile.split(separator: "\n").filter { $0.hasPrefix("FROM ") }
+        #expect(stages.count == 2 && stages.last == "FROM scratch", "a builder, then a runtime from scratch: \(stages)")
+        #expect(containerfile.contains("--static-swift-stdlib"))
+        #expect(containerfile.contains("USER 65532:65532") && script.contains("--user 65532:65532"))
+        #expect(containerfile.contains(#"ENTRYPOINT ["/usr/local/bin/mtu-doctor"]"#) && script.contains(#"--entrypoint '["/usr/local/bin/mtu-doctor"]'"#))
+        for shared in [
+            "/usr/local/bin/kubectl-mtu", "/etc/ssl/certs/ca-certificates.crt", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
+            "mtu-doctor:x:65532:65532:mtu-doctor:/nonexistent:/sbin/nologin", "org.opencontainers.image.title", "WORKDIR /tmp",
+        ] {
+            let inScript = shared == "WORKDIR /tmp" ? script.contains("--workingdir /tmp") : script.contains(shared) || script.contains(shared.replacingOccurrences(of: "/usr/local/bin/", with: ""))
+            #expect(containerfile.contains(shared) && inScript, "\(shared)")
+        }
+        #expect(!containerfile.contains(":latest"))
+    }
+}

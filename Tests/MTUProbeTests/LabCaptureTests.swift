@@ -28,7 +28,7 @@ struct LabCaptureTests {
 
     static let upload = """
         import socket, sys
-        s = socket.create_connection((sys.argv[1], 5001), timeout=20)
+        s = socket.create_connection((sys.argv[1], 5001), timeout=float(sys.argv[2]))
         s.sendall(b"x" * 2000000)
         s.shutdown(socket.SHUT_WR)
         s.recv(1)
@@ -72,8 +72,8 @@ struct LabCaptureTests {
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let sending = "\(directory)/sender.pcap", receiving = "\(directory)/receiver.pcap"
             let recorders = [
-                try LabSupport.inNamespace(client, ["tcpdump", "-i", "c0", "-U", "-s", "256", "-w", sending, "tcp port 5001 or icmp"], wait: false).0,
-                try LabSupport.inNamespace(server, ["tcpdump", "-i", "s0", "-U", "-s", "256", "-w", receiving, "tcp port 5001 or icmp"], wait: false).0,
+                try LabSupport.inNamespace(client, ["tcpdump", "--immediate-mode", "-i", "c0", "-U", "-s", "256", "-w", sending, "tcp port 5001 or icmp"], wait: false).0,
+                try LabSupport.inNamespace(server, ["tcpdump", "--immediate-mode", "-i", "s0", "-U", "-s", "256", "-w", receiving, "tcp port 5001 or icmp"], wait: false).0,
             ]
             defer {
                 for recorder in recorders where recorder.isRunning { kill(recorder.processIdentifier, SIGKILL); recorder.waitUntilExit() }
@@ -82,7 +82,7 @@ struct LabCaptureTests {
             let (sinkProcess, _) = try LabSupport.inNamespace(server, ["python3", "-c", Self.sink], wait: false)
             defer { if sinkProcess.isRunning { kill(sinkProcess.processIdentifier, SIGKILL); sinkProcess.waitUntilExit() } }
             Thread.sleep(forTimeInterval: 0.5)
-            let sent = try LabSupport.inNamespace(client, ["python3", "-c", Self.upload, truth.server]).1!
+            let sent = try LabSupport.inNamespace(client, ["python3", "-c", Self.upload, truth.server, "20"]).1!
             #expect(sent.status == 0, "the upload completes: \(sent.stderr)")
             sinkProcess.waitUntilExit()
             Thread.sleep(forTimeInterval: 0.3)
@@ -102,6 +102,57 @@ struct LabCaptureTests {
             let seen = (receiver["findings"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
             #expect(!seen.contains("stalled-segment") && !seen.contains("receive-gap"), "offload \(offload): \(receiver["conclusion"] ?? "")")
             #expect(receiver["verdict"] as? String != "blackhole")
+        }
+    }
+
+    /// The walls an upload does not get through: the sender's capture must name the black hole — the PTB that arrived
+    /// and did not take effect (strict rp_filter drops it after the capture point), or a stall with no PTB at all —
+    /// and, with offload on, never a super-packet's size as the path MTU.
+    @Test(arguments: [WallFate.ptbRPF, .silentRouted, .silentL2], [false, true])
+    func anUploadIntoABlackHole(fate: WallFate, offload: Bool) throws {
+        let wall = Int.random(in: 1400...4000)
+        print("\(fate.rawValue), offload \(offload), wall \(wall)")
+        try LabSupport.withLab(.twoway, LabOptions(wall: wall, forwardFate: fate, reverseFate: .fits)) { truth in
+            let client = truth.namespaces["client"]!, server = truth.namespaces["server"]!
+            let setting = offload ? "on" : "off"
+            _ = try LabSupport.inNamespace(client, ["ethtool", "-K", "c0", "tso", setting, "gso", setting, "gro", setting])
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtud-capture-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let sending = "\(directory)/sender.pcap"
+            let recorder = try LabSupport.inNamespace(client, ["tcpdump", "--immediate-mode", "-i", "c0", "-U", "-s", "256", "-w", sending, "tcp port 5001 or icmp"], wait: false).0
+            defer { if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL); recorder.waitUntilExit() } }
+            #expect(Self.waitUntilListening(recorder), "tcpdump started")
+            let (sinkProcess, _) = try LabSupport.inNamespace(server, ["python3", "-c", Self.sink], wait: false)
+            defer { if sinkProcess.isRunning { kill(sinkProcess.processIdentifier, SIGKILL); sinkProcess.waitUntilExit() } }
+            Thread.sleep(forTimeInterval: 0.5)
+            let sent = try LabSupport.inNamespace(client, ["python3", "-c", Self.upload, truth.server, "4"]).1!
+            #expect(sent.status != 0, "the upload cannot complete through a black hole")
+            kill(recorder.processIdentifier, SIGKILL)
+            recorder.waitUntilExit()
+
+            let sender = try Self.analyse(sending)
+            let findings = sender["findings"] as? [[String: Any]] ?? []
+            // With a PTB that did not take effect the capture proves the black hole. With no ICMP at all, the peer
+            // goes quiet after the handshake: a size limit or a peer that died — the capture may say either
+            // "blackhole" or "incomplete", never "ok".
+            let verdict = sender["verdict"] as? String ?? ""
+            if fate == .ptbRPF {
+                #expect(verdict == "blackhole", "\(fate.rawValue), offload \(offload): \(sender["conclusion"] ?? "")")
+            } else {
+                #expect(["blackhole", "incomplete"].contains(verdict), "\(fate.rawValue), offload \(offload): \(verdict) — \(sender["conclusion"] ?? "")")
+            }
+            let ptb = findings.first { $0["kind"] as? String == "ptb-seen" }
+            if fate == .ptbRPF {
+                let seen = try #require(ptb, "the PTB reaches the capture point before rp_filter drops it")
+                #expect((seen["ptb"] as? [String: Any])?["senderAdapted"] as? Bool == false, "\(seen["summary"] ?? "")")
+            } else {
+                #expect(ptb == nil, "no router sent one")
+            }
+            for finding in findings where finding["kind"] as? String == "stalled-segment" {
+                let lost = (finding["sizes"] as? [String: Any])?["smallestLost"] as? Int ?? 0
+                #expect(lost <= 9000, "a wire size, never a super-packet's: \(finding["summary"] ?? "")")
+            }
         }
     }
 }
