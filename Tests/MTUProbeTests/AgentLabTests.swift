@@ -6,6 +6,7 @@ import MTUTestSupport
 /// Agents in a namespace mesh: four hosts in two subnets, a router between them whose routes carry 1500 while the
 /// hosts carry 9000. Every agent measures every other; `kube mesh` must find the boundary; the metrics must pass
 /// promtool and be scraped by a real Prometheus; faults must not turn into fresh "ok"s.
+extension LabSuites {
 @Suite("agents and kube mesh on a namespace mesh (root)", .serialized, .enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
 struct AgentLabTests {
     static let hosts = ["n1": "10.88.1.11", "n2": "10.88.1.12", "n3": "10.88.2.13", "n4": "10.88.2.14"]
@@ -277,4 +278,5 @@ struct AgentLabTests {
             #expect((discovery["failures"] as? Int ?? 0) >= 1)
         }
     }
+}
 }

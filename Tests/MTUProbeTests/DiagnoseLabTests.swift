@@ -5,6 +5,7 @@ import MTUTestSupport
 
 /// `mtu-doctor diagnose` end to end on the namespace labs: for each incident the right cause, hop, ruled-out list
 /// and fix; for a healthy path and for a TLS failure that is not about sizes, no blame on the MTU.
+extension LabSuites {
 @Suite("diagnose on the labs (root)", .serialized, .enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
 struct DiagnoseLabTests {
     struct Run {
@@ -143,4 +144,5 @@ struct DiagnoseLabTests {
             #expect(reverse?["verdict"] as? String == "not-measured", "no reverse search against a port that does not speak TLS")
         }
     }
+}
 }

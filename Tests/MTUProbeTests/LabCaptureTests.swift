@@ -6,6 +6,7 @@ import MTUTestSupport
 /// `capture analyze` on real captures taken at both ends of a lab path, with segmentation offload on and off: an
 /// upload through a router that returns ICMP "too big" completes, so neither end's capture may call it a black hole —
 /// the sender's (which records 64 KB super-packets when offload is on) included.
+extension LabSuites {
 @Suite("capture analyze at both ends of a lab upload, offload on and off (root)", .serialized, .enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
 struct LabCaptureTests {
     static let sink = """
@@ -155,4 +156,5 @@ struct LabCaptureTests {
             }
         }
     }
+}
 }

@@ -4,6 +4,12 @@ import MTULab
 import MTUProbe
 import MTUTestSupport
 
+/// Every suite that builds namespace labs, one at a time: a lab test blocks its thread for minutes, and several at once
+/// would hold every thread of the cooperative pool (as many as cores), starving the async tests beside them (the
+/// Kubernetes client's deadline tests). The suites inside keep their own traits.
+@Suite("Namespace labs, one suite at a time", .serialized)
+enum LabSuites {}
+
 /// Lab tests need root (they create network namespaces). Without root they are skipped with a message — except
 /// under CI (`CI=true`), where a skip would hide the most important tests, so it is a failure.
 enum LabSupport {
@@ -84,6 +90,7 @@ enum LabSupport {
     }
 }
 
+extension LabSuites {
 @Suite("Labs and probes, end to end (root)", .serialized, .enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
 struct LabIntegrationTests {
     func forward(_ json: [String: Any]) -> [String: Any] { json["forward"] as? [String: Any] ?? [:] }
@@ -521,6 +528,7 @@ struct LabIntegrationTests {
         #expect(process.terminationStatus == 2)
         #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("--lab-only"))
     }
+}
 }
 
 @Suite struct LabPolicy {

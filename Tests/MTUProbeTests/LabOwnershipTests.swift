@@ -4,6 +4,7 @@ import Testing
 
 /// `lab down` removes only what a lab recorded as its own (issue 17): a prefix is a name, never a path, and a
 /// namespace some other program named with the same prefix is left alone.
+extension LabSuites {
 @Suite("Lab ownership: down removes only what up created", .serialized)
 struct LabOwnershipTests {
     /// Without root too: a prefix that is a path is refused before anything is touched.
@@ -80,4 +81,5 @@ struct LabOwnershipTests {
         #expect(process.terminationStatus == 130, "\(said)")
         #expect(!Lab.namespaces().contains { $0.hasPrefix(prefix + "-") }, "left: \(Lab.namespaces().filter { $0.hasPrefix(prefix) })")
     }
+}
 }

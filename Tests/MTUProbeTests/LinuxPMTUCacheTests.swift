@@ -5,6 +5,7 @@ import MTUTestSupport
 
 /// The kernel facts docs/pmtu-cache.md relies on, shown on this kernel: a PTB makes a route exception with an
 /// expiry, new TCP connections advertise an MSS that fits it, and `ip route flush cache` forgets it.
+extension LabSuites {
 @Suite("Linux PMTU cache and the advertised MSS (root)", .serialized, .enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
 struct LinuxPMTUCacheTests {
     /// `TCP_INFO.tcpi_advmss` (byte 84 of struct tcp_info) of a fresh connection from the client to the server.
@@ -62,4 +63,5 @@ struct LinuxPMTUCacheTests {
             #expect((json["forward"] as? [String: Any])?["pathMTU"] as? Int == 3000)
         }
     }
+}
 }

@@ -10,6 +10,7 @@ import MTUTestSupport
 /// reverse by MSS) must find each direction's wall and fate,
 /// blame only a wall on the stalled data's direction, and say the same thing when run again — and once more after
 /// other traffic taught the client a path MTU.
+extension LabSuites {
 @Suite("Two-way matrix: forward fate × reverse fate, random walls (root)", .serialized, .enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
 struct MatrixLabTests {
     static let seed: UInt64 = ProcessInfo.processInfo.environment["MTUD_MATRIX_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64(UInt32.max))
@@ -168,4 +169,5 @@ struct MatrixLabTests {
         print("matrix: \(cells.count) cells in \(clock.now - start), \(problems.count) problem(s)")
         for problem in problems { Issue.record(Comment(rawValue: "seed \(Self.seed): \(problem)")) }
     }
+}
 }
