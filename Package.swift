@@ -24,7 +24,9 @@ let package = Package(
         // Topology files (YAML) → MTUCore.Topology, with file:line:column diagnostics.
         .target(name: "MTUConfig", dependencies: ["MTUCore", .product(name: "Yams", package: "Yams")]),
         // Live probing: DF probes from raw and UDP sockets, size search, wall location, the reverse responder.
-        .target(name: "MTUProbe", dependencies: ["MTUCore"]),
+        .target(name: "MTUProbe", dependencies: ["MTUCore", "CLinux"]),
+        // capget/capset (no glibc wrappers): raising the image's permitted-only CAP_NET_RAW.
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         // Capture reading and dissection, pure over bytes.
         .target(name: "MTUCapture", dependencies: ["MTUCore", "CZlib"]),
         // zlib, for gzip-compressed captures (Debian: zlib1g-dev).

@@ -17,6 +17,11 @@ trap 'buildah umount "$container" >/dev/null 2>&1 || true; buildah rm "$containe
 root=$(buildah mount "$container")
 install -D -m 0755 "$binary" "$root/usr/local/bin/mtu-doctor"
 ln -s mtu-doctor "$root/usr/local/bin/kubectl-mtu"
+# CAP_NET_RAW as a permitted-only file capability: a container's `capabilities.add` does not reach a non-root
+# process's effective set (no ambient capabilities in Kubernetes: kubernetes/kubernetes#56374), a file capability
+# does, and the binary raises it itself. Never +ep: with the effective bit the binary would not even start where
+# the bounding set lacks NET_RAW (Pod Security "restricted"). buildah keeps security.capability in the layer.
+setcap cap_net_raw=p "$root/usr/local/bin/mtu-doctor"
 # The libraries the binary loads (the Swift runtime is inside it): glibc, zlib, libstdc++ and the loader.
 for library in $(ldd "$binary" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
     cp --parents -L "$library" "$root/"

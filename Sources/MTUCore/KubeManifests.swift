@@ -167,8 +167,8 @@ public enum KubeManifests {
                         - operator: Exists
                       securityContext:
                         runAsNonRoot: true
-                        runAsUser: 65534
-                        runAsGroup: 65534
+                        runAsUser: 65532
+                        runAsGroup: 65532
                         seccompProfile:
                           type: RuntimeDefault\(sysctls)
                       containers:
@@ -219,6 +219,8 @@ public enum KubeManifests {
                           securityContext:
                             allowPrivilegeEscalation: false
                             readOnlyRootFilesystem: true
+                            # NET_RAW reaches the image's user (65532) through the binary's permitted-only file
+                            # capability (scripts/image.sh): Kubernetes gives a non-root user no ambient capabilities.
                             capabilities:
                               drop: ["ALL"]
                               add: ["NET_RAW"]

@@ -169,6 +169,47 @@ public final class KubeClient: Sendable {
         try await request(.PATCH, path + "?fieldManager=\(fieldManager)&force=true", body: Array(yaml.utf8), contentType: "application/apply-patch+yaml")
     }
 
+    /// A strategic merge patch (`application/strategic-merge-patch+json`), e.g. on a subresource.
+    public func patch(_ path: String, json: JSONValue) async throws(KubeAPIError) -> JSONValue {
+        try await request(.PATCH, path, body: Self.encode(json), contentType: "application/strategic-merge-patch+json")
+    }
+
+    /// Creates an object (`POST` to its collection).
+    public func create(_ path: String, json: JSONValue) async throws(KubeAPIError) -> JSONValue {
+        try await request(.POST, path, body: Self.encode(json), contentType: "application/json")
+    }
+
+    /// Deletes an object.
+    public func delete(_ path: String) async throws(KubeAPIError) -> JSONValue {
+        try await request(.DELETE, path)
+    }
+
+    /// A text stream (a followed container log): each chunk handed over as it arrives, until the server ends it or
+    /// `seconds` pass (then `.timeout`). Error answers are read whole and reported like any other request's.
+    public func stream(_ path: String, seconds: Double, _ chunk: @Sendable ([UInt8]) -> Void) async throws(KubeAPIError) {
+        var request = HTTPClientRequest(url: target.server + path)
+        request.headers.add(name: "Accept", value: "*/*")
+        request.headers.add(name: "User-Agent", value: "mtu-doctor")
+        try addAuthorization(&request)
+        let shown = path.split(separator: "?").first.map(String.init) ?? path
+        do {
+            let response = try await http.execute(request, timeout: .milliseconds(Int64(seconds * 1000)))
+            guard response.status.code == 200 else {
+                let bytes = try await response.body.collect(upTo: 1 << 20)
+                throw Self.failure(status: Int(response.status.code), method: .GET, path: shown, body: bytes)
+            }
+            for try await buffer in response.body { chunk(Array(buffer.readableBytesView)) }
+        } catch {
+            throw Self.classify(error, server: target.server, path: shown, seconds: seconds)
+        }
+    }
+
+    static func encode(_ json: JSONValue) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(json)) ?? Data("null".utf8))
+    }
+
     func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String? = nil) async throws(KubeAPIError) -> JSONValue {
         do {
             return try await send(method, path, body: body, contentType: contentType)
@@ -191,17 +232,7 @@ public final class KubeClient: Sendable {
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "mtu-doctor")
-        switch authorization {
-        case .none: break
-        case .header(let value): request.headers.add(name: "Authorization", value: value)
-        case .tokenFile(let file):
-            guard let token = try? String(contentsOfFile: file, encoding: .utf8) else { throw .credentials("cannot read the token file \(file)") }
-            request.headers.add(name: "Authorization", value: "Bearer " + token.trimmingCharacters(in: .whitespacesAndNewlines))
-        case .exec(let plugin):
-            // Expired or about to (within a minute): ask the plugin again, as kubectl does.
-            if let expires = execToken.withLock({ $0.expires }), expires.timeIntervalSinceNow < 60 { try refreshExecToken(plugin) }
-            request.headers.add(name: "Authorization", value: "Bearer " + execToken.withLock { $0.token })
-        }
+        try addAuthorization(&request)
         if let body {
             request.body = .bytes(ByteBuffer(bytes: body))
             if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
@@ -222,16 +253,33 @@ public final class KubeClient: Sendable {
         } catch {
             throw Self.classify(error, server: target.server, path: shown, seconds: timeoutSeconds)
         }
-        let json = JSONValue.parse(bytes.readableBytesView)
-        let message = json?["message"].string.map { Sanitize.line($0) } ?? ""  // server text: no escape sequences or CRs in reports
+        guard (200..<300).contains(status) else { throw Self.failure(status: status, method: method, path: shown, body: bytes) }
+        guard let json = JSONValue.parse(bytes.readableBytesView) else { throw .invalid(path: shown, reason: "the answer is not JSON") }
+        return json
+    }
+
+    func addAuthorization(_ request: inout HTTPClientRequest) throws(KubeAPIError) {
+        switch authorization {
+        case .none: break
+        case .header(let value): request.headers.add(name: "Authorization", value: value)
+        case .tokenFile(let file):
+            guard let token = try? String(contentsOfFile: file, encoding: .utf8) else { throw .credentials("cannot read the token file \(file)") }
+            request.headers.add(name: "Authorization", value: "Bearer " + token.trimmingCharacters(in: .whitespacesAndNewlines))
+        case .exec(let plugin):
+            // Expired or about to (within a minute): ask the plugin again, as kubectl does.
+            if let expires = execToken.withLock({ $0.expires }), expires.timeIntervalSinceNow < 60 { try refreshExecToken(plugin) }
+            request.headers.add(name: "Authorization", value: "Bearer " + execToken.withLock { $0.token })
+        }
+    }
+
+    /// An error answer as a KubeAPIError, with the Status object's message (sanitized: server text).
+    static func failure(status: Int, method: HTTPMethod, path: String, body: ByteBuffer) -> KubeAPIError {
+        let message = JSONValue.parse(body.readableBytesView)?["message"].string.map { Sanitize.line($0) } ?? ""
         switch status {
-        case 200..<300:
-            guard let json else { throw .invalid(path: shown, reason: "the answer is not JSON") }
-            return json
-        case 401: throw .unauthorized(path: shown, message: message)
-        case 403: throw .forbidden(path: shown, message: message)
-        case 404: throw .notFound(path: shown)
-        default: throw .status(path: "\(method.rawValue) \(shown)", code: status, message: message)
+        case 401: return .unauthorized(path: path, message: message)
+        case 403: return .forbidden(path: path, message: message)
+        case 404: return .notFound(path: path)
+        default: return .status(path: "\(method.rawValue) \(path)", code: status, message: message)
         }
     }
 

@@ -1,4 +1,5 @@
 #if os(Linux)
+import CLinux
 import Glibc
 
 /// The thin layer over the socket system calls; nothing else in MTUProbe calls libc for sockets.
@@ -118,6 +119,7 @@ enum Syscall {
 #endif
 
 #if os(Linux)
+import CLinux
 import Glibc
 
 extension Syscall {
@@ -173,3 +175,20 @@ extension Syscall {
     }
 }
 #endif
+
+/// The process's own capabilities. The image gives its binary CAP_NET_RAW as a *permitted-only* file capability
+/// (`setcap cap_net_raw=p`): Kubernetes adds a container's `capabilities.add` to the bounding and permitted sets but,
+/// for a non-root user, execve clears them (no ambient capabilities: kubernetes/kubernetes#56374, containerd#5668 not
+/// merged), so only a file capability survives. Permitted-only, never `+ep`: a file whose effective bit is set fails
+/// to execute at all (EPERM) where the bounding set lacks the capability — a Pod Security "restricted" namespace —
+/// and then even `calc` would not run. The program raises it into its effective set itself, when it is there.
+public enum ProcessCapabilities {
+    /// CAP_NET_RAW (include/uapi/linux/capability.h).
+    static let netRaw: Int32 = 13
+
+    /// Raises CAP_NET_RAW from permitted to effective; true when it is effective afterwards.
+    @discardableResult
+    public static func raiseNetRaw() -> Bool {
+        mtud_raise_permitted_capability(netRaw) == 1
+    }
+}

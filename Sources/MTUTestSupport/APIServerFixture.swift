@@ -54,7 +54,8 @@ package final class APIServerFixture: @unchecked Sendable {
     package var url: String { "https://127.0.0.1:\(port)" }
 
     /// - Parameter launcher: a prefix for the python3 command, e.g. `ip netns exec NS` to serve inside a lab namespace.
-    package init(scenario: String, launcher: [String] = []) throws {
+    /// - Parameter routes: the routes file in the scenario folder (several scenarios can share one folder's objects).
+    package init(scenario: String, routes: String = "routes.json", launcher: [String] = []) throws {
         let pki = TestPKI.files
         directory = NSTemporaryDirectory() + "mtud-api-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -66,7 +67,7 @@ package final class APIServerFixture: @unchecked Sendable {
         let launcher = launcher.isEmpty ? [] : Array(launcher.dropFirst()) + ["/usr/bin/env"]
         process.arguments = launcher + [
             "python3", fixtures + "/apiserver.py", "--dir", fixtures + "/" + scenario, "--cert", pki.serverCert, "--key", pki.serverKey,
-            "--client-ca", pki.ca, "--token", Self.token, "--port-file", directory + "/port", "--log", log,
+            "--client-ca", pki.ca, "--token", Self.token, "--port-file", directory + "/port", "--log", log, "--routes", routes,
         ]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -90,6 +91,14 @@ package final class APIServerFixture: @unchecked Sendable {
     /// The requests it received, one line each.
     package var requests: [String] {
         ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// The bodies of the requests that had one, in order: (method, path with query, body text).
+    package var bodies: [(method: String, path: String, body: String)] {
+        ((try? String(contentsOfFile: log + ".bodies", encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String] else { return nil }
+            return (object["method"] ?? "", object["path"] ?? "", object["body"] ?? "")
+        }
     }
 
     /// A kubeconfig for this server; `user` is the YAML of the user entry's body.

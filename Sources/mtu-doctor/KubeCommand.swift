@@ -8,7 +8,7 @@ import MTUReport
 struct KubeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kube",
-        abstract: "Kubernetes: audit the CNI's MTU, deploy the agents, gather their measurements into a mesh.",
+        abstract: "Kubernetes: audit the CNI's MTU, deploy the agents, gather their measurements into a mesh, diagnose from a pod or node.",
         discussion: """
             The cluster is reached like kubectl does: the kubeconfig option, else KUBECONFIG (merged), else \
             ~/.kube/config, else the pod's service account; the context option picks a context. Installed as \
@@ -19,7 +19,7 @@ struct KubeCommand: ParsableCommand {
               mtu-doctor kube deploy --image registry.example/mtu-doctor:0.1.0
               mtu-doctor kube mesh --token s3cret --format html -o mesh.html
             """,
-        subcommands: [Audit.self, Mesh.self, Deploy.self]
+        subcommands: [Audit.self, Mesh.self, Deploy.self, Diagnose.self]
     )
 }
 

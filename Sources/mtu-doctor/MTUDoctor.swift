@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MTUProbe
 
 @main
 struct MTUDoctor: ParsableCommand {
@@ -28,6 +29,8 @@ struct MTUDoctor: ParsableCommand {
     /// Usage errors (unknown flags, bad values, missing arguments) exit 2 like every other bad input, with the
     /// problem on the first line and where to read more on the second.
     static func main() {
+        // The image's binary carries CAP_NET_RAW as a permitted-only file capability: make it effective when present.
+        ProcessCapabilities.raiseNetRaw()
         do {
             // Installed as `kubectl-mtu`, kubectl runs it as a plugin: `kubectl mtu mesh …` is `mtu-doctor kube mesh …`.
             var arguments = Array(CommandLine.arguments.dropFirst())

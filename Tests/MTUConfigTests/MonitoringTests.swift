@@ -100,5 +100,10 @@ struct ContainerfileTests {
             #expect(containerfile.contains(shared) && inScript, "\(shared)")
         }
         #expect(!containerfile.contains(":latest"))
+        // CAP_NET_RAW as a permitted-only file capability in both (never +ep: it would not start without NET_RAW).
+        #expect(containerfile.contains("setcap cap_net_raw=p /rootfs/usr/local/bin/mtu-doctor") && script.contains(#"setcap cap_net_raw=p "$root/usr/local/bin/mtu-doctor""#))
+        for text in [containerfile, script] {
+            #expect(!text.split(separator: "\n").contains { $0.contains("setcap") && ($0.contains("+ep") || $0.contains("=ep")) && !$0.hasPrefix("#") })
+        }
     }
 }

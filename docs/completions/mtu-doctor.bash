@@ -486,13 +486,13 @@ _mtu-doctor_kube() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    audit|mesh|deploy)
+    audit|mesh|deploy|diagnose)
         # Offer subcommand argument completions
         "_mtu-doctor_kube_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'audit mesh deploy' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'audit mesh deploy diagnose' -- "${cur}"))
         ;;
     esac
 }
@@ -617,6 +617,48 @@ _mtu-doctor_kube_deploy() {
         return
         ;;
     '--allow')
+        return
+        ;;
+    '--kubeconfig')
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '--api-timeout')
+        return
+        ;;
+    esac
+}
+
+_mtu-doctor_kube_diagnose() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--pod --node --target-container --namespace --image --start-timeout --run-timeout --kubeconfig --context --api-timeout)
+    __mtu-doctor_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--pod')
+        return
+        ;;
+    '--node')
+        return
+        ;;
+    '--target-container')
+        return
+        ;;
+    '--namespace')
+        return
+        ;;
+    '--image')
+        return
+        ;;
+    '--start-timeout')
+        return
+        ;;
+    '--run-timeout')
         return
         ;;
     '--kubeconfig')

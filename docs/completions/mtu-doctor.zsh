@@ -57,7 +57,7 @@ _mtu-doctor() {
             'capture:Analyse pcap/pcapng captures for MTU black holes.'
             'serve:Answer reverse-path probes: UDP replies of requested sizes with DF, never an amplifier.'
             'agent:Run the mesh agent: probe every peer periodically, both ways, and serve the results (JSON, Prometheus).'
-            'kube:Kubernetes: audit the CNI'\''s MTU, deploy the agents, gather their measurements into a mesh.'
+            'kube:Kubernetes: audit the CNI'\''s MTU, deploy the agents, gather their measurements into a mesh, diagnose from a pod or node.'
             'lab:Build or remove network-namespace labs that reproduce the incidents (root).'
             'help:Show subcommand help information.'
         )
@@ -283,12 +283,13 @@ _mtu-doctor_kube() {
             'audit:Audit the CNI'\''s MTU against the nodes and the measured paths between them, with the exact fix.'
             'mesh:Gather every agent'\''s results into the N×N directed matrix of path MTUs and group the broken pairs.'
             'deploy:Deploy the agents (pod- and host-network DaemonSets, headless Services, least-privilege RBAC) by server-side apply, or print them.'
+            'diagnose:Run diagnose from inside a pod (an ephemeral container) or on a node (a host-network pod).'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        audit|mesh|deploy)
+        audit|mesh|deploy|diagnose)
             "_mtu-doctor_kube_${words[1]}" && ret=0
             ;;
         esac
@@ -360,6 +361,29 @@ _mtu-doctor_kube_deploy() {
         '--kubeconfig[kubeconfig file (default\: KUBECONFIG, then ~/.kube/config, then the pod'\''s service account).]:kubeconfig:'
         '--context[kubeconfig context (default\: its current-context).]:context:'
         '--api-timeout[Seconds to wait for each API request.]:api-timeout:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_mtu-doctor_kube_diagnose() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':target:'
+        '--pod[NAMESPACE/NAME (or NAME in the context'\''s namespace)\: diagnose from inside this pod.]:pod:'
+        '--node[Diagnose from this node'\''s host network.]:node:'
+        '--target-container[Container in the pod whose process namespace the ephemeral container joins (optional).]:target-container:'
+        '--namespace[Namespace of --pod NAME, or for the --node pod (default\: the context'\''s).]:namespace:'
+        '--image[Image with mtu-doctor as its entry point.]:image:'
+        '--start-timeout[Seconds the container may take to start (image pull, scheduling).]:start-timeout:'
+        '--run-timeout[Seconds the report may take once the container runs.]:run-timeout:'
+        '--kubeconfig[kubeconfig file (default\: KUBECONFIG, then ~/.kube/config, then the pod'\''s service account).]:kubeconfig:'
+        '--context[kubeconfig context (default\: its current-context).]:context:'
+        '--api-timeout[Seconds to wait for each API request.]:api-timeout:'
+        '*:diagnose-options:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
