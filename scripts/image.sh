@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the OCI image from the release tarball with buildah, no registry and no daemon: from scratch, the binary,
-# the shared libraries it needs (from this machine's Debian), CA certificates, user 65532, entrypoint mtu-doctor,
+# the shared libraries it needs (from this machine's Debian), iproute2's ip and tcpdump, CA certificates, user 65532, entrypoint mtu-doctor,
 # OCI labels; exported as dist/mtu-doctor-VERSION.oci.tar (podman load, docker load, ctr images import, kind load
 # image-archive). Then prints the image's size and configuration.
 set -euo pipefail
@@ -22,8 +22,15 @@ ln -s mtu-doctor "$root/usr/local/bin/kubectl-mtu"
 # does, and the binary raises it itself. Never +ep: with the effective bit the binary would not even start where
 # the bounding set lacks NET_RAW (Pod Security "restricted"). buildah keeps security.capability in the layer.
 setcap cap_net_raw=p "$root/usr/local/bin/mtu-doctor"
-# The libraries the binary loads (the Swift runtime is inside it): glibc, zlib, libstdc++ and the loader.
-for library in $(ldd "$binary" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
+# The host facts come from iproute2's `ip` (route interface, learned PMTU, link MTUs; setting a learned PMTU aside),
+# and `diagnose --capture` runs tcpdump (on a node: `kube diagnose --node … -- --capture`).
+for tool in ip:iproute2 tcpdump:tcpdump; do
+    command -v "${tool%%:*}" >/dev/null || { echo "image: ${tool%%:*} is not installed (Debian: ${tool##*:})" >&2; exit 1; }
+done
+install -D -m 0755 "$(readlink -f "$(command -v ip)")" "$root/usr/sbin/ip"
+install -D -m 0755 "$(command -v tcpdump)" "$root/usr/bin/tcpdump"
+# The libraries they load (the Swift runtime is inside mtu-doctor): glibc, zlib, libstdc++, libpcap, libmnl… and the loader.
+for library in $( (ldd "$binary"; ldd "$root/usr/sbin/ip"; ldd "$root/usr/bin/tcpdump") | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' | sort -u); do
     cp --parents -L "$library" "$root/"
 done
 install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"

@@ -318,7 +318,10 @@ struct CaptureRecorder {
         let family = address.contains(":") ? "icmp6" : "icmp"
         // --immediate-mode: packets reach the file as they arrive, not when a one-second buffer block retires — a
         // capture stopped right after the probes would otherwise lose its last (or only) block.
-        process.arguments = ["--immediate-mode", "-i", interface, "-U", "-s", "0", "-w", path, "host \(address) or \(family)"]
+        // -Z root as root: Debian's tcpdump otherwise switches to a "tcpdump" user, which a container image (ours
+        // included) need not have — it would refuse to start.
+        let stayRoot = geteuid() == 0 ? ["-Z", "root"] : []
+        process.arguments = ["--immediate-mode"] + stayRoot + ["-i", interface, "-U", "-s", "0", "-w", path, "host \(address) or \(family)"]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

@@ -48,13 +48,14 @@ public struct RemoteDiagnosis: Sendable {
     }
 
     /// The security context: the image's user with CAP_NET_RAW (the binary's file capability makes it effective,
-    /// see scripts/image.sh). On a node the pod runs as root with NET_ADMIN too, as `kubectl debug node/…` does, so
-    /// `diagnose` can set a learned PMTU aside (`ip route flush cache`) on the host.
+    /// see scripts/image.sh). On a node the pod runs as root, as `kubectl debug node/…` does, with NET_ADMIN so
+    /// `diagnose` can set a learned PMTU aside (`ip route flush cache`) on the host, and SETUID/SETGID because
+    /// Debian's tcpdump (`--capture`) changes its user after opening the device and fails without them.
     var securityContext: JSONValue {
         if case .node = place {
             return .object([
                 "runAsUser": .number(0), "runAsNonRoot": .bool(false), "allowPrivilegeEscalation": .bool(false),
-                "capabilities": .object(["drop": .array([.string("ALL")]), "add": .array([.string("NET_RAW"), .string("NET_ADMIN")])]),
+                "capabilities": .object(["drop": .array([.string("ALL")]), "add": .array(["NET_RAW", "NET_ADMIN", "SETUID", "SETGID"].map(JSONValue.string))]),
             ])
         }
         return .object([
@@ -229,7 +230,7 @@ extension RemoteDiagnosis {
         } catch {
             throw Self.explain(error, verb: "get", resource: "nodes", namespace: nil, notFound: .nodeNotFound(node))
         }
-        progress("creating pod \(namespace)/\(name) (\(image), host network, NET_RAW and NET_ADMIN) on node \(node)")
+        progress("creating pod \(namespace)/\(name) (\(image), host network, root with NET_RAW, NET_ADMIN, SETUID, SETGID) on node \(node)")
         do {
             _ = try await client.create("/api/v1/namespaces/\(namespace)/pods", json: nodePod)
         } catch {

@@ -14,8 +14,8 @@ extension KubeCommand {
                 --pod NS/NAME adds an ephemeral container with the image and NET_RAW to that pod (the \
                 pods/ephemeralcontainers subresource, as kubectl debug does), so the measurement starts in the pod's \
                 own network namespace; the container stays listed in the pod, terminated (Kubernetes cannot remove \
-                ephemeral containers). --node NAME creates a host-network pod on that node (root, NET_RAW and \
-                NET_ADMIN) for the underlay view and deletes it afterwards. The report streams back as it is \
+                ephemeral containers). --node NAME creates a host-network pod on that node (root with NET_RAW, \
+                NET_ADMIN, and SETUID/SETGID for tcpdump's --capture) for the underlay view and deletes it afterwards. The report streams back as it is \
                 written; the exit code is diagnose's. RBAC: get pods, patch pods/ephemeralcontainers and get \
                 pods/log (--pod); get nodes, create, get and delete pods, get pods/log (--node).
 

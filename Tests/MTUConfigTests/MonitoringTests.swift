@@ -93,7 +93,7 @@ struct ContainerfileTests {
         #expect(containerfile.contains("USER 65532:65532") && script.contains("--user 65532:65532"))
         #expect(containerfile.contains(#"ENTRYPOINT ["/usr/local/bin/mtu-doctor"]"#) && script.contains(#"--entrypoint '["/usr/local/bin/mtu-doctor"]'"#))
         for shared in [
-            "/usr/local/bin/kubectl-mtu", "/etc/ssl/certs/ca-certificates.crt", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
+            "/usr/local/bin/kubectl-mtu", "/usr/bin/tcpdump", "/usr/sbin/ip", "/etc/ssl/certs/ca-certificates.crt", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
             "mtu-doctor:x:65532:65532:mtu-doctor:/nonexistent:/sbin/nologin", "org.opencontainers.image.title", "WORKDIR /tmp",
         ] {
             let inScript = shared == "WORKDIR /tmp" ? script.contains("--workingdir /tmp") : script.contains(shared) || script.contains(shared.replacingOccurrences(of: "/usr/local/bin/", with: ""))

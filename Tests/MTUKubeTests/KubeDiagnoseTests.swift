@@ -80,7 +80,8 @@ struct KubeDiagnoseTests {
         let container = (spec["containers"] as? [[String: Any]])?.first ?? [:]
         #expect(container["args"] as? [String] == ["diagnose", "10.0.4.17"])
         let capabilities = (container["securityContext"] as? [String: Any])?["capabilities"] as? [String: Any]
-        #expect(capabilities?["add"] as? [String] == ["NET_RAW", "NET_ADMIN"])
+        #expect(capabilities?["add"] as? [String] == ["NET_RAW", "NET_ADMIN", "SETUID", "SETGID"])
+        #expect((container["securityContext"] as? [String: Any])?["runAsUser"] as? Int == 0)
         #expect(server.requests.last?.hasPrefix("DELETE /api/v1/namespaces/mtu-doctor/pods/\(name) ") == true, "\(server.requests)")
         #expect(run.stderr.contains("deleted pod mtu-doctor/\(name)"))
     }
