@@ -33,6 +33,18 @@ install -D -m 0755 "$(command -v tcpdump)" "$root/usr/bin/tcpdump"
 for library in $( (ldd "$binary"; ldd "$root/usr/sbin/ip"; ldd "$root/usr/bin/tcpdump") | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' | sort -u); do
     cp --parents -L "$library" "$root/"
 done
+# The Debian packages those files come from: their copyright files (GPL/LGPL code such as iproute2 and glibc ships with
+# its terms), and mtu-doctor's own license with the licenses of the Swift packages linked in, from the tarball.
+for file in "$(readlink -f "$(command -v ip)")" "$(command -v tcpdump)" $( (ldd "$binary"; ldd "$root/usr/sbin/ip"; ldd "$root/usr/bin/tcpdump") | awk '/=>/ { print $3 }' | sort -u); do
+    resolved=$(readlink -f "$file")
+    # dpkg knows a file by the path its package installed (merged /usr: /bin/ip for /usr/bin/ip).
+    package=$( (dpkg -S "$file" || dpkg -S "$resolved" || dpkg -S "${resolved#/usr}" || true) 2>/dev/null | head -1 | cut -d: -f1)
+    if [ -n "$package" ] && [ -f "/usr/share/doc/$package/copyright" ]; then
+        install -D -m 0644 "/usr/share/doc/$package/copyright" "$root/usr/share/doc/$package/copyright"
+    fi
+done
+install -D -m 0644 "$dir/LICENSE" "$root/usr/share/doc/mtu-doctor/LICENSE"
+if [ -d "$dir/licenses" ]; then cp -r "$dir/licenses" "$root/usr/share/doc/mtu-doctor/"; fi
 install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
 printf 'root:x:0:0:root:/root:/sbin/nologin\nmtu-doctor:x:65532:65532:mtu-doctor:/nonexistent:/sbin/nologin\n' > "$root/etc/passwd"
 printf 'root:x:0:\nmtu-doctor:x:65532:\n' > "$root/etc/group"

@@ -27,7 +27,15 @@ cp docs/man/*.1 "dist/$name/man/"
 cp docs/completions/* "dist/$name/completions/"
 cp deploy/mtu-doctor.yaml "dist/$name/"
 cp deploy/monitoring/* "dist/$name/monitoring/"
-cp README.md "dist/$name/"
+cp README.md LICENSE "dist/$name/"
+# The licenses of the Swift packages linked into the binary (NIO, AsyncHTTPClient, BoringSSL inside swift-nio-ssl,
+# Yams, …) and of the Swift runtime (Apache-2.0 with the Runtime Library Exception).
+mkdir -p "dist/$name/licenses"
+for package in .build-release/checkouts/*/; do
+    for file in "$package"LICENSE* "$package"NOTICE*; do
+        [ -f "$file" ] && cp "$file" "dist/$name/licenses/$(basename "$package")-$(basename "$file")"
+    done
+done
 (cd "dist/$name" && find . -type f ! -name SHA256SUMS -printf '%P\n' | sort | xargs sha256sum > SHA256SUMS)
 tar -C dist -czf "dist/$name.tar.gz" "$name"
 (cd dist && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256")

@@ -41,5 +41,9 @@ check 1 check examples/nsx-geneve-firewall.yaml
 check 1 capture analyze tls-stall-server.pcap
 check 1 kube audit --from-file examples/kube/cilium-transit-gateway.yaml --node-mtu 9001 --underlay-mtu 8500
 check 0 --help
-echo "$((6 - failed)) passed, $failed failed"
+# The terms travel with the binary: mtu-doctor's license and those of the Swift packages linked into it.
+for file in LICENSE licenses/swift-nio-LICENSE.txt licenses/swift-nio-ssl-LICENSE.txt licenses/Yams-LICENSE; do
+    if [ -s "$root/opt/mtu-doctor/$file" ]; then echo "ok    tarball has $file"; else echo "FAIL  tarball has no $file"; failed=$((failed + 1)); fi
+done
+echo "$((10 - failed)) passed, $failed failed"
 [ "$failed" = 0 ]
