@@ -84,7 +84,7 @@ public enum DiagnoseRunner {
         let clock = ContinuousClock()
         func ms(_ start: ContinuousClock.Instant) -> Int {
             let elapsed = clock.now - start
-            return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            return Int(elapsed.inMilliseconds)
         }
         // Topology first: a bad file is bad input, before any packet is sent.
         var topology: Topology?

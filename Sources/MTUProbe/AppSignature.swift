@@ -1,5 +1,6 @@
 #if os(Linux)
 import Glibc
+import MTUCore
 
 /// The application signature of an HTTPS endpoint, as in the incident's table: TCP connect, a plain-HTTP request to
 /// the TLS port, the TLS handshake's first flight.
@@ -27,14 +28,14 @@ public enum AppSignature {
         guard let fd = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else { return nil }
         Syscall.close(fd)
         let elapsed = clock.now - start
-        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        return Int(elapsed.inMilliseconds)
     }
 
     /// Runs the three steps against `address:port`; each step has its own connection and `timeoutMilliseconds`.
     public static func tls(address: ProbeAddress, port: UInt16, serverName: String?, timeoutMilliseconds: Int) -> TLSSignature {
         let clock = ContinuousClock()
         func milliseconds(_ duration: Duration) -> Int {
-            Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+            Int(duration.inMilliseconds)
         }
         var signature = TLSSignature(
             port: Int(port), connectMs: nil, plainHTTPStatus: nil, plainHTTPBytes: 0, handshake: "unreachable",

@@ -1,5 +1,6 @@
 #if os(Linux)
 import Glibc
+import MTUCore
 
 /// Reading `IP_RECVERR` / `IPV6_RECVERR` reports from a socket's error queue (`recvmsg(MSG_ERRQUEUE)`), in Swift.
 ///
@@ -272,13 +273,13 @@ public struct UDPProber: WaveProber {
             // Wait for a token, reading answers meanwhile.
             let now = clock.now
             let elapsed = now - lastRefill
-            tokens = min(5, tokens + (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) / 1.05)
+            tokens = min(5, tokens + elapsed.inSeconds / 1.05)
             lastRefill = now
             if tokens < 1 {
                 let wait = Duration.milliseconds(Int64((1 - tokens) * 1050) + 1)
                 collect(until: now + wait)
                 let spent = clock.now - now
-                if spent < wait { usleep(useconds_t((wait - spent).components.attoseconds / 1_000_000_000_000)) }
+                if spent < wait { usleep(useconds_t(clamping: (wait - spent).inMicroseconds)) }
                 tokens = 1
                 lastRefill = clock.now
             }

@@ -1,6 +1,7 @@
 #if os(Linux)
 import Foundation
 import Glibc
+import MTUCore
 
 /// What `mtu-doctor probe` reports.
 public struct ProbeReport: Sendable, Codable {
@@ -409,7 +410,7 @@ public enum Probe {
         var report = ProbeReport(
             target: name, address: addressText, forward: forward, reverse: reverse, tls: tls,
             probesSent: prober.probesSent + otherProbes + reverseProbes,
-            elapsedMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+            elapsedMs: Int(elapsed.inMilliseconds))
         report.learned = learned
         return report
     }

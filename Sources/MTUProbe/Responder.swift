@@ -151,7 +151,7 @@ public final class Responder {
         let rate = configuration.ratePerSecond
         var bucket = buckets[source] ?? (rate * 2, now)
         let elapsed = now - bucket.last
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         bucket.tokens = min(rate * 2, bucket.tokens + seconds * rate)
         bucket.last = now
         guard bucket.tokens >= 1 else {

@@ -1,6 +1,7 @@
 #if os(Linux)
 import CLinux
 import Glibc
+import MTUCore
 
 /// The thin layer over the socket system calls; nothing else in MTUProbe calls libc for sockets.
 ///
@@ -167,7 +168,7 @@ extension Syscall {
     static func receive(_ fd: Int32, until deadline: ContinuousClock.Instant) throws(Failure) -> [UInt8]? {
         let clock = ContinuousClock()
         let remaining = deadline - clock.now
-        let milliseconds = max(0, Int32(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+        let milliseconds = max(0, Int32(clamping: remaining.inMilliseconds))
         guard try waitReadable(fd, milliseconds: milliseconds) else { return [] }
         var buffer = [UInt8](repeating: 0, count: 65536)
         let count = try retrying("recv") { buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) } }
