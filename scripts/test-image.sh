@@ -69,10 +69,20 @@ as_container() {
         "$capsh" --chroot="$work/ro" --drop="$drop" $become --noamb --no-new-privs --shell="$1" -- "${@:2}"
 }
 as_pod() { local namespace=$1 caps=$2; shift 2; as_container "$namespace" "$caps" 65532 "$@"; }
+# The archive loads the way `podman load` loads it (buildah uses the same containers/image library): user and
+# entrypoint as the manifests expect.
+loaded=$(buildah from --quiet "oci-archive:$archive" 2>/dev/null) || loaded=""
+if [ -n "$loaded" ]; then
+    config=$(buildah inspect --type container --format '{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}}' "$loaded")
+    image=$(buildah inspect --type container --format '{{.FromImageID}}' "$loaded")
+    buildah rm "$loaded" >/dev/null
+    buildah rmi "$image" >/dev/null 2>&1 || true
+fi
 json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)" 2>/dev/null || echo "?"; }
 failed=0
 passed=0
 expect() { if [ "$2" = "$3" ]; then echo "ok    $1: $2"; passed=$((passed + 1)); else echo "FAIL  $1: $2 (expected $3)"; failed=$((failed + 1)); fi; }
+expect "loaded from the OCI archive: user and entrypoint" "${config:-not loaded}" "65532:65532 [/usr/local/bin/mtu-doctor]"
 expect "file capability" "$(getcap "$binary" | awk '{print $2}')" cap_net_raw=p
 
 set +e

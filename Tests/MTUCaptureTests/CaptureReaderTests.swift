@@ -122,16 +122,23 @@ struct CorpusTests {
     static let files: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
         .filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted()
 
-    @Test func corpusIsThere() {
-        if ProcessInfo.processInfo.environment["CI"] == "true" || FileManager.default.fileExists(atPath: Self.directory) {
-            #expect(Self.files.count >= 800, "expected tcpdump's captures at \(Self.directory)")
-        }
+    /// The corpus sits beside the clone in the development and CI machines' layout, not in a user's clone: there the
+    /// tests show as skipped; under CI=true they run and fail without it.
+    static let runs = !files.isEmpty || TestSupport.underCI
+    static let missing: Comment = "tcpdump's regression captures are not at \(directory) (they are beside the clone on the development machines)"
+    static let tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: runs, missing))
+    func corpusIsThere() {
+        #expect(Self.files.count >= 800, "expected tcpdump's captures at \(Self.directory)")
     }
 
     /// Every file is read to its end or to a warning; none crashes; the packet counts agree with tcpdump's wherever
     /// tcpdump itself reads the whole file.
-    @Test func readsEveryFileAndAgreesWithTcpdump() throws {
-        let tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    @Test(.enabled(if: runs, missing), .enabled(if: tcpdump != nil || TestSupport.underCI, "tcpdump is not installed (the oracle)"))
+    func readsEveryFileAndAgreesWithTcpdump() throws {
+        try #require(!Self.files.isEmpty, "\(Self.missing)")
+        let tcpdump = try #require(Self.tcpdump, "tcpdump is not installed (the oracle)")
         var compared = 0, disagreements: [String] = []
         for file in Self.files {
             let path = "\(Self.directory)/\(file)"
@@ -144,7 +151,7 @@ struct CorpusTests {
             } else {
                 clean = false
             }
-            guard let tcpdump, clean else { continue }
+            guard clean else { continue }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: tcpdump)
             process.arguments = ["-r", path, "--count"]
@@ -160,14 +167,15 @@ struct CorpusTests {
             compared += 1
             if theirs != count { disagreements.append("\(file): tcpdump \(theirs), we \(count)") }
         }
-        if tcpdump != nil, !Self.files.isEmpty {
-            #expect(compared > 500, "compared \(compared) files")
-            #expect(disagreements.isEmpty, "\(disagreements.prefix(10))")
-        }
+        #expect(compared > 500, "compared \(compared) files")
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(10))")
     }
 
     /// Random damage to real captures: never a crash, never a hang.
-    @Test func fuzzedCorpusNeverCrashes() throws {
+    @Test(.enabled(if: runs, missing))
+    func fuzzedCorpusNeverCrashes() throws {
+        try #require(!Self.files.isEmpty, "\(Self.missing)")
+        var read = 0
         var generator = SplitMix64(seed: 0x70_6361_70)
         for (number, file) in Self.files.enumerated() where number % 4 == 0 {
             guard let data = FileManager.default.contents(atPath: "\(Self.directory)/\(file)"), data.count > 24 else { continue }
@@ -182,8 +190,10 @@ struct CorpusTests {
                 var count = 0
                 while reader.next() != nil { count += 1 }
                 #expect(count <= bytes.count / 12 + 1)
+                read += 1
             }
         }
+        #expect(read > 100, "only \(read) damaged files opened: the damage no longer leaves headers readable")
     }
 }
 
