@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "MTUCoreTests", dependencies: ["MTUCore"]),
         .testTarget(name: "MTUConfigTests", dependencies: ["MTUConfig", "MTUCore", "MTUReport", "MTUTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MTUCore", "MTUTestSupport"]),
-        .testTarget(name: "MTUProbeTests", dependencies: ["MTUProbe", "MTULab", "MTUAgent", "MTUTestSupport"]),
+        .testTarget(name: "MTUProbeTests", dependencies: ["MTUCore", "MTUProbe", "MTULab", "MTUAgent", "MTUTestSupport"]),
         .testTarget(name: "MTUKubeTests", dependencies: ["MTUKube", "MTUCore", "MTUTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MTUCaptureTests", dependencies: ["MTUCapture", "MTUTestSupport"], exclude: ["Fixtures"]),
     ],

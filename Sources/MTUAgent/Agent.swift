@@ -91,13 +91,13 @@ public struct PeerResult: Sendable, Hashable, Codable {
     public struct Direction: Sendable, Hashable, Codable {
         public var pathMTU: Int?
         /// ok | ptb | blackhole | local-limit | unreachable | inconclusive | not-measured
-        public var verdict: String
+        public var verdict: PathVerdict
         public var ptbMTU: Int?
         public var ptbSource: String?
         /// The PTB arrived and this host's rp_filter dropped it.
         public var ptbLost: Bool
 
-        public init(pathMTU: Int?, verdict: String, ptbMTU: Int? = nil, ptbSource: String? = nil, ptbLost: Bool = false) {
+        public init(pathMTU: Int?, verdict: PathVerdict, ptbMTU: Int? = nil, ptbSource: String? = nil, ptbLost: Bool = false) {
             self.pathMTU = pathMTU
             self.verdict = verdict
             self.ptbMTU = ptbMTU
@@ -338,7 +338,7 @@ public final class Agent: Sendable {
         // interface's own MTU (a clean path). A candidate counts only if its size passes and one byte more does
         // not, both ways; otherwise the full search decides.
         if let address = ProbeAddress(peer.address), let interface = HostFacts.routeInterface(to: peer.address), let maximum = HostFacts.interfaceMTU(interface) {
-            let conclusive: Set<String> = ["ok", "ptb", "blackhole"]
+            let conclusive: Set<PathVerdict> = [.ok, .ptb, .blackhole]
             let (previous, others) = state.withLock { state in (state.latest[peer.address], Array(state.latest.values)) }
             var candidates: [(forward: Int, reverse: Int?, template: PeerResult?, method: String)] = []
             if let previous, let forward = previous.forward.pathMTU, conclusive.contains(previous.forward.verdict),
@@ -361,19 +361,19 @@ public final class Agent: Sendable {
                 if check.holds {
                     let template = candidate.template
                     // The forward verdict comes from what this check saw above the boundary, never from the template.
-                    var forward = PeerResult.Direction(pathMTU: candidate.forward, verdict: "ok")
+                    var forward = PeerResult.Direction(pathMTU: candidate.forward, verdict: .ok)
                     if candidate.forward < maximum {
                         switch check.forwardAbove {
-                        case .ptb(let mtu, let source)?: forward = .init(pathMTU: candidate.forward, verdict: "ptb", ptbMTU: mtu, ptbSource: source)
-                        case .localLimit?: forward.verdict = "local-limit"
-                        default: forward = .init(pathMTU: candidate.forward, verdict: "blackhole", ptbLost: template?.forward.ptbLost ?? false)
+                        case .ptb(let mtu, let source)?: forward = .init(pathMTU: candidate.forward, verdict: .ptb, ptbMTU: mtu, ptbSource: source)
+                        case .localLimit?: forward.verdict = .localLimit
+                        default: forward = .init(pathMTU: candidate.forward, verdict: .blackhole, ptbLost: template?.forward.ptbLost ?? false)
                         }
                     }
                     // The reverse: the way back's boundary holds; whether its sender hears a PTB is the template's.
-                    let reverseVerdict = (candidate.reverse ?? 0) >= maximum ? "ok" : (template?.reverse.verdict ?? "blackhole")
+                    let reverseVerdict: PathVerdict = (candidate.reverse ?? 0) >= maximum ? .ok : (template?.reverse.verdict ?? .blackhole)
                     result = PeerResult(
                         peer: peer.name, address: peer.address, at: Date().timeIntervalSince1970, forward: forward,
-                        reverse: .init(pathMTU: candidate.reverse, verdict: candidate.reverse == nil ? "not-measured" : reverseVerdict),
+                        reverse: .init(pathMTU: candidate.reverse, verdict: candidate.reverse == nil ? .notMeasured : reverseVerdict),
                         probesSent: check.probes, elapsedMs: 0, error: nil)
                     result.method = candidate.method
                     store(result, for: peer)
@@ -412,11 +412,11 @@ public final class Agent: Sendable {
     static func result(_ peer: Peer, _ report: ProbeReport) -> PeerResult {
         let forward = PeerResult.Direction(
             pathMTU: report.forward.pathMTU, verdict: report.forward.verdict, ptbMTU: report.forward.ptb?.mtu, ptbSource: report.forward.ptb?.source,
-            ptbLost: report.forward.verdict == "blackhole" && report.forward.rpFilterDrops > 0)
-        let reverse = PeerResult.Direction(pathMTU: report.reverse.pathMTU, verdict: report.reverse.verdict ?? report.reverse.method)
+            ptbLost: report.forward.verdict == .blackhole && report.forward.rpFilterDrops > 0)
+        let reverse = PeerResult.Direction(pathMTU: report.reverse.pathMTU, verdict: report.reverse.verdict ?? .notMeasured)
         return PeerResult(
             peer: peer.name, address: peer.address, at: Date().timeIntervalSince1970, forward: forward, reverse: reverse,
-            probesSent: report.probesSent, elapsedMs: report.elapsedMs, error: report.forward.verdict == "unreachable" ? "no answer" : nil)
+            probesSent: report.probesSent, elapsedMs: report.elapsedMs, error: report.forward.verdict == .unreachable ? "no answer" : nil)
     }
 
     // MARK: - Views
@@ -457,7 +457,7 @@ public final class Agent: Sendable {
                     if let mtu = side.pathMTU {
                         registry.makeGauge(name: "mtu_doctor_path_mtu_bytes", labels: labels, help: "Largest packet that crosses the path, measured with DF, per direction").set(to: Double(mtu))
                     }
-                    registry.makeGauge(name: "mtu_doctor_blackhole", labels: labels, help: "1 when packets above the path MTU vanish without an ICMP too-big reaching the sender").set(to: side.verdict == "blackhole" ? 1 : 0)
+                    registry.makeGauge(name: "mtu_doctor_blackhole", labels: labels, help: "1 when packets above the path MTU vanish without an ICMP too-big reaching the sender").set(to: side.verdict == .blackhole ? 1 : 0)
                 }
                 registry.makeGauge(name: "mtu_doctor_ptb_lost", labels: pair, help: "1 when an ICMP too-big arrived and this host's rp_filter dropped it").set(to: latest.forward.ptbLost ? 1 : 0)
                 registry.makeGauge(name: "mtu_doctor_result_age_seconds", labels: pair, help: "Age of the latest result").set(to: status.ageSeconds ?? 0)

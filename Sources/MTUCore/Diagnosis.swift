@@ -112,15 +112,15 @@ public enum Diagnoser {
         var sends: Int? { e.host.interfaceMTU ?? forward?.ladder.last?.size }
         /// The forward wall, when there is one.
         var wall: Int? {
-            guard let forward, ["ptb", "blackhole"].contains(forward.verdict) else { return nil }
+            guard let forward, [.ptb, .blackhole].contains(forward.verdict) else { return nil }
             return forward.pathMTU
         }
         var reverseWall: Int? {
-            guard let reverse, ["ptb", "blackhole"].contains(reverse.verdict) else { return nil }
+            guard let reverse, [.ptb, .blackhole].contains(reverse.verdict) else { return nil }
             return reverse.pathMTU
         }
-        var forwardSilent: Bool { forward?.verdict == "blackhole" }
-        var reverseSilent: Bool { reverse?.verdict == "blackhole" }
+        var forwardSilent: Bool { forward?.verdict == .blackhole }
+        var reverseSilent: Bool { reverse?.verdict == .blackhole }
         var tlsStalled: Bool { e.application?.tlsHandshake == "stalled" }
         var tlsFailed: Bool { e.application?.tlsHandshake == "failed" }
         var tcpFailed: Bool { e.application.map { !$0.tcpConnected } ?? false }
@@ -141,8 +141,8 @@ public enum Diagnoser {
             return nil
         }
         /// Whether a direction's wall is repaired by PMTUD: its ICMP "too big" reaches the sender, which uses it.
-        var forwardRepaired: Bool { forward?.verdict == "ptb" && forward?.ptbImplausible == false }
-        var reverseRepaired: Bool { reverse?.verdict == "ptb" }
+        var forwardRepaired: Bool { forward?.verdict == .ptb && forward?.ptbImplausible == false }
+        var reverseRepaired: Bool { reverse?.verdict == .ptb }
         /// The direction the headline and the fixes are about: the stalled data's direction when its wall is not
         /// repaired (or unknown), else whichever direction black-holes.
         /// Both directions black-hole at the same size: most likely one wall seen both ways (a symmetric path). The
@@ -161,7 +161,7 @@ public enum Diagnoser {
 
         init(_ evidence: DiagnosisEvidence) {
             e = evidence
-            if let wall = evidence.forward.flatMap({ ["ptb", "blackhole"].contains($0.verdict) ? $0.pathMTU : nil }) {
+            if let wall = evidence.forward.flatMap({ [.ptb, .blackhole].contains($0.verdict) ? $0.pathMTU : nil }) {
                 // A wall that is a known underlay MTU less a known encapsulation: the packets are being wrapped.
                 if let tunnel = evidence.host.tunnels.first, let overhead = tunnel.overhead, knownUnderlays.contains(wall + overhead) {
                     overlayMatch = (wall + overhead, overhead, tunnel.kind)
@@ -181,7 +181,7 @@ public enum Diagnoser {
             if wall != nil || reverseWall != nil { return "degraded" }
             if dnsFailed || tcpFailed || tlsFailed { return "not-mtu" }
             if tlsStalled { return "inconclusive" }
-            if forward == nil || ["unreachable", "inconclusive"].contains(forward?.verdict ?? "") { return e.application?.tlsHandshake == "ok" ? "ok" : "inconclusive" }
+            if forward == nil || forward.map { [.unreachable, .inconclusive].contains($0.verdict) } == true { return e.application?.tlsHandshake == "ok" ? "ok" : "inconclusive" }
             return "ok"
         }
 
@@ -206,13 +206,13 @@ public enum Diagnoser {
 
     static func notMTU(_ facts: inout Facts) -> Hypothesis? {
         var forEvidence: [String] = [], against: [String] = []
-        if let forward = facts.forward, forward.verdict == "ok", let mtu = forward.pathMTU { forEvidence.append("every size up to \(mtu) bytes reaches the target with DF set") }
-        if let reverse = facts.reverse, reverse.verdict == "ok" { forEvidence.append("the way back carries full-size packets too (\(reverse.method))") }
+        if let forward = facts.forward, forward.verdict == .ok, let mtu = forward.pathMTU { forEvidence.append("every size up to \(mtu) bytes reaches the target with DF set") }
+        if let reverse = facts.reverse, reverse.verdict == .ok { forEvidence.append("the way back carries full-size packets too (\(reverse.method))") }
         if facts.dnsFailed { forEvidence.append("the name does not resolve: \(facts.e.dns?.error ?? "lookup failed")") }
         if facts.tcpFailed { forEvidence.append("TCP does not connect: small packets fail too, which no MTU problem explains") }
         if facts.tlsFailed { forEvidence.append("the TLS handshake failed on its own terms: \(facts.e.application?.tlsDetail ?? "alert or close")") }
         if facts.e.application?.tlsHandshake == "ok" { forEvidence.append("the TLS handshake completed (\(facts.e.application?.certificateBytes.map { "certificate chain \($0) bytes" } ?? "server flight arrived"))") }
-        if let wall = facts.wall { against.append("packets over \(wall) bytes do not reach the target (\(facts.forward?.verdict ?? ""))") }
+        if let wall = facts.wall { against.append("packets over \(wall) bytes do not reach the target (\(facts.forward?.verdict.rawValue ?? ""))") }
         if let wall = facts.reverseWall { against.append("packets over \(wall) bytes do not come back") }
         if facts.tlsStalled { against.append("the TLS handshake stalls after TCP connected: the signature of lost full-size packets") }
         if facts.captureStall { against.append("the capture shows a full-size segment retransmitted and never acknowledged") }
@@ -220,7 +220,7 @@ public enum Diagnoser {
         let failed = facts.dnsFailed || facts.tcpFailed || facts.tlsFailed
         let confidence = against.isEmpty ? (failed ? 90 : 80) : 5
         let failure = facts.dnsFailed ? "name resolution" : facts.tcpFailed ? "the TCP connection itself" : "the TLS handshake, for a reason of its own"
-        let pathOK = facts.forward?.verdict == "ok"
+        let pathOK = facts.forward?.verdict == .ok
         let explanation = failed
             ? (pathOK ? "The path carries full-size packets; what fails is \(failure) — look there, not at MTUs." : "What fails is \(failure), before any size matters — look there, not at MTUs.")
             : "No size limit on this path: every size this host can send arrives."
@@ -229,7 +229,7 @@ public enum Diagnoser {
 
     static func routedHopWall(_ facts: Facts) -> Hypothesis? {
         guard let forward = facts.forward else { return nil }
-        if forward.verdict == "ptb", let source = forward.ptbSource, let mtu = forward.ptbMTU, !forward.ptbImplausible {
+        if forward.verdict == .ptb, let source = forward.ptbSource, let mtu = forward.ptbMTU, !forward.ptbImplausible {
             var evidence = ["\(source) answers \"fragmentation needed\" announcing MTU \(mtu): its egress toward the target is the wall", "\(forward.pathMTU ?? mtu) bytes pass, \(forward.firstFailing.map(String.init) ?? "larger") do not"]
             if let sends = facts.sends, sends > mtu { evidence.append("this host sends up to \(sends) bytes") }
             return hypothesis(
@@ -237,7 +237,7 @@ public enum Diagnoser {
                 "\(source) routes the packets out of an interface that carries only \(mtu) bytes (an SVI, VLAN interface or tunnel). It does send ICMP \"too big\", so PMTUD works for hosts that accept it; raise that interface to the size the hosts send, or everything depends on PMTUD.",
                 for: evidence, against: [], hop: source, layer: "routed interface (L3)")
         }
-        if forward.verdict == "blackhole", let good = forward.lastGoodHop, let bad = forward.firstBadHop, good != "source" {
+        if forward.verdict == .blackhole, let good = forward.lastGoodHop, let bad = forward.firstBadHop, good != "source" {
             return hypothesis(
                 "routed-hop-wall", "A routed hop after \(good) at \(forward.pathMTU ?? 0) bytes", 40,
                 "The router \(good) may route the large packets out of a smaller interface toward \(bad) without telling the sender.",
@@ -247,7 +247,7 @@ public enum Diagnoser {
     }
 
     static func l2Mismatch(_ facts: Facts) -> Hypothesis? {
-        guard let forward = facts.forward, forward.verdict == "blackhole", let wall = forward.pathMTU else { return nil }
+        guard let forward = facts.forward, forward.verdict == .blackhole, let wall = forward.pathMTU else { return nil }
         var evidence = ["\(wall) bytes pass and \(forward.firstFailing.map(String.init) ?? "larger") vanish every time, with no ICMP at all"]
         var against: [String] = []
         var confidence = 40
@@ -265,7 +265,7 @@ public enum Diagnoser {
     }
 
     static func ptbFiltered(_ facts: Facts) -> Hypothesis? {
-        guard let forward = facts.forward, forward.verdict == "blackhole" else { return nil }
+        guard let forward = facts.forward, forward.verdict == .blackhole else { return nil }
         var evidence = ["packets over \(forward.pathMTU ?? 0) bytes vanish and no ICMP \"too big\" reaches this host"]
         var against: [String] = []
         var confidence = 45
@@ -285,7 +285,7 @@ public enum Diagnoser {
 
     static func ptbLostRPFilter(_ facts: Facts) -> Hypothesis? {
         guard let forward = facts.forward else { return nil }
-        if forward.verdict == "blackhole", forward.rpFilterDrops > 0 {
+        if forward.verdict == .blackhole, forward.rpFilterDrops > 0 {
             var evidence = ["packets over \(forward.pathMTU ?? 0) bytes vanish for the probe, yet this host's rp_filter dropped \(forward.rpFilterDrops) packet(s) meanwhile (IPReversePathFilter): the ICMP \"too big\" arrived and was discarded"]
             if let mode = facts.e.host.rpFilter { evidence.append("rp_filter on \(facts.e.host.interface ?? "the interface") is \(mode) (\(mode == 1 ? "strict" : mode == 2 ? "loose" : "off"))") }
             if let capture = facts.e.capture, let mtu = capture.ptbMTUs.first { evidence.append("the capture shows the ICMP arriving (MTU \(mtu)) before the kernel dropped it") }
@@ -294,13 +294,13 @@ public enum Diagnoser {
                 "The router sends \"fragmentation needed\" from an address this host does not route back through the interface it arrives on (a management or loopback address), and strict reverse-path filtering discards it. PMTUD fails silently although the router does its part.",
                 for: evidence, against: [], hop: facts.e.host.interface, layer: "host rp_filter")
         }
-        if forward.verdict == "ptb", forward.ptbRPFRisk {
+        if forward.verdict == .ptb, forward.ptbRPFRisk {
             return hypothesis(
                 "ptb-lost-rp-filter", "ICMP \"too big\" at risk from strict rp_filter elsewhere", 45,
                 "The ICMP's source (\(forward.ptbSource ?? "?")) is not routable back through the interface it arrived on; this host accepted it, but hosts with strict rp_filter (rp_filter=1) drop it.",
                 for: ["the PTB source \(forward.ptbSource ?? "?") routes back via another interface"], against: ["this host received and used the ICMP"], hop: forward.ptbSource, layer: "rp_filter")
         }
-        if forward.verdict == "blackhole" {
+        if forward.verdict == .blackhole {
             return hypothesis(
                 "ptb-lost-rp-filter", "ICMP \"too big\" dropped by rp_filter", 0, "", for: [],
                 against: ["IPReversePathFilter did not grow while probing (0 drops): no ICMP was discarded by rp_filter here"], ruledOut: true)
@@ -309,7 +309,7 @@ public enum Diagnoser {
     }
 
     static func ptbNotRelayed(_ facts: Facts) -> Hypothesis? {
-        guard let forward = facts.forward, forward.verdict == "blackhole" else { return nil }
+        guard let forward = facts.forward, forward.verdict == .blackhole else { return nil }
         var evidence: [String] = []
         var confidence = 20
         if let match = facts.overlayMatch {
@@ -368,7 +368,7 @@ public enum Diagnoser {
 
     static func asymmetric(_ facts: Facts) -> Hypothesis? {
         guard let forward = facts.forward?.pathMTU, let reverse = facts.reverse, let back = reverse.pathMTU,
-              facts.forward?.verdict != "unreachable", reverse.verdict != "not-measured" else { return nil }
+              facts.forward?.verdict != .unreachable, reverse.verdict != .notMeasured else { return nil }
         let forwardWall = facts.wall != nil, reverseWall = facts.reverseWall != nil
         guard forward != back || forwardWall != reverseWall else {
             return hypothesis("asymmetric-path", "An asymmetric path", 0, "", for: [], against: ["both directions measured the same (\(forward) bytes)"], ruledOut: true)
@@ -377,7 +377,7 @@ public enum Diagnoser {
         return hypothesis(
             "asymmetric-path", "An asymmetric path: \(forward) bytes there, \(back) back", 50,
             "The two directions take different hops or different MTUs: fix (and test) each direction on its own.",
-            for: ["forward: \(forward) bytes (\(facts.forward?.verdict ?? "")); reverse: \(back) bytes (\(reverse.verdict), \(reverse.method))"], against: [], layer: "routing")
+            for: ["forward: \(forward) bytes (\(facts.forward?.verdict.rawValue ?? "")); reverse: \(back) bytes (\(reverse.verdict), \(reverse.method))"], against: [], layer: "routing")
     }
 
     /// The wall on the way back, from the reverse measurement (or from echo replies that never came back).
@@ -387,7 +387,7 @@ public enum Diagnoser {
         let symptom = facts.tlsStalled
             ? "the TLS handshake stalls: the server's certificate flight is the first full-size data, and it travels this direction"
             : "the capture shows the peer's data stopping"
-        if reverse.verdict == "blackhole", let wall = reverse.pathMTU {
+        if reverse.verdict == .blackhole, let wall = reverse.pathMTU {
             var evidence = [reverse.explanation.isEmpty ? "packets over \(wall) bytes do not come back (\(reverse.method))" : reverse.explanation]
             if stalledBack { evidence.append(symptom) }
             let byReplies = reverse.method == "echo-replies"
@@ -398,14 +398,14 @@ public enum Diagnoser {
                     : "Locate it from the other end: `mtu-doctor probe` run on the target toward this host."),
                 for: evidence, against: [], layer: byReplies ? "L2 segment or filter (way back)" : "reverse path", direction: "reverse")
         }
-        if reverse.verdict == "ptb", let wall = reverse.pathMTU {
+        if reverse.verdict == .ptb, let wall = reverse.pathMTU {
             return hypothesis(
                 "reverse-wall", "A wall on the way back at \(wall) bytes; its ICMP reaches the sender", 40,
                 "The way back carries \(wall) bytes; the target learns it from an ICMP \"too big\" and shrinks its packets, so PMTUD repairs it.",
                 for: [reverse.explanation], against: stalledBack ? ["its ICMP reaches the sender, which shrinks its segments: it cannot explain a stall"] : [],
                 layer: "reverse path", direction: "reverse")
         }
-        if stalledBack, !facts.forwardSilent || facts.forwardRepaired, ["not-measured", "partial", "inconclusive"].contains(reverse.verdict) {
+        if stalledBack, !facts.forwardSilent || facts.forwardRepaired, [.notMeasured, .partial, .inconclusive].contains(reverse.verdict) {
             var evidence = [symptom]
             if let limit = reverse.measuredUpTo { evidence.append("the way back could be measured only up to \(limit) bytes: \(reverse.explanation)") }
             return hypothesis(
@@ -440,7 +440,7 @@ public enum Diagnoser {
             }
             return
         }
-        let stalledMeasured = (stalled == "reverse" ? facts.reverse : facts.forward).map { !["not-measured", "unreachable"].contains($0.verdict) } ?? false
+        let stalledMeasured = (stalled == "reverse" ? facts.reverse : facts.forward).map { ![.notMeasured, .unreachable].contains($0.verdict) } ?? false
         for index in hypotheses.indices where hypotheses[index].status != "ruled-out" {
             let direction = hypotheses[index].direction
             guard let direction, direction != stalled else { continue }
@@ -512,7 +512,7 @@ public enum Diagnoser {
             out.append(RuledOut(item: "Routing, BFD and keepalives", why: "small packets cross the same path (\(passed) probe sizes up to \(wall) bytes passed): liveness protocols use small packets and cannot see a size limit"))
             out.append(RuledOut(item: "Random packet loss or congestion", why: "every size up to \(wall) passed and every size above failed, repeatedly: a size threshold, not chance"))
         }
-        if let sends = facts.sends, let wall = facts.wall, sends > wall, facts.forward?.verdict != "local-limit" {
+        if let sends = facts.sends, let wall = facts.wall, sends > wall, facts.forward?.verdict != .localLimit {
             out.append(RuledOut(item: "This host's own MTU", why: "it sends up to \(sends) bytes and refused none of the probes: the limit is on the path"))
         }
         return out
@@ -538,7 +538,7 @@ public enum Diagnoser {
             } else {
                 text += "full-size packets are lost"
             }
-            if facts.tlsStalled, facts.culprit != "forward" || ["not-measured", nil].contains(facts.reverse?.verdict) {
+            if facts.tlsStalled, facts.culprit != "forward" || [.notMeasured, nil].contains(facts.reverse?.verdict) {
                 text += " — which is why the TLS handshake stalls (the server's certificate flight is the first full-size data, and it travels back to us)"
             }
             if let cause { text += ". Most likely: \(lowered(cause.title))." }

@@ -71,8 +71,7 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
     public struct PathSide: Sendable, Hashable, Codable {
         public var pathMTU: Int?
         public var firstFailing: Int?
-        /// ok | ptb | local-limit | blackhole | unreachable | inconclusive | partial | not-measured
-        public var verdict: String
+        public var verdict: PathVerdict
         /// forward: raw/datagram (ICMP echo), udp, tcp; reverse: tls-mss, tcp-mss, serve-udp, echo-replies
         public var method: String
         public var ptbMTU: Int?
@@ -98,7 +97,7 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
         public var ladder: [Rung] = []
         public var explanation: String = ""
 
-        public init(verdict: String, method: String, pathMTU: Int? = nil) {
+        public init(verdict: PathVerdict, method: String, pathMTU: Int? = nil) {
             self.verdict = verdict
             self.method = method
             self.pathMTU = pathMTU

@@ -18,6 +18,34 @@ public enum Verdict: String, Sendable, Hashable, Codable, Comparable, CaseIterab
     public static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.rank < rhs.rank }
 }
 
+/// What a measurement of one direction found (`probe`, `diagnose`, the agents), with the JSON spelling as raw value.
+public enum PathVerdict: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Every size up to the interface MTU passed.
+    case ok
+    /// A wall that says so: a "too big" came back naming it.
+    case ptb
+    /// This host cannot send larger (interface MTU, a learned PMTU, a server's MSS): nothing said about the path.
+    case localLimit = "local-limit"
+    /// Sizes above the path MTU vanish and nothing says why.
+    case blackhole
+    /// Nothing came back at all, not even small probes.
+    case unreachable
+    /// Measured up to a bound only (`measuredUpTo`): not measurable above it.
+    case partial
+    /// The search could not confirm its boundary (loss, rate limits).
+    case inconclusive
+    /// No measurement was made in this direction (diagnose's evidence).
+    case notMeasured = "not-measured"
+
+    /// A wall was found: its size is known (ptb or blackhole).
+    public var foundWall: Bool { self == .ptb || self == .blackhole }
+}
+
+extension PathVerdict: CustomStringConvertible {
+    /// The JSON spelling, so reports interpolate "local-limit", never "localLimit".
+    public var description: String { rawValue }
+}
+
 /// What happens to a packet larger than the path MTU.
 public enum FateKind: String, Sendable, Hashable, Codable {
     /// Nothing is too big: it arrives.

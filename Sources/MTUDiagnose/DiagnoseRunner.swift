@@ -175,13 +175,13 @@ public enum DiagnoseRunner {
             }
         }
         evidence.forward = Self.side(report.forward)
-        evidence.steps.append(.init(name: "Forward DF search", outcome: ["ok"].contains(report.forward.verdict) ? "passed" : report.forward.verdict == "ptb" ? "warning" : "failed", detail: report.forward.explanation + " (\(report.probesSent) probes)"))
+        evidence.steps.append(.init(name: "Forward DF search", outcome: [.ok].contains(report.forward.verdict) ? "passed" : report.forward.verdict == .ptb ? "warning" : "failed", detail: report.forward.explanation + " (\(report.probesSent) probes)"))
         if let wall = report.forward.wall {
             evidence.steps.append(.init(name: "Wall location", outcome: "info", detail: "large packets reach \(wall.lastGoodHop ?? "?") and never \(wall.firstBadHop ?? "?") (TTL \(wall.ttl.map(String.init) ?? "?"))"))
         }
-        if report.forward.verdict == "blackhole" || report.forward.verdict == "ptb" {
-            let fate = report.forward.verdict == "ptb" ? "an ICMP \"too big\" from \(report.forward.ptb?.source ?? "?") reached this host" : report.forward.rpFilterDrops > 0 ? "an ICMP arrived and this host's rp_filter dropped it (\(report.forward.rpFilterDrops))" : "no ICMP reached this host"
-            evidence.steps.append(.init(name: "ICMP fate", outcome: report.forward.verdict == "ptb" ? "info" : "failed", detail: fate))
+        if report.forward.verdict == .blackhole || report.forward.verdict == .ptb {
+            let fate = report.forward.verdict == .ptb ? "an ICMP \"too big\" from \(report.forward.ptb?.source ?? "?") reached this host" : report.forward.rpFilterDrops > 0 ? "an ICMP arrived and this host's rp_filter dropped it (\(report.forward.rpFilterDrops))" : "no ICMP reached this host"
+            evidence.steps.append(.init(name: "ICMP fate", outcome: report.forward.verdict == .ptb ? "info" : "failed", detail: fate))
         }
         if let learned = report.learned {
             evidence.host.learnedPMTU = learned.mtu
@@ -191,11 +191,11 @@ public enum DiagnoseRunner {
                 detail: "this host had learned \(learned.mtu) toward the target\(learned.expiresSeconds.map { " (\($0) s left)" } ?? ""): "
                     + (learned.setAside ? "set aside before measuring (ip route flush cache), so the TCP tests saw a cold path" : "kept (--keep-learned-pmtu or no CAP_NET_ADMIN): TCP tests could not measure above it")))
         }
-        var reverse = DiagnosisEvidence.PathSide(verdict: report.reverse.verdict ?? "not-measured", method: report.reverse.method, pathMTU: report.reverse.pathMTU)
+        var reverse = DiagnosisEvidence.PathSide(verdict: report.reverse.verdict ?? .notMeasured, method: report.reverse.method, pathMTU: report.reverse.pathMTU)
         reverse.explanation = report.reverse.explanation
         reverse.measuredUpTo = report.reverse.measuredUpTo
         evidence.reverse = reverse
-        evidence.steps.append(.init(name: "Reverse", outcome: reverse.verdict == "ok" ? "passed" : reverse.verdict == "not-measured" ? "skipped" : "failed", detail: report.reverse.explanation))
+        evidence.steps.append(.init(name: "Reverse", outcome: reverse.verdict == .ok ? "passed" : reverse.verdict == .notMeasured ? "skipped" : "failed", detail: report.reverse.explanation))
 
         if var recorder {
             options.progress?("capture: analysing")

@@ -313,13 +313,13 @@ public final class KubeClient: Sendable {
         try result(body).get()
     }
 
-    /// The same, as a Result.
-    public static func result<T: Sendable>(_ body: @escaping @Sendable () async throws(KubeAPIError) -> T) -> Result<T, KubeAPIError> {
+    /// The same, as a Result, for any typed error.
+    public static func result<T: Sendable, Failure: Error>(_ body: @escaping @Sendable () async throws(Failure) -> T) -> Result<T, Failure> {
         let semaphore = DispatchSemaphore(value: 0)
-        let box = Mutex<Result<T, KubeAPIError>?>(nil)
+        let box = Mutex<Result<T, Failure>?>(nil)
         Task {
-            let result: Result<T, KubeAPIError>
-            do throws(KubeAPIError) { result = .success(try await body()) } catch { result = .failure(error) }
+            let result: Result<T, Failure>
+            do throws(Failure) { result = .success(try await body()) } catch { result = .failure(error) }
             box.withLock { $0 = result }
             semaphore.signal()
         }

@@ -19,8 +19,8 @@ public struct ProbeReport: Sendable, Codable {
 
     public struct Forward: Sendable, Codable {
         public var pathMTU: Int?
-        /// ok | ptb | local-limit | blackhole | unreachable
-        public var verdict: String
+        /// ok | ptb | local-limit | blackhole | unreachable | partial | inconclusive
+        public var verdict: PathVerdict
         public var ptb: PTBInfo?
         public var wall: WallLocation?
         public var localMTU: Int?
@@ -46,7 +46,7 @@ public struct ProbeReport: Sendable, Codable {
         /// serve-udp | tcp-mss | tls-mss | echo-replies | not-measured
         public var method: String
         /// ok | ptb | blackhole | partial (ok up to `measuredUpTo`, not measurable above) | unreachable | inconclusive
-        public var verdict: String?
+        public var verdict: PathVerdict?
         /// With verdict partial: sizes above this could not be measured (a learned PMTU bounds TCP).
         public var measuredUpTo: Int?
         /// The responder's route MTU toward us after probing: below its interface MTU once a PTB reached it.
@@ -283,8 +283,8 @@ public enum Probe {
                 var tcpProber = TCPForwardProber(target: address, port: tcpPort, timeoutMilliseconds: options.timeoutMilliseconds)
                 search = try PathMTUSearch(minimum: max(minimum, 576), maximum: forwardMaximum).run(&tcpProber)
                 // Sizes the server's MSS keeps us from sending say nothing; a silence right above the boundary does.
-                if search.verdict == "local-limit", let first = search.firstFailing, search.ladder.first(where: { $0.size == first })?.outcome == "silent" {
-                    search.verdict = search.confirmed ? "blackhole" : "inconclusive"
+                if search.verdict == .localLimit, let first = search.firstFailing, search.ladder.first(where: { $0.size == first })?.outcome == "silent" {
+                    search.verdict = search.confirmed ? .blackhole : .inconclusive
                     search.localMTU = nil
                 }
                 otherProbes += tcpProber.probesSent
@@ -309,7 +309,7 @@ public enum Probe {
                     if let named, case let outcomes = try udpProber.send([ProbeRequest(size: named), ProbeRequest(size: named + 1)]),
                        answered(outcomes[0]), case .ptb(let mtu, let source) = outcomes[1], mtu == named {
                         check = SearchResult(
-                            pathMTU: named, firstFailing: named + 1, verdict: "ptb", ptbMTU: mtu, ptbSource: source, localMTU: nil, failuresAtWall: 1, confirmed: true, waves: 1,
+                            pathMTU: named, firstFailing: named + 1, verdict: .ptb, ptbMTU: mtu, ptbSource: source, localMTU: nil, failuresAtWall: 1, confirmed: true, waves: 1,
                             ladder: [.init(size: named, outcome: "passed", attempts: 1), .init(size: named + 1, outcome: "ptb \(mtu) from \(source)", attempts: 1)])
                     } else if let port = options.reversePort {
                         // The responder answers a request of any size with a small status reply: one way, no
@@ -321,7 +321,7 @@ public enum Probe {
                     } else if let port = tlsPort ?? options.reverseTCPPort,
                               case var tcpProber = TCPForwardProber(target: address, port: port, timeoutMilliseconds: options.timeoutMilliseconds),
                               case let tcpCheck = try PathMTUSearch(minimum: max(best, 576), maximum: tcpMaximum).run(&tcpProber),
-                              tcpCheck.pathMTU != nil, tcpCheck.verdict != "local-limit" {
+                              tcpCheck.pathMTU != nil, tcpCheck.verdict != .localLimit {
                         // A TCP port we know answers: one full segment per size, its ACK is small and not rate
                         // limited (UDP's port unreachables come at about one per second). Not when the server's
                         // MSS keeps our segments below the sizes in question (then UDP below).
@@ -363,17 +363,17 @@ public enum Probe {
             socket: options.forwardUDP ? "udp" : (options.forwardTCPPort != nil ? "tcp" : prober.kind))
         forward.oneWay = oneWay
         forward.echoRepliesLostAbove = repliesLostAbove
-        if options.forwardTCPPort != nil, tcpMaximum < maximum, search.verdict == "ok" {
-            forward.verdict = "partial"
+        if options.forwardTCPPort != nil, tcpMaximum < maximum, search.verdict == .ok {
+            forward.verdict = .partial
             forward.measuredUpTo = tcpMaximum
         }
-        if options.forwardTCPPort != nil, search.verdict == "local-limit", let limit = search.localMTU {
+        if options.forwardTCPPort != nil, search.verdict == .localLimit, let limit = search.localMTU {
             // The server's advertised MSS (or a PMTU it learned toward us) caps our segments: not a wall.
-            forward.verdict = "partial"
+            forward.verdict = .partial
             forward.measuredUpTo = limit
         }
         let arrival = HostFacts.routeInterface(to: addressText)
-        if search.verdict == "ptb", let source = search.ptbSource {
+        if search.verdict == .ptb, let source = search.ptbSource {
             // Only an address can be checked against rp_filter (TCP probes learn the MTU, not who sent it).
             let isAddress = ProbeAddress(source) != nil
             let back = isAddress ? HostFacts.routeInterface(to: source) : arrival
@@ -381,15 +381,15 @@ public enum Probe {
                 mtu: search.ptbMTU, source: source, rpfRisk: back != arrival,
                 implausible: (search.ptbMTU ?? 0) < (isIPv6 ? 1280 : 552),
                 rpFilterMode: isIPv6 ? nil : arrival.map(HostFacts.rpFilter))
-        } else if search.verdict == "blackhole", rpDrops > 0 {
+        } else if search.verdict == .blackhole, rpDrops > 0 {
             forward.ptb = ProbeReport.PTBInfo(mtu: nil, source: nil, rpfRisk: true, implausible: false, rpFilterMode: arrival.map(HostFacts.rpFilter))
         }
-        if options.locateWall, let best = search.pathMTU, let failing = search.firstFailing, search.verdict != "local-limit" {
+        if options.locateWall, let best = search.pathMTU, let failing = search.firstFailing, search.verdict != .localLimit {
             options.progress?("forward: locating the wall (TTL-limited \(min(84, best))- and \(failing)-byte probes)")
             forward.wall = try? WallLocation.locate(&prober, target: addressText, small: min(84, best), large: failing)
         }
         forward.explanation = explainForward(forward, search: search, arrival: arrival)
-        if forward.verdict == "partial", let limit = forward.measuredUpTo {
+        if forward.verdict == .partial, let limit = forward.measuredUpTo {
             forward.explanation = "every size up to \(limit) passed; not measurable above \(limit) over TCP: "
                 + (limit < tcpMaximum ? "the server's MSS (or a path MTU it learned toward us) keeps our segments at most \(limit) bytes" : "this host has learned \(limit) toward the target")
         }
@@ -402,7 +402,7 @@ public enum Probe {
         // a router would have fragmented them; only a drop without ICMP at layer 2, or a filter, loses them.
         if reverse.method == "not-measured", let lost = repliesLostAbove {
             reverse.method = "echo-replies"
-            reverse.verdict = "blackhole"
+            reverse.verdict = .blackhole
             reverse.pathMTU = lost
             reverse.explanation = "echo replies over \(lost) bytes never arrive although the requests do (a one-way UDP check shows the forward direction carries \(search.pathMTU ?? lost)): the way back drops them without ICMP — they travel without DF, so a router would have fragmented them: a layer-2 MTU mismatch or a filter on the way back"
         }
@@ -436,13 +436,13 @@ public enum Probe {
                 reverse.pathMTU = result.pathMTU
                 reverse.verdict = result.verdict
                 switch result.verdict {
-                case "ok" where tcpMaximum < maximum:
-                    reverse.verdict = "partial"
+                case .ok where tcpMaximum < maximum:
+                    reverse.verdict = .partial
                     reverse.measuredUpTo = tcpMaximum
                     reverse.explanation = "segments of every size up to \(tcpMaximum) arrived; \(limitText)"
-                case "ok": reverse.explanation = "segments of every size up to \(maximum) arrived"
-                case "ptb": reverse.explanation = "the server shrinks its segments to \(result.ptbMTU ?? 0)-byte packets: a PTB reaches it and PMTUD works in this direction"
-                case "blackhole": reverse.explanation = "segments in packets over \(result.pathMTU ?? 0) bytes never arrive and the server never shrinks them: a reverse black hole"
+                case .ok: reverse.explanation = "segments of every size up to \(maximum) arrived"
+                case .ptb: reverse.explanation = "the server shrinks its segments to \(result.ptbMTU ?? 0)-byte packets: a PTB reaches it and PMTUD works in this direction"
+                case .blackhole: reverse.explanation = "segments in packets over \(result.pathMTU ?? 0) bytes never arrive and the server never shrinks them: a reverse black hole"
                 default: reverse.explanation = "the TCP endpoint gave no clear answer (\(result.verdict))"
                 }
             } catch {
@@ -464,7 +464,7 @@ public enum Probe {
                     options.progress?("reverse: the TLS first flight stalls with MSS \(tcpMaximum - headers): searching by advertised MSS")
                     let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: tcpMaximum).run(&tlsProber)
                     reverse.pathMTU = result.pathMTU
-                    reverse.verdict = result.verdict == "unreachable" ? "inconclusive" : result.verdict
+                    reverse.verdict = result.verdict == .unreachable ? .inconclusive : result.verdict
                     reverse.explanation = result.pathMTU.map {
                         "the server's segments in packets over \($0) bytes never arrive and it never shrinks them: a reverse black hole"
                     } ?? "even 536-byte segments of the TLS flight do not arrive"
@@ -474,11 +474,11 @@ public enum Probe {
                     // is no proof of a PTB. What is proven: no black hole for this server's segments.
                     let largest = tlsProber.largestArrived ?? 0
                     if tcpMaximum < maximum {
-                        reverse.verdict = "partial"
+                        reverse.verdict = .partial
                         reverse.measuredUpTo = tcpMaximum
                         reverse.explanation = "the TLS first flight (\(tlsProber.flightBytes ?? 0) bytes, largest packet \(largest)) arrives; \(limitText)"
                     } else {
-                        reverse.verdict = "ok"
+                        reverse.verdict = .ok
                         reverse.explanation = "no reverse black hole for this server's segments: its TLS first flight (\(tlsProber.flightBytes ?? 0) bytes) arrives, largest packet \(largest) bytes (bounded by its writes; larger sizes cannot be tested this way)"
                     }
                 }
@@ -499,16 +499,16 @@ public enum Probe {
                 reverse.responderRouteMTU = route
                 reverse.measuredUpTo = nil
                 if result.pathMTU == nil {
-                    reverse.verdict = "unreachable"
+                    reverse.verdict = .unreachable
                     reverse.explanation = "the responder did not answer: is `mtu-doctor serve` running on \(addressText):\(port), and does it allow us?"
                 } else if result.firstFailing == nil {
-                    reverse.verdict = "ok"
+                    reverse.verdict = .ok
                     reverse.explanation = "replies of every size up to \(maximum) arrived"
                 } else if let route, route > 0, route <= (result.firstFailing ?? Int.max) - 1 {
-                    reverse.verdict = "ptb"
+                    reverse.verdict = .ptb
                     reverse.explanation = "replies over \(result.pathMTU!) bytes are lost; a PTB reached the responder (its route MTU toward us is now \(route))"
                 } else {
-                    reverse.verdict = "blackhole"
+                    reverse.verdict = .blackhole
                     reverse.explanation = "replies over \(result.pathMTU!) bytes are lost and no PTB reached the responder"
                 }
             } catch {
@@ -523,9 +523,9 @@ public enum Probe {
         guard let mtu = forward.pathMTU else { return "no probe came back: the target does not answer ICMP echo, or nothing reaches it" }
         let first = search.firstFailing
         switch forward.verdict {
-        case "ok":
+        case .ok:
             return "every size up to \(mtu) passed"
-        case "ptb":
+        case .ptb:
             let ptb = forward.ptb
             var text = "\(mtu) passes, \(first.map(String.init) ?? "larger") does not; \(ptb?.source ?? "a router") answers \"fragmentation needed\" (MTU \(ptb?.mtu ?? 0))"
             if ptb?.rpfRisk == true {
@@ -534,7 +534,7 @@ public enum Probe {
             }
             if ptb?.implausible == true { text += "; the announced MTU is implausible (below 552): treat it as forged or broken" }
             return text
-        case "local-limit":
+        case .localLimit:
             return "this host refuses packets over \(mtu) itself (interface or route MTU \(forward.localMTU.map(String.init) ?? "?"))"
         default:
             var text = "\(mtu) passes, \(first.map(String.init) ?? "larger") is dropped without any ICMP reaching this host (\(search.failuresAtWall) tries)"

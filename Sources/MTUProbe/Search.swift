@@ -1,3 +1,4 @@
+import MTUCore
 import Foundation
 
 /// One probe to send: an IP packet of `size` bytes with DF, optionally TTL-limited.
@@ -40,8 +41,7 @@ public struct SearchResult: Sendable, Hashable, Codable {
     public var pathMTU: Int?
     /// The smallest size above it that did not pass, when there is one.
     public var firstFailing: Int?
-    /// ok | ptb | local-limit | blackhole | unreachable
-    public var verdict: String
+    public var verdict: PathVerdict
     /// The PTB's claims, when one came back for a failing size.
     public var ptbMTU: Int?
     public var ptbSource: String?
@@ -188,14 +188,14 @@ public struct PathMTUSearch {
         let best = passed.max()
         let first = best.flatMap { value in failures.keys.filter { $0 > value }.min() }
         var result = SearchResult(
-            pathMTU: best, firstFailing: first, verdict: "ok", ptbMTU: nil, ptbSource: nil, localMTU: nil,
+            pathMTU: best, firstFailing: first, verdict: .ok, ptbMTU: nil, ptbSource: nil, localMTU: nil,
             failuresAtWall: first.flatMap { failures[$0] } ?? 0,
             confirmed: first == nil || (first == best.map { $0 + 1 } && confirmedFailures != nil), waves: waves,
             ladder: attempts.keys.sorted().map { size in
                 SearchResult.LadderStep(size: size, outcome: lastOutcome[size].map(Self.describe) ?? "unknown", attempts: attempts[size] ?? 0)
             })
         guard let best else {
-            result.verdict = "unreachable"
+            result.verdict = .unreachable
             return result
         }
         // Classify what happens above the wall: a PTB anywhere above it wins, then a local refusal, else silence.
@@ -204,16 +204,16 @@ public struct PathMTUSearch {
             if case .ptb(let mtu, let source) = entry.value { return (mtu, source) } else { return nil }
         }).first {
             // A PTB above an unconfirmed boundary says a wall exists, not that it is here.
-            result.verdict = result.confirmed ? "ptb" : "inconclusive"
+            result.verdict = result.confirmed ? .ptb : .inconclusive
             result.ptbMTU = ptb.0
             result.ptbSource = ptb.1
         } else if let local = above.values.lazy.compactMap({ outcome -> Int?? in
             if case .localLimit(let mtu) = outcome { return .some(mtu) } else { return nil }
         }).first {
-            result.verdict = "local-limit"
+            result.verdict = .localLimit
             result.localMTU = local
         } else if first != nil {
-            result.verdict = result.confirmed ? "blackhole" : "inconclusive"
+            result.verdict = result.confirmed ? .blackhole : .inconclusive
         }
         return result
     }

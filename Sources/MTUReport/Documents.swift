@@ -18,8 +18,8 @@ public enum Documents {
         if !d.path.isEmpty { pathBlocks.append(.path(d.path, caption: "Measured: TTL-limited small probes name each hop; large ones stop at the marked wall.")) }
         if let forward = e.forward {
             pathBlocks.append(.table(headers: ["direction", "path MTU", "verdict", "how", "what happened"], rows: [
-                ["forward (to the target)", forward.pathMTU.map(String.init) ?? "—", forward.verdict, forward.method, forward.explanation],
-            ] + (e.reverse.map { [["reverse (back to us)", $0.pathMTU.map(String.init) ?? "—", $0.verdict, $0.method, $0.explanation]] } ?? [])))
+                ["forward (to the target)", forward.pathMTU.map(String.init) ?? "—", forward.verdict.rawValue, forward.method, forward.explanation],
+            ] + (e.reverse.map { [["reverse (back to us)", $0.pathMTU.map(String.init) ?? "—", $0.verdict.rawValue, $0.method, $0.explanation]] } ?? [])))
         }
         sections.append(.init(title: "Path", id: "path", blocks: pathBlocks))
         if let forward = e.forward, !forward.ladder.isEmpty {
@@ -89,11 +89,11 @@ public enum Documents {
                 if hop == report.address { break }
             }
         } else {
-            hops.append(DiagnosisHop(label: "target", address: report.address, state: forward.verdict == "ok" ? "passes" : "wall", note: forward.pathMTU.map { "path MTU \($0)" }))
+            hops.append(DiagnosisHop(label: "target", address: report.address, state: forward.verdict == .ok ? "passes" : "wall", note: forward.pathMTU.map { "path MTU \($0)" }))
         }
         sections.append(.init(title: "Path", id: "path", blocks: [.path(hops, caption: "Measured: TTL-limited small probes name each hop; large ones stop at the marked wall."), .table(headers: ["direction", "path MTU", "verdict", "explanation"], rows: [
-            ["forward", forward.pathMTU.map(String.init) ?? "—", forward.verdict, forward.explanation],
-            ["reverse", report.reverse.pathMTU.map(String.init) ?? "—", report.reverse.verdict ?? report.reverse.method, report.reverse.explanation],
+            ["forward", forward.pathMTU.map(String.init) ?? "—", forward.verdict.rawValue, forward.explanation],
+            ["reverse", report.reverse.pathMTU.map(String.init) ?? "—", report.reverse.verdict?.rawValue ?? report.reverse.method, report.reverse.explanation],
         ])]))
         let rungs = forward.ladder.map { step -> DiagnosisEvidence.Rung in
             .init(size: step.size, outcome: step.outcome == "passed" ? "passed" : step.outcome.hasPrefix("ptb") ? "ptb" : step.outcome.hasPrefix("local") ? "local" : "lost", attempts: step.attempts)
@@ -106,7 +106,7 @@ public enum Documents {
                 ["TLS handshake", tls.handshake],
             ]), .paragraph(tls.conclusion)]))
         }
-        let verdict: String = forward.verdict == "blackhole" || report.reverse.verdict == "blackhole" ? "blackhole" : forward.verdict == "ptb" ? "degraded" : forward.verdict == "ok" ? "ok" : "inconclusive"
+        let verdict: String = forward.verdict == .blackhole || report.reverse.verdict == .blackhole ? "blackhole" : forward.verdict == .ptb ? "degraded" : forward.verdict == .ok ? "ok" : "inconclusive"
         return ReportDocument(title: "mtu-doctor probe \(report.target)", verdict: verdict, headline: "Forward path MTU \(forward.pathMTU.map(String.init) ?? "—") (\(forward.verdict)): \(forward.explanation)", sections: sections)
     }
 

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import MTUCore
 import MTUKube
-import Synchronization
 
 extension KubeCommand {
     /// `kube diagnose` (`kubectl mtu diagnose`): `diagnose` run inside a pod or on a node; the logic is
@@ -87,7 +86,7 @@ extension KubeCommand {
             remote.startTimeoutSeconds = startTimeout
             remote.runTimeoutSeconds = runTimeout
             let request = remote
-            let result = Self.blocking { () async throws(RemoteDiagnosisError) -> Int32 in
+            let result = KubeClient.result { () async throws(RemoteDiagnosisError) -> Int32 in
                 try await request.run(client, progress: { line in
                     var standardError = StandardError()
                     print("mtu-doctor: \(line)", to: &standardError)
@@ -101,19 +100,6 @@ extension KubeCommand {
                 // 3: the cluster would not run it (permissions, image, version); the diagnosis itself never ran.
                 throw fail(error.description, code: 3)
             }
-        }
-
-        static func blocking(_ body: @escaping @Sendable () async throws(RemoteDiagnosisError) -> Int32) -> Result<Int32, RemoteDiagnosisError> {
-            let semaphore = DispatchSemaphore(value: 0)
-            let box = Mutex<Result<Int32, RemoteDiagnosisError>?>(nil)
-            Task {
-                let result: Result<Int32, RemoteDiagnosisError>
-                do throws(RemoteDiagnosisError) { result = .success(try await body()) } catch { result = .failure(error) }
-                box.withLock { $0 = result }
-                semaphore.signal()
-            }
-            semaphore.wait()
-            return box.withLock { $0! }
         }
     }
 }

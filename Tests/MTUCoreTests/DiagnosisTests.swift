@@ -21,7 +21,7 @@ enum Evidence {
             + (1...above).map { .init(size: pass + $0, outcome: fail, attempts: 3) }
     }
 
-    static func forward(_ verdict: String, pathMTU: Int, fail: String = "lost") -> DiagnosisEvidence.PathSide {
+    static func forward(_ verdict: PathVerdict, pathMTU: Int, fail: String = "lost") -> DiagnosisEvidence.PathSide {
         var side = DiagnosisEvidence.PathSide(verdict: verdict, method: "datagram", pathMTU: pathMTU)
         side.firstFailing = pathMTU + 1
         side.ladder = ladder(pass: pathMTU, fail: fail)
@@ -40,7 +40,7 @@ struct DiagnosisTests {
     @Test func silentRoutedWallWithStalledTLS() {
         var e = Evidence.base()
         e.application = Evidence.stalledTLS()
-        var forward = Evidence.forward("blackhole", pathMTU: 1500)
+        var forward = Evidence.forward(.blackhole, pathMTU: 1500)
         forward.lastGoodHop = "10.77.2.2"
         forward.firstBadHop = "10.77.3.2"
         forward.wallTTL = 3
@@ -62,7 +62,7 @@ struct DiagnosisTests {
 
     @Test func ptbFromASVIIsTheCauseAndPMTUDWorks() {
         var e = Evidence.base()
-        var forward = Evidence.forward("ptb", pathMTU: 1500, fail: "ptb")
+        var forward = Evidence.forward(.ptb, pathMTU: 1500, fail: "ptb")
         forward.ptbMTU = 1500
         forward.ptbSource = "10.10.20.1"
         e.forward = forward
@@ -77,7 +77,7 @@ struct DiagnosisTests {
         var e = Evidence.base()
         e.application = Evidence.stalledTLS()
         e.host.rpFilter = 1
-        var forward = Evidence.forward("blackhole", pathMTU: 1500)
+        var forward = Evidence.forward(.blackhole, pathMTU: 1500)
         forward.rpFilterDrops = 4
         e.forward = forward
         let d = Diagnoser.diagnose(e)
@@ -91,7 +91,7 @@ struct DiagnosisTests {
     @Test func overlayUnderATransitGateway() {
         var e = Evidence.base(target: "10.244.2.2", sends: 8951)
         e.host.inPod = true
-        e.forward = Evidence.forward("blackhole", pathMTU: 8450)
+        e.forward = Evidence.forward(.blackhole, pathMTU: 8450)
         let d = Diagnoser.diagnose(e)
         let top = d.hypotheses.prefix(3).map(\.id)
         #expect(top.contains("underlay-wall-under-overlay") && top.contains("ptb-not-relayed") && top.contains("pod-mtu-exceeds-underlay"))
@@ -102,7 +102,7 @@ struct DiagnosisTests {
     @Test func localTunnelDeviceSetsTheOverhead() {
         var e = Evidence.base(sends: 8950)
         e.host.tunnels = [.init(name: "vxlan.calico", kind: "vxlan", mtu: 8950, overhead: 50)]
-        e.forward = Evidence.forward("blackhole", pathMTU: 1450)
+        e.forward = Evidence.forward(.blackhole, pathMTU: 1450)
         let d = Diagnoser.diagnose(e)
         #expect(d.hypotheses.first { $0.id == "underlay-wall-under-overlay" }?.evidenceFor.first?.contains("1500 − 50") == true)
         #expect(d.fixes.first?.vendor == "calico")
@@ -114,7 +114,7 @@ struct DiagnosisTests {
         var app = DiagnosisEvidence.Application(tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "failed")
         app.tlsDetail = "the server answered with TLS alert handshake_failure"
         e.application = app
-        e.forward = Evidence.forward("ok", pathMTU: 9000)
+        e.forward = Evidence.forward(.ok, pathMTU: 9000)
         e.forward?.ladder = [.init(size: 9000, outcome: "passed", attempts: 1)]
         let d = Diagnoser.diagnose(e)
         #expect(d.verdict == "not-mtu")
@@ -134,10 +134,10 @@ struct DiagnosisTests {
 
     @Test func asymmetricDirections() {
         var e = Evidence.base()
-        e.forward = Evidence.forward("ptb", pathMTU: 3950, fail: "ptb")
+        e.forward = Evidence.forward(.ptb, pathMTU: 3950, fail: "ptb")
         e.forward?.ptbSource = "10.0.0.1"
         e.forward?.ptbMTU = 3950
-        e.reverse = .init(verdict: "blackhole", method: "tcp-mss", pathMTU: 1950)
+        e.reverse = .init(verdict: .blackhole, method: "tcp-mss", pathMTU: 1950)
         let d = Diagnoser.diagnose(e)
         #expect(d.verdict == "blackhole")
         #expect(d.hypotheses.first { $0.id == "asymmetric-path" }?.status == "possible", "a description of the path, ranked below the wall that causes the trouble")
@@ -147,7 +147,7 @@ struct DiagnosisTests {
     @Test func mssClampTooHigh() {
         var e = Evidence.base()
         e.host.mssClamps = [.init(rule: "-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 8960", mss: 8960)]
-        e.forward = Evidence.forward("blackhole", pathMTU: 1500)
+        e.forward = Evidence.forward(.blackhole, pathMTU: 1500)
         let d = Diagnoser.diagnose(e)
         let clamp = d.hypotheses.first { $0.id == "mss-clamp" }
         #expect(clamp?.title.contains("too high") == true)
@@ -159,8 +159,8 @@ struct DiagnosisTests {
         var app = DiagnosisEvidence.Application(tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "ok")
         app.certificateBytes = 4660
         e.application = app
-        e.forward = Evidence.forward("ok", pathMTU: 9000)
-        e.reverse = .init(verdict: "ok", method: "tls-mss", pathMTU: nil)
+        e.forward = Evidence.forward(.ok, pathMTU: 9000)
+        e.reverse = .init(verdict: .ok, method: "tls-mss", pathMTU: nil)
         let d = Diagnoser.diagnose(e)
         #expect(d.verdict == "ok")
         #expect(d.fixes.isEmpty && d.ruledOut.isEmpty)
@@ -169,7 +169,7 @@ struct DiagnosisTests {
     /// The topology file says every hop carries 9000; the path passes 1500: the disagreement is named.
     @Test func topologyThatDisagreesIsReported() {
         var e = Evidence.base()
-        e.forward = Evidence.forward("blackhole", pathMTU: 1500)
+        e.forward = Evidence.forward(.blackhole, pathMTU: 1500)
         e.forward?.lastGoodHop = "10.0.0.1"
         e.forward?.firstBadHop = "10.0.0.2"
         e.topology = .init(file: "site.yaml", flow: "api", expectedPathMTU: 9000, bottleneck: "fw-01 port1 (ip)", bottleneckReason: "configured 9000", displayedMTU: nil, expectedVerdict: "ok")
@@ -189,19 +189,19 @@ struct DirectionCausalityTests {
     static func evidence(forward: Fate, reverse: Fate, stalled: Bool) -> DiagnosisEvidence {
         var e = Evidence.base()
         switch forward {
-        case .fits: e.forward = .init(verdict: "ok", method: "raw", pathMTU: 9000)
+        case .fits: e.forward = .init(verdict: .ok, method: "raw", pathMTU: 9000)
         case .ptb:
-            e.forward = Evidence.forward("ptb", pathMTU: 3000, fail: "ptb")
+            e.forward = Evidence.forward(.ptb, pathMTU: 3000, fail: "ptb")
             e.forward?.ptbSource = "10.0.0.1"
             e.forward?.ptbMTU = 3000
-        case .silent: e.forward = Evidence.forward("blackhole", pathMTU: 3000)
-        case .unmeasured: e.forward = .init(verdict: "unreachable", method: "raw")
+        case .silent: e.forward = Evidence.forward(.blackhole, pathMTU: 3000)
+        case .unmeasured: e.forward = .init(verdict: .unreachable, method: "raw")
         }
         switch reverse {
-        case .fits: e.reverse = .init(verdict: "ok", method: "tls-mss")
-        case .ptb: e.reverse = .init(verdict: "ptb", method: "serve-udp", pathMTU: 2000)
-        case .silent: e.reverse = .init(verdict: "blackhole", method: "tls-mss", pathMTU: 2000)
-        case .unmeasured: e.reverse = .init(verdict: "not-measured", method: "not-measured")
+        case .fits: e.reverse = .init(verdict: .ok, method: "tls-mss")
+        case .ptb: e.reverse = .init(verdict: .ptb, method: "serve-udp", pathMTU: 2000)
+        case .silent: e.reverse = .init(verdict: .blackhole, method: "tls-mss", pathMTU: 2000)
+        case .unmeasured: e.reverse = .init(verdict: .notMeasured, method: "not-measured")
         }
         e.application = stalled ? Evidence.stalledTLS() : .init(tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "ok")
         return e

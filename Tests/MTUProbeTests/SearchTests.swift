@@ -1,3 +1,4 @@
+import MTUCore
 import Testing
 @testable import MTUProbe
 import MTUTestSupport
@@ -39,7 +40,7 @@ struct SearchTests {
         let result = try PathMTUSearch(maximum: 9000).run(&path)
         #expect(result.pathMTU == wall)
         #expect(result.firstFailing == wall + 1)
-        #expect(result.verdict == "blackhole")
+        #expect(result.verdict == .blackhole)
         #expect(result.confirmed)
         #expect(path.waves <= 5, "waves (warm-up included): \(path.waves)")
     }
@@ -58,7 +59,7 @@ struct SearchTests {
         var path = FakePath(wall: 9000)
         let result = try PathMTUSearch(maximum: 9000).run(&path)
         #expect(result.pathMTU == 9000)
-        #expect(result.verdict == "ok")
+        #expect(result.verdict == .ok)
         #expect(path.waves == 2, "a warm-up and one ladder")
     }
 
@@ -66,7 +67,7 @@ struct SearchTests {
         var path = FakePath(wall: 1400, ptb: (1400, "10.0.1.1"))
         let result = try PathMTUSearch(maximum: 9000).run(&path)
         #expect(result.pathMTU == 1400)
-        #expect(result.verdict == "ptb")
+        #expect(result.verdict == .ptb)
         #expect(result.ptbMTU == 1400)
         #expect(result.ptbSource == "10.0.1.1")
     }
@@ -83,7 +84,7 @@ struct SearchTests {
         var path = FakePath(wall: 9000, localLimit: 1500)
         let result = try PathMTUSearch(maximum: 9000).run(&path)
         #expect(result.pathMTU == 1500)
-        #expect(result.verdict == "local-limit")
+        #expect(result.verdict == .localLimit)
         #expect(result.localMTU == 1500)
     }
 
@@ -92,7 +93,7 @@ struct SearchTests {
         var path = FakePath(wall: 1387, lossPercent: 5, generator: SplitMix64(seed: seed))
         let result = try PathMTUSearch(maximum: 9000).run(&path)
         #expect(result.pathMTU == 1387)
-        #expect(result.verdict == "blackhole")
+        #expect(result.verdict == .blackhole)
     }
 
     /// "Never a wrong MTU": under heavy loss the search may give up, but a confirmed answer is always right.
@@ -101,7 +102,7 @@ struct SearchTests {
         for seed in 1...25 as ClosedRange<UInt64> {
             var path = FakePath(wall: 1387, lossPercent: percent, generator: SplitMix64(seed: seed))
             let result = try PathMTUSearch(maximum: 9000).run(&path)
-            #expect(result.pathMTU == 1387 || (!result.confirmed && result.verdict == "inconclusive"),
+            #expect(result.pathMTU == 1387 || (!result.confirmed && result.verdict == .inconclusive),
                     "loss \(percent)% seed \(seed): \(result.pathMTU ?? -1) \(result.verdict)")
         }
     }
@@ -110,7 +111,7 @@ struct SearchTests {
         var path = FakePath(wall: 0)
         let result = try PathMTUSearch(maximum: 9000).run(&path)
         #expect(result.pathMTU == nil)
-        #expect(result.verdict == "unreachable")
+        #expect(result.verdict == .unreachable)
     }
 
     @Test func wallLocation() throws {

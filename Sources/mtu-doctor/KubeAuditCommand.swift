@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import MTUAgent
+import MTUCore
+import MTUKube
+import MTUReport
+
+extension KubeCommand {
+    struct Audit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Audit the CNI's MTU against the nodes and the measured paths between them, with the exact fix.",
+            discussion: """
+                Reads the nodes, the DaemonSets and the CNI's own objects (Calico: Installation, FelixConfiguration, \
+                IPPools, calico-config; Cilium: cilium-config; Flannel: kube-flannel-cfg; AWS VPC CNI: aws-node's \
+                environment), works out the encapsulation and the pod MTU in effect, and compares it with the \
+                underlay: node interface MTUs and node-to-node path MTUs from the host-network agents (--agents), \
+                --node-mtu, --underlay-mtu. Findings carry the kubectl patch or Helm value that fixes them. An \
+                object the credentials may not read (403), a CRD that is not installed (404) or a slow answer is \
+                one line under "Not readable", and the rest is still audited.
+
+                Exit status: 0 fits, 1 problems found or the audit is incomplete, 2 bad input, 3 the API server \
+                could not be used (unreachable, TLS, refused credentials).
+
+                Examples:
+                  mtu-doctor kube audit
+                  mtu-doctor kube audit --context west --agents cluster --token $TOKEN
+                  mtu-doctor kube audit --node-mtu 9001 --underlay-mtu 8500 --format markdown -o audit.md
+                  kubectl get nodes,daemonsets,configmaps -A -o yaml > cluster.yaml
+                  mtu-doctor kube audit --from-file cluster.yaml --node-mtu 9001 --underlay-mtu 8500
+                """
+        )
+
+        @OptionGroup var cluster: ClusterOptions
+
+        @Option(name: .customLong("from-file"), help: "Audit objects saved with `kubectl get nodes,daemonsets,configmaps -A -o yaml` (and, for Calico, `kubectl get installations.operator.tigera.io,ippools.crd.projectcalico.org,felixconfigurations.crd.projectcalico.org -o yaml`) instead of asking the API server (repeatable; YAML or JSON, UTF-8 or UTF-16, several documents per file).")
+        var fromFiles: [String] = []
+
+        @Option(help: "Node interface MTU: one value for every node, or NAME=MTU,… per node.")
+        var nodeMTU: String?
+
+        @Option(help: "The smallest MTU between nodes when known from elsewhere (e.g. 8500 through an AWS transit gateway).")
+        var underlayMTU: Int?
+
+        @Option(help: "Host-network agents to read node MTUs and node-to-node paths from: [NAME=]HOST[:PORT],… or `cluster` (their pods, through the API).")
+        var agents: String?
+
+        @Option(help: "Pod-network agents (the pod MTU actually in use): [NAME=]HOST[:PORT],… or `cluster`.")
+        var podAgents: String?
+
+        @Option(help: "Namespace of the agents for `cluster`.")
+        var agentsNamespace = "mtu-doctor"
+
+        @Option(help: "The agents' shared token (or MTU_DOCTOR_TOKEN).")
+        var token: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if let nodeMTU { _ = try Self.nodeMTUs(nodeMTU) }
+            if let underlayMTU, !(576...65535).contains(underlayMTU) { throw fail("--underlay-mtu must be 576–65535, got \(underlayMTU)") }
+            if let agents, agents != "cluster" { _ = try AgentEndpoint.list(agents, flag: "--agents", network: "host") }
+            if let podAgents, podAgents != "cluster" { _ = try AgentEndpoint.list(podAgents, flag: "--pod-agents", network: "pod") }
+        }
+
+        static func nodeMTUs(_ text: String) throws -> [String: Int] {
+            var result: [String: Int] = [:]
+            for item in text.split(separator: ",") {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard let value = Int(parts.last ?? ""), (576...65535).contains(value) else {
+                    throw fail("--node-mtu: '\(item)' is not MTU or NAME=MTU (576–65535)")
+                }
+                result[parts.count == 2 ? parts[0] : "*"] = value
+            }
+            return result
+        }
+
+        /// The objects: from the API server, or from saved files.
+        func gather() throws -> (KubeAuditInput, KubeGatherer.Gathered) {
+            guard fromFiles.isEmpty else {
+                var result = KubeGatherer.Gathered()
+                for file in fromFiles {
+                    let items: [JSONValue]
+                    do { items = try KubeObjectsFile.load(file) } catch { throw fail(error.description) }
+                    let counts = result.objects.add(items)
+                    guard !counts.isEmpty else { throw fail("--from-file \(file): no Node, DaemonSet, ConfigMap or Calico objects in it") }
+                    result.audited.append("\(file): " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+                }
+                let name = fromFiles.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
+                return (KubeAuditInput(server: "saved objects", context: name, objects: result.objects), result)
+            }
+            let client = try cluster.client()
+            let gathered = KubeClient.result { () async throws(KubeAPIError) in await KubeGatherer.gather(client) }
+            guard case .success(let result) = gathered else { throw fail("cannot read the cluster", code: 3) }
+            if let fatal = result.fatal {
+                throw fail("\(fatal) — nothing was audited (\(client.target.source))", code: 3)
+            }
+            return (KubeAuditInput(server: client.target.server, context: client.target.context, objects: result.objects), result)
+        }
+
+        func run() throws {
+            var (input, result) = try gather()
+            input.audited = result.audited
+            input.gaps = result.gaps
+            input.underlayMTU = underlayMTU
+            if let nodeMTU {
+                let values = try Self.nodeMTUs(nodeMTU)
+                let names = result.objects.nodes.compactMap { $0[path: "metadata.name"].string }
+                for name in names {
+                    if let value = values[name] ?? values["*"] { input.nodeFacts.append(NodeFact(node: name, interfaceMTU: value, source: "--node-mtu")) }
+                }
+                if names.isEmpty, let value = values["*"] {
+                    // No Node objects saved: the value still stands for every node.
+                    input.nodeFacts.append(NodeFact(node: "every node (--node-mtu)", interfaceMTU: value, source: "--node-mtu"))
+                }
+                for (name, value) in values where name != "*" && !names.contains(name) {
+                    input.nodeFacts.append(NodeFact(node: name, interfaceMTU: value, source: "--node-mtu"))
+                }
+            }
+            let token = self.token ?? ProcessInfo.processInfo.environment["MTU_DOCTOR_TOKEN"] ?? ""
+            for (list, network) in [(agents, "host"), (podAgents, "pod")] {
+                guard let list else { continue }
+                let endpoints = list == "cluster"
+                    ? try AgentEndpoint.discover(cluster.client(), namespace: agentsNamespace, network: network)
+                    : try AgentEndpoint.list(list, flag: network == "host" ? "--agents" : "--pod-agents", network: network)
+                for endpoint in endpoints {
+                    switch endpoint.snapshot(token: token, timeoutMilliseconds: Int(cluster.apiTimeout * 1000)) {
+                    case .failure(let error):
+                        input.gaps.append("\(network)-network agent \(endpoint.host):\(endpoint.port): \(error.description)")
+                    case .success(let snapshot):
+                        input.audited.append("\(network)-network agent \(snapshot.node) (\(endpoint.host):\(endpoint.port))")
+                        let facts = snapshot.auditFacts(network: network, endpoint: endpoint)
+                        input.nodeFacts.append(facts.node)
+                        if network == "host" { input.paths += facts.paths } else { input.podPaths += facts.paths }
+                    }
+                }
+            }
+            let report = KubeAuditor.audit(input)
+            try output.emit(
+                text: { KubeAuditText.render(report) },
+                json: { JSONReport.render(report, command: "kube.audit") },
+                document: { Documents.kubeAudit(report) })
+            if report.verdict != "ok" { throw ExitCode(1) }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Figures for the codebase's shape (issue 13), before/after a change: command-file lines, the longest functions,
+comparisons against string literals, libc socket calls outside the syscall layer, lines over 120 characters.
+    scripts/code-figures.py [REV]      # a git revision (default: the work tree)
+"""
+import re, subprocess, sys
+
+rev = sys.argv[1] if len(sys.argv) > 1 else None
+
+
+def files():
+    if rev:
+        names = subprocess.run(["git", "ls-tree", "-r", "--name-only", rev, "Sources"], capture_output=True, text=True, check=True).stdout.split()
+    else:
+        names = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "Sources"], capture_output=True, text=True, check=True).stdout.split()
+    for name in names:
+        if name.endswith(".swift"):
+            text = subprocess.run(["git", "show", f"{rev}:{name}"], capture_output=True, text=True).stdout if rev else open(name).read()
+            yield name, text.split("\n")
+
+
+LIBC = r"\b(?:Glibc\.)?(socket|setsockopt|getsockopt|bind|listen|accept|connect|send|sendto|sendmsg|recv|recvfrom|recvmsg|poll|fcntl|getsockname|inet_ntop|inet_pton|shutdown)\("
+functions, command_lines, literal_comparisons, libc_sites, long_lines = [], {}, 0, {}, 0
+for name, lines in files():
+    if name.startswith("Sources/mtu-doctor/"):
+        command_lines[name.split("/")[-1]] = len(lines)
+    start = None
+    for number, line in enumerate(lines):
+        long_lines += len(line) > 120
+        code = re.sub(r'"(?:[^"\\]|\\.)*"', '""', line.split("//")[0]) if '"""' not in line else ""
+        literal_comparisons += len(re.findall(r'(==|!=)\s*""|""\s*(==|!=)', code))
+        if not name.endswith("Syscalls.swift") and re.search(LIBC, code) and not re.search(r"\bfunc\s", code):
+            libc_sites[name] = libc_sites.get(name, 0) + len(re.findall(LIBC, code))
+    # Functions: from a `func`/`init` line to the line where its braces close.
+    depth, current = 0, None
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if current is None and re.match(r"^(@\w+\s+)*((public|package|private|fileprivate|internal|static|mutating|override|final|nonisolated)\s+)*(func\s+\w+|init[?!]?)\s*[(<]", stripped):
+            current, depth, began = (stripped.split("(")[0], number), 0, False
+        if current is not None:
+            depth += line.count("{") - line.count("}")
+            began = began or "{" in line
+            if began and depth <= 0:
+                functions.append((number - current[1] + 1, f"{name.replace('Sources/', '')}:{current[1] + 1} {current[0]}"))
+                current = None
+print(f"revision: {rev or 'work tree'}")
+print(f"command files (Sources/mtu-doctor): {sum(command_lines.values())} lines; over 80: " +
+      ", ".join(f"{k} {v}" for k, v in sorted(command_lines.items(), key=lambda kv: -kv[1]) if v > 80))
+functions.sort(reverse=True)
+print(f"functions over 80 lines: {sum(1 for n, _ in functions if n > 80)}; longest:")
+for n, where in functions[:8]:
+    print(f"  {n:4d}  {where}")
+print(f"comparisons against string literals: {literal_comparisons}")
+print(f"libc socket calls outside Syscalls.swift: {sum(libc_sites.values())} in {len(libc_sites)} files: " +
+      ", ".join(f"{k.split('/')[-1]} {v}" for k, v in sorted(libc_sites.items(), key=lambda kv: -kv[1])))
+print(f"source lines over 120 characters: {long_lines}")
