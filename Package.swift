@@ -36,7 +36,7 @@ let package = Package(
         // diagnose: runs the battery (MTUProbe), a capture (MTUCapture), a topology comparison (MTUConfig) → MTUCore's Diagnoser.
         .target(name: "MTUDiagnose", dependencies: ["MTUCore", "MTUProbe", "MTUCapture", "MTUConfig"]),
         // The agent (DaemonSet process): periodic probing of peers, results over HTTP (JSON, Prometheus), mesh gathering.
-        .target(name: "MTUAgent", dependencies: ["MTUCore", "MTUProbe", .product(name: "Prometheus", package: "swift-prometheus")]),
+        .target(name: "MTUAgent", dependencies: ["MTUCore", "MTUProbe", "MTUReport", .product(name: "Prometheus", package: "swift-prometheus")]),
         // Kubernetes: kubeconfig and credentials, the API client (AsyncHTTPClient over TLS), CNI readers, the audit.
         .target(name: "MTUKube", dependencies: [
             "MTUCore", "MTUConfig", .product(name: "Yams", package: "Yams"),

@@ -109,7 +109,7 @@ struct AgentCommand: ParsableCommand {
         let kubernetes = discovery
         var options = Agent.Options(node: node ?? ProcessInfo.processInfo.hostName) {
             var list = staticPeers
-            if let dnsName { list += Self.resolveAll(dnsName).map { Peer(name: $0, address: $0) } }
+            if let dnsName { list += PeerDiscovery.resolveAll(dnsName).map { Peer(name: $0, address: $0) } }
             if let kubernetes { list += kubernetes.peers().filter { peer in !list.contains { $0.address == peer.address } } }
             return list
         }
@@ -121,81 +121,22 @@ struct AgentCommand: ParsableCommand {
         options.responderPort = responderPort
         options.token = Array(token.utf8)
         options.staleAfterSeconds = staleAfter ?? interval * 3
-        let agent = Agent(options: options)
-
-        var responderConfiguration = Responder.Configuration()
-        responderConfiguration.port = responderPort
-        responderConfiguration.token = Array(token.utf8)
-        responderConfiguration.allowed = allowed
-        let responder: Responder
+        var configuration = AgentService.Configuration(agent: options)
+        configuration.listenPort = listen
+        configuration.allowed = allowed
+        configuration.token = token
+        configuration.duration = duration
+        let service: AgentService
         do {
-            responder = try Responder(responderConfiguration)
+            service = try AgentService(configuration)
         } catch {
             throw fail(error.description)
-        }
-        let server: AgentHTTPServer
-        do {
-            server = try AgentHTTPServer(port: listen, allowed: allowed, token: token) { path, _ in
-                Self.route(path, agent: agent)
-            }
-        } catch {
-            throw fail(error.description)
-        }
-        let deadline = duration.map { Date().addingTimeInterval($0) }
-        let stop: @Sendable () -> Bool = { agent.isStopping || deadline.map { Date() > $0 } ?? false }
-        nonisolated(unsafe) let unsafeResponder = responder
-        Thread.detachNewThread { try? unsafeResponder.run(until: stop) }
-        Thread.detachNewThread { server.run(until: stop) }
-        Thread.detachNewThread {
-            while !stop() { usleep(200_000) }
-            agent.stop()
         }
         var standardError = StandardError()
         if token.isEmpty {
-            print("warning: no --token (or MTU_DOCTOR_TOKEN): /results and /metrics are served to anyone who reaches port \(server.port)\(allowed.isEmpty ? ", from any network (no --allow)" : "")", to: &standardError)
+            print("warning: no --token (or MTU_DOCTOR_TOKEN): /results and /metrics are served to anyone who reaches port \(service.httpPort)\(allowed.isEmpty ? ", from any network (no --allow)" : "")", to: &standardError)
         }
-        print("mtu-doctor agent \(options.node): HTTP on :\(server.port), responder on UDP :\(responderPort)", to: &standardError)
-        agent.run()
-        usleep(300_000)
-    }
-
-    static func route(_ path: String, agent: Agent) -> AgentHTTPServer.Response {
-        switch path {
-        case "/healthz":
-            return .init(status: 200, body: "ok\n")
-        case "/readyz":
-            return agent.ready ? .init(status: 200, body: "ready\n") : .init(status: 503, body: "first round not finished\n")
-        case "/metrics":
-            return .init(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: agent.metrics())
-        case "/results":
-            return .init(status: 200, contentType: "application/json", body: JSONReport.render(agent.snapshot(), command: "agent.results"))
-        default:
-            if path.hasPrefix("/results/") {
-                let address = String(path.dropFirst("/results/".count))
-                guard let history = agent.history(of: address) else { return .init(status: 404, body: "no such peer: \(address)\n") }
-                return .init(status: 200, contentType: "application/json", body: JSONReport.render(history, command: "agent.history"))
-            }
-            return .init(status: 404, body: "not found: try /metrics, /results, /healthz, /readyz\n")
-        }
-    }
-
-    /// Every IPv4 and IPv6 address of a name.
-    static func resolveAll(_ name: String) -> [String] {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(name, nil, &hints, &result) == 0 else { return [] }
-        defer { freeaddrinfo(result) }
-        var addresses: [String] = []
-        var cursor = result
-        while let entry = cursor {
-            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(entry.pointee.ai_addr, entry.pointee.ai_addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
-                let text = String(cString: host)
-                if !addresses.contains(text) { addresses.append(text) }
-            }
-            cursor = entry.pointee.ai_next
-        }
-        return addresses
+        print("mtu-doctor agent \(options.node): HTTP on :\(service.httpPort), responder on UDP :\(responderPort)", to: &standardError)
+        service.run()
     }
 }
