@@ -45,7 +45,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // Renderers: text and versioned JSON.
-        .target(name: "MTUReport", dependencies: ["MTUCore", "MTUCapture", "MTUProbe"]),
+        .target(name: "MTUReport", dependencies: ["MTUCore", "MTUCapture", "MTUProbe", "MTULab"]),
         .executableTarget(
             name: "mtu-doctor",
             dependencies: [

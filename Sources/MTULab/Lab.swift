@@ -372,6 +372,41 @@ public enum Lab {
         return output.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
     }
 
+    /// Runs `body` with SIGINT and SIGTERM held; if one arrived meanwhile, `interrupted` gets the result (a lab being
+    /// built is completed, then torn down, never left half made).
+    public static func holdingSignals<T>(_ body: () throws(LabError) -> T, interrupted: (T) -> Never) throws(LabError) -> T {
+        // An ignored signal is never pending: a parent may have left them ignored (dispositions survive exec).
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+        var held = sigset_t(), previous = sigset_t()
+        sigemptyset(&held)
+        sigaddset(&held, SIGINT)
+        sigaddset(&held, SIGTERM)
+        sigprocmask(SIG_BLOCK, &held, &previous)
+        defer { sigprocmask(SIG_SETMASK, &previous, nil) }
+        let value = try body()
+        var pending = sigset_t()
+        sigpending(&pending)
+        if sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 { interrupted(value) }
+        return value
+    }
+
+    /// Runs a command inside a lab namespace (`ip netns exec`) with this process's standard streams, and returns its
+    /// exit status. Ctrl-C reaches the whole process group: the command stops, this process ignores it while waiting.
+    public static func execute(in namespace: String, _ arguments: [String]) throws(LabError) -> Int32 {
+        guard let ip = ["/usr/sbin/ip", "/sbin/ip"].first(where: FileManager.default.isExecutableFile) else {
+            throw LabError("'ip' is not installed (Debian: apt-get install iproute2)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ip)
+        process.arguments = ["netns", "exec", namespace] + arguments
+        do { try process.run() } catch { throw LabError("cannot run ip netns exec: \(error.localizedDescription)") }
+        let previous = signal(SIGINT, SIG_IGN)
+        process.waitUntilExit()
+        signal(SIGINT, previous)
+        return process.terminationStatus
+    }
+
     /// Runs a command (found on the usual sbin paths) and returns its output; throws with stderr on failure.
     @discardableResult
     public static func run(_ arguments: [String]) throws(LabError) -> String {

@@ -76,7 +76,7 @@ struct LabCommand: ParsableCommand {
             }
             do {
                 // Ctrl-C or SIGTERM while the lab is being built: held until it is complete, then it is torn down.
-                let truth = try Self.uninterrupted { () throws(LabError) in
+                let truth = try Lab.holdingSignals { () throws(LabError) in
                     try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df, https: https, asymmetric: asymmetric, nodes: nodes, forwardFate: fates[0], reverseFate: fates[1]))
                 } interrupted: { truth in
                     _ = try? Lab.down(prefix: truth.prefix)
@@ -92,24 +92,6 @@ struct LabCommand: ParsableCommand {
             } catch {
                 throw fail(error.description)
             }
-        }
-
-        /// Runs `body` with SIGINT and SIGTERM held; if one arrived meanwhile, `interrupted` gets the result.
-        static func uninterrupted<T>(_ body: () throws(LabError) -> T, interrupted: (T) -> Never) throws(LabError) -> T {
-            // An ignored signal is never pending: a parent may have left them ignored (dispositions survive exec).
-            signal(SIGINT, SIG_DFL)
-            signal(SIGTERM, SIG_DFL)
-            var held = sigset_t(), previous = sigset_t()
-            sigemptyset(&held)
-            sigaddset(&held, SIGINT)
-            sigaddset(&held, SIGTERM)
-            sigprocmask(SIG_BLOCK, &held, &previous)
-            defer { sigprocmask(SIG_SETMASK, &previous, nil) }
-            let value = try body()
-            var pending = sigset_t()
-            sigpending(&pending)
-            if sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 { interrupted(value) }
-            return value
         }
     }
 
@@ -148,24 +130,19 @@ struct LabCommand: ParsableCommand {
             defer { _ = try? Lab.down(prefix: truth.prefix) }
             var standardError = StandardError()
             print("lab \(truth.prefix) (\(kind.rawValue)): running diagnose from \(truth.namespaces["client"] ?? "?") against https://\(truth.server)", to: &standardError)
-            var arguments = ["netns", "exec", truth.namespaces["client"]!, Self.executable(), "diagnose", "https://\(truth.server)", "--lab-only"]
+            var arguments = [Self.executable(), "diagnose", "https://\(truth.server)", "--lab-only"]
             if topology, kind == .blackhole, FileManager.default.fileExists(atPath: "examples/lab-blackhole.yaml") {
                 arguments += ["--topology", "examples/lab-blackhole.yaml"]
             }
             if let format = output.format { arguments += ["--format", format.rawValue] } else if output.jsonFlag { arguments.append("--json") }
             if let file = output.output { arguments += ["--output", file] }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip")
-            process.arguments = arguments
+            let status: Int32
             do {
-                try process.run()
+                status = try Lab.execute(in: truth.namespaces["client"]!, arguments)
             } catch {
-                throw fail("cannot run ip netns exec: \(error.localizedDescription)")
+                throw fail(error.description)
             }
-            let previous = signal(SIGINT, SIG_IGN)
-            process.waitUntilExit()
-            signal(SIGINT, previous)
-            if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+            if status != 0 { throw ExitCode(status) }
         }
 
         static func executable() -> String {
@@ -210,31 +187,3 @@ struct LabCommand: ParsableCommand {
         }
     }
 }
-
-enum LabText {
-    static func render(_ truth: LabGroundTruth) -> String {
-        var lines = [
-            "lab \(truth.prefix): \(truth.scenario)",
-            "  namespaces: " + truth.namespaces.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
-            "  probe from the client: ip netns exec \(truth.namespaces["client"] ?? "?") mtu-doctor probe \(truth.server)",
-            "  ground truth:",
-            "    forward (client → server): path MTU \(truth.forwardPathMTU), \(truth.forwardVerdict)",
-            "    reverse (server → client): path MTU \(truth.reversePathMTU), \(truth.reverseVerdict)",
-        ]
-        if let server6 = truth.server6 {
-            lines.append("    IPv6 (server \(server6)): forward path MTU \(truth.forwardPathMTU6 ?? 0), \(truth.forwardVerdict6 ?? "?")\(truth.ptbSource6.map { ", PTB from \($0)" } ?? "")")
-        }
-        if let source = truth.ptbSource { lines.append("    PTB source: \(source)\(truth.ptbDroppedByRPFilter ? " (dropped by the client's strict rp_filter)" : "")") }
-        if let last = truth.wallLastGoodHop {
-            lines.append("    wall: large packets reach \(last), not \(truth.wallFirstBadHop ?? "the next hop, which never answers") (TTL \(truth.wallTTL ?? 0))")
-        }
-        for note in truth.notes { lines.append("    note: \(note)") }
-        if let port = truth.httpsPort {
-            lines.append("  https: HTTPS server on \(truth.server):\(port) (pid \(truth.httpsPID ?? 0)), certificate chain \(truth.certificateChainPEMBytes ?? 0) bytes of PEM")
-            lines.append("  try: ip netns exec \(truth.namespaces["client"] ?? "?") mtu-doctor probe https://\(truth.server)")
-        }
-        lines.append("  remove: mtu-doctor lab down \(truth.prefix)")
-        return lines.joined(separator: "\n")
-    }
-}
-
