@@ -36,20 +36,27 @@ let package = Package(
         // diagnose: runs the battery (MTUProbe), a capture (MTUCapture), a topology comparison (MTUConfig) → MTUCore's Diagnoser.
         .target(name: "MTUDiagnose", dependencies: ["MTUCore", "MTUProbe", "MTUCapture", "MTUConfig"]),
         // The agent (DaemonSet process): periodic probing of peers, results over HTTP (JSON, Prometheus), mesh gathering.
-        .target(name: "MTUAgent", dependencies: ["MTUCore", "MTUProbe", "MTUReport", .product(name: "Prometheus", package: "swift-prometheus")]),
+        .target(
+            name: "MTUAgent",
+            dependencies: [
+                "MTUCore", "MTUProbe", "MTUReport", .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
         // Kubernetes: kubeconfig and credentials, the API client (AsyncHTTPClient over TLS), CNI readers, the audit.
-        .target(name: "MTUKube", dependencies: [
-            "MTUCore", "MTUConfig", .product(name: "Yams", package: "Yams"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-        ]),
+        .target(
+            name: "MTUKube",
+            dependencies: [
+                "MTUCore", "MTUConfig", .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         // Renderers: text and versioned JSON.
         .target(name: "MTUReport", dependencies: ["MTUCore", "MTUCapture", "MTUProbe", "MTULab"]),
         .executableTarget(
             name: "mtu-doctor",
             dependencies: [
-                "MTUCore", "MTUConfig", "MTUReport", "MTUProbe", "MTULab", "MTUCapture", "MTUDiagnose", "MTUAgent", "MTUKube",
+                "MTUCore", "MTUConfig", "MTUReport", "MTUProbe", "MTULab", "MTUCapture", "MTUDiagnose", "MTUAgent",
+                "MTUKube",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,8 +65,10 @@ let package = Package(
         .testTarget(name: "MTUCoreTests", dependencies: ["MTUCore"]),
         .testTarget(name: "MTUConfigTests", dependencies: ["MTUConfig", "MTUCore", "MTUReport", "MTUTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MTUCore", "MTUTestSupport"]),
-        .testTarget(name: "MTUProbeTests", dependencies: ["MTUCore", "MTUProbe", "MTULab", "MTUAgent", "MTUTestSupport"]),
-        .testTarget(name: "MTUKubeTests", dependencies: ["MTUKube", "MTUCore", "MTUTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MTUProbeTests", dependencies: ["MTUCore", "MTUProbe", "MTULab", "MTUAgent", "MTUTestSupport"]),
+        .testTarget(
+            name: "MTUKubeTests", dependencies: ["MTUKube", "MTUCore", "MTUTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MTUCaptureTests", dependencies: ["MTUCapture", "MTUTestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

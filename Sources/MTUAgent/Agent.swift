@@ -97,7 +97,9 @@ public struct PeerResult: Sendable, Hashable, Codable {
         /// The PTB arrived and this host's rp_filter dropped it.
         public var ptbLost: Bool
 
-        public init(pathMTU: Int?, verdict: PathVerdict, ptbMTU: Int? = nil, ptbSource: String? = nil, ptbLost: Bool = false) {
+        public init(
+            pathMTU: Int?, verdict: PathVerdict, ptbMTU: Int? = nil, ptbSource: String? = nil, ptbLost: Bool = false
+        ) {
             self.pathMTU = pathMTU
             self.verdict = verdict
             self.ptbMTU = ptbMTU
@@ -123,18 +125,33 @@ public struct HostSummary: Sendable, Codable, Equatable {
     public var mssClampsKnown: Bool
     public var tunnels: [Tunnel]
 
-    public struct RouteMTU: Sendable, Codable, Equatable { public var destination: String; public var device: String; public var mtu: Int }
-    public struct MSSClamp: Sendable, Codable, Equatable { public var rule: String; public var mss: Int? }
-    public struct Tunnel: Sendable, Codable, Equatable { public var name: String; public var kind: String; public var mtu: Int }
+    public struct RouteMTU: Sendable, Codable, Equatable {
+        public var destination: String
+        public var device: String
+        public var mtu: Int
+    }
+    public struct MSSClamp: Sendable, Codable, Equatable {
+        public var rule: String
+        public var mss: Int?
+    }
+    public struct Tunnel: Sendable, Codable, Equatable {
+        public var name: String
+        public var kind: String
+        public var mtu: Int
+    }
 
     /// Reads them now (a few `ip`/`iptables-save` runs).
     public static func gather(toward address: String?) -> HostSummary {
         let interface = address.flatMap(HostFacts.routeInterface(to:)) ?? HostFacts.routeInterface(to: "0.0.0.0")
         let clamps = HostFacts.mssClamps()
         return HostSummary(
-            interface: interface, interfaceMTU: interface.flatMap(HostFacts.interfaceMTU), rpFilter: interface.map { HostFacts.rpFilter(interface: $0) },
-            rpFilterDrops: HostFacts.reversePathFilterDrops(), tcpMTUProbing: HostFacts.sysctl("net/ipv4/tcp_mtu_probing"),
-            routeMTUs: HostFacts.routeMTUs().map { RouteMTU(destination: $0.destination, device: $0.device, mtu: $0.mtu) },
+            interface: interface, interfaceMTU: interface.flatMap(HostFacts.interfaceMTU),
+            rpFilter: interface.map { HostFacts.rpFilter(interface: $0) },
+            rpFilterDrops: HostFacts.reversePathFilterDrops(),
+            tcpMTUProbing: HostFacts.sysctl("net/ipv4/tcp_mtu_probing"),
+            routeMTUs: HostFacts.routeMTUs().map {
+                RouteMTU(destination: $0.destination, device: $0.device, mtu: $0.mtu)
+            },
             mssClamps: clamps.rules.map { MSSClamp(rule: $0.rule, mss: $0.mss) }, mssClampsKnown: clamps.known,
             tunnels: HostFacts.tunnelDevices().map { Tunnel(name: $0.name, kind: $0.kind, mtu: $0.mtu) })
     }
@@ -317,7 +334,8 @@ public final class Agent: Sendable {
         while !isStopping {
             let now = Date()
             let ready = state.withLock { state -> Bool in
-                state.tokens = Swift.min(options.packetsPerSecond * 2, state.tokens + now.timeIntervalSince(last) * options.packetsPerSecond)
+                state.tokens = Swift.min(
+                    options.packetsPerSecond * 2, state.tokens + now.timeIntervalSince(last) * options.packetsPerSecond)
                 return state.tokens >= Double(Swift.min(estimate, Int(options.packetsPerSecond)))
             }
             last = now
@@ -337,16 +355,27 @@ public final class Agent: Sendable {
         // previous result, then the boundaries other peers showed (peers behind the same hop share them), then the
         // interface's own MTU (a clean path). A candidate counts only if its size passes and one byte more does
         // not, both ways; otherwise the full search decides.
-        if let address = ProbeAddress(peer.address), let interface = HostFacts.routeInterface(to: peer.address), let maximum = HostFacts.interfaceMTU(interface) {
+        if let address = ProbeAddress(peer.address), let interface = HostFacts.routeInterface(to: peer.address),
+            let maximum = HostFacts.interfaceMTU(interface)
+        {
             let conclusive: Set<PathVerdict> = [.ok, .ptb, .blackhole]
-            let (previous, others) = state.withLock { state in (state.latest[peer.address], Array(state.latest.values)) }
+            let (previous, others) = state.withLock { state in (state.latest[peer.address], Array(state.latest.values))
+            }
             var candidates: [(forward: Int, reverse: Int?, template: PeerResult?, method: String)] = []
             if let previous, let forward = previous.forward.pathMTU, conclusive.contains(previous.forward.verdict),
-               Date().timeIntervalSince1970 - previous.at < options.staleAfterSeconds {
-                candidates.append((forward, conclusive.contains(previous.reverse.verdict) ? previous.reverse.pathMTU : nil, previous, "verified"))
+                Date().timeIntervalSince1970 - previous.at < options.staleAfterSeconds
+            {
+                candidates.append(
+                    (
+                        forward, conclusive.contains(previous.reverse.verdict) ? previous.reverse.pathMTU : nil,
+                        previous, "verified"
+                    ))
             }
             var counts: [String: (Int, PeerResult)] = [:]
-            for other in others where other.address != peer.address && conclusive.contains(other.forward.verdict) && conclusive.contains(other.reverse.verdict) {
+            for other in others
+            where other.address != peer.address && conclusive.contains(other.forward.verdict)
+                && conclusive.contains(other.reverse.verdict)
+            {
                 guard let forward = other.forward.pathMTU, let reverse = other.reverse.pathMTU else { continue }
                 let key = "\(forward)/\(reverse)"
                 counts[key] = ((counts[key]?.0 ?? 0) + 1, other)
@@ -354,32 +383,46 @@ public final class Agent: Sendable {
             for (_, entry) in counts.sorted(by: { $0.value.0 > $1.value.0 }).prefix(2) {
                 candidates.append((entry.1.forward.pathMTU!, entry.1.reverse.pathMTU, entry.1, "verified-hint"))
             }
-            if !candidates.contains(where: { $0.forward == maximum }) { candidates.append((maximum, maximum, nil, "verified-hint")) }
+            if !candidates.contains(where: { $0.forward == maximum }) {
+                candidates.append((maximum, maximum, nil, "verified-hint"))
+            }
             for candidate in candidates.prefix(4) {
-                let check = Probe.verify(address: address, forward: candidate.forward, reverse: candidate.reverse, maximum: maximum,
-                                         responderPort: options.responderPort, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
+                let check = Probe.verify(
+                    address: address, forward: candidate.forward, reverse: candidate.reverse, maximum: maximum,
+                    responderPort: options.responderPort, token: options.token,
+                    timeoutMilliseconds: options.timeoutMilliseconds)
                 if check.holds {
                     let template = candidate.template
                     // The forward verdict comes from what this check saw above the boundary, never from the template.
                     var forward = PeerResult.Direction(pathMTU: candidate.forward, verdict: .ok)
                     if candidate.forward < maximum {
                         switch check.forwardAbove {
-                        case .ptb(let mtu, let source)?: forward = .init(pathMTU: candidate.forward, verdict: .ptb, ptbMTU: mtu, ptbSource: source)
+                        case .ptb(let mtu, let source)?:
+                            forward = .init(pathMTU: candidate.forward, verdict: .ptb, ptbMTU: mtu, ptbSource: source)
                         case .localLimit?: forward.verdict = .localLimit
-                        default: forward = .init(pathMTU: candidate.forward, verdict: .blackhole, ptbLost: template?.forward.ptbLost ?? false)
+                        default:
+                            forward = .init(
+                                pathMTU: candidate.forward, verdict: .blackhole,
+                                ptbLost: template?.forward.ptbLost ?? false)
                         }
                     }
                     // The reverse: the way back's boundary holds; whether its sender hears a PTB is the template's.
-                    let reverseVerdict: PathVerdict = (candidate.reverse ?? 0) >= maximum ? .ok : (template?.reverse.verdict ?? .blackhole)
+                    let reverseVerdict: PathVerdict =
+                        (candidate.reverse ?? 0) >= maximum ? .ok : (template?.reverse.verdict ?? .blackhole)
                     result = PeerResult(
                         peer: peer.name, address: peer.address, at: Date().timeIntervalSince1970, forward: forward,
-                        reverse: .init(pathMTU: candidate.reverse, verdict: candidate.reverse == nil ? .notMeasured : reverseVerdict),
+                        reverse: .init(
+                            pathMTU: candidate.reverse,
+                            verdict: candidate.reverse == nil ? .notMeasured : reverseVerdict),
                         probesSent: check.probes, elapsedMs: 0, error: nil)
                     result.method = candidate.method
                     store(result, for: peer)
                     return
                 }
-                state.withLock { $0.tokens -= Double(check.probes); $0.probesSent += check.probes }
+                state.withLock {
+                    $0.tokens -= Double(check.probes)
+                    $0.probesSent += check.probes
+                }
             }
         }
         do throws(ProbeError) {
@@ -411,12 +454,16 @@ public final class Agent: Sendable {
 
     static func result(_ peer: Peer, _ report: ProbeReport) -> PeerResult {
         let forward = PeerResult.Direction(
-            pathMTU: report.forward.pathMTU, verdict: report.forward.verdict, ptbMTU: report.forward.ptb?.mtu, ptbSource: report.forward.ptb?.source,
+            pathMTU: report.forward.pathMTU, verdict: report.forward.verdict, ptbMTU: report.forward.ptb?.mtu,
+            ptbSource: report.forward.ptb?.source,
             ptbLost: report.forward.verdict == .blackhole && report.forward.rpFilterDrops > 0)
-        let reverse = PeerResult.Direction(pathMTU: report.reverse.pathMTU, verdict: report.reverse.verdict ?? .notMeasured)
+        let reverse = PeerResult.Direction(
+            pathMTU: report.reverse.pathMTU, verdict: report.reverse.verdict ?? .notMeasured)
         return PeerResult(
-            peer: peer.name, address: peer.address, at: Date().timeIntervalSince1970, forward: forward, reverse: reverse,
-            probesSent: report.probesSent, elapsedMs: report.elapsedMs, error: report.forward.verdict == .unreachable ? "no answer" : nil)
+            peer: peer.name, address: peer.address, at: Date().timeIntervalSince1970, forward: forward,
+            reverse: reverse,
+            probesSent: report.probesSent, elapsedMs: report.elapsedMs,
+            error: report.forward.verdict == .unreachable ? "no answer" : nil)
     }
 
     // MARK: - Views
@@ -427,12 +474,15 @@ public final class Agent: Sendable {
             let latest = copy.latest[peer.address]
             let age = latest.map { now - $0.at }
             let failing = copy.lastError[peer.address] != nil
-            return .init(peer: peer, latest: latest, stale: latest == nil || (age ?? 0) > options.staleAfterSeconds || failing,
-                         ageSeconds: age, errors: copy.errors[peer.address] ?? 0, lastError: copy.lastError[peer.address])
+            return .init(
+                peer: peer, latest: latest, stale: latest == nil || (age ?? 0) > options.staleAfterSeconds || failing,
+                ageSeconds: age, errors: copy.errors[peer.address] ?? 0, lastError: copy.lastError[peer.address])
         }
         return AgentSnapshot(
-            node: options.node, address: nil, interfaceMTU: copy.host?.interfaceMTU, startedAt: startedAt, rounds: copy.rounds,
-            lastRoundSeconds: copy.lastRoundSeconds, intervalSeconds: options.intervalSeconds, discovery: options.discovery?.status,
+            node: options.node, address: nil, interfaceMTU: copy.host?.interfaceMTU, startedAt: startedAt,
+            rounds: copy.rounds,
+            lastRoundSeconds: copy.lastRoundSeconds, intervalSeconds: options.intervalSeconds,
+            discovery: options.discovery?.status,
             host: copy.host, peers: statuses)
     }
 
@@ -455,40 +505,86 @@ public final class Agent: Sendable {
                 for (direction, side) in [("forward", latest.forward), ("reverse", latest.reverse)] {
                     let labels = pair + [("direction", direction)]
                     if let mtu = side.pathMTU {
-                        registry.makeGauge(name: "mtu_doctor_path_mtu_bytes", labels: labels, help: "Largest packet that crosses the path, measured with DF, per direction").set(to: Double(mtu))
+                        registry.makeGauge(
+                            name: "mtu_doctor_path_mtu_bytes", labels: labels,
+                            help: "Largest packet that crosses the path, measured with DF, per direction"
+                        ).set(to: Double(mtu))
                     }
-                    registry.makeGauge(name: "mtu_doctor_blackhole", labels: labels, help: "1 when packets above the path MTU vanish without an ICMP too-big reaching the sender").set(to: side.verdict == .blackhole ? 1 : 0)
+                    registry.makeGauge(
+                        name: "mtu_doctor_blackhole", labels: labels,
+                        help: "1 when packets above the path MTU vanish without an ICMP too-big reaching the sender"
+                    ).set(to: side.verdict == .blackhole ? 1 : 0)
                 }
-                registry.makeGauge(name: "mtu_doctor_ptb_lost", labels: pair, help: "1 when an ICMP too-big arrived and this host's rp_filter dropped it").set(to: latest.forward.ptbLost ? 1 : 0)
-                registry.makeGauge(name: "mtu_doctor_result_age_seconds", labels: pair, help: "Age of the latest result").set(to: status.ageSeconds ?? 0)
+                registry.makeGauge(
+                    name: "mtu_doctor_ptb_lost", labels: pair,
+                    help: "1 when an ICMP too-big arrived and this host's rp_filter dropped it"
+                ).set(to: latest.forward.ptbLost ? 1 : 0)
+                registry.makeGauge(
+                    name: "mtu_doctor_result_age_seconds", labels: pair, help: "Age of the latest result"
+                ).set(to: status.ageSeconds ?? 0)
             }
-            registry.makeGauge(name: "mtu_doctor_result_stale", labels: pair, help: "1 when the latest result is missing, older than the stale limit, or the last attempt failed").set(to: status.stale ? 1 : 0)
-            registry.makeCounter(name: "mtu_doctor_probe_errors_total", labels: pair, help: "Measurements of this peer that failed").increment(by: Int64(status.errors))
+            registry.makeGauge(
+                name: "mtu_doctor_result_stale", labels: pair,
+                help: "1 when the latest result is missing, older than the stale limit, or the last attempt failed"
+            ).set(to: status.stale ? 1 : 0)
+            registry.makeCounter(
+                name: "mtu_doctor_probe_errors_total", labels: pair, help: "Measurements of this peer that failed"
+            ).increment(by: Int64(status.errors))
         }
-        registry.makeCounter(name: "mtu_doctor_rounds_total", labels: [("node", options.node)], help: "Completed rounds over every peer").increment(by: Int64(copy.rounds))
-        registry.makeCounter(name: "mtu_doctor_probe_packets_total", labels: [("node", options.node)], help: "Probe packets sent").increment(by: Int64(copy.probesSent))
-        registry.makeGauge(name: "mtu_doctor_round_duration_seconds", labels: [("node", options.node)], help: "Duration of the last complete round").set(to: copy.lastRoundSeconds ?? 0)
-        registry.makeGauge(name: "mtu_doctor_peers", labels: [("node", options.node)], help: "Peers this agent measures").set(to: Double(copy.peers.count))
+        registry.makeCounter(
+            name: "mtu_doctor_rounds_total", labels: [("node", options.node)], help: "Completed rounds over every peer"
+        ).increment(by: Int64(copy.rounds))
+        registry.makeCounter(
+            name: "mtu_doctor_probe_packets_total", labels: [("node", options.node)], help: "Probe packets sent"
+        ).increment(by: Int64(copy.probesSent))
+        registry.makeGauge(
+            name: "mtu_doctor_round_duration_seconds", labels: [("node", options.node)],
+            help: "Duration of the last complete round"
+        ).set(to: copy.lastRoundSeconds ?? 0)
+        registry.makeGauge(
+            name: "mtu_doctor_peers", labels: [("node", options.node)], help: "Peers this agent measures"
+        ).set(to: Double(copy.peers.count))
         if let host = copy.host {
             let node = [("node", options.node)]
             if let interface = host.interface, let mtu = host.interfaceMTU {
-                registry.makeGauge(name: "mtu_doctor_interface_mtu_bytes", labels: node + [("interface", interface)], help: "MTU of the interface toward the peers").set(to: Double(mtu))
-                registry.makeGauge(name: "mtu_doctor_rp_filter", labels: node + [("interface", interface)], help: "Effective rp_filter on that interface: 0 off, 1 strict, 2 loose").set(to: Double(host.rpFilter ?? 0))
+                registry.makeGauge(
+                    name: "mtu_doctor_interface_mtu_bytes", labels: node + [("interface", interface)],
+                    help: "MTU of the interface toward the peers"
+                ).set(to: Double(mtu))
+                registry.makeGauge(
+                    name: "mtu_doctor_rp_filter", labels: node + [("interface", interface)],
+                    help: "Effective rp_filter on that interface: 0 off, 1 strict, 2 loose"
+                ).set(to: Double(host.rpFilter ?? 0))
             }
             if let probing = host.tcpMTUProbing {
-                registry.makeGauge(name: "mtu_doctor_tcp_mtu_probing", labels: node, help: "net.ipv4.tcp_mtu_probing: 0 off, 1 after a suspected black hole, 2 always").set(to: Double(probing))
+                registry.makeGauge(
+                    name: "mtu_doctor_tcp_mtu_probing", labels: node,
+                    help: "net.ipv4.tcp_mtu_probing: 0 off, 1 after a suspected black hole, 2 always"
+                ).set(to: Double(probing))
             }
             if let drops = host.rpFilterDrops {
-                registry.makeCounter(name: "mtu_doctor_rp_filter_drops_total", labels: node, help: "Packets this host dropped for failing rp_filter (TcpExt IPReversePathFilter)").increment(by: Int64(drops))
+                registry.makeCounter(
+                    name: "mtu_doctor_rp_filter_drops_total", labels: node,
+                    help: "Packets this host dropped for failing rp_filter (TcpExt IPReversePathFilter)"
+                ).increment(by: Int64(drops))
             }
             if host.mssClampsKnown {
-                registry.makeGauge(name: "mtu_doctor_mss_clamp_rules", labels: node, help: "TCP MSS clamp rules in this host's iptables/nftables").set(to: Double(host.mssClamps.count))
+                registry.makeGauge(
+                    name: "mtu_doctor_mss_clamp_rules", labels: node,
+                    help: "TCP MSS clamp rules in this host's iptables/nftables"
+                ).set(to: Double(host.mssClamps.count))
             }
         }
         if let discovery = snapshot.discovery {
             let labels = [("node", options.node), ("source", discovery.source)]
-            registry.makeCounter(name: "mtu_doctor_discovery_errors_total", labels: labels, help: "Peer look-ups that failed (the last good peer list stays in use)").increment(by: Int64(discovery.failures))
-            registry.makeGauge(name: "mtu_doctor_discovery_stale", labels: labels, help: "1 when the peer list is from an earlier look-up because the source is failing").set(to: discovery.stale ? 1 : 0)
+            registry.makeCounter(
+                name: "mtu_doctor_discovery_errors_total", labels: labels,
+                help: "Peer look-ups that failed (the last good peer list stays in use)"
+            ).increment(by: Int64(discovery.failures))
+            registry.makeGauge(
+                name: "mtu_doctor_discovery_stale", labels: labels,
+                help: "1 when the peer list is from an earlier look-up because the source is failing"
+            ).set(to: discovery.stale ? 1 : 0)
         }
         return registry.emitToString()
     }

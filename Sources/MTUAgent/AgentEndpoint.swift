@@ -21,15 +21,21 @@ public struct AgentEndpoint: Sendable, Equatable {
     }
 
     /// A comma-separated list; `flag` names the option in errors.
-    public static func parseList(_ text: String, flag: String, defaultPort: UInt16) throws(ParseError) -> [AgentEndpoint] {
+    public static func parseList(_ text: String, flag: String, defaultPort: UInt16) throws(ParseError)
+        -> [AgentEndpoint]
+    {
         var endpoints: [AgentEndpoint] = []
         for item in text.split(separator: ",") {
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             var host = (parts.last ?? "").replacingOccurrences(of: "http://", with: "")
             var port = defaultPort
             // HOST:PORT, or [v6]:PORT; a bare IPv6 address has more than one colon and no port.
-            if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]"), host.filter({ $0 == ":" }).count == 1 || host.hasPrefix("[") {
-                guard let value = UInt16(host[host.index(after: colon)...]) else { throw ParseError(description: "\(flag): bad port in '\(item)'") }
+            if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]"),
+                host.filter({ $0 == ":" }).count == 1 || host.hasPrefix("[")
+            {
+                guard let value = UInt16(host[host.index(after: colon)...]) else {
+                    throw ParseError(description: "\(flag): bad port in '\(item)'")
+                }
                 port = value
                 host = String(host[..<colon])
             }
@@ -50,7 +56,8 @@ public struct AgentEndpoint: Sendable, Equatable {
     public func snapshot(token: String, timeoutMilliseconds: Int) -> Result<AgentSnapshot, AgentHTTPClient.Failure> {
         let body: [UInt8]
         do {
-            body = try AgentHTTPClient.get(host: host, port: port, path: "/results", token: token, timeoutMilliseconds: timeoutMilliseconds)
+            body = try AgentHTTPClient.get(
+                host: host, port: port, path: "/results", token: token, timeoutMilliseconds: timeoutMilliseconds)
         } catch {
             return .failure(error)
         }
@@ -69,13 +76,17 @@ extension AgentSnapshot {
         var measurements: [MeshMeasurement] = []
         for status in peers {
             guard let latest = status.latest else { continue }
-            measurements.append(MeshMeasurement(
-                from: node, fromAddress: agentHost, to: status.peer.name, toAddress: status.peer.address,
-                pathMTU: latest.forward.pathMTU, verdict: latest.forward.verdict.rawValue, stale: status.stale, measuredBy: node))
+            measurements.append(
+                MeshMeasurement(
+                    from: node, fromAddress: agentHost, to: status.peer.name, toAddress: status.peer.address,
+                    pathMTU: latest.forward.pathMTU, verdict: latest.forward.verdict.rawValue, stale: status.stale,
+                    measuredBy: node))
             if latest.reverse.pathMTU != nil {
-                measurements.append(MeshMeasurement(
-                    from: status.peer.name, fromAddress: status.peer.address, to: node, toAddress: agentHost,
-                    pathMTU: latest.reverse.pathMTU, verdict: latest.reverse.verdict.rawValue, stale: status.stale, measuredBy: node))
+                measurements.append(
+                    MeshMeasurement(
+                        from: status.peer.name, fromAddress: status.peer.address, to: node, toAddress: agentHost,
+                        pathMTU: latest.reverse.pathMTU, verdict: latest.reverse.verdict.rawValue, stale: status.stale,
+                        measuredBy: node))
             }
         }
         return measurements
@@ -84,8 +95,11 @@ extension AgentSnapshot {
     /// What `kube audit` learns from this agent: its node's facts and its fresh forward paths. A host-network agent
     /// reports the node's interface MTU, rp_filter and tcp_mtu_probing; a pod-network agent its pod's MTU.
     public func auditFacts(network: String, endpoint: AgentEndpoint) -> (node: NodeFact, paths: [PathFact]) {
-        let fact = network == "host"
-            ? NodeFact(node: node, interfaceMTU: interfaceMTU, rpFilter: host?.rpFilter, tcpMTUProbing: host?.tcpMTUProbing, source: "agent \(endpoint.host)")
+        let fact =
+            network == "host"
+            ? NodeFact(
+                node: node, interfaceMTU: interfaceMTU, rpFilter: host?.rpFilter, tcpMTUProbing: host?.tcpMTUProbing,
+                source: "agent \(endpoint.host)")
             : NodeFact(node: node, podMTU: interfaceMTU, source: "pod agent \(endpoint.host)")
         let paths = peers.filter { !$0.stale }.compactMap { status in
             status.latest?.forward.pathMTU.map { PathFact(from: node, to: status.peer.name, pathMTU: $0) }

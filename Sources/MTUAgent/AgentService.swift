@@ -45,7 +45,9 @@ public struct AgentService {
         }
         let agent = self.agent
         do {
-            server = try AgentHTTPServer(port: configuration.listenPort, allowed: configuration.allowed, token: configuration.token) { path, _ in
+            server = try AgentHTTPServer(
+                port: configuration.listenPort, allowed: configuration.allowed, token: configuration.token
+            ) { path, _ in
                 AgentRoutes.response(path, agent: agent)
             }
         } catch {
@@ -81,16 +83,23 @@ public enum AgentRoutes {
         case "/healthz":
             return .init(status: 200, body: "ok\n")
         case "/readyz":
-            return agent.ready ? .init(status: 200, body: "ready\n") : .init(status: 503, body: "first round not finished\n")
+            return agent.ready
+                ? .init(status: 200, body: "ready\n") : .init(status: 503, body: "first round not finished\n")
         case "/metrics":
             return .init(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: agent.metrics())
         case "/results":
-            return .init(status: 200, contentType: "application/json", body: JSONReport.render(agent.snapshot(), command: "agent.results"))
+            return .init(
+                status: 200, contentType: "application/json",
+                body: JSONReport.render(agent.snapshot(), command: "agent.results"))
         default:
             if path.hasPrefix("/results/") {
                 let address = String(path.dropFirst("/results/".count))
-                guard let history = agent.history(of: address) else { return .init(status: 404, body: "no such peer: \(Sanitize.line(address, limit: 100))\n") }
-                return .init(status: 200, contentType: "application/json", body: JSONReport.render(history, command: "agent.history"))
+                guard let history = agent.history(of: address) else {
+                    return .init(status: 404, body: "no such peer: \(Sanitize.line(address, limit: 100))\n")
+                }
+                return .init(
+                    status: 200, contentType: "application/json",
+                    body: JSONReport.render(history, command: "agent.history"))
             }
             return .init(status: 404, body: "not found: try /metrics, /results, /healthz, /readyz\n")
         }
@@ -109,7 +118,10 @@ extension PeerDiscovery {
         var cursor = result
         while let entry = cursor {
             var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(entry.pointee.ai_addr, entry.pointee.ai_addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
+            if getnameinfo(
+                entry.pointee.ai_addr, entry.pointee.ai_addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
+                == 0
+            {
                 let text = String(cString: host)
                 if !addresses.contains(text) { addresses.append(text) }
             }

@@ -40,20 +40,28 @@ public final class AgentHTTPServer: Sendable {
         public init(description: String) { self.description = description }
     }
 
-    public init(port: UInt16, allowed: [IPNetwork], token: String, handler: @escaping @Sendable (String, [String: String]) -> Response) throws(Failure) {
+    public init(
+        port: UInt16, allowed: [IPNetwork], token: String,
+        handler: @escaping @Sendable (String, [String: String]) -> Response
+    ) throws(Failure) {
         self.allowed = allowed
         self.token = token
         self.handler = handler
         let fd = Glibc.socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
-        var on: Int32 = 1, off: Int32 = 0
+        var on: Int32 = 1
+        var off: Int32 = 0
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
         setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &off, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in6()
         address.sin6_family = sa_family_t(AF_INET6)
         address.sin6_port = port.bigEndian
         address.sin6_addr = in6addr_any
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+            }
+        }
         guard bound == 0, Glibc.listen(fd, 128) == 0 else {
             let reason = String(cString: strerror(errno))
             Glibc.close(fd)
@@ -61,7 +69,9 @@ public final class AgentHTTPServer: Sendable {
         }
         var actual = sockaddr_in6()
         var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-        _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         listener = fd
         self.port = UInt16(bigEndian: actual.sin6_port)
     }
@@ -88,8 +98,11 @@ public final class AgentHTTPServer: Sendable {
         var buffer = [UInt8](repeating: 0, count: 4096)
         defer { for connection in connections { ConnectionSafety.reset(connection.fd) } }
         while !shouldStop() {
-            let accepting = connections.count < Self.maxConnections && (acceptPausedUntil.map { clock.now >= $0 } ?? true)
-            var descriptors = connections.map { pollfd(fd: $0.fd, events: Int16($0.writing ? POLLOUT : POLLIN), revents: 0) }
+            let accepting =
+                connections.count < Self.maxConnections && (acceptPausedUntil.map { clock.now >= $0 } ?? true)
+            var descriptors = connections.map {
+                pollfd(fd: $0.fd, events: Int16($0.writing ? POLLOUT : POLLIN), revents: 0)
+            }
             descriptors.append(pollfd(fd: accepting ? listener : -1, events: Int16(POLLIN), revents: 0))
             _ = poll(&descriptors, nfds_t(descriptors.count), 100)
             let now = clock.now
@@ -97,7 +110,9 @@ public final class AgentHTTPServer: Sendable {
             for var connection in connections {
                 if !connection.writing {
                     while connection.request.count <= Self.maxRequestBytes, !Self.complete(connection.request) {
-                        let count = buffer.withUnsafeMutableBytes { Glibc.recv(connection.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                        let count = buffer.withUnsafeMutableBytes {
+                            Glibc.recv(connection.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+                        }
                         guard count > 0 else {
                             if count == 0 { connection.deadline = now }  // closed before a whole request
                             break
@@ -108,7 +123,13 @@ public final class AgentHTTPServer: Sendable {
                         connection.reply = respond(to: connection.request, from: connection.source)
                         connection.deadline = now + Self.replyDeadline
                     } else if now >= connection.deadline {
-                        if !connection.request.isEmpty { _ = Self.send(connection.fd, Self.encode(Response(status: 408, body: "request timeout: no complete request within 2 s\n"))[...]) }
+                        if !connection.request.isEmpty {
+                            _ = Self.send(
+                                connection.fd,
+                                Self.encode(
+                                    Response(status: 408, body: "request timeout: no complete request within 2 s\n"))[
+                                        ...])
+                        }
                         ConnectionSafety.reset(connection.fd)
                         continue
                     } else {
@@ -117,25 +138,38 @@ public final class AgentHTTPServer: Sendable {
                     }
                 }
                 connection.sent += Self.send(connection.fd, connection.reply[connection.sent...])
-                if connection.sent >= connection.reply.count { Glibc.close(connection.fd) }
-                else if now >= connection.deadline { ConnectionSafety.reset(connection.fd) }
-                else { remaining.append(connection) }
+                if connection.sent >= connection.reply.count {
+                    Glibc.close(connection.fd)
+                } else if now >= connection.deadline {
+                    ConnectionSafety.reset(connection.fd)
+                } else {
+                    remaining.append(connection)
+                }
             }
             connections = remaining
             guard accepting, descriptors.last!.revents & Int16(POLLIN) != 0 else { continue }
             while connections.count < Self.maxConnections {
                 var address = sockaddr_in6()
                 var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-                let fd = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) } }
+                let fd = withUnsafeMutablePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) }
+                }
                 guard fd >= 0 else {
                     // Out of descriptors or memory: wait a moment instead of spinning on a listener that stays readable.
-                    if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(errno) { acceptPausedUntil = now + .milliseconds(250) }
+                    if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(errno) {
+                        acceptPausedUntil = now + .milliseconds(250)
+                    }
                     break
                 }
                 _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
                 let source = Self.describe(address)
-                if !allowed.isEmpty, !(IPAddress(source).map { address in allowed.contains { $0.contains(address) } } ?? false) {
-                    _ = Self.send(fd, Self.encode(Response(status: 403, body: "forbidden: \(source) is not in the allowed networks\n"))[...])
+                if !allowed.isEmpty,
+                    !(IPAddress(source).map { address in allowed.contains { $0.contains(address) } } ?? false)
+                {
+                    _ = Self.send(
+                        fd,
+                        Self.encode(
+                            Response(status: 403, body: "forbidden: \(source) is not in the allowed networks\n"))[...])
                     Glibc.close(fd)
                     continue
                 }
@@ -148,7 +182,9 @@ public final class AgentHTTPServer: Sendable {
     static func send(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Int {
         var sent = 0
         while sent < bytes.count {
-            let count = bytes.dropFirst(sent).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            let count = bytes.dropFirst(sent).withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
             guard count > 0 else { break }
             sent += count
         }
@@ -185,13 +221,16 @@ public final class AgentHTTPServer: Sendable {
         var query: [String: String] = [:]
         if let rest = target.split(separator: "?", maxSplits: 1).dropFirst().first {
             for pair in rest.split(separator: "&") {
-                let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+                let kv = pair.split(separator: "=", maxSplits: 1).map {
+                    String($0).removingPercentEncoding ?? String($0)
+                }
                 if kv.count == 2 { query[kv[0]] = kv[1] }
             }
         }
         let open = path == "/healthz" || path == "/readyz"
         if !open, !token.isEmpty, !Self.authorized(lines.dropFirst(), token: token) {
-            return Self.encode(Response(status: 401, body: "unauthorized: send the shared token as Authorization: Bearer <token>\n"))
+            return Self.encode(
+                Response(status: 401, body: "unauthorized: send the shared token as Authorization: Bearer <token>\n"))
         }
         return Self.encode(handler(path, query), head: parts[0] == "HEAD")
     }
@@ -201,16 +240,26 @@ public final class AgentHTTPServer: Sendable {
         guard let header = headers.first(where: { $0.lowercased().hasPrefix("authorization:") }) else { return false }
         let value = header.dropFirst("authorization:".count).trimmingCharacters(in: .whitespaces)
         guard value.lowercased().hasPrefix("bearer ") else { return false }
-        return ConnectionSafety.constantTimeEqual(Array(value.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8), Array(token.utf8))
+        return ConnectionSafety.constantTimeEqual(
+            Array(value.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8), Array(token.utf8))
     }
 
     static func complete(_ request: [UInt8]) -> Bool {
-        request.count >= 4 && request.indices.dropLast(3).contains { request[$0] == 13 && request[$0 + 1] == 10 && request[$0 + 2] == 13 && request[$0 + 3] == 10 }
+        request.count >= 4
+            && request.indices.dropLast(3).contains {
+                request[$0] == 13 && request[$0 + 1] == 10 && request[$0 + 2] == 13 && request[$0 + 3] == 10
+            }
     }
 
     static func encode(_ response: Response, head: Bool = false) -> [UInt8] {
-        let reason = [200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout", 503: "Service Unavailable"][response.status] ?? "Status"
-        var bytes = Array("HTTP/1.1 \(response.status) \(reason)\r\nContent-Type: \(response.contentType)\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n\r\n".utf8)
+        let reason =
+            [
+                200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+                405: "Method Not Allowed", 408: "Request Timeout", 503: "Service Unavailable",
+            ][response.status] ?? "Status"
+        var bytes = Array(
+            "HTTP/1.1 \(response.status) \(reason)\r\nContent-Type: \(response.contentType)\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
+                .utf8)
         if !head { bytes += response.body }
         return bytes
     }
@@ -224,11 +273,15 @@ public enum AgentHTTPClient {
     }
 
     /// GET `http://host:port/path` with the bearer token; the body of a 200, or a failure naming the status.
-    public static func get(host: String, port: UInt16, path: String, token: String, timeoutMilliseconds: Int = 3000) throws(Failure) -> [UInt8] {
+    public static func get(host: String, port: UInt16, path: String, token: String, timeoutMilliseconds: Int = 3000)
+        throws(Failure) -> [UInt8]
+    {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var info: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &info) == 0, let first = info else { throw Failure(description: "\(host): cannot resolve") }
+        guard getaddrinfo(host, String(port), &hints, &info) == 0, let first = info else {
+            throw Failure(description: "\(host): cannot resolve")
+        }
         defer { freeaddrinfo(info) }
         let fd = Glibc.socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "cannot create a socket") }
@@ -238,13 +291,19 @@ public enum AgentHTTPClient {
         var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
         var problem: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
-        guard poll(&poller, 1, Int32(timeoutMilliseconds)) > 0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &problem, &length) == 0, problem == 0 else {
-            throw Failure(description: "\(host):\(port): cannot connect (\(problem == 0 ? "timed out" : String(cString: strerror(problem))))")
+        guard poll(&poller, 1, Int32(timeoutMilliseconds)) > 0,
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &problem, &length) == 0, problem == 0
+        else {
+            throw Failure(
+                description:
+                    "\(host):\(port): cannot connect (\(problem == 0 ? "timed out" : String(cString: strerror(problem))))"
+            )
         }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         var timeout = timeval(tv_sec: timeoutMilliseconds / 1000, tv_usec: Int((timeoutMilliseconds % 1000) * 1000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n".utf8)
+        let request = Array(
+            "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -253,7 +312,11 @@ public enum AgentHTTPClient {
             if count <= 0 { break }
             response += buffer[0..<count]
         }
-        guard let split = response.indices.dropLast(3).first(where: { response[$0] == 13 && response[$0 + 1] == 10 && response[$0 + 2] == 13 && response[$0 + 3] == 10 }) else {
+        guard
+            let split = response.indices.dropLast(3).first(where: {
+                response[$0] == 13 && response[$0 + 1] == 10 && response[$0 + 2] == 13 && response[$0 + 3] == 10
+            })
+        else {
             throw Failure(description: "\(host):\(port): no HTTP answer")
         }
         let head = String(decoding: response[..<split], as: UTF8.self)

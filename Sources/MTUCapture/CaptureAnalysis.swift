@@ -4,7 +4,10 @@ public struct FlowKey: Sendable, Hashable, Codable, CustomStringConvertible {
     public var sourceHigh: UInt64, sourceLow: UInt64, sourcePort: Int
     public var destinationHigh: UInt64, destinationLow: UInt64, destinationPort: Int
 
-    public init(version: Int, sourceHigh: UInt64, sourceLow: UInt64, sourcePort: Int, destinationHigh: UInt64, destinationLow: UInt64, destinationPort: Int) {
+    public init(
+        version: Int, sourceHigh: UInt64, sourceLow: UInt64, sourcePort: Int, destinationHigh: UInt64,
+        destinationLow: UInt64, destinationPort: Int
+    ) {
         self.version = version
         self.sourceHigh = sourceHigh
         self.sourceLow = sourceLow
@@ -15,21 +18,26 @@ public struct FlowKey: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     init(_ ip: IPHeaderInfo, sourcePort: Int, destinationPort: Int) {
-        self.init(version: ip.version, sourceHigh: ip.sourceHigh, sourceLow: ip.sourceLow, sourcePort: sourcePort,
-                  destinationHigh: ip.destinationHigh, destinationLow: ip.destinationLow, destinationPort: destinationPort)
+        self.init(
+            version: ip.version, sourceHigh: ip.sourceHigh, sourceLow: ip.sourceLow, sourcePort: sourcePort,
+            destinationHigh: ip.destinationHigh, destinationLow: ip.destinationLow, destinationPort: destinationPort)
     }
 
     public var reversed: FlowKey {
-        FlowKey(version: version, sourceHigh: destinationHigh, sourceLow: destinationLow, sourcePort: destinationPort,
-                destinationHigh: sourceHigh, destinationLow: sourceLow, destinationPort: sourcePort)
+        FlowKey(
+            version: version, sourceHigh: destinationHigh, sourceLow: destinationLow, sourcePort: destinationPort,
+            destinationHigh: sourceHigh, destinationLow: sourceLow, destinationPort: sourcePort)
     }
 
     /// IPv4 dotted, IPv6 in RFC 5952 form (lower case, no leading zeros, the longest run of two or more zero groups
     /// as `::`, the first one on a tie).
     static func address(_ version: Int, _ high: UInt64, _ low: UInt64) -> String {
         if version == 4 { return "\(low >> 24 & 0xff).\(low >> 16 & 0xff).\(low >> 8 & 0xff).\(low & 0xff)" }
-        let values = (0..<8).map { index -> UInt64 in ((index < 4 ? high : low) >> UInt64((3 - index % 4) * 16)) & 0xffff }
-        var best = (start: -1, length: 0), run = (start: -1, length: 0)
+        let values = (0..<8).map { index -> UInt64 in
+            ((index < 4 ? high : low) >> UInt64((3 - index % 4) * 16)) & 0xffff
+        }
+        var best = (start: -1, length: 0)
+        var run = (start: -1, length: 0)
         for (index, value) in values.enumerated() {
             if value == 0 {
                 run = run.start < 0 ? (index, 1) : (run.start, run.length + 1)
@@ -40,14 +48,17 @@ public struct FlowKey: Sendable, Hashable, Codable, CustomStringConvertible {
         }
         let groups = values.map { String($0, radix: 16) }
         guard best.length >= 2 else { return groups.joined(separator: ":") }
-        let head = groups[..<best.start].joined(separator: ":"), tail = groups[(best.start + best.length)...].joined(separator: ":")
+        let head = groups[..<best.start].joined(separator: ":")
+        let tail = groups[(best.start + best.length)...].joined(separator: ":")
         return head + "::" + tail
     }
 
     public var source: String { Self.address(version, sourceHigh, sourceLow) }
     public var destination: String { Self.address(version, destinationHigh, destinationLow) }
     public var description: String {
-        version == 4 ? "\(source):\(sourcePort) → \(destination):\(destinationPort)" : "[\(source)]:\(sourcePort) → [\(destination)]:\(destinationPort)"
+        version == 4
+            ? "\(source):\(sourcePort) → \(destination):\(destinationPort)"
+            : "[\(source)]:\(sourcePort) → [\(destination)]:\(destinationPort)"
     }
     /// Bytes of IP + TCP headers without options, to turn an MSS into a packet size.
     var headerBytes: Int { version == 4 ? 40 : 60 }
@@ -214,7 +225,11 @@ public struct CaptureAnalyzer {
         for (what, count) in file.through { through[what, default: 0] += count }
         findings += file.findings
         for summary in file.summaries {
-            if summary.stalled || summary.tls == "stalled" || summaries.count < Self.tableLimit { summaries.append(summary) } else { omitted += 1 }
+            if summary.stalled || summary.tls == "stalled" || summaries.count < Self.tableLimit {
+                summaries.append(summary)
+            } else {
+                omitted += 1
+            }
         }
         omitted += file.untracked
         tunnels.packets += file.tunnels.packets
@@ -228,11 +243,15 @@ public struct CaptureAnalyzer {
             tunnelFile = name
             tunnelFrames = file.tunnelFrames
         }
-        for (identity, mss) in file.syns where (syns[identity]?.count ?? 0) < 8 { syns[identity, default: []].append((name, mss.frame, mss.mss)) }
+        for (identity, mss) in file.syns where (syns[identity]?.count ?? 0) < 8 {
+            syns[identity, default: []].append((name, mss.frame, mss.mss))
+        }
         warnings += reader.warnings.map { "\(name): \($0)" }
         if reader.endedEarly { endedEarly.append("\(name) past frame \(file.packets)") }
         if file.untracked > 0 {
-            warnings.append("\(name): more than \(Self.openConnectionLimit) connections open at once; \(file.untracked) later ones were counted but not analysed")
+            warnings.append(
+                "\(name): more than \(Self.openConnectionLimit) connections open at once; \(file.untracked) later ones were counted but not analysed"
+            )
         }
     }
 
@@ -242,22 +261,34 @@ public struct CaptureAnalyzer {
         // The same SYN seen from two vantage points with different MSS values: something in between rewrote it.
         for (identity, seen) in syns.sorted(by: { ($0.value.first?.frame ?? 0) < ($1.value.first?.frame ?? 0) }) {
             let values = Set(seen.map(\.mss))
-            guard values.count > 1, let high = seen.max(by: { $0.mss < $1.mss }), let low = seen.min(by: { $0.mss < $1.mss }) else { continue }
-            findings.append(CaptureFinding(
-                kind: "mss-clamped", severity: "info", file: low.file, direction: identity.flow.description, frames: [low.frame],
-                summary: "the SYN of \(identity.flow) carried MSS \(high.mss) in \(high.file) (frame \(high.frame)) and \(low.mss) in \(low.file): a device between the two capture points clamps the MSS to \(low.mss) (packets of \(low.mss + identity.flow.headerBytes) bytes)",
-                sizes: nil, ptb: nil))
+            guard values.count > 1, let high = seen.max(by: { $0.mss < $1.mss }),
+                let low = seen.min(by: { $0.mss < $1.mss })
+            else { continue }
+            findings.append(
+                CaptureFinding(
+                    kind: "mss-clamped", severity: "info", file: low.file, direction: identity.flow.description,
+                    frames: [low.frame],
+                    summary:
+                        "the SYN of \(identity.flow) carried MSS \(high.mss) in \(high.file) (frame \(high.frame)) and \(low.mss) in \(low.file): a device between the two capture points clamps the MSS to \(low.mss) (packets of \(low.mss + identity.flow.headerBytes) bytes)",
+                    sizes: nil, ptb: nil))
         }
         if underlayMTU == nil, tunnels.packets > 0 {
-            let kinds = through.keys.filter { ["VXLAN", "VXLAN-GPE", "Geneve", "GRE", "IP-in-IP"].contains($0) }.sorted().joined(separator: ", ")
-            findings.append(CaptureFinding(
-                kind: "overlay", severity: "info", file: tunnelFile ?? "", direction: nil, frames: tunnelFrames,
-                summary: "\(tunnels.packets) tunnel packets (\(kinds)); the largest outer packet was \(tunnels.largestOuter) bytes carrying a \(tunnels.largestInner)-byte inner packet (\(tunnels.largestOuter - tunnels.largestInner) bytes of encapsulation); \(tunnels.outerDontFragment) IPv4 outer headers with DF set, \(tunnels.outerFragments) outer fragments. Give --mtu to check them against the underlay",
-                sizes: nil, ptb: nil))
+            let kinds = through.keys.filter { ["VXLAN", "VXLAN-GPE", "Geneve", "GRE", "IP-in-IP"].contains($0) }
+                .sorted().joined(separator: ", ")
+            findings.append(
+                CaptureFinding(
+                    kind: "overlay", severity: "info", file: tunnelFile ?? "", direction: nil, frames: tunnelFrames,
+                    summary:
+                        "\(tunnels.packets) tunnel packets (\(kinds)); the largest outer packet was \(tunnels.largestOuter) bytes carrying a \(tunnels.largestInner)-byte inner packet (\(tunnels.largestOuter - tunnels.largestInner) bytes of encapsulation); \(tunnels.outerDontFragment) IPv4 outer headers with DF set, \(tunnels.outerFragments) outer fragments. Give --mtu to check them against the underlay",
+                    sizes: nil, ptb: nil))
         }
-        let coverage = Coverage(packets: packets, dissected: dissected, skipped: Coverage.counted(skipped), through: Coverage.counted(through))
+        let coverage = Coverage(
+            packets: packets, dissected: dissected, skipped: Coverage.counted(skipped),
+            through: Coverage.counted(through))
         // A verdict says no more than its findings prove: MTU findings are those with evidence confirmed or likely.
-        let mtuKinds: Set<String> = ["stalled-segment", "receive-gap", "ptb-seen", "overlay-oversize", "tls-stall", "mss"]
+        let mtuKinds: Set<String> = [
+            "stalled-segment", "receive-gap", "ptb-seen", "overlay-oversize", "tls-stall", "mss",
+        ]
         let mostlyUnread = packets > 0 && dissected * 2 < packets
         let verdict: String
         if packets == 0 || (!unreadable.isEmpty && !findings.contains { $0.severity != "info" }) {
@@ -265,8 +296,14 @@ public struct CaptureAnalyzer {
             verdict = "incomplete"
         } else if findings.contains(where: { $0.severity == "critical" && $0.evidence != "cannot-tell" }) {
             verdict = "blackhole"
-        } else if findings.contains(where: { $0.severity == "warning" && mtuKinds.contains($0.kind) && ($0.evidence != "cannot-tell" || $0.kind == "ptb-seen") })
-                    || findings.contains(where: { $0.severity == "warning" && ["overlay-fragmented", "fragmented"].contains($0.kind) }) {
+        } else if findings.contains(where: {
+            $0.severity == "warning" && mtuKinds.contains($0.kind)
+                && ($0.evidence != "cannot-tell" || $0.kind == "ptb-seen")
+        })
+            || findings.contains(where: {
+                $0.severity == "warning" && ["overlay-fragmented", "fragmented"].contains($0.kind)
+            })
+        {
             verdict = "degraded"
         } else if mostlyUnread || findings.contains(where: { $0.severity != "info" }) {
             // Most of the traffic was not read, or the only trouble seen is not about sizes (a silent peer, an
@@ -277,33 +314,47 @@ public struct CaptureAnalyzer {
         }
         var conclusion = Self.conclusion(verdict, findings)
         if verdict == "incomplete" && packets > 0 && !unreadable.isEmpty {
-            conclusion = "\(unreadable.count) file(s) could not be read (\(unreadable.joined(separator: ", "))); in the others: " + conclusion
+            conclusion =
+                "\(unreadable.count) file(s) could not be read (\(unreadable.joined(separator: ", "))); in the others: "
+                + conclusion
         } else if verdict == "incomplete" && mostlyUnread {
             let reasons = coverage.skipped.prefix(3).map { "\($0.what): \($0.packets)" }.joined(separator: "; ")
-            conclusion = "only \(dissected) of \(packets) packets could be read down to IP (\(reasons)): no verdict on traffic this tool does not decode"
+            conclusion =
+                "only \(dissected) of \(packets) packets could be read down to IP (\(reasons)): no verdict on traffic this tool does not decode"
         } else if verdict == "incomplete" && packets > 0 {
-            conclusion = "no MTU evidence either way: " + (findings.first { $0.severity != "info" }?.summary ?? conclusion)
+            conclusion =
+                "no MTU evidence either way: " + (findings.first { $0.severity != "info" }?.summary ?? conclusion)
         } else if verdict == "incomplete" {
-            conclusion = "nothing to analyse: no packet could be read" + (endedEarly.isEmpty ? "" : " (\(endedEarly.joined(separator: ", ")): see the warnings)")
+            conclusion =
+                "nothing to analyse: no packet could be read"
+                + (endedEarly.isEmpty ? "" : " (\(endedEarly.joined(separator: ", ")): see the warnings)")
         } else if !endedEarly.isEmpty {
-            conclusion += "; read only up to the point the file stopped being readable (\(endedEarly.joined(separator: ", ")))"
+            conclusion +=
+                "; read only up to the point the file stopped being readable (\(endedEarly.joined(separator: ", ")))"
         }
         return CaptureReport(
             packets: packets, bytes: bytes, flows: summaries, flowsOmitted: omitted, findings: findings,
-            tunnels: tunnels.packets > 0 ? tunnels : nil, verdict: verdict, coverage: coverage, conclusion: conclusion, warnings: warnings)
+            tunnels: tunnels.packets > 0 ? tunnels : nil, verdict: verdict, coverage: coverage, conclusion: conclusion,
+            warnings: warnings)
     }
 
     static func conclusion(_ verdict: String, _ findings: [CaptureFinding]) -> String {
-        if let stall = findings.first(where: { $0.kind == "stalled-segment" }), let sizes = stall.sizes, let lost = sizes.smallestLost {
-            let bound = sizes.largestDelivered.map { "path MTU between \($0) and \(lost - 1) bytes" } ?? "path MTU below \(lost) bytes"
+        if let stall = findings.first(where: { $0.kind == "stalled-segment" }), let sizes = stall.sizes,
+            let lost = sizes.smallestLost
+        {
+            let bound =
+                sizes.largestDelivered.map { "path MTU between \($0) and \(lost - 1) bytes" }
+                ?? "path MTU below \(lost) bytes"
             let ptb = findings.first { $0.kind == "ptb-seen" && $0.ptb?.senderAdapted == false }
-            return "black hole: \(lost)-byte packets never arrive (\(bound)) and \(ptb == nil ? "no ICMP \"too big\" reached the sender" : "the ICMP \"too big\" that arrived did not take effect")"
+            return
+                "black hole: \(lost)-byte packets never arrive (\(bound)) and \(ptb == nil ? "no ICMP \"too big\" reached the sender" : "the ICMP \"too big\" that arrived did not take effect")"
         }
         if let gap = findings.first(where: { $0.kind == "receive-gap" }) {
             return "black hole seen from the receiving side: \(gap.summary)"
         }
         if let ptb = findings.first(where: { $0.kind == "ptb-seen" && $0.ptb?.senderAdapted == false }) {
-            return "ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) reached the capture point but the sender kept sending larger packets"
+            return
+                "ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) reached the capture point but the sender kept sending larger packets"
         }
         if let alert = findings.first(where: { $0.kind == "tls-alert" }) {
             return "not an MTU problem on this evidence: \(alert.summary)"
@@ -311,10 +362,12 @@ public struct CaptureAnalyzer {
         switch verdict {
         case "degraded":
             if let ptb = findings.first(where: { $0.kind == "ptb-seen" && $0.ptb?.senderAdapted == true }) {
-                return "path MTU discovery worked: an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) arrived and the sender adapted; worth fixing the MTU mismatch anyway"
+                return
+                    "path MTU discovery worked: an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) arrived and the sender adapted; worth fixing the MTU mismatch anyway"
             }
             if let ptb = findings.first(where: { $0.kind == "ptb-seen" }) {
-                return "an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) reached the capture point; cannot tell whether the sender adapted — no later packet of that flow is in the capture: capture longer, or at the sender"
+                return
+                    "an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) reached the capture point; cannot tell whether the sender adapted — no later packet of that flow is in the capture: capture longer, or at the sender"
             }
             return findings.first { $0.severity == "warning" }?.summary ?? "degraded"
         default:
@@ -475,17 +528,27 @@ struct FileAnalysis {
         if let undecoded = Self.undecoded(dissection) {
             // Inside something this tool does not open (a wireless controller's tunnel, encryption): the IP header
             // read is only the carrier's.
-            if skipped[undecoded] != nil || skipped.count < 32 { skipped[undecoded, default: 0] += 1 } else { skipped["other", default: 0] += 1 }
+            if skipped[undecoded] != nil || skipped.count < 32 {
+                skipped[undecoded, default: 0] += 1
+            } else {
+                skipped["other", default: 0] += 1
+            }
         } else if dissection.ip != nil {
             dissected += 1
         } else {
             let reason = dissection.problem ?? "no IP header"
-            if skipped[reason] != nil || skipped.count < 32 { skipped[reason, default: 0] += 1 } else { skipped["other", default: 0] += 1 }
+            if skipped[reason] != nil || skipped.count < 32 {
+                skipped[reason, default: 0] += 1
+            } else {
+                skipped["other", default: 0] += 1
+            }
         }
         if dissection.mplsLabels > 0 { through["MPLS", default: 0] += 1 }
         if dissection.ip?.offloadLength == true { through["BIG TCP / jumbogram (offload)", default: 0] += 1 }
         if let tunnel = dissection.outerTunnel {
-            let name = ["vxlan": "VXLAN", "geneve": "Geneve", "vxlan-gpe": "VXLAN-GPE", "gre": "GRE", "ip-in-ip": "IP-in-IP"][tunnel.kind.rawValue] ?? tunnel.kind.rawValue
+            let name =
+                ["vxlan": "VXLAN", "geneve": "Geneve", "vxlan-gpe": "VXLAN-GPE", "gre": "GRE", "ip-in-ip": "IP-in-IP"][
+                    tunnel.kind.rawValue] ?? tunnel.kind.rawValue
             through[name, default: 0] += 1
             if tunnelFrames.count < 4 { tunnelFrames.append(packet.frame) }
             tunnels.packets += 1
@@ -498,26 +561,38 @@ struct FileAnalysis {
             if tunnel.outer.isFragment {
                 tunnels.outerFragments += 1
                 if fragmentFrames.count < 50 { fragmentFrames.append(packet.frame) }
-                if tunnelFragmentPairs.count < 256 { tunnelFragmentPairs.insert(FlowKey(tunnel.outer, sourcePort: 0, destinationPort: 0)) }
+                if tunnelFragmentPairs.count < 256 {
+                    tunnelFragmentPairs.insert(FlowKey(tunnel.outer, sourcePort: 0, destinationPort: 0))
+                }
             }
             if let underlayMTU, outer > underlayMTU {
                 // Remember whose it was: an offloading sender's tunnel packets are super-packets, cut on the wire.
                 if let inner = dissection.ip, case .tcp(let tcp)? = dissection.transport {
                     let key = FlowKey(inner, sourcePort: tcp.sourcePort, destinationPort: tcp.destinationPort)
-                    if oversizeByFlow.count < 64 || oversizeByFlow[key] != nil { oversizeByFlow[key, default: []].append(packet.frame) }
-                    else if oversize.count < 50 { oversize.append(packet.frame) }
+                    if oversizeByFlow.count < 64 || oversizeByFlow[key] != nil {
+                        oversizeByFlow[key, default: []].append(packet.frame)
+                    } else if oversize.count < 50 {
+                        oversize.append(packet.frame)
+                    }
                 } else if oversize.count < 50 {
                     oversize.append(packet.frame)
                 }
             }
         } else if let ip = dissection.ip, ip.isFragment, ip.fragmentOffset > 0, ip.protocolNumber == 17,
-                  tunnelFragmentPairs.contains(FlowKey(ip, sourcePort: 0, destinationPort: 0)) {
+            tunnelFragmentPairs.contains(FlowKey(ip, sourcePort: 0, destinationPort: 0))
+        {
             // A later fragment of a tunnel packet (no UDP header to recognise it by): between the same endpoints.
             tunnels.outerFragments += 1
             if fragmentFrames.count < 50 { fragmentFrames.append(packet.frame) }
         } else if let ip = dissection.ip, ip.isFragment {
             // Every fragment, first and later, counted exactly; IPv6 is fragmented only by its sender.
-            if ip.version == 6 { fragments.v6 += 1 } else if ip.fragmentOffset == 0 { fragments.v4First += 1 } else { fragments.v4Later += 1 }
+            if ip.version == 6 {
+                fragments.v6 += 1
+            } else if ip.fragmentOffset == 0 {
+                fragments.v4First += 1
+            } else {
+                fragments.v4Later += 1
+            }
             if plainFragmentFrames.count < 50 { plainFragmentFrames.append(packet.frame) }
         }
         guard let ip = dissection.ip, let transport = dissection.transport else { return }
@@ -528,10 +603,14 @@ struct FileAnalysis {
             self.tcp(tcp, ip: ip, packet: packet, bytes: bytes)
         case .udp(let udp):
             // A datagram flow a PTB quoted: follow whether its later datagrams fit.
-            follow(FlowKey(ip, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort), ip: ip, frame: packet.frame)
+            follow(
+                FlowKey(ip, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort), ip: ip,
+                frame: packet.frame)
         case .icmp(let icmp) where icmp.isEchoRequest:
             // Echo requests too (ping -M do, probes): keyed by their identifier.
-            if let identifier = icmp.echoIdentifier { follow(FlowKey(ip, sourcePort: identifier, destinationPort: 0), ip: ip, frame: packet.frame) }
+            if let identifier = icmp.echoIdentifier {
+                follow(FlowKey(ip, sourcePort: identifier, destinationPort: 0), ip: ip, frame: packet.frame)
+            }
         default:
             break
         }
@@ -567,7 +646,9 @@ struct FileAnalysis {
         for index in watched where ptbs[index].frame < frame {
             ptbs[index].later += 1
             ptbs[index].laterLargest = Swift.max(ptbs[index].laterLargest, ip.totalLength)
-            if ptbs[index].laterFrames.count < 4, ip.totalLength > ptbs[index].limit { ptbs[index].laterFrames.append(frame) }
+            if ptbs[index].laterFrames.count < 4, ip.totalLength > ptbs[index].limit {
+                ptbs[index].laterFrames.append(frame)
+            }
         }
     }
 
@@ -575,17 +656,27 @@ struct FileAnalysis {
         guard ptbs.count < 1000 else { return }
         var quoted: FlowKey?
         var overhead = 0
-        if let inner = icmp.quotedInner, let source = icmp.quotedInnerSourcePort, let destination = icmp.quotedInnerDestinationPort {
+        if let inner = icmp.quotedInner, let source = icmp.quotedInnerSourcePort,
+            let destination = icmp.quotedInnerDestinationPort
+        {
             quoted = FlowKey(inner, sourcePort: source, destinationPort: destination)
             overhead = inner.offset - (icmp.quoted?.offset ?? inner.offset)
-        } else if let inner = icmp.quoted, let source = icmp.quotedSourcePort, let destination = icmp.quotedDestinationPort {
+        } else if let inner = icmp.quoted, let source = icmp.quotedSourcePort,
+            let destination = icmp.quotedDestinationPort
+        {
             quoted = FlowKey(inner, sourcePort: source, destinationPort: destination)
         }
-        ptbs.append(PTBSeen(frame: frame, mtu: icmp.mtu ?? 0, source: FlowKey.address(ip.version, ip.sourceHigh, ip.sourceLow), quoted: quoted,
-                            limit: (icmp.mtu ?? 0) - overhead, quotedSequence: icmp.quotedTCPSequence))
+        ptbs.append(
+            PTBSeen(
+                frame: frame, mtu: icmp.mtu ?? 0, source: FlowKey.address(ip.version, ip.sourceHigh, ip.sourceLow),
+                quoted: quoted,
+                limit: (icmp.mtu ?? 0) - overhead, quotedSequence: icmp.quotedTCPSequence))
         if let quoted, let sender = index[quoted], directions[sender].watching.count < 8 {
             directions[sender].watching.append(ptbs.count - 1)
-        } else if let quoted, [17, 1, 58].contains(icmp.quotedInner?.protocolNumber ?? icmp.quoted?.protocolNumber ?? 0), watchedDatagrams.count < 1000 {
+        } else if let quoted,
+            [17, 1, 58].contains(icmp.quotedInner?.protocolNumber ?? icmp.quoted?.protocolNumber ?? 0),
+            watchedDatagrams.count < 1000
+        {
             watchedDatagrams[quoted, default: []].append(ptbs.count - 1)
         }
     }
@@ -593,7 +684,10 @@ struct FileAnalysis {
     /// The direction's slot, created with its peer on first sight; nil when too many connections are open.
     mutating func slot(_ key: FlowKey, frame: Int, syn: Bool, ack: Bool) -> Int? {
         if let existing = index[key] { return existing }
-        guard connections.count - freeDirections.count / 2 < CaptureAnalyzer.openConnectionLimit else { untracked += 1; return nil }
+        guard connections.count - freeDirections.count / 2 < CaptureAnalyzer.openConnectionLimit else {
+            untracked += 1
+            return nil
+        }
         // Who is the client: the side that sent a bare SYN; otherwise the one seen first.
         let isClient = !(syn && ack)
         let connection = connections.count
@@ -625,7 +719,10 @@ struct FileAnalysis {
             resetFlows[key] = reset
             return
         }
-        if tcp.syn { resetFlows[key] = nil; resetFlows[key.reversed] = nil }
+        if tcp.syn {
+            resetFlows[key] = nil
+            resetFlows[key.reversed] = nil
+        }
         if tcp.rst, index[key] == nil { return }  // a reset for a connection already folded or never seen
         guard let d = slot(key, frame: packet.frame, syn: tcp.syn, ack: tcp.ack) else { return }
         let peer = directions[d].peer
@@ -639,10 +736,13 @@ struct FileAnalysis {
             directions[d].synFrame = packet.frame
             if let mss = tcp.mss {
                 if let earlier = directions[d].mss, earlier != mss, findings.count < 10_000 {
-                    findings.append(CaptureFinding(
-                        kind: "mss", severity: "info", file: name, direction: key.description, frames: [packet.frame],
-                        summary: "two SYNs of \(key) announced different MSS values, \(earlier) then \(mss) (a retried connection, or something rewriting it): the later one is used here",
-                        sizes: nil, ptb: nil, evidence: "confirmed"))
+                    findings.append(
+                        CaptureFinding(
+                            kind: "mss", severity: "info", file: name, direction: key.description,
+                            frames: [packet.frame],
+                            summary:
+                                "two SYNs of \(key) announced different MSS values, \(earlier) then \(mss) (a retried connection, or something rewriting it): the later one is used here",
+                            sizes: nil, ptb: nil, evidence: "confirmed"))
                 }
                 directions[d].mss = mss
                 if syns.count < 100_000 { syns[.init(flow: key, sequence: tcp.sequence)] = (packet.frame, mss) }
@@ -683,7 +783,9 @@ struct FileAnalysis {
                 directions[d].duplicateAckFrames.removeAll(keepingCapacity: true)
                 directions[d].sackBeyondAck = nil
                 directions[d].holeSince = nil
-            } else if advance == 0, tcp.payloadLength == 0, !tcp.syn, !tcp.fin, let left = tcp.sackLeft, Int32(bitPattern: left &- ack) > 0 {
+            } else if advance == 0, tcp.payloadLength == 0, !tcp.syn, !tcp.fin, let left = tcp.sackLeft,
+                Int32(bitPattern: left &- ack) > 0
+            {
                 // A duplicate ACK with SACK beyond it: data after a hole arrived, the hole did not.
                 directions[d].duplicateAcks += 1
                 if directions[d].duplicateAckFrames.count < 8 { directions[d].duplicateAckFrames.append(frame) }
@@ -696,11 +798,15 @@ struct FileAnalysis {
         let acked = directions[d].highestAck ?? ack
         // Whether the data a PTB quoted got through: delivery, not the sizes an offloading sender records, says
         // whether the PTB took effect.
-        for watched in directions[peer].watching where ptbs[watched].frame < frame && ptbs[watched].deliveredFrame == nil {
+        for watched in directions[peer].watching
+        where ptbs[watched].frame < frame && ptbs[watched].deliveredFrame == nil {
             guard let sequence = ptbs[watched].quotedSequence else { continue }
             ptbs[watched].peerAckedAfter = true
             let cumulative = Int32(bitPattern: acked &- sequence) > 0
-            let selective = tcp.sackLeft.map { Int32(bitPattern: sequence &- $0) >= 0 && Int32(bitPattern: tcp.sackRight! &- sequence) > 0 } ?? false
+            let selective =
+                tcp.sackLeft.map {
+                    Int32(bitPattern: sequence &- $0) >= 0 && Int32(bitPattern: tcp.sackRight! &- sequence) > 0
+                } ?? false
             if cumulative || selective { ptbs[watched].deliveredFrame = frame }
         }
         // Pop delivered segments off the peer's ring.
@@ -718,19 +824,25 @@ struct FileAnalysis {
         if let left = tcp.sackLeft, let right = tcp.sackRight {
             for i in directions[peer].ringHead..<directions[peer].ring.count {
                 let sent = directions[peer].ring[i]
-                if Int32(bitPattern: sent.sequence &- left) >= 0, Int32(bitPattern: right &- sent.end) >= 0 { delivered = Swift.max(delivered, Int(sent.size)) }
+                if Int32(bitPattern: sent.sequence &- left) >= 0, Int32(bitPattern: right &- sent.end) >= 0 {
+                    delivered = Swift.max(delivered, Int(sent.size))
+                }
             }
         }
         directions[peer].largestDelivered = delivered
         for i in directions[peer].retransmitted.indices where !directions[peer].retransmitted[i].acked {
             let entry = directions[peer].retransmitted[i]
             let cumulative = Int32(bitPattern: acked &- entry.end) >= 0
-            let selective = tcp.sackLeft.map { Int32(bitPattern: entry.sequence &- $0) >= 0 && Int32(bitPattern: tcp.sackRight! &- entry.end) >= 0 } ?? false
+            let selective =
+                tcp.sackLeft.map {
+                    Int32(bitPattern: entry.sequence &- $0) >= 0 && Int32(bitPattern: tcp.sackRight! &- entry.end) >= 0
+                } ?? false
             if cumulative || selective { directions[peer].retransmitted[i].acked = true }
         }
     }
 
-    mutating func data(_ tcp: TCPHeaderInfo, ip: IPHeaderInfo, direction d: Int, packet: CapturedPacket, bytes: [UInt8]) {
+    mutating func data(_ tcp: TCPHeaderInfo, ip: IPHeaderInfo, direction d: Int, packet: CapturedPacket, bytes: [UInt8])
+    {
         let end = tcp.sequence &+ UInt32(tcp.payloadLength)
         if tcp.payloadLength > directions[d].largestPayload { directions[d].largestPayload = tcp.payloadLength }
         let peer = directions[d].peer
@@ -745,23 +857,34 @@ struct FileAnalysis {
             if ptbs[watched].quotedSequence == tcp.sequence { ptbs[watched].quotedResent += 1 }
             ptbs[watched].later += 1
             ptbs[watched].laterLargest = Swift.max(ptbs[watched].laterLargest, ip.totalLength)
-            if ptbs[watched].laterFrames.count < 4, ip.totalLength > ptbs[watched].limit { ptbs[watched].laterFrames.append(packet.frame) }
+            if ptbs[watched].laterFrames.count < 4, ip.totalLength > ptbs[watched].limit {
+                ptbs[watched].laterFrames.append(packet.frame)
+            }
         }
-        let isRetransmission = directions[d].sendMax.map { Int32(bitPattern: $0 &- end) >= 0 || (Int32(bitPattern: $0 &- tcp.sequence) > 0 && tcp.payloadLength > 1) } ?? false
+        let isRetransmission =
+            directions[d].sendMax.map {
+                Int32(bitPattern: $0 &- end) >= 0
+                    || (Int32(bitPattern: $0 &- tcp.sequence) > 0 && tcp.payloadLength > 1)
+            } ?? false
         if isRetransmission, !(tcp.payloadLength <= 1 && directions[d].sendMax == end) {
             directions[d].retransmissions += 1
             if let i = directions[d].retransmitted.firstIndex(where: { $0.sequence == tcp.sequence }) {
                 directions[d].retransmitted[i].sends += 1
-                if directions[d].retransmitted[i].frames.count < 16 { directions[d].retransmitted[i].frames.append(packet.frame) }
+                if directions[d].retransmitted[i].frames.count < 16 {
+                    directions[d].retransmitted[i].frames.append(packet.frame)
+                }
                 directions[d].retransmitted[i].size = Swift.max(directions[d].retransmitted[i].size, ip.totalLength)
-                directions[d].retransmitted[i].payload = Swift.max(directions[d].retransmitted[i].payload, tcp.payloadLength)
+                directions[d].retransmitted[i].payload = Swift.max(
+                    directions[d].retransmitted[i].payload, tcp.payloadLength)
             } else if directions[d].retransmitted.count < Self.retransmittedLimit {
                 let original = directions[d].ring[directions[d].ringHead...].first { $0.sequence == tcp.sequence }
                 var frames = original.map { [Int($0.frame)] } ?? []
                 frames.append(packet.frame)
-                directions[d].retransmitted.append(Retransmitted(
-                    sequence: tcp.sequence, end: end, size: Swift.max(ip.totalLength, Int(original?.size ?? 0)), payload: tcp.payloadLength,
-                    sends: original == nil ? 1 : 2, frames: frames))
+                directions[d].retransmitted.append(
+                    Retransmitted(
+                        sequence: tcp.sequence, end: end, size: Swift.max(ip.totalLength, Int(original?.size ?? 0)),
+                        payload: tcp.payloadLength,
+                        sends: original == nil ? 1 : 2, frames: frames))
             }
         } else {
             directions[d].sendMax = end
@@ -773,21 +896,27 @@ struct FileAnalysis {
                 directions[d].ring.removeFirst(directions[d].ringHead)
                 directions[d].ringHead = 0
             }
-            directions[d].ring.append(Sent(sequence: tcp.sequence, end: end, size: Int32(ip.totalLength), frame: Int32(truncatingIfNeeded: packet.frame)))
+            directions[d].ring.append(
+                Sent(
+                    sequence: tcp.sequence, end: end, size: Int32(ip.totalLength),
+                    frame: Int32(truncatingIfNeeded: packet.frame)))
         }
         if directions[d].records < 16 { tls(tcp, ip: ip, direction: d, packet: packet, bytes: bytes) }
     }
 
     /// TLS record headers at the start of the payload (and following records inside the captured bytes): enough to
     /// follow a handshake without reassembling the stream.
-    mutating func tls(_ tcp: TCPHeaderInfo, ip: IPHeaderInfo, direction d: Int, packet: CapturedPacket, bytes: [UInt8]) {
+    mutating func tls(_ tcp: TCPHeaderInfo, ip: IPHeaderInfo, direction d: Int, packet: CapturedPacket, bytes: [UInt8])
+    {
         var at = ip.offset + ip.headerLength + tcp.headerLength
         let limit = packet.range.upperBound
         let connection = directions[d].connection
         let fromClient = connections[connection].client == d
         var walked = 0
         while at + 5 <= limit, walked < 8 {
-            let type = bytes[at], major = bytes[at + 1], minor = bytes[at + 2]
+            let type = bytes[at]
+            let major = bytes[at + 1]
+            let minor = bytes[at + 2]
             guard (20...23).contains(type), major == 3, minor <= 4 else { return }
             let length = Int(bytes[at + 3]) << 8 | Int(bytes[at + 4])
             guard length > 0, length <= 18_432 else { return }
@@ -798,21 +927,29 @@ struct FileAnalysis {
             case 22 where at + 9 <= limit:
                 let handshake = bytes[at + 5]
                 let messageLength = Int(bytes[at + 6]) << 16 | Int(bytes[at + 7]) << 8 | Int(bytes[at + 8])
-                if handshake == 1, fromClient, progress.clientHello == nil { progress.clientHello = (packet.frame, packet.timestamp) }
+                if handshake == 1, fromClient, progress.clientHello == nil {
+                    progress.clientHello = (packet.frame, packet.timestamp)
+                }
                 if handshake == 2, !fromClient, progress.serverHello == nil { progress.serverHello = packet.frame }
                 if handshake == 11, !fromClient, progress.certificate == nil {
                     progress.certificate = packet.frame
                     progress.certificateBytes = messageLength
                 }
                 // A ServerHello followed by Certificate in the same record: look inside.
-                if handshake == 2, !fromClient, at + 9 + messageLength + 4 <= limit, bytes[at + 9 + messageLength] == 11 {
+                if handshake == 2, !fromClient, at + 9 + messageLength + 4 <= limit, bytes[at + 9 + messageLength] == 11
+                {
                     let next = at + 9 + messageLength
                     progress.certificate = packet.frame
-                    progress.certificateBytes = Int(bytes[next + 1]) << 16 | Int(bytes[next + 2]) << 8 | Int(bytes[next + 3])
+                    progress.certificateBytes =
+                        Int(bytes[next + 1]) << 16 | Int(bytes[next + 2]) << 8 | Int(bytes[next + 3])
                 }
-                if fromClient, progress.serverHello != nil, handshake != 1, progress.clientDone == nil { progress.clientDone = (packet.frame, packet.timestamp) }
+                if fromClient, progress.serverHello != nil, handshake != 1, progress.clientDone == nil {
+                    progress.clientDone = (packet.frame, packet.timestamp)
+                }
             case 20, 23:
-                if fromClient, progress.clientHello != nil, progress.clientDone == nil { progress.clientDone = (packet.frame, packet.timestamp) }
+                if fromClient, progress.clientHello != nil, progress.clientDone == nil {
+                    progress.clientDone = (packet.frame, packet.timestamp)
+                }
             case 21 where at + 7 <= limit:
                 if progress.alert == nil, progress.clientDone == nil {
                     progress.alert = (packet.frame, Int(bytes[at + 5]), Int(bytes[at + 6]), !fromClient)
@@ -830,11 +967,15 @@ struct FileAnalysis {
         guard !connections[connection].finished else { return }
         connections[connection].finished = true
         let record = connections[connection]
-        let client = directions[record.client], server = directions[record.server]
+        let client = directions[record.client]
+        let server = directions[record.server]
         var stalled = false
         for (sender, receiver) in [(server, client), (client, server)] where sender.packets > 0 {
             if let worst = sender.retransmitted
-                .filter({ !$0.acked && $0.sends > CaptureAnalyzer.stallRetransmissions && (sender.largestDelivered == 0 || $0.size > sender.largestDelivered) })
+                .filter({
+                    !$0.acked && $0.sends > CaptureAnalyzer.stallRetransmissions
+                        && (sender.largestDelivered == 0 || $0.size > sender.largestDelivered)
+                })
                 .min(by: { $0.size < $1.size })
             {
                 // Retransmissions are MTU evidence only when the peer is alive (it sent something after the first
@@ -844,12 +985,14 @@ struct FileAnalysis {
                 let minimum = sender.key.version == 4 ? 576 : 1280
                 let delivered = sender.largestDelivered > 0 ? sender.largestDelivered : nil
                 guard peerAlive, worst.size > minimum else {
-                    findings.append(CaptureFinding(
-                        kind: "peer-silent", severity: "warning", file: name, direction: sender.key.description, frames: worst.frames,
-                        summary: peerAlive
-                            ? "the same \(worst.size)-byte segment was sent \(worst.sends) times and never acknowledged, but every IPv\(sender.key.version) path carries \(minimum) bytes: not a size limit — loss, a firewall, or a stuck receiver"
-                            : "the same \(worst.size)-byte segment was sent \(worst.sends) times and \(receiver.key.source) sent nothing after frame \(worst.frames.first ?? 0)\(receiver.packets == 0 ? " (nor anything before: no handshake)" : ""): a peer that is gone or a path that drops everything — not a size limit on this evidence; a smaller packet getting through (or not) would tell",
-                        sizes: nil, ptb: nil, evidence: "cannot-tell"))
+                    findings.append(
+                        CaptureFinding(
+                            kind: "peer-silent", severity: "warning", file: name, direction: sender.key.description,
+                            frames: worst.frames,
+                            summary: peerAlive
+                                ? "the same \(worst.size)-byte segment was sent \(worst.sends) times and never acknowledged, but every IPv\(sender.key.version) path carries \(minimum) bytes: not a size limit — loss, a firewall, or a stuck receiver"
+                                : "the same \(worst.size)-byte segment was sent \(worst.sends) times and \(receiver.key.source) sent nothing after frame \(worst.frames.first ?? 0)\(receiver.packets == 0 ? " (nor anything before: no handshake)" : ""): a peer that is gone or a path that drops everything — not a size limit on this evidence; a smaller packet getting through (or not) would tell",
+                            sizes: nil, ptb: nil, evidence: "cannot-tell"))
                     continue
                 }
                 // A sender with segmentation offload records super-packets: on the wire they were cut to the peer's
@@ -857,10 +1000,13 @@ struct FileAnalysis {
                 if sender.overMSS > 0, let mss = receiver.mss {
                     let wire = mss + sender.key.headerBytes
                     if let delivered, min(delivered, wire) >= min(worst.size, wire) {
-                        findings.append(CaptureFinding(
-                            kind: "stalled-segment", severity: "warning", file: name, direction: sender.key.description, frames: worst.frames,
-                            summary: "the same segment was sent \(worst.sends) times and never acknowledged, from \(sender.key.source) to \(sender.key.destination); this sender uses segmentation offload (it records \(worst.size)-byte super-packets), so on the wire every packet was at most \(wire) bytes — and packets that size were acknowledged before: not a size limit on this evidence. Capture at the receiver, or with offload off (ethtool -K IFACE tso off gso off)",
-                            sizes: nil, ptb: nil, evidence: "cannot-tell"))
+                        findings.append(
+                            CaptureFinding(
+                                kind: "stalled-segment", severity: "warning", file: name,
+                                direction: sender.key.description, frames: worst.frames,
+                                summary:
+                                    "the same segment was sent \(worst.sends) times and never acknowledged, from \(sender.key.source) to \(sender.key.destination); this sender uses segmentation offload (it records \(worst.size)-byte super-packets), so on the wire every packet was at most \(wire) bytes — and packets that size were acknowledged before: not a size limit on this evidence. Capture at the receiver, or with offload off (ethtool -K IFACE tso off gso off)",
+                                sizes: nil, ptb: nil, evidence: "cannot-tell"))
                         continue
                     }
                 }
@@ -868,25 +1014,37 @@ struct FileAnalysis {
                 // On an offloading sender the lost wire packets were at most MSS + headers, whatever it recorded.
                 let wire = sender.overMSS > 0 ? receiver.mss.map { $0 + sender.key.headerBytes } : nil
                 let lost = wire.map { Swift.min(worst.size, $0) } ?? worst.size
-                let bound = (delivered.map { ", while segments up to \($0) bytes were: path MTU ≥ \($0) and < \(lost)" } ?? ", and no larger data got through while \(receiver.key.source) kept answering: path MTU < \(lost)")
-                    + (wire.map { " (this sender uses segmentation offload: it records \(worst.size)-byte super-packets, the wire carried at most \($0)-byte packets)" } ?? "")
+                let bound =
+                    (delivered.map { ", while segments up to \($0) bytes were: path MTU ≥ \($0) and < \(lost)" }
+                        ?? ", and no larger data got through while \(receiver.key.source) kept answering: path MTU < \(lost)")
+                    + (wire.map {
+                        " (this sender uses segmentation offload: it records \(worst.size)-byte super-packets, the wire carried at most \($0)-byte packets)"
+                    } ?? "")
                 let ptbHere = ptbs.contains { $0.quoted == sender.key }
                 // Confirmed when smaller data got through and the peer's SACK or duplicate ACKs show the hole;
                 // likely otherwise.
                 let holeShown = receiver.sackBeyondAck != nil || receiver.duplicateAcks > 0
-                findings.append(CaptureFinding(
-                    kind: "stalled-segment", severity: "critical", file: name, direction: sender.key.description, frames: worst.frames,
-                    summary: "the same \(worst.size)-byte segment (\(worst.payload) bytes of data) was sent \(worst.sends) times and never acknowledged\(bound), from \(sender.key.source) to \(sender.key.destination)",
-                    sizes: .init(largestDelivered: delivered, smallestLost: lost), ptb: nil,
-                    evidence: delivered != nil && holeShown ? "confirmed" : "likely"))
+                findings.append(
+                    CaptureFinding(
+                        kind: "stalled-segment", severity: "critical", file: name, direction: sender.key.description,
+                        frames: worst.frames,
+                        summary:
+                            "the same \(worst.size)-byte segment (\(worst.payload) bytes of data) was sent \(worst.sends) times and never acknowledged\(bound), from \(sender.key.source) to \(sender.key.destination)",
+                        sizes: .init(largestDelivered: delivered, smallestLost: lost), ptb: nil,
+                        evidence: delivered != nil && holeShown ? "confirmed" : "likely"))
                 if !ptbHere {
-                    findings.append(CaptureFinding(
-                        kind: "vantage", severity: "info", file: name, direction: sender.key.description, frames: [worst.frames.first ?? 0],
-                        summary: "this capture holds the sender's retransmissions and no ICMP \"too big\" for them: none reached this point. Capture on \(sender.key.destination) to confirm the segment never arrives, and on the hop before the smaller link to see whether it sends ICMP and where it goes",
-                        sizes: nil, ptb: nil))
+                    findings.append(
+                        CaptureFinding(
+                            kind: "vantage", severity: "info", file: name, direction: sender.key.description,
+                            frames: [worst.frames.first ?? 0],
+                            summary:
+                                "this capture holds the sender's retransmissions and no ICMP \"too big\" for them: none reached this point. Capture on \(sender.key.destination) to confirm the segment never arrives, and on the hop before the smaller link to see whether it sends ICMP and where it goes",
+                            sizes: nil, ptb: nil))
                 }
             }
-            if let since = receiver.holeSince, record.lastTime - since >= 1_000_000_000, let beyond = receiver.sackBeyondAck, let ack = receiver.highestAck, !stalled {
+            if let since = receiver.holeSince, record.lastTime - since >= 1_000_000_000,
+                let beyond = receiver.sackBeyondAck, let ack = receiver.highestAck, !stalled
+            {
                 // Seen from the receiving side: data after a hole arrived, the hole never filled.
                 let gap = Int(beyond &- ack)
                 let base = sender.initialSequence ?? 0
@@ -894,27 +1052,40 @@ struct FileAnalysis {
                 let seconds = (record.lastTime - since) / 100_000_000
                 stalled = true
                 let oneSegment = receiver.mss.map { gap <= $0 } ?? false
-                findings.append(CaptureFinding(
-                    kind: "receive-gap", severity: "critical", file: name, direction: sender.key.description,
-                    frames: receiver.duplicateAckFrames,
-                    summary: "\(receiver.key.source) acknowledged up to \(ack &- base)\(relative) and, with SACK, data from \(beyond &- base) on: the \(gap) bytes between never arrived here in \(seconds / 10).\(seconds % 10) s\(oneSegment ? " — one segment of at least \(gap + sender.key.headerBytes) bytes, while packets up to \(sender.largest) bytes did arrive" : ""). Seen from the receiving side, this is a size-dependent drop upstream",
-                    sizes: .init(largestDelivered: sender.largest > 0 ? sender.largest : nil, smallestLost: oneSegment ? gap + sender.key.headerBytes : nil), ptb: nil))
+                findings.append(
+                    CaptureFinding(
+                        kind: "receive-gap", severity: "critical", file: name, direction: sender.key.description,
+                        frames: receiver.duplicateAckFrames,
+                        summary:
+                            "\(receiver.key.source) acknowledged up to \(ack &- base)\(relative) and, with SACK, data from \(beyond &- base) on: the \(gap) bytes between never arrived here in \(seconds / 10).\(seconds % 10) s\(oneSegment ? " — one segment of at least \(gap + sender.key.headerBytes) bytes, while packets up to \(sender.largest) bytes did arrive" : ""). Seen from the receiving side, this is a size-dependent drop upstream",
+                        sizes: .init(
+                            largestDelivered: sender.largest > 0 ? sender.largest : nil,
+                            smallestLost: oneSegment ? gap + sender.key.headerBytes : nil), ptb: nil))
             }
             if sender.overMSS > 0, let frame = sender.overMSSFrame, let mss = receiver.mss {
-                findings.append(CaptureFinding(
-                    kind: "offload", severity: "info", file: name, direction: sender.key.description, frames: sender.overMSSFrames.isEmpty ? [frame] : sender.overMSSFrames,
-                    summary: "\(sender.overMSS) segments from \(sender.key.source) carry more than the \(mss)-byte MSS \(receiver.key.source) announced: the capture was taken on a host with segmentation offload (TSO/GSO, or GRO on receive), so sizes here are not wire sizes; capture on a router or turn offload off (ethtool -K IFACE tso off gso off gro off) to see them",
-                    sizes: nil, ptb: nil))
+                findings.append(
+                    CaptureFinding(
+                        kind: "offload", severity: "info", file: name, direction: sender.key.description,
+                        frames: sender.overMSSFrames.isEmpty ? [frame] : sender.overMSSFrames,
+                        summary:
+                            "\(sender.overMSS) segments from \(sender.key.source) carry more than the \(mss)-byte MSS \(receiver.key.source) announced: the capture was taken on a host with segmentation offload (TSO/GSO, or GRO on receive), so sizes here are not wire sizes; capture on a router or turn offload off (ethtool -K IFACE tso off gso off gro off) to see them",
+                        sizes: nil, ptb: nil))
             }
         }
         if let clientMSS = client.mss, let serverMSS = server.mss {
-            let stall = findings.last { $0.kind == "stalled-segment" && $0.file == name && ($0.direction == server.key.description || $0.direction == client.key.description) }
+            let stall = findings.last {
+                $0.kind == "stalled-segment" && $0.file == name
+                    && ($0.direction == server.key.description || $0.direction == client.key.description)
+            }
             if let lost = stall?.sizes?.smallestLost, Swift.min(clientMSS, serverMSS) + client.key.headerBytes >= lost {
                 let bound = stall?.sizes?.largestDelivered.map { "between \($0) and \(lost - 1)" } ?? "below \(lost)"
-                findings.append(CaptureFinding(
-                    kind: "mss", severity: "warning", file: name, direction: client.key.description, frames: [client.synFrame, server.synFrame].compactMap { $0 },
-                    summary: "MSS \(clientMSS) from \(client.key.source), \(serverMSS) from \(server.key.source): both allow \(lost)-byte packets, which never arrive; no MSS clamp protects this path. Clamp to the path MTU − \(client.key.headerBytes) (this capture puts the path MTU \(bound); mtu-doctor probe measures it to the byte)",
-                    sizes: nil, ptb: nil, evidence: "likely"))
+                findings.append(
+                    CaptureFinding(
+                        kind: "mss", severity: "warning", file: name, direction: client.key.description,
+                        frames: [client.synFrame, server.synFrame].compactMap { $0 },
+                        summary:
+                            "MSS \(clientMSS) from \(client.key.source), \(serverMSS) from \(server.key.source): both allow \(lost)-byte packets, which never arrive; no MSS clamp protects this path. Clamp to the path MTU − \(client.key.headerBytes) (this capture puts the path MTU \(bound); mtu-doctor probe measures it to the byte)",
+                        sizes: nil, ptb: nil, evidence: "likely"))
             }
         }
         let tls = record.tls
@@ -926,10 +1097,13 @@ struct FileAnalysis {
                 handshakeMs = Double((done.time - hello.time) / 1000) / 1000
             } else if let alert = tls.alert, alert.frame < (client.closeFrame ?? Int.max) || !alert.fromServer {
                 tlsState = "alert"
-                findings.append(CaptureFinding(
-                    kind: "tls-alert", severity: "info", file: name, direction: (alert.fromServer ? server : client).key.description, frames: [alert.frame],
-                    summary: "the \(alert.fromServer ? "server" : "client") ended the TLS handshake with alert \(alert.description) (\(Self.alertName(alert.description)), level \(alert.level)): the handshake failed on its own terms, not for lack of bytes",
-                    sizes: nil, ptb: nil))
+                findings.append(
+                    CaptureFinding(
+                        kind: "tls-alert", severity: "info", file: name,
+                        direction: (alert.fromServer ? server : client).key.description, frames: [alert.frame],
+                        summary:
+                            "the \(alert.fromServer ? "server" : "client") ended the TLS handshake with alert \(alert.description) (\(Self.alertName(alert.description)), level \(alert.level)): the handshake failed on its own terms, not for lack of bytes",
+                        sizes: nil, ptb: nil))
             } else if client.closedCaughtUp {
                 // Everything the server sent was acknowledged, then the client left: the flight arrived.
                 tlsState = "abandoned"
@@ -939,20 +1113,33 @@ struct FileAnalysis {
                 var text = "ClientHello at frame \(hello.frame)"
                 if let serverHello = tls.serverHello { text += ", ServerHello at frame \(serverHello)" }
                 if let bytes = tls.certificateBytes { text += ", a \(bytes)-byte Certificate message" }
-                text += "; the client never sent its next record: the server's flight did not complete (\(tenths / 10).\(tenths % 10) s to the connection's last packet)"
-                if abs(tenths - 100) <= 5 { text += ". 10 s is Go's default TLS handshake timeout (client-go, kubectl, most operators)" }
-                let stallFrames = findings.last { $0.kind == "stalled-segment" && $0.file == name && $0.direction == server.key.description }?.frames.prefix(3) ?? []
-                findings.append(CaptureFinding(
-                    kind: "tls-stall", severity: stalled ? "critical" : "warning", file: name, direction: server.key.description,
-                    frames: Self.unique([hello.frame] + (tls.serverHello.map { [$0] } ?? []) + stallFrames),
-                    summary: stalled ? text : text + ". Nothing here shows a size limit: capture at the server, or probe the path",
-                    sizes: nil, ptb: nil, evidence: stalled ? "likely" : "cannot-tell"))
+                text +=
+                    "; the client never sent its next record: the server's flight did not complete (\(tenths / 10).\(tenths % 10) s to the connection's last packet)"
+                if abs(tenths - 100) <= 5 {
+                    text += ". 10 s is Go's default TLS handshake timeout (client-go, kubectl, most operators)"
+                }
+                let stallFrames =
+                    findings.last {
+                        $0.kind == "stalled-segment" && $0.file == name && $0.direction == server.key.description
+                    }?.frames.prefix(3) ?? []
+                findings.append(
+                    CaptureFinding(
+                        kind: "tls-stall", severity: stalled ? "critical" : "warning", file: name,
+                        direction: server.key.description,
+                        frames: Self.unique([hello.frame] + (tls.serverHello.map { [$0] } ?? []) + stallFrames),
+                        summary: stalled
+                            ? text
+                            : text + ". Nothing here shows a size limit: capture at the server, or probe the path",
+                        sizes: nil, ptb: nil, evidence: stalled ? "likely" : "cannot-tell"))
             }
         }
-        summaries.append(ConnectionSummary(
-            file: name, flow: client.key.description, packets: client.packets + server.packets, mssClient: client.mss, mssServer: server.mss,
-            largestPacket: Swift.max(client.largest, server.largest), retransmissions: client.retransmissions + server.retransmissions,
-            stalled: stalled, tlsHandshakeMs: handshakeMs, tls: tlsState))
+        summaries.append(
+            ConnectionSummary(
+                file: name, flow: client.key.description, packets: client.packets + server.packets,
+                mssClient: client.mss, mssServer: server.mss,
+                largestPacket: Swift.max(client.largest, server.largest),
+                retransmissions: client.retransmissions + server.retransmissions,
+                stalled: stalled, tlsHandshakeMs: handshakeMs, tls: tlsState))
         // Free the slots (kept in the index only while open).
         index[client.key] = nil
         index[server.key] = nil
@@ -1001,12 +1188,16 @@ struct FileAnalysis {
             let offloading = ptb.senderOffloads
             var adapted: Bool?
             var evidence = "cannot-tell"
-            var outcome = "cannot tell whether the sender adapted — no later packet of that flow is in this capture: capture longer, or at the sender"
+            var outcome =
+                "cannot tell whether the sender adapted — no later packet of that flow is in this capture: capture longer, or at the sender"
             if let delivered = ptb.deliveredFrame {
                 adapted = true
                 evidence = "confirmed"
-                outcome = "the PTB took effect: the peer acknowledged the data it quoted (frame \(delivered))"
-                    + (ptb.laterLargest > ptb.limit && offloading ? "; the larger sizes recorded afterwards are segmentation-offload super-packets, cut to size on the wire" : "")
+                outcome =
+                    "the PTB took effect: the peer acknowledged the data it quoted (frame \(delivered))"
+                    + (ptb.laterLargest > ptb.limit && offloading
+                        ? "; the larger sizes recorded afterwards are segmentation-offload super-packets, cut to size on the wire"
+                        : "")
             } else if ptb.later > 0, ptb.laterLargest <= ptb.limit {
                 adapted = true
                 evidence = "confirmed"
@@ -1018,66 +1209,91 @@ struct FileAnalysis {
                 let stuck = ptb.peerAckedAfter || ptb.quotedResent >= 2
                 adapted = stuck ? false : nil
                 evidence = stuck ? "likely" : "cannot-tell"
-                outcome = stuck
+                outcome =
+                    stuck
                     ? "the peer never acknowledged the data the PTB quoted\(ptb.quotedResent >= 2 ? ", which was sent \(ptb.quotedResent) more times" : ", though it acknowledged other data"): the PTB likely did not take effect (sizes here are offload super-packets, not wire sizes)"
                     : "cannot tell whether the PTB took effect: this sender uses segmentation offload (its recorded packets are not wire sizes) and no acknowledgment of the quoted data is in the capture — capture at the receiver, or with offload off"
             } else if ptb.later > 0 {
                 adapted = false
                 evidence = ptb.peerAckedAfter || ptb.quotedSequence == nil ? "confirmed" : "likely"
-                outcome = "the sender kept sending packets up to \(ptb.laterLargest) bytes afterwards: the PTB did not take effect (filtered before the socket, or the sender ignores it)"
+                outcome =
+                    "the sender kept sending packets up to \(ptb.laterLargest) bytes afterwards: the PTB did not take effect (filtered before the socket, or the sender ignores it)"
             }
-            findings.append(CaptureFinding(
-                kind: "ptb-seen", severity: adapted == false ? "critical" : "warning", file: name, direction: ptb.quoted?.description,
-                frames: [ptb.frame] + ptb.laterFrames,
-                summary: "ICMP \"too big\" (MTU \(ptb.mtu)) from \(ptb.source)\(ptb.quoted.map { " about \($0)" } ?? "")\(ptb.limit < ptb.mtu ? " inside a tunnel (its packets must fit \(ptb.limit) bytes)" : ""): \(outcome)",
-                sizes: nil, ptb: .init(mtu: ptb.mtu, source: ptb.source, senderAdapted: adapted),
-                evidence: evidence))
+            findings.append(
+                CaptureFinding(
+                    kind: "ptb-seen", severity: adapted == false ? "critical" : "warning", file: name,
+                    direction: ptb.quoted?.description,
+                    frames: [ptb.frame] + ptb.laterFrames,
+                    summary:
+                        "ICMP \"too big\" (MTU \(ptb.mtu)) from \(ptb.source)\(ptb.quoted.map { " about \($0)" } ?? "")\(ptb.limit < ptb.mtu ? " inside a tunnel (its packets must fit \(ptb.limit) bytes)" : ""): \(outcome)",
+                    sizes: nil, ptb: .init(mtu: ptb.mtu, source: ptb.source, senderAdapted: adapted),
+                    evidence: evidence))
         }
         var reported: Set<Int> = []
-        for (key, reset) in resetFlows.sorted(by: { $0.value.frame < $1.value.frame }) where reset.after > 0 && reported.insert(reset.frame).inserted {
-            findings.append(CaptureFinding(
-                kind: "peer-reset", severity: "info", file: name, direction: key.description, frames: [reset.frame] + (reset.firstAfter.map { [$0] } ?? []),
-                summary: "\(reset.by) reset the connection at frame \(reset.frame); \(reset.after) packets of it followed (retransmissions to a closed connection): not an MTU symptom",
-                sizes: nil, ptb: nil))
+        for (key, reset) in resetFlows.sorted(by: { $0.value.frame < $1.value.frame })
+        where reset.after > 0 && reported.insert(reset.frame).inserted {
+            findings.append(
+                CaptureFinding(
+                    kind: "peer-reset", severity: "info", file: name, direction: key.description,
+                    frames: [reset.frame] + (reset.firstAfter.map { [$0] } ?? []),
+                    summary:
+                        "\(reset.by) reset the connection at frame \(reset.frame); \(reset.after) packets of it followed (retransmissions to a closed connection): not an MTU symptom",
+                    sizes: nil, ptb: nil))
         }
         // Tunnel packets of an offloading sender are super-packets the NIC or the stack cuts on the wire: not
         // evidence of oversize. The others join the finding.
         var superPackets = 0
         for (key, frames) in oversizeByFlow {
-            if offloadingFlows.contains(key) { superPackets += frames.count } else { oversize += frames.prefix(Swift.max(0, 50 - oversize.count)) }
+            if offloadingFlows.contains(key) {
+                superPackets += frames.count
+            } else {
+                oversize += frames.prefix(Swift.max(0, 50 - oversize.count))
+            }
         }
         oversize.sort()
         if superPackets > 0 {
-            findings.append(CaptureFinding(
-                kind: "offload", severity: "info", file: name, direction: nil, frames: [],
-                summary: "\(superPackets) tunnel packets above the underlay MTU carry segments larger than their connection's MSS: segmentation-offload super-packets, cut to size on the wire — not counted as oversize",
-                sizes: nil, ptb: nil))
+            findings.append(
+                CaptureFinding(
+                    kind: "offload", severity: "info", file: name, direction: nil, frames: [],
+                    summary:
+                        "\(superPackets) tunnel packets above the underlay MTU carry segments larger than their connection's MSS: segmentation-offload super-packets, cut to size on the wire — not counted as oversize",
+                    sizes: nil, ptb: nil))
         }
         if let underlayMTU, !oversize.isEmpty {
             let clear = tunnels.packets - tunnels.outerDontFragment
-            findings.append(CaptureFinding(
-                kind: "overlay-oversize", severity: "warning", file: name, direction: nil, frames: oversize,
-                summary: "tunnel packets up to \(tunnels.largestOuter) bytes (carrying \(tunnels.largestInner)-byte inner packets) exceed the \(underlayMTU)-byte underlay MTU; of \(tunnels.packets) tunnel packets, \(tunnels.outerDontFragment) have DF set on an IPv4 outer header (dropped at the smaller hop, or answered with a PTB) and \(clear) do not (IPv4 with DF clear is fragmented by the underlay; an IPv6 outer header is never fragmented on the path, so those are dropped too)",
-                sizes: .init(largestDelivered: nil, smallestLost: tunnels.largestOuter), ptb: nil))
+            findings.append(
+                CaptureFinding(
+                    kind: "overlay-oversize", severity: "warning", file: name, direction: nil, frames: oversize,
+                    summary:
+                        "tunnel packets up to \(tunnels.largestOuter) bytes (carrying \(tunnels.largestInner)-byte inner packets) exceed the \(underlayMTU)-byte underlay MTU; of \(tunnels.packets) tunnel packets, \(tunnels.outerDontFragment) have DF set on an IPv4 outer header (dropped at the smaller hop, or answered with a PTB) and \(clear) do not (IPv4 with DF clear is fragmented by the underlay; an IPv6 outer header is never fragmented on the path, so those are dropped too)",
+                    sizes: .init(largestDelivered: nil, smallestLost: tunnels.largestOuter), ptb: nil))
         }
         if tunnels.outerFragments > 0 || !fragmentFrames.isEmpty {
-            findings.append(CaptureFinding(
-                kind: "overlay-fragmented", severity: "warning", file: name, direction: nil, frames: fragmentFrames,
-                summary: "\(tunnels.outerFragments) fragmented tunnel packets: the outer IPv4 header has DF clear and the encapsulated packet is larger than the underlay, so the tunnel endpoint or a router fragments it — it works, at a cost in throughput and reassembly; raise the underlay MTU or lower the overlay's",
-                sizes: nil, ptb: nil))
+            findings.append(
+                CaptureFinding(
+                    kind: "overlay-fragmented", severity: "warning", file: name, direction: nil, frames: fragmentFrames,
+                    summary:
+                        "\(tunnels.outerFragments) fragmented tunnel packets: the outer IPv4 header has DF clear and the encapsulated packet is larger than the underlay, so the tunnel endpoint or a router fragments it — it works, at a cost in throughput and reassembly; raise the underlay MTU or lower the overlay's",
+                    sizes: nil, ptb: nil))
         }
         let v4 = fragments.v4First + fragments.v4Later
         if v4 + fragments.v6 > 0 {
             var text: [String] = []
             if fragments.v6 > 0 {
-                text.append("\(fragments.v6) IPv6 fragments: only the sending host fragments IPv6 (routers never do), so its datagrams exceeded the MTU it knows toward the destination — an application sending large datagrams, or a path MTU it learned; not a router on the path")
+                text.append(
+                    "\(fragments.v6) IPv6 fragments: only the sending host fragments IPv6 (routers never do), so its datagrams exceeded the MTU it knows toward the destination — an application sending large datagrams, or a path MTU it learned; not a router on the path"
+                )
             }
             if v4 > 0 {
-                text.append("\(v4) IPv4 fragments (\(fragments.v4First) first, \(fragments.v4Later) later): DF was clear, so either the sender fragmented its own datagrams or a router on the path did; a capture at the sender tells (fragments leaving it were made there)")
+                text.append(
+                    "\(v4) IPv4 fragments (\(fragments.v4First) first, \(fragments.v4Later) later): DF was clear, so either the sender fragmented its own datagrams or a router on the path did; a capture at the sender tells (fragments leaving it were made there)"
+                )
             }
-            findings.append(CaptureFinding(
-                kind: "fragmented", severity: "warning", file: name, direction: nil, frames: plainFragmentFrames,
-                summary: text.joined(separator: "; "), sizes: nil, ptb: nil, evidence: fragments.v6 > 0 && v4 == 0 ? "confirmed" : "likely"))
+            findings.append(
+                CaptureFinding(
+                    kind: "fragmented", severity: "warning", file: name, direction: nil, frames: plainFragmentFrames,
+                    summary: text.joined(separator: "; "), sizes: nil, ptb: nil,
+                    evidence: fragments.v6 > 0 && v4 == 0 ? "confirmed" : "likely"))
         }
     }
 }

@@ -85,7 +85,9 @@ public struct CaptureReader: Sequence, IteratorProtocol {
         while filled < 24 {
             let start = filled
             let count = try window.withUnsafeMutableBytes { buffer in
-                Result { () throws(FormatError) -> Int in try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[start...])) }
+                Result { () throws(FormatError) -> Int in
+                    try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[start...]))
+                }
             }.get()
             if count == 0 { break }
             filled += count
@@ -104,7 +106,9 @@ public struct CaptureReader: Sequence, IteratorProtocol {
             format = .pcap
             bigEndian = magicLE == 0xd4c3_b2a1 || magicLE == 0x4d3c_b2a1
             nanosecond = magicLE == 0xa1b2_3c4d || magicLE == 0x4d3c_b2a1
-            guard filled >= 24 else { throw FormatError(description: "pcap file header truncated (\(filled) of 24 bytes)") }
+            guard filled >= 24 else {
+                throw FormatError(description: "pcap file header truncated (\(filled) of 24 bytes)")
+            }
             offset = 24
             pcapLinkType = 0
             pcapLinkType = Int(read32(20) & 0x0fff_ffff)
@@ -141,7 +145,9 @@ public struct CaptureReader: Sequence, IteratorProtocol {
         while filled < bytes.count {
             let start = filled
             let result = bytes.withUnsafeMutableBytes { raw in
-                Result { () throws(FormatError) -> Int in try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[start...])) }
+                Result { () throws(FormatError) -> Int in
+                    try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[start...]))
+                }
             }
             switch result {
             case .success(0):
@@ -177,7 +183,10 @@ public struct CaptureReader: Sequence, IteratorProtocol {
     }
 
     func read32(_ at: Int) -> UInt32 {
-        let b0 = UInt32(bytes[at]), b1 = UInt32(bytes[at + 1]), b2 = UInt32(bytes[at + 2]), b3 = UInt32(bytes[at + 3])
+        let b0 = UInt32(bytes[at])
+        let b1 = UInt32(bytes[at + 1])
+        let b2 = UInt32(bytes[at + 2])
+        let b3 = UInt32(bytes[at + 3])
         return bigEndian ? b0 << 24 | b1 << 16 | b2 << 8 | b3 : b0 | b1 << 8 | b2 << 16 | b3 << 24
     }
 
@@ -202,12 +211,17 @@ public struct CaptureReader: Sequence, IteratorProtocol {
     }
 
     mutating func nextPCAP() -> CapturedPacket? {
-        guard ensure(1) else { finished = true; return nil }
+        guard ensure(1) else {
+            finished = true
+            return nil
+        }
         guard ensure(16) else {
             return stop("record header truncated: \(available) of 16 bytes")
         }
-        let seconds = Int64(read32(offset)), fraction = Int64(read32(offset + 4))
-        let captured = Int(read32(offset + 8)), original = Int(read32(offset + 12))
+        let seconds = Int64(read32(offset))
+        let fraction = Int64(read32(offset + 4))
+        let captured = Int(read32(offset + 8))
+        let original = Int(read32(offset + 12))
         guard captured <= 262_144 * 16 else {
             return stop("captured length \(captured) is absurd: the rest of the file cannot be trusted")
         }
@@ -218,20 +232,28 @@ public struct CaptureReader: Sequence, IteratorProtocol {
         offset = start + captured
         frame += 1
         return CapturedPacket(
-            frame: frame, timestamp: seconds * 1_000_000_000 + (nanosecond ? fraction : fraction * 1000), linkType: pcapLinkType,
+            frame: frame, timestamp: seconds * 1_000_000_000 + (nanosecond ? fraction : fraction * 1000),
+            linkType: pcapLinkType,
             range: start..<(start + captured), originalLength: Swift.max(original, captured))
     }
 
     mutating func nextPCAPNG() -> CapturedPacket? {
         while true {
-            guard ensure(1) else { finished = true; return nil }
+            guard ensure(1) else {
+                finished = true
+                return nil
+            }
             guard ensure(12) else {
                 return stop("block header truncated: \(available) bytes left")
             }
-            let rawType = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+            let rawType =
+                UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(
+                    bytes[offset + 3]) << 24
             if rawType == 0x0a0d_0d0a {
                 // Section header: its byte-order magic decides how everything in the section is read.
-                let magic = UInt32(bytes[offset + 8]) | UInt32(bytes[offset + 9]) << 8 | UInt32(bytes[offset + 10]) << 16 | UInt32(bytes[offset + 11]) << 24
+                let magic =
+                    UInt32(bytes[offset + 8]) | UInt32(bytes[offset + 9]) << 8 | UInt32(bytes[offset + 10]) << 16
+                    | UInt32(bytes[offset + 11]) << 24
                 if magic == 0x1a2b_3c4d {
                     bigEndian = false
                 } else if magic == 0x4d3c_2b1a {
@@ -248,7 +270,9 @@ public struct CaptureReader: Sequence, IteratorProtocol {
             }
             if length > Self.largestBlock {
                 // Not held in memory: a section or interface block this large cannot be trusted; others are skipped.
-                guard type != 0x0a0d_0d0a, type != 1 else { return stop("block of type \(type) claims \(length) bytes") }
+                guard type != 0x0a0d_0d0a, type != 1 else {
+                    return stop("block of type \(type) claims \(length) bytes")
+                }
                 warn("block of type \(type) is \(length) bytes: skipped")
                 guard discard(length) else { return stop("the file ends inside a \(length)-byte block") }
                 continue
@@ -264,13 +288,21 @@ public struct CaptureReader: Sequence, IteratorProtocol {
             offset += length
             switch type {
             case 1:  // Interface Description Block
-                guard end - body >= 8 else { warn("interface block too short"); continue }
+                guard end - body >= 8 else {
+                    warn("interface block too short")
+                    continue
+                }
                 interfaces.append((read16(body), parseResolution(options: body + 8, end: end), Int(read32(body + 4))))
             case 6, 2:  // Enhanced Packet Block, obsolete Packet Block
-                guard end - body >= 20 else { warn("packet block too short (\(end - body) bytes)"); continue }
+                guard end - body >= 20 else {
+                    warn("packet block too short (\(end - body) bytes)")
+                    continue
+                }
                 let interface = type == 6 ? Int(read32(body)) : read16(body)
-                let high = Int64(read32(body + 4)), low = Int64(read32(body + 8))
-                let captured = Int(read32(body + 12)), original = Int(read32(body + 16))
+                let high = Int64(read32(body + 4))
+                let low = Int64(read32(body + 8))
+                let captured = Int(read32(body + 12))
+                let original = Int(read32(body + 16))
                 let data = body + 20
                 guard captured <= end - data else {
                     warn("packet block claims \(captured) captured bytes, holds \(end - data)")
@@ -284,10 +316,14 @@ public struct CaptureReader: Sequence, IteratorProtocol {
                 let ticks = high << 32 | low
                 let described = interfaces[interface]
                 return CapturedPacket(
-                    frame: frame, timestamp: Self.nanoseconds(ticks: ticks, perSecond: described.ticksPerSecond), linkType: described.linkType,
+                    frame: frame, timestamp: Self.nanoseconds(ticks: ticks, perSecond: described.ticksPerSecond),
+                    linkType: described.linkType,
                     range: data..<(data + captured), originalLength: Swift.max(original, captured))
             case 3:  // Simple Packet Block: interface 0, no timestamp
-                guard end - body >= 4, let described = interfaces.first else { warn("simple packet block without an interface"); continue }
+                guard end - body >= 4, let described = interfaces.first else {
+                    warn("simple packet block without an interface")
+                    continue
+                }
                 let original = Int(read32(body))
                 var captured = Swift.min(original, end - body - 4)
                 if described.snaplen > 0 { captured = Swift.min(captured, described.snaplen) }
@@ -308,7 +344,8 @@ public struct CaptureReader: Sequence, IteratorProtocol {
         var guardCount = 0
         while at + 4 <= end, guardCount < 1024 {
             guardCount += 1
-            let code = read16(at), length = read16(at + 2)
+            let code = read16(at)
+            let length = read16(at + 2)
             if code == 0 { break }
             if code == 9, length >= 1, at + 4 < end {
                 let value = bytes[at + 4]
@@ -328,7 +365,8 @@ public struct CaptureReader: Sequence, IteratorProtocol {
 
     static func nanoseconds(ticks: Int64, perSecond: Int64) -> Int64 {
         guard perSecond > 0 else { return 0 }
-        let seconds = ticks / perSecond, rest = ticks % perSecond
+        let seconds = ticks / perSecond
+        let rest = ticks % perSecond
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return Int64.max }
         // rest < perSecond, so the quotient fits; the full-width product does not overflow for any resolution.

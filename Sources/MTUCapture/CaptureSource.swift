@@ -1,4 +1,5 @@
 import CZlib
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +30,9 @@ public final class CaptureFile: CaptureSource {
         var descriptor: Int32 = 0
         if path != "-" {
             var status = stat()
-            guard stat(path, &status) == 0 else { throw CaptureReader.FormatError(description: "cannot open the file (\(Self.errnoText()))") }
+            guard stat(path, &status) == 0 else {
+                throw CaptureReader.FormatError(description: "cannot open the file (\(Self.errnoText()))")
+            }
             switch status.st_mode & S_IFMT {
             case S_IFREG: descriptor = open(path, O_RDONLY)
             case S_IFIFO:
@@ -39,14 +42,19 @@ public final class CaptureFile: CaptureSource {
                     var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
                     guard poll(&poller, 1, Int32(fifoOpenSeconds * 1000)) > 0 else {
                         close(descriptor)
-                        throw CaptureReader.FormatError(description: "a named pipe that sent nothing within \(fifoOpenSeconds) s")
+                        throw CaptureReader.FormatError(
+                            description: "a named pipe that sent nothing within \(fifoOpenSeconds) s")
                     }
                     _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
                 }
             case S_IFDIR: throw CaptureReader.FormatError(description: "a directory, not a capture file")
-            default: throw CaptureReader.FormatError(description: "a device or socket, not a capture file (to read a stream, give - for standard input)")
+            default:
+                throw CaptureReader.FormatError(
+                    description: "a device or socket, not a capture file (to read a stream, give - for standard input)")
             }
-            guard descriptor >= 0 else { throw CaptureReader.FormatError(description: "cannot open the file (\(Self.errnoText()))") }
+            guard descriptor >= 0 else {
+                throw CaptureReader.FormatError(description: "cannot open the file (\(Self.errnoText()))")
+            }
         }
         let handle: gzFile? = gzdopen(descriptor, "rb")
         guard let handle else {
@@ -64,13 +72,17 @@ public final class CaptureFile: CaptureSource {
         if count < 0 {
             var code: Int32 = 0
             let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
-            throw CaptureReader.FormatError(description: code == Z_ERRNO ? "read error (\(Self.errnoText()))" : "gzip: \(message)")
+            throw CaptureReader.FormatError(
+                description: code == Z_ERRNO ? "read error (\(Self.errnoText()))" : "gzip: \(message)")
         }
         inflated += Int(count)
         if inflated > 64 << 20, gzdirect(file) == 0 {
             let compressed = Int(gzoffset(file))
             if compressed > 0, inflated / compressed > Self.maxExpansion {
-                throw CaptureReader.FormatError(description: "gzip data expands more than \(Self.maxExpansion)-fold (\(inflated >> 20) MiB from \(compressed >> 10) KiB): refused as a decompression bomb", refusal: true)
+                throw CaptureReader.FormatError(
+                    description:
+                        "gzip data expands more than \(Self.maxExpansion)-fold (\(inflated >> 20) MiB from \(compressed >> 10) KiB): refused as a decompression bomb",
+                    refusal: true)
             }
         }
         return Int(count)

@@ -76,7 +76,12 @@ public enum TransportInfo: Sendable, Hashable {
 
 /// A tunnel layer found on the way in.
 public struct TunnelInfo: Sendable, Hashable {
-    public enum Kind: String, Sendable { case vxlan, geneve, vxlanGPE = "vxlan-gpe", gre, ipip = "ip-in-ip" }
+    public enum Kind: String, Sendable {
+        case vxlan, geneve
+        case vxlanGPE = "vxlan-gpe"
+        case gre
+        case ipip = "ip-in-ip"
+    }
     public var kind: Kind
     /// The outer IP packet's length and DF bit.
     public var outer: IPHeaderInfo
@@ -116,18 +121,35 @@ public enum Dissector {
         case 1:
             ethernet(bytes, range, &result, depth: 0, outermost: true)
         case 113:  // Linux cooked (SLL): protocol at 14, header 16
-            guard range.count >= 16 else { result.problem = "SLL header truncated"; return result }
-            network(bytes, range.lowerBound + 16..<range.upperBound, etherType: u16(bytes, range.lowerBound + 14), &result, depth: 0)
+            guard range.count >= 16 else {
+                result.problem = "SLL header truncated"
+                return result
+            }
+            network(
+                bytes, range.lowerBound + 16..<range.upperBound, etherType: u16(bytes, range.lowerBound + 14), &result,
+                depth: 0)
         case 276:  // SLL2: protocol at 0, header 20
-            guard range.count >= 20 else { result.problem = "SLL2 header truncated"; return result }
-            network(bytes, range.lowerBound + 20..<range.upperBound, etherType: u16(bytes, range.lowerBound), &result, depth: 0)
+            guard range.count >= 20 else {
+                result.problem = "SLL2 header truncated"
+                return result
+            }
+            network(
+                bytes, range.lowerBound + 20..<range.upperBound, etherType: u16(bytes, range.lowerBound), &result,
+                depth: 0)
         case 101, 12, 14, 228, 229:  // raw IP
-            guard let first = range.first.map({ bytes[$0] }) else { result.problem = "empty packet"; return result }
+            guard let first = range.first.map({ bytes[$0] }) else {
+                result.problem = "empty packet"
+                return result
+            }
             network(bytes, range, etherType: first >> 4 == 6 ? 0x86dd : 0x0800, &result, depth: 0)
         case 0, 108:  // BSD loopback: a 4-byte address family, host order (0) or network order (108)
-            guard range.count >= 4 else { result.problem = "loopback header truncated"; return result }
+            guard range.count >= 4 else {
+                result.problem = "loopback header truncated"
+                return result
+            }
             let b = range.lowerBound
-            let family = packet.linkType == 108
+            let family =
+                packet.linkType == 108
                 ? Int(bytes[b]) << 24 | Int(bytes[b + 1]) << 16 | Int(bytes[b + 2]) << 8 | Int(bytes[b + 3])
                 : max(Int(bytes[b]) | Int(bytes[b + 1]) << 8, Int(bytes[b + 2]) << 8 | Int(bytes[b + 3]))
             let etherType = family == 2 ? 0x0800 : ([10, 24, 28, 30].contains(family) ? 0x86dd : 0)
@@ -143,14 +165,21 @@ public enum Dissector {
         UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
     }
 
-    static func ethernet(_ bytes: [UInt8], _ range: Range<Int>, _ result: inout Dissection, depth: Int, outermost: Bool) {
-        guard range.count >= 14 else { result.problem = "Ethernet header truncated"; return }
+    static func ethernet(_ bytes: [UInt8], _ range: Range<Int>, _ result: inout Dissection, depth: Int, outermost: Bool)
+    {
+        guard range.count >= 14 else {
+            result.problem = "Ethernet header truncated"
+            return
+        }
         var at = range.lowerBound + 12
         var etherType = u16(bytes, at)
         var tags = 0
         // 802.1Q, 802.1ad and the old 0x9100 QinQ tags, at most a few deep.
         while etherType == 0x8100 || etherType == 0x88a8 || etherType == 0x9100, tags < 4 {
-            guard at + 6 <= range.upperBound else { result.problem = "VLAN tag truncated"; return }
+            guard at + 6 <= range.upperBound else {
+                result.problem = "VLAN tag truncated"
+                return
+            }
             at += 4
             etherType = u16(bytes, at)
             tags += 1
@@ -168,13 +197,19 @@ public enum Dissector {
             // MPLS: labels until the bottom of the stack, then IP (by its version nibble) or a pseudowire.
             var at = range.lowerBound
             for _ in 0..<8 {
-                guard at + 4 <= range.upperBound else { result.problem = "MPLS label stack truncated"; return }
+                guard at + 4 <= range.upperBound else {
+                    result.problem = "MPLS label stack truncated"
+                    return
+                }
                 result.mplsLabels += 1
                 let bottom = bytes[at + 2] & 0x01 != 0
                 at += 4
                 if bottom { break }
             }
-            guard at < range.upperBound, depth < 4 else { result.problem = "MPLS label stack truncated"; return }
+            guard at < range.upperBound, depth < 4 else {
+                result.problem = "MPLS label stack truncated"
+                return
+            }
             switch bytes[at] >> 4 {
             case 4: network(bytes, at..<range.upperBound, etherType: 0x0800, &result, depth: depth + 1)
             case 6: network(bytes, at..<range.upperBound, etherType: 0x86dd, &result, depth: depth + 1)
@@ -185,9 +220,15 @@ public enum Dissector {
             result.problem = "EtherType 0x\(String(etherType, radix: 16)) is not IP"
             return
         }
-        guard let ip = header else { result.problem = "IP header truncated or malformed"; return }
+        guard let ip = header else {
+            result.problem = "IP header truncated or malformed"
+            return
+        }
         result.ip = ip
-        guard !(ip.fragmentOffset > 0) else { result.transport = .other(ip.protocolNumber); return }
+        guard !(ip.fragmentOffset > 0) else {
+            result.transport = .other(ip.protocolNumber)
+            return
+        }
         let start = ip.offset + ip.headerLength
         let payloadEnd = min(range.upperBound, ip.offset + max(ip.totalLength, ip.headerLength))
         guard start <= payloadEnd else { return }
@@ -197,8 +238,12 @@ public enum Dissector {
         case 6:
             result.transport = tcp(bytes, payload, declaredPayload: declaredPayload)
         case 17:
-            guard payload.count >= 8 else { result.problem = "UDP header truncated"; return }
-            let udp = UDPHeaderInfo(sourcePort: u16(bytes, start), destinationPort: u16(bytes, start + 2), length: u16(bytes, start + 4))
+            guard payload.count >= 8 else {
+                result.problem = "UDP header truncated"
+                return
+            }
+            let udp = UDPHeaderInfo(
+                sourcePort: u16(bytes, start), destinationPort: u16(bytes, start + 2), length: u16(bytes, start + 4))
             result.transport = .udp(udp)
             guard depth < 4 else { return }
             if udp.destinationPort == 4790, payload.count >= 16, bytes[start + 8] & 0x04 != 0 {
@@ -211,7 +256,9 @@ public enum Dissector {
                 case 3: ethernet(bytes, (start + 16)..<payloadEnd, &result, depth: depth + 1, outermost: false)
                 default: result.problem = "VXLAN-GPE next protocol \(bytes[start + 11]) is not dissected"
                 }
-            } else if udp.destinationPort == 4789 || udp.destinationPort == 8472, payload.count >= 16, bytes[start + 8] & 0x08 != 0 {
+            } else if udp.destinationPort == 4789 || udp.destinationPort == 8472, payload.count >= 16,
+                bytes[start + 8] & 0x08 != 0
+            {
                 result.addTunnel(TunnelInfo(kind: .vxlan, outer: ip, geneveOptionBytes: 0))
                 result.transport = nil
                 ethernet(bytes, (start + 16)..<payloadEnd, &result, depth: depth + 1, outermost: false)
@@ -219,7 +266,10 @@ public enum Dissector {
                 let options = Int(bytes[start + 8] & 0x3f) * 4
                 let protocolType = u16(bytes, start + 10)
                 let inner = start + 16 + options
-                guard inner <= payloadEnd else { result.problem = "Geneve options truncated"; return }
+                guard inner <= payloadEnd else {
+                    result.problem = "Geneve options truncated"
+                    return
+                }
                 result.addTunnel(TunnelInfo(kind: .geneve, outer: ip, geneveOptionBytes: options))
                 result.transport = nil
                 if protocolType == 0x6558 {
@@ -230,25 +280,38 @@ public enum Dissector {
             }
         case 1, 58:
             result.transport = icmp(bytes, payload, version: ip.protocolNumber == 1 ? 4 : 6)
-        case 4, 41 where depth < 4:
+        case 4,
+            41 where depth < 4:
             // IPv4 or IPv6 inside IP (IPIP, SIT, 4in6, Calico's IPIP mode).
             result.addTunnel(TunnelInfo(kind: .ipip, outer: ip, geneveOptionBytes: 0))
             network(bytes, payload, etherType: ip.protocolNumber == 4 ? 0x0800 : 0x86dd, &result, depth: depth + 1)
         case 47 where depth < 4:
             // GRE: checksum, key and sequence fields by their flags; IP, Ethernet (NVGRE, TEB) or ERSPAN inside.
-            guard payload.count >= 4 else { result.problem = "GRE header truncated"; return }
+            guard payload.count >= 4 else {
+                result.problem = "GRE header truncated"
+                return
+            }
             let flags = u16(bytes, start)
-            guard flags & 0x0007 == 0 else { result.problem = "GRE version \(flags & 0x0007) (PPTP) is not dissected"; return }
-            let header = 4 + (flags & 0x8000 != 0 ? 4 : 0) + (flags & 0x2000 != 0 ? 4 : 0) + (flags & 0x1000 != 0 ? 4 : 0)
+            guard flags & 0x0007 == 0 else {
+                result.problem = "GRE version \(flags & 0x0007) (PPTP) is not dissected"
+                return
+            }
+            let header =
+                4 + (flags & 0x8000 != 0 ? 4 : 0) + (flags & 0x2000 != 0 ? 4 : 0) + (flags & 0x1000 != 0 ? 4 : 0)
             let protocolType = u16(bytes, start + 2)
-            guard start + header <= payloadEnd else { result.problem = "GRE header truncated"; return }
+            guard start + header <= payloadEnd else {
+                result.problem = "GRE header truncated"
+                return
+            }
             result.addTunnel(TunnelInfo(kind: .gre, outer: ip, geneveOptionBytes: 0))
             let inner = start + header
             switch protocolType {
             case 0x0800, 0x86dd: network(bytes, inner..<payloadEnd, etherType: protocolType, &result, depth: depth + 1)
             case 0x6558: ethernet(bytes, inner..<payloadEnd, &result, depth: depth + 1, outermost: false)
-            case 0x88be where inner + 8 <= payloadEnd: ethernet(bytes, (inner + 8)..<payloadEnd, &result, depth: depth + 1, outermost: false)
-            case 0x22eb where inner + 12 <= payloadEnd: ethernet(bytes, (inner + 12)..<payloadEnd, &result, depth: depth + 1, outermost: false)
+            case 0x88be where inner + 8 <= payloadEnd:
+                ethernet(bytes, (inner + 8)..<payloadEnd, &result, depth: depth + 1, outermost: false)
+            case 0x22eb where inner + 12 <= payloadEnd:
+                ethernet(bytes, (inner + 12)..<payloadEnd, &result, depth: depth + 1, outermost: false)
             default: result.problem = "GRE protocol 0x\(String(protocolType, radix: 16)) is not dissected"
             }
         default:
@@ -266,8 +329,10 @@ public enum Dissector {
         // BIG TCP (Linux 6.3+) sends IPv4 GSO packets over 64 KiB with total length 0: their length is what arrived.
         let big = declared == 0 && range.count > headerLength
         var header = IPHeaderInfo(
-            version: 4, sourceHigh: 0, sourceLow: UInt64(u32(bytes, b + 12)), destinationHigh: 0, destinationLow: UInt64(u32(bytes, b + 16)),
-            totalLength: big ? range.count : declared, headerLength: headerLength, dontFragment: flags & 0x4000 != 0, moreFragments: flags & 0x2000 != 0,
+            version: 4, sourceHigh: 0, sourceLow: UInt64(u32(bytes, b + 12)), destinationHigh: 0,
+            destinationLow: UInt64(u32(bytes, b + 16)),
+            totalLength: big ? range.count : declared, headerLength: headerLength, dontFragment: flags & 0x4000 != 0,
+            moreFragments: flags & 0x2000 != 0,
             fragmentOffset: (flags & 0x1fff) * 8, protocolNumber: Int(bytes[b + 9]), ttl: Int(bytes[b + 8]), offset: b)
         header.offloadLength = big
         return header
@@ -279,7 +344,8 @@ public enum Dissector {
         func word(_ at: Int) -> UInt64 { UInt64(u32(bytes, at)) << 32 | UInt64(u32(bytes, at + 4)) }
         var next = Int(bytes[b + 6])
         var at = b + 40
-        var fragmentOffset = 0, more = false
+        var fragmentOffset = 0
+        var more = false
         var jumbo: Int?
         // Extension headers: hop-by-hop, routing, fragment, destination options (bounded).
         for _ in 0..<8 {
@@ -302,8 +368,10 @@ public enum Dissector {
         }
         guard at <= range.upperBound else { return nil }
         var header = IPHeaderInfo(
-            version: 6, sourceHigh: word(b + 8), sourceLow: word(b + 16), destinationHigh: word(b + 24), destinationLow: word(b + 32),
-            totalLength: 40 + (jumbo ?? u16(bytes, b + 4)), headerLength: at - b, dontFragment: true, moreFragments: more, fragmentOffset: fragmentOffset,
+            version: 6, sourceHigh: word(b + 8), sourceLow: word(b + 16), destinationHigh: word(b + 24),
+            destinationLow: word(b + 32),
+            totalLength: 40 + (jumbo ?? u16(bytes, b + 4)), headerLength: at - b, dontFragment: true,
+            moreFragments: more, fragmentOffset: fragmentOffset,
             protocolNumber: next, ttl: Int(bytes[b + 7]), offset: b)
         header.offloadLength = jumbo != nil
         return header
@@ -314,15 +382,21 @@ public enum Dissector {
         guard range.count >= 20 else { return nil }
         let headerLength = Int(bytes[b + 12] >> 4) * 4
         guard headerLength >= 20 else { return nil }
-        var mss: Int?, timestamps = false, sack = false
-        var sackLeft: UInt32?, sackRight: UInt32?
+        var mss: Int?
+        var timestamps = false
+        var sack = false
+        var sackLeft: UInt32?
+        var sackRight: UInt32?
         // Options, bounded by the header and by what was captured; a zero-length option ends the walk.
         var at = b + 20
         let end = min(b + headerLength, range.upperBound)
         while at < end {
             let kind = bytes[at]
             if kind == 0 { break }
-            if kind == 1 { at += 1; continue }
+            if kind == 1 {
+                at += 1
+                continue
+            }
             guard at + 1 < end else { break }
             let length = Int(bytes[at + 1])
             guard length >= 2, at + length <= end else { break }
@@ -337,48 +411,64 @@ public enum Dissector {
             }
             at += length
         }
-        return .tcp(TCPHeaderInfo(
-            sourcePort: u16(bytes, b), destinationPort: u16(bytes, b + 2), sequence: u32(bytes, b + 4), acknowledgment: u32(bytes, b + 8),
-            flags: bytes[b + 13], headerLength: headerLength, payloadLength: max(0, declaredPayload - headerLength), mss: mss,
-            timestamps: timestamps, sackPermitted: sack, sackLeft: sackLeft, sackRight: sackRight))
+        return .tcp(
+            TCPHeaderInfo(
+                sourcePort: u16(bytes, b), destinationPort: u16(bytes, b + 2), sequence: u32(bytes, b + 4),
+                acknowledgment: u32(bytes, b + 8),
+                flags: bytes[b + 13], headerLength: headerLength, payloadLength: max(0, declaredPayload - headerLength),
+                mss: mss,
+                timestamps: timestamps, sackPermitted: sack, sackLeft: sackLeft, sackRight: sackRight))
     }
 
     static func icmp(_ bytes: [UInt8], _ range: Range<Int>, version: Int) -> TransportInfo? {
         let b = range.lowerBound
         guard range.count >= 8 else { return nil }
-        let type = Int(bytes[b]), code = Int(bytes[b + 1])
-        var info = ICMPInfo(version: version, type: type, code: code, mtu: nil, quoted: nil, quotedSourcePort: nil, quotedDestinationPort: nil,
-                            quotedInner: nil, quotedInnerSourcePort: nil, quotedInnerDestinationPort: nil)
+        let type = Int(bytes[b])
+        let code = Int(bytes[b + 1])
+        var info = ICMPInfo(
+            version: version, type: type, code: code, mtu: nil, quoted: nil, quotedSourcePort: nil,
+            quotedDestinationPort: nil,
+            quotedInner: nil, quotedInnerSourcePort: nil, quotedInnerDestinationPort: nil)
         let isError = version == 4 ? [3, 11, 12].contains(type) : (1...4).contains(type)
         if info.isTooBig { info.mtu = version == 4 ? u16(bytes, b + 6) : Int(u32(bytes, b + 4)) }
         if info.isEchoRequest { info.echoIdentifier = u16(bytes, b + 4) }
         if isError {
             let quoted = (b + 8)..<range.upperBound
             info.quoted = version == 4 ? ipv4(bytes, quoted) : ipv6(bytes, quoted)
-            if let inner = info.quoted, inner.offset + inner.headerLength + 8 <= range.upperBound, [1, 58].contains(inner.protocolNumber) {
+            if let inner = info.quoted, inner.offset + inner.headerLength + 8 <= range.upperBound,
+                [1, 58].contains(inner.protocolNumber)
+            {
                 // A quoted echo request: its identifier keys the flow, as a port would.
                 let at = inner.offset + inner.headerLength
                 if (inner.protocolNumber == 1 && bytes[at] == 8) || (inner.protocolNumber == 58 && bytes[at] == 128) {
                     info.quotedSourcePort = u16(bytes, at + 4)
                     info.quotedDestinationPort = 0
                 }
-            } else if let inner = info.quoted, inner.offset + inner.headerLength + 4 <= range.upperBound, [6, 17].contains(inner.protocolNumber) {
+            } else if let inner = info.quoted, inner.offset + inner.headerLength + 4 <= range.upperBound,
+                [6, 17].contains(inner.protocolNumber)
+            {
                 info.quotedSourcePort = u16(bytes, inner.offset + inner.headerLength)
                 info.quotedDestinationPort = u16(bytes, inner.offset + inner.headerLength + 2)
                 if inner.protocolNumber == 6, inner.offset + inner.headerLength + 8 <= range.upperBound {
                     info.quotedTCPSequence = u32(bytes, inner.offset + inner.headerLength + 4)
                 }
-                if inner.protocolNumber == 17, let port = info.quotedDestinationPort, port == 4789 || port == 8472 || port == genevePort {
+                if inner.protocolNumber == 17, let port = info.quotedDestinationPort,
+                    port == 4789 || port == 8472 || port == genevePort
+                {
                     // Decapsulate the quote itself: the tunnel's inner packet names the connection that was too big.
                     var nested = Dissection()
-                    network(bytes, inner.offset..<range.upperBound, etherType: version == 4 ? 0x0800 : 0x86dd, &nested, depth: 1)
+                    network(
+                        bytes, inner.offset..<range.upperBound, etherType: version == 4 ? 0x0800 : 0x86dd, &nested,
+                        depth: 1)
                     if nested.tunnelCount > 0, let innermost = nested.ip, innermost.offset > inner.offset {
                         info.quotedInner = innermost
                         let ports = innermost.offset + innermost.headerLength
                         if [6, 17].contains(innermost.protocolNumber), ports + 4 <= range.upperBound {
                             info.quotedInnerSourcePort = u16(bytes, ports)
                             info.quotedInnerDestinationPort = u16(bytes, ports + 2)
-                            info.quotedTCPSequence = innermost.protocolNumber == 6 && ports + 8 <= range.upperBound ? u32(bytes, ports + 4) : nil
+                            info.quotedTCPSequence =
+                                innermost.protocolNumber == 6 && ports + 8 <= range.upperBound
+                                ? u32(bytes, ports + 4) : nil
                         }
                     }
                 }

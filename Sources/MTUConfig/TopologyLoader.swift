@@ -15,15 +15,21 @@ public enum TopologyLoader {
             throw TopologyError("no such file", at: SourceLocation(file: path, line: 0, column: 0, path: "(file)"))
         }
         if isDirectory.boolValue {
-            throw TopologyError("is a directory, not a topology file", at: SourceLocation(file: path, line: 0, column: 0, path: "(file)"))
+            throw TopologyError(
+                "is a directory, not a topology file",
+                at: SourceLocation(file: path, line: 0, column: 0, path: "(file)"))
         }
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw TopologyError("cannot read topology file: \((error as NSError).localizedDescription)", at: SourceLocation(file: path, line: 0, column: 0, path: "(file)"))
+            throw TopologyError(
+                "cannot read topology file: \((error as NSError).localizedDescription)",
+                at: SourceLocation(file: path, line: 0, column: 0, path: "(file)"))
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw TopologyError("the topology file is not UTF-8 text", at: SourceLocation(file: path, line: 0, column: 0, path: "(file)"))
+            throw TopologyError(
+                "the topology file is not UTF-8 text",
+                at: SourceLocation(file: path, line: 0, column: 0, path: "(file)"))
         }
         return try parse(text, file: path)
     }
@@ -35,7 +41,9 @@ public enum TopologyLoader {
             // The basic resolver leaves every scalar a string: we type-check fields ourselves, and skipping the regular
             // expressions of the default resolver makes large files load several times faster.
             guard let node = try Yams.compose(yaml: text, .basic) else {
-                throw TopologyError("the topology file is empty", at: SourceLocation(file: file, line: 1, column: 1, path: "(document)"))
+                throw TopologyError(
+                    "the topology file is empty", at: SourceLocation(file: file, line: 1, column: 1, path: "(document)")
+                )
             }
             root = node
         } catch let error as TopologyError {
@@ -43,7 +51,8 @@ public enum TopologyLoader {
         } catch let error as YamlError {
             throw Self.describe(error, file: file)
         } catch {
-            throw TopologyError("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 0, column: 0, path: "(document)"))
+            throw TopologyError(
+                "cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 0, column: 0, path: "(document)"))
         }
         let document = YAMLValue(node: root, file: file, path: "")
         let topology = try readTopology(document)
@@ -62,20 +71,28 @@ public enum TopologyLoader {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
             let detail = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-            return TopologyError("YAML syntax error: \(detail)", at: SourceLocation(file: file, line: mark.line, column: mark.column, path: "(syntax)"))
+            return TopologyError(
+                "YAML syntax error: \(detail)",
+                at: SourceLocation(file: file, line: mark.line, column: mark.column, path: "(syntax)"))
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
             return TopologyError(
-                "duplicate key \(keys) in one mapping", at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column, path: "(syntax)"))
+                "duplicate key \(keys) in one mapping",
+                at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column, path: "(syntax)"))
         case .reader(let problem, let offset, _, _):
-            return TopologyError("YAML cannot be read: \(problem)\(offset.map { " at byte \($0)" } ?? "")", at: SourceLocation(file: file, line: 0, column: 0, path: "(syntax)"))
+            return TopologyError(
+                "YAML cannot be read: \(problem)\(offset.map { " at byte \($0)" } ?? "")",
+                at: SourceLocation(file: file, line: 0, column: 0, path: "(syntax)"))
         default:
-            return TopologyError("YAML error: \(error)", at: SourceLocation(file: file, line: 0, column: 0, path: "(syntax)"))
+            return TopologyError(
+                "YAML error: \(error)", at: SourceLocation(file: file, line: 0, column: 0, path: "(syntax)"))
         }
     }
 
     static func readTopology(_ document: YAMLValue) throws(TopologyError) -> Topology {
-        let fields = try document.mapping(allowed: ["version", "name", "description", "segments", "nodes", "overlays", "flows"])
+        let fields = try document.mapping(allowed: [
+            "version", "name", "description", "segments", "nodes", "overlays", "flows",
+        ])
         if let version = fields["version"], try version.int() != 1 {
             throw version.fail("unsupported topology version; this mtu-doctor reads version 1")
         }
@@ -89,7 +106,8 @@ public enum TopologyLoader {
         for item in try fields["overlays"]?.list() ?? [] { overlays.append(try readOverlay(item)) }
         var flows: [Flow] = []
         for item in try fields["flows"]?.list() ?? [] { flows.append(try readFlow(item)) }
-        return Topology(name: name, description: description, nodes: nodes, segments: segments, overlays: overlays, flows: flows)
+        return Topology(
+            name: name, description: description, nodes: nodes, segments: segments, overlays: overlays, flows: flows)
     }
 
     static func mtu(_ value: YAMLValue) throws(TopologyError) -> Int {
@@ -108,11 +126,14 @@ public enum TopologyLoader {
         return text
     }
 
-    static func oneOf<T: RawRepresentable>(_ value: YAMLValue, _ type: T.Type, all: [T]) throws(TopologyError) -> T where T.RawValue == String {
+    static func oneOf<T: RawRepresentable>(_ value: YAMLValue, _ type: T.Type, all: [T]) throws(TopologyError) -> T
+    where T.RawValue == String {
         let text = try value.string()
         guard let result = T(rawValue: text.lowercased()) else {
             let names = all.map(\.rawValue)
-            throw value.fail("unknown value '\(text)'" + Suggestion.didYouMean(text, in: names) + "; expected one of: \(names.joined(separator: ", "))")
+            throw value.fail(
+                "unknown value '\(text)'" + Suggestion.didYouMean(text, in: names)
+                    + "; expected one of: \(names.joined(separator: ", "))")
         }
         return result
     }
@@ -125,13 +146,15 @@ public enum TopologyLoader {
             guard (1...4094).contains(vlan!) else { throw field.fail("VLAN IDs are 1–4094, got \(vlan!)") }
         }
         return Segment(
-            name: try name(fields.required("name")), mtu: try fields["mtu"].map(mtu), switches: try fields["switches"]?.strings() ?? [],
+            name: try name(fields.required("name")), mtu: try fields["mtu"].map(mtu),
+            switches: try fields["switches"]?.strings() ?? [],
             vlan: vlan, location: value.location)
     }
 
     static func readNode(_ value: YAMLValue) throws(TopologyError) -> MTUCore.Node {
         let fields = try value.mapping(allowed: [
-            "name", "kind", "vendor", "description", "forwarding", "maxMTU", "maxMTUReason", "interfaces", "icmp", "sysctls", "routes",
+            "name", "kind", "vendor", "description", "forwarding", "maxMTU", "maxMTUReason", "interfaces", "icmp",
+            "sysctls", "routes",
             "mssClamp", "host", "overlay", "mode",
         ])
         let kind = try oneOf(fields.required("kind"), NodeKind.self, all: NodeKind.allCases)
@@ -139,7 +162,9 @@ public enum TopologyLoader {
         for item in try fields["interfaces"]?.list() ?? [] { interfaces.append(try readInterface(item)) }
         var icmp = ICMPBehaviour()
         if let field = fields["icmp"] {
-            let sub = try field.mapping(allowed: ["sendsTooBig", "source", "sourceLabel", "filtersTooBig", "acceptsTooBig"])
+            let sub = try field.mapping(allowed: [
+                "sendsTooBig", "source", "sourceLabel", "filtersTooBig", "acceptsTooBig",
+            ])
             if let v = sub["sendsTooBig"] { icmp.sendsTooBig = try v.bool() }
             if let v = sub["filtersTooBig"] { icmp.filtersTooBig = try v.bool() }
             if let v = sub["acceptsTooBig"] { icmp.acceptsTooBig = try v.bool() }
@@ -160,22 +185,33 @@ public enum TopologyLoader {
                 let number = try item.int()
                 let parts = key.split(separator: ".").map(String.init)
                 if key == "net.ipv4.tcp_mtu_probing" {
-                    guard (0...2).contains(number) else { throw item.fail("tcp_mtu_probing is 0, 1 or 2, got \(number)") }
+                    guard (0...2).contains(number) else {
+                        throw item.fail("tcp_mtu_probing is 0, 1 or 2, got \(number)")
+                    }
                     sysctls.tcpMTUProbing = number
-                } else if parts.count == 5, parts[0] == "net", parts[1] == "ipv4", parts[2] == "conf", parts[4] == "rp_filter" {
+                } else if parts.count == 5, parts[0] == "net", parts[1] == "ipv4", parts[2] == "conf",
+                    parts[4] == "rp_filter"
+                {
                     guard (0...2).contains(number) else { throw item.fail("rp_filter is 0, 1 or 2, got \(number)") }
                     switch parts[3] {
                     case "all": sysctls.rpFilterAll = number
                     case "default": sysctls.rpFilterDefault = number
                     default:
                         guard interfaces.contains(where: { $0.name == parts[3] }) else {
-                            throw item.fail("no interface '\(parts[3])' on this node" + Suggestion.didYouMean(parts[3], in: interfaces.map(\.name)))
+                            throw item.fail(
+                                "no interface '\(parts[3])' on this node"
+                                    + Suggestion.didYouMean(parts[3], in: interfaces.map(\.name)))
                         }
                         sysctls.rpFilterByInterface[parts[3]] = number
                     }
                 } else {
-                    let known = ["net.ipv4.tcp_mtu_probing", "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter", "net.ipv4.conf.IFACE.rp_filter"]
-                    throw item.fail("unsupported sysctl '\(key)'" + Suggestion.didYouMean(key, in: known) + "; known: \(known.joined(separator: ", "))")
+                    let known = [
+                        "net.ipv4.tcp_mtu_probing", "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter",
+                        "net.ipv4.conf.IFACE.rp_filter",
+                    ]
+                    throw item.fail(
+                        "unsupported sysctl '\(key)'" + Suggestion.didYouMean(key, in: known)
+                            + "; known: \(known.joined(separator: ", "))")
                 }
             }
         }
@@ -190,8 +226,12 @@ public enum TopologyLoader {
             case "default6": destination = IPNetwork("::/0")
             default: destination = IPNetwork(toText)
             }
-            guard let destination else { throw toField.fail("expected a prefix such as 10.0.0.0/8 or 'default', got '\(toText)'") }
-            if let via = sub["via"], IPAddress(try via.string()) == nil { throw via.fail("expected a next-hop IP address") }
+            guard let destination else {
+                throw toField.fail("expected a prefix such as 10.0.0.0/8 or 'default', got '\(toText)'")
+            }
+            if let via = sub["via"], IPAddress(try via.string()) == nil {
+                throw via.fail("expected a next-hop IP address")
+            }
             routes.append(Route(destination: destination, interface: try sub.required("interface").string()))
         }
         var clamp: MSSClamp?
@@ -204,34 +244,50 @@ public enum TopologyLoader {
                 clamp = .fixed(mss)
             }
         }
-        let mode = try fields["mode"].map { v throws(TopologyError) in try oneOf(v, LoadBalancerMode.self, all: [.proxy, .nat]) }
-        if mode != nil, kind != .loadbalancer { throw fields["mode"]!.fail("'mode' applies to kind: loadbalancer only") }
-        let vendor = try fields["vendor"].map { v throws(TopologyError) in try oneOf(v, Vendor.self, all: Vendor.allCases) }
+        let mode = try fields["mode"].map { v throws(TopologyError) in
+            try oneOf(v, LoadBalancerMode.self, all: [.proxy, .nat])
+        }
+        if mode != nil, kind != .loadbalancer {
+            throw fields["mode"]!.fail("'mode' applies to kind: loadbalancer only")
+        }
+        let vendor = try fields["vendor"].map { v throws(TopologyError) in
+            try oneOf(v, Vendor.self, all: Vendor.allCases)
+        }
         return MTUCore.Node(
-            name: try name(fields.required("name")), kind: kind, vendor: vendor ?? (kind.forwardsByDefault ? .generic : .linux),
+            name: try name(fields.required("name")), kind: kind,
+            vendor: vendor ?? (kind.forwardsByDefault ? .generic : .linux),
             interfaces: interfaces, forwards: try fields["forwarding"]?.bool(), maxMTU: try fields["maxMTU"].map(mtu),
-            maxMTUReason: try fields["maxMTUReason"]?.string(), icmp: icmp, sysctls: sysctls, routes: routes, mssClamp: clamp,
-            host: try fields["host"]?.string(), overlay: try fields["overlay"]?.string(), loadBalancerMode: mode ?? .nat,
+            maxMTUReason: try fields["maxMTUReason"]?.string(), icmp: icmp, sysctls: sysctls, routes: routes,
+            mssClamp: clamp,
+            host: try fields["host"]?.string(), overlay: try fields["overlay"]?.string(),
+            loadBalancerMode: mode ?? .nat,
             location: value.location)
     }
 
     static func readInterface(_ value: YAMLValue) throws(TopologyError) -> Interface {
-        let fields = try value.mapping(allowed: ["name", "mtu", "parent", "segment", "address", "addresses", "description"])
+        let fields = try value.mapping(allowed: [
+            "name", "mtu", "parent", "segment", "address", "addresses", "description",
+        ])
         var addresses: [IPNetwork] = []
         for key in ["address", "addresses"] {
             guard let field = fields[key] else { continue }
             for text in try field.strings() {
-                guard let network = IPNetwork(text) else { throw field.fail("expected an address with prefix length such as 10.0.0.1/24, got '\(text)'") }
+                guard let network = IPNetwork(text) else {
+                    throw field.fail("expected an address with prefix length such as 10.0.0.1/24, got '\(text)'")
+                }
                 addresses.append(network)
             }
         }
         return Interface(
-            name: try name(fields.required("name")), mtu: try fields["mtu"].map(mtu), parent: try fields["parent"]?.string(),
+            name: try name(fields.required("name")), mtu: try fields["mtu"].map(mtu),
+            parent: try fields["parent"]?.string(),
             segment: try fields["segment"]?.string(), addresses: addresses, location: value.location)
     }
 
     static func readOverlay(_ value: YAMLValue) throws(TopologyError) -> Overlay {
-        let fields = try value.mapping(allowed: ["name", "provider", "encapsulation", "geneveOptions", "outerDF", "relaysPTB", "endpoints", "description"])
+        let fields = try value.mapping(allowed: [
+            "name", "provider", "encapsulation", "geneveOptions", "outerDF", "relaysPTB", "endpoints", "description",
+        ])
         let encapsulationField = try fields.required("encapsulation")
         let geneveOptions = try fields["geneveOptions"]?.int() ?? 0
         let stack: EncapsulationStack
@@ -245,25 +301,37 @@ public enum TopologyLoader {
         var endpoints: [TunnelEndpoint] = []
         for item in try fields.required("endpoints").list() {
             let sub = try item.mapping(allowed: ["node", "interface"])
-            endpoints.append(TunnelEndpoint(node: try sub.required("node").string(), interface: try sub.required("interface").string(), location: item.location))
+            endpoints.append(
+                TunnelEndpoint(
+                    node: try sub.required("node").string(), interface: try sub.required("interface").string(),
+                    location: item.location))
         }
         return Overlay(
             name: try name(fields.required("name")),
-            provider: try fields["provider"].map { v throws(TopologyError) in try oneOf(v, OverlayProvider.self, all: OverlayProvider.allCases) } ?? .generic,
+            provider: try fields["provider"].map { v throws(TopologyError) in
+                try oneOf(v, OverlayProvider.self, all: OverlayProvider.allCases)
+            } ?? .generic,
             encapsulation: stack,
-            outerDF: try fields["outerDF"].map { v throws(TopologyError) in try oneOf(v, OuterDF.self, all: [.set, .unset, .inherit]) } ?? .unset,
+            outerDF: try fields["outerDF"].map { v throws(TopologyError) in
+                try oneOf(v, OuterDF.self, all: [.set, .unset, .inherit])
+            } ?? .unset,
             relaysPTB: try fields["relaysPTB"]?.bool() ?? false, endpoints: endpoints, location: value.location)
     }
 
     static func readFlow(_ value: YAMLValue) throws(TopologyError) -> Flow {
-        let fields = try value.mapping(allowed: ["name", "from", "to", "via", "reverseVia", "protocol", "port", "application", "messages", "description"])
-        var forwardMessage: Int?, reverseMessage: Int?
+        let fields = try value.mapping(allowed: [
+            "name", "from", "to", "via", "reverseVia", "protocol", "port", "application", "messages", "description",
+        ])
+        var forwardMessage: Int?
+        var reverseMessage: Int?
         if let field = fields["messages"] {
             let sub = try field.mapping(allowed: ["forward", "reverse"])
             for (key, target) in [("forward", 0), ("reverse", 1)] {
                 guard let item = sub[key] else { continue }
                 let size = try item.int()
-                guard size >= 0, size <= 1 << 30 else { throw item.fail("a message size must be 0–1073741824 bytes, got \(size)") }
+                guard size >= 0, size <= 1 << 30 else {
+                    throw item.fail("a message size must be 0–1073741824 bytes, got \(size)")
+                }
                 if target == 0 { forwardMessage = size } else { reverseMessage = size }
             }
         }
@@ -273,10 +341,14 @@ public enum TopologyLoader {
             guard (1...65535).contains(port!) else { throw field.fail("ports are 1–65535, got \(port!)") }
         }
         return Flow(
-            name: try name(fields.required("name")), from: try fields.required("from").string(), to: try fields.required("to").string(),
+            name: try name(fields.required("name")), from: try fields.required("from").string(),
+            to: try fields.required("to").string(),
             via: try fields["via"]?.strings() ?? [], reverseVia: try fields["reverseVia"]?.strings(),
-            proto: try fields["protocol"].map { v throws(TopologyError) in try oneOf(v, FlowProtocol.self, all: FlowProtocol.allCases) } ?? .tcp,
-            port: port, application: try fields["application"]?.string(), forwardMessage: forwardMessage, reverseMessage: reverseMessage,
+            proto: try fields["protocol"].map { v throws(TopologyError) in
+                try oneOf(v, FlowProtocol.self, all: FlowProtocol.allCases)
+            } ?? .tcp,
+            port: port, application: try fields["application"]?.string(), forwardMessage: forwardMessage,
+            reverseMessage: reverseMessage,
             location: value.location)
     }
 }

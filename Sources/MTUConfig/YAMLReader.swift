@@ -8,7 +8,9 @@ struct YAMLValue {
     let path: String
 
     var location: SourceLocation {
-        SourceLocation(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, path: path.isEmpty ? "(document)" : path)
+        SourceLocation(
+            file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0,
+            path: path.isEmpty ? "(document)" : path)
     }
 
     func fail(_ message: String) -> TopologyError { TopologyError(message, at: location) }
@@ -39,7 +41,9 @@ struct YAMLValue {
     }
 
     func bool() throws(TopologyError) -> Bool {
-        guard case .scalar(let scalar) = node, scalar.style == .plain else { throw fail("expected true or false, got \(kindName)") }
+        guard case .scalar(let scalar) = node, scalar.style == .plain else {
+            throw fail("expected true or false, got \(kindName)")
+        }
         switch scalar.string.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
@@ -73,7 +77,9 @@ struct YAMLValue {
             let child = YAMLValue(node: value, file: file, path: path.isEmpty ? name : "\(path).\(name)")
             let keyLocation = YAMLValue(node: key, file: file, path: child.path)
             if !allowed.contains(name) {
-                throw keyLocation.fail("unknown key '\(name)'" + Suggestion.didYouMean(name, in: allowed) + "; allowed: \(allowed.joined(separator: ", "))")
+                throw keyLocation.fail(
+                    "unknown key '\(name)'" + Suggestion.didYouMean(name, in: allowed)
+                        + "; allowed: \(allowed.joined(separator: ", "))")
             }
             if values[name] != nil { throw keyLocation.fail("duplicate key '\(name)'") }
             values[name] = child
@@ -87,7 +93,9 @@ struct YAMLValue {
         var result: [(String, YAMLValue)] = []
         var seen: Set<String> = []
         for (key, value) in mapping {
-            guard case .scalar(let keyScalar) = key else { throw YAMLValue(node: key, file: file, path: path).fail("keys must be strings") }
+            guard case .scalar(let keyScalar) = key else {
+                throw YAMLValue(node: key, file: file, path: path).fail("keys must be strings")
+            }
             let child = YAMLValue(node: value, file: file, path: "\(path).\(keyScalar.string)")
             if !seen.insert(keyScalar.string).inserted { throw child.fail("duplicate key '\(keyScalar.string)'") }
             result.append((keyScalar.string, child))

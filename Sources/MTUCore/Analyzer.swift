@@ -29,7 +29,12 @@ public struct Analyzer: Sendable {
         let via = flow.via.compactMap { network.index(of: $0) }
         let reverseVia = flow.reverseVia.map { $0.compactMap { network.index(of: $0) } }
         // A proxying load balancer terminates TCP: each side of it is a connection of its own.
-        let proxies = flow.proto == .tcp ? via.filter { network.topology.nodes[$0].kind == .loadbalancer && network.topology.nodes[$0].loadBalancerMode == .proxy } : []
+        let proxies =
+            flow.proto == .tcp
+            ? via.filter {
+                network.topology.nodes[$0].kind == .loadbalancer
+                    && network.topology.nodes[$0].loadBalancerMode == .proxy
+            } : []
         var ends = [from]
         var waypointsPerLeg: [[Int]] = [[]]
         for node in via {
@@ -43,7 +48,8 @@ public struct Analyzer: Sendable {
         ends.append(to)
         var legs: [LegResult] = []
         for index in 0..<(ends.count - 1) {
-            let a = ends[index], b = ends[index + 1]
+            let a = ends[index]
+            let b = ends[index + 1]
             let forwardWaypoints = waypointsPerLeg[index]
             let reverseWaypoints = (proxies.isEmpty ? reverseVia : nil) ?? forwardWaypoints.reversed()
             let forwardPath = try network.directedPath(from: a, to: b, via: forwardWaypoints, flow: flow)
@@ -76,11 +82,13 @@ public struct Analyzer: Sendable {
         }
         func innerLimit(_ constraint: Constraint) -> Int {
             guard let overlay = constraint.overlay else { return constraint.limit }
-            return network.topology.overlays[overlay].encapsulation.largestInnerPacket(outer: constraint.limit, underlay: underlay(overlay))
+            return network.topology.overlays[overlay].encapsulation.largestInnerPacket(
+                outer: constraint.limit, underlay: underlay(overlay))
         }
         func outerSize(_ inner: Int, _ constraint: Constraint) -> Int {
             guard let overlay = constraint.overlay else { return inner }
-            return network.topology.overlays[overlay].encapsulation.outerPacketSize(inner: inner, underlay: underlay(overlay))
+            return network.topology.overlays[overlay].encapsulation.outerPacketSize(
+                inner: inner, underlay: underlay(overlay))
         }
 
         // The largest packet the sender emits.
@@ -90,7 +98,8 @@ public struct Analyzer: Sendable {
         func innerMTU(_ node: Int, fallback: String?) -> Int {
             let owner = network.topology.nodes[node]
             if let attachment = network.overlayAttachment(of: node), attachment.endpointNode == node,
-                let inner = owner.interfaces.first(where: { $0.segment == nil }), let value = network.effective[node][inner.name]
+                let inner = owner.interfaces.first(where: { $0.segment == nil }),
+                let value = network.effective[node][inner.name]
             {
                 return value.mtu
             }
@@ -104,7 +113,9 @@ public struct Analyzer: Sendable {
         if flow.proto == .tcp {
             let receiverMTU = innerMTU(path.destination, fallback: hops.last?.toInterface)
             if receiverMTU < largest {
-                sizeNotes.append("\(name(path.destination)) advertises MSS \(receiverMTU - transportHeader), so segments stay within \(receiverMTU)")
+                sizeNotes.append(
+                    "\(name(path.destination)) advertises MSS \(receiverMTU - transportHeader), so segments stay within \(receiverMTU)"
+                )
                 largest = receiverMTU
             }
             // Clamps act on the SYN/SYN-ACK that carries the receiver's MSS, which travels the peer path.
@@ -122,7 +133,10 @@ public struct Analyzer: Sendable {
                 }
             }
         }
-        let headers = flow.proto == .tcp ? transportHeader : innerVersion.headerSize + (flow.proto == .udp ? TransportHeader.udp : TransportHeader.icmpEcho)
+        let headers =
+            flow.proto == .tcp
+            ? transportHeader
+            : innerVersion.headerSize + (flow.proto == .udp ? TransportHeader.udp : TransportHeader.icmpEcho)
         let messagePacket = message.map { min(largest, $0 + headers) } ?? largest
 
         // Path MTU and the bottleneck.
@@ -141,24 +155,35 @@ public struct Analyzer: Sendable {
         let pathHasTunnel = path.stretches.contains { if case .tunnel = $0 { return true } else { return false } }
         let hopReports = constraints.map { constraint -> HopReport in
             HopReport(
-                node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface, role: constraint.role.rawValue,
-                layer: constraint.overlay.map { "underlay (\(network.topology.overlays[$0].encapsulation.name))" } ?? (pathHasTunnel ? "overlay" : "ip"),
+                node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface,
+                role: constraint.role.rawValue,
+                layer: constraint.overlay.map { "underlay (\(network.topology.overlays[$0].encapsulation.name))" }
+                    ?? (pathHasTunnel ? "overlay" : "ip"),
                 mtu: constraint.limit, innerLimit: innerLimit(constraint), reason: constraint.reason)
         }
-        let bottleneckReport = bottleneck.map { constraint in
-            Bottleneck(
-                node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface,
-                layer: constraint.overlay != nil ? "underlay" : (pathHasTunnel ? "overlay" : "ip"), role: constraint.role.rawValue, mtu: constraint.limit, reason: constraint.reason,
-                overlay: constraint.overlay.map { network.topology.overlays[$0].name },
-                segment: constraint.segment.map { network.topology.segments[$0].name })
-        } ?? Bottleneck(node: name(path.source), interface: nil, layer: pathHasTunnel ? "overlay" : "ip", role: "sender", mtu: senderMTU, reason: "sender")
+        let bottleneckReport =
+            bottleneck.map { constraint in
+                Bottleneck(
+                    node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface,
+                    layer: constraint.overlay != nil ? "underlay" : (pathHasTunnel ? "overlay" : "ip"),
+                    role: constraint.role.rawValue, mtu: constraint.limit, reason: constraint.reason,
+                    overlay: constraint.overlay.map { network.topology.overlays[$0].name },
+                    segment: constraint.segment.map { network.topology.segments[$0].name })
+            }
+            ?? Bottleneck(
+                node: name(path.source), interface: nil, layer: pathHasTunnel ? "overlay" : "ip", role: "sender",
+                mtu: senderMTU, reason: "sender")
 
         // What happens to the largest packet the sender emits.
         var simulation = Simulation(size: largest, events: sizeNotes)
         if largest > pathMTU {
-            simulate(&simulation, constraints: constraints, flow: flow, source: path.source, innerLimit: innerLimit, outerSize: outerSize)
+            simulate(
+                &simulation, constraints: constraints, flow: flow, source: path.source, innerLimit: innerLimit,
+                outerSize: outerSize)
         }
-        var fate = simulation.firstFate ?? Fate(kind: .delivered, summary: "every packet the sender emits (up to \(largest)) fits the path")
+        var fate =
+            simulation.firstFate
+            ?? Fate(kind: .delivered, summary: "every packet the sender emits (up to \(largest)) fits the path")
         var verdict = simulation.verdict
         if verdict == .blackhole, flow.proto == .tcp, network.topology.nodes[path.source].sysctls.tcpMTUProbing >= 1 {
             let probing = network.topology.nodes[path.source].sysctls.tcpMTUProbing
@@ -166,7 +191,8 @@ public struct Analyzer: Sendable {
             verdict = .degraded
             simulation.events.append(
                 "net.ipv4.tcp_mtu_probing=\(probing) on \(name(path.source)): the kernel shrinks segments "
-                    + (probing == 1 ? "after it detects the black hole (retransmission timeouts, seconds)" : "from the start"))
+                    + (probing == 1
+                        ? "after it detects the black hole (retransmission timeouts, seconds)" : "from the start"))
         }
         let latent = messagePacket <= pathMTU && largest > pathMTU
         if messagePacket <= pathMTU { verdict = .ok }
@@ -191,7 +217,9 @@ public struct Analyzer: Sendable {
         var firstFate: Fate?
 
         mutating func record(_ fate: Fate, _ verdict: Verdict) {
-            if firstFate == nil || (firstFate!.kind != .ptbLost && firstFate!.kind != .silentDrop && verdict == .blackhole) {
+            if firstFate == nil
+                || (firstFate!.kind != .ptbLost && firstFate!.kind != .silentDrop && verdict == .blackhole)
+            {
                 firstFate = fate
             }
             self.verdict = max(self.verdict, verdict)
@@ -207,13 +235,16 @@ public struct Analyzer: Sendable {
         for constraint in constraints {
             let size = outerSize(state.size, constraint)
             guard size > constraint.limit else { continue }
-            let where_ = "\(displayName(constraint))\(constraint.role == .segment ? "" : constraint.interface.map { " \($0)" } ?? "")"
+            let location =
+                "\(displayName(constraint))\(constraint.role == .segment ? "" : constraint.interface.map { " \($0)" } ?? "")"
             let overlay = constraint.overlay.map { network.topology.overlays[$0] }
-            let layerText = overlay.map { "the \(size)-byte \($0.encapsulation.name) packet carrying \(state.size)" } ?? "a \(size)-byte packet"
+            let layerText =
+                overlay.map { "the \(size)-byte \($0.encapsulation.name) packet carrying \(state.size)" }
+                ?? "a \(size)-byte packet"
             let node = network.topology.nodes[constraint.node]
             switch constraint.role {
             case .sender:
-                state.events.append("\(where_): the sender's own MTU is \(constraint.limit); it sends nothing larger")
+                state.events.append("\(location): the sender's own MTU is \(constraint.limit); it sends nothing larger")
                 state.size = constraint.limit
                 continue
             case .segment, .receiver:
@@ -221,47 +252,61 @@ public struct Analyzer: Sendable {
                 if constraint.role == .segment {
                     what = "the switches drop the frame and no ICMP is sent (L2 MTU mismatch)"
                 } else if node.forwards {
-                    what = "\(where_) drops it on arrival, before routing, so no ICMP is sent"
+                    what = "\(location) drops it on arrival, before routing, so no ICMP is sent"
                 } else {
-                    what = "\(where_) drops the frame on arrival and no ICMP is sent (L2 MTU mismatch)"
+                    what = "\(location) drops the frame on arrival and no ICMP is sent (L2 MTU mismatch)"
                 }
-                state.record(Fate(
-                    kind: .silentDrop,
-                    summary: "\(layerText) exceeds \(constraint.limit) at \(where_): \(what)",
-                    node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface), .blackhole)
+                state.record(
+                    Fate(
+                        kind: .silentDrop,
+                        summary: "\(layerText) exceeds \(constraint.limit) at \(location): \(what)",
+                        node: displayName(constraint),
+                        interface: constraint.role == .segment ? nil : constraint.interface), .blackhole)
                 return
             case .forward, .tunnelEndpoint:
                 if let overlay, overlay.outerDF == .unset {
-                    state.record(Fate(
-                        kind: .fragmented,
-                        summary: "\(layerText) exceeds \(constraint.limit) at \(where_); the outer header has no DF, so it is fragmented",
-                        node: name(constraint.node), interface: constraint.interface), .degraded)
+                    state.record(
+                        Fate(
+                            kind: .fragmented,
+                            summary:
+                                "\(layerText) exceeds \(constraint.limit) at \(location); the outer header has no DF, so it is fragmented",
+                            node: name(constraint.node), interface: constraint.interface), .degraded)
                     continue
                 }
                 if constraint.role == .tunnelEndpoint, let overlay {
                     if overlay.relaysPTB {
                         let mtu = innerLimit(constraint)
-                        state.record(Fate(
-                            kind: .ptbReturned,
-                            summary: "\(layerText) exceeds \(where_)'s MTU \(constraint.limit); the endpoint tells the sender to use \(mtu)",
-                            node: name(constraint.node), interface: constraint.interface, ptbMTU: mtu, ptbSource: name(constraint.node)), .degraded)
+                        state.record(
+                            Fate(
+                                kind: .ptbReturned,
+                                summary:
+                                    "\(layerText) exceeds \(location)'s MTU \(constraint.limit); the endpoint tells the sender to use \(mtu)",
+                                node: name(constraint.node), interface: constraint.interface, ptbMTU: mtu,
+                                ptbSource: name(constraint.node)), .degraded)
                         state.size = mtu
                         continue
                     }
-                    state.record(Fate(
-                        kind: .ptbLost,
-                        summary: "\(layerText) exceeds \(where_)'s own MTU \(constraint.limit); the endpoint drops it and does not tell the inner sender",
-                        node: name(constraint.node), interface: constraint.interface, lostReason: "not-relayed"), .blackhole)
+                    state.record(
+                        Fate(
+                            kind: .ptbLost,
+                            summary:
+                                "\(layerText) exceeds \(location)'s own MTU \(constraint.limit); the endpoint drops it and does not tell the inner sender",
+                            node: name(constraint.node), interface: constraint.interface, lostReason: "not-relayed"),
+                        .blackhole)
                     return
                 }
                 guard node.icmp.sendsTooBig else {
-                    state.record(Fate(
-                        kind: .silentDrop,
-                        summary: "\(layerText) exceeds \(constraint.limit) at \(where_), which drops it without sending ICMP \"too big\"",
-                        node: name(constraint.node), interface: constraint.interface), .blackhole)
+                    state.record(
+                        Fate(
+                            kind: .silentDrop,
+                            summary:
+                                "\(layerText) exceeds \(constraint.limit) at \(location), which drops it without sending ICMP \"too big\"",
+                            node: name(constraint.node), interface: constraint.interface), .blackhole)
                     return
                 }
-                let ptb = ptbFate(constraint, packetText: layerText, where_: where_, overlay: overlay, innerMTU: innerLimit(constraint), source: source)
+                let ptb = ptbFate(
+                    constraint, packetText: layerText, location: location, overlay: overlay,
+                    innerMTU: innerLimit(constraint), source: source)
                 if ptb.kind == .ptbReturned {
                     state.record(ptb, .degraded)
                     state.size = max(min(innerLimit(constraint), state.size), MTULimits.linuxMinimumPMTU)
@@ -274,26 +319,35 @@ public struct Analyzer: Sendable {
     }
 
     /// Follows a PTB from the router back to whoever must act on it.
-    func ptbFate(_ constraint: Constraint, packetText: String, where_: String, overlay: Overlay?, innerMTU: Int, source: Int) -> Fate {
+    func ptbFate(
+        _ constraint: Constraint, packetText: String, location: String, overlay: Overlay?, innerMTU: Int, source: Int
+    ) -> Fate {
         let router = network.topology.nodes[constraint.node]
         let sourceAddress: IPAddress?
         let sourceText: String
         switch router.icmp.source {
         case .ingressInterface:
-            sourceAddress = constraint.ingressInterface.flatMap { network.address(node: constraint.node, interface: $0) }
-            sourceText = sourceAddress.map { "\($0) (\(router.name) \(constraint.ingressInterface ?? ""))" } ?? "\(router.name)"
+            sourceAddress = constraint.ingressInterface.flatMap {
+                network.address(node: constraint.node, interface: $0)
+            }
+            sourceText =
+                sourceAddress.map { "\($0) (\(router.name) \(constraint.ingressInterface ?? ""))" } ?? "\(router.name)"
         case .address(let address, let label):
             sourceAddress = address
             sourceText = "\(address) (\(label))"
         }
-        let head = "\(packetText) exceeds \(constraint.limit) at \(where_); \(router.name) sends ICMP \"too big\" (MTU \(constraint.limit)) from \(sourceText)"
+        let head =
+            "\(packetText) exceeds \(constraint.limit) at \(location); \(router.name) sends ICMP \"too big\" (MTU \(constraint.limit)) from \(sourceText)"
         let receiverName = network.topology.nodes[constraint.layerSender].name
-        let gateway = constraint.ingressInterface.flatMap { network.address(node: constraint.node, interface: $0)?.description }
+        let gateway = constraint.ingressInterface.flatMap {
+            network.address(node: constraint.node, interface: $0)?.description
+        }
         func lost(_ reason: String, _ code: String) -> Fate {
-            Fate(kind: .ptbLost, summary: "\(head), but \(reason)", node: router.name, interface: constraint.interface,
-                 ptbMTU: constraint.limit, ptbSource: sourceAddress?.description ?? router.name, lostReason: code,
-                 ptbReceiver: receiverName, ptbReceiverInterface: constraint.layerSenderInterface,
-                 ptbGateway: constraint.upstream.isEmpty ? gateway : nil)
+            Fate(
+                kind: .ptbLost, summary: "\(head), but \(reason)", node: router.name, interface: constraint.interface,
+                ptbMTU: constraint.limit, ptbSource: sourceAddress?.description ?? router.name, lostReason: code,
+                ptbReceiver: receiverName, ptbReceiverInterface: constraint.layerSenderInterface,
+                ptbGateway: constraint.upstream.isEmpty ? gateway : nil)
         }
         for hop in constraint.upstream where hop != constraint.node && network.topology.nodes[hop].icmp.filtersTooBig {
             return lost("\(network.topology.nodes[hop].name) filters it on the way back", "filtered")
@@ -303,13 +357,16 @@ public struct Analyzer: Sendable {
             let mode = receiver.sysctls.rpFilter(on: constraint.layerSenderInterface)
             let back = network.routeInterface(node: constraint.layerSender, to: sourceAddress)
             if mode == 1, back != constraint.layerSenderInterface {
-                let route = back.map { "its route to \(sourceAddress) leaves by \($0)" } ?? "it has no route to \(sourceAddress)"
+                let route =
+                    back.map { "its route to \(sourceAddress) leaves by \($0)" }
+                    ?? "it has no route to \(sourceAddress)"
                 return lost(
                     "\(receiver.name) drops it: strict rp_filter on \(constraint.layerSenderInterface) and \(route), not by \(constraint.layerSenderInterface) where the ICMP arrives",
                     "rp_filter")
             }
             if mode == 2, back == nil {
-                return lost("\(receiver.name) drops it: loose rp_filter and no route at all to \(sourceAddress)", "rp_filter")
+                return lost(
+                    "\(receiver.name) drops it: loose rp_filter and no route at all to \(sourceAddress)", "rp_filter")
             }
         }
         if !receiver.icmp.acceptsTooBig {
@@ -318,16 +375,22 @@ public struct Analyzer: Sendable {
         if let overlay {
             guard overlay.relaysPTB else {
                 return lost(
-                    "it reaches the tunnel endpoint \(receiver.name), which does not relay it to the inner sender \(name(source))", "not-relayed")
+                    "it reaches the tunnel endpoint \(receiver.name), which does not relay it to the inner sender \(name(source))",
+                    "not-relayed")
             }
             let sender = network.topology.nodes[source]
             if !sender.icmp.acceptsTooBig {
                 return lost("\(receiver.name) relays it, but \(sender.name)'s policy drops incoming ICMP", "policy")
             }
-            return Fate(kind: .ptbReturned, summary: "\(head); \(receiver.name) relays it to \(sender.name), which resends at \(innerMTU)",
-                        node: router.name, interface: constraint.interface, ptbMTU: constraint.limit, ptbSource: sourceAddress?.description ?? router.name)
+            return Fate(
+                kind: .ptbReturned,
+                summary: "\(head); \(receiver.name) relays it to \(sender.name), which resends at \(innerMTU)",
+                node: router.name, interface: constraint.interface, ptbMTU: constraint.limit,
+                ptbSource: sourceAddress?.description ?? router.name)
         }
-        return Fate(kind: .ptbReturned, summary: "\(head); \(receiver.name) accepts it and resends at \(constraint.limit)",
-                    node: router.name, interface: constraint.interface, ptbMTU: constraint.limit, ptbSource: sourceAddress?.description ?? router.name)
+        return Fate(
+            kind: .ptbReturned, summary: "\(head); \(receiver.name) accepts it and resends at \(constraint.limit)",
+            node: router.name, interface: constraint.interface, ptbMTU: constraint.limit,
+            ptbSource: sourceAddress?.description ?? router.name)
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 
-
 /// What a CNI is configured to do with MTU, read from the objects it keeps in the API (pure: objects in, settings
 /// out), the way the CNI itself reads them: each knob with its precedence, the bytes the CNI reserves, the install
 /// method and the names the fix must use. The rules and their upstream sources are in ``CNIRules`` and docs/cni.md.
@@ -61,8 +60,10 @@ public struct CNISettings: Sendable, Codable, Equatable {
         }
     }
 
-    public init(name: String, detectedBy: [String] = [], encapsulation: String = "none", crossSubnetOnly: Bool = false,
-                configuredPodMTU: Int? = nil, sources: [Source] = [], notes: [String] = [], install: String = "") {
+    public init(
+        name: String, detectedBy: [String] = [], encapsulation: String = "none", crossSubnetOnly: Bool = false,
+        configuredPodMTU: Int? = nil, sources: [Source] = [], notes: [String] = [], install: String = ""
+    ) {
         self.name = name
         self.detectedBy = detectedBy
         self.encapsulation = encapsulation
@@ -85,7 +86,9 @@ public struct CNISettings: Sendable, Codable, Equatable {
     /// `underlayMTU` bytes.
     public func largestPodMTU(underlayMTU: Int, underlay: IPVersion) -> Int {
         if encapsulation == "udp" { return underlayMTU - underlay.headerSize - 8 }  // Flannel's udp backend: IP + UDP
-        guard encapsulation != "none", let stack = try? EncapsulationStack.parse(encapsulation.replacingOccurrences(of: "+", with: ",")) else { return underlayMTU }
+        guard encapsulation != "none",
+            let stack = try? EncapsulationStack.parse(encapsulation.replacingOccurrences(of: "+", with: ","))
+        else { return underlayMTU }
         return stack.largestInnerPacket(outer: underlayMTU, underlay: underlay)
     }
 
@@ -99,7 +102,9 @@ public struct CNISettings: Sendable, Codable, Equatable {
     }
 
     /// The CNI's settings were expected in a ConfigMap that was not given: say what was assumed and what to save.
-    mutating func assumeWithout(configMap: String, defaultNamespace: String, encapsulation: String, reserved: Int, assumption: String) {
+    mutating func assumeWithout(
+        configMap: String, defaultNamespace: String, encapsulation: String, reserved: Int, assumption: String
+    ) {
         self.encapsulation = encapsulation
         reservedOverhead = reserved
         notes.append("\(configMap) was not given: assuming \(assumption)")
@@ -141,14 +146,18 @@ struct DaemonSetView {
     }
 
     var id: String { "\(namespace)/\(name)" }
-    var containers: [JSONValue] { object[path: "spec.template.spec.containers"].array + object[path: "spec.template.spec.initContainers"].array }
+    var containers: [JSONValue] {
+        object[path: "spec.template.spec.containers"].array + object[path: "spec.template.spec.initContainers"].array
+    }
     var helmRelease: String? { object[path: "metadata.annotations"]["meta.helm.sh/release-name"].string }
     var ownerKinds: [String] { object[path: "metadata.ownerReferences"].array.compactMap { $0["kind"].string } }
 
     /// The image tag's version of the first container whose image names `repository` (e.g. `cilium`, `node`).
     func version(image matches: (String) -> Bool) -> CNIRules.Version? {
         for container in containers {
-            if let image = container["image"].string, matches(image), let version = CNIRules.Version(image: image) { return version }
+            if let image = container["image"].string, matches(image), let version = CNIRules.Version(image: image) {
+                return version
+            }
         }
         return nil
     }
@@ -167,7 +176,8 @@ struct DaemonSetView {
                 if let value = variable["value"].string { return .literal(value) }
                 let reference = variable[path: "valueFrom.configMapKeyRef"]
                 if let map = reference["name"].string, let key = reference["key"].string {
-                    return .configMap(name: map, key: key, value: configMaps["\(namespace)/\(map)"]?["data"][key].string)
+                    return .configMap(
+                        name: map, key: key, value: configMaps["\(namespace)/\(map)"]?["data"][key].string)
                 }
                 return .other
             }
@@ -183,14 +193,17 @@ public enum CNIReader {
         let daemonSets = objects.daemonSets.map(DaemonSetView.init)
         func daemonSet(_ match: (String) -> Bool) -> DaemonSetView? { daemonSets.first { match($0.name) } }
         func configMap(named name: String) -> (String, JSONValue)? {
-            objects.configMaps.sorted { $0.key < $1.key }.first { $0.key.hasSuffix("/\(name)") }.map { ($0.key, $0.value) }
+            objects.configMaps.sorted { $0.key < $1.key }.first { $0.key.hasSuffix("/\(name)") }.map {
+                ($0.key, $0.value)
+            }
         }
         var found: [CNISettings] = []
         if let aws = daemonSet({ $0 == "aws-node" }) {
             found.append(self.aws(aws, objects: objects))
         }
         if let cilium = configMap(named: "cilium-config") ?? daemonSet({ $0 == "cilium" }).map({ ("", $0.object) }) {
-            found.append(self.cilium(objects, config: cilium.0.isEmpty ? nil : cilium, daemonSet: daemonSet { $0 == "cilium" }))
+            found.append(
+                self.cilium(objects, config: cilium.0.isEmpty ? nil : cilium, daemonSet: daemonSet { $0 == "cilium" }))
         }
         let canalConfig = configMap(named: "canal-config")
         let canalDaemonSet = daemonSet { $0 == "canal" }
@@ -206,11 +219,14 @@ public enum CNIReader {
         let calicoDaemonSet = daemonSet { $0 == "calico-node" }
         if calicoDaemonSet != nil || objects.calicoInstallation != nil || configMap(named: "calico-config") != nil {
             var calico = self.calico(objects, daemonSet: calicoDaemonSet)
-            if let carrier = found.first(where: { $0.name == "flannel" || $0.name == "aws-vpc-cni" || $0.name == "canal" }) {
+            if let carrier = found.first(where: {
+                $0.name == "flannel" || $0.name == "aws-vpc-cni" || $0.name == "canal"
+            }) {
                 calico.policyOnly = true
                 calico.encapsulation = "none"
                 calico.missing = []
-                calico.notes.append("Calico runs for network policy here; \(carrier.name) carries the pod traffic and sets the pod MTU")
+                calico.notes.append(
+                    "Calico runs for network policy here; \(carrier.name) carries the pod traffic and sets the pod MTU")
                 found.append(calico)
             } else {
                 found.insert(calico, at: 0)
@@ -227,40 +243,71 @@ public enum CNIReader {
     /// the operator sets from the Installation's mtu — beats FelixConfiguration's `vxlanMTU`, even when it is 0
     /// (auto). The pod MTU is the CNI plugin's `mtu` (veth_mtu / Installation mtu) when non-zero, else the smallest
     /// MTU of the enabled encapsulations (felix/dataplane/linux/int_dataplane.go `determinePodMTU`).
-    static func calico(_ objects: ClusterObjects, daemonSet: DaemonSetView?, flavour: String = "calico", configMapName: String = "calico-config") -> CNISettings {
+    static func calico(
+        _ objects: ClusterObjects, daemonSet: DaemonSetView?, flavour: String = "calico",
+        configMapName: String = "calico-config"
+    ) -> CNISettings {
         var settings = CNISettings(name: flavour)
         let installation = objects.calicoInstallation
-        let operatorSigns = installation != nil || daemonSet?.namespace == "calico-system" || daemonSet?.ownerKinds.contains("Installation") == true
+        let operatorSigns =
+            installation != nil || daemonSet?.namespace == "calico-system"
+            || daemonSet?.ownerKinds.contains("Installation") == true
         settings.install = operatorSigns ? "operator" : "manifest"
-        if let daemonSet { settings.take(daemonSet, version: { $0.contains("calico/node") || $0.contains("/node:") || $0.contains("calico-node") }) }
-        if let installation { settings.detectedBy.append("Installation \(installation[path: "metadata.name"].string ?? "default")") }
+        if let daemonSet {
+            settings.take(
+                daemonSet,
+                version: { $0.contains("calico/node") || $0.contains("/node:") || $0.contains("calico-node") })
+        }
+        if let installation {
+            settings.detectedBy.append("Installation \(installation[path: "metadata.name"].string ?? "default")")
+        }
         if operatorSigns && installation == nil {
-            settings.missing.append("kubectl get installations.operator.tigera.io default -o yaml   # the operator's Installation: it owns calico-node's MTU")
+            settings.missing.append(
+                "kubectl get installations.operator.tigera.io default -o yaml   # the operator's Installation: it owns calico-node's MTU"
+            )
         }
         let config = objects.configMaps.first { $0.key.hasSuffix("/\(configMapName)") }
         if let config {
             settings.detectedBy.append("ConfigMap \(config.key)")
             settings.configMap = configMapName
-            if settings.namespace == nil { settings.namespace = String(config.key.split(separator: "/").first ?? "kube-system") }
+            if settings.namespace == nil {
+                settings.namespace = String(config.key.split(separator: "/").first ?? "kube-system")
+            }
         }
         if settings.namespace == nil { settings.namespace = operatorSigns ? "calico-system" : "kube-system" }
         if settings.daemonSet == nil { settings.daemonSet = flavour == "canal" ? "canal" : "calico-node" }
-        let ipv6 = objects.nodes.contains { node in node[path: "status.addresses"].array.contains { $0["type"].string == "InternalIP" && ($0["address"].string ?? "").contains(":") } }
-            && !objects.nodes.contains { node in node[path: "status.addresses"].array.contains { $0["type"].string == "InternalIP" && !($0["address"].string ?? ":").contains(":") } }
+        let ipv6 =
+            objects.nodes.contains { node in
+                node[path: "status.addresses"].array.contains {
+                    $0["type"].string == "InternalIP" && ($0["address"].string ?? "").contains(":")
+                }
+            }
+            && !objects.nodes.contains { node in
+                node[path: "status.addresses"].array.contains {
+                    $0["type"].string == "InternalIP" && !($0["address"].string ?? ":").contains(":")
+                }
+            }
 
         // The encapsulation: IP pools, else the operator's ipPools, else calico-node's default-pool environment,
         // else calico_backend.
         var modes: [String] = []
         var modeSource = ""
         for pool in objects.calicoIPPools where pool[path: "spec.disabled"].bool != true {
-            let vxlan = pool[path: "spec.vxlanMode"].string ?? "Never", ipip = pool[path: "spec.ipipMode"].string ?? "Never"
-            if vxlan != "Never" { modes.append(vxlan == "CrossSubnet" ? "VXLANCrossSubnet" : "VXLAN") }
-            else if ipip != "Never" { modes.append(ipip == "CrossSubnet" ? "IPIPCrossSubnet" : "IPIP") }
-            else { modes.append("None") }
+            let vxlan = pool[path: "spec.vxlanMode"].string ?? "Never"
+            let ipip = pool[path: "spec.ipipMode"].string ?? "Never"
+            if vxlan != "Never" {
+                modes.append(vxlan == "CrossSubnet" ? "VXLANCrossSubnet" : "VXLAN")
+            } else if ipip != "Never" {
+                modes.append(ipip == "CrossSubnet" ? "IPIPCrossSubnet" : "IPIP")
+            } else {
+                modes.append("None")
+            }
             modeSource = "IPPool"
         }
         if modes.isEmpty, let installation {
-            for pool in installation[path: "spec.calicoNetwork.ipPools"].array { modes.append(pool["encapsulation"].string ?? "IPIP") }
+            for pool in installation[path: "spec.calicoNetwork.ipPools"].array {
+                modes.append(pool["encapsulation"].string ?? "IPIP")
+            }
             if !modes.isEmpty { modeSource = "Installation .spec.calicoNetwork.ipPools" }
         }
         if modes.isEmpty, let daemonSet {
@@ -268,10 +315,15 @@ public enum CNIReader {
                 if case .literal(let text)? = daemonSet.env(name, configMaps: objects.configMaps) { return text }
                 return nil
             }
-            let vxlan = value("CALICO_IPV4POOL_VXLAN") ?? value("CALICO_IPV6POOL_VXLAN"), ipip = value("CALICO_IPV4POOL_IPIP")
-            if let vxlan, vxlan.lowercased() != "never" { modes.append(vxlan == "CrossSubnet" ? "VXLANCrossSubnet" : "VXLAN") }
-            else if let ipip, ipip.lowercased() != "never" { modes.append(ipip == "CrossSubnet" ? "IPIPCrossSubnet" : "IPIP") }
-            else if vxlan != nil || ipip != nil { modes.append("None") }
+            let vxlan = value("CALICO_IPV4POOL_VXLAN") ?? value("CALICO_IPV6POOL_VXLAN")
+            let ipip = value("CALICO_IPV4POOL_IPIP")
+            if let vxlan, vxlan.lowercased() != "never" {
+                modes.append(vxlan == "CrossSubnet" ? "VXLANCrossSubnet" : "VXLAN")
+            } else if let ipip, ipip.lowercased() != "never" {
+                modes.append(ipip == "CrossSubnet" ? "IPIPCrossSubnet" : "IPIP")
+            } else if vxlan != nil || ipip != nil {
+                modes.append("None")
+            }
             if !modes.isEmpty { modeSource = "calico-node env CALICO_IPV4POOL_* (the default pool it creates)" }
         }
         if modes.isEmpty, let backend = config?.value["data"]["calico_backend"].string {
@@ -280,20 +332,30 @@ public enum CNIReader {
         }
         if modes.isEmpty && !settings.policyOnly {
             modes.append("IPIP")
-            settings.notes.append("no IP pool, Installation or calico-node environment was given: assuming Calico's default IPIP")
-            settings.missing.append("kubectl get ippools.crd.projectcalico.org -o yaml   # which encapsulation the pods use")
+            settings.notes.append(
+                "no IP pool, Installation or calico-node environment was given: assuming Calico's default IPIP")
+            settings.missing.append(
+                "kubectl get ippools.crd.projectcalico.org -o yaml   # which encapsulation the pods use")
         } else if !modeSource.isEmpty {
             settings.notes.append("encapsulation from \(modeSource)")
         }
         let mode = modes.first ?? "IPIP"
-        if Set(modes).count > 1 { settings.notes.append("IP pools use different encapsulations (\(Set(modes).sorted().joined(separator: ", "))); the audit uses the first, \(mode)") }
+        if Set(modes).count > 1 {
+            settings.notes.append(
+                "IP pools use different encapsulations (\(Set(modes).sorted().joined(separator: ", "))); the audit uses the first, \(mode)"
+            )
+        }
         var encapsulation = mode.hasPrefix("VXLAN") ? "vxlan" : mode.hasPrefix("IPIP") ? "ipip" : "none"
         settings.crossSubnetOnly = mode.hasSuffix("CrossSubnet")
 
         let felix = objects.felixConfiguration
-        func felixEnv(_ name: String) -> DaemonSetView.EnvValue? { daemonSet?.env(name, configMaps: objects.configMaps) }
+        func felixEnv(_ name: String) -> DaemonSetView.EnvValue? {
+            daemonSet?.env(name, configMaps: objects.configMaps)
+        }
         var wireguard = felix?[path: "spec.wireguardEnabled"].bool == true
-        if case .literal(let text)? = felixEnv("FELIX_WIREGUARDENABLED") { wireguard = JSONValue.string(text).bool ?? wireguard }
+        if case .literal(let text)? = felixEnv("FELIX_WIREGUARDENABLED") {
+            wireguard = JSONValue.string(text).bool ?? wireguard
+        }
         if wireguard {
             // Calico's WireGuard device carries all inter-node pod traffic, in place of VXLAN/IPIP, in every subnet.
             encapsulation = "wireguard"
@@ -301,12 +363,18 @@ public enum CNIReader {
         }
         settings.encapsulation = encapsulation
         settings.reservedOverhead = CNIRules.calicoReserved(encapsulation, ipv6: ipv6)
-        settings.rules = "Calico\(settings.version.map { " \($0)" } ?? ""): \(encapsulation == "none" ? "no encapsulation" : "\(encapsulation) reserves \(settings.reservedOverhead!) B") (felix/dataplane/linux/int_dataplane.go)"
+        settings.rules =
+            "Calico\(settings.version.map { " \($0)" } ?? ""): \(encapsulation == "none" ? "no encapsulation" : "\(encapsulation) reserves \(settings.reservedOverhead!) B") (felix/dataplane/linux/int_dataplane.go)"
 
         // The MTU knobs, in Felix's order.
-        let felixKey = encapsulation == "wireguard" ? "wireguardMTU" : encapsulation == "vxlan" ? "vxlanMTU" : encapsulation == "ipip" ? "ipipMTU" : nil
-        let envName = encapsulation == "wireguard" ? "FELIX_WIREGUARDMTU" : encapsulation == "vxlan" ? "FELIX_VXLANMTU" : encapsulation == "ipip" ? "FELIX_IPINIPMTU" : nil
-        var felixMTU: Int?       // nil: auto (interface − reserved)
+        let felixKey =
+            encapsulation == "wireguard"
+            ? "wireguardMTU" : encapsulation == "vxlan" ? "vxlanMTU" : encapsulation == "ipip" ? "ipipMTU" : nil
+        let envName =
+            encapsulation == "wireguard"
+            ? "FELIX_WIREGUARDMTU"
+            : encapsulation == "vxlan" ? "FELIX_VXLANMTU" : encapsulation == "ipip" ? "FELIX_IPINIPMTU" : nil
+        var felixMTU: Int?  // nil: auto (interface − reserved)
         var felixDecided = false
         if let envName, let value = felixEnv(envName) {
             switch value {
@@ -314,12 +382,17 @@ public enum CNIReader {
                 if text.isEmpty { break }  // Felix ignores an empty value
                 felixDecided = true
                 let source: String
-                if case .configMap(let map, let key, _) = value { source = "DaemonSet \(daemonSet!.id) env \(envName) (from \(map) \(key))" } else { source = "DaemonSet \(daemonSet!.id) env \(envName)" }
+                if case .configMap(let map, let key, _) = value {
+                    source = "DaemonSet \(daemonSet!.id) env \(envName) (from \(map) \(key))"
+                } else {
+                    source = "DaemonSet \(daemonSet!.id) env \(envName)"
+                }
                 if let number = Int(text.trimmingCharacters(in: .whitespaces)) {
                     felixMTU = number == 0 ? nil : number
                     settings.sources.append(.init(field: source, value: number == 0 ? nil : number, effective: true))
                 } else {
-                    settings.invalid.append("\(source) = \"\(text)\" is not a number: Felix replaces it with its default (auto-detection)")
+                    settings.invalid.append(
+                        "\(source) = \"\(text)\" is not a number: Felix replaces it with its default (auto-detection)")
                     settings.sources.append(.init(field: source, value: nil, effective: true))
                 }
             case .configMap(let map, let key, nil):
@@ -334,7 +407,9 @@ public enum CNIReader {
             if let text = config?.value["data"]["veth_mtu"].string, !text.isEmpty {
                 felixDecided = true
                 felixMTU = Int(text).flatMap { $0 == 0 ? nil : $0 }
-                settings.notes.append("calico-node was not given: assuming the upstream manifest's \(envName) from \(configMapName) veth_mtu")
+                settings.notes.append(
+                    "calico-node was not given: assuming the upstream manifest's \(envName) from \(configMapName) veth_mtu"
+                )
             }
         }
         if let felix, let felixKey {
@@ -343,9 +418,12 @@ public enum CNIReader {
                 let value = felix["spec"][field].int.flatMap { $0 == 0 ? nil : $0 }
                 guard value != nil || field == felixKey else { continue }
                 let applies = field == felixKey && !felixDecided
-                settings.sources.append(.init(field: "FelixConfiguration default .spec.\(field)", value: value, effective: applies))
+                settings.sources.append(
+                    .init(field: "FelixConfiguration default .spec.\(field)", value: value, effective: applies))
                 if field == felixKey, felixDecided, value != nil {
-                    settings.notes.append("FelixConfiguration .spec.\(field) is not in effect: calico-node's \(envName ?? "environment") outranks it (felix/config/config_params.go)")
+                    settings.notes.append(
+                        "FelixConfiguration .spec.\(field) is not in effect: calico-node's \(envName ?? "environment") outranks it (felix/config/config_params.go)"
+                    )
                 }
                 if applies { felixMTU = value }
             }
@@ -355,36 +433,56 @@ public enum CNIReader {
         if let installation {
             let raw = installation[path: "spec.calicoNetwork.mtu"]
             let value = raw.int
-            if !raw.isNull && value == nil { settings.invalid.append("Installation default .spec.calicoNetwork.mtu = \(raw) is not a number: the operator rejects it") }
-            settings.sources.append(.init(field: "Installation default .spec.calicoNetwork.mtu", value: value, effective: value != nil))
+            if !raw.isNull && value == nil {
+                settings.invalid.append(
+                    "Installation default .spec.calicoNetwork.mtu = \(raw) is not a number: the operator rejects it")
+            }
+            settings.sources.append(
+                .init(field: "Installation default .spec.calicoNetwork.mtu", value: value, effective: value != nil))
             if let value, value > 0 {
                 cniMTU = value
                 felixMTU = value
                 // The operator renders calico-node's FELIX_*MTU from this value: what the DaemonSet holds now follows it.
-                for index in settings.sources.indices where settings.sources[index].field.hasPrefix("DaemonSet") { settings.sources[index].effective = false }
+                for index in settings.sources.indices where settings.sources[index].field.hasPrefix("DaemonSet") {
+                    settings.sources[index].effective = false
+                }
             }
         } else if let config {
             let raw = config.value["data"]["veth_mtu"]
             if let text = raw.string {
                 if let value = Int(text.trimmingCharacters(in: .whitespaces)) {
-                    settings.sources.append(.init(field: "ConfigMap \(config.key) .data.veth_mtu", value: value == 0 ? nil : value, effective: true))
+                    settings.sources.append(
+                        .init(
+                            field: "ConfigMap \(config.key) .data.veth_mtu", value: value == 0 ? nil : value,
+                            effective: true))
                     if value > 0 { cniMTU = value }
                 } else {
-                    settings.invalid.append("ConfigMap \(config.key) .data.veth_mtu = \"\(text)\" is not a number: the CNI plugin cannot read its configuration and pods fail to start")
-                    settings.sources.append(.init(field: "ConfigMap \(config.key) .data.veth_mtu", value: nil, effective: true))
+                    settings.invalid.append(
+                        "ConfigMap \(config.key) .data.veth_mtu = \"\(text)\" is not a number: the CNI plugin cannot read its configuration and pods fail to start"
+                    )
+                    settings.sources.append(
+                        .init(field: "ConfigMap \(config.key) .data.veth_mtu", value: nil, effective: true))
                 }
             }
         }
-        if let cniMTU { settings.configuredPodMTU = cniMTU }
-        else if let felixMTU { settings.configuredPodMTU = felixMTU }
-        if settings.configuredPodMTU == nil, let version = settings.version.flatMap({ CNIRules.Version(image: ":" + $0) }),
-           version < CNIRules.calicoAutoMTUSince, let fixed = CNIRules.calicoDefaultMTU(encapsulation) {
+        if let cniMTU {
+            settings.configuredPodMTU = cniMTU
+        } else if let felixMTU {
+            settings.configuredPodMTU = felixMTU
+        }
+        if settings.configuredPodMTU == nil,
+            let version = settings.version.flatMap({ CNIRules.Version(image: ":" + $0) }),
+            version < CNIRules.calicoAutoMTUSince, let fixed = CNIRules.calicoDefaultMTU(encapsulation)
+        {
             // Before automatic MTU detection, 0 was not a value: Felix's defaults applied whatever the host.
             settings.configuredPodMTU = fixed
-            settings.rules = (settings.rules ?? "") + "; before \(CNIRules.calicoAutoMTUSince) no auto-detection: Felix's default \(fixed) (projectcalico/felix#2511)"
+            settings.rules =
+                (settings.rules ?? "")
+                + "; before \(CNIRules.calicoAutoMTUSince) no auto-detection: Felix's default \(fixed) (projectcalico/felix#2511)"
         }
         if settings.configuredPodMTU == nil {
-            settings.notes.append("no MTU set: Calico gives pods each node's interface MTU minus \(settings.reservedOverhead ?? 0) B")
+            settings.notes.append(
+                "no MTU set: Calico gives pods each node's interface MTU minus \(settings.reservedOverhead ?? 0) B")
         }
         return settings
     }
@@ -392,25 +490,36 @@ public enum CNIReader {
     /// Canal: Calico's CNI plugin and Felix over Flannel's VXLAN (projectcalico/calico manifests/canal.yaml:
     /// `canal-config` `veth_mtu`, `net-conf.json`, one DaemonSet `canal`). Flannel moves the packets; the pod MTU is
     /// veth_mtu, or Flannel's (interface − 50) when 0.
-    static func canal(_ objects: ClusterObjects, config: (String, JSONValue)?, daemonSet: DaemonSetView?) -> CNISettings {
+    static func canal(_ objects: ClusterObjects, config: (String, JSONValue)?, daemonSet: DaemonSetView?) -> CNISettings
+    {
         var flannel = self.flannel(config?.1, name: config?.0, daemonSet: daemonSet)
         flannel.name = "canal"
         flannel.install = "manifest"
-        flannel.missing = config == nil ? ["kubectl -n \(daemonSet?.namespace ?? "kube-system") get configmap canal-config -o yaml"] : []
+        flannel.missing =
+            config == nil
+            ? ["kubectl -n \(daemonSet?.namespace ?? "kube-system") get configmap canal-config -o yaml"] : []
         flannel.version = daemonSet?.version(image: { $0.contains("calico/node") }).map(\.description)
         if let config {
             let raw = config.1["data"]["veth_mtu"]
             if let text = raw.string {
                 if let value = Int(text.trimmingCharacters(in: .whitespaces)) {
-                    flannel.sources.insert(.init(field: "ConfigMap \(config.0) .data.veth_mtu", value: value == 0 ? nil : value, effective: value != 0), at: 0)
+                    flannel.sources.insert(
+                        .init(
+                            field: "ConfigMap \(config.0) .data.veth_mtu", value: value == 0 ? nil : value,
+                            effective: value != 0), at: 0)
                     if value > 0 { flannel.configuredPodMTU = value }
                 } else {
-                    flannel.invalid.append("ConfigMap \(config.0) .data.veth_mtu = \"\(text)\" is not a number: the CNI plugin cannot read its configuration and pods fail to start")
+                    flannel.invalid.append(
+                        "ConfigMap \(config.0) .data.veth_mtu = \"\(text)\" is not a number: the CNI plugin cannot read its configuration and pods fail to start"
+                    )
                 }
             }
         }
         flannel.notes.removeAll { $0.hasPrefix("no MTU set") }
-        if flannel.configuredPodMTU == nil { flannel.notes.append("veth_mtu 0: pods get each node's interface MTU minus Flannel's \(flannel.reservedOverhead ?? 0) B") }
+        if flannel.configuredPodMTU == nil {
+            flannel.notes.append(
+                "veth_mtu 0: pods get each node's interface MTU minus Flannel's \(flannel.reservedOverhead ?? 0) B")
+        }
         return flannel
     }
 
@@ -420,61 +529,91 @@ public enum CNIReader {
     /// `mtu − overhead` (cilium/cilium pkg/mtu/mtu.go); 0 or absent: each node's interface. `routing-mode`
     /// (tunnel | native) with `tunnel-protocol` (vxlan | geneve), or the older `tunnel` key; `underlay-protocol`
     /// (ipv4 | ipv6); `enable-wireguard`; `enable-ipsec`.
-    static func cilium(_ objects: ClusterObjects, config: (String, JSONValue)?, daemonSet: DaemonSetView?) -> CNISettings {
+    static func cilium(_ objects: ClusterObjects, config: (String, JSONValue)?, daemonSet: DaemonSetView?)
+        -> CNISettings
+    {
         var settings = CNISettings(name: "cilium", install: "helm")
         let isAgent: (String) -> Bool = { $0.contains("cilium") && !$0.contains("operator") }
         if let daemonSet { settings.take(daemonSet, version: isAgent) }
         let version = daemonSet?.version(image: isAgent)
         guard let (name, config) = config else {
-            settings.assumeWithout(configMap: "cilium-config", defaultNamespace: "kube-system", encapsulation: "vxlan", reserved: 50,
-                                   assumption: "Cilium's default VXLAN tunnel and auto-detected MTU")
+            settings.assumeWithout(
+                configMap: "cilium-config", defaultNamespace: "kube-system", encapsulation: "vxlan", reserved: 50,
+                assumption: "Cilium's default VXLAN tunnel and auto-detected MTU")
             return settings
         }
         settings.detectedBy.append("ConfigMap \(name)")
         settings.configMap = "cilium-config"
         if settings.namespace == nil { settings.namespace = String(name.split(separator: "/").first ?? "kube-system") }
         if settings.daemonSet == nil { settings.daemonSet = "cilium" }
-        if settings.helmRelease == nil { settings.helmRelease = config[path: "metadata.annotations"]["meta.helm.sh/release-name"].string }
+        if settings.helmRelease == nil {
+            settings.helmRelease = config[path: "metadata.annotations"]["meta.helm.sh/release-name"].string
+        }
         if settings.helmRelease == nil { settings.install = "configmap" }
         let data = config["data"]
         var tunnel: String
         if let routing = data["routing-mode"].string {
             tunnel = routing == "native" ? "none" : (data["tunnel-protocol"].string ?? "vxlan")
-            if !["native", "tunnel"].contains(routing) { settings.invalid.append("ConfigMap \(name) routing-mode = \"\(routing)\": Cilium accepts tunnel or native and does not start") }
+            if !["native", "tunnel"].contains(routing) {
+                settings.invalid.append(
+                    "ConfigMap \(name) routing-mode = \"\(routing)\": Cilium accepts tunnel or native and does not start"
+                )
+            }
         } else if let legacy = data["tunnel"].string {
             tunnel = legacy == "disabled" ? "none" : legacy
         } else {
             tunnel = data["tunnel-protocol"].string ?? "vxlan"
         }
         if !["vxlan", "geneve", "none"].contains(tunnel) {
-            settings.invalid.append("ConfigMap \(name) tunnel protocol \"\(tunnel)\": Cilium supports vxlan and geneve only and does not start with it")
+            settings.invalid.append(
+                "ConfigMap \(name) tunnel protocol \"\(tunnel)\": Cilium supports vxlan and geneve only and does not start with it"
+            )
             tunnel = "vxlan"
         }
         let underlayIPv6 = data["underlay-protocol"].string == "ipv6"
         let wireguard = data["enable-wireguard"].bool == true
         let ipsec = data["enable-ipsec"].bool == true
-        if ipsec { settings.notes.append("IPsec key length unknown (it lives in a Secret): the default 16-byte key is assumed; longer keys reserve more") }
-        let overhead = CNIRules.cilium(version: version, tunnel: tunnel, underlayIPv6: underlayIPv6, wireguard: wireguard, ipsec: ipsec)
+        if ipsec {
+            settings.notes.append(
+                "IPsec key length unknown (it lives in a Secret): the default 16-byte key is assumed; longer keys reserve more"
+            )
+        }
+        let overhead = CNIRules.cilium(
+            version: version, tunnel: tunnel, underlayIPv6: underlayIPv6, wireguard: wireguard, ipsec: ipsec)
         settings.encapsulation = overhead.wire
         settings.reservedOverhead = overhead.bytes
         settings.rules = overhead.rules
-        if version == nil, wireguard { settings.notes.append("Cilium's version is unknown (no DaemonSet image tag): WireGuard reserves 95 B since 1.20, 80 B before") }
+        if version == nil, wireguard {
+            settings.notes.append(
+                "Cilium's version is unknown (no DaemonSet image tag): WireGuard reserves 95 B since 1.20, 80 B before")
+        }
         let raw = data["mtu"]
         if let text = raw.string ?? raw.int.map(String.init), !text.isEmpty {
             if let value = Int(text.trimmingCharacters(in: .whitespaces)) {
-                settings.sources.append(.init(field: "ConfigMap \(name) .data.mtu (device MTU; pods get it − \(overhead.bytes))", value: value == 0 ? nil : value, effective: true, sizes: "base"))
+                settings.sources.append(
+                    .init(
+                        field: "ConfigMap \(name) .data.mtu (device MTU; pods get it − \(overhead.bytes))",
+                        value: value == 0 ? nil : value, effective: true, sizes: "base"))
                 if value > 0 {
                     settings.baseMTU = value
                     settings.configuredPodMTU = value - overhead.bytes
                 }
             } else {
-                settings.invalid.append("ConfigMap \(name) .data.mtu = \"\(text)\" is not a number: cilium-agent cannot parse it and does not start")
+                settings.invalid.append(
+                    "ConfigMap \(name) .data.mtu = \"\(text)\" is not a number: cilium-agent cannot parse it and does not start"
+                )
             }
         } else {
-            settings.sources.append(.init(field: "ConfigMap \(name) .data.mtu (device MTU)", value: nil, effective: true, sizes: "base"))
+            settings.sources.append(
+                .init(field: "ConfigMap \(name) .data.mtu (device MTU)", value: nil, effective: true, sizes: "base"))
         }
-        if settings.baseMTU == nil { settings.notes.append("mtu unset: Cilium takes each node's interface MTU and gives pod routes that minus \(overhead.bytes) B") }
-        if data["enable-endpoint-routes"].bool == true { settings.notes.append("endpoint routes are on: the MTU is also set on each pod's route") }
+        if settings.baseMTU == nil {
+            settings.notes.append(
+                "mtu unset: Cilium takes each node's interface MTU and gives pod routes that minus \(overhead.bytes) B")
+        }
+        if data["enable-endpoint-routes"].bool == true {
+            settings.notes.append("endpoint routes are on: the MTU is also set on each pod's route")
+        }
         return settings
     }
 
@@ -488,48 +627,76 @@ public enum CNIReader {
         var settings = CNISettings(name: "flannel", install: "configmap")
         if let daemonSet { settings.take(daemonSet, version: { $0.contains("flannel") && !$0.contains("cni-plugin") }) }
         guard let config, let name else {
-            settings.assumeWithout(configMap: "kube-flannel-cfg", defaultNamespace: "kube-flannel", encapsulation: "vxlan", reserved: 50,
-                                   assumption: "the vxlan backend")
+            settings.assumeWithout(
+                configMap: "kube-flannel-cfg", defaultNamespace: "kube-flannel", encapsulation: "vxlan", reserved: 50,
+                assumption: "the vxlan backend")
             return settings
         }
         settings.detectedBy.append("ConfigMap \(name)")
         settings.configMap = String(name.split(separator: "/").last ?? "kube-flannel-cfg")
         if settings.namespace == nil { settings.namespace = String(name.split(separator: "/").first ?? "kube-flannel") }
         if settings.daemonSet == nil { settings.daemonSet = "kube-flannel-ds" }
-        if settings.helmRelease == nil { settings.helmRelease = config[path: "metadata.annotations"]["meta.helm.sh/release-name"].string }
+        if settings.helmRelease == nil {
+            settings.helmRelease = config[path: "metadata.annotations"]["meta.helm.sh/release-name"].string
+        }
         if settings.helmRelease != nil { settings.install = "helm" }
         let netConfText = config["data"]["net-conf.json"].string
         let netConf = netConfText.flatMap { JSONValue.parse(Array($0.utf8)) } ?? .null
-        if netConfText != nil && netConf.isNull { settings.invalid.append("ConfigMap \(name) net-conf.json is not valid JSON: flanneld does not start") }
+        if netConfText != nil && netConf.isNull {
+            settings.invalid.append("ConfigMap \(name) net-conf.json is not valid JSON: flanneld does not start")
+        }
         let backend = netConf.field("Backend")
         var type = backend.field("Type").string?.lowercased() ?? (backend.isNull ? "udp" : "vxlan")
-        if backend.isNull && !netConf.isNull { settings.notes.append("net-conf.json has no Backend: flanneld uses the udp backend") }
-        if netConf.isNull && netConfText == nil { type = "vxlan"; settings.notes.append("net-conf.json missing: assuming vxlan") }
+        if backend.isNull && !netConf.isNull {
+            settings.notes.append("net-conf.json has no Backend: flanneld uses the udp backend")
+        }
+        if netConf.isNull && netConfText == nil {
+            type = "vxlan"
+            settings.notes.append("net-conf.json missing: assuming vxlan")
+        }
         var rule = CNIRules.flannelBackend(type)
         if rule == nil {
-            settings.invalid.append("ConfigMap \(name) net-conf.json Backend.Type \"\(type)\": not a backend this audit knows (flanneld refuses unknown types)")
+            settings.invalid.append(
+                "ConfigMap \(name) net-conf.json Backend.Type \"\(type)\": not a backend this audit knows (flanneld refuses unknown types)"
+            )
             rule = (50, "vxlan")
         }
         settings.encapsulation = rule!.wire
         settings.crossSubnetOnly = type == "vxlan" && backend.field("DirectRouting").bool == true
         settings.reservedOverhead = rule!.reserved
-        settings.rules = "Flannel\(settings.version.map { " \($0)" } ?? "") \(type) backend reserves \(rule!.reserved) B (pkg/backend/\(type == "host-gw" ? "hostgw" : type))"
+        settings.rules =
+            "Flannel\(settings.version.map { " \($0)" } ?? "") \(type) backend reserves \(rule!.reserved) B (pkg/backend/\(type == "host-gw" ? "hostgw" : type))"
         let backendMTU = backend.field("MTU").int
-        settings.sources.append(.init(field: "ConfigMap \(name) net-conf.json Backend.MTU (pods get it − \(rule!.reserved))", value: backendMTU, effective: true, sizes: "base"))
+        settings.sources.append(
+            .init(
+                field: "ConfigMap \(name) net-conf.json Backend.MTU (pods get it − \(rule!.reserved))",
+                value: backendMTU, effective: true, sizes: "base"))
         if let backendMTU, backendMTU > 0 { settings.baseMTU = backendMTU }
         let cniConf = config["data"]["cni-conf.json"].string.flatMap { JSONValue.parse(Array($0.utf8)) } ?? .null
-        let delegate = cniConf["plugins"].array.first { $0["type"].string == "flannel" }?["delegate"] ?? cniConf["delegate"]
+        let delegate =
+            cniConf["plugins"].array.first { $0["type"].string == "flannel" }?["delegate"] ?? cniConf["delegate"]
         let delegateMTU = delegate["mtu"].int
         if let delegateMTU {
-            settings.sources.append(.init(field: "ConfigMap \(name) cni-conf.json delegate.mtu", value: delegateMTU, effective: true))
+            settings.sources.append(
+                .init(field: "ConfigMap \(name) cni-conf.json delegate.mtu", value: delegateMTU, effective: true))
             settings.sources[settings.sources.count - 2].effective = false
             settings.configuredPodMTU = delegateMTU
-            if backendMTU != nil { settings.notes.append("cni-conf.json's delegate.mtu outranks Backend.MTU for pods (flannel-io/cni-plugin flannel_linux.go)") }
+            if backendMTU != nil {
+                settings.notes.append(
+                    "cni-conf.json's delegate.mtu outranks Backend.MTU for pods (flannel-io/cni-plugin flannel_linux.go)"
+                )
+            }
         } else if let base = settings.baseMTU {
             settings.configuredPodMTU = base - rule!.reserved
         }
-        if settings.configuredPodMTU == nil { settings.notes.append("no MTU set: Flannel gives pods each node's interface MTU minus \(rule!.reserved) B") }
-        if settings.helmRelease != nil { settings.notes.append("Helm release \(settings.helmRelease!) renders \(name): an edit by hand is lost on the next helm upgrade") }
+        if settings.configuredPodMTU == nil {
+            settings.notes.append("no MTU set: Flannel gives pods each node's interface MTU minus \(rule!.reserved) B")
+        }
+        if settings.helmRelease != nil {
+            settings.notes.append(
+                "Helm release \(settings.helmRelease!) renders \(name): an edit by hand is lost on the next helm upgrade"
+            )
+        }
         return settings
     }
 
@@ -541,7 +708,8 @@ public enum CNIReader {
         var settings = CNISettings(name: "aws-vpc-cni", encapsulation: "none", install: "daemonset-env")
         settings.take(daemonSet, version: { $0.contains("amazon-k8s-cni") && !$0.contains("init") })
         settings.reservedOverhead = 0
-        settings.rules = "AWS VPC CNI\(settings.version.map { " \($0)" } ?? ""): no encapsulation; POD_MTU, default AWS_VPC_ENI_MTU (cmd/aws-vpc-cni/main.go)"
+        settings.rules =
+            "AWS VPC CNI\(settings.version.map { " \($0)" } ?? ""): no encapsulation; POD_MTU, default AWS_VPC_ENI_MTU (cmd/aws-vpc-cni/main.go)"
         func value(_ name: String) -> String? {
             switch daemonSet.env(name, configMaps: objects.configMaps) {
             case .literal(let text)?, .configMap(_, _, let text?)?: return text
@@ -553,21 +721,31 @@ public enum CNIReader {
         func read(_ name: String) -> Int? {
             guard let text = value(name) else { return nil }
             guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
-                settings.invalid.append("DaemonSet \(daemonSet.id) env \(name) = \"\(text)\" is not a number: aws-node does not start")
+                settings.invalid.append(
+                    "DaemonSet \(daemonSet.id) env \(name) = \"\(text)\" is not a number: aws-node does not start")
                 return nil
             }
             if !range.contains(number) {
-                settings.invalid.append("DaemonSet \(daemonSet.id) env \(name) = \(number) is outside \(range.lowerBound)–\(range.upperBound)\(ipv6 ? " (IPv6)" : ""): aws-node does not start")
+                settings.invalid.append(
+                    "DaemonSet \(daemonSet.id) env \(name) = \(number) is outside \(range.lowerBound)–\(range.upperBound)\(ipv6 ? " (IPv6)" : ""): aws-node does not start"
+                )
             }
             return number
         }
         let eni = read("AWS_VPC_ENI_MTU")
         let pod = read("POD_MTU")
-        settings.sources.append(.init(field: "DaemonSet aws-node env AWS_VPC_ENI_MTU (the nodes' ENIs)", value: eni, effective: pod == nil, sizes: pod == nil ? "pod" : "node"))
+        settings.sources.append(
+            .init(
+                field: "DaemonSet aws-node env AWS_VPC_ENI_MTU (the nodes' ENIs)", value: eni, effective: pod == nil,
+                sizes: pod == nil ? "pod" : "node"))
         settings.sources.append(.init(field: "DaemonSet aws-node env POD_MTU", value: pod, effective: true))
         settings.configuredPodMTU = pod ?? eni ?? CNIRules.awsDefaultMTU
-        if let pod, let eni, pod < eni { settings.notes.append("POD_MTU \(pod) below AWS_VPC_ENI_MTU \(eni): pods are sized down on purpose") }
-        if eni == nil && pod == nil { settings.notes.append("neither AWS_VPC_ENI_MTU nor POD_MTU is set: the CNI's default 9001 applies") }
+        if let pod, let eni, pod < eni {
+            settings.notes.append("POD_MTU \(pod) below AWS_VPC_ENI_MTU \(eni): pods are sized down on purpose")
+        }
+        if eni == nil && pod == nil {
+            settings.notes.append("neither AWS_VPC_ENI_MTU nor POD_MTU is set: the CNI's default 9001 applies")
+        }
         return settings
     }
 }

@@ -80,8 +80,10 @@ public enum CNIRules {
     public static let ciliumWireGuard95Since = Version(1, 20)
     public static let ciliumWireGuardOverTunnelSince = Version(1, 15)
 
-    public static func cilium(version: Version?, tunnel: String, underlayIPv6: Bool, wireguard: Bool, ipsec: Bool,
-                              ipsecKeyBytes: Int = 16) -> CiliumOverhead {
+    public static func cilium(
+        version: Version?, tunnel: String, underlayIPv6: Bool, wireguard: Bool, ipsec: Bool,
+        ipsecKeyBytes: Int = 16
+    ) -> CiliumOverhead {
         let tunnelBytes = tunnel == "none" ? 0 : (underlayIPv6 ? 70 : 50)
         let assumeLatest = version == nil
         let versionText = version.map { "Cilium \($0)" } ?? "Cilium of unknown version (current rules assumed)"
@@ -90,7 +92,9 @@ public enum CNIRules {
             let overTunnel = tunnel != "none" && (assumeLatest || version! >= ciliumWireGuardOverTunnelSince)
             let bytes = wireguardBytes + (overTunnel ? tunnelBytes : 0)
             let wire = overTunnel ? "\(tunnel)+wireguard" : "wireguard"
-            let rules = "\(versionText): WireGuard \(wireguardBytes) B" + (overTunnel ? " + \(tunnel) \(tunnelBytes) B" : "") + " (pkg/mtu/mtu.go)"
+            let rules =
+                "\(versionText): WireGuard \(wireguardBytes) B" + (overTunnel ? " + \(tunnel) \(tunnelBytes) B" : "")
+                + " (pkg/mtu/mtu.go)"
             return CiliumOverhead(bytes: bytes, wire: wire, rules: rules)
         }
         let ipsecBytes = ipsec ? 77 + (ipsecKeyBytes - 16) : 0
@@ -99,8 +103,12 @@ public enum CNIRules {
         var parts: [String] = []
         if tunnelBytes > 0 { parts.append("\(tunnel) \(tunnelBytes) B") }
         if ipsec { parts.append("IPsec \(ipsecBytes) B") }
-        let rules = "\(versionText): " + (parts.isEmpty ? "native routing, no overhead" : parts.joined(separator: " + ")) + " (pkg/mtu/mtu.go)"
-        return CiliumOverhead(bytes: tunnelBytes + ipsecBytes, wire: layers.isEmpty ? "none" : layers.joined(separator: "+"), rules: rules)
+        let rules =
+            "\(versionText): " + (parts.isEmpty ? "native routing, no overhead" : parts.joined(separator: " + "))
+            + " (pkg/mtu/mtu.go)"
+        return CiliumOverhead(
+            bytes: tunnelBytes + ipsecBytes, wire: layers.isEmpty ? "none" : layers.joined(separator: "+"), rules: rules
+        )
     }
 
     // MARK: Flannel

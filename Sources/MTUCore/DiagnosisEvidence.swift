@@ -59,7 +59,9 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
         public var handshakeMs: Int?
         public var tlsTimeoutMs: Int?
 
-        public init(tcpConnected: Bool, connectMs: Int? = nil, plainHTTPStatus: Int? = nil, tlsHandshake: String = "not-tested") {
+        public init(
+            tcpConnected: Bool, connectMs: Int? = nil, plainHTTPStatus: Int? = nil, tlsHandshake: String = "not-tested"
+        ) {
             self.tcpConnected = tcpConnected
             self.connectMs = connectMs
             self.plainHTTPStatus = plainHTTPStatus
@@ -198,7 +200,10 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
         public var expectedVerdict: String
         public var findings: [Finding] = []
 
-        public init(file: String, flow: String, expectedPathMTU: Int, bottleneck: String, bottleneckReason: String, displayedMTU: Int?, expectedVerdict: String) {
+        public init(
+            file: String, flow: String, expectedPathMTU: Int, bottleneck: String, bottleneckReason: String,
+            displayedMTU: Int?, expectedVerdict: String
+        ) {
             self.file = file
             self.flow = flow
             self.expectedPathMTU = expectedPathMTU

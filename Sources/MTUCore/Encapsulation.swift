@@ -90,7 +90,9 @@ public enum Encapsulation: Sendable, Hashable {
     case qinq
 
     /// The names accepted by ``parse(_:)``.
-    public static let names = ["vxlan", "geneve", "ipip", "gre", "gretap", "wireguard", "ipsec-esp", "vlan", "qinq", "none"]
+    public static let names = [
+        "vxlan", "geneve", "ipip", "gre", "gretap", "wireguard", "ipsec-esp", "vlan", "qinq", "none",
+    ]
 
     /// The canonical spelling, which ``parse(_:)`` reads back.
     public var name: String {
@@ -141,29 +143,43 @@ public enum Encapsulation: Sendable, Hashable {
     /// For ESP and WireGuard the padding depends on the inner size; it is listed as its own part when
     /// `innerPacket` is given. `wireguardMTU` caps WireGuard's padding as the Linux driver does.
     public func headers(underlay: IPVersion, innerPacket: Int? = nil, wireguardMTU: Int? = nil) -> [HeaderPart] {
-        let outerIP = HeaderPart(name: "outer \(underlay.displayName) header", size: underlay.headerSize, reference: underlay.reference)
+        let outerIP = HeaderPart(
+            name: "outer \(underlay.displayName) header", size: underlay.headerSize, reference: underlay.reference)
         let udp = HeaderPart(name: "outer UDP header", size: TransportHeader.udp, reference: "RFC 768")
-        let innerEthernet = HeaderPart(name: "inner Ethernet header", size: TransportHeader.ethernet, reference: "IEEE 802.3; no FCS inside the tunnel")
+        let innerEthernet = HeaderPart(
+            name: "inner Ethernet header", size: TransportHeader.ethernet,
+            reference: "IEEE 802.3; no FCS inside the tunnel")
         switch self {
         case .vxlan:
             return [
                 outerIP, udp,
                 HeaderPart(name: "VXLAN header", size: 8, reference: "RFC 7348 §5"),
-                HeaderPart(name: "inner Ethernet header", size: 14, reference: "RFC 7348 §5 (inner MAC frame, FCS not carried)"),
+                HeaderPart(
+                    name: "inner Ethernet header", size: 14, reference: "RFC 7348 §5 (inner MAC frame, FCS not carried)"
+                ),
             ]
         case .geneve(let options):
             var parts = [outerIP, udp, HeaderPart(name: "Geneve base header", size: 8, reference: "RFC 8926 §3.4")]
             if options > 0 {
-                parts.append(HeaderPart(name: "Geneve options", size: options, reference: "RFC 8926 §3.5 (Opt Len × 4 bytes)"))
+                parts.append(
+                    HeaderPart(name: "Geneve options", size: options, reference: "RFC 8926 §3.5 (Opt Len × 4 bytes)"))
             }
-            parts.append(HeaderPart(name: "inner Ethernet header", size: 14, reference: "RFC 8926 §3.4 (protocol 0x6558, Ethernet payload)"))
+            parts.append(
+                HeaderPart(
+                    name: "inner Ethernet header", size: 14,
+                    reference: "RFC 8926 §3.4 (protocol 0x6558, Ethernet payload)"))
             return parts
         case .ipip:
-            return [HeaderPart(name: "outer \(underlay.displayName) header", size: underlay.headerSize,
-                               reference: underlay == .ipv4 ? "RFC 2003 §3" : "RFC 2473 §3")]
+            return [
+                HeaderPart(
+                    name: "outer \(underlay.displayName) header", size: underlay.headerSize,
+                    reference: underlay == .ipv4 ? "RFC 2003 §3" : "RFC 2473 §3")
+            ]
         case .gre(let checksum, let key, let sequence, let ethernet):
             var parts = [outerIP, HeaderPart(name: "GRE header", size: 4, reference: "RFC 2784 §2")]
-            if checksum { parts.append(HeaderPart(name: "GRE checksum + reserved", size: 4, reference: "RFC 2784 §2.5")) }
+            if checksum {
+                parts.append(HeaderPart(name: "GRE checksum + reserved", size: 4, reference: "RFC 2784 §2.5"))
+            }
             if key { parts.append(HeaderPart(name: "GRE key", size: 4, reference: "RFC 2890 §2.1")) }
             if sequence { parts.append(HeaderPart(name: "GRE sequence number", size: 4, reference: "RFC 2890 §2.2")) }
             if ethernet { parts.append(innerEthernet) }
@@ -171,32 +187,49 @@ public enum Encapsulation: Sendable, Hashable {
         case .wireguard:
             var parts = [
                 outerIP, udp,
-                HeaderPart(name: "WireGuard data header (type, reserved, receiver, counter)", size: 16, reference: "WireGuard whitepaper §5.4.6"),
-                HeaderPart(name: "Poly1305 authentication tag", size: 16, reference: "WireGuard whitepaper §5.4.6; RFC 8439"),
+                HeaderPart(
+                    name: "WireGuard data header (type, reserved, receiver, counter)", size: 16,
+                    reference: "WireGuard whitepaper §5.4.6"),
+                HeaderPart(
+                    name: "Poly1305 authentication tag", size: 16, reference: "WireGuard whitepaper §5.4.6; RFC 8439"),
             ]
             if let innerPacket {
                 let padding = Self.wireguardPadding(innerPacket, deviceMTU: wireguardMTU)
                 if padding > 0 {
-                    parts.append(HeaderPart(name: "padding to a multiple of 16", size: padding, reference: "WireGuard whitepaper §5.4.6"))
+                    parts.append(
+                        HeaderPart(
+                            name: "padding to a multiple of 16", size: padding, reference: "WireGuard whitepaper §5.4.6"
+                        ))
                 }
             }
             return parts
         case .ipsecESP(let cipher, let natTraversal):
             var parts = [outerIP]
-            if natTraversal { parts.append(HeaderPart(name: "UDP encapsulation (NAT-T)", size: 8, reference: "RFC 3948 §2.1")) }
+            if natTraversal {
+                parts.append(HeaderPart(name: "UDP encapsulation (NAT-T)", size: 8, reference: "RFC 3948 §2.1"))
+            }
             parts.append(HeaderPart(name: "ESP header (SPI, sequence)", size: 8, reference: "RFC 4303 §2"))
-            parts.append(HeaderPart(name: "IV (\(cipher.rawValue))", size: cipher.ivSize, reference: cipher.ivReference))
+            parts.append(
+                HeaderPart(name: "IV (\(cipher.rawValue))", size: cipher.ivSize, reference: cipher.ivReference))
             let padding = innerPacket.map { Self.espPadding($0, cipher: cipher) }
             if let padding, padding > 0 {
-                parts.append(HeaderPart(name: "ESP padding to \(cipher.alignment)-byte alignment", size: padding, reference: "RFC 4303 §2.4"))
+                parts.append(
+                    HeaderPart(
+                        name: "ESP padding to \(cipher.alignment)-byte alignment", size: padding,
+                        reference: "RFC 4303 §2.4"))
             }
-            parts.append(HeaderPart(name: "ESP trailer (pad length, next header)", size: 2, reference: "RFC 4303 §2.5–2.6"))
-            parts.append(HeaderPart(name: "ICV (\(cipher.rawValue))", size: cipher.icvSize, reference: cipher.icvReference))
+            parts.append(
+                HeaderPart(name: "ESP trailer (pad length, next header)", size: 2, reference: "RFC 4303 §2.5–2.6"))
+            parts.append(
+                HeaderPart(name: "ICV (\(cipher.rawValue))", size: cipher.icvSize, reference: cipher.icvReference))
             return parts
         case .vlan:
             return [HeaderPart(name: "802.1Q tag (frame only)", size: 4, reference: "IEEE 802.1Q")]
         case .qinq:
-            return [HeaderPart(name: "802.1ad outer tag + 802.1Q inner tag (frame only)", size: 8, reference: "IEEE 802.1ad")]
+            return [
+                HeaderPart(
+                    name: "802.1ad outer tag + 802.1Q inner tag (frame only)", size: 8, reference: "IEEE 802.1ad")
+            ]
         }
     }
 
@@ -205,7 +238,8 @@ public enum Encapsulation: Sendable, Hashable {
     /// Frame-only layers return `inner` unchanged.
     public func outerPacketSize(inner: Int, underlay: IPVersion, wireguardMTU: Int? = nil) -> Int {
         guard isTunnel else { return inner }
-        return inner + headers(underlay: underlay, innerPacket: inner, wireguardMTU: wireguardMTU).reduce(0) { $0 + $1.size }
+        return inner
+            + headers(underlay: underlay, innerPacket: inner, wireguardMTU: wireguardMTU).reduce(0) { $0 + $1.size }
     }
 
     /// The largest inner IP packet whose outer packet is at most `outer` bytes (may be ≤ 0 when nothing fits).
@@ -271,7 +305,9 @@ extension Encapsulation {
             return (trimmed, nil)
         }()
         func noArgument(_ layer: Encapsulation) throws(EncapsulationParseError) -> Encapsulation {
-            if let argument { throw EncapsulationParseError(token: token, reason: "'\(head)' takes no argument, got ':\(argument)'") }
+            if let argument {
+                throw EncapsulationParseError(token: token, reason: "'\(head)' takes no argument, got ':\(argument)'")
+            }
             return layer
         }
         switch head {
@@ -280,19 +316,24 @@ extension Encapsulation {
             let options: Int
             if let argument {
                 guard let value = Int(argument) else {
-                    throw EncapsulationParseError(token: token, reason: "Geneve option length must be a number of bytes, got '\(argument)'")
+                    throw EncapsulationParseError(
+                        token: token, reason: "Geneve option length must be a number of bytes, got '\(argument)'")
                 }
                 options = value
             } else {
                 options = geneveOptions
             }
             guard options >= 0, options <= 252, options % 4 == 0 else {
-                throw EncapsulationParseError(token: token, reason: "Geneve options are 0–252 bytes in multiples of 4 (RFC 8926 §3.4), got \(options)")
+                throw EncapsulationParseError(
+                    token: token,
+                    reason: "Geneve options are 0–252 bytes in multiples of 4 (RFC 8926 §3.4), got \(options)")
             }
             return .geneve(optionsBytes: options)
         case "ipip", "ip-in-ip", "ipinip": return try noArgument(.ipip)
         case "gre", "gretap":
-            var checksum = false, key = false, sequence = false
+            var checksum = false
+            var key = false
+            var sequence = false
             for flag in (argument ?? "").split(separator: "+") {
                 switch flag {
                 case "csum", "checksum": checksum = true
@@ -318,7 +359,8 @@ extension Encapsulation {
                 } else {
                     throw EncapsulationParseError(
                         token: token,
-                        reason: "unknown ESP transform '\(part)'; known: \(ESPCipher.allCases.map(\.rawValue).joined(separator: ", ")), and '+nat-t'"
+                        reason:
+                            "unknown ESP transform '\(part)'; known: \(ESPCipher.allCases.map(\.rawValue).joined(separator: ", ")), and '+nat-t'"
                             + Suggestion.didYouMean(String(part), in: ESPCipher.allCases.map(\.rawValue) + ["nat-t"]))
                 }
             }
@@ -328,7 +370,8 @@ extension Encapsulation {
         default:
             throw EncapsulationParseError(
                 token: token,
-                reason: "known: \(names.joined(separator: ", "))" + Suggestion.didYouMean(head, in: names + ["wg", "esp"]))
+                reason: "known: \(names.joined(separator: ", "))"
+                    + Suggestion.didYouMean(head, in: names + ["wg", "esp"]))
         }
     }
 }
@@ -344,7 +387,9 @@ public struct EncapsulationStack: Sendable, Hashable {
     public static let none = EncapsulationStack([])
 
     /// Reads a comma-separated list, innermost first; `none` or an empty string is the empty stack.
-    public static func parse(_ text: String, geneveOptions: Int = 0) throws(EncapsulationParseError) -> EncapsulationStack {
+    public static func parse(_ text: String, geneveOptions: Int = 0) throws(EncapsulationParseError)
+        -> EncapsulationStack
+    {
         var layers: [Encapsulation] = []
         for token in text.split(separator: ",").map({ String($0).trimmingWhitespace() }) where !token.isEmpty {
             if token.lowercased() == "none" { continue }
@@ -380,7 +425,8 @@ public struct EncapsulationStack: Sendable, Hashable {
         for (index, layer) in layers.enumerated() {
             var deviceMTU: Int?
             if case .wireguard = layer, let linkMTU {
-                deviceMTU = EncapsulationStack(Array(layers[index...])).largestInnerPacket(outer: linkMTU, underlay: underlay)
+                deviceMTU = EncapsulationStack(Array(layers[index...])).largestInnerPacket(
+                    outer: linkMTU, underlay: underlay)
             }
             size = layer.outerPacketSize(inner: size, underlay: underlay, wireguardMTU: deviceMTU)
         }

@@ -50,7 +50,8 @@ public struct Finding: Sendable, Hashable, Codable {
     public var fixes: [Fix]
 
     public init(
-        severity: Severity, kind: String, summary: String, details: [String] = [], node: String? = nil, interface: String? = nil,
+        severity: Severity, kind: String, summary: String, details: [String] = [], node: String? = nil,
+        interface: String? = nil,
         flows: [String] = [], fixes: [Fix] = []
     ) {
         self.severity = severity

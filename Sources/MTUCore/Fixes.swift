@@ -7,34 +7,43 @@ enum Fixes {
         case .fortigate:
             var lines = ["config system global", "    set jumbo-frame enable", "end", "config system interface"]
             for name in interfaces {
-                lines += ["    edit \"\(name)\"", "        set mtu-override enable", "        set mtu \(target)", "    next"]
+                lines += [
+                    "    edit \"\(name)\"", "        set mtu-override enable", "        set mtu \(target)", "    next",
+                ]
             }
             lines.append("end")
             return Fix(
-                title: "Carry \(target)-byte packets through \(nodeName) (FortiGate)", vendor: "fortigate", commands: lines,
-                note: "Set the parent (physical or aggregate) and every VLAN interface explicitly: a VLAN interface never carries more than its parent, whatever it displays. Jumbo frames need a model that supports them; some need a reboot after `jumbo-frame enable`.",
+                title: "Carry \(target)-byte packets through \(nodeName) (FortiGate)", vendor: "fortigate",
+                commands: lines,
+                note:
+                    "Set the parent (physical or aggregate) and every VLAN interface explicitly: a VLAN interface never carries more than its parent, whatever it displays. Jumbo frames need a model that supports them; some need a reboot after `jumbo-frame enable`.",
                 resolvesCause: true)
         case .arista:
             var lines: [String] = []
             for name in interfaces { lines += ["interface \(name)", "   mtu \(target)"] }
             return Fix(
                 title: "Raise the MTU on \(nodeName) (Arista EOS)", vendor: "arista-eos", commands: lines,
-                note: "An SVI's MTU limits routed traffic only; switched traffic in the VLAN never meets it. Check that the member ports carry the frame too (Ethernet ports default to a larger L2 MTU).",
+                note:
+                    "An SVI's MTU limits routed traffic only; switched traffic in the VLAN never meets it. Check that the member ports carry the frame too (Ethernet ports default to a larger L2 MTU).",
                 resolvesCause: true)
         case .cisco:
             var lines: [String] = []
             for name in interfaces { lines += ["interface \(name)", " mtu \(target)", " ip mtu \(target)"] }
-            return Fix(title: "Raise the MTU on \(nodeName) (Cisco IOS)", vendor: "cisco-ios", commands: lines, resolvesCause: true)
+            return Fix(
+                title: "Raise the MTU on \(nodeName) (Cisco IOS)", vendor: "cisco-ios", commands: lines,
+                resolvesCause: true)
         case .linux:
             return Fix(
                 title: "Raise the MTU on \(nodeName) (Linux)", vendor: "linux",
                 commands: interfaces.map { "ip link set dev \($0) mtu \(target)" },
-                note: "Parents first. Persist it in the distribution's network configuration (netplan, NetworkManager, systemd-networkd).",
+                note:
+                    "Parents first. Persist it in the distribution's network configuration (netplan, NetworkManager, systemd-networkd).",
                 resolvesCause: true)
         case .aws, .gcp:
             return Fix(
                 title: "\(nodeName) cannot be raised", vendor: vendor.rawValue, commands: [],
-                note: "A cloud gateway's MTU is fixed by the provider: make the senders fit it instead (see the other fixes).",
+                note:
+                    "A cloud gateway's MTU is fixed by the provider: make the senders fit it instead (see the other fixes).",
                 resolvesCause: false)
         case .nsx, .generic:
             return Fix(
@@ -56,24 +65,36 @@ enum Fixes {
             let title: String
             switch overlay.provider {
             case .cilium: title = "Set Cilium's MTU to \(knob) (pods get \(knob - (settings.reservedOverhead ?? 0)))"
-            case .flannel: title = "Make Flannel give pods \(knob - (settings.reservedOverhead ?? 0)) (Backend.MTU \(knob))"
+            case .flannel:
+                title = "Make Flannel give pods \(knob - (settings.reservedOverhead ?? 0)) (Backend.MTU \(knob))"
             default: title = "Set Calico's pod MTU to \(podMTU)"
             }
             var note = comments.joined(separator: "; ")
-            if overlay.provider == .calico { note = "Without the operator, set `veth_mtu` in the calico-config ConfigMap and restart calico-node. " + note }
-            return Fix(title: title, vendor: overlay.provider.rawValue, commands: commands, note: note, resolvesCause: false)
+            if overlay.provider == .calico {
+                note =
+                    "Without the operator, set `veth_mtu` in the calico-config ConfigMap and restart calico-node. "
+                    + note
+            }
+            return Fix(
+                title: title, vendor: overlay.provider.rawValue, commands: commands, note: note, resolvesCause: false)
         }
         switch overlay.provider {
         case .nsx:
             return Fix(
                 title: "Keep overlay segments at \(podMTU) or below", vendor: "nsx",
-                commands: ["set the overlay segment / VM MTU to \(podMTU), or raise every underlay hop between TEPs to at least \(required)"],
-                note: "NSX needs jumbo frames on every underlay hop between TEPs; lowering guest MTUs is only a stop-gap.",
+                commands: [
+                    "set the overlay segment / VM MTU to \(podMTU), or raise every underlay hop between TEPs to at least \(required)"
+                ],
+                note:
+                    "NSX needs jumbo frames on every underlay hop between TEPs; lowering guest MTUs is only a stop-gap.",
                 resolvesCause: false)
         case .linux, .generic, .calico, .cilium, .flannel:
             return Fix(
                 title: "Set the tunnel and pod MTU to \(podMTU)", vendor: "linux",
-                commands: ["ip link set dev <tunnel device> mtu \(podMTU)", "ip link set dev eth0 mtu \(podMTU)   # inside each pod/VM"],
+                commands: [
+                    "ip link set dev <tunnel device> mtu \(podMTU)",
+                    "ip link set dev eth0 mtu \(podMTU)   # inside each pod/VM",
+                ],
                 resolvesCause: false)
         }
     }
@@ -85,7 +106,9 @@ enum Fixes {
         return [
             Fix(
                 title: "Clamp TCP MSS to \(mss) on \(nodeName) (iptables)", vendor: "iptables",
-                commands: ["iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN\(out) -j TCPMSS --set-mss \(mss)"],
+                commands: [
+                    "iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN\(out) -j TCPMSS --set-mss \(mss)"
+                ],
                 note: "TCP only: UDP and QUIC still black-hole. The clamp must see the SYNs of both directions.",
                 resolvesCause: false),
             Fix(
@@ -111,7 +134,8 @@ enum Fixes {
                 "nft insert rule inet filter forward icmp type destination-unreachable icmp code frag-needed accept",
                 "# on the router at the wall: let it send unreachables (e.g. IOS `ip unreachables` on the egress interface)",
             ],
-            note: "Restores PMTUD so hosts adapt; the wall itself stays. RFC 4890 lists packet-too-big among the ICMPv6 messages that must never be dropped.",
+            note:
+                "Restores PMTUD so hosts adapt; the wall itself stays. RFC 4890 lists packet-too-big among the ICMPv6 messages that must never be dropped.",
             resolvesCause: false)
     }
 
@@ -120,7 +144,8 @@ enum Fixes {
         Fix(
             title: "Enable TCP MTU probing on \(senders.joined(separator: ", "))", vendor: "linux",
             commands: ["sysctl -w net.ipv4.tcp_mtu_probing=1"],
-            note: "A mitigation, not a fix: the first full-size segments still vanish for seconds. The sysctl is per network namespace: a pod needs it in its own namespace (securityContext.sysctls; the kubelet must allow it with --allowed-unsafe-sysctls=net.ipv4.tcp_mtu_probing).",
+            note:
+                "A mitigation, not a fix: the first full-size segments still vanish for seconds. The sysctl is per network namespace: a pod needs it in its own namespace (securityContext.sysctls; the kubelet must allow it with --allowed-unsafe-sysctls=net.ipv4.tcp_mtu_probing).",
             resolvesCause: false)
     }
 }

@@ -16,7 +16,8 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
             guard parts.count == 4 else { return nil }
             var value: UInt64 = 0
             for part in parts {
-                guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), let octet = UInt64(part), octet <= 255 else {
+                guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), let octet = UInt64(part), octet <= 255
+                else {
                     return nil
                 }
                 value = value << 8 | octet
@@ -106,7 +107,8 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
             let mask: UInt64 = prefixLength == 0 ? 0 : (0xffff_ffff << UInt64(32 - prefixLength)) & 0xffff_ffff
             copy.address.low &= mask
         case .ipv6:
-            let highBits = min(prefixLength, 64), lowBits = max(prefixLength - 64, 0)
+            let highBits = min(prefixLength, 64)
+            let lowBits = max(prefixLength - 64, 0)
             copy.address.high &= highBits == 0 ? 0 : ~UInt64(0) << UInt64(64 - highBits)
             copy.address.low &= lowBits == 0 ? 0 : ~UInt64(0) << UInt64(64 - lowBits)
         }
@@ -122,7 +124,8 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
             let mask: UInt64 = (0xffff_ffff << UInt64(32 - prefixLength)) & 0xffff_ffff
             return other.low & mask == address.low & mask
         case .ipv6:
-            let highBits = min(prefixLength, 64), lowBits = max(prefixLength - 64, 0)
+            let highBits = min(prefixLength, 64)
+            let lowBits = max(prefixLength - 64, 0)
             let highMask: UInt64 = highBits == 0 ? 0 : ~UInt64(0) << UInt64(64 - highBits)
             let lowMask: UInt64 = lowBits == 0 ? 0 : ~UInt64(0) << UInt64(64 - lowBits)
             return other.high & highMask == address.high & highMask && other.low & lowMask == address.low & lowMask

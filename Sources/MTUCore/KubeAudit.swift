@@ -1,6 +1,5 @@
 import Foundation
 
-
 /// What the nodes themselves say (from the agents, or given on the command line).
 public struct NodeFact: Sendable, Codable, Equatable {
     public var node: String
@@ -13,7 +12,10 @@ public struct NodeFact: Sendable, Codable, Equatable {
     public var tcpMTUProbing: Int?
     public var source: String
 
-    public init(node: String, interfaceMTU: Int? = nil, podMTU: Int? = nil, rpFilter: Int? = nil, tcpMTUProbing: Int? = nil, source: String) {
+    public init(
+        node: String, interfaceMTU: Int? = nil, podMTU: Int? = nil, rpFilter: Int? = nil, tcpMTUProbing: Int? = nil,
+        source: String
+    ) {
         self.node = node
         self.interfaceMTU = interfaceMTU
         self.podMTU = podMTU
@@ -121,8 +123,9 @@ public enum KubeAuditor {
         var nodes: [KubeAuditReport.Node] = input.objects.nodes.map { node in
             let addresses = node[path: "status.addresses"].array
             let internalIP = addresses.first { $0["type"].string == "InternalIP" }?["address"].string
-            return .init(name: node[path: "metadata.name"].string ?? "?", internalIP: internalIP,
-                         zone: node["metadata"]["labels"]["topology.kubernetes.io/zone"].string)
+            return .init(
+                name: node[path: "metadata.name"].string ?? "?", internalIP: internalIP,
+                zone: node["metadata"]["labels"]["topology.kubernetes.io/zone"].string)
         }
         for fact in input.nodeFacts {
             if let index = nodes.firstIndex(where: { $0.name == fact.node || $0.internalIP == fact.node }) {
@@ -132,26 +135,34 @@ public enum KubeAuditor {
                 nodes[index].tcpMTUProbing = fact.tcpMTUProbing ?? nodes[index].tcpMTUProbing
                 nodes[index].source = fact.source
             } else {
-                nodes.append(.init(name: fact.node, interfaceMTU: fact.interfaceMTU, observedPodMTU: fact.podMTU, rpFilter: fact.rpFilter,
-                                   tcpMTUProbing: fact.tcpMTUProbing, source: fact.source))
+                nodes.append(
+                    .init(
+                        name: fact.node, interfaceMTU: fact.interfaceMTU, observedPodMTU: fact.podMTU,
+                        rpFilter: fact.rpFilter,
+                        tcpMTUProbing: fact.tcpMTUProbing, source: fact.source))
             }
         }
         let addresses = nodes.compactMap(\.internalIP)
         let version: IPVersion = !addresses.isEmpty && addresses.allSatisfy({ $0.contains(":") }) ? .ipv6 : .ipv4
         let settings = primary ?? CNISettings(name: "unknown", encapsulation: "none")
         for index in nodes.indices {
-            if let mtu = nodes[index].interfaceMTU, settings.configuredPodMTU == nil { nodes[index].autoPodMTU = settings.podMTU(nodeMTU: mtu) }
+            if let mtu = nodes[index].interfaceMTU, settings.configuredPodMTU == nil {
+                nodes[index].autoPodMTU = settings.podMTU(nodeMTU: mtu)
+            }
         }
         // The underlay: the smallest interface, the smallest measured path, a given value.
         let interfaces = nodes.compactMap(\.interfaceMTU)
         let smallestPath = input.paths.min { $0.pathMTU < $1.pathMTU }
         var underlay = KubeAuditReport.Underlay(
             interfaceMTUMin: interfaces.min(), interfaceMTUMax: interfaces.max(), pathMTUMin: smallestPath?.pathMTU,
-            pathMTUPair: smallestPath.map { "\($0.from) → \($0.to)" }, given: input.underlayMTU, effective: nil, basis: "unknown",
+            pathMTUPair: smallestPath.map { "\($0.from) → \($0.to)" }, given: input.underlayMTU, effective: nil,
+            basis: "unknown",
             ipVersion: version == .ipv6 ? "ipv6" : "ipv4", encapsulationOverhead: settings.overhead(underlay: version))
         var candidates: [(Int, String)] = []
         if let value = interfaces.min() { candidates.append((value, "the smallest node interface")) }
-        if let path = smallestPath { candidates.append((path.pathMTU, "the smallest path measured between nodes, \(path.from) → \(path.to)")) }
+        if let path = smallestPath {
+            candidates.append((path.pathMTU, "the smallest path measured between nodes, \(path.from) → \(path.to)"))
+        }
         if let given = input.underlayMTU { candidates.append((given, "given with --underlay-mtu")) }
         if let smallest = candidates.min(by: { $0.0 < $1.0 }) {
             underlay.effective = smallest.0
@@ -163,154 +174,220 @@ public enum KubeAuditor {
         func fix(_ mtu: Int) -> [String] {
             fixPlan(settings, objects: input.objects, mtu: mtu, underlayMTU: underlay.effective).map(\.command)
         }
-        let encapsulationText = settings.encapsulation == "none" ? "no encapsulation" : "\(settings.encapsulation) (\(underlay.encapsulationOverhead) B)"
+        let encapsulationText =
+            settings.encapsulation == "none"
+            ? "no encapsulation" : "\(settings.encapsulation) (\(underlay.encapsulationOverhead) B)"
 
         if primary == nil {
             let candidates = input.objects.daemonSets.compactMap { daemonSet -> String? in
                 let name = daemonSet[path: "metadata.name"].string ?? ""
-                let hits = ["cni", "net", "weave", "antrea", "ovn", "ovs", "router", "multus", "kindnet", "canal", "romana"]
-                return hits.contains { name.lowercased().contains($0) } ? "\(daemonSet[path: "metadata.namespace"].string ?? "")/\(name)" : nil
+                let hits = [
+                    "cni", "net", "weave", "antrea", "ovn", "ovs", "router", "multus", "kindnet", "canal", "romana",
+                ]
+                return hits.contains { name.lowercased().contains($0) }
+                    ? "\(daemonSet[path: "metadata.namespace"].string ?? "")/\(name)" : nil
             }
-            findings.append(.init(id: "cni-unknown", severity: "warning", title: "No known CNI found",
-                                  detail: "No Calico, Cilium, Flannel or AWS VPC CNI objects were readable\(candidates.isEmpty ? "" : " (network DaemonSets seen: \(candidates.prefix(6).joined(separator: ", ")))"); the audit compares what the pod-network agents saw (pod MTU, pod-to-pod paths) with the underlay.",
-                                  fixes: []))
+            findings.append(
+                .init(
+                    id: "cni-unknown", severity: "warning", title: "No known CNI found",
+                    detail:
+                        "No Calico, Cilium, Flannel or AWS VPC CNI objects were readable\(candidates.isEmpty ? "" : " (network DaemonSets seen: \(candidates.prefix(6).joined(separator: ", ")))"); the audit compares what the pod-network agents saw (pod MTU, pod-to-pod paths) with the underlay.",
+                    fixes: []))
         }
         // CNI-independent: the pods' own MTU against the pod-to-pod paths the pod-network agents measured.
         if let smallest = input.podPaths.min(by: { $0.pathMTU < $1.pathMTU }) {
             let podMTU = nodes.compactMap(\.observedPodMTU).max() ?? configured
             if let podMTU, smallest.pathMTU < podMTU {
                 let limited = input.podPaths.filter { $0.pathMTU < podMTU }
-                findings.append(.init(
-                    id: "pod-path-below-pod-mtu", severity: "error",
-                    title: "Pods send up to \(podMTU) B but \(limited.count) pod-to-pod path(s) carry only \(smallest.pathMTU)",
-                    detail: "Measured by the pod-network agents: \(limited.prefix(6).map { "\($0.from) → \($0.to) \($0.pathMTU)" }.joined(separator: ", "))\(limited.count > 6 ? " …" : ""). Full-size packets between these pods need PMTUD to work end to end; where it does not, connections hang after the handshake.",
-                    fixes: fix(smallest.pathMTU)))
+                findings.append(
+                    .init(
+                        id: "pod-path-below-pod-mtu", severity: "error",
+                        title:
+                            "Pods send up to \(podMTU) B but \(limited.count) pod-to-pod path(s) carry only \(smallest.pathMTU)",
+                        detail:
+                            "Measured by the pod-network agents: \(limited.prefix(6).map { "\($0.from) → \($0.to) \($0.pathMTU)" }.joined(separator: ", "))\(limited.count > 6 ? " …" : ""). Full-size packets between these pods need PMTUD to work end to end; where it does not, connections hang after the handshake.",
+                        fixes: fix(smallest.pathMTU)))
             }
         }
         if let expected, let effective = underlay.effective {
             if let configured, configured > expected {
-                findings.append(.init(
-                    id: "pod-mtu-too-large", severity: "error",
-                    title: "Pod MTU \(configured) does not fit the underlay: at most \(expected)",
-                    detail: "\(settings.name) gives pods \(configured); with \(encapsulationText) their largest packets leave the node as \(configured + (effective - expected)) B, but the underlay carries only \(effective) (\(underlay.basis)). Large packets between pods on different nodes are dropped\(settings.crossSubnetOnly ? " (encapsulated across subnets only: same-subnet pairs still pass)" : "").",
-                    fixes: fix(expected)))
+                findings.append(
+                    .init(
+                        id: "pod-mtu-too-large", severity: "error",
+                        title: "Pod MTU \(configured) does not fit the underlay: at most \(expected)",
+                        detail:
+                            "\(settings.name) gives pods \(configured); with \(encapsulationText) their largest packets leave the node as \(configured + (effective - expected)) B, but the underlay carries only \(effective) (\(underlay.basis)). Large packets between pods on different nodes are dropped\(settings.crossSubnetOnly ? " (encapsulated across subnets only: same-subnet pairs still pass)" : "").",
+                        fixes: fix(expected)))
             } else if configured == nil {
                 let tooLarge = nodes.filter { ($0.autoPodMTU ?? 0) > expected }
                 if !tooLarge.isEmpty {
                     let picked = Set(tooLarge.compactMap(\.autoPodMTU)).sorted().map(String.init).joined(separator: "/")
-                    findings.append(.init(
-                        id: "auto-mtu-exceeds-path", severity: "error",
-                        title: "Auto-detected pod MTU \(picked) exceeds what the path between nodes leaves for pods (\(expected))",
-                        detail: "\(settings.name) sizes pods from each node's own interface: \(tooLarge.map(\.name).prefix(8).joined(separator: ", "))\(tooLarge.count > 8 ? " and \(tooLarge.count - 8) more" : "") get \(picked), but the underlay carries only \(effective) (\(underlay.basis)) and \(encapsulationText) leaves \(expected) for pods. Configured MTU is not path MTU: set it explicitly.",
-                        fixes: fix(expected)))
+                    findings.append(
+                        .init(
+                            id: "auto-mtu-exceeds-path", severity: "error",
+                            title:
+                                "Auto-detected pod MTU \(picked) exceeds what the path between nodes leaves for pods (\(expected))",
+                            detail:
+                                "\(settings.name) sizes pods from each node's own interface: \(tooLarge.map(\.name).prefix(8).joined(separator: ", "))\(tooLarge.count > 8 ? " and \(tooLarge.count - 8) more" : "") get \(picked), but the underlay carries only \(effective) (\(underlay.basis)) and \(encapsulationText) leaves \(expected) for pods. Configured MTU is not path MTU: set it explicitly.",
+                            fixes: fix(expected)))
                 }
             }
             if configured == nil, nodes.allSatisfy({ $0.autoPodMTU == nil }) {
-                findings.append(.init(
-                    id: "auto-mtu-unknown", severity: "info",
-                    title: "\(settings.name) picks the pod MTU on each node, and no node's interface MTU is known",
-                    detail: "Auto-detection gives each node's interface MTU minus \(encapsulationText); whether that fits the underlay's \(effective) cannot be told without the nodes' MTUs. Run the host-network agents (--agents cluster) or give --node-mtu. Setting the MTU explicitly to \(expected) removes the question.",
-                    fixes: fix(expected)))
+                findings.append(
+                    .init(
+                        id: "auto-mtu-unknown", severity: "info",
+                        title: "\(settings.name) picks the pod MTU on each node, and no node's interface MTU is known",
+                        detail:
+                            "Auto-detection gives each node's interface MTU minus \(encapsulationText); whether that fits the underlay's \(effective) cannot be told without the nodes' MTUs. Run the host-network agents (--agents cluster) or give --node-mtu. Setting the MTU explicitly to \(expected) removes the question.",
+                        fixes: fix(expected)))
             }
             if let configured, configured < expected {
-                findings.append(.init(
-                    id: "pod-mtu-below-path", severity: "info",
-                    title: "Pod MTU \(configured) is \(expected - configured) B below what the underlay allows (\(expected))",
-                    detail: "Safe, but every packet is smaller than it could be: the underlay carries \(effective) (\(underlay.basis)) and \(encapsulationText) leaves \(expected).",
-                    fixes: fix(expected)))
+                findings.append(
+                    .init(
+                        id: "pod-mtu-below-path", severity: "info",
+                        title:
+                            "Pod MTU \(configured) is \(expected - configured) B below what the underlay allows (\(expected))",
+                        detail:
+                            "Safe, but every packet is smaller than it could be: the underlay carries \(effective) (\(underlay.basis)) and \(encapsulationText) leaves \(expected).",
+                        fixes: fix(expected)))
             }
             if let pathMin = underlay.pathMTUMin, let interfaceMin = underlay.interfaceMTUMin, pathMin < interfaceMin {
-                findings.append(.init(
-                    id: "path-below-interfaces", severity: "warning",
-                    title: "The path between nodes carries \(pathMin), less than every node interface (\(interfaceMin)+)",
-                    detail: "Measured \(underlay.pathMTUPair ?? ""): a hop between the nodes (a gateway, a firewall, a VLAN interface) is smaller than the nodes believe. Anything sized from interface MTUs (CNI auto-detection, the nodes' own TCP MSS) overshoots it unless PMTUD works end to end.",
-                    fixes: []))
+                findings.append(
+                    .init(
+                        id: "path-below-interfaces", severity: "warning",
+                        title:
+                            "The path between nodes carries \(pathMin), less than every node interface (\(interfaceMin)+)",
+                        detail:
+                            "Measured \(underlay.pathMTUPair ?? ""): a hop between the nodes (a gateway, a firewall, a VLAN interface) is smaller than the nodes believe. Anything sized from interface MTUs (CNI auto-detection, the nodes' own TCP MSS) overshoots it unless PMTUD works end to end.",
+                        fixes: []))
             }
         } else {
-            findings.append(.init(
-                id: "underlay-unknown", severity: "info", title: "Node MTUs unknown: the pod MTU could not be checked against the underlay",
-                detail: "The Kubernetes API does not carry interface MTUs. Run the host-network agents (mtu-doctor kube deploy) so the audit reads them, or give --node-mtu / --underlay-mtu.",
-                fixes: ["mtu-doctor kube deploy --dry-run | kubectl apply -f -"]))
+            findings.append(
+                .init(
+                    id: "underlay-unknown", severity: "info",
+                    title: "Node MTUs unknown: the pod MTU could not be checked against the underlay",
+                    detail:
+                        "The Kubernetes API does not carry interface MTUs. Run the host-network agents (mtu-doctor kube deploy) so the audit reads them, or give --node-mtu / --underlay-mtu.",
+                    fixes: ["mtu-doctor kube deploy --dry-run | kubectl apply -f -"]))
         }
         // Observed pod MTUs (pod-network agents) that differ from the configuration: pods not restarted since a change.
         if let configured {
             let stale = nodes.filter { $0.observedPodMTU != nil && $0.observedPodMTU != configured }
             if !stale.isEmpty {
-                findings.append(.init(
-                    id: "pods-not-updated", severity: "warning",
-                    title: "Pods on \(stale.count) node(s) run with an MTU other than the configured \(configured)",
-                    detail: stale.prefix(8).map { "\($0.name): \($0.observedPodMTU!)" }.joined(separator: ", ") + ". An MTU change reaches only pods created after it (and nodes whose CNI agent restarted).",
-                    fixes: ["kubectl rollout restart deployment,daemonset,statefulset -n NAMESPACE   # per namespace, or drain the nodes one by one"]))
+                findings.append(
+                    .init(
+                        id: "pods-not-updated", severity: "warning",
+                        title: "Pods on \(stale.count) node(s) run with an MTU other than the configured \(configured)",
+                        detail: stale.prefix(8).map { "\($0.name): \($0.observedPodMTU!)" }.joined(separator: ", ")
+                            + ". An MTU change reaches only pods created after it (and nodes whose CNI agent restarted).",
+                        fixes: [
+                            "kubectl rollout restart deployment,daemonset,statefulset -n NAMESPACE   # per namespace, or drain the nodes one by one"
+                        ]))
             }
         }
         if Set(interfaces).count > 1 {
             let groups = Dictionary(grouping: nodes.filter { $0.interfaceMTU != nil }, by: { $0.interfaceMTU! })
-            findings.append(.init(
-                id: "node-mtu-mixed", severity: configured == nil ? "warning" : "info",
-                title: "Node interfaces disagree: \(groups.keys.sorted().map(String.init).joined(separator: ", "))",
-                detail: groups.keys.sorted().map { "\($0): \(groups[$0]!.map(\.name).prefix(6).joined(separator: ", "))\(groups[$0]!.count > 6 ? " …" : "")" }.joined(separator: "; ")
-                    + (configured == nil ? ". With auto-detection pods on the larger nodes get a larger MTU than the smaller nodes can take." : "."),
-                fixes: []))
+            findings.append(
+                .init(
+                    id: "node-mtu-mixed", severity: configured == nil ? "warning" : "info",
+                    title: "Node interfaces disagree: \(groups.keys.sorted().map(String.init).joined(separator: ", "))",
+                    detail: groups.keys.sorted().map {
+                        "\($0): \(groups[$0]!.map(\.name).prefix(6).joined(separator: ", "))\(groups[$0]!.count > 6 ? " …" : "")"
+                    }.joined(separator: "; ")
+                        + (configured == nil
+                            ? ". With auto-detection pods on the larger nodes get a larger MTU than the smaller nodes can take."
+                            : "."),
+                    fixes: []))
         }
         let strict = nodes.filter { $0.rpFilter == 1 }
         if !strict.isEmpty {
-            findings.append(.init(
-                id: "strict-rp-filter", severity: "warning",
-                title: "Strict rp_filter on \(strict.count) node(s): PMTUD fails when a too-big comes from an address routed elsewhere",
-                detail: "\(strict.prefix(8).map(\.name).joined(separator: ", "))\(strict.count > 8 ? " …" : ""): rp_filter=1 drops an ICMP fragmentation-needed whose source (a switch's management address, a gateway's other leg) does not route back through the interface it arrived on; the sender never learns the path MTU. Loose mode (2) keeps the anti-spoofing check for unknown sources.",
-                fixes: ["sysctl -w net.ipv4.conf.all.rp_filter=2   # on each node; persist it in /etc/sysctl.d/ (some CNIs set their own interfaces' value)"]))
+            findings.append(
+                .init(
+                    id: "strict-rp-filter", severity: "warning",
+                    title:
+                        "Strict rp_filter on \(strict.count) node(s): PMTUD fails when a too-big comes from an address routed elsewhere",
+                    detail:
+                        "\(strict.prefix(8).map(\.name).joined(separator: ", "))\(strict.count > 8 ? " …" : ""): rp_filter=1 drops an ICMP fragmentation-needed whose source (a switch's management address, a gateway's other leg) does not route back through the interface it arrived on; the sender never learns the path MTU. Loose mode (2) keeps the anti-spoofing check for unknown sources.",
+                    fixes: [
+                        "sysctl -w net.ipv4.conf.all.rp_filter=2   # on each node; persist it in /etc/sysctl.d/ (some CNIs set their own interfaces' value)"
+                    ]))
         }
         let noProbing = nodes.filter { $0.tcpMTUProbing == 0 }
         if !noProbing.isEmpty, findings.contains(where: { $0.severity == "error" }) || !strict.isEmpty {
-            findings.append(.init(
-                id: "tcp-mtu-probing-off", severity: "info",
-                title: "tcp_mtu_probing is off on \(noProbing.count) node(s): TCP into a black hole stalls instead of shrinking",
-                detail: "With 1, the kernel lowers the segment size after repeated timeouts on a connection (RFC 4821): a safety net, not a fix.",
-                fixes: ["sysctl -w net.ipv4.tcp_mtu_probing=1   # on each node; persist it in /etc/sysctl.d/"]))
+            findings.append(
+                .init(
+                    id: "tcp-mtu-probing-off", severity: "info",
+                    title:
+                        "tcp_mtu_probing is off on \(noProbing.count) node(s): TCP into a black hole stalls instead of shrinking",
+                    detail:
+                        "With 1, the kernel lowers the segment size after repeated timeouts on a connection (RFC 4821): a safety net, not a fix.",
+                    fixes: ["sysctl -w net.ipv4.tcp_mtu_probing=1   # on each node; persist it in /etc/sysctl.d/"]))
         }
-        let compared = settings.sources.filter { $0.sizes == "pod" && ($0.effective || !$0.field.hasPrefix("DaemonSet")) }
+        let compared = settings.sources.filter {
+            $0.sizes == "pod" && ($0.effective || !$0.field.hasPrefix("DaemonSet"))
+        }
         let values = Set(compared.compactMap(\.value))
         if values.count > 1 {
-            findings.append(.init(
-                id: "mtu-settings-disagree", severity: "warning",
-                title: "\(settings.name)'s MTU settings disagree: \(values.sorted().map(String.init).joined(separator: ", "))",
-                detail: compared.filter { $0.value != nil }.map { "\($0.field) = \($0.value!)\($0.effective ? " (in effect)" : "")" }.joined(separator: "; ") + ".",
-                fixes: expected.map { fix($0) } ?? []))
+            findings.append(
+                .init(
+                    id: "mtu-settings-disagree", severity: "warning",
+                    title:
+                        "\(settings.name)'s MTU settings disagree: \(values.sorted().map(String.init).joined(separator: ", "))",
+                    detail: compared.filter { $0.value != nil }.map {
+                        "\($0.field) = \($0.value!)\($0.effective ? " (in effect)" : "")"
+                    }.joined(separator: "; ") + ".",
+                    fixes: expected.map { fix($0) } ?? []))
         }
         for cni in cnis {
             for problem in cni.invalid {
-                findings.append(.init(
-                    id: "cni-setting-invalid", severity: "error", title: "\(cni.name): an MTU setting the CNI cannot use",
-                    detail: problem + ". Until it is a valid value, the CNI does not run as configured.",
-                    fixes: cni.name == settings.name ? (expected.map { fix($0) } ?? []) : []))
+                findings.append(
+                    .init(
+                        id: "cni-setting-invalid", severity: "error",
+                        title: "\(cni.name): an MTU setting the CNI cannot use",
+                        detail: problem + ". Until it is a valid value, the CNI does not run as configured.",
+                        fixes: cni.name == settings.name ? (expected.map { fix($0) } ?? []) : []))
             }
         }
         let missing = cnis.filter { !$0.policyOnly }.flatMap(\.missing)
         if !missing.isEmpty {
-            findings.append(.init(
-                id: "cni-objects-missing", severity: "info", title: "Incomplete: objects that decide the MTU were not given",
-                detail: "\(settings.name)'s MTU depends on objects this audit did not see; what it assumed is in the notes. Save them too and audit again.",
-                fixes: missing))
+            findings.append(
+                .init(
+                    id: "cni-objects-missing", severity: "info",
+                    title: "Incomplete: objects that decide the MTU were not given",
+                    detail:
+                        "\(settings.name)'s MTU depends on objects this audit did not see; what it assumed is in the notes. Save them too and audit again.",
+                    fixes: missing))
         }
         findings.sort { rank($0.severity) < rank($1.severity) }
         let errors = findings.filter { $0.severity == "error" }.count
         let unknownAuto = findings.contains { $0.id == "auto-mtu-unknown" }
-        let verdict = errors > 0 ? "problems" : (!input.gaps.isEmpty || expected == nil || unknownAuto || !missing.isEmpty ? "incomplete" : "ok")
+        let verdict =
+            errors > 0
+            ? "problems"
+            : (!input.gaps.isEmpty || expected == nil || unknownAuto || !missing.isEmpty ? "incomplete" : "ok")
         var summary: String
         if errors > 0 {
-            summary = "\(errors) MTU problem(s): " + findings.filter { $0.severity == "error" }.map(\.title).joined(separator: "; ")
+            summary =
+                "\(errors) MTU problem(s): "
+                + findings.filter { $0.severity == "error" }.map(\.title).joined(separator: "; ")
         } else if unknownAuto, let expected {
-            summary = "\(settings.name) pod MTU auto: node MTUs unknown, so whether it fits the underlay (at most \(expected)) cannot be told"
+            summary =
+                "\(settings.name) pod MTU auto: node MTUs unknown, so whether it fits the underlay (at most \(expected)) cannot be told"
         } else if let expected {
-            summary = "\(settings.name) pod MTU \(configured.map(String.init) ?? "auto") fits the underlay (at most \(expected))"
+            summary =
+                "\(settings.name) pod MTU \(configured.map(String.init) ?? "auto") fits the underlay (at most \(expected))"
         } else {
             summary = "\(settings.name) pod MTU \(configured.map(String.init) ?? "auto"); the underlay is unknown"
         }
         if !input.gaps.isEmpty { summary += "; \(input.gaps.count) part(s) not readable" }
-        if !missing.isEmpty && errors == 0 { summary += "; incomplete: save \(missing.count) more object(s) (see the findings)" }
+        if !missing.isEmpty && errors == 0 {
+            summary += "; incomplete: save \(missing.count) more object(s) (see the findings)"
+        }
         return KubeAuditReport(
-            server: input.server, context: input.context, verdict: verdict, summary: summary, cni: cnis, nodes: nodes, underlay: underlay,
-            expectedPodMTU: expected, configuredPodMTU: configured, findings: findings, audited: input.audited, gaps: input.gaps)
+            server: input.server, context: input.context, verdict: verdict, summary: summary, cni: cnis, nodes: nodes,
+            underlay: underlay,
+            expectedPodMTU: expected, configuredPodMTU: configured, findings: findings, audited: input.audited,
+            gaps: input.gaps)
     }
 
     static func rank(_ severity: String) -> Int { ["error": 0, "warning": 1, "info": 2][severity] ?? 3 }

@@ -28,7 +28,8 @@ public enum KubeManifests {
     public static func render(_ options: Options = Options()) -> String {
         let ns = options.namespace
         var documents: [String] = []
-        documents.append("""
+        documents.append(
+            """
             apiVersion: v1
             kind: Namespace
             metadata:
@@ -37,7 +38,8 @@ public enum KubeManifests {
                 app.kubernetes.io/name: mtu-doctor
                 pod-security.kubernetes.io/enforce: baseline
             """)
-        documents.append("""
+        documents.append(
+            """
             apiVersion: v1
             kind: ServiceAccount
             metadata:
@@ -45,7 +47,8 @@ public enum KubeManifests {
               namespace: \(ns)
             automountServiceAccountToken: false
             """)
-        documents.append("""
+        documents.append(
+            """
             # Least privilege: the agents discover peers through the headless Services' DNS and need no API access.
             # `mtu-doctor kube mesh` run by a user reads the agents over HTTP, not through the API either. This Role
             # only lets a mesh collector list the agent pods of this namespace (to find them without DNS).
@@ -59,7 +62,8 @@ public enum KubeManifests {
                 resources: ["pods"]
                 verbs: ["get", "list"]
             """)
-        documents.append("""
+        documents.append(
+            """
             apiVersion: rbac.authorization.k8s.io/v1
             kind: RoleBinding
             metadata:
@@ -74,7 +78,8 @@ public enum KubeManifests {
               kind: Role
               name: mtu-doctor-mesh-reader
             """)
-        documents.append("""
+        documents.append(
+            """
             # For `mtu-doctor kube audit` run by a person or a CronJob: read-only, the CNI ConfigMaps by name only.
             # Not bound here; bind it to whoever audits:
             #   kubectl create clusterrolebinding mtu-doctor-audit --clusterrole=mtu-doctor-auditor --user=NAME
@@ -103,9 +108,13 @@ public enum KubeManifests {
                 resources: ["ippools"]
                 verbs: ["list"]
             """)
-        for (suffix, host, port, responder) in [("pod", false, options.podPort, options.podResponderPort), ("host", true, options.hostPort, options.hostResponderPort)] {
+        for (suffix, host, port, responder) in [
+            ("pod", false, options.podPort, options.podResponderPort),
+            ("host", true, options.hostPort, options.hostResponderPort),
+        ] {
             let name = "mtu-doctor-agent-\(suffix)"
-            documents.append("""
+            documents.append(
+                """
                 # Headless: its DNS name resolves to every agent, which is how each finds its peers.
                 apiVersion: v1
                 kind: Service
@@ -127,14 +136,18 @@ public enum KubeManifests {
                       port: \(responder)
                       protocol: UDP
                 """)
-            let sysctls = host ? "" : """
+            let sysctls =
+                host
+                ? ""
+                : """
 
                       sysctls:
                         # ICMP datagram sockets for any group: probes need no raw socket inside the pod network.
                         - name: net.ipv4.ping_group_range
                           value: "0 2147483647"
                 """
-            documents.append("""
+            documents.append(
+                """
                 apiVersion: apps/v1
                 kind: DaemonSet
                 metadata:

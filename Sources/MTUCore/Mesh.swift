@@ -11,7 +11,10 @@ public struct MeshMeasurement: Sendable, Hashable, Codable {
     /// The agent whose probe measured it (the sender for forward results, the receiver for reverse ones).
     public var measuredBy: String
 
-    public init(from: String, fromAddress: String?, to: String, toAddress: String?, pathMTU: Int?, verdict: String, stale: Bool, measuredBy: String) {
+    public init(
+        from: String, fromAddress: String?, to: String, toAddress: String?, pathMTU: Int?, verdict: String, stale: Bool,
+        measuredBy: String
+    ) {
         self.from = from
         self.fromAddress = fromAddress
         self.to = to
@@ -65,7 +68,9 @@ public struct MeshReport: Sendable, Hashable, Codable {
     public var matrix: [[Int?]] {
         let index = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.name, $0) })
         var values = [[Int?]](repeating: [Int?](repeating: nil, count: nodes.count), count: nodes.count)
-        for pair in pairs { if let row = index[pair.from], let column = index[pair.to] { values[row][column] = pair.pathMTU } }
+        for pair in pairs {
+            if let row = index[pair.from], let column = index[pair.to] { values[row][column] = pair.pathMTU }
+        }
         return values
     }
 
@@ -73,11 +78,15 @@ public struct MeshReport: Sendable, Hashable, Codable {
     /// where the sender reported nothing.
     /// - Parameter labels: a node label's value per node name (e.g. `topology.kubernetes.io/zone`), named `labelKey`;
     ///   limited pairs are then also grouped by it when that explains them better than subnets.
-    public static func build(_ measurements: [MeshMeasurement], labels: [String: String] = [:], labelKey: String = "zone") -> MeshReport {
+    public static func build(
+        _ measurements: [MeshMeasurement], labels: [String: String] = [:], labelKey: String = "zone"
+    ) -> MeshReport {
         var addresses: [String: String] = [:]
         var order: [String] = []
         for measurement in measurements {
-            for (name, address) in [(measurement.from, measurement.fromAddress), (measurement.to, measurement.toAddress)] {
+            for (name, address) in [
+                (measurement.from, measurement.fromAddress), (measurement.to, measurement.toAddress),
+            ] {
                 if addresses[name] == nil { order.append(name) }
                 if let address { addresses[name] = address } else if addresses[name] == nil { addresses[name] = "" }
             }
@@ -98,15 +107,22 @@ public struct MeshReport: Sendable, Hashable, Codable {
         var missing = 0
         for from in order {
             for to in order where to != from {
-                guard let measurement = chosen["\(from)→\(to)"] else { missing += 1; continue }
+                guard let measurement = chosen["\(from)→\(to)"] else {
+                    missing += 1
+                    continue
+                }
                 if measurement.stale { missing += 1 }
-                pairs.append(Pair(from: from, to: to, pathMTU: measurement.pathMTU, verdict: measurement.verdict, stale: measurement.stale, measuredBy: measurement.measuredBy))
+                pairs.append(
+                    Pair(
+                        from: from, to: to, pathMTU: measurement.pathMTU, verdict: measurement.verdict,
+                        stale: measurement.stale, measuredBy: measurement.measuredBy))
             }
         }
         let fresh = pairs.filter { !$0.stale }
         let expected = fresh.compactMap(\.pathMTU).max()
         func broken(_ pair: Pair) -> Bool {
-            ["blackhole", "ptb", "unreachable", "inconclusive"].contains(pair.verdict) || (expected.map { (pair.pathMTU ?? 0) < $0 } ?? false)
+            ["blackhole", "ptb", "unreachable", "inconclusive"].contains(pair.verdict)
+                || (expected.map { (pair.pathMTU ?? 0) < $0 } ?? false)
         }
         let bad = fresh.filter(broken)
         var groups: [Group] = []
@@ -117,10 +133,17 @@ public struct MeshReport: Sendable, Hashable, Codable {
             for name in order {
                 let involved = fresh.filter { $0.from == name || $0.to == name }
                 let others = fresh.filter { $0.from != name && $0.to != name }
-                guard !involved.isEmpty, involved.allSatisfy(broken), others.contains(where: { !broken($0) }) else { continue }
+                guard !involved.isEmpty, involved.allSatisfy(broken), others.contains(where: { !broken($0) }) else {
+                    continue
+                }
                 let mtu = involved.compactMap(\.pathMTU).min()
-                groups.append(Group(kind: "node", from: name, to: "*", pathMTU: mtu, verdicts: Array(Set(involved.map(\.verdict))).sorted(), pairs: involved.count,
-                                    description: "every pair to and from \(name)\(addresses[name].map { $0.isEmpty ? "" : " (\($0))" } ?? "") stops at \(mtu.map(String.init) ?? "?") while other pairs pass \(expected.map(String.init) ?? "?"): look at \(name)'s own link"))
+                groups.append(
+                    Group(
+                        kind: "node", from: name, to: "*", pathMTU: mtu,
+                        verdicts: Array(Set(involved.map(\.verdict))).sorted(), pairs: involved.count,
+                        description:
+                            "every pair to and from \(name)\(addresses[name].map { $0.isEmpty ? "" : " (\($0))" } ?? "") stops at \(mtu.map(String.init) ?? "?") while other pairs pass \(expected.map(String.init) ?? "?"): look at \(name)'s own link"
+                    ))
                 for pair in involved { explained.insert("\(pair.from)→\(pair.to)") }
             }
         }
@@ -145,24 +168,37 @@ public struct MeshReport: Sendable, Hashable, Codable {
             let mtu = members.first?.pathMTU
             let scope = members.count == total ? "all \(members.count) pairs" : "\(members.count) of \(total) pairs"
             let within = parts[0] == parts[1]
-            var text = "\(scope) from \(parts[0]) to \(parts[1]) stop at \(mtu.map(String.init) ?? "?") (\(Array(Set(members.map(\.verdict))).sorted().joined(separator: ", ")))"
+            var text =
+                "\(scope) from \(parts[0]) to \(parts[1]) stop at \(mtu.map(String.init) ?? "?") (\(Array(Set(members.map(\.verdict))).sorted().joined(separator: ", ")))"
             if !within {
                 let same = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU).max()
-                if let same { text += "; same-subnet pairs pass \(same): the boundary is between \(parts[0]) and \(parts[1])" }
+                if let same {
+                    text += "; same-subnet pairs pass \(same): the boundary is between \(parts[0]) and \(parts[1])"
+                }
             }
-            groups.append(Group(kind: "subnet", from: parts[0], to: parts[1], pathMTU: mtu, verdicts: Array(Set(members.map(\.verdict))).sorted(), pairs: members.count, description: text))
+            groups.append(
+                Group(
+                    kind: "subnet", from: parts[0], to: parts[1], pathMTU: mtu,
+                    verdicts: Array(Set(members.map(\.verdict))).sorted(), pairs: members.count, description: text))
         }
         // A → B and B → A at the same MTU, all pairs both ways: one group for the boundary.
         var merged: [Group] = []
         for group in groups {
-            if group.kind == "subnet", let index = merged.firstIndex(where: { $0.kind == "subnet" && $0.from == group.to && $0.to == group.from && $0.pathMTU == group.pathMTU }) {
+            if group.kind == "subnet",
+                let index = merged.firstIndex(where: {
+                    $0.kind == "subnet" && $0.from == group.to && $0.to == group.from && $0.pathMTU == group.pathMTU
+                })
+            {
                 let other = merged[index]
                 let allPairs = group.description.hasPrefix("all ") && other.description.hasPrefix("all ")
                 let same = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU).max()
                 merged[index] = Group(
-                    kind: "subnet", from: other.from, to: other.to, pathMTU: group.pathMTU, verdicts: Array(Set(group.verdicts + other.verdicts)).sorted(),
+                    kind: "subnet", from: other.from, to: other.to, pathMTU: group.pathMTU,
+                    verdicts: Array(Set(group.verdicts + other.verdicts)).sorted(),
                     pairs: group.pairs + other.pairs,
-                    description: "\(allPairs ? "all " : "")\(group.pairs + other.pairs) pairs crossing \(other.from) ↔ \(other.to) stop at \(group.pathMTU.map(String.init) ?? "?") in both directions (\(Array(Set(group.verdicts + other.verdicts)).sorted().joined(separator: ", ")))\(same.map { "; same-subnet pairs pass \($0): the boundary is between the two subnets" } ?? "")")
+                    description:
+                        "\(allPairs ? "all " : "")\(group.pairs + other.pairs) pairs crossing \(other.from) ↔ \(other.to) stop at \(group.pathMTU.map(String.init) ?? "?") in both directions (\(Array(Set(group.verdicts + other.verdicts)).sorted().joined(separator: ", ")))\(same.map { "; same-subnet pairs pass \($0): the boundary is between the two subnets" } ?? "")"
+                )
             } else {
                 merged.append(group)
             }
@@ -171,7 +207,11 @@ public struct MeshReport: Sendable, Hashable, Codable {
         // By node label (zone): when every limited pair not explained by one node crosses between two label values,
         // and pairs within a value pass, the label is the better name for the boundary.
         let unexplained = bad.filter { !explained.contains("\($0.from)→\($0.to)") }
-        if !labels.isEmpty, !unexplained.isEmpty, unexplained.allSatisfy({ labels[$0.from] != nil && labels[$0.to] != nil && labels[$0.from] != labels[$0.to] }) {
+        if !labels.isEmpty, !unexplained.isEmpty,
+            unexplained.allSatisfy({
+                labels[$0.from] != nil && labels[$0.to] != nil && labels[$0.from] != labels[$0.to]
+            })
+        {
             var byValues: [String: [Pair]] = [:]
             for pair in unexplained {
                 let ends = [labels[pair.from]!, labels[pair.to]!].sorted()
@@ -182,26 +222,45 @@ public struct MeshReport: Sendable, Hashable, Codable {
             for key in byValues.keys.sorted() {
                 let members = byValues[key]!
                 let ends = key.split(separator: "|").map(String.init)
-                let total = fresh.filter { Set([labels[$0.from], labels[$0.to]]) == Set([ends[0], ends[1]]) && labels[$0.from] != labels[$0.to] }.count
+                let total = fresh.filter {
+                    Set([labels[$0.from], labels[$0.to]]) == Set([ends[0], ends[1]]) && labels[$0.from] != labels[$0.to]
+                }.count
                 let mtus = Set(members.compactMap(\.pathMTU)).sorted()
                 let mtuText = mtus.count == 1 ? String(mtus[0]) : mtus.map(String.init).joined(separator: "/")
-                var text = "\(members.count == total ? "all \(members.count)" : "\(members.count) of \(total)") pairs between \(labelKey) \(ends[0]) and \(ends[1]) stop at \(mtuText) (\(Array(Set(members.map(\.verdict))).sorted().joined(separator: ", ")))"
-                if let withinPass, !within.contains(where: broken) { text += "; pairs within a \(labelKey) pass \(withinPass): the boundary is between the \(labelKey)s" }
-                groups.append(Group(kind: "label", from: ends[0], to: ends[1], pathMTU: mtus.first, verdicts: Array(Set(members.map(\.verdict))).sorted(),
-                                    pairs: members.count, description: text))
+                var text =
+                    "\(members.count == total ? "all \(members.count)" : "\(members.count) of \(total)") pairs between \(labelKey) \(ends[0]) and \(ends[1]) stop at \(mtuText) (\(Array(Set(members.map(\.verdict))).sorted().joined(separator: ", ")))"
+                if let withinPass, !within.contains(where: broken) {
+                    text += "; pairs within a \(labelKey) pass \(withinPass): the boundary is between the \(labelKey)s"
+                }
+                groups.append(
+                    Group(
+                        kind: "label", from: ends[0], to: ends[1], pathMTU: mtus.first,
+                        verdicts: Array(Set(members.map(\.verdict))).sorted(),
+                        pairs: members.count, description: text))
             }
         }
         let verdict: String
-        if bad.contains(where: { $0.verdict == "blackhole" }) { verdict = "blackhole" }
-        else if !bad.isEmpty { verdict = "degraded" }
-        else if missing > 0 { verdict = "incomplete" }
-        else { verdict = "ok" }
+        if bad.contains(where: { $0.verdict == "blackhole" }) {
+            verdict = "blackhole"
+        } else if !bad.isEmpty {
+            verdict = "degraded"
+        } else if missing > 0 {
+            verdict = "incomplete"
+        } else {
+            verdict = "ok"
+        }
         let summary: String
         if bad.isEmpty {
-            summary = "\(fresh.count) directed pairs measured, all pass \(expected.map(String.init) ?? "?") bytes\(missing > 0 ? "; \(missing) pairs missing or stale" : "")"
+            summary =
+                "\(fresh.count) directed pairs measured, all pass \(expected.map(String.init) ?? "?") bytes\(missing > 0 ? "; \(missing) pairs missing or stale" : "")"
         } else {
-            summary = "\(bad.count) of \(fresh.count) directed pairs are limited: " + groups.map(\.description).joined(separator: "; ") + (missing > 0 ? "; \(missing) pairs missing or stale" : "")
+            summary =
+                "\(bad.count) of \(fresh.count) directed pairs are limited: "
+                + groups.map(\.description).joined(separator: "; ")
+                + (missing > 0 ? "; \(missing) pairs missing or stale" : "")
         }
-        return MeshReport(nodes: nodes, pairs: pairs, groups: groups, expected: expected, verdict: verdict, summary: summary, missing: missing)
+        return MeshReport(
+            nodes: nodes, pairs: pairs, groups: groups, expected: expected, verdict: verdict, summary: summary,
+            missing: missing)
     }
 }

@@ -47,18 +47,24 @@ public struct Network: Sendable {
         self.topology = topology
         var nodeIndex: [String: Int] = [:]
         for (index, node) in topology.nodes.enumerated() {
-            if nodeIndex[node.name] != nil { throw TopologyError("duplicate node name '\(node.name)'", at: node.location) }
+            if nodeIndex[node.name] != nil {
+                throw TopologyError("duplicate node name '\(node.name)'", at: node.location)
+            }
             nodeIndex[node.name] = index
         }
         var segmentIndex: [String: Int] = [:]
         for (index, segment) in topology.segments.enumerated() {
-            if segmentIndex[segment.name] != nil { throw TopologyError("duplicate segment name '\(segment.name)'", at: segment.location) }
+            if segmentIndex[segment.name] != nil {
+                throw TopologyError("duplicate segment name '\(segment.name)'", at: segment.location)
+            }
             if let mtu = segment.mtu { try Self.checkMTU(mtu, version: .ipv4, at: segment.location) }
             segmentIndex[segment.name] = index
         }
         var overlayIndex: [String: Int] = [:]
         for (index, overlay) in topology.overlays.enumerated() {
-            if overlayIndex[overlay.name] != nil { throw TopologyError("duplicate overlay name '\(overlay.name)'", at: overlay.location) }
+            if overlayIndex[overlay.name] != nil {
+                throw TopologyError("duplicate overlay name '\(overlay.name)'", at: overlay.location)
+            }
             overlayIndex[overlay.name] = index
         }
         self.nodeIndex = nodeIndex
@@ -76,24 +82,28 @@ public struct Network: Sendable {
             var names: Set<String> = []
             for interface in node.interfaces {
                 if !names.insert(interface.name).inserted {
-                    throw TopologyError("duplicate interface '\(interface.name)' on node '\(node.name)'", at: interface.location)
+                    throw TopologyError(
+                        "duplicate interface '\(interface.name)' on node '\(node.name)'", at: interface.location)
                 }
             }
             for interface in node.interfaces {
                 if let parent = interface.parent, node.interface(named: parent) == nil {
                     throw TopologyError(
-                        "parent '\(parent)' is not an interface of node '\(node.name)'" + Suggestion.didYouMean(parent, in: names),
+                        "parent '\(parent)' is not an interface of node '\(node.name)'"
+                            + Suggestion.didYouMean(parent, in: names),
                         at: interface.location)
                 }
                 if let segment = interface.segment {
                     guard let segmentNumber = segmentIndex[segment] else {
                         throw TopologyError(
-                            "unknown segment '\(segment)'" + Suggestion.didYouMean(segment, in: segmentIndex.keys), at: interface.location)
+                            "unknown segment '\(segment)'" + Suggestion.didYouMean(segment, in: segmentIndex.keys),
+                            at: interface.location)
                     }
                     members[segmentNumber].append((nodeNumber, interface.name))
                 }
                 if let mtu = interface.mtu {
-                    let version: IPVersion = interface.addresses.contains { $0.address.version == .ipv6 } ? .ipv6 : .ipv4
+                    let version: IPVersion =
+                        interface.addresses.contains { $0.address.version == .ipv6 } ? .ipv6 : .ipv4
                     try Self.checkMTU(mtu, version: version, at: interface.location)
                 }
             }
@@ -104,26 +114,33 @@ public struct Network: Sendable {
             effective.append(table)
 
             if let host = node.host, nodeIndex[host] == nil {
-                throw TopologyError("unknown host '\(host)'" + Suggestion.didYouMean(host, in: nodeIndex.keys), at: node.location)
+                throw TopologyError(
+                    "unknown host '\(host)'" + Suggestion.didYouMean(host, in: nodeIndex.keys), at: node.location)
             }
             if let overlay = node.overlay {
                 guard let overlayNumber = overlayIndex[overlay] else {
-                    throw TopologyError("unknown overlay '\(overlay)'" + Suggestion.didYouMean(overlay, in: overlayIndex.keys), at: node.location)
+                    throw TopologyError(
+                        "unknown overlay '\(overlay)'" + Suggestion.didYouMean(overlay, in: overlayIndex.keys),
+                        at: node.location)
                 }
                 let tunnelHost = node.host ?? node.name
                 if endpointInterfaces[overlayNumber][tunnelHost] == nil {
-                    throw TopologyError("'\(tunnelHost)' is not an endpoint of overlay '\(overlay)': add it to the overlay's endpoints", at: node.location)
+                    throw TopologyError(
+                        "'\(tunnelHost)' is not an endpoint of overlay '\(overlay)': add it to the overlay's endpoints",
+                        at: node.location)
                 }
             }
             if let maxMTU = node.maxMTU { try Self.checkMTU(maxMTU, version: .ipv4, at: node.location) }
             for route in node.routes where node.interface(named: route.interface) == nil {
-                throw TopologyError("route via unknown interface '\(route.interface)' on node '\(node.name)'", at: node.location)
+                throw TopologyError(
+                    "route via unknown interface '\(route.interface)' on node '\(node.name)'", at: node.location)
             }
         }
         self.effective = effective
         self.members = members
         var guestsByHost: [Int: [Int]] = [:]
-        for (index, node) in topology.nodes.enumerated() where node.host != nil && !node.interfaces.contains(where: { $0.segment != nil }) {
+        for (index, node) in topology.nodes.enumerated()
+        where node.host != nil && !node.interfaces.contains(where: { $0.segment != nil }) {
             if let host = node.host.flatMap({ nodeIndex[$0] }) { guestsByHost[host, default: []].append(index) }
         }
         self.guestsByHost = guestsByHost
@@ -151,7 +168,8 @@ public struct Network: Sendable {
             for endpoint in overlay.endpoints {
                 guard let number = nodeIndex[endpoint.node] else {
                     throw TopologyError(
-                        "unknown endpoint node '\(endpoint.node)'" + Suggestion.didYouMean(endpoint.node, in: nodeIndex.keys), at: endpoint.location)
+                        "unknown endpoint node '\(endpoint.node)'"
+                            + Suggestion.didYouMean(endpoint.node, in: nodeIndex.keys), at: endpoint.location)
                 }
                 let node = topology.nodes[number]
                 guard let interface = node.interface(named: endpoint.interface) else {
@@ -161,39 +179,54 @@ public struct Network: Sendable {
                         at: endpoint.location)
                 }
                 if interface.segment == nil {
-                    throw TopologyError("endpoint interface '\(endpoint.node)/\(endpoint.interface)' is attached to no segment", at: endpoint.location)
+                    throw TopologyError(
+                        "endpoint interface '\(endpoint.node)/\(endpoint.interface)' is attached to no segment",
+                        at: endpoint.location)
                 }
             }
         }
         var flowNames: Set<String> = []
         for flow in topology.flows {
-            if !flowNames.insert(flow.name).inserted { throw TopologyError("duplicate flow name '\(flow.name)'", at: flow.location) }
+            if !flowNames.insert(flow.name).inserted {
+                throw TopologyError("duplicate flow name '\(flow.name)'", at: flow.location)
+            }
             let from = try endpoint(flow.from, at: flow.location)
             let to = try endpoint(flow.to, at: flow.location)
             for name in flow.via + (flow.reverseVia ?? []) where nodeIndex[name] == nil {
-                throw TopologyError("unknown node '\(name)'" + Suggestion.didYouMean(name, in: nodeIndex.keys), at: flow.location)
+                throw TopologyError(
+                    "unknown node '\(name)'" + Suggestion.didYouMean(name, in: nodeIndex.keys), at: flow.location)
             }
-            if from.node == to.node { throw TopologyError("flow '\(flow.name)' goes from a node to itself", at: flow.location) }
+            if from.node == to.node {
+                throw TopologyError("flow '\(flow.name)' goes from a node to itself", at: flow.location)
+            }
             for waypoint in flow.via + (flow.reverseVia ?? []) where !topology.nodes[nodeIndex[waypoint]!].forwards {
-                throw TopologyError("waypoint '\(waypoint)' does not forward packets (set forwarding: true, or use a router/loadbalancer)", at: flow.location)
+                throw TopologyError(
+                    "waypoint '\(waypoint)' does not forward packets (set forwarding: true, or use a router/loadbalancer)",
+                    at: flow.location)
             }
         }
     }
 
     static func checkMTU(_ mtu: Int, version: IPVersion, at location: SourceLocation?) throws(TopologyError) {
         guard (version.minimumMTU...MTULimits.maximum).contains(mtu) else {
-            throw TopologyError("MTU \(mtu) is outside \(version.minimumMTU)–\(MTULimits.maximum)\(version == .ipv6 ? " (IPv6 needs at least 1280)" : "")", at: location)
+            throw TopologyError(
+                "MTU \(mtu) is outside \(version.minimumMTU)–\(MTULimits.maximum)\(version == .ipv6 ? " (IPv6 needs at least 1280)" : "")",
+                at: location)
         }
     }
 
     /// Effective MTU: own value (or the parent's, or 1500), capped by the parent's effective MTU and the node's limit.
-    static func resolve(_ name: String, on node: Node, into table: inout [String: EffectiveMTU], visiting: [String]) throws(TopologyError) -> EffectiveMTU {
+    static func resolve(_ name: String, on node: Node, into table: inout [String: EffectiveMTU], visiting: [String])
+        throws(TopologyError) -> EffectiveMTU
+    {
         if let known = table[name] { return known }
         guard let interface = node.interface(named: name) else {
             throw TopologyError("no interface '\(name)' on '\(node.name)'", at: node.location)
         }
         if visiting.contains(name) {
-            throw TopologyError("interface parent cycle on node '\(node.name)': \((visiting + [name]).joined(separator: " → "))", at: interface.location)
+            throw TopologyError(
+                "interface parent cycle on node '\(node.name)': \((visiting + [name]).joined(separator: " → "))",
+                at: interface.location)
         }
         var mtu: Int
         var reason: String
@@ -274,7 +307,9 @@ public struct Network: Sendable {
 
     /// The first address of the given version on an interface.
     func address(node: Int, interface: String, version: IPVersion? = nil) -> IPAddress? {
-        topology.nodes[node].interface(named: interface)?.addresses.first { version == nil || $0.address.version == version }?.address
+        topology.nodes[node].interface(named: interface)?.addresses.first {
+            version == nil || $0.address.version == version
+        }?.address
     }
 
     /// The node's first address of any interface (for naming).
@@ -292,13 +327,15 @@ public struct Network: Sendable {
     func endpoint(_ text: String, at location: SourceLocation?) throws(TopologyError) -> Endpoint {
         let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
         guard let first = parts.first, let node = nodeIndex[first] else {
-            throw TopologyError("unknown node '\(text)'" + Suggestion.didYouMean(parts.first ?? text, in: nodeIndex.keys), at: location)
+            throw TopologyError(
+                "unknown node '\(text)'" + Suggestion.didYouMean(parts.first ?? text, in: nodeIndex.keys), at: location)
         }
         if parts.count == 2 {
             let owner = topology.nodes[node]
             guard owner.interface(named: parts[1]) != nil else {
                 throw TopologyError(
-                    "node '\(first)' has no interface '\(parts[1])'" + Suggestion.didYouMean(parts[1], in: owner.interfaces.map(\.name)),
+                    "node '\(first)' has no interface '\(parts[1])'"
+                        + Suggestion.didYouMean(parts[1], in: owner.interfaces.map(\.name)),
                     at: location)
             }
             return Endpoint(node: node, interface: parts[1])
@@ -324,8 +361,12 @@ public struct Network: Sendable {
         var arrivedOn = [Int](repeating: -1, count: count)
         var seen = [Bool](repeating: false, count: count)
         seen[source.node] = true
-        let sourcePinned = source.interface.flatMap { name in topology.nodes[source.node].interfaces.firstIndex { $0.name == name } }
-        let targetPinned = target.interface.flatMap { name in topology.nodes[target.node].interfaces.firstIndex { $0.name == name } }
+        let sourcePinned = source.interface.flatMap { name in
+            topology.nodes[source.node].interfaces.firstIndex { $0.name == name }
+        }
+        let targetPinned = target.interface.flatMap { name in
+            topology.nodes[target.node].interfaces.firstIndex { $0.name == name }
+        }
         var queue = [source.node]
         var head = 0
         var found = false
@@ -346,15 +387,21 @@ public struct Network: Sendable {
                 for attachment in attachments[current] {
                     if current == source.node, let pinned = sourcePinned, attachment.interface != pinned { continue }
                     for member in memberIndexes[attachment.segment] where member.node != current && !seen[member.node] {
-                        if member.node == target.node, let pinned = targetPinned, member.interface != pinned { continue }
-                        visit(member.node, from: current, out: attachment.interface, segment: attachment.segment, in: member.interface)
+                        if member.node == target.node, let pinned = targetPinned, member.interface != pinned {
+                            continue
+                        }
+                        visit(
+                            member.node, from: current, out: attachment.interface, segment: attachment.segment,
+                            in: member.interface)
                         if found { break search }
                     }
                 }
                 // A pod/VM without a segment reaches the network through its host's veth.
                 let host = guestHost[current]
                 if host >= 0, !seen[host], !(host == target.node && targetPinned != nil) {
-                    visit(host, from: current, out: topology.nodes[current].interfaces.isEmpty ? -2 : 0, segment: -1, in: -1)
+                    visit(
+                        host, from: current, out: topology.nodes[current].interfaces.isEmpty ? -2 : 0, segment: -1,
+                        in: -1)
                     if found { break search }
                 }
             }
@@ -376,9 +423,12 @@ public struct Network: Sendable {
             case -2: fromInterface = "eth0"
             case let index: fromInterface = topology.nodes[from].interfaces[index].name
             }
-            path.append(L2Hop(
-                fromNode: from, fromInterface: fromInterface, segment: across[cursor] >= 0 ? across[cursor] : nil, toNode: cursor,
-                toInterface: arrivedOn[cursor] >= 0 ? topology.nodes[cursor].interfaces[arrivedOn[cursor]].name : nil))
+            path.append(
+                L2Hop(
+                    fromNode: from, fromInterface: fromInterface, segment: across[cursor] >= 0 ? across[cursor] : nil,
+                    toNode: cursor,
+                    toInterface: arrivedOn[cursor] >= 0
+                        ? topology.nodes[cursor].interfaces[arrivedOn[cursor]].name : nil))
             cursor = from
         }
         return path.reversed()

@@ -1,7 +1,9 @@
 /// A size limit met along one direction of a path.
 struct Constraint {
     enum Role: String {
-        case sender, tunnelEndpoint = "tunnel-endpoint", forward, segment, receiver
+        case sender
+        case tunnelEndpoint = "tunnel-endpoint"
+        case forward, segment, receiver
     }
 
     var node: Int
@@ -54,7 +56,9 @@ extension Network {
 
     /// The route from `source` to `destination` through `waypoints`, with overlay stretches where both ends of a
     /// stretch sit in the same overlay behind different endpoints.
-    func directedPath(from source: Endpoint, to destination: Endpoint, via waypoints: [Int], flow: Flow) throws(TopologyError) -> DirectedPath {
+    func directedPath(from source: Endpoint, to destination: Endpoint, via waypoints: [Int], flow: Flow)
+        throws(TopologyError) -> DirectedPath
+    {
         var stops = [source]
         stops += waypoints.map { Endpoint(node: $0, interface: nil) }
         stops.append(destination)
@@ -65,7 +69,9 @@ extension Network {
         return DirectedPath(source: source.node, destination: destination.node, stretches: stretches)
     }
 
-    private func route(from source: Endpoint, to destination: Endpoint, flow: Flow) throws(TopologyError) -> [DirectedPath.Stretch] {
+    private func route(from source: Endpoint, to destination: Endpoint, flow: Flow) throws(TopologyError)
+        -> [DirectedPath.Stretch]
+    {
         func plain(_ a: Endpoint, _ b: Endpoint) throws(TopologyError) -> [L2Hop] {
             guard let hops = shortestPath(from: a, to: b) else {
                 throw TopologyError(
@@ -75,7 +81,8 @@ extension Network {
             }
             return hops
         }
-        if let a = overlayAttachment(of: source.node), let b = overlayAttachment(of: destination.node), a.overlay == b.overlay,
+        if let a = overlayAttachment(of: source.node), let b = overlayAttachment(of: destination.node),
+            a.overlay == b.overlay,
             a.endpointNode != b.endpointNode
         {
             guard let startInterface = endpointInterfaces[a.overlay][topology.nodes[a.endpointNode].name],
@@ -85,7 +92,9 @@ extension Network {
             if source.node != a.endpointNode {
                 stretches.append(.plain(try plain(source, Endpoint(node: a.endpointNode, interface: nil))))
             }
-            let underlay = try plain(Endpoint(node: a.endpointNode, interface: startInterface), Endpoint(node: b.endpointNode, interface: endInterface))
+            let underlay = try plain(
+                Endpoint(node: a.endpointNode, interface: startInterface),
+                Endpoint(node: b.endpointNode, interface: endInterface))
             stretches.append(.tunnel(overlay: a.overlay, hops: underlay))
             if destination.node != b.endpointNode {
                 stretches.append(.plain(try plain(Endpoint(node: b.endpointNode, interface: nil), destination)))
@@ -102,13 +111,18 @@ extension Network {
             let hops: [L2Hop]
             let overlay: Int?
             switch stretch {
-            case .plain(let list): hops = list; overlay = nil
-            case .tunnel(let number, let list): hops = list; overlay = number
+            case .plain(let list):
+                hops = list
+                overlay = nil
+            case .tunnel(let number, let list):
+                hops = list
+                overlay = number
             }
             guard let first = hops.first else { continue }
             // Who sends packets at this layer: the flow's source for inner packets, the endpoint for outer ones.
             let layerSender = overlay == nil ? path.source : first.fromNode
-            let layerSenderInterface = overlay == nil ? (path.allHops.first?.fromInterface ?? first.fromInterface) : first.fromInterface
+            let layerSenderInterface =
+                overlay == nil ? (path.allHops.first?.fromInterface ?? first.fromInterface) : first.fromInterface
             var upstream: [Int] = []
             var arrivedOn: String?
             for hop in hops {
@@ -121,25 +135,32 @@ extension Network {
                     } else {
                         role = .forward
                     }
-                    result.append(Constraint(
-                        node: hop.fromNode, interface: hop.fromInterface, role: role, limit: value.mtu, reason: value.reason,
-                        overlay: overlay, ingressInterface: arrivedOn, layerSender: layerSender,
-                        layerSenderInterface: layerSenderInterface, upstream: upstream))
+                    result.append(
+                        Constraint(
+                            node: hop.fromNode, interface: hop.fromInterface, role: role, limit: value.mtu,
+                            reason: value.reason,
+                            overlay: overlay, ingressInterface: arrivedOn, layerSender: layerSender,
+                            layerSenderInterface: layerSenderInterface, upstream: upstream))
                 }
                 if let segment = hop.segment, let limit = topology.segments[segment].mtu {
                     let info = topology.segments[segment]
                     let switches = info.switches.isEmpty ? "" : " (\(info.switches.joined(separator: ", ")))"
-                    result.append(Constraint(
-                        node: hop.fromNode, interface: nil, role: .segment, limit: limit,
-                        reason: "segment \(info.name)\(info.vlan.map { " VLAN \($0)" } ?? "") switches frames up to \(limit)\(switches)",
-                        overlay: overlay, ingressInterface: nil, layerSender: layerSender, layerSenderInterface: layerSenderInterface,
-                        upstream: upstream, segment: segment))
+                    result.append(
+                        Constraint(
+                            node: hop.fromNode, interface: nil, role: .segment, limit: limit,
+                            reason:
+                                "segment \(info.name)\(info.vlan.map { " VLAN \($0)" } ?? "") switches frames up to \(limit)\(switches)",
+                            overlay: overlay, ingressInterface: nil, layerSender: layerSender,
+                            layerSenderInterface: layerSenderInterface,
+                            upstream: upstream, segment: segment))
                 }
                 if let interface = hop.toInterface, let limit = ingressLimit(node: hop.toNode, interface: interface) {
-                    result.append(Constraint(
-                        node: hop.toNode, interface: interface, role: .receiver, limit: limit.mtu,
-                        reason: "\(limit.reason); larger frames are dropped on arrival", overlay: overlay, ingressInterface: nil,
-                        layerSender: layerSender, layerSenderInterface: layerSenderInterface, upstream: upstream))
+                    result.append(
+                        Constraint(
+                            node: hop.toNode, interface: interface, role: .receiver, limit: limit.mtu,
+                            reason: "\(limit.reason); larger frames are dropped on arrival", overlay: overlay,
+                            ingressInterface: nil,
+                            layerSender: layerSender, layerSenderInterface: layerSenderInterface, upstream: upstream))
                 }
                 if hop.fromNode != layerSender { upstream.append(hop.fromNode) }
                 arrivedOn = hop.toInterface
@@ -158,9 +179,13 @@ extension Network {
             }
         }
         for route in owner.routes where route.destination.contains(address) {
-            if best == nil || route.destination.prefixLength > best!.length { best = (route.destination.prefixLength, route.interface) }
+            if best == nil || route.destination.prefixLength > best!.length {
+                best = (route.destination.prefixLength, route.interface)
+            }
         }
-        if best == nil, owner.routes.isEmpty, owner.kind == .pod || owner.kind == .vm, let first = owner.interfaces.first {
+        if best == nil, owner.routes.isEmpty, owner.kind == .pod || owner.kind == .vm,
+            let first = owner.interfaces.first
+        {
             return first.name  // a pod's implicit default route
         }
         return best?.interface

@@ -82,9 +82,11 @@ public struct Fate: Sendable, Hashable, Codable {
     /// The router's address facing the PTB's receiver (a next hop for a route back to the PTB source).
     public var ptbGateway: String?
 
-    public init(kind: FateKind, summary: String, node: String? = nil, interface: String? = nil, ptbMTU: Int? = nil,
-                ptbSource: String? = nil, lostReason: String? = nil, rescuedByMTUProbing: Bool = false,
-                ptbReceiver: String? = nil, ptbReceiverInterface: String? = nil, ptbGateway: String? = nil) {
+    public init(
+        kind: FateKind, summary: String, node: String? = nil, interface: String? = nil, ptbMTU: Int? = nil,
+        ptbSource: String? = nil, lostReason: String? = nil, rescuedByMTUProbing: Bool = false,
+        ptbReceiver: String? = nil, ptbReceiverInterface: String? = nil, ptbGateway: String? = nil
+    ) {
         self.ptbReceiver = ptbReceiver
         self.ptbReceiverInterface = ptbReceiverInterface
         self.ptbGateway = ptbGateway

@@ -19,9 +19,13 @@ public enum Presets {
         Link(name: "ethernet", mtu: 1500, note: "standard Ethernet"),
         Link(name: "jumbo", mtu: 9000, note: "common data-centre jumbo MTU"),
         Link(name: "aws-ec2", mtu: 9001, note: "AWS EC2 instances within a VPC (jumbo frames)"),
-        Link(name: "aws-tgw", mtu: 8500, note: "AWS Transit Gateway: between VPCs, Direct Connect, Connect and peering attachments"),
+        Link(
+            name: "aws-tgw", mtu: 8500,
+            note: "AWS Transit Gateway: between VPCs, Direct Connect, Connect and peering attachments"),
         Link(name: "aws-inter-region-peering", mtu: 8500, note: "AWS inter-Region VPC peering"),
-        Link(name: "aws-internet", mtu: 1500, note: "AWS internet gateway, Site-to-Site VPN, inter-Region traffic without a transit gateway"),
+        Link(
+            name: "aws-internet", mtu: 1500,
+            note: "AWS internet gateway, Site-to-Site VPN, inter-Region traffic without a transit gateway"),
         Link(name: "internet", mtu: 1500, note: "the public internet and most VPNs"),
         Link(name: "gcp", mtu: 1460, note: "Google Cloud VPC default (configurable 1300–8896)"),
         Link(name: "nsx-tep-min", mtu: 1600, note: "VMware NSX minimum for TEP (Geneve underlay) interfaces"),
@@ -30,16 +34,28 @@ public enum Presets {
 
     /// Default encapsulations of the common CNIs; their overhead is computed by ``EncapsulationStack``.
     public static let overlays: [Overlay] = [
-        Overlay(name: "calico-vxlan", encapsulation: "vxlan", note: "Calico VXLAN mode (Calico documents 50 for IPv4, 70 for IPv6)"),
+        Overlay(
+            name: "calico-vxlan", encapsulation: "vxlan",
+            note: "Calico VXLAN mode (Calico documents 50 for IPv4, 70 for IPv6)"),
         Overlay(name: "calico-ipip", encapsulation: "ipip", note: "Calico IP-in-IP mode (20)"),
-        Overlay(name: "calico-wireguard", encapsulation: "wireguard", note: "Calico WireGuard (60 for IPv4, 80 for IPv6)"),
-        Overlay(name: "cilium-vxlan", encapsulation: "vxlan", note: "Cilium tunnel mode, VXLAN (Cilium's TunnelOverhead 50)"),
-        Overlay(name: "cilium-geneve", encapsulation: "geneve", note: "Cilium tunnel mode, Geneve without options; DSR adds a 12-byte option"),
-        Overlay(name: "cilium-wireguard", encapsulation: "wireguard", note: "Cilium transparent encryption with WireGuard"),
+        Overlay(
+            name: "calico-wireguard", encapsulation: "wireguard", note: "Calico WireGuard (60 for IPv4, 80 for IPv6)"),
+        Overlay(
+            name: "cilium-vxlan", encapsulation: "vxlan", note: "Cilium tunnel mode, VXLAN (Cilium's TunnelOverhead 50)"
+        ),
+        Overlay(
+            name: "cilium-geneve", encapsulation: "geneve",
+            note: "Cilium tunnel mode, Geneve without options; DSR adds a 12-byte option"),
+        Overlay(
+            name: "cilium-wireguard", encapsulation: "wireguard", note: "Cilium transparent encryption with WireGuard"),
         Overlay(name: "flannel-vxlan", encapsulation: "vxlan", note: "Flannel vxlan backend (default)"),
         Overlay(name: "flannel-wireguard", encapsulation: "wireguard", note: "Flannel wireguard backend"),
-        Overlay(name: "nsx-geneve", encapsulation: "geneve", note: "NSX overlay; NSX adds Geneve options, hence its 1600/1700 TEP guidance"),
-        Overlay(name: "aws-vpc-cni", encapsulation: "none", note: "AWS VPC CNI: no encapsulation, pods take the ENI MTU (9001)"),
+        Overlay(
+            name: "nsx-geneve", encapsulation: "geneve",
+            note: "NSX overlay; NSX adds Geneve options, hence its 1600/1700 TEP guidance"),
+        Overlay(
+            name: "aws-vpc-cni", encapsulation: "none",
+            note: "AWS VPC CNI: no encapsulation, pods take the ENI MTU (9001)"),
     ]
 
     /// The preset link with this name.
@@ -77,7 +93,8 @@ public struct LabeledMTU: Sendable, Hashable, Codable {
             } else {
                 throw MTUValueError(
                     token: token,
-                    reason: "not a number or a preset name" + Suggestion.didYouMean(token, in: Presets.links.map(\.name)))
+                    reason: "not a number or a preset name"
+                        + Suggestion.didYouMean(token, in: Presets.links.map(\.name)))
             }
         }
         guard !values.isEmpty else { throw MTUValueError(token: text, reason: "no MTU given") }

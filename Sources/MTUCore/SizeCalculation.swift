@@ -104,17 +104,24 @@ extension SizeCalculation {
             throw SizeQueryError(description: "an IPv6 underlay needs an MTU of at least 1280, got \(linkMTU)")
         }
         guard query.tcpOptions >= 0, query.tcpOptions <= 40, query.tcpOptions % 4 == 0 else {
-            throw SizeQueryError(description: "--tcp-options must be 0–40 in multiples of 4 (timestamps use 12), got \(query.tcpOptions)")
+            throw SizeQueryError(
+                description: "--tcp-options must be 0–40 in multiples of 4 (timestamps use 12), got \(query.tcpOptions)"
+            )
         }
         let innerMTU = stack.largestInnerPacket(outer: linkMTU, underlay: query.underlay)
         let minimumInner = query.inner.headerSize + TransportHeader.tcp
         guard innerMTU >= minimumInner else {
-            throw SizeQueryError(description: "the encapsulation \(stack.name) leaves \(innerMTU) bytes inside a \(linkMTU)-byte packet: no room for an inner \(query.inner.displayName) packet")
+            throw SizeQueryError(
+                description:
+                    "the encapsulation \(stack.name) leaves \(innerMTU) bytes inside a \(linkMTU)-byte packet: no room for an inner \(query.inner.displayName) packet"
+            )
         }
 
         var notes: [String] = []
         if innerMTU < query.inner.minimumMTU {
-            notes.append("inner MTU \(innerMTU) is below the \(query.inner.displayName) minimum of \(query.inner.minimumMTU): \(query.inner.displayName) will not work through this tunnel")
+            notes.append(
+                "inner MTU \(innerMTU) is below the \(query.inner.displayName) minimum of \(query.inner.minimumMTU): \(query.inner.displayName) will not work through this tunnel"
+            )
         }
         let tunnelCount = stack.tunnels.count
         if tunnelCount > 1 {
@@ -126,7 +133,8 @@ extension SizeCalculation {
         for (index, layer) in stack.layers.enumerated() {
             var deviceMTU: Int?
             if case .wireguard = layer {
-                deviceMTU = EncapsulationStack(Array(stack.layers[index...])).largestInnerPacket(outer: linkMTU, underlay: query.underlay)
+                deviceMTU = EncapsulationStack(Array(stack.layers[index...])).largestInnerPacket(
+                    outer: linkMTU, underlay: query.underlay)
             }
             let headers = layer.headers(underlay: query.underlay, innerPacket: carried, wireguardMTU: deviceMTU)
             let overhead = layer.isTunnel ? headers.reduce(0) { $0 + $1.size } : 0
@@ -154,28 +162,41 @@ extension SizeCalculation {
         self.packetBreakdown = []
         self.notes = notes
         if query.tcpOptions == 0 {
-            self.notes.append("TCP timestamps (on by default on Linux) add 12 option bytes: each full segment then carries \(tcpMSS - 12) payload bytes")
+            self.notes.append(
+                "TCP timestamps (on by default on Linux) add 12 option bytes: each full segment then carries \(tcpMSS - 12) payload bytes"
+            )
         }
         if stack.frameTagBytes > 0 {
-            self.notes.append("802.1Q tags add \(stack.frameTagBytes) bytes to the frame, not to the IP packet: switch ports need a frame size of at least \(underlayFrameSize) (+4 FCS)")
+            self.notes.append(
+                "802.1Q tags add \(stack.frameTagBytes) bytes to the frame, not to the IP packet: switch ports need a frame size of at least \(underlayFrameSize) (+4 FCS)"
+            )
         }
 
         guard let packet = query.packet else { return }
         let innerPacket: Int
         var breakdown: [HeaderPart] = []
-        let innerIP = HeaderPart(name: "inner \(query.inner.displayName) header", size: query.inner.headerSize, reference: query.inner.reference)
+        let innerIP = HeaderPart(
+            name: "inner \(query.inner.displayName) header", size: query.inner.headerSize,
+            reference: query.inner.reference)
         switch packet {
         case .innerPacket(let size):
             guard size >= query.inner.headerSize else {
-                throw SizeQueryError(description: "--packet \(size) is smaller than an \(query.inner.displayName) header (\(query.inner.headerSize))")
+                throw SizeQueryError(
+                    description:
+                        "--packet \(size) is smaller than an \(query.inner.displayName) header (\(query.inner.headerSize))"
+                )
             }
             innerPacket = size
             breakdown = [HeaderPart(name: "inner IP packet", size: size, reference: "given")]
         case .tcpPayload(let payload):
-            guard payload >= 0 else { throw SizeQueryError(description: "--payload must not be negative, got \(payload)") }
+            guard payload >= 0 else {
+                throw SizeQueryError(description: "--payload must not be negative, got \(payload)")
+            }
             breakdown = [
                 HeaderPart(name: "TCP payload", size: payload, reference: "given"),
-                HeaderPart(name: "TCP options", size: query.tcpOptions, reference: query.tcpOptions == 12 ? "RFC 7323 timestamps" : "given"),
+                HeaderPart(
+                    name: "TCP options", size: query.tcpOptions,
+                    reference: query.tcpOptions == 12 ? "RFC 7323 timestamps" : "given"),
                 HeaderPart(name: "TCP header", size: TransportHeader.tcp, reference: "RFC 9293 §3.1"),
                 innerIP,
             ]
@@ -184,7 +205,9 @@ extension SizeCalculation {
             guard payload >= 0 else { throw SizeQueryError(description: "--ping must not be negative, got \(payload)") }
             breakdown = [
                 HeaderPart(name: "ICMP echo data (ping -s)", size: payload, reference: "given"),
-                HeaderPart(name: "ICMP echo header", size: TransportHeader.icmpEcho, reference: query.inner == .ipv4 ? "RFC 792" : "RFC 4443 §4.1"),
+                HeaderPart(
+                    name: "ICMP echo header", size: TransportHeader.icmpEcho,
+                    reference: query.inner == .ipv4 ? "RFC 792" : "RFC 4443 §4.1"),
                 innerIP,
             ]
             innerPacket = payload + TransportHeader.icmpEcho + query.inner.headerSize
@@ -197,10 +220,13 @@ extension SizeCalculation {
         for (index, layer) in stack.layers.enumerated() where layer.isTunnel {
             var deviceMTU: Int?
             if case .wireguard = layer {
-                deviceMTU = EncapsulationStack(Array(stack.layers[index...])).largestInnerPacket(outer: linkMTU, underlay: query.underlay)
+                deviceMTU = EncapsulationStack(Array(stack.layers[index...])).largestInnerPacket(
+                    outer: linkMTU, underlay: query.underlay)
             }
             let headers = layer.headers(underlay: query.underlay, innerPacket: carriedPacket, wireguardMTU: deviceMTU)
-            breakdown += headers.map { HeaderPart(name: "\(layer.name): \($0.name)", size: $0.size, reference: $0.reference) }
+            breakdown += headers.map {
+                HeaderPart(name: "\(layer.name): \($0.name)", size: $0.size, reference: $0.reference)
+            }
             carriedPacket += headers.reduce(0) { $0 + $1.size }
         }
         self.innerPacket = innerPacket
@@ -209,7 +235,9 @@ extension SizeCalculation {
         self.fits = outer <= linkMTU
         self.packetBreakdown = breakdown
         if outer > linkMTU {
-            self.notes.append("the outer packet is \(outer - linkMTU) bytes over the \(linkMTU)-byte MTU: with DF it is dropped (PTB if the hop reports it), without DF it is fragmented")
+            self.notes.append(
+                "the outer packet is \(outer - linkMTU) bytes over the \(linkMTU)-byte MTU: with DF it is dropped (PTB if the hop reports it), without DF it is fragmented"
+            )
         }
     }
 }

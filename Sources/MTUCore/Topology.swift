@@ -119,7 +119,10 @@ public struct Interface: Sendable, Hashable {
     public var addresses: [IPNetwork]
     public var location: SourceLocation?
 
-    public init(name: String, mtu: Int? = nil, parent: String? = nil, segment: String? = nil, addresses: [IPNetwork] = [], location: SourceLocation? = nil) {
+    public init(
+        name: String, mtu: Int? = nil, parent: String? = nil, segment: String? = nil, addresses: [IPNetwork] = [],
+        location: SourceLocation? = nil
+    ) {
         self.name = name
         self.mtu = mtu
         self.parent = parent
@@ -131,7 +134,10 @@ public struct Interface: Sendable, Hashable {
 
 /// The configuration language of a device, used to write fixes in its own words.
 public enum Vendor: String, Sendable, Hashable, Codable, CaseIterable {
-    case linux, fortigate, arista = "arista-eos", cisco = "cisco-ios", aws, gcp, nsx, generic
+    case linux, fortigate
+    case arista = "arista-eos"
+    case cisco = "cisco-ios"
+    case aws, gcp, nsx, generic
 }
 
 /// How a load balancer handles TCP.
@@ -167,7 +173,8 @@ public struct Node: Sendable, Hashable {
 
     public init(
         name: String, kind: NodeKind, vendor: Vendor = .linux, interfaces: [Interface] = [], forwards: Bool? = nil,
-        maxMTU: Int? = nil, maxMTUReason: String? = nil, icmp: ICMPBehaviour = ICMPBehaviour(), sysctls: HostSysctls = HostSysctls(),
+        maxMTU: Int? = nil, maxMTUReason: String? = nil, icmp: ICMPBehaviour = ICMPBehaviour(),
+        sysctls: HostSysctls = HostSysctls(),
         routes: [Route] = [], mssClamp: MSSClamp? = nil, host: String? = nil, overlay: String? = nil,
         loadBalancerMode: LoadBalancerMode = .nat, location: SourceLocation? = nil
     ) {
@@ -202,7 +209,9 @@ public struct Segment: Sendable, Hashable {
     public var vlan: Int?
     public var location: SourceLocation?
 
-    public init(name: String, mtu: Int? = nil, switches: [String] = [], vlan: Int? = nil, location: SourceLocation? = nil) {
+    public init(
+        name: String, mtu: Int? = nil, switches: [String] = [], vlan: Int? = nil, location: SourceLocation? = nil
+    ) {
         self.name = name
         self.mtu = mtu
         self.switches = switches
@@ -251,7 +260,8 @@ public struct Overlay: Sendable, Hashable {
     public var location: SourceLocation?
 
     public init(
-        name: String, provider: OverlayProvider = .generic, encapsulation: EncapsulationStack, outerDF: OuterDF = .unset,
+        name: String, provider: OverlayProvider = .generic, encapsulation: EncapsulationStack,
+        outerDF: OuterDF = .unset,
         relaysPTB: Bool = false, endpoints: [TunnelEndpoint], location: SourceLocation? = nil
     ) {
         self.name = name
@@ -292,7 +302,8 @@ public struct Flow: Sendable, Hashable {
     public var location: SourceLocation?
 
     public init(
-        name: String, from: String, to: String, via: [String] = [], reverseVia: [String]? = nil, proto: FlowProtocol = .tcp,
+        name: String, from: String, to: String, via: [String] = [], reverseVia: [String]? = nil,
+        proto: FlowProtocol = .tcp,
         port: Int? = nil, application: String? = nil, forwardMessage: Int? = nil, reverseMessage: Int? = nil,
         location: SourceLocation? = nil
     ) {
@@ -319,7 +330,10 @@ public struct Topology: Sendable, Hashable {
     public var overlays: [Overlay]
     public var flows: [Flow]
 
-    public init(name: String, description: String? = nil, nodes: [Node], segments: [Segment] = [], overlays: [Overlay] = [], flows: [Flow] = []) {
+    public init(
+        name: String, description: String? = nil, nodes: [Node], segments: [Segment] = [], overlays: [Overlay] = [],
+        flows: [Flow] = []
+    ) {
         self.name = name
         self.description = description
         self.nodes = nodes

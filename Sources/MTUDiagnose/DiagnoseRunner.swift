@@ -39,19 +39,24 @@ public enum DiagnoseRunner {
     public static func parse(_ target: String) throws(DiagnoseError) -> (host: String, port: UInt16?, tls: Bool) {
         let parsed = try parseAddressAndPort(target)
         if let literal = ProbeAddress(parsed.host) {
-            do throws(ProbeError) { _ = try Probe.unicast(literal, name: parsed.host) } catch { throw DiagnoseError(description: "TARGET: \(error.message)", exitCode: 2) }
+            do throws(ProbeError) { _ = try Probe.unicast(literal, name: parsed.host) } catch {
+                throw DiagnoseError(description: "TARGET: \(error.message)", exitCode: 2)
+            }
         }
         return parsed
     }
 
-    static func parseAddressAndPort(_ target: String) throws(DiagnoseError) -> (host: String, port: UInt16?, tls: Bool) {
+    static func parseAddressAndPort(_ target: String) throws(DiagnoseError) -> (host: String, port: UInt16?, tls: Bool)
+    {
         if target.contains("://") {
             guard let url = URL(string: target), let host = url.host, !host.isEmpty else {
                 throw DiagnoseError(description: "TARGET: cannot read '\(target)' as a URL", exitCode: 2)
             }
             let scheme = url.scheme?.lowercased() ?? ""
             guard ["https", "http", "tcp"].contains(scheme) else {
-                throw DiagnoseError(description: "TARGET: scheme '\(scheme)' is not supported (use https://, http:// or host:port)", exitCode: 2)
+                throw DiagnoseError(
+                    description: "TARGET: scheme '\(scheme)' is not supported (use https://, http:// or host:port)",
+                    exitCode: 2)
             }
             let port = url.port.map { UInt16(clamping: $0) } ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : nil)
             return (host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port, scheme == "https")
@@ -62,7 +67,9 @@ public enum DiagnoseRunner {
             host = String(target[target.index(after: target.startIndex)..<close])
             let rest = target[target.index(after: close)...]
             if rest.hasPrefix(":") {
-                guard let value = UInt16(rest.dropFirst()), value > 0 else { throw DiagnoseError(description: "TARGET: bad port in '\(target)'", exitCode: 2) }
+                guard let value = UInt16(rest.dropFirst()), value > 0 else {
+                    throw DiagnoseError(description: "TARGET: bad port in '\(target)'", exitCode: 2)
+                }
                 port = value
             }
         } else if target.filter({ $0 == ":" }).count == 1, let colon = target.lastIndex(of: ":") {
@@ -104,10 +111,15 @@ public enum DiagnoseRunner {
         do throws(ProbeError) {
             address = try Probe.resolve(host).address
             evidence.dns = .init(literal: literal, resolved: true, milliseconds: ms(dnsStart))
-            evidence.steps.append(.init(name: "DNS", outcome: literal ? "skipped" : "passed", detail: literal ? "\(host) is an address" : "\(host) → \(address)", milliseconds: literal ? nil : ms(dnsStart)))
+            evidence.steps.append(
+                .init(
+                    name: "DNS", outcome: literal ? "skipped" : "passed",
+                    detail: literal ? "\(host) is an address" : "\(host) → \(address)",
+                    milliseconds: literal ? nil : ms(dnsStart)))
         } catch {
             evidence.dns = .init(literal: false, resolved: false, milliseconds: ms(dnsStart), error: error.message)
-            evidence.steps.append(.init(name: "DNS", outcome: "failed", detail: error.message, milliseconds: ms(dnsStart)))
+            evidence.steps.append(
+                .init(name: "DNS", outcome: "failed", detail: error.message, milliseconds: ms(dnsStart)))
             return Diagnoser.diagnose(evidence)
         }
         evidence.address = address.description
@@ -127,24 +139,33 @@ public enum DiagnoseRunner {
             .init(name: device.name, kind: device.kind, mtu: device.mtu, overhead: Self.overhead(kind: device.kind))
         }
         evidence.host.inPod = HostFacts.inKubernetesPod()
-        evidence.steps.append(.init(
-            name: "Host", outcome: "info",
-            detail: "route via \(interface) (MTU \(evidence.host.interfaceMTU.map(String.init) ?? "?")), rp_filter \(evidence.host.rpFilter.map(String.init) ?? "n/a"), tcp_mtu_probing \(evidence.host.tcpMTUProbing.map(String.init) ?? "?"), \(clamps.rules.isEmpty ? (clamps.known ? "no MSS clamp" : "MSS clamps unknown") : "\(clamps.rules.count) MSS clamp rule(s)")\(evidence.host.tunnels.isEmpty ? "" : ", tunnels: " + evidence.host.tunnels.map { "\($0.name) (\($0.kind), \($0.mtu))" }.joined(separator: ", "))"))
+        evidence.steps.append(
+            .init(
+                name: "Host", outcome: "info",
+                detail:
+                    "route via \(interface) (MTU \(evidence.host.interfaceMTU.map(String.init) ?? "?")), rp_filter \(evidence.host.rpFilter.map(String.init) ?? "n/a"), tcp_mtu_probing \(evidence.host.tcpMTUProbing.map(String.init) ?? "?"), \(clamps.rules.isEmpty ? (clamps.known ? "no MSS clamp" : "MSS clamps unknown") : "\(clamps.rules.count) MSS clamp rule(s)")\(evidence.host.tunnels.isEmpty ? "" : ", tunnels: " + evidence.host.tunnels.map { "\($0.name) (\($0.kind), \($0.mtu))" }.joined(separator: ", "))"
+            ))
 
         // Capture, around everything that sends packets.
         var recorder: CaptureRecorder?
         if options.capture {
             options.progress?("capture: tcpdump on \(interface)")
-            recorder = try CaptureRecorder.start(interface: interface, address: address.description, keepAt: options.captureFile)
+            recorder = try CaptureRecorder.start(
+                interface: interface, address: address.description, keepAt: options.captureFile)
         }
         defer { recorder?.discard() }
 
         // 2–4. TCP, plain request, TLS (before any DF probe: PTBs would teach this host the path MTU).
         if let port, !useTLS {
             options.progress?("tcp: connecting to \(address):\(port)")
-            let connect = AppSignature.tcpConnect(address: address, port: port, timeoutMilliseconds: Swift.max(options.timeoutMilliseconds * 3, 3000))
+            let connect = AppSignature.tcpConnect(
+                address: address, port: port, timeoutMilliseconds: Swift.max(options.timeoutMilliseconds * 3, 3000))
             evidence.application = .init(tcpConnected: connect != nil, connectMs: connect)
-            evidence.steps.append(.init(name: "TCP connect", outcome: connect == nil ? "failed" : "passed", detail: connect.map { "port \(port) connects in \($0) ms" } ?? "port \(port) does not connect", milliseconds: connect))
+            evidence.steps.append(
+                .init(
+                    name: "TCP connect", outcome: connect == nil ? "failed" : "passed",
+                    detail: connect.map { "port \(port) connects in \($0) ms" } ?? "port \(port) does not connect",
+                    milliseconds: connect))
         }
         var probeOptions = ProbeOptions()
         probeOptions.timeoutMilliseconds = options.timeoutMilliseconds
@@ -162,40 +183,81 @@ public enum DiagnoseRunner {
             throw DiagnoseError(description: error.message, exitCode: error.code == .noPrivilege ? 77 : 2)
         }
         if let tls = report.tls {
-            var application = DiagnosisEvidence.Application(tcpConnected: tls.connectMs != nil, connectMs: tls.connectMs, plainHTTPStatus: tls.plainHTTPStatus, tlsHandshake: tls.handshake == "unreachable" && tls.connectMs != nil ? "failed" : tls.handshake)
+            var application = DiagnosisEvidence.Application(
+                tcpConnected: tls.connectMs != nil, connectMs: tls.connectMs, plainHTTPStatus: tls.plainHTTPStatus,
+                tlsHandshake: tls.handshake == "unreachable" && tls.connectMs != nil ? "failed" : tls.handshake)
             application.tlsDetail = tls.conclusion
             application.tlsBytesReceived = tls.bytesReceived
             application.certificateBytes = tls.certificateBytes
             application.handshakeMs = tls.handshakeMs
             evidence.application = application
-            evidence.steps.append(.init(name: "TCP connect", outcome: tls.connectMs == nil ? "failed" : "passed", detail: tls.connectMs.map { "port \(tls.port) connects in \($0) ms" } ?? "port \(tls.port) does not connect", milliseconds: tls.connectMs))
+            evidence.steps.append(
+                .init(
+                    name: "TCP connect", outcome: tls.connectMs == nil ? "failed" : "passed",
+                    detail: tls.connectMs.map { "port \(tls.port) connects in \($0) ms" }
+                        ?? "port \(tls.port) does not connect", milliseconds: tls.connectMs))
             if tls.connectMs != nil {
-                evidence.steps.append(.init(name: "Plain request", outcome: tls.plainHTTPStatus == nil ? "info" : "passed", detail: tls.plainHTTPStatus.map { "plain HTTP to the TLS port: HTTP \($0) (\(tls.plainHTTPBytes) bytes)" } ?? "no HTTP answer to a plain request"))
-                evidence.steps.append(.init(name: "TLS handshake", outcome: tls.handshake == "ok" ? "passed" : tls.handshake == "stalled" ? "failed" : "warning", detail: tls.conclusion, milliseconds: tls.handshakeMs))
+                evidence.steps.append(
+                    .init(
+                        name: "Plain request", outcome: tls.plainHTTPStatus == nil ? "info" : "passed",
+                        detail: tls.plainHTTPStatus.map {
+                            "plain HTTP to the TLS port: HTTP \($0) (\(tls.plainHTTPBytes) bytes)"
+                        } ?? "no HTTP answer to a plain request"))
+                evidence.steps.append(
+                    .init(
+                        name: "TLS handshake",
+                        outcome: tls.handshake == "ok" ? "passed" : tls.handshake == "stalled" ? "failed" : "warning",
+                        detail: tls.conclusion, milliseconds: tls.handshakeMs))
             }
         }
         evidence.forward = Self.side(report.forward)
-        evidence.steps.append(.init(name: "Forward DF search", outcome: [.ok].contains(report.forward.verdict) ? "passed" : report.forward.verdict == .ptb ? "warning" : "failed", detail: report.forward.explanation + " (\(report.probesSent) probes)"))
+        evidence.steps.append(
+            .init(
+                name: "Forward DF search",
+                outcome: [.ok].contains(report.forward.verdict)
+                    ? "passed" : report.forward.verdict == .ptb ? "warning" : "failed",
+                detail: report.forward.explanation + " (\(report.probesSent) probes)"))
         if let wall = report.forward.wall {
-            evidence.steps.append(.init(name: "Wall location", outcome: "info", detail: "large packets reach \(wall.lastGoodHop ?? "?") and never \(wall.firstBadHop ?? "?") (TTL \(wall.ttl.map(String.init) ?? "?"))"))
+            evidence.steps.append(
+                .init(
+                    name: "Wall location", outcome: "info",
+                    detail:
+                        "large packets reach \(wall.lastGoodHop ?? "?") and never \(wall.firstBadHop ?? "?") (TTL \(wall.ttl.map(String.init) ?? "?"))"
+                ))
         }
         if report.forward.verdict == .blackhole || report.forward.verdict == .ptb {
-            let fate = report.forward.verdict == .ptb ? "an ICMP \"too big\" from \(report.forward.ptb?.source ?? "?") reached this host" : report.forward.rpFilterDrops > 0 ? "an ICMP arrived and this host's rp_filter dropped it (\(report.forward.rpFilterDrops))" : "no ICMP reached this host"
-            evidence.steps.append(.init(name: "ICMP fate", outcome: report.forward.verdict == .ptb ? "info" : "failed", detail: fate))
+            let fate =
+                report.forward.verdict == .ptb
+                ? "an ICMP \"too big\" from \(report.forward.ptb?.source ?? "?") reached this host"
+                : report.forward.rpFilterDrops > 0
+                    ? "an ICMP arrived and this host's rp_filter dropped it (\(report.forward.rpFilterDrops))"
+                    : "no ICMP reached this host"
+            evidence.steps.append(
+                .init(name: "ICMP fate", outcome: report.forward.verdict == .ptb ? "info" : "failed", detail: fate))
         }
         if let learned = report.learned {
             evidence.host.learnedPMTU = learned.mtu
             evidence.host.learnedPMTUSetAside = learned.setAside
-            evidence.steps.append(.init(
-                name: "Learned PMTU", outcome: learned.setAside ? "info" : "warning",
-                detail: "this host had learned \(learned.mtu) toward the target\(learned.expiresSeconds.map { " (\($0) s left)" } ?? ""): "
-                    + (learned.setAside ? "set aside before measuring (ip route flush cache), so the TCP tests saw a cold path" : "kept (--keep-learned-pmtu or no CAP_NET_ADMIN): TCP tests could not measure above it")))
+            evidence.steps.append(
+                .init(
+                    name: "Learned PMTU", outcome: learned.setAside ? "info" : "warning",
+                    detail:
+                        "this host had learned \(learned.mtu) toward the target\(learned.expiresSeconds.map { " (\($0) s left)" } ?? ""): "
+                        + (learned.setAside
+                            ? "set aside before measuring (ip route flush cache), so the TCP tests saw a cold path"
+                            : "kept (--keep-learned-pmtu or no CAP_NET_ADMIN): TCP tests could not measure above it")))
         }
-        var reverse = DiagnosisEvidence.PathSide(verdict: report.reverse.verdict ?? .notMeasured, method: report.reverse.method, pathMTU: report.reverse.pathMTU)
+        var reverse = DiagnosisEvidence.PathSide(
+            verdict: report.reverse.verdict ?? .notMeasured, method: report.reverse.method,
+            pathMTU: report.reverse.pathMTU)
         reverse.explanation = report.reverse.explanation
         reverse.measuredUpTo = report.reverse.measuredUpTo
         evidence.reverse = reverse
-        evidence.steps.append(.init(name: "Reverse", outcome: reverse.verdict == .ok ? "passed" : reverse.verdict == .notMeasured ? "skipped" : "failed", detail: report.reverse.explanation))
+        evidence.steps.append(
+            .init(
+                name: "Reverse",
+                outcome: reverse.verdict == .ok ? "passed" : reverse.verdict == .notMeasured ? "skipped" : "failed",
+                detail: report.reverse.explanation))
 
         if var recorder {
             options.progress?("capture: analysing")
@@ -207,11 +269,18 @@ public enum DiagnoseRunner {
                 analyzer.add(&reader, name: options.captureFile ?? "probe capture")
                 let analysis = analyzer.report()
                 evidence.capture = .init(
-                    file: options.captureFile ?? "(temporary)", packets: analysis.packets, verdict: analysis.verdict, conclusion: analysis.conclusion,
+                    file: options.captureFile ?? "(temporary)", packets: analysis.packets, verdict: analysis.verdict,
+                    conclusion: analysis.conclusion,
                     kinds: analysis.findings.map(\.kind), ptbMTUs: analysis.findings.compactMap { $0.ptb?.mtu })
-                evidence.steps.append(.init(name: "Capture", outcome: "info", detail: "\(analysis.packets) packets: \(analysis.conclusion)"))
+                evidence.steps.append(
+                    .init(
+                        name: "Capture", outcome: "info", detail: "\(analysis.packets) packets: \(analysis.conclusion)")
+                )
             } catch {
-                evidence.steps.append(.init(name: "Capture", outcome: "warning", detail: "could not read the capture: \(error.description)"))
+                evidence.steps.append(
+                    .init(
+                        name: "Capture", outcome: "warning", detail: "could not read the capture: \(error.description)")
+                )
             }
             recorder.discard()
         }
@@ -219,7 +288,12 @@ public enum DiagnoseRunner {
         if let topology, let path = options.topologyPath {
             evidence.topology = try Self.compare(topology, path: path, flow: options.flow, address: address.description)
             if let compared = evidence.topology {
-                evidence.steps.append(.init(name: "Topology", outcome: "info", detail: "\(path): flow \(compared.flow) expects path MTU \(compared.expectedPathMTU) (bottleneck \(compared.bottleneck))"))
+                evidence.steps.append(
+                    .init(
+                        name: "Topology", outcome: "info",
+                        detail:
+                            "\(path): flow \(compared.flow) expects path MTU \(compared.expectedPathMTU) (bottleneck \(compared.bottleneck))"
+                    ))
             }
         }
         return Diagnoser.diagnose(evidence)
@@ -238,7 +312,8 @@ public enum DiagnoseRunner {
     }
 
     static func side(_ forward: ProbeReport.Forward) -> DiagnosisEvidence.PathSide {
-        var side = DiagnosisEvidence.PathSide(verdict: forward.verdict, method: forward.socket, pathMTU: forward.pathMTU)
+        var side = DiagnosisEvidence.PathSide(
+            verdict: forward.verdict, method: forward.socket, pathMTU: forward.pathMTU)
         side.firstFailing = forward.ladder.first { $0.size > (forward.pathMTU ?? 0) && $0.outcome != "passed" }?.size
         side.ptbMTU = forward.ptb?.mtu
         side.ptbSource = forward.ptb?.source
@@ -255,10 +330,15 @@ public enum DiagnoseRunner {
         side.echoRepliesLostAbove = forward.echoRepliesLostAbove
         side.ladder = forward.ladder.map { step in
             let outcome: String
-            if step.outcome == "passed" { outcome = "passed" }
-            else if step.outcome.hasPrefix("ptb") { outcome = "ptb" }
-            else if step.outcome.hasPrefix("local-limit") { outcome = "local" }
-            else { outcome = "lost" }
+            if step.outcome == "passed" {
+                outcome = "passed"
+            } else if step.outcome.hasPrefix("ptb") {
+                outcome = "ptb"
+            } else if step.outcome.hasPrefix("local-limit") {
+                outcome = "local"
+            } else {
+                outcome = "lost"
+            }
             return .init(size: step.size, outcome: outcome, attempts: step.attempts)
         }
         side.explanation = forward.explanation
@@ -266,18 +346,29 @@ public enum DiagnoseRunner {
     }
 
     /// The flow in the topology that goes to `address` (or the one named), analysed.
-    static func compare(_ topology: Topology, path: String, flow name: String?, address: String) throws(DiagnoseError) -> DiagnosisEvidence.Topology {
+    static func compare(_ topology: Topology, path: String, flow name: String?, address: String) throws(DiagnoseError)
+        -> DiagnosisEvidence.Topology
+    {
         var model = topology
         let flow: Flow
         if let name {
             guard let named = model.flows.first(where: { $0.name == name }) else {
-                throw DiagnoseError(description: "--flow: no flow named '\(name)' in \(path)\(Suggestion.didYouMean(name, in: model.flows.map(\.name)))", exitCode: 2)
+                throw DiagnoseError(
+                    description:
+                        "--flow: no flow named '\(name)' in \(path)\(Suggestion.didYouMean(name, in: model.flows.map(\.name)))",
+                    exitCode: 2)
             }
             flow = named
         } else {
-            let owners = Set(model.nodes.filter { node in node.interfaces.contains { $0.addresses.contains { $0.address.description == address } } }.map(\.name))
+            let owners = Set(
+                model.nodes.filter { node in
+                    node.interfaces.contains { $0.addresses.contains { $0.address.description == address } }
+                }.map(\.name))
             guard let found = model.flows.first(where: { owners.contains($0.to) }) else {
-                throw DiagnoseError(description: "--topology: no flow in \(path) goes to a node with address \(address); name one with --flow (flows: \(model.flows.map(\.name).joined(separator: ", ")))", exitCode: 2)
+                throw DiagnoseError(
+                    description:
+                        "--topology: no flow in \(path) goes to a node with address \(address); name one with --flow (flows: \(model.flows.map(\.name).joined(separator: ", ")))",
+                    exitCode: 2)
             }
             flow = found
         }
@@ -292,11 +383,15 @@ public enum DiagnoseRunner {
             throw DiagnoseError(description: "--topology: flow \(flow.name) has no path in \(path)", exitCode: 2)
         }
         let bottleneck = leg.forward.bottleneck
-        let displayed = model.nodes.first { $0.name == bottleneck.node }?.interfaces.first { $0.name == bottleneck.interface }?.mtu
+        let displayed = model.nodes.first { $0.name == bottleneck.node }?.interfaces.first {
+            $0.name == bottleneck.interface
+        }?.mtu
         var compared = DiagnosisEvidence.Topology(
             file: path, flow: flow.name, expectedPathMTU: leg.forward.pathMTU,
-            bottleneck: [bottleneck.node, bottleneck.interface].compactMap { $0 }.joined(separator: " ") + " (\(bottleneck.layer))",
-            bottleneckReason: bottleneck.reason, displayedMTU: displayed == bottleneck.mtu ? nil : displayed, expectedVerdict: leg.forward.verdict.rawValue)
+            bottleneck: [bottleneck.node, bottleneck.interface].compactMap { $0 }.joined(separator: " ")
+                + " (\(bottleneck.layer))",
+            bottleneckReason: bottleneck.reason, displayedMTU: displayed == bottleneck.mtu ? nil : displayed,
+            expectedVerdict: leg.forward.verdict.rawValue)
         compared.findings = report.findings
         return compared
     }
@@ -309,10 +404,14 @@ struct CaptureRecorder {
     var keep = false
 
     static func start(interface: String, address: String, keepAt: String?) throws(DiagnoseError) -> CaptureRecorder {
-        guard let tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump", "/sbin/tcpdump"].first(where: FileManager.default.isExecutableFile) else {
+        guard
+            let tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump", "/sbin/tcpdump"].first(
+                where: FileManager.default.isExecutableFile)
+        else {
             throw DiagnoseError(description: "--capture needs tcpdump (apt-get install tcpdump)", exitCode: 2)
         }
-        let path = keepAt ?? NSTemporaryDirectory() + "mtud-diagnose-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).pcap"
+        let path =
+            keepAt ?? NSTemporaryDirectory() + "mtud-diagnose-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).pcap"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tcpdump)
         let family = address.contains(":") ? "icmp6" : "icmp"
@@ -321,14 +420,18 @@ struct CaptureRecorder {
         // -Z root as root: Debian's tcpdump otherwise switches to a "tcpdump" user, which a container image (ours
         // included) need not have — it would refuse to start.
         let stayRoot = geteuid() == 0 ? ["-Z", "root"] : []
-        process.arguments = ["--immediate-mode"] + stayRoot + ["-i", interface, "-U", "-s", "0", "-w", path, "host \(address) or \(family)"]
+        process.arguments =
+            ["--immediate-mode"] + stayRoot + [
+                "-i", interface, "-U", "-s", "0", "-w", path, "host \(address) or \(family)",
+            ]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         do {
             try process.run()
         } catch {
-            throw DiagnoseError(description: "--capture: cannot start tcpdump: \(error.localizedDescription)", exitCode: 2)
+            throw DiagnoseError(
+                description: "--capture: cannot start tcpdump: \(error.localizedDescription)", exitCode: 2)
         }
         // Wait until tcpdump listens (it says so on stderr), at most 3 s.
         let deadline = Date().addingTimeInterval(3)
@@ -343,7 +446,10 @@ struct CaptureRecorder {
             said += chunk
         }
         guard process.isRunning else {
-            throw DiagnoseError(description: "--capture: tcpdump did not start: \(String(decoding: said, as: UTF8.self).split(separator: "\n").last ?? "no message") (root or CAP_NET_RAW needed)", exitCode: 2)
+            throw DiagnoseError(
+                description:
+                    "--capture: tcpdump did not start: \(String(decoding: said, as: UTF8.self).split(separator: "\n").last ?? "no message") (root or CAP_NET_RAW needed)",
+                exitCode: 2)
         }
         return CaptureRecorder(process: process, path: path, keep: keepAt != nil)
     }

@@ -1,6 +1,6 @@
-import MTUCore
 import Foundation
 import Glibc
+import MTUCore
 
 /// Runs a kubeconfig `exec` credential plugin (client.authentication.k8s.io) and reads the ExecCredential it prints:
 /// a bearer token, or a client certificate and key (PEM).
@@ -15,8 +15,10 @@ public enum ExecCredential {
     /// The most an ExecCredential may be: a token or a certificate and key, with room to spare.
     public static let maxOutputBytes = 1 << 20
 
-    public static func run(_ plugin: KubeConfig.ExecPlugin, timeoutSeconds: Double = 30,
-                           environment: [String: String] = ProcessInfo.processInfo.environment) throws(KubeAPIError) -> Result {
+    public static func run(
+        _ plugin: KubeConfig.ExecPlugin, timeoutSeconds: Double = 30,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(KubeAPIError) -> Result {
         let name = "exec credential plugin '\(plugin.command)'"
         let hint = plugin.installHint.map { " (\($0.split(separator: "\n").first ?? ""))" } ?? ""
         let executable: String
@@ -24,27 +26,42 @@ public enum ExecCredential {
             executable = plugin.command.hasPrefix("/") ? plugin.command : plugin.directory + "/" + plugin.command
         } else {
             let path = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
-            guard let found = path.map({ "\($0)/\(plugin.command)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            guard
+                let found = path.map({ "\($0)/\(plugin.command)" }).first(where: {
+                    FileManager.default.isExecutableFile(atPath: $0)
+                })
+            else {
                 throw .credentials("\(name): not found on PATH\(hint)")
             }
             executable = found
         }
-        guard FileManager.default.isExecutableFile(atPath: executable) else { throw .credentials("\(name): \(executable) is not executable\(hint)") }
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw .credentials("\(name): \(executable) is not executable\(hint)")
+        }
         var env = environment
         for (key, value) in plugin.environment { env[key] = value }
-        env["KUBERNETES_EXEC_INFO"] = #"{"apiVersion":"\#(plugin.apiVersion)","kind":"ExecCredential","spec":{"interactive":false}}"#
+        env["KUBERNETES_EXEC_INFO"] =
+            #"{"apiVersion":"\#(plugin.apiVersion)","kind":"ExecCredential","spec":{"interactive":false}}"#
         let outcome: BoundedCommand.Outcome
         do {
-            outcome = try BoundedCommand.run(executable, arguments: plugin.arguments, environment: env, timeoutSeconds: timeoutSeconds, maxOutputBytes: maxOutputBytes)
+            outcome = try BoundedCommand.run(
+                executable, arguments: plugin.arguments, environment: env, timeoutSeconds: timeoutSeconds,
+                maxOutputBytes: maxOutputBytes)
         } catch {
             throw .credentials("\(name): cannot start: \(error)")
         }
         let out = outcome.stdout
-        let stderrLine = String(decoding: outcome.stderr, as: UTF8.self).split(separator: "\n").first.map { ": \(Sanitize.line($0, limit: 200))" } ?? ""
+        let stderrLine =
+            String(decoding: outcome.stderr, as: UTF8.self).split(separator: "\n").first.map {
+                ": \(Sanitize.line($0, limit: 200))"
+            } ?? ""
         switch outcome.ending {
-        case .timedOut: throw .credentials("\(name): no answer within \(Int(timeoutSeconds)) s (killed with its children)")
-        case .tooMuchOutput: throw .credentials("\(name): printed more than \(maxOutputBytes >> 10) KiB (killed with its children)")
-        case .exited(let status) where status != 0: throw .credentials("\(name): exited with status \(status)\(stderrLine)")
+        case .timedOut:
+            throw .credentials("\(name): no answer within \(Int(timeoutSeconds)) s (killed with its children)")
+        case .tooMuchOutput:
+            throw .credentials("\(name): printed more than \(maxOutputBytes >> 10) KiB (killed with its children)")
+        case .exited(let status) where status != 0:
+            throw .credentials("\(name): exited with status \(status)\(stderrLine)")
         case .signalled(let signal): throw .credentials("\(name): killed by signal \(signal)\(stderrLine)")
         case .exited: break
         }
@@ -56,9 +73,13 @@ public enum ExecCredential {
         result.token = status["token"].string
         result.clientCertificate = status["clientCertificateData"].string.map { Array($0.utf8) }
         result.clientKey = status["clientKeyData"].string.map { Array($0.utf8) }
-        if let stamp = status["expirationTimestamp"].string { result.expires = ISO8601DateFormatter().date(from: stamp) }
+        if let stamp = status["expirationTimestamp"].string {
+            result.expires = ISO8601DateFormatter().date(from: stamp)
+        }
         guard result.token != nil || (result.clientCertificate != nil && result.clientKey != nil) else {
-            throw .credentials("\(name): its ExecCredential has neither status.token nor status.clientCertificateData and clientKeyData")
+            throw .credentials(
+                "\(name): its ExecCredential has neither status.token nor status.clientCertificateData and clientKeyData"
+            )
         }
         return result
     }
@@ -68,15 +89,29 @@ public enum ExecCredential {
 /// the cap, or as soon as the program itself exits, the whole group is killed — a child it left behind holding the
 /// pipes cannot keep the caller waiting.
 enum BoundedCommand {
-    enum Ending: Equatable { case exited(Int32), signalled(Int32), timedOut, tooMuchOutput }
-    struct Outcome { var ending: Ending; var stdout: [UInt8]; var stderr: [UInt8] }
+    enum Ending: Equatable {
+        case exited(Int32)
+        case signalled(Int32)
+        case timedOut
+        case tooMuchOutput
+    }
+    struct Outcome {
+        var ending: Ending
+        var stdout: [UInt8]
+        var stderr: [UInt8]
+    }
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    static func run(_ executable: String, arguments: [String], environment: [String: String], timeoutSeconds: Double, maxOutputBytes: Int) throws(Failure) -> Outcome {
-        var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+    static func run(
+        _ executable: String, arguments: [String], environment: [String: String], timeoutSeconds: Double,
+        maxOutputBytes: Int
+    ) throws(Failure) -> Outcome {
+        var outPipe: [Int32] = [0, 0]
+        var errPipe: [Int32] = [0, 0]
         guard pipe(&outPipe) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
         guard pipe(&errPipe) == 0 else {
-            close(outPipe[0]); close(outPipe[1])
+            close(outPipe[0])
+            close(outPipe[1])
             throw Failure(description: "pipe: \(String(cString: strerror(errno)))")
         }
         var actions = posix_spawn_file_actions_t()
@@ -89,9 +124,11 @@ enum BoundedCommand {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&attributes, 0)
-        var empty = sigset_t(), all = sigset_t()
+        var empty = sigset_t()
+        var all = sigset_t()
         sigemptyset(&empty)
         sigfillset(&all)
         posix_spawnattr_setsigmask(&attributes, &empty)
@@ -101,14 +138,20 @@ enum BoundedCommand {
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        close(outPipe[1]); close(errPipe[1])
+        close(outPipe[1])
+        close(errPipe[1])
         guard spawned == 0 else {
-            close(outPipe[0]); close(errPipe[0])
+            close(outPipe[0])
+            close(errPipe[0])
             throw Failure(description: String(cString: strerror(spawned)))
         }
-        defer { close(outPipe[0]); close(errPipe[0]) }
+        defer {
+            close(outPipe[0])
+            close(errPipe[0])
+        }
         for fd in [outPipe[0], errPipe[0]] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-        var stdout: [UInt8] = [], stderr: [UInt8] = []
+        var stdout: [UInt8] = []
+        var stderr: [UInt8] = []
         var open = [true, true]
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int(timeoutSeconds * 1000))
@@ -119,7 +162,11 @@ enum BoundedCommand {
                 while true {
                     let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                     if count > 0 {
-                        if index == 0 { stdout += buffer[0..<count] } else if stderr.count < 64 << 10 { stderr += buffer[0..<min(count, 64 << 10)] }
+                        if index == 0 {
+                            stdout += buffer[0..<count]
+                        } else if stderr.count < 64 << 10 {
+                            stderr += buffer[0..<min(count, 64 << 10)]
+                        }
                         if stdout.count > maxOutputBytes { return false }
                     } else {
                         if count == 0 { open[index] = false }
@@ -131,9 +178,14 @@ enum BoundedCommand {
         }
         var status: Int32 = 0
         while ending == nil {
-            var descriptors = [outPipe[0], errPipe[0]].enumerated().map { pollfd(fd: open[$0.offset] ? $0.element : -1, events: Int16(POLLIN), revents: 0) }
+            var descriptors = [outPipe[0], errPipe[0]].enumerated().map {
+                pollfd(fd: open[$0.offset] ? $0.element : -1, events: Int16(POLLIN), revents: 0)
+            }
             _ = poll(&descriptors, 2, 50)
-            if !drain() { ending = .tooMuchOutput; break }
+            if !drain() {
+                ending = .tooMuchOutput
+                break
+            }
             if waitpid(pid, &status, WNOHANG) == pid {
                 _ = drain()  // what it printed before exiting
                 let signal = status & 0x7f

@@ -16,18 +16,25 @@ public enum KubeApply {
     }
 
     /// Kinds that live outside namespaces.
-    static let clusterScoped: Set<String> = ["Namespace", "ClusterRole", "ClusterRoleBinding", "Node", "PersistentVolume", "CustomResourceDefinition"]
+    static let clusterScoped: Set<String> = [
+        "Namespace", "ClusterRole", "ClusterRoleBinding", "Node", "PersistentVolume", "CustomResourceDefinition",
+    ]
 
     public static func plan(_ manifest: String) throws(KubeConfigError) -> [Item] {
         var items: [Item] = []
-        let documents = manifest.components(separatedBy: "\n---").map { $0.hasPrefix("---") ? String($0.dropFirst(3)) : $0 }
+        let documents = manifest.components(separatedBy: "\n---").map {
+            $0.hasPrefix("---") ? String($0.dropFirst(3)) : $0
+        }
         for (index, text) in documents.enumerated() {
             guard text.contains(where: { !$0.isWhitespace }) else { continue }
             let node: Yams.Node?
-            do { node = try Yams.compose(yaml: text) } catch { throw KubeConfigError("manifest document \(index + 1): not valid YAML") }
+            do { node = try Yams.compose(yaml: text) } catch {
+                throw KubeConfigError("manifest document \(index + 1): not valid YAML")
+            }
             guard let node, case .mapping = node else { continue }
             let apiVersion = node["apiVersion"]?.string ?? ""
-            guard let kind = node["kind"]?.string, let name = node["metadata"]?["name"]?.string, !apiVersion.isEmpty else {
+            guard let kind = node["kind"]?.string, let name = node["metadata"]?["name"]?.string, !apiVersion.isEmpty
+            else {
                 throw KubeConfigError("manifest document \(index + 1): needs apiVersion, kind and metadata.name")
             }
             let namespace = clusterScoped.contains(kind) ? nil : (node["metadata"]?["namespace"]?.string ?? "default")
@@ -44,10 +51,21 @@ public enum KubeApply {
 public enum KubeObjectsFile {
     public static func load(_ path: String) throws(KubeConfigError) -> [JSONValue] {
         var status = stat()
-        guard stat(path, &status) == 0 else { throw KubeConfigError("--from-file \(path): cannot read the file (\(String(cString: strerror(errno))))") }
-        guard status.st_mode & S_IFMT == S_IFREG else { throw KubeConfigError("--from-file \(path): not a regular file (a saved `kubectl get -o yaml|json` output is)") }
-        guard Int(status.st_size) <= maxFileBytes else { throw KubeConfigError("--from-file \(path): \(Int(status.st_size) >> 20) MiB is over the \(maxFileBytes >> 20) MiB limit for saved objects") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw KubeConfigError("--from-file \(path): cannot read the file") }
+        guard stat(path, &status) == 0 else {
+            throw KubeConfigError("--from-file \(path): cannot read the file (\(String(cString: strerror(errno))))")
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw KubeConfigError(
+                "--from-file \(path): not a regular file (a saved `kubectl get -o yaml|json` output is)")
+        }
+        guard Int(status.st_size) <= maxFileBytes else {
+            throw KubeConfigError(
+                "--from-file \(path): \(Int(status.st_size) >> 20) MiB is over the \(maxFileBytes >> 20) MiB limit for saved objects"
+            )
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KubeConfigError("--from-file \(path): cannot read the file")
+        }
         guard let text = decode(data) else { throw KubeConfigError("\(path): not UTF-8 or UTF-16 text") }
         if let first = text.first(where: { !$0.isWhitespace }), first == "{" || first == "[" {
             return try jsonDocuments(text, path: path)
@@ -58,7 +76,9 @@ public enum KubeObjectsFile {
             var budget = maxValues
             while let document = try parser.nextRoot() {
                 guard let value = json(document, budget: &budget) else {
-                    throw KubeConfigError("\(path): more than \(maxValues) values once YAML aliases are expanded: refused (an alias bomb?)")
+                    throw KubeConfigError(
+                        "\(path): more than \(maxValues) values once YAML aliases are expanded: refused (an alias bomb?)"
+                    )
                 }
                 values.append(value)
             }
@@ -69,7 +89,9 @@ public enum KubeObjectsFile {
         } catch {
             throw KubeConfigError("\(path): not valid YAML or JSON")
         }
-        guard values.contains(where: { !$0.object.isEmpty || !$0.array.isEmpty }) else { throw KubeConfigError("\(path): no Kubernetes objects in it") }
+        guard values.contains(where: { !$0.object.isEmpty || !$0.array.isEmpty }) else {
+            throw KubeConfigError("\(path): no Kubernetes objects in it")
+        }
         return values.flatMap { $0.array.isEmpty ? [$0] : $0.array }
     }
 
@@ -100,12 +122,20 @@ public enum KubeObjectsFile {
             while index < bytes.count, [9, 10, 13, 32].contains(bytes[index]) { index += 1 }
             guard index < bytes.count else { break }
             let start = index
-            var depth = 0, inString = false, escaped = false
+            var depth = 0
+            var inString = false
+            var escaped = false
             scan: while index < bytes.count {
                 let byte = bytes[index]
                 index += 1
                 if inString {
-                    if escaped { escaped = false } else if byte == 92 { escaped = true } else if byte == 34 { inString = false }
+                    if escaped {
+                        escaped = false
+                    } else if byte == 92 {
+                        escaped = true
+                    } else if byte == 34 {
+                        inString = false
+                    }
                     continue
                 }
                 switch byte {
@@ -123,7 +153,12 @@ public enum KubeObjectsFile {
                 let prefix = String(decoding: bytes[..<start], as: UTF8.self)
                 let lineOffset = prefix.filter { $0 == "\n" }.count
                 let message = jsonError(slice, text: String(decoding: slice, as: UTF8.self), path: path)
-                throw KubeConfigError(shift(message, path: path, lines: lineOffset, firstLineColumn: prefix.count - (prefix.lastIndex(of: "\n").map { prefix.distance(from: prefix.startIndex, to: $0) + 1 } ?? 0)))
+                throw KubeConfigError(
+                    shift(
+                        message, path: path, lines: lineOffset,
+                        firstLineColumn: prefix.count
+                            - (prefix.lastIndex(of: "\n").map { prefix.distance(from: prefix.startIndex, to: $0) + 1 }
+                                ?? 0)))
             }
             values.append(contentsOf: value.array.isEmpty && value.object.isEmpty == false ? [value] : value.array)
         }
@@ -148,14 +183,19 @@ public enum KubeObjectsFile {
             reason = ((error as NSError).userInfo["NSDebugDescription"] as? String) ?? reason
         }
         if let range = reason.range(of: #"character (\d+)"#, options: .regularExpression),
-           let offset = Int(reason[range].split(separator: " ").last ?? "") {
+            let offset = Int(reason[range].split(separator: " ").last ?? "")
+        {
             let prefix = text.utf8.prefix(offset)
             let line = prefix.filter { $0 == 10 }.count + 1
-            let column = prefix.count - (prefix.lastIndex(of: 10).map { prefix.distance(from: prefix.startIndex, to: $0) + 1 } ?? 0) + 1
-            let cleaned = reason.replacingOccurrences(of: #" around character \d+\.?"#, with: "", options: .regularExpression)
+            let column =
+                prefix.count
+                - (prefix.lastIndex(of: 10).map { prefix.distance(from: prefix.startIndex, to: $0) + 1 } ?? 0) + 1
+            let cleaned = reason.replacingOccurrences(
+                of: #" around character \d+\.?"#, with: "", options: .regularExpression)
             return "\(path):\(line):\(column): not valid JSON: \(cleaned.lowercased())"
         }
-        return "\(path): not valid JSON: \(reason.hasSuffix(".") ? String(reason.dropLast()).lowercased() : reason.lowercased())"
+        return
+            "\(path): not valid JSON: \(reason.hasSuffix(".") ? String(reason.dropLast()).lowercased() : reason.lowercased())"
     }
 
     /// The most values (scalars, lists, maps) a saved-objects file may hold once its aliases are expanded: far

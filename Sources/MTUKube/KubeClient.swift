@@ -1,9 +1,9 @@
-import MTUCore
 import AsyncHTTPClient
 import Foundation
+import MTUCore
 import NIOCore
-import NIOPosix
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import Synchronization
 
@@ -27,12 +27,17 @@ public enum KubeAPIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tls(let message): return "TLS: \(message)"
         case .unreachable(let server, let reason): return "API server \(server) unreachable: \(reason)"
         case .timeout(let path, let seconds): return "GET \(path): no answer within \(Self.format(seconds)) s"
-        case .unauthorized(let path, let message): return "GET \(path): 401 Unauthorized (the credentials were refused)\(message.isEmpty ? "" : ": \(message)")"
-        case .forbidden(let path, let message): return "GET \(path): 403 Forbidden (RBAC)\(message.isEmpty ? "" : ": \(message)")"
+        case .unauthorized(let path, let message):
+            return
+                "GET \(path): 401 Unauthorized (the credentials were refused)\(message.isEmpty ? "" : ": \(message)")"
+        case .forbidden(let path, let message):
+            return "GET \(path): 403 Forbidden (RBAC)\(message.isEmpty ? "" : ": \(message)")"
         case .notFound(let path): return "GET \(path): 404 Not Found"
-        case .status(let path, let code, let message): return "\(path): HTTP \(code)\(message.isEmpty ? "" : ": \(message)")"
+        case .status(let path, let code, let message):
+            return "\(path): HTTP \(code)\(message.isEmpty ? "" : ": \(message)")"
         case .invalid(let path, let reason): return "GET \(path): \(reason)"
-        case .tooLarge(let path, let limit): return "the API server's answer to GET \(path) exceeded \(limit >> 20) MiB: not read further"
+        case .tooLarge(let path, let limit):
+            return "the API server's answer to GET \(path) exceeded \(limit >> 20) MiB: not read further"
         }
     }
 
@@ -76,13 +81,16 @@ public final class KubeClient: Sendable {
     public static let maxListItems = 200_000
     let maxResponseBytes: Int
 
-    public init(target: KubeTarget, timeoutSeconds: Double = 10, maxResponseBytes: Int = KubeClient.defaultMaxResponseBytes) throws(KubeAPIError) {
+    public init(
+        target: KubeTarget, timeoutSeconds: Double = 10, maxResponseBytes: Int = KubeClient.defaultMaxResponseBytes
+    ) throws(KubeAPIError) {
         self.maxResponseBytes = maxResponseBytes
         self.target = target
         self.timeoutSeconds = timeoutSeconds
         var tls = TLSConfiguration.makeClientConfiguration()
         if target.tlsServerName != nil {
-            throw .tls("\(target.source): tls-server-name is not supported; point server at a name the certificate carries")
+            throw .tls(
+                "\(target.source): tls-server-name is not supported; point server at a name the certificate carries")
         }
         if let ca = target.certificateAuthority {
             do {
@@ -97,7 +105,8 @@ public final class KubeClient: Sendable {
         case .none: authorization = .none
         case .token(let token): authorization = .header("Bearer \(token)")
         case .tokenFile(let file): authorization = .tokenFile(file)
-        case .basic(let username, let password): authorization = .header("Basic " + Data("\(username):\(password)".utf8).base64EncodedString())
+        case .basic(let username, let password):
+            authorization = .header("Basic " + Data("\(username):\(password)".utf8).base64EncodedString())
         case .clientCertificate(let cert, let key):
             authorization = .none
             certificate = (cert, key)
@@ -113,14 +122,18 @@ public final class KubeClient: Sendable {
         }
         if let certificate {
             do {
-                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(certificate.certificate).map { .certificate($0) }
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(certificate.certificate).map {
+                    .certificate($0)
+                }
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: certificate.key, format: .pem))
             } catch {
                 throw .tls("\(target.source): the client certificate or key is not valid PEM (\(error))")
             }
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.timeout = .init(connect: .milliseconds(Int64(min(timeoutSeconds, 5) * 1000)), read: .milliseconds(Int64(timeoutSeconds * 1000)))
+        configuration.timeout = .init(
+            connect: .milliseconds(Int64(min(timeoutSeconds, 5) * 1000)),
+            read: .milliseconds(Int64(timeoutSeconds * 1000)))
         configuration.redirectConfiguration = .disallow
         configuration.httpVersion = .http1Only
         // One event-loop thread of its own: NIO's shared group has a thread per core, and an agent on a 64-core node
@@ -140,7 +153,9 @@ public final class KubeClient: Sendable {
     }
 
     /// Every item of a collection, following `metadata.continue` page by page.
-    public func list(_ path: String, labelSelector: String? = nil, pageSize: Int = 500) async throws(KubeAPIError) -> [JSONValue] {
+    public func list(_ path: String, labelSelector: String? = nil, pageSize: Int = 500) async throws(KubeAPIError)
+        -> [JSONValue]
+    {
         var items: [JSONValue] = []
         var token: String?
         var seen: Set<String> = []
@@ -153,10 +168,14 @@ public final class KubeClient: Sendable {
                 throw .invalid(path: path, reason: "not a list (no items[])")
             }
             items += pageItems
-            guard items.count <= Self.maxListItems else { throw .invalid(path: path, reason: "more than \(Self.maxListItems) objects: not read further") }
+            guard items.count <= Self.maxListItems else {
+                throw .invalid(path: path, reason: "more than \(Self.maxListItems) objects: not read further")
+            }
             token = page[path: "metadata.continue"].string.flatMap { $0.isEmpty ? nil : $0 }
             if let token {
-                guard seen.insert(token).inserted else { throw .invalid(path: path, reason: "the server repeated a continue token") }
+                guard seen.insert(token).inserted else {
+                    throw .invalid(path: path, reason: "the server repeated a continue token")
+                }
                 guard seen.count < 10_000 else { throw .invalid(path: path, reason: "more than 10,000 pages") }
             }
         } while token != nil
@@ -165,8 +184,12 @@ public final class KubeClient: Sendable {
 
     /// Server-side apply (`PATCH` with `application/apply-patch+yaml`): creates or updates the object, owned by
     /// `fieldManager`.
-    public func apply(_ path: String, yaml: String, fieldManager: String = "mtu-doctor") async throws(KubeAPIError) -> JSONValue {
-        try await request(.PATCH, path + "?fieldManager=\(fieldManager)&force=true", body: Array(yaml.utf8), contentType: "application/apply-patch+yaml")
+    public func apply(_ path: String, yaml: String, fieldManager: String = "mtu-doctor") async throws(KubeAPIError)
+        -> JSONValue
+    {
+        try await request(
+            .PATCH, path + "?fieldManager=\(fieldManager)&force=true", body: Array(yaml.utf8),
+            contentType: "application/apply-patch+yaml")
     }
 
     /// A strategic merge patch (`application/strategic-merge-patch+json`), e.g. on a subresource.
@@ -186,7 +209,8 @@ public final class KubeClient: Sendable {
 
     /// A text stream (a followed container log): each chunk handed over as it arrives, until the server ends it or
     /// `seconds` pass (then `.timeout`). Error answers are read whole and reported like any other request's.
-    public func stream(_ path: String, seconds: Double, _ chunk: @Sendable ([UInt8]) -> Void) async throws(KubeAPIError) {
+    public func stream(_ path: String, seconds: Double, _ chunk: @Sendable ([UInt8]) -> Void) async throws(KubeAPIError)
+    {
         var request = HTTPClientRequest(url: target.server + path)
         request.headers.add(name: "Accept", value: "*/*")
         request.headers.add(name: "User-Agent", value: "mtu-doctor")
@@ -210,7 +234,9 @@ public final class KubeClient: Sendable {
         return Array((try? encoder.encode(json)) ?? Data("null".utf8))
     }
 
-    func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String? = nil) async throws(KubeAPIError) -> JSONValue {
+    func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String? = nil)
+        async throws(KubeAPIError) -> JSONValue
+    {
         do {
             return try await send(method, path, body: body, contentType: contentType)
         } catch {
@@ -223,11 +249,15 @@ public final class KubeClient: Sendable {
 
     func refreshExecToken(_ plugin: KubeConfig.ExecPlugin) throws(KubeAPIError) {
         let result = try ExecCredential.run(plugin)
-        guard let token = result.token else { throw .credentials("exec credential plugin '\(plugin.command)': its new ExecCredential has no token") }
+        guard let token = result.token else {
+            throw .credentials("exec credential plugin '\(plugin.command)': its new ExecCredential has no token")
+        }
         execToken.withLock { $0 = (token, result.expires) }
     }
 
-    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, contentType: String?) async throws(KubeAPIError) -> JSONValue {
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, contentType: String?) async throws(KubeAPIError)
+        -> JSONValue
+    {
         var request = HTTPClientRequest(url: target.server + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
@@ -245,7 +275,9 @@ public final class KubeClient: Sendable {
             status = Int(response.status.code)
             if (300..<400).contains(status) {
                 let location = Sanitize.line(response.headers.first(name: "Location") ?? "elsewhere", limit: 120)
-                throw KubeAPIError.status(path: "\(method.rawValue) \(shown)", code: status, message: "redirected to \(location): refused (an API server answers itself)")
+                throw KubeAPIError.status(
+                    path: "\(method.rawValue) \(shown)", code: status,
+                    message: "redirected to \(location): refused (an API server answers itself)")
             }
             bytes = try await response.body.collect(upTo: maxResponseBytes)
         } catch is NIOTooManyBytesError {
@@ -253,8 +285,12 @@ public final class KubeClient: Sendable {
         } catch {
             throw Self.classify(error, server: target.server, path: shown, seconds: timeoutSeconds)
         }
-        guard (200..<300).contains(status) else { throw Self.failure(status: status, method: method, path: shown, body: bytes) }
-        guard let json = JSONValue.parse(bytes.readableBytesView) else { throw .invalid(path: shown, reason: "the answer is not JSON") }
+        guard (200..<300).contains(status) else {
+            throw Self.failure(status: status, method: method, path: shown, body: bytes)
+        }
+        guard let json = JSONValue.parse(bytes.readableBytesView) else {
+            throw .invalid(path: shown, reason: "the answer is not JSON")
+        }
         return json
     }
 
@@ -263,11 +299,16 @@ public final class KubeClient: Sendable {
         case .none: break
         case .header(let value): request.headers.add(name: "Authorization", value: value)
         case .tokenFile(let file):
-            guard let token = try? String(contentsOfFile: file, encoding: .utf8) else { throw .credentials("cannot read the token file \(file)") }
-            request.headers.add(name: "Authorization", value: "Bearer " + token.trimmingCharacters(in: .whitespacesAndNewlines))
+            guard let token = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw .credentials("cannot read the token file \(file)")
+            }
+            request.headers.add(
+                name: "Authorization", value: "Bearer " + token.trimmingCharacters(in: .whitespacesAndNewlines))
         case .exec(let plugin):
             // Expired or about to (within a minute): ask the plugin again, as kubectl does.
-            if let expires = execToken.withLock({ $0.expires }), expires.timeIntervalSinceNow < 60 { try refreshExecToken(plugin) }
+            if let expires = execToken.withLock({ $0.expires }), expires.timeIntervalSinceNow < 60 {
+                try refreshExecToken(plugin)
+            }
             request.headers.add(name: "Authorization", value: "Bearer " + execToken.withLock { $0.token })
         }
     }
@@ -297,7 +338,9 @@ public final class KubeClient: Sendable {
         }
         let text = String(describing: error)
         if text.contains("refused") { return .unreachable(server: server, reason: "connection refused") }
-        if text.contains("timeout") || text.contains("Timeout") { return .unreachable(server: server, reason: "connect timed out") }
+        if text.contains("timeout") || text.contains("Timeout") {
+            return .unreachable(server: server, reason: "connect timed out")
+        }
         if text.contains("certificate") || text.contains("handshake") { return .tls("\(server): \(text)") }
         return .unreachable(server: server, reason: text.split(separator: "\n").first.map(String.init) ?? text)
     }
@@ -309,12 +352,16 @@ public final class KubeClient: Sendable {
     }
 
     /// Runs async API work from synchronous code (the agent's threads, the commands) and waits for it.
-    public static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws(KubeAPIError) -> T) throws(KubeAPIError) -> T {
+    public static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws(KubeAPIError) -> T)
+        throws(KubeAPIError) -> T
+    {
         try result(body).get()
     }
 
     /// The same, as a Result, for any typed error.
-    public static func result<T: Sendable, Failure: Error>(_ body: @escaping @Sendable () async throws(Failure) -> T) -> Result<T, Failure> {
+    public static func result<T: Sendable, Failure: Error>(_ body: @escaping @Sendable () async throws(Failure) -> T)
+        -> Result<T, Failure>
+    {
         let semaphore = DispatchSemaphore(value: 0)
         let box = Mutex<Result<T, Failure>?>(nil)
         Task {

@@ -66,7 +66,9 @@ public struct KubeConfig: Sendable {
             let files = list.split(separator: ":").map(String.init).filter { !$0.isEmpty }
             return files.isEmpty ? nil : files
         }
-        if let home = environment["HOME"], FileManager.default.fileExists(atPath: home + "/.kube/config") { return [home + "/.kube/config"] }
+        if let home = environment["HOME"], FileManager.default.fileExists(atPath: home + "/.kube/config") {
+            return [home + "/.kube/config"]
+        }
         return nil
     }
 
@@ -79,7 +81,9 @@ public struct KubeConfig: Sendable {
                 if requireAll { throw KubeConfigError("--kubeconfig \(file): cannot read the file") }
                 continue
             }
-            guard let text = String(data: data, encoding: .utf8) else { throw KubeConfigError("\(file): not UTF-8 text") }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw KubeConfigError("\(file): not UTF-8 text")
+            }
             try config.merge(text: text, file: file)
         }
         return config
@@ -99,8 +103,12 @@ public struct KubeConfig: Sendable {
         guard let root else { return }
         let directory = URL(fileURLWithPath: file).deletingLastPathComponent().path
         let document = Entry(node: root, file: file, path: "")
-        guard case .mapping = root else { throw document.fail("a kubeconfig is a mapping (apiVersion, clusters, users, contexts)") }
-        if currentContext == nil, let current = try document["current-context"]?.optionalString(), !current.isEmpty { currentContext = current }
+        guard case .mapping = root else {
+            throw document.fail("a kubeconfig is a mapping (apiVersion, clusters, users, contexts)")
+        }
+        if currentContext == nil, let current = try document["current-context"]?.optionalString(), !current.isEmpty {
+            currentContext = current
+        }
         for item in try document["clusters"]?.list() ?? [] {
             let name = try item.required("name").string()
             guard clusters[name] == nil else { continue }
@@ -118,7 +126,11 @@ public struct KubeConfig: Sendable {
         for item in try document["users"]?.list() ?? [] {
             let name = try item.required("name").string()
             guard users[name] == nil else { continue }
-            let body = item["user"] ?? Entry(node: Yams.Node.mapping(Yams.Node.Mapping([])), file: file, path: item.path + ".user", mark: item.node.mark)
+            let body =
+                item["user"]
+                ?? Entry(
+                    node: Yams.Node.mapping(Yams.Node.Mapping([])), file: file, path: item.path + ".user",
+                    mark: item.node.mark)
             var user = User(origin: body.origin)
             user.token = try body["token"]?.optionalString()
             if let path = try body["tokenFile"]?.optionalString() {
@@ -147,12 +159,15 @@ public struct KubeConfig: Sendable {
                 var arguments: [String] = []
                 for argument in try exec["args"]?.list() ?? [] { arguments.append(try argument.string()) }
                 let apiVersion = try exec["apiVersion"]?.optionalString() ?? ""
-                guard ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"].contains(apiVersion) else {
-                    throw (exec["apiVersion"] ?? exec).fail("exec plugins need apiVersion client.authentication.k8s.io/v1 or v1beta1, got '\(apiVersion)'")
+                guard ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"].contains(apiVersion)
+                else {
+                    throw (exec["apiVersion"] ?? exec).fail(
+                        "exec plugins need apiVersion client.authentication.k8s.io/v1 or v1beta1, got '\(apiVersion)'")
                 }
                 user.exec = ExecPlugin(
                     command: try exec.required("command").string(), arguments: arguments, environment: environment,
-                    apiVersion: apiVersion, directory: directory, installHint: try exec["installHint"]?.optionalString())
+                    apiVersion: apiVersion, directory: directory, installHint: try exec["installHint"]?.optionalString()
+                )
             }
             users[name] = user
         }
@@ -170,19 +185,25 @@ public struct KubeConfig: Sendable {
     public func target(context name: String?) throws(KubeConfigError) -> KubeTarget {
         let filesText = files.joined(separator: ":")
         guard let contextName = name ?? currentContext else {
-            throw KubeConfigError("\(filesText): no current-context set; pick one with --context (known: \(contexts.keys.sorted().joined(separator: ", ")))")
+            throw KubeConfigError(
+                "\(filesText): no current-context set; pick one with --context (known: \(contexts.keys.sorted().joined(separator: ", ")))"
+            )
         }
         guard let context = contexts[contextName] else {
             let flag = name != nil ? "--context" : "current-context"
-            throw KubeConfigError("\(flag): no context named '\(contextName)' in \(filesText) (known: \(contexts.keys.sorted().joined(separator: ", ")))")
+            throw KubeConfigError(
+                "\(flag): no context named '\(contextName)' in \(filesText) (known: \(contexts.keys.sorted().joined(separator: ", ")))"
+            )
         }
         guard let cluster = clusters[context.cluster] else {
-            throw KubeConfigError("\(context.origin): context '\(contextName)' names cluster '\(context.cluster)', which no file defines")
+            throw KubeConfigError(
+                "\(context.origin): context '\(contextName)' names cluster '\(context.cluster)', which no file defines")
         }
         var credentials = KubeTarget.Credentials.none
         if !context.user.isEmpty {
             guard let user = users[context.user] else {
-                throw KubeConfigError("\(context.origin): context '\(contextName)' names user '\(context.user)', which no file defines")
+                throw KubeConfigError(
+                    "\(context.origin): context '\(contextName)' names user '\(context.user)', which no file defines")
             }
             if let certificate = user.clientCertificate, let key = user.clientKey {
                 credentials = .clientCertificate(certificate: certificate, key: key)
@@ -196,35 +217,51 @@ public struct KubeConfig: Sendable {
                 credentials = .basic(username: username, password: user.password ?? "")
             }
         }
-        guard let url = URL(string: cluster.server), let scheme = url.scheme, ["https", "http"].contains(scheme), url.host != nil else {
+        guard let url = URL(string: cluster.server), let scheme = url.scheme, ["https", "http"].contains(scheme),
+            url.host != nil
+        else {
             throw KubeConfigError("\(cluster.origin): server '\(cluster.server)' is not an https:// URL")
         }
         return KubeTarget(
-            context: contextName, server: cluster.server.hasSuffix("/") ? String(cluster.server.dropLast()) : cluster.server,
+            context: contextName,
+            server: cluster.server.hasSuffix("/") ? String(cluster.server.dropLast()) : cluster.server,
             namespace: context.namespace ?? "default", certificateAuthority: cluster.certificateAuthority,
-            insecureSkipTLSVerify: cluster.insecureSkipTLSVerify, tlsServerName: cluster.tlsServerName, credentials: credentials,
+            insecureSkipTLSVerify: cluster.insecureSkipTLSVerify, tlsServerName: cluster.tlsServerName,
+            credentials: credentials,
             source: "context \(contextName) of \(filesText)")
     }
 
     /// The pod's own service account, as client-go's in-cluster config reads it.
-    public static func inCluster(environment: [String: String], directory: String = "/var/run/secrets/kubernetes.io/serviceaccount") throws(KubeConfigError) -> KubeTarget {
-        guard let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty, let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty else {
-            throw KubeConfigError("no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not inside a pod (KUBERNETES_SERVICE_HOST is not set)")
+    public static func inCluster(
+        environment: [String: String], directory: String = "/var/run/secrets/kubernetes.io/serviceaccount"
+    ) throws(KubeConfigError) -> KubeTarget {
+        guard let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty,
+            let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty
+        else {
+            throw KubeConfigError(
+                "no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not inside a pod (KUBERNETES_SERVICE_HOST is not set)"
+            )
         }
         let tokenFile = directory + "/token"
         guard FileManager.default.isReadableFile(atPath: tokenFile) else {
-            throw KubeConfigError("\(tokenFile): in a pod but no service-account token (automountServiceAccountToken: false?)")
+            throw KubeConfigError(
+                "\(tokenFile): in a pod but no service-account token (automountServiceAccountToken: false?)")
         }
         let ca = FileManager.default.contents(atPath: directory + "/ca.crt").map { Array($0) }
-        let namespace = (try? String(contentsOfFile: directory + "/namespace", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let namespace = (try? String(contentsOfFile: directory + "/namespace", encoding: .utf8))?.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let hostPart = host.contains(":") ? "[\(host)]" : host
         return KubeTarget(
-            context: "in-cluster", server: "https://\(hostPart):\(port)", namespace: namespace ?? "default", certificateAuthority: ca,
-            insecureSkipTLSVerify: false, tlsServerName: nil, credentials: .tokenFile(tokenFile), source: "the pod's service account")
+            context: "in-cluster", server: "https://\(hostPart):\(port)", namespace: namespace ?? "default",
+            certificateAuthority: ca,
+            insecureSkipTLSVerify: false, tlsServerName: nil, credentials: .tokenFile(tokenFile),
+            source: "the pod's service account")
     }
 
     /// kubectl's order: an explicit file, KUBECONFIG, ~/.kube/config, then in-cluster.
-    public static func resolve(kubeconfig: String?, context: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(KubeConfigError) -> KubeTarget {
+    public static func resolve(
+        kubeconfig: String?, context: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(KubeConfigError) -> KubeTarget {
         if let files = files(explicit: kubeconfig, environment: environment) {
             let config = try load(files: files, requireAll: kubeconfig != nil)
             if config.files.isEmpty, environment["KUBERNETES_SERVICE_HOST"] == nil {
@@ -234,7 +271,10 @@ public struct KubeConfig: Sendable {
                 return try config.target(context: context)
             }
         }
-        if let context { throw KubeConfigError("--context \(context): no kubeconfig to look it up in (--kubeconfig, KUBECONFIG, ~/.kube/config)") }
+        if let context {
+            throw KubeConfigError(
+                "--context \(context): no kubeconfig to look it up in (--kubeconfig, KUBECONFIG, ~/.kube/config)")
+        }
         return try inCluster(environment: environment)
     }
 }
@@ -262,8 +302,10 @@ public struct KubeTarget: Sendable {
     /// Where it came from, for messages.
     public var source: String
 
-    public init(context: String, server: String, namespace: String, certificateAuthority: [UInt8]?, insecureSkipTLSVerify: Bool,
-                tlsServerName: String?, credentials: Credentials, source: String) {
+    public init(
+        context: String, server: String, namespace: String, certificateAuthority: [UInt8]?, insecureSkipTLSVerify: Bool,
+        tlsServerName: String?, credentials: Credentials, source: String
+    ) {
         self.context = context
         self.server = server
         self.namespace = namespace
@@ -310,7 +352,9 @@ struct Entry {
     }
 
     func list() throws(KubeConfigError) -> [Entry] {
-        if case .scalar(let scalar) = node, scalar.string == "null" || scalar.string == "~" || scalar.string.isEmpty { return [] }
+        if case .scalar(let scalar) = node, scalar.string == "null" || scalar.string == "~" || scalar.string.isEmpty {
+            return []
+        }
         guard case .sequence(let sequence) = node else { throw fail("expected a list") }
         return sequence.enumerated().map { Entry(node: $1, file: file, path: "\(path)[\($0)]", mark: mark) }
     }

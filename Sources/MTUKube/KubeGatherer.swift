@@ -1,5 +1,5 @@
-import MTUCore
 import Foundation
+import MTUCore
 
 /// Reads what an audit needs from the API server, object by object: a 403 or a timeout on one leaves a gap (one
 /// line) and the rest is still read; an unreachable server, refused credentials or a TLS failure end it.
@@ -18,7 +18,8 @@ public enum KubeGatherer {
 
     /// The ConfigMaps CNIs keep their settings in.
     public static let configMaps = [
-        "kube-system/calico-config", "kube-system/cilium-config", "kube-flannel/kube-flannel-cfg", "kube-system/kube-flannel-cfg",
+        "kube-system/calico-config", "kube-system/cilium-config", "kube-flannel/kube-flannel-cfg",
+        "kube-system/kube-flannel-cfg",
         "kube-system/canal-config",
     ]
     /// Namespaces CNIs run their DaemonSets in, read one by one when DaemonSets cannot be listed cluster-wide.
@@ -44,7 +45,8 @@ public enum KubeGatherer {
                 return nil
             }
         }
-        if let nodes = await read("nodes", { () async throws(KubeAPIError) in try await client.list("/api/v1/nodes") }) {
+        if let nodes = await read("nodes", { () async throws(KubeAPIError) in try await client.list("/api/v1/nodes") })
+        {
             result.objects.nodes = nodes
             result.audited[result.audited.count - 1] = "nodes (\(nodes.count))"
         }
@@ -54,33 +56,49 @@ public enum KubeGatherer {
             result.objects.daemonSets = try await client.list("/apis/apps/v1/daemonsets")
             result.audited.append("daemonsets, all namespaces (\(result.objects.daemonSets.count))")
         } catch {
-            if error.isFatal { result.fatal = error; return result }
+            if error.isFatal {
+                result.fatal = error
+                return result
+            }
             result.gaps.append("daemonsets, all namespaces: \(error); reading the CNI namespaces one by one")
             for namespace in cniNamespaces {
-                if let items = await read("daemonsets in \(namespace)", absent: "no such namespace", { () async throws(KubeAPIError) in
-                    try await client.list("/apis/apps/v1/namespaces/\(namespace)/daemonsets")
-                }) {
+                if let items = await read(
+                    "daemonsets in \(namespace)", absent: "no such namespace",
+                    { () async throws(KubeAPIError) in
+                        try await client.list("/apis/apps/v1/namespaces/\(namespace)/daemonsets")
+                    })
+                {
                     result.objects.daemonSets += items
                 }
             }
         }
         for name in configMaps {
             let parts = name.split(separator: "/")
-            if let map = await read("configmap \(name)", absent: "absent", { () async throws(KubeAPIError) in
-                try await client.get("/api/v1/namespaces/\(parts[0])/configmaps/\(parts[1])")
-            }) {
+            if let map = await read(
+                "configmap \(name)", absent: "absent",
+                { () async throws(KubeAPIError) in
+                    try await client.get("/api/v1/namespaces/\(parts[0])/configmaps/\(parts[1])")
+                })
+            {
                 result.objects.configMaps[name] = map
             }
         }
-        result.objects.calicoInstallation = await read("Installation default (operator.tigera.io/v1)", absent: "absent (no Tigera operator)") { () async throws(KubeAPIError) in
+        result.objects.calicoInstallation = await read(
+            "Installation default (operator.tigera.io/v1)", absent: "absent (no Tigera operator)"
+        ) { () async throws(KubeAPIError) in
             try await client.get("/apis/operator.tigera.io/v1/installations/default")
         }
-        result.objects.felixConfiguration = await read("FelixConfiguration default (crd.projectcalico.org/v1)", absent: "absent") { () async throws(KubeAPIError) in
+        result.objects.felixConfiguration = await read(
+            "FelixConfiguration default (crd.projectcalico.org/v1)", absent: "absent"
+        ) { () async throws(KubeAPIError) in
             try await client.get("/apis/crd.projectcalico.org/v1/felixconfigurations/default")
         }
-        if let pools = await read("IPPools (crd.projectcalico.org/v1)", absent: "absent", { () async throws(KubeAPIError) in
-            try await client.list("/apis/crd.projectcalico.org/v1/ippools")
-        }) {
+        if let pools = await read(
+            "IPPools (crd.projectcalico.org/v1)", absent: "absent",
+            { () async throws(KubeAPIError) in
+                try await client.list("/apis/crd.projectcalico.org/v1/ippools")
+            })
+        {
             result.objects.calicoIPPools = pools
         }
         return result
@@ -88,10 +106,13 @@ public enum KubeGatherer {
 
     /// The agents' pods (for kube mesh, kube audit and the agents' own discovery): `NAME=IP` per ready-or-not pod
     /// with an IP, named after its node.
-    public static func agentPods(_ client: KubeClient, namespace: String, labelSelector: String) async throws(KubeAPIError) -> [(node: String, address: String)] {
+    public static func agentPods(_ client: KubeClient, namespace: String, labelSelector: String)
+        async throws(KubeAPIError) -> [(node: String, address: String)]
+    {
         let pods = try await client.list("/api/v1/namespaces/\(namespace)/pods", labelSelector: labelSelector)
         return pods.compactMap { pod in
-            guard pod[path: "status.phase"].string == "Running", let ip = pod[path: "status.podIP"].string, !ip.isEmpty else { return nil }
+            guard pod[path: "status.phase"].string == "Running", let ip = pod[path: "status.podIP"].string, !ip.isEmpty
+            else { return nil }
             return (pod[path: "spec.nodeName"].string ?? pod[path: "metadata.name"].string ?? ip, ip)
         }
     }

@@ -43,7 +43,9 @@ public struct RemoteDiagnosis: Sendable {
     static func name(for place: Place) -> String {
         let suffix = String((0..<5).map { _ in "bcdfghjklmnpqrstvwxz2456789".randomElement()! })
         guard case .node(let node, _) = place else { return "mtu-doctor-\(suffix)" }
-        let base = "mtu-doctor-" + String(node.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(40))
+        let base =
+            "mtu-doctor-"
+            + String(node.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(40))
         return base.trimmingCharacters(in: CharacterSet(charactersIn: "-")) + "-" + suffix
     }
 
@@ -55,7 +57,10 @@ public struct RemoteDiagnosis: Sendable {
         if case .node = place {
             return .object([
                 "runAsUser": .number(0), "runAsNonRoot": .bool(false), "allowPrivilegeEscalation": .bool(false),
-                "capabilities": .object(["drop": .array([.string("ALL")]), "add": .array(["NET_RAW", "NET_ADMIN", "SETUID", "SETGID"].map(JSONValue.string))]),
+                "capabilities": .object([
+                    "drop": .array([.string("ALL")]),
+                    "add": .array(["NET_RAW", "NET_ADMIN", "SETUID", "SETGID"].map(JSONValue.string)),
+                ]),
             ])
         }
         return .object([
@@ -87,7 +92,9 @@ public struct RemoteDiagnosis: Sendable {
             "apiVersion": .string("v1"), "kind": .string("Pod"),
             "metadata": .object([
                 "name": .string(name), "namespace": .string(namespace),
-                "labels": .object(["app.kubernetes.io/name": .string("mtu-doctor"), "app.kubernetes.io/component": .string("diagnose")]),
+                "labels": .object([
+                    "app.kubernetes.io/name": .string("mtu-doctor"), "app.kubernetes.io/component": .string("diagnose"),
+                ]),
             ]),
             "spec": .object([
                 "nodeName": .string(node), "hostNetwork": .bool(true), "dnsPolicy": .string("ClusterFirstWithHostNet"),
@@ -122,23 +129,35 @@ public enum RemoteContainerState: Sendable, Equatable {
 
     /// The state of container `name` in a pod object: ephemeral, regular or init container statuses.
     public static func of(_ name: String, in pod: JSONValue) -> RemoteContainerState {
-        let statuses = ["ephemeralContainerStatuses", "containerStatuses", "initContainerStatuses"].flatMap { pod[path: "status.\($0)"].array }
+        let statuses = ["ephemeralContainerStatuses", "containerStatuses", "initContainerStatuses"].flatMap {
+            pod[path: "status.\($0)"].array
+        }
         guard let status = statuses.first(where: { $0["name"].string == name }) else { return .absent }
         let state = status["state"]
         if state["running"] != .null { return .running }
         if state["terminated"] != .null {
-            return .terminated(exitCode: Int32(clamping: state[path: "terminated.exitCode"].int ?? -1), reason: state[path: "terminated.reason"].string ?? "")
+            return .terminated(
+                exitCode: Int32(clamping: state[path: "terminated.exitCode"].int ?? -1),
+                reason: state[path: "terminated.reason"].string ?? "")
         }
         if state["waiting"] != .null {
-            return .waiting(reason: state[path: "waiting.reason"].string ?? "", message: Sanitize.line(state[path: "waiting.message"].string ?? ""))
+            return .waiting(
+                reason: state[path: "waiting.reason"].string ?? "",
+                message: Sanitize.line(state[path: "waiting.message"].string ?? ""))
         }
         return .absent
     }
 
     /// Waiting reasons the kubelet gives when the image cannot be had (pkg/kubelet/images/types.go).
-    static let imageFailures: Set<String> = ["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "RegistryUnavailable", "SignatureValidationFailed"]
+    static let imageFailures: Set<String> = [
+        "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "RegistryUnavailable",
+        "SignatureValidationFailed",
+    ]
     /// Waiting reasons for a container that cannot be created or started (pkg/kubelet/container/sync_result.go).
-    static let startFailures: Set<String> = ["CreateContainerConfigError", "CreateContainerError", "RunContainerError", "PreCreateHookError", "PreStartHookError"]
+    static let startFailures: Set<String> = [
+        "CreateContainerConfigError", "CreateContainerError", "RunContainerError", "PreCreateHookError",
+        "PreStartHookError",
+    ]
 }
 
 /// What can go wrong, each as the one line an operator needs.
@@ -159,22 +178,27 @@ public enum RemoteDiagnosisError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .podNotFound(let pod): return "pod \(pod) not found"
         case .podNotRunning(let pod, let phase):
-            return "pod \(pod) is \(phase), not Running: an ephemeral container only starts in a running pod (use --node for its node's view)"
+            return
+                "pod \(pod) is \(phase), not Running: an ephemeral container only starts in a running pod (use --node for its node's view)"
         case .nodeNotFound(let node): return "node \(node) not found"
         case .forbidden(let verb, let resource, let namespace, let message):
             let scope = namespace.map { " in namespace \($0)" } ?? ""
-            return "RBAC forbids it: `\(verb)` on \(resource)\(scope) is needed (kubectl auth can-i \(verb) \(resource)\(namespace.map { " -n \($0)" } ?? ""))\(message.isEmpty ? "" : ": \(message)")"
+            return
+                "RBAC forbids it: `\(verb)` on \(resource)\(scope) is needed (kubectl auth can-i \(verb) \(resource)\(namespace.map { " -n \($0)" } ?? ""))\(message.isEmpty ? "" : ": \(message)")"
         case .unsupported(let pod, let version):
             let running = version.map { "the API server is \($0); " } ?? ""
-            return "this cluster does not serve ephemeral containers (pods/ephemeralcontainers answered 404 for \(pod), which exists): \(running)they are on by default from Kubernetes 1.23 (GA in 1.25); use --node, or run the image as a pod"
+            return
+                "this cluster does not serve ephemeral containers (pods/ephemeralcontainers answered 404 for \(pod), which exists): \(running)they are on by default from Kubernetes 1.23 (GA in 1.25); use --node, or run the image as a pod"
         case .imagePull(let image, let reason, let message):
-            return "the image \(image) cannot be pulled (\(reason)\(message.isEmpty ? "" : ": \(message)")): push it where the nodes can pull it (scripts/image.sh makes the OCI archive) and pass --image"
+            return
+                "the image \(image) cannot be pulled (\(reason)\(message.isEmpty ? "" : ": \(message)")): push it where the nodes can pull it (scripts/image.sh makes the OCI archive) and pass --image"
         case .cannotStart(let reason, let message):
             return "the container could not start (\(reason)\(message.isEmpty ? "" : ": \(message)"))"
         case .unschedulable(let pod, let message):
             return "pod \(pod) cannot be scheduled on the node\(message.isEmpty ? "" : ": \(message)")"
         case .startTimeout(let seconds, let state):
-            return "the container did not start within \(KubeAPIError.format(seconds)) s (last state: \(state)); raise --start-timeout or look at `kubectl describe pod`"
+            return
+                "the container did not start within \(KubeAPIError.format(seconds)) s (last state: \(state)); raise --start-timeout or look at `kubectl describe pod`"
         case .runTimeout(let seconds):
             return "no end of the report within \(KubeAPIError.format(seconds)) s; raise --run-timeout"
         case .api(let message): return message
@@ -211,7 +235,8 @@ extension RemoteDiagnosis {
         do {
             pod = try await client.get(podPath)
         } catch {
-            throw Self.explain(error, verb: "get", resource: "pods", namespace: podNamespace, notFound: .podNotFound(podLabel))
+            throw Self.explain(
+                error, verb: "get", resource: "pods", namespace: podNamespace, notFound: .podNotFound(podLabel))
         }
         let phase = pod[path: "status.phase"].string ?? "Unknown"
         guard phase == "Running" else { throw .podNotRunning(pod: podLabel, phase: phase) }
@@ -220,21 +245,29 @@ extension RemoteDiagnosis {
             _ = try await client.patch(podPath + "/ephemeralcontainers", json: ephemeralContainerPatch)
         } catch {
             if case .notFound = error { throw .unsupported(pod: podLabel, version: await Self.serverVersion(client)) }
-            throw Self.explain(error, verb: "patch", resource: "pods/ephemeralcontainers", namespace: podNamespace, notFound: .podNotFound(podLabel))
+            throw Self.explain(
+                error, verb: "patch", resource: "pods/ephemeralcontainers", namespace: podNamespace,
+                notFound: .podNotFound(podLabel))
         }
     }
 
-    func createNodePod(_ client: KubeClient, node: String, namespace: String, progress: @Sendable (String) -> Void) async throws(RemoteDiagnosisError) {
+    func createNodePod(_ client: KubeClient, node: String, namespace: String, progress: @Sendable (String) -> Void)
+        async throws(RemoteDiagnosisError)
+    {
         do {
             _ = try await client.get("/api/v1/nodes/\(node)")
         } catch {
             throw Self.explain(error, verb: "get", resource: "nodes", namespace: nil, notFound: .nodeNotFound(node))
         }
-        progress("creating pod \(namespace)/\(name) (\(image), host network, root with NET_RAW, NET_ADMIN, SETUID, SETGID) on node \(node)")
+        progress(
+            "creating pod \(namespace)/\(name) (\(image), host network, root with NET_RAW, NET_ADMIN, SETUID, SETGID) on node \(node)"
+        )
         do {
             _ = try await client.create("/api/v1/namespaces/\(namespace)/pods", json: nodePod)
         } catch {
-            throw Self.explain(error, verb: "create", resource: "pods", namespace: namespace, notFound: .api("namespace \(namespace) not found"))
+            throw Self.explain(
+                error, verb: "create", resource: "pods", namespace: namespace,
+                notFound: .api("namespace \(namespace) not found"))
         }
     }
 
@@ -248,52 +281,72 @@ extension RemoteDiagnosis {
     }
 
     /// Waits until the container runs (or has ended), follows its log, then reads its exit code.
-    func follow(_ client: KubeClient, progress: @Sendable (String) -> Void, output: @escaping @Sendable ([UInt8]) -> Void) async throws(RemoteDiagnosisError) -> Int32 {
+    func follow(
+        _ client: KubeClient, progress: @Sendable (String) -> Void, output: @escaping @Sendable ([UInt8]) -> Void
+    ) async throws(RemoteDiagnosisError) -> Int32 {
         try await waitUntilStarted(client, progress: progress)
         let logPath = podPath + "/log?container=\(name)&follow=true"
         do {
             try await client.stream(logPath, seconds: runTimeoutSeconds, output)
         } catch {
             if case .timeout = error { throw .runTimeout(seconds: runTimeoutSeconds) }
-            throw Self.explain(error, verb: "get", resource: "pods/log", namespace: podNamespace, notFound: .podNotFound(podLabel))
+            throw Self.explain(
+                error, verb: "get", resource: "pods/log", namespace: podNamespace, notFound: .podNotFound(podLabel))
         }
         // The log ends when the container does; the status may lag a moment behind.
         let deadline = Date().addingTimeInterval(30)
         while true {
             let pod: JSONValue
             do { pod = try await client.get(podPath) } catch {
-                throw Self.explain(error, verb: "get", resource: "pods", namespace: podNamespace, notFound: .podNotFound(podLabel))
+                throw Self.explain(
+                    error, verb: "get", resource: "pods", namespace: podNamespace, notFound: .podNotFound(podLabel))
             }
             if case .terminated(let code, _) = RemoteContainerState.of(name, in: pod) { return code }
-            guard Date() < deadline else { throw .api("the log of \(name) ended but the pod status never showed it terminated") }
+            guard Date() < deadline else {
+                throw .api("the log of \(name) ended but the pod status never showed it terminated")
+            }
             try? await Task.sleep(for: .milliseconds(500))
         }
     }
 
-    func waitUntilStarted(_ client: KubeClient, progress: @Sendable (String) -> Void) async throws(RemoteDiagnosisError) {
+    func waitUntilStarted(_ client: KubeClient, progress: @Sendable (String) -> Void) async throws(RemoteDiagnosisError)
+    {
         let deadline = Date().addingTimeInterval(startTimeoutSeconds)
         var last = RemoteContainerState.absent
         var said = ""
         while true {
             let pod: JSONValue
             do { pod = try await client.get(podPath) } catch {
-                throw Self.explain(error, verb: "get", resource: "pods", namespace: podNamespace, notFound: .podNotFound(podLabel))
+                throw Self.explain(
+                    error, verb: "get", resource: "pods", namespace: podNamespace, notFound: .podNotFound(podLabel))
             }
             last = RemoteContainerState.of(name, in: pod)
             switch last {
             case .running, .terminated: return
             case .waiting(let reason, let message):
-                if RemoteContainerState.imageFailures.contains(reason) { throw .imagePull(image: image, reason: reason, message: message) }
-                if RemoteContainerState.startFailures.contains(reason) { throw .cannotStart(reason: reason, message: message) }
-                if reason != said { progress("waiting: \(reason)\(message.isEmpty ? "" : " (\(message))")"); said = reason }
+                if RemoteContainerState.imageFailures.contains(reason) {
+                    throw .imagePull(image: image, reason: reason, message: message)
+                }
+                if RemoteContainerState.startFailures.contains(reason) {
+                    throw .cannotStart(reason: reason, message: message)
+                }
+                if reason != said {
+                    progress("waiting: \(reason)\(message.isEmpty ? "" : " (\(message))")")
+                    said = reason
+                }
             case .absent:
                 // A node pod the scheduler cannot place (the node is cordoned, out of pods, gone) never gets statuses.
-                if let condition = pod[path: "status.conditions"].array.first(where: { $0["type"].string == "PodScheduled" }),
-                    condition["status"].string == "False", condition["reason"].string == "Unschedulable" {
+                if let condition = pod[path: "status.conditions"].array.first(where: {
+                    $0["type"].string == "PodScheduled"
+                }),
+                    condition["status"].string == "False", condition["reason"].string == "Unschedulable"
+                {
                     throw .unschedulable(pod: podLabel, message: Sanitize.line(condition["message"].string ?? ""))
                 }
             }
-            guard Date() < deadline else { throw .startTimeout(seconds: startTimeoutSeconds, state: Self.describe(last)) }
+            guard Date() < deadline else {
+                throw .startTimeout(seconds: startTimeoutSeconds, state: Self.describe(last))
+            }
             try? await Task.sleep(for: .milliseconds(500))
         }
     }
@@ -312,9 +365,12 @@ extension RemoteDiagnosis {
         (try? await client.get("/version"))?["gitVersion"].string.map { Sanitize.line($0) }
     }
 
-    static func explain(_ error: KubeAPIError, verb: String, resource: String, namespace: String?, notFound: RemoteDiagnosisError) -> RemoteDiagnosisError {
+    static func explain(
+        _ error: KubeAPIError, verb: String, resource: String, namespace: String?, notFound: RemoteDiagnosisError
+    ) -> RemoteDiagnosisError {
         switch error {
-        case .forbidden(_, let message): return .forbidden(verb: verb, resource: resource, namespace: namespace, message: message)
+        case .forbidden(_, let message):
+            return .forbidden(verb: verb, resource: resource, namespace: namespace, message: message)
         case .notFound: return notFound
         default: return .api(error.description)
         }

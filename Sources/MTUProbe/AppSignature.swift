@@ -25,14 +25,18 @@ public enum AppSignature {
     public static func tcpConnect(address: ProbeAddress, port: UInt16, timeoutMilliseconds: Int) -> Int? {
         let clock = ContinuousClock()
         let start = clock.now
-        guard let fd = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        guard let fd = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else {
+            return nil
+        }
         Syscall.close(fd)
         let elapsed = clock.now - start
         return Int(elapsed.inMilliseconds)
     }
 
     /// Runs the three steps against `address:port`; each step has its own connection and `timeoutMilliseconds`.
-    public static func tls(address: ProbeAddress, port: UInt16, serverName: String?, timeoutMilliseconds: Int) -> TLSSignature {
+    public static func tls(address: ProbeAddress, port: UInt16, serverName: String?, timeoutMilliseconds: Int)
+        -> TLSSignature
+    {
         let clock = ContinuousClock()
         func milliseconds(_ duration: Duration) -> Int {
             Int(duration.inMilliseconds)
@@ -43,7 +47,8 @@ public enum AppSignature {
 
         // 1. TCP connect.
         let start = clock.now
-        guard let probe = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else {
+        guard let probe = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds)
+        else {
             signature.conclusion = "TCP does not connect to port \(port): not an MTU symptom (small packets fail too)"
             return signature
         }
@@ -56,7 +61,9 @@ public enum AppSignature {
             try? Syscall.sendAll(fd, Array("GET / HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8))
             var answer: [UInt8] = []
             let deadline = clock.now + .milliseconds(timeoutMilliseconds)
-            while clock.now < deadline, answer.count < 65536, let chunk = try? Syscall.receive(fd, until: deadline), !chunk.isEmpty {
+            while clock.now < deadline, answer.count < 65536, let chunk = try? Syscall.receive(fd, until: deadline),
+                !chunk.isEmpty
+            {
                 answer += chunk
             }
             Syscall.close(fd)
@@ -96,17 +103,27 @@ public enum AppSignature {
         if reader.complete {
             signature.handshake = "ok"
             signature.handshakeMs = milliseconds(clock.now - handshakeStart)
-            signature.conclusion = "the server's first flight (\(reader.bytesReceived) bytes, certificate chain \(reader.certificateBytes ?? 0) bytes) arrived whole"
+            signature.conclusion =
+                "the server's first flight (\(reader.bytesReceived) bytes, certificate chain \(reader.certificateBytes ?? 0) bytes) arrived whole"
         } else if reader.alert != nil || reader.notTLS || closed {
             signature.handshake = "failed"
-            signature.conclusion = reader.alert.map { "the server answered with TLS alert \($0.description): a TLS problem, not an MTU one" }
-                ?? (reader.notTLS ? "the port does not speak TLS" : "the server closed the connection: not an MTU symptom")
+            signature.conclusion =
+                reader.alert.map {
+                    "the server answered with TLS alert \($0.description): a TLS problem, not an MTU one"
+                }
+                ?? (reader.notTLS
+                    ? "the port does not speak TLS" : "the server closed the connection: not an MTU symptom")
         } else {
             signature.handshake = "stalled"
             var text = "TCP connects (\(signature.connectMs ?? 0) ms)"
-            if let status = signature.plainHTTPStatus { text += ", plain HTTP gets a small \(status) (\(signature.plainHTTPBytes) bytes)" }
-            text += ", but the TLS handshake stalls: \(reader.bytesReceived) bytes of the server's first flight arrived in \(timeoutMilliseconds) ms"
-            if let announced = reader.certificateAnnounced { text += " (certificate chain announced: \(announced) bytes)" }
+            if let status = signature.plainHTTPStatus {
+                text += ", plain HTTP gets a small \(status) (\(signature.plainHTTPBytes) bytes)"
+            }
+            text +=
+                ", but the TLS handshake stalls: \(reader.bytesReceived) bytes of the server's first flight arrived in \(timeoutMilliseconds) ms"
+            if let announced = reader.certificateAnnounced {
+                text += " (certificate chain announced: \(announced) bytes)"
+            }
             text += " — small packets pass, the full-size ones carrying the certificate do not"
             signature.conclusion = text
         }

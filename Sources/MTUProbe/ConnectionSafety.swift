@@ -15,7 +15,9 @@ package enum ConnectionSafety {
     /// Equal bytes, in time that depends on the expected token's length only.
     package static func constantTimeEqual(_ presented: [UInt8], _ expected: [UInt8]) -> Bool {
         var difference = presented.count == expected.count ? 0 : 1
-        for index in expected.indices { difference |= Int((index < presented.count ? presented[index] : 0) ^ expected[index]) }
+        for index in expected.indices {
+            difference |= Int((index < presented.count ? presented[index] : 0) ^ expected[index])
+        }
         return difference == 0
     }
 }

@@ -28,10 +28,14 @@ extension EchoSocket {
     /// Opens an ICMP/ICMPv6 socket of `type` for `target` with DF-without-cache set and large buffers.
     ///
     /// - Parameter refused: the message when the kernel refuses the socket for lack of privilege.
-    static func openSocket(_ type: Int32, for target: ProbeAddress, receiveErrors: Bool, refused: String) throws(ProbeError) -> Int32 {
+    static func openSocket(_ type: Int32, for target: ProbeAddress, receiveErrors: Bool, refused: String)
+        throws(ProbeError) -> Int32
+    {
         let fd: Int32
         do {
-            fd = try Syscall.socket(family: target.family, type: type, protocol: target.isIPv6 ? Int32(IPPROTO_ICMPV6) : Int32(IPPROTO_ICMP))
+            fd = try Syscall.socket(
+                family: target.family, type: type, protocol: target.isIPv6 ? Int32(IPPROTO_ICMPV6) : Int32(IPPROTO_ICMP)
+            )
         } catch {
             if error.errno == EPERM || error.errno == EACCES { throw ProbeError(.noPrivilege, refused) }
             throw ProbeError(.system, error.description)
@@ -58,7 +62,9 @@ struct EchoWave {
     var worstRTT: Duration = .zero
     var probesSent = 0
 
-    mutating func send(_ wave: [ProbeRequest], on socket: some EchoSocket, timeoutMilliseconds: Int) throws -> [ProbeOutcome] {
+    mutating func send(_ wave: [ProbeRequest], on socket: some EchoSocket, timeoutMilliseconds: Int) throws
+        -> [ProbeOutcome]
+    {
         var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
         var pending: [UInt16: Int] = [:]
         var sentAt: [Int: ContinuousClock.Instant] = [:]
@@ -70,7 +76,9 @@ struct EchoWave {
         func drain() {
             socket.readAnswers { sequence, outcome in
                 guard let index = pending[sequence] else { return }
-                if case .ptb(let mtu, _) = outcome, PTBPlausibility.suspect(mtu: mtu, probeSize: wave[index].size, ipv6: ipv6) {
+                if case .ptb(let mtu, _) = outcome,
+                    PTBPlausibility.suspect(mtu: mtu, probeSize: wave[index].size, ipv6: ipv6)
+                {
                     suspect[index] = outcome
                     return
                 }
@@ -104,7 +112,9 @@ struct EchoWave {
                 switch error.errno {
                 case EMSGSIZE: outcomes[index] = .localLimit(mtu: socket.routeMTU)
                 case ENETUNREACH, EHOSTUNREACH: throw ProbeError(.noRoute, "no route to \(socket.target): \(error)")
-                case EPERM: throw ProbeError(.noPrivilege, "sending was refused (\(error)): a local firewall rule may drop ICMP output")
+                case EPERM:
+                    throw ProbeError(
+                        .noPrivilege, "sending was refused (\(error)): a local firewall rule may drop ICMP output")
                 default: throw ProbeError(.system, error.description)
                 }
             }

@@ -56,13 +56,17 @@ enum ErrorQueue {
             let level = control.loadUnaligned(fromByteOffset: offset + word, as: Int32.self)
             let type = control.loadUnaligned(fromByteOffset: offset + word + 4, as: Int32.self)
             guard cmsgLength >= headerSize, offset + cmsgLength <= length else { return nil }
-            let isError = (level == Int32(IPPROTO_IP) && type == IP_RECVERR) || (level == Int32(IPPROTO_IPV6) && type == IPV6_RECVERR)
+            let isError =
+                (level == Int32(IPPROTO_IP) && type == IP_RECVERR)
+                || (level == Int32(IPPROTO_IPV6) && type == IPV6_RECVERR)
             if isError, cmsgLength >= headerSize + 16 {
                 let data = offset + headerSize
                 return (
-                    control.loadUnaligned(fromByteOffset: data, as: UInt32.self), control[data + 4], control[data + 5], control[data + 6],
+                    control.loadUnaligned(fromByteOffset: data, as: UInt32.self), control[data + 4], control[data + 5],
+                    control[data + 6],
                     control.loadUnaligned(fromByteOffset: data + 8, as: UInt32.self),
-                    address(in: control, at: data + 16, limit: offset + cmsgLength))
+                    address(in: control, at: data + 16, limit: offset + cmsgLength)
+                )
             }
             offset += (cmsgLength + word - 1) & ~(word - 1)
         }
@@ -87,11 +91,14 @@ enum ErrorQueue {
                         message.msg_control = controlBuffer.baseAddress
                         message.msg_controllen = controlBuffer.count
                         let count = recvmsg(fd, &message, Int32(MSG_ERRQUEUE) | Int32(MSG_DONTWAIT))
-                        guard count >= 0, let parsed = parseControl(UnsafeRawBufferPointer(controlBuffer), length: Int(message.msg_controllen))
+                        guard count >= 0,
+                            let parsed = parseControl(
+                                UnsafeRawBufferPointer(controlBuffer), length: Int(message.msg_controllen))
                         else { return nil }
                         let names = UnsafeRawBufferPointer(nameBuffer)
                         return Report(
-                            errno: parsed.errno, origin: parsed.origin, type: parsed.type, code: parsed.code, info: parsed.info,
+                            errno: parsed.errno, origin: parsed.origin, type: parsed.type, code: parsed.code,
+                            info: parsed.info,
                             offender: parsed.offender, payload: Array(payloadBuffer.prefix(count)),
                             destination: address(in: names, at: 0, limit: Int(message.msg_namelen)),
                             port: UInt16(bigEndian: names.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
@@ -109,14 +116,22 @@ enum ErrorQueue {
             return (.localLimit(mtu: Int(report.info)), false)
         case originICMP:
             switch (report.type, report.code) {
-            case (3, 4): return (.ptb(mtu: Int(report.info), source: from), PTBPlausibility.suspect(mtu: Int(report.info), probeSize: size, ipv6: false))
+            case (3, 4):
+                return (
+                    .ptb(mtu: Int(report.info), source: from),
+                    PTBPlausibility.suspect(mtu: Int(report.info), probeSize: size, ipv6: false)
+                )
             case (11, _): return (.timeExceeded(from: from), false)
             case (3, let code): return (.unreachable(code: Int(code), from: from), false)
             default: return nil
             }
         case originICMP6:
             switch (report.type, report.code) {
-            case (2, _): return (.ptb(mtu: Int(report.info), source: from), PTBPlausibility.suspect(mtu: Int(report.info), probeSize: size, ipv6: true))
+            case (2, _):
+                return (
+                    .ptb(mtu: Int(report.info), source: from),
+                    PTBPlausibility.suspect(mtu: Int(report.info), probeSize: size, ipv6: true)
+                )
             case (3, _): return (.timeExceeded(from: from), false)
             // Destination unreachable; code 4 ("port unreachable") is the UDP probe's answer from the target.
             case (1, let code): return (.unreachable(code: code == 4 ? 3 : Int(code), from: from), false)
@@ -131,14 +146,20 @@ enum ErrorQueue {
 extension ProbeAddress {
     /// An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as plain IPv4.
     var unmapped: ProbeAddress {
-        guard case .v6(let bytes) = self, bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff else { return self }
+        guard case .v6(let bytes) = self, bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff,
+            bytes[11] == 0xff
+        else { return self }
         return .v4(UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15]))
     }
 
     /// IPv4 as IPv4-mapped IPv6, for sending from a dual-stack socket.
     var mapped: ProbeAddress {
         guard case .v4(let address) = self else { return self }
-        return .v6([UInt8](repeating: 0, count: 10) + [0xff, 0xff, UInt8(address >> 24), UInt8((address >> 16) & 0xff), UInt8((address >> 8) & 0xff), UInt8(address & 0xff)])
+        return .v6(
+            [UInt8](repeating: 0, count: 10) + [
+                0xff, 0xff, UInt8(address >> 24), UInt8((address >> 16) & 0xff), UInt8((address >> 8) & 0xff),
+                UInt8(address & 0xff),
+            ])
     }
 
     public var isIPv6: Bool {
@@ -181,7 +202,9 @@ public struct ICMPDatagramProber: EchoSocket {
     public init(target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError) {
         fd = try Self.openSocket(
             Int32(SOCK_DGRAM.rawValue), for: target, receiveErrors: true,
-            refused: "ICMP datagram sockets are closed to this group: widen them with `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` (per network namespace; it covers ICMPv6 too), or use a raw socket as root / with CAP_NET_RAW")
+            refused:
+                "ICMP datagram sockets are closed to this group: widen them with `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` (per network namespace; it covers ICMPv6 too), or use a raw socket as root / with CAP_NET_RAW"
+        )
         self.target = target
         self.timeoutMilliseconds = timeoutMilliseconds
         self.routeMTU = Syscall.routeMTU(to: target)
@@ -193,7 +216,8 @@ public struct ICMPDatagramProber: EchoSocket {
 
     /// The kernel fills in the identifier (the socket's port) and the checksum.
     func sendEcho(sequence: UInt16, size: Int) throws(Syscall.Failure) {
-        let packet = target.isIPv6
+        let packet =
+            target.isIPv6
             ? ICMPv6.echoRequest(identifier: 0, sequence: sequence, packetSize: size)
             : ICMPv4.echoRequest(identifier: 0, sequence: sequence, packetSize: size)
         do {
@@ -213,7 +237,9 @@ public struct ICMPDatagramProber: EchoSocket {
             if buffer[0] == replyType { body(UInt16(buffer[6]) << 8 | UInt16(buffer[7]), .passed) }
         }
         while let report = ErrorQueue.read(fd) {
-            guard report.payload.count >= 8, let (outcome, _) = ErrorQueue.outcome(report, size: Int.max, ipv6: target.isIPv6) else { continue }
+            guard report.payload.count >= 8,
+                let (outcome, _) = ErrorQueue.outcome(report, size: Int.max, ipv6: target.isIPv6)
+            else { continue }
             body(UInt16(report.payload[6]) << 8 | UInt16(report.payload[7]), outcome)
         }
     }
@@ -262,7 +288,8 @@ public struct UDPProber: WaveProber {
                 _ = Glibc.poll(&descriptor, 1, 20)
                 while let report = ErrorQueue.read(fd) {
                     guard let index = pending[report.port],
-                          let (outcome, suspect) = ErrorQueue.outcome(report, size: wave[index].size, ipv6: target.isIPv6), !suspect
+                        let (outcome, suspect) = ErrorQueue.outcome(
+                            report, size: wave[index].size, ipv6: target.isIPv6), !suspect
                     else { continue }
                     outcomes[index] = outcome
                     pending.removeValue(forKey: report.port)

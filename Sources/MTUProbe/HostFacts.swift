@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,8 +27,11 @@ public enum HostFacts {
         let lines = text.split(separator: "\n")
         var index = 0
         while index + 1 < lines.count {
-            let names = lines[index].split(separator: " "), values = lines[index + 1].split(separator: " ")
-            if names.first == "\(group):", let position = names.firstIndex(of: Substring(field)), position < values.count {
+            let names = lines[index].split(separator: " ")
+            let values = lines[index + 1].split(separator: " ")
+            if names.first == "\(group):", let position = names.firstIndex(of: Substring(field)),
+                position < values.count
+            {
                 return Int(values[position])
             }
             index += 2
@@ -37,7 +41,9 @@ public enum HostFacts {
 
     /// The interface the kernel would use to reach `address` (`ip route get`), or nil when there is no route.
     public static func routeInterface(to address: String) -> String? {
-        guard let output = run(["/usr/sbin/ip", "route", "get", address]) ?? run(["/sbin/ip", "route", "get", address]) else { return nil }
+        guard
+            let output = run(["/usr/sbin/ip", "route", "get", address]) ?? run(["/sbin/ip", "route", "get", address])
+        else { return nil }
         let words = output.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard let position = words.firstIndex(of: "dev"), position + 1 < words.count else { return nil }
         return String(words[position + 1])
@@ -52,17 +58,23 @@ public enum HostFacts {
     /// docs/pmtu-cache.md.
     public static func learnedPMTU(to address: String) -> (mtu: Int, expiresSeconds: Int?)? {
         let family = address.contains(":") ? "-6" : "-4"
-        guard let output = run(["/usr/sbin/ip", family, "route", "get", address]) ?? run(["/sbin/ip", family, "route", "get", address]) else { return nil }
+        guard
+            let output = run(["/usr/sbin/ip", family, "route", "get", address])
+                ?? run(["/sbin/ip", family, "route", "get", address])
+        else { return nil }
         return parseLearnedPMTU(output)
     }
 
     /// The exception in `ip route get` output: a `mtu N` next to `expires Ns` (a configured route MTU never expires).
     static func parseLearnedPMTU(_ output: String) -> (mtu: Int, expiresSeconds: Int?)? {
         let words = output.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init)
-        guard let expires = words.firstIndex(of: "expires"), let mtuAt = words.firstIndex(of: "mtu"), mtuAt + 1 < words.count else { return nil }
+        guard let expires = words.firstIndex(of: "expires"), let mtuAt = words.firstIndex(of: "mtu"),
+            mtuAt + 1 < words.count
+        else { return nil }
         let value = words[mtuAt + 1] == "lock" && mtuAt + 2 < words.count ? words[mtuAt + 2] : words[mtuAt + 1]
         guard let mtu = Int(value) else { return nil }
-        let seconds = expires + 1 < words.count ? Int(words[expires + 1].replacingOccurrences(of: "sec", with: "")) : nil
+        let seconds =
+            expires + 1 < words.count ? Int(words[expires + 1].replacingOccurrences(of: "sec", with: "")) : nil
         return (mtu, seconds)
     }
 
@@ -71,7 +83,8 @@ public enum HostFacts {
     /// Each destination relearns by PMTUD on its next large packet. Needs CAP_NET_ADMIN; returns whether it worked.
     public static func forgetLearnedPMTUs(ipv6: Bool) -> Bool {
         if ipv6 {
-            return run(["/usr/sbin/ip", "-6", "route", "flush", "cache"]) != nil || run(["/sbin/ip", "-6", "route", "flush", "cache"]) != nil
+            return run(["/usr/sbin/ip", "-6", "route", "flush", "cache"]) != nil
+                || run(["/sbin/ip", "-6", "route", "flush", "cache"]) != nil
         }
         guard let handle = FileHandle(forWritingAtPath: "/proc/sys/net/ipv4/route/flush") else { return false }
         defer { try? handle.close() }
@@ -82,14 +95,19 @@ public enum HostFacts {
     /// The route type toward an address when it is not unicast (`broadcast`, `multicast`, …), from `ip route get`:
     /// a subnet's broadcast address looks like any other address until the routing table is asked.
     public static func nonUnicastRoute(to address: String) -> String? {
-        guard let output = run(["/usr/sbin/ip", "route", "get", address]) ?? run(["/sbin/ip", "route", "get", address]) else { return nil }
+        guard
+            let output = run(["/usr/sbin/ip", "route", "get", address]) ?? run(["/sbin/ip", "route", "get", address])
+        else { return nil }
         let first = output.split(whereSeparator: { $0 == " " || $0 == "\n" }).first.map(String.init) ?? ""
-        return ["broadcast", "multicast", "anycast", "blackhole", "unreachable", "prohibit"].contains(first) ? first : nil
+        return ["broadcast", "multicast", "anycast", "blackhole", "unreachable", "prohibit"].contains(first)
+            ? first : nil
     }
 
     /// An interface's own MTU (/sys/class/net/IFACE/mtu), whatever path MTU the kernel has cached.
     public static func interfaceMTU(_ interface: String) -> Int? {
-        guard let text = try? String(contentsOfFile: "/sys/class/net/\(interface)/mtu", encoding: .utf8) else { return nil }
+        guard let text = try? String(contentsOfFile: "/sys/class/net/\(interface)/mtu", encoding: .utf8) else {
+            return nil
+        }
         return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
@@ -103,7 +121,9 @@ public enum HostFacts {
             known = true
             for line in output.split(separator: "\n") where line.contains("TCPMSS") {
                 let words = line.split(separator: " ")
-                let value = words.firstIndex(of: "--set-mss").flatMap { $0 + 1 < words.count ? Int(words[$0 + 1]) : nil }
+                let value = words.firstIndex(of: "--set-mss").flatMap {
+                    $0 + 1 < words.count ? Int(words[$0 + 1]) : nil
+                }
                 rules.append((String(line), value))
             }
             break
@@ -113,7 +133,9 @@ public enum HostFacts {
             known = true
             for line in output.split(separator: "\n") where line.contains("maxseg size set") {
                 let text = line.trimmingCharacters(in: .whitespaces)
-                let value = text.components(separatedBy: "maxseg size set ").last.flatMap { Int($0.split(separator: " ").first ?? "") }
+                let value = text.components(separatedBy: "maxseg size set ").last.flatMap {
+                    Int($0.split(separator: " ").first ?? "")
+                }
                 rules.append((text, value))
             }
             break
@@ -123,12 +145,19 @@ public enum HostFacts {
 
     /// Tunnel devices in this namespace (`ip -d -j link`): name, kind, MTU.
     public static func tunnelDevices() -> [(name: String, kind: String, mtu: Int)] {
-        guard let output = run(["/usr/sbin/ip", "-d", "-j", "link", "show"]) ?? run(["/sbin/ip", "-d", "-j", "link", "show"]),
-              let list = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]] else { return [] }
-        let tunnelKinds: Set<String> = ["vxlan", "geneve", "wireguard", "ipip", "gre", "gretap", "ip6tnl", "ip6gre", "sit", "vti", "xfrm"]
+        guard
+            let output = run(["/usr/sbin/ip", "-d", "-j", "link", "show"])
+                ?? run(["/sbin/ip", "-d", "-j", "link", "show"]),
+            let list = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]]
+        else { return [] }
+        let tunnelKinds: Set<String> = [
+            "vxlan", "geneve", "wireguard", "ipip", "gre", "gretap", "ip6tnl", "ip6gre", "sit", "vti", "xfrm",
+        ]
         return list.compactMap { link in
             guard let name = link["ifname"] as? String, let mtu = link["mtu"] as? Int,
-                  let info = link["linkinfo"] as? [String: Any], let kind = info["info_kind"] as? String, tunnelKinds.contains(kind) else { return nil }
+                let info = link["linkinfo"] as? [String: Any], let kind = info["info_kind"] as? String,
+                tunnelKinds.contains(kind)
+            else { return nil }
             return (name, kind, mtu)
         }
     }
@@ -136,9 +165,12 @@ public enum HostFacts {
     /// Routes that set their own MTU (`ip -j route show`: metrics mtu): destination, device, MTU.
     public static func routeMTUs() -> [(destination: String, device: String, mtu: Int)] {
         guard let output = run(["/usr/sbin/ip", "-j", "route", "show"]) ?? run(["/sbin/ip", "-j", "route", "show"]),
-              let list = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]] else { return [] }
+            let list = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]]
+        else { return [] }
         return list.compactMap { route in
-            guard let metrics = route["metrics"] as? [[String: Any]], let mtu = metrics.compactMap({ $0["mtu"] as? Int }).first else { return nil }
+            guard let metrics = route["metrics"] as? [[String: Any]],
+                let mtu = metrics.compactMap({ $0["mtu"] as? Int }).first
+            else { return nil }
             return (route["dst"] as? String ?? "default", route["dev"] as? String ?? "", mtu)
         }
     }

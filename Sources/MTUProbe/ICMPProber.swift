@@ -23,10 +23,13 @@ public struct ICMPProber: EchoSocket {
     public init(target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError) {
         fd = try Self.openSocket(
             Int32(SOCK_RAW.rawValue), for: target, receiveErrors: false,
-            refused: "opening a raw ICMP socket needs CAP_NET_RAW: run as root, or grant it once with `sudo setcap cap_net_raw+ep $(command -v mtu-doctor)`")
+            refused:
+                "opening a raw ICMP socket needs CAP_NET_RAW: run as root, or grant it once with `sudo setcap cap_net_raw+ep $(command -v mtu-doctor)`"
+        )
         self.target = target
         self.timeoutMilliseconds = timeoutMilliseconds
-        self.identifier = UInt16(truncatingIfNeeded: getpid() ^ Int32(truncatingIfNeeded: UInt32.random(in: 0...0xffff)))
+        self.identifier = UInt16(
+            truncatingIfNeeded: getpid() ^ Int32(truncatingIfNeeded: UInt32.random(in: 0...0xffff)))
         self.routeMTU = Syscall.routeMTU(to: target)
     }
 
@@ -38,7 +41,8 @@ public struct ICMPProber: EchoSocket {
     func setHopLimit(_ ttl: Int32) throws(Syscall.Failure) { try target.setHopLimit(fd, ttl) }
 
     func sendEcho(sequence: UInt16, size: Int) throws(Syscall.Failure) {
-        let packet = target.isIPv6
+        let packet =
+            target.isIPv6
             ? ICMPv6.echoRequest(identifier: identifier, sequence: sequence, packetSize: size)
             : ICMPv4.echoRequest(identifier: identifier, sequence: sequence, packetSize: size)
         try Syscall.send(fd, packet, to: target)
@@ -62,9 +66,12 @@ public struct ICMPProber: EchoSocket {
             }
             switch message {
             case .echoReply(let id, let seq) where id == identifier && source == target: body(seq, .passed)
-            case .fragmentationNeeded(let mtu, let id, let seq) where id == identifier: body(seq, .ptb(mtu: mtu, source: source.description))
-            case .timeExceeded(let id, let seq) where id == identifier: body(seq, .timeExceeded(from: source.description))
-            case .unreachable(let code, let id, let seq) where id == identifier: body(seq, .unreachable(code: Int(code), from: source.description))
+            case .fragmentationNeeded(let mtu, let id, let seq) where id == identifier:
+                body(seq, .ptb(mtu: mtu, source: source.description))
+            case .timeExceeded(let id, let seq) where id == identifier:
+                body(seq, .timeExceeded(from: source.description))
+            case .unreachable(let code, let id, let seq) where id == identifier:
+                body(seq, .unreachable(code: Int(code), from: source.description))
             default: continue
             }
         }

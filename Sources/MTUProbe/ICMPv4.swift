@@ -55,9 +55,12 @@ public enum ICMPv4 {
         guard bytes[base] >> 4 == 4 else { return nil }
         let headerLength = Int(bytes[base] & 0x0f) * 4
         guard headerLength >= 20, bytes.count >= headerLength + 8, bytes[base + 9] == 1 else { return nil }
-        let source = UInt32(bytes[base + 12]) << 24 | UInt32(bytes[base + 13]) << 16 | UInt32(bytes[base + 14]) << 8 | UInt32(bytes[base + 15])
+        let source =
+            UInt32(bytes[base + 12]) << 24 | UInt32(bytes[base + 13]) << 16 | UInt32(bytes[base + 14]) << 8
+            | UInt32(bytes[base + 15])
         let icmp = base + headerLength
-        let type = bytes[icmp], code = bytes[icmp + 1]
+        let type = bytes[icmp]
+        let code = bytes[icmp + 1]
         func word(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
         switch type {
         case 0:
@@ -67,12 +70,19 @@ public enum ICMPv4 {
             let quoted = icmp + 8
             guard bytes.count >= quoted + 20 else { return nil }
             let quotedLength = Int(bytes[quoted] & 0x0f) * 4
-            guard bytes[quoted] >> 4 == 4, quotedLength >= 20, bytes[quoted + 9] == 1, bytes.count >= quoted + quotedLength + 8 else { return nil }
+            guard bytes[quoted] >> 4 == 4, quotedLength >= 20, bytes[quoted + 9] == 1,
+                bytes.count >= quoted + quotedLength + 8
+            else { return nil }
             let echo = quoted + quotedLength
             guard bytes[echo] == 8 else { return nil }
-            let identifier = word(echo + 4), sequence = word(echo + 6)
+            let identifier = word(echo + 4)
+            let sequence = word(echo + 6)
             if type == 11 { return (source, .timeExceeded(identifier: identifier, sequence: sequence)) }
-            if code == 4 { return (source, .fragmentationNeeded(mtu: Int(word(icmp + 6)), identifier: identifier, sequence: sequence)) }
+            if code == 4 {
+                return (
+                    source, .fragmentationNeeded(mtu: Int(word(icmp + 6)), identifier: identifier, sequence: sequence)
+                )
+            }
             return (source, .unreachable(code: code, identifier: identifier, sequence: sequence))
         default:
             return nil

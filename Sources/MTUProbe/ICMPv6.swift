@@ -11,18 +11,24 @@ public enum ICMPv6 {
         guard bytes.count >= 8 else { return nil }
         let base = bytes.startIndex
         func word(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
-        let type = bytes[base], code = bytes[base + 1]
+        let type = bytes[base]
+        let code = bytes[base + 1]
         switch type {
         case 129:
             return .echoReply(identifier: word(base + 4), sequence: word(base + 6))
         case 1, 2, 3:
             // The invoking packet: an IPv6 header (next header 58, no extension headers from us), then our echo.
             let quoted = base + 8
-            guard bytes.count >= quoted + 48, bytes[quoted] >> 4 == 6, bytes[quoted + 6] == 58, bytes[quoted + 40] == 128 else { return nil }
-            let identifier = word(quoted + 44), sequence = word(quoted + 46)
+            guard bytes.count >= quoted + 48, bytes[quoted] >> 4 == 6, bytes[quoted + 6] == 58,
+                bytes[quoted + 40] == 128
+            else { return nil }
+            let identifier = word(quoted + 44)
+            let sequence = word(quoted + 46)
             switch type {
             case 2:
-                let mtu = Int(bytes[base + 4]) << 24 | Int(bytes[base + 5]) << 16 | Int(bytes[base + 6]) << 8 | Int(bytes[base + 7])
+                let mtu =
+                    Int(bytes[base + 4]) << 24 | Int(bytes[base + 5]) << 16 | Int(bytes[base + 6]) << 8
+                    | Int(bytes[base + 7])
                 return .fragmentationNeeded(mtu: mtu, identifier: identifier, sequence: sequence)
             case 3:
                 return .timeExceeded(identifier: identifier, sequence: sequence)

@@ -111,21 +111,25 @@ enum ForwardProber: WaveProber {
     case raw(ICMPProber)
     case datagram(ICMPDatagramProber)
 
-    static func open(_ kind: ProbeOptions.SocketKind, target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError) -> ForwardProber {
+    static func open(_ kind: ProbeOptions.SocketKind, target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError)
+        -> ForwardProber
+    {
         switch kind {
         case .raw: return .raw(try ICMPProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
-        case .datagram: return .datagram(try ICMPDatagramProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
+        case .datagram:
+            return .datagram(try ICMPDatagramProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
         case .auto:
             // An unprivileged ICMP datagram socket where ping_group_range allows it, else a raw socket.
             do throws(ProbeError) {
                 return .datagram(try ICMPDatagramProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
-            } catch where error.code == .noPrivilege {
+            } catch  where error.code == .noPrivilege {
                 do {
                     return .raw(try ICMPProber(target: target, timeoutMilliseconds: timeoutMilliseconds))
                 } catch {
                     throw ProbeError(
                         .noPrivilege,
-                        "no way to send ICMP here: a raw socket needs root or CAP_NET_RAW (`sudo setcap cap_net_raw+ep $(command -v mtu-doctor)`), and ICMP datagram sockets need `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"`")
+                        "no way to send ICMP here: a raw socket needs root or CAP_NET_RAW (`sudo setcap cap_net_raw+ep $(command -v mtu-doctor)`), and ICMP datagram sockets need `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"`"
+                    )
                 }
             }
         }
@@ -189,7 +193,9 @@ public enum Probe {
             throw ProbeError(.unresolvable, "cannot resolve '\(host)': \(String(cString: gai_strerror(status)))")
         }
         defer { freeaddrinfo(result) }
-        let address = sockaddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+        let address = sockaddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+            UInt32(bigEndian: $0.pointee.sin_addr.s_addr)
+        }
         return (host, try unicast(.v4(address), name: host))
     }
 
@@ -199,14 +205,23 @@ public enum Probe {
         let reason: String?
         switch address {
         case .v4(let value):
-            reason = value >> 28 == 0xE ? "a multicast address (224.0.0.0/4)"
-                : value == 0xFFFF_FFFF ? "the broadcast address"
-                : value == 0 ? "the unspecified address"
-                : value >> 28 == 0xF ? "a reserved address (240.0.0.0/4)" : nil
+            reason =
+                value >> 28 == 0xE
+                ? "a multicast address (224.0.0.0/4)"
+                : value == 0xFFFF_FFFF
+                    ? "the broadcast address"
+                    : value == 0
+                        ? "the unspecified address"
+                        : value >> 28 == 0xF ? "a reserved address (240.0.0.0/4)" : nil
         case .v6(let bytes):
-            reason = bytes.first == 0xFF ? "a multicast address (ff00::/8)" : bytes.allSatisfy({ $0 == 0 }) ? "the unspecified address" : nil
+            reason =
+                bytes.first == 0xFF
+                ? "a multicast address (ff00::/8)" : bytes.allSatisfy({ $0 == 0 }) ? "the unspecified address" : nil
         }
-        if let reason { throw ProbeError(.unsupported, "\(name) is \(reason): a path MTU is measured to one host; give a unicast address") }
+        if let reason {
+            throw ProbeError(
+                .unsupported, "\(name) is \(reason): a path MTU is measured to one host; give a unicast address")
+        }
         return address
     }
 
@@ -217,8 +232,9 @@ public enum Probe {
         let addressText = address.description
         let isIPv6 = address.isIPv6
         if let kind = HostFacts.nonUnicastRoute(to: addressText) {
-            throw ProbeError(kind == "broadcast" || kind == "multicast" ? .unsupported : .noRoute,
-                             "\(addressText) is routed as \(kind) here: a path MTU is measured to one host; give a unicast address")
+            throw ProbeError(
+                kind == "broadcast" || kind == "multicast" ? .unsupported : .noRoute,
+                "\(addressText) is routed as \(kind) here: a path MTU is measured to one host; give a unicast address")
         }
         guard HostFacts.routeInterface(to: addressText) != nil || Syscall.routeMTU(to: address) != nil else {
             throw ProbeError(.noRoute, "no route to \(addressText)")
@@ -238,9 +254,12 @@ public enum Probe {
         // may), so that the answer does not depend on what the host learned before; otherwise the TCP methods say
         // what they could not measure.
         let usesTCP = tlsPort != nil || options.reverseTCPPort != nil || options.forwardTCPPort != nil
-        var learned = HostFacts.learnedPMTU(to: addressText).map { ProbeReport.Learned(mtu: $0.mtu, expiresSeconds: $0.expiresSeconds, setAside: false) }
+        var learned = HostFacts.learnedPMTU(to: addressText).map {
+            ProbeReport.Learned(mtu: $0.mtu, expiresSeconds: $0.expiresSeconds, setAside: false)
+        }
         if var found = learned, usesTCP, !options.keepLearnedPMTU, found.mtu < maximum {
-            options.progress?("host: it learned \(found.mtu) toward \(addressText); setting it aside (ip route flush cache)")
+            options.progress?(
+                "host: it learned \(found.mtu) toward \(addressText); setting it aside (ip route flush cache)")
             found.setAside = HostFacts.forgetLearnedPMTUs(ipv6: isIPv6) && HostFacts.learnedPMTU(to: addressText) == nil
             learned = found
         }
@@ -251,16 +270,20 @@ public enum Probe {
         var tls: TLSSignature?
         if let tlsPort {
             options.progress?("application: TCP connect, plain HTTP and TLS handshake on port \(tlsPort)")
-            tls = AppSignature.tls(address: address, port: tlsPort, serverName: serverName, timeoutMilliseconds: max(options.timeoutMilliseconds * 3, 3000))
+            tls = AppSignature.tls(
+                address: address, port: tlsPort, serverName: serverName,
+                timeoutMilliseconds: max(options.timeoutMilliseconds * 3, 3000))
         }
 
         // 3. The reverse direction, before the forward search can teach this host anything.
         var (reverse, reverseProbes) = try measureReverse(
-            address: address, tlsPort: (tls == nil || ["ok", "stalled"].contains(tls?.handshake ?? "")) ? tlsPort : nil,
+            address: address,
+            tlsPort: (tls == nil || ["ok", "stalled"].contains(tls?.handshake ?? "")) ? tlsPort : nil,
             serverName: serverName, maximum: maximum, tcpMaximum: tcpMaximum, learned: learned, options: options)
 
         // 4. The forward direction.
-        var prober = try ForwardProber.open(options.socket, target: address, timeoutMilliseconds: options.timeoutMilliseconds)
+        var prober = try ForwardProber.open(
+            options.socket, target: address, timeoutMilliseconds: options.timeoutMilliseconds)
         defer { prober.close() }
         let dropsBefore = HostFacts.reversePathFilterDrops()
         var otherProbes = 0
@@ -280,10 +303,13 @@ public enum Probe {
                 search = try udpSearch.run(&udpProber)
                 otherProbes += udpProber.probesSent
             } else if let tcpPort = options.forwardTCPPort {
-                var tcpProber = TCPForwardProber(target: address, port: tcpPort, timeoutMilliseconds: options.timeoutMilliseconds)
+                var tcpProber = TCPForwardProber(
+                    target: address, port: tcpPort, timeoutMilliseconds: options.timeoutMilliseconds)
                 search = try PathMTUSearch(minimum: max(minimum, 576), maximum: forwardMaximum).run(&tcpProber)
                 // Sizes the server's MSS keeps us from sending say nothing; a silence right above the boundary does.
-                if search.verdict == .localLimit, let first = search.firstFailing, search.ladder.first(where: { $0.size == first })?.outcome == "silent" {
+                if search.verdict == .localLimit, let first = search.firstFailing,
+                    search.ladder.first(where: { $0.size == first })?.outcome == "silent"
+                {
                     search.verdict = search.confirmed ? .blackhole : .inconclusive
                     search.localMTU = nil
                 }
@@ -294,41 +320,64 @@ public enum Probe {
                 // silence may be either direction's. A one-way check (UDP to a closed port: the answer is a small
                 // ICMP) tells a lost request from a lost reply.
                 if options.confirmOneWay, let best = search.pathMTU, let first = search.firstFailing,
-                   search.ladder.first(where: { $0.size == first })?.outcome == "silent" {
+                    search.ladder.first(where: { $0.size == first })?.outcome == "silent"
+                {
                     options.progress?("forward: echo replies or requests lost above \(best)? one-way check")
                     var udpProber = try UDPProber(target: address, timeoutMilliseconds: options.timeoutMilliseconds)
                     defer { udpProber.close() }
                     // Targets answer about one UDP probe per second: when a router above the silence already named
                     // its MTU M (a PTB is one-way proof), one wave checks M and M + 1 instead of a search.
                     let named = search.ladder.first { $0.size > first && $0.outcome.hasPrefix("ptb ") }
-                        .flatMap { Int($0.outcome.split(separator: " ")[1]) }.flatMap { $0 > best && $0 < maximum ? $0 : nil }
+                        .flatMap { Int($0.outcome.split(separator: " ")[1]) }.flatMap {
+                            $0 > best && $0 < maximum ? $0 : nil
+                        }
                     var check: SearchResult
                     func answered(_ outcome: ProbeOutcome) -> Bool {
-                        switch outcome { case .passed, .unreachable: return true; default: return false }
+                        switch outcome {
+                        case .passed, .unreachable: return true
+                        default: return false
+                        }
                     }
-                    if let named, case let outcomes = try udpProber.send([ProbeRequest(size: named), ProbeRequest(size: named + 1)]),
-                       answered(outcomes[0]), case .ptb(let mtu, let source) = outcomes[1], mtu == named {
+                    if let named,
+                        case let outcomes = try udpProber.send([
+                            ProbeRequest(size: named), ProbeRequest(size: named + 1),
+                        ]),
+                        answered(outcomes[0]), case .ptb(let mtu, let source) = outcomes[1], mtu == named
+                    {
                         check = SearchResult(
-                            pathMTU: named, firstFailing: named + 1, verdict: .ptb, ptbMTU: mtu, ptbSource: source, localMTU: nil, failuresAtWall: 1, confirmed: true, waves: 1,
-                            ladder: [.init(size: named, outcome: "passed", attempts: 1), .init(size: named + 1, outcome: "ptb \(mtu) from \(source)", attempts: 1)])
+                            pathMTU: named, firstFailing: named + 1, verdict: .ptb, ptbMTU: mtu, ptbSource: source,
+                            localMTU: nil, failuresAtWall: 1, confirmed: true, waves: 1,
+                            ladder: [
+                                .init(size: named, outcome: "passed", attempts: 1),
+                                .init(size: named + 1, outcome: "ptb \(mtu) from \(source)", attempts: 1),
+                            ])
                     } else if let port = options.reversePort {
                         // The responder answers a request of any size with a small status reply: one way, no
                         // rate limit beyond its own.
-                        var responder = try ReverseProber(target: address, port: port, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds, forward: true)
+                        var responder = try ReverseProber(
+                            target: address, port: port, token: options.token,
+                            timeoutMilliseconds: options.timeoutMilliseconds, forward: true)
                         defer { responder.close() }
                         check = try PathMTUSearch(minimum: best, maximum: maximum).run(&responder)
                         otherProbes += responder.probesSent
                     } else if let port = tlsPort ?? options.reverseTCPPort,
-                              case var tcpProber = TCPForwardProber(target: address, port: port, timeoutMilliseconds: options.timeoutMilliseconds),
-                              case let tcpCheck = try PathMTUSearch(minimum: max(best, 576), maximum: tcpMaximum).run(&tcpProber),
-                              tcpCheck.pathMTU != nil, tcpCheck.verdict != .localLimit {
+                        case var tcpProber = TCPForwardProber(
+                            target: address, port: port, timeoutMilliseconds: options.timeoutMilliseconds),
+                        case let tcpCheck = try PathMTUSearch(minimum: max(best, 576), maximum: tcpMaximum).run(
+                            &tcpProber),
+                        tcpCheck.pathMTU != nil, tcpCheck.verdict != .localLimit
+                    {
                         // A TCP port we know answers: one full segment per size, its ACK is small and not rate
                         // limited (UDP's port unreachables come at about one per second). Not when the server's
                         // MSS keeps our segments below the sizes in question (then UDP below).
                         check = tcpCheck
                         otherProbes += tcpProber.probesSent
-                    } else if case let probe = try udpProber.send([ProbeRequest(size: best), ProbeRequest(size: first), ProbeRequest(size: first), ProbeRequest(size: best)]),
-                              answered(probe[0]), answered(probe[3]), !answered(probe[1]), !answered(probe[2]) {
+                    } else if case let probe = try udpProber.send([
+                        ProbeRequest(size: best), ProbeRequest(size: first), ProbeRequest(size: first),
+                        ProbeRequest(size: best),
+                    ]),
+                        answered(probe[0]), answered(probe[3]), !answered(probe[1]), !answered(probe[2])
+                    {
                         // The boundary answers one way as it did by echo (and the target answers, so the silence is
                         // not its rate limit): the requests are lost. One wave instead of a search.
                         check = search
@@ -344,7 +393,8 @@ public enum Probe {
                         repliesLostAbove = best
                         oneWay = "replies-lost"
                         var merged = check
-                        merged.ladder = search.ladder.filter { $0.size <= best } + check.ladder.filter { $0.size > best }
+                        merged.ladder =
+                            search.ladder.filter { $0.size <= best } + check.ladder.filter { $0.size > best }
                         search = merged
                     } else if check.pathMTU == best {
                         oneWay = "confirmed"
@@ -358,7 +408,8 @@ public enum Probe {
         }
         let rpDrops = max(0, (HostFacts.reversePathFilterDrops() ?? 0) - (dropsBefore ?? 0))
         var forward = ProbeReport.Forward(
-            pathMTU: search.pathMTU, verdict: search.verdict, ptb: nil, wall: nil, localMTU: search.localMTU, rpFilterDrops: rpDrops,
+            pathMTU: search.pathMTU, verdict: search.verdict, ptb: nil, wall: nil, localMTU: search.localMTU,
+            rpFilterDrops: rpDrops,
             ladder: search.ladder, explanation: "", cachedPMTU: learned?.mtu,
             socket: options.forwardUDP ? "udp" : (options.forwardTCPPort != nil ? "tcp" : prober.kind))
         forward.oneWay = oneWay
@@ -382,19 +433,26 @@ public enum Probe {
                 implausible: (search.ptbMTU ?? 0) < (isIPv6 ? 1280 : 552),
                 rpFilterMode: isIPv6 ? nil : arrival.map(HostFacts.rpFilter))
         } else if search.verdict == .blackhole, rpDrops > 0 {
-            forward.ptb = ProbeReport.PTBInfo(mtu: nil, source: nil, rpfRisk: true, implausible: false, rpFilterMode: arrival.map(HostFacts.rpFilter))
+            forward.ptb = ProbeReport.PTBInfo(
+                mtu: nil, source: nil, rpfRisk: true, implausible: false, rpFilterMode: arrival.map(HostFacts.rpFilter))
         }
-        if options.locateWall, let best = search.pathMTU, let failing = search.firstFailing, search.verdict != .localLimit {
+        if options.locateWall, let best = search.pathMTU, let failing = search.firstFailing,
+            search.verdict != .localLimit
+        {
             options.progress?("forward: locating the wall (TTL-limited \(min(84, best))- and \(failing)-byte probes)")
             forward.wall = try? WallLocation.locate(&prober, target: addressText, small: min(84, best), large: failing)
         }
         forward.explanation = explainForward(forward, search: search, arrival: arrival)
         if forward.verdict == .partial, let limit = forward.measuredUpTo {
-            forward.explanation = "every size up to \(limit) passed; not measurable above \(limit) over TCP: "
-                + (limit < tcpMaximum ? "the server's MSS (or a path MTU it learned toward us) keeps our segments at most \(limit) bytes" : "this host has learned \(limit) toward the target")
+            forward.explanation =
+                "every size up to \(limit) passed; not measurable above \(limit) over TCP: "
+                + (limit < tcpMaximum
+                    ? "the server's MSS (or a path MTU it learned toward us) keeps our segments at most \(limit) bytes"
+                    : "this host has learned \(limit) toward the target")
         }
         if let learned {
-            forward.explanation += learned.setAside
+            forward.explanation +=
+                learned.setAside
                 ? "; this host had learned \(learned.mtu) toward the target (route cache\(learned.expiresSeconds.map { ", \($0) s left" } ?? "")): set aside for the TCP measurements (ip route flush cache)"
                 : "; this host had learned \(learned.mtu) toward the target (route cache\(learned.expiresSeconds.map { ", \($0) s left" } ?? "")): new TCP connections use it"
         }
@@ -404,7 +462,8 @@ public enum Probe {
             reverse.method = "echo-replies"
             reverse.verdict = .blackhole
             reverse.pathMTU = lost
-            reverse.explanation = "echo replies over \(lost) bytes never arrive although the requests do (a one-way UDP check shows the forward direction carries \(search.pathMTU ?? lost)): the way back drops them without ICMP — they travel without DF, so a router would have fragmented them: a layer-2 MTU mismatch or a filter on the way back"
+            reverse.explanation =
+                "echo replies over \(lost) bytes never arrive although the requests do (a one-way UDP check shows the forward direction carries \(search.pathMTU ?? lost)): the way back drops them without ICMP — they travel without DF, so a router would have fragmented them: a layer-2 MTU mismatch or a filter on the way back"
         }
         let elapsed = clock.now - start
         var report = ProbeReport(
@@ -418,18 +477,27 @@ public enum Probe {
     /// The reverse direction by whichever methods the options name: the responder's UDP replies (sizes chosen by the
     /// request, no TCP limits), its TCP data by advertised MSS, or an HTTPS server's own TLS first flight.
     static func measureReverse(
-        address: ProbeAddress, tlsPort: UInt16?, serverName: String, maximum: Int, tcpMaximum: Int, learned: ProbeReport.Learned?, options: ProbeOptions
+        address: ProbeAddress, tlsPort: UInt16?, serverName: String, maximum: Int, tcpMaximum: Int,
+        learned: ProbeReport.Learned?, options: ProbeOptions
     ) throws(ProbeError) -> (ProbeReport.Reverse, Int) {
         let addressText = address.description
         let isIPv6 = address.isIPv6
-        var reverse = ProbeReport.Reverse(pathMTU: nil, method: "not-measured", verdict: nil, responderRouteMTU: nil,
-                                          explanation: "not measured: for an HTTPS target pass --reverse-tls; or run `mtu-doctor serve` there and pass --reverse-port (UDP) or --reverse-tcp-port")
+        var reverse = ProbeReport.Reverse(
+            pathMTU: nil, method: "not-measured", verdict: nil, responderRouteMTU: nil,
+            explanation:
+                "not measured: for an HTTPS target pass --reverse-tls; or run `mtu-doctor serve` there and pass --reverse-port (UDP) or --reverse-tcp-port"
+        )
         var probes = 0
         /// What a TCP method could not reach because of the learned PMTU.
-        let limitText = learned.map { "not measurable above \(tcpMaximum) because this host has learned \($0.mtu) toward the target (for \($0.expiresSeconds.map { "another \($0) s" } ?? "a while")): every new TCP connection advertises an MSS that fits it — run again after it expires, or as root without --keep-learned-pmtu" } ?? ""
+        let limitText =
+            learned.map {
+                "not measurable above \(tcpMaximum) because this host has learned \($0.mtu) toward the target (for \($0.expiresSeconds.map { "another \($0) s" } ?? "a while")): every new TCP connection advertises an MSS that fits it — run again after it expires, or as root without --keep-learned-pmtu"
+            } ?? ""
         if let port = options.reverseTCPPort, options.reversePort == nil {
             options.progress?("reverse: TCP connections to \(addressText):\(port) advertising chosen MSS values")
-            var tcpProber = TCPMSSProber(target: address, port: port, trigger: .serve(token: String(decoding: options.token, as: UTF8.self)), timeoutMilliseconds: options.timeoutMilliseconds)
+            var tcpProber = TCPMSSProber(
+                target: address, port: port, trigger: .serve(token: String(decoding: options.token, as: UTF8.self)),
+                timeoutMilliseconds: options.timeoutMilliseconds)
             do {
                 let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: tcpMaximum).run(&tcpProber)
                 reverse.method = "tcp-mss"
@@ -441,8 +509,12 @@ public enum Probe {
                     reverse.measuredUpTo = tcpMaximum
                     reverse.explanation = "segments of every size up to \(tcpMaximum) arrived; \(limitText)"
                 case .ok: reverse.explanation = "segments of every size up to \(maximum) arrived"
-                case .ptb: reverse.explanation = "the server shrinks its segments to \(result.ptbMTU ?? 0)-byte packets: a PTB reaches it and PMTUD works in this direction"
-                case .blackhole: reverse.explanation = "segments in packets over \(result.pathMTU ?? 0) bytes never arrive and the server never shrinks them: a reverse black hole"
+                case .ptb:
+                    reverse.explanation =
+                        "the server shrinks its segments to \(result.ptbMTU ?? 0)-byte packets: a PTB reaches it and PMTUD works in this direction"
+                case .blackhole:
+                    reverse.explanation =
+                        "segments in packets over \(result.pathMTU ?? 0) bytes never arrive and the server never shrinks them: a reverse black hole"
                 default: reverse.explanation = "the TCP endpoint gave no clear answer (\(result.verdict))"
                 }
             } catch {
@@ -452,7 +524,9 @@ public enum Probe {
         }
         if options.reverseTLS, reverse.method == "not-measured", let port = tlsPort {
             // No agent: the server's TLS first flight is the data, our advertised MSS sets its segment size.
-            var tlsProber = TCPMSSProber(target: address, port: port, trigger: .tlsFlight(serverName: serverName), timeoutMilliseconds: options.timeoutMilliseconds)
+            var tlsProber = TCPMSSProber(
+                target: address, port: port, trigger: .tlsFlight(serverName: serverName),
+                timeoutMilliseconds: options.timeoutMilliseconds)
             let headers = isIPv6 ? 60 : 40
             do {
                 // Calibration: one flight with the largest MSS we can advertise.
@@ -461,13 +535,16 @@ public enum Probe {
                 switch calibration[0] {
                 case .silent:
                     tlsProber.completionPasses = true
-                    options.progress?("reverse: the TLS first flight stalls with MSS \(tcpMaximum - headers): searching by advertised MSS")
+                    options.progress?(
+                        "reverse: the TLS first flight stalls with MSS \(tcpMaximum - headers): searching by advertised MSS"
+                    )
                     let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: tcpMaximum).run(&tlsProber)
                     reverse.pathMTU = result.pathMTU
                     reverse.verdict = result.verdict == .unreachable ? .inconclusive : result.verdict
-                    reverse.explanation = result.pathMTU.map {
-                        "the server's segments in packets over \($0) bytes never arrive and it never shrinks them: a reverse black hole"
-                    } ?? "even 536-byte segments of the TLS flight do not arrive"
+                    reverse.explanation =
+                        result.pathMTU.map {
+                            "the server's segments in packets over \($0) bytes never arrive and it never shrinks them: a reverse black hole"
+                        } ?? "even 536-byte segments of the TLS flight do not arrive"
                 default:
                     // The flight arrived. Its packets are bounded by our MSS, by the server's writes and by what the
                     // server learned (a PTB): from one flight these cannot be told apart, so a smaller largest packet
@@ -476,10 +553,12 @@ public enum Probe {
                     if tcpMaximum < maximum {
                         reverse.verdict = .partial
                         reverse.measuredUpTo = tcpMaximum
-                        reverse.explanation = "the TLS first flight (\(tlsProber.flightBytes ?? 0) bytes, largest packet \(largest)) arrives; \(limitText)"
+                        reverse.explanation =
+                            "the TLS first flight (\(tlsProber.flightBytes ?? 0) bytes, largest packet \(largest)) arrives; \(limitText)"
                     } else {
                         reverse.verdict = .ok
-                        reverse.explanation = "no reverse black hole for this server's segments: its TLS first flight (\(tlsProber.flightBytes ?? 0) bytes) arrives, largest packet \(largest) bytes (bounded by its writes; larger sizes cannot be tested this way)"
+                        reverse.explanation =
+                            "no reverse black hole for this server's segments: its TLS first flight (\(tlsProber.flightBytes ?? 0) bytes) arrives, largest packet \(largest) bytes (bounded by its writes; larger sizes cannot be tested this way)"
                     }
                 }
             } catch {
@@ -488,8 +567,10 @@ public enum Probe {
             probes += tlsProber.probesSent
         }
         if let port = options.reversePort {
-            options.progress?("reverse: asking the responder on \(addressText):\(port) for replies up to \(maximum) bytes")
-            var reverseProber = try ReverseProber(target: address, port: port, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
+            options.progress?(
+                "reverse: asking the responder on \(addressText):\(port) for replies up to \(maximum) bytes")
+            var reverseProber = try ReverseProber(
+                target: address, port: port, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
             defer { reverseProber.close() }
             do {
                 let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 68, maximum: maximum).run(&reverseProber)
@@ -500,16 +581,19 @@ public enum Probe {
                 reverse.measuredUpTo = nil
                 if result.pathMTU == nil {
                     reverse.verdict = .unreachable
-                    reverse.explanation = "the responder did not answer: is `mtu-doctor serve` running on \(addressText):\(port), and does it allow us?"
+                    reverse.explanation =
+                        "the responder did not answer: is `mtu-doctor serve` running on \(addressText):\(port), and does it allow us?"
                 } else if result.firstFailing == nil {
                     reverse.verdict = .ok
                     reverse.explanation = "replies of every size up to \(maximum) arrived"
                 } else if let route, route > 0, route <= (result.firstFailing ?? Int.max) - 1 {
                     reverse.verdict = .ptb
-                    reverse.explanation = "replies over \(result.pathMTU!) bytes are lost; a PTB reached the responder (its route MTU toward us is now \(route))"
+                    reverse.explanation =
+                        "replies over \(result.pathMTU!) bytes are lost; a PTB reached the responder (its route MTU toward us is now \(route))"
                 } else {
                     reverse.verdict = .blackhole
-                    reverse.explanation = "replies over \(result.pathMTU!) bytes are lost and no PTB reached the responder"
+                    reverse.explanation =
+                        "replies over \(result.pathMTU!) bytes are lost and no PTB reached the responder"
                 }
             } catch {
                 throw ProbeError.wrapping(error)
@@ -520,29 +604,41 @@ public enum Probe {
     }
 
     static func explainForward(_ forward: ProbeReport.Forward, search: SearchResult, arrival: String?) -> String {
-        guard let mtu = forward.pathMTU else { return "no probe came back: the target does not answer ICMP echo, or nothing reaches it" }
+        guard let mtu = forward.pathMTU else {
+            return "no probe came back: the target does not answer ICMP echo, or nothing reaches it"
+        }
         let first = search.firstFailing
         switch forward.verdict {
         case .ok:
             return "every size up to \(mtu) passed"
         case .ptb:
             let ptb = forward.ptb
-            var text = "\(mtu) passes, \(first.map(String.init) ?? "larger") does not; \(ptb?.source ?? "a router") answers \"fragmentation needed\" (MTU \(ptb?.mtu ?? 0))"
+            var text =
+                "\(mtu) passes, \(first.map(String.init) ?? "larger") does not; \(ptb?.source ?? "a router") answers \"fragmentation needed\" (MTU \(ptb?.mtu ?? 0))"
             if ptb?.rpfRisk == true {
-                text += "; its source is not routable back via \(arrival ?? "the arrival interface"): hosts with strict rp_filter drop it"
-                if let mode = ptb?.rpFilterMode { text += mode == 1 ? " (this one runs strict rp_filter)" : " (this one runs rp_filter=\(mode))" }
+                text +=
+                    "; its source is not routable back via \(arrival ?? "the arrival interface"): hosts with strict rp_filter drop it"
+                if let mode = ptb?.rpFilterMode {
+                    text += mode == 1 ? " (this one runs strict rp_filter)" : " (this one runs rp_filter=\(mode))"
+                }
             }
-            if ptb?.implausible == true { text += "; the announced MTU is implausible (below 552): treat it as forged or broken" }
+            if ptb?.implausible == true {
+                text += "; the announced MTU is implausible (below 552): treat it as forged or broken"
+            }
             return text
         case .localLimit:
-            return "this host refuses packets over \(mtu) itself (interface or route MTU \(forward.localMTU.map(String.init) ?? "?"))"
+            return
+                "this host refuses packets over \(mtu) itself (interface or route MTU \(forward.localMTU.map(String.init) ?? "?"))"
         default:
-            var text = "\(mtu) passes, \(first.map(String.init) ?? "larger") is dropped without any ICMP reaching this host (\(search.failuresAtWall) tries)"
+            var text =
+                "\(mtu) passes, \(first.map(String.init) ?? "larger") is dropped without any ICMP reaching this host (\(search.failuresAtWall) tries)"
             if forward.socket == "raw" || forward.socket == "datagram" {
-                text += "; echo probes need their replies, so a silent wall on the way back looks the same (--tcp-port measures one way)"
+                text +=
+                    "; echo probes need their replies, so a silent wall on the way back looks the same (--tcp-port measures one way)"
             }
             if forward.rpFilterDrops > 0 {
-                text += "; this host's rp_filter dropped \(forward.rpFilterDrops) packet(s) meanwhile: the PTB arrived and was discarded (IPReversePathFilter)"
+                text +=
+                    "; this host's rp_filter dropped \(forward.rpFilterDrops) packet(s) meanwhile: the PTB arrived and was discarded (IPReversePathFilter)"
             }
             return text
         }
@@ -561,11 +657,13 @@ extension Probe {
         timeoutMilliseconds: Int, socket: ProbeOptions.SocketKind = .auto, tries: Int = 3
     ) -> (holds: Bool, probes: Int, forwardAbove: ProbeOutcome?) {
         func wave(_ size: Int) -> [ProbeRequest] {
-            Array(repeating: ProbeRequest(size: size), count: tries) + (size < maximum ? Array(repeating: ProbeRequest(size: size + 1), count: tries) : [])
+            Array(repeating: ProbeRequest(size: size), count: tries)
+                + (size < maximum ? Array(repeating: ProbeRequest(size: size + 1), count: tries) : [])
         }
         func holds(_ outcomes: [ProbeOutcome], _ size: Int) -> Bool {
             // At least one pass at the boundary (loss may take the others) and no pass above it.
-            let at = outcomes.prefix(tries), above = outcomes.dropFirst(tries)
+            let at = outcomes.prefix(tries)
+            let above = outcomes.dropFirst(tries)
             return at.contains(.passed) && !above.contains(.passed)
         }
         var probes = 0
@@ -585,7 +683,8 @@ extension Probe {
         }
         if let reverse, let responderPort {
             do {
-                var prober = try ReverseProber(target: address, port: responderPort, token: token, timeoutMilliseconds: timeoutMilliseconds)
+                var prober = try ReverseProber(
+                    target: address, port: responderPort, token: token, timeoutMilliseconds: timeoutMilliseconds)
                 defer { prober.close() }
                 let outcomes = try prober.send(wave(reverse))
                 probes += prober.probesSent

@@ -46,38 +46,55 @@ public enum ProbeAddress: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .v4(let address):
             var sa = Syscall.sockaddrIPv4(address, port: port)
-            return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            return withUnsafePointer(to: &sa) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
         case .v6(let bytes):
             var sa = sockaddr_in6()
             sa.sin6_family = sa_family_t(AF_INET6)
             sa.sin6_port = port.bigEndian
             withUnsafeMutableBytes(of: &sa.sin6_addr) { $0.copyBytes(from: bytes.prefix(16)) }
-            return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+            return withUnsafePointer(to: &sa) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    body($0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
         }
     }
 }
 
 extension Syscall {
-    static func send(_ fd: Int32, _ bytes: [UInt8], to address: ProbeAddress, port: UInt16 = 0, blocking: Bool = false) throws(Failure) {
+    static func send(_ fd: Int32, _ bytes: [UInt8], to address: ProbeAddress, port: UInt16 = 0, blocking: Bool = false)
+        throws(Failure)
+    {
         _ = try retrying("sendto") {
             bytes.withUnsafeBytes { buffer in
-                address.withSockaddr(port: port) { Glibc.sendto(fd, buffer.baseAddress, buffer.count, blocking ? 0 : Int32(MSG_DONTWAIT), $0, $1) }
+                address.withSockaddr(port: port) {
+                    Glibc.sendto(fd, buffer.baseAddress, buffer.count, blocking ? 0 : Int32(MSG_DONTWAIT), $0, $1)
+                }
             }
         }
     }
 
     /// Reads one datagram without blocking, with its sender (either family); nil when nothing is waiting.
-    static func receiveAny(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> (count: Int, from: ProbeAddress)? {
+    static func receiveAny(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> (count: Int, from: ProbeAddress)?
+    {
         try receiveWithPort(fd, into: &buffer).map { ($0.count, $0.from) }
     }
 
     /// Like ``receiveAny(_:into:)``, with the sender's port.
-    static func receiveWithPort(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> (count: Int, from: ProbeAddress, port: UInt16)? {
+    static func receiveWithPort(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> (
+        count: Int, from: ProbeAddress, port: UInt16
+    )? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let count = buffer.withUnsafeMutableBytes { raw in
             withUnsafeMutablePointer(to: &storage) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, &length) }
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, &length)
+                }
             }
         }
         if count < 0 {
@@ -89,7 +106,10 @@ extension Syscall {
         let (from, port): (ProbeAddress, UInt16) = withUnsafePointer(to: &storage) { pointer in
             if family == AF_INET6 {
                 return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
-                    (.v6(withUnsafeBytes(of: v6.pointee.sin6_addr) { Array($0) }), UInt16(bigEndian: v6.pointee.sin6_port))
+                    (
+                        .v6(withUnsafeBytes(of: v6.pointee.sin6_addr) { Array($0) }),
+                        UInt16(bigEndian: v6.pointee.sin6_port)
+                    )
                 }
             }
             return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
@@ -116,7 +136,9 @@ extension Syscall {
 
     /// The route MTU toward `address` (IP_MTU / IPV6_MTU on a connected UDP socket).
     static func routeMTU(to address: ProbeAddress) -> Int? {
-        guard let fd = try? socket(family: address.family, type: Int32(SOCK_DGRAM.rawValue), protocol: 0) else { return nil }
+        guard let fd = try? socket(family: address.family, type: Int32(SOCK_DGRAM.rawValue), protocol: 0) else {
+            return nil
+        }
         defer { close(fd) }
         let connected = address.withSockaddr(port: 9) { Glibc.connect(fd, $0, $1) } == 0
         guard connected else { return nil }

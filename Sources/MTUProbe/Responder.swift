@@ -13,7 +13,9 @@ public enum ReverseWire {
     /// Flag: report the responder's route MTU toward the client instead of sending a sized reply.
     public static let statusFlag: UInt8 = 1
 
-    public static func request(size: Int, nonce: UInt32, token: [UInt8], status: Bool = false, padTo: Int = 0) -> [UInt8] {
+    public static func request(size: Int, nonce: UInt32, token: [UInt8], status: Bool = false, padTo: Int = 0)
+        -> [UInt8]
+    {
         var bytes = requestMagic + [1, status ? statusFlag : 0, UInt8(size >> 8), UInt8(size & 0xff)]
         bytes += [UInt8(nonce >> 24), UInt8((nonce >> 16) & 0xff), UInt8((nonce >> 8) & 0xff), UInt8(nonce & 0xff)]
         bytes.append(UInt8(min(token.count, 255)))
@@ -30,13 +32,18 @@ public enum ReverseWire {
     }
 
     public static func parseRequest(_ bytes: ArraySlice<UInt8>) -> Request? {
-        guard bytes.count >= 13, Array(bytes.prefix(4)) == requestMagic, bytes[bytes.startIndex + 4] == 1 else { return nil }
+        guard bytes.count >= 13, Array(bytes.prefix(4)) == requestMagic, bytes[bytes.startIndex + 4] == 1 else {
+            return nil
+        }
         let b = bytes.startIndex
         let size = Int(bytes[b + 6]) << 8 | Int(bytes[b + 7])
-        let nonce = UInt32(bytes[b + 8]) << 24 | UInt32(bytes[b + 9]) << 16 | UInt32(bytes[b + 10]) << 8 | UInt32(bytes[b + 11])
+        let nonce =
+            UInt32(bytes[b + 8]) << 24 | UInt32(bytes[b + 9]) << 16 | UInt32(bytes[b + 10]) << 8 | UInt32(bytes[b + 11])
         let tokenLength = Int(bytes[b + 12])
         guard bytes.count >= 13 + tokenLength else { return nil }
-        return Request(size: size, nonce: nonce, token: Array(bytes[(b + 13)..<(b + 13 + tokenLength)]), status: bytes[b + 5] & statusFlag != 0)
+        return Request(
+            size: size, nonce: nonce, token: Array(bytes[(b + 13)..<(b + 13 + tokenLength)]),
+            status: bytes[b + 5] & statusFlag != 0)
     }
 
     /// A reply whose IP packet is `size` bytes (IPv4: 20 + 8 of headers; IPv6: 40 + 8).
@@ -53,7 +60,8 @@ public enum ReverseWire {
         guard bytes.count >= 12, Array(bytes.prefix(4)) == replyMagic else { return nil }
         let b = bytes.startIndex
         let size = Int(bytes[b + 6]) << 8 | Int(bytes[b + 7])
-        let nonce = UInt32(bytes[b + 8]) << 24 | UInt32(bytes[b + 9]) << 16 | UInt32(bytes[b + 10]) << 8 | UInt32(bytes[b + 11])
+        let nonce =
+            UInt32(bytes[b + 8]) << 24 | UInt32(bytes[b + 9]) << 16 | UInt32(bytes[b + 10]) << 8 | UInt32(bytes[b + 11])
         var route: Int?
         if bytes[b + 5] & statusFlag != 0, bytes.count >= 14 { route = Int(bytes[b + 12]) << 8 | Int(bytes[b + 13]) }
         return (nonce, size, route)
@@ -176,11 +184,15 @@ public final class Responder {
         while !shouldStop() {
             var descriptors = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
             if listener >= 0 { descriptors.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
-            descriptors += clients.map { pollfd(fd: $0.fd, events: Int16($0.toSend > 0 ? POLLOUT : POLLIN), revents: 0) }
+            descriptors += clients.map {
+                pollfd(fd: $0.fd, events: Int16($0.toSend > 0 ? POLLOUT : POLLIN), revents: 0)
+            }
             _ = Glibc.poll(&descriptors, nfds_t(descriptors.count), 100)
             do {
                 while let received = try Syscall.receiveWithPort(fd, into: &buffer) {
-                    handle(Array(buffer[0..<received.count]), from: received.from.unmapped, port: received.port, now: clock.now)
+                    handle(
+                        Array(buffer[0..<received.count]), from: received.from.unmapped, port: received.port,
+                        now: clock.now)
                 }
             } catch {
                 throw ProbeError(.system, error.description)
@@ -207,7 +219,9 @@ public final class Responder {
             let source = ProbeAddress.v6(withUnsafeBytes(of: address.sin6_addr) { Array($0) }).unmapped
             let held = clients.lazy.filter { $0.source == source }.count
             if clients.count >= configuration.maxClients { evictForNewcomer(holding: held) }
-            guard allowed(source), held < configuration.maxClientsPerSource, clients.count < configuration.maxClients, admit(source, now: now) else {
+            guard allowed(source), held < configuration.maxClientsPerSource, clients.count < configuration.maxClients,
+                admit(source, now: now)
+            else {
                 refused += 1
                 ConnectionSafety.reset(connection)
                 continue
@@ -224,7 +238,8 @@ public final class Responder {
         var counts: [ProbeAddress: Int] = [:]
         for client in clients { counts[client.source, default: 0] += 1 }
         guard let (biggest, count) = counts.max(by: { $0.value < $1.value }), count > held + 1,
-              let victim = clients.firstIndex(where: { $0.source == biggest && $0.request == nil && $0.toSend == 0 }) else { return }
+            let victim = clients.firstIndex(where: { $0.source == biggest && $0.request == nil && $0.toSend == 0 })
+        else { return }
         ConnectionSafety.reset(clients[victim].fd)
         clients.remove(at: victim)
         refused += 1
@@ -232,7 +247,9 @@ public final class Responder {
 
     /// The reply for a request: with the token up to 4 MiB; without it no more than the client sent (ratio 1).
     func replyBytes(_ request: (bytes: Int, token: String), received: Int) -> Int? {
-        let authorised = !configuration.token.isEmpty && ConnectionSafety.constantTimeEqual(Array(request.token.utf8), configuration.token)
+        let authorised =
+            !configuration.token.isEmpty
+            && ConnectionSafety.constantTimeEqual(Array(request.token.utf8), configuration.token)
         return authorised ? min(request.bytes, 4 << 20) : min(request.bytes, received, 64 << 10)
     }
 
@@ -243,14 +260,20 @@ public final class Responder {
         for var client in clients {
             if client.toSend > 0 {
                 // Writing: whatever the socket takes now; a client that does not read in time is reset.
-                if Self.flush(&client) { Syscall.close(client.fd) }
-                else if now >= client.deadline { ConnectionSafety.reset(client.fd) }
-                else { remaining.append(client) }
+                if Self.flush(&client) {
+                    Syscall.close(client.fd)
+                } else if now >= client.deadline {
+                    ConnectionSafety.reset(client.fd)
+                } else {
+                    remaining.append(client)
+                }
                 continue
             }
             var closed = false
             while true {
-                let count = buffer.withUnsafeMutableBytes { Glibc.recv(client.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                let count = buffer.withUnsafeMutableBytes {
+                    Glibc.recv(client.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+                }
                 if count > 0 {
                     client.received += count
                     if client.request == nil { client.line += buffer[0..<min(count, 256)] }
@@ -260,7 +283,9 @@ public final class Responder {
                 }
             }
             if client.request == nil, client.line.contains(10) || client.line.count >= 256 {
-                guard let request = TCPSendRequest.parse(String(decoding: client.line.prefix { $0 != 10 }, as: UTF8.self)) else {
+                guard
+                    let request = TCPSendRequest.parse(String(decoding: client.line.prefix { $0 != 10 }, as: UTF8.self))
+                else {
                     refused += 1
                     ConnectionSafety.reset(client.fd)
                     continue
@@ -269,8 +294,13 @@ public final class Responder {
                 client.line = []
             }
             if let request = client.request, let bytes = replyBytes(request, received: client.received),
-               bytes >= request.bytes || closed || now >= client.deadline {
-                guard bytes > 0 else { refused += 1; ConnectionSafety.reset(client.fd); continue }
+                bytes >= request.bytes || closed || now >= client.deadline
+            {
+                guard bytes > 0 else {
+                    refused += 1
+                    ConnectionSafety.reset(client.fd)
+                    continue
+                }
                 client.toSend = bytes
                 client.deadline = now + Self.replyDeadline
                 answered += 1
@@ -291,7 +321,9 @@ public final class Responder {
     static func flush(_ client: inout Client) -> Bool {
         while client.toSend > 0 {
             let chunk = min(client.toSend, filler.count)
-            let sent = filler.withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, chunk, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            let sent = filler.withUnsafeBytes {
+                Glibc.send(client.fd, $0.baseAddress, chunk, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
             guard sent > 0 else { return false }
             client.toSend -= sent
         }
@@ -304,25 +336,35 @@ public final class Responder {
             return
         }
         let requestPacket = datagram.count + (source.isIPv6 ? 48 : 28)
-        let authorised = !configuration.token.isEmpty && ConnectionSafety.constantTimeEqual(request.token, configuration.token)
+        let authorised =
+            !configuration.token.isEmpty && ConnectionSafety.constantTimeEqual(request.token, configuration.token)
         if request.status {
             // No larger than the request either (probe pads its status request to 64 bytes).
             let size = authorised ? 64 : min(64, requestPacket)
-            guard size >= (source.isIPv6 ? 48 : 28) + 14 else { refused += 1; return }
+            guard size >= (source.isIPv6 ? 48 : 28) + 14 else {
+                refused += 1
+                return
+            }
             let route = Syscall.routeMTU(to: source)
-            try? Syscall.send(fd, ReverseWire.reply(size: size, nonce: request.nonce, routeMTU: route ?? 0, ipv6: source.isIPv6), to: source.mapped, port: port)
+            try? Syscall.send(
+                fd, ReverseWire.reply(size: size, nonce: request.nonce, routeMTU: route ?? 0, ipv6: source.isIPv6),
+                to: source.mapped, port: port)
             answered += 1
             return
         }
         // No amplification: without the token a reply is at most as large as its request.
         let size = min(request.size, configuration.maxPacket, authorised ? Int.max : requestPacket)
-        guard size >= 40 else { refused += 1; return }
+        guard size >= 40 else {
+            refused += 1
+            return
+        }
         // Blocking send: a full send buffer must delay a reply, not lose it (a lost reply would read as a wall).
-        try? Syscall.send(fd, ReverseWire.reply(size: size, nonce: request.nonce, ipv6: source.isIPv6), to: source.mapped, port: port, blocking: true)
+        try? Syscall.send(
+            fd, ReverseWire.reply(size: size, nonce: request.nonce, ipv6: source.isIPv6), to: source.mapped, port: port,
+            blocking: true)
         answered += 1
     }
 }
-
 
 /// Reverse probes: asks a `serve` responder for DF replies of chosen sizes and sees which arrive.
 public struct ReverseProber: WaveProber {
@@ -338,7 +380,9 @@ public struct ReverseProber: WaveProber {
     /// reply, so an answer proves the request crossed the forward path whatever the way back carries.
     let forward: Bool
 
-    public init(target: ProbeAddress, port: UInt16, token: [UInt8], timeoutMilliseconds: Int, forward: Bool = false) throws(ProbeError) {
+    public init(target: ProbeAddress, port: UInt16, token: [UInt8], timeoutMilliseconds: Int, forward: Bool = false)
+        throws(ProbeError)
+    {
         do {
             fd = try Syscall.socket(family: target.family, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
             if forward { try target.configureProbeSocket(fd, receiveErrors: false) }
@@ -369,9 +413,11 @@ public struct ReverseProber: WaveProber {
             nonce &+= 1
             // Without a token the responder answers at most the request's size: pad the request to match.
             let headers = target.isIPv6 ? 48 : 28
-            let bytes = forward
+            let bytes =
+                forward
                 ? ReverseWire.request(size: 64, nonce: nonce, token: token, status: true, padTo: request.size - headers)
-                : ReverseWire.request(size: request.size, nonce: nonce, token: token, padTo: token.isEmpty ? request.size - headers : 0)
+                : ReverseWire.request(
+                    size: request.size, nonce: nonce, token: token, padTo: token.isEmpty ? request.size - headers : 0)
             do {
                 try Syscall.send(fd, bytes, to: target, port: port)
                 probesSent += 1
@@ -387,7 +433,11 @@ public struct ReverseProber: WaveProber {
     /// Asks the responder for its route MTU toward us: lower than its interface MTU once a PTB reached it.
     public mutating func responderRouteMTU() throws -> Int? {
         nonce &+= 1
-        try Syscall.send(fd, ReverseWire.request(size: 64, nonce: nonce, token: token, status: true, padTo: 64 - (target.isIPv6 ? 48 : 28)), to: target, port: port)
+        try Syscall.send(
+            fd,
+            ReverseWire.request(
+                size: 64, nonce: nonce, token: token, status: true, padTo: 64 - (target.isIPv6 ? 48 : 28)), to: target,
+            port: port)
         probesSent += 1
         var outcomes: [ProbeOutcome] = [.silent]
         var pending: [UInt32: Int] = [nonce: 0]
@@ -400,7 +450,8 @@ public struct ReverseProber: WaveProber {
     }
 
     private func collect(
-        into outcomes: inout [ProbeOutcome], pending: inout [UInt32: Int], quietMilliseconds: Int = 80, _ classify: (Int, Int?) -> ProbeOutcome
+        into outcomes: inout [ProbeOutcome], pending: inout [UInt32: Int], quietMilliseconds: Int = 80,
+        _ classify: (Int, Int?) -> ProbeOutcome
     ) throws {
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(timeoutMilliseconds)
@@ -410,11 +461,17 @@ public struct ReverseProber: WaveProber {
             let now = clock.now
             if now >= deadline { break }
             if let lastAnswer, now - lastAnswer > .milliseconds(quietMilliseconds) { break }
-            if quietMilliseconds < 80, lastAnswer == nil, now - (deadline - .milliseconds(timeoutMilliseconds)) > .milliseconds(quietMilliseconds * 4) { break }
+            if quietMilliseconds < 80, lastAnswer == nil,
+                now - (deadline - .milliseconds(timeoutMilliseconds)) > .milliseconds(quietMilliseconds * 4)
+            {
+                break
+            }
             guard try Syscall.waitReadable(fd, milliseconds: 20) else { continue }
             while let received = try Syscall.receiveAny(fd, into: &buffer) {
-                guard received.from.unmapped == target, let reply = ReverseWire.parseReply(buffer[0..<received.count][...]),
-                      let index = pending.removeValue(forKey: reply.nonce) else { continue }
+                guard received.from.unmapped == target,
+                    let reply = ReverseWire.parseReply(buffer[0..<received.count][...]),
+                    let index = pending.removeValue(forKey: reply.nonce)
+                else { continue }
                 outcomes[index] = classify(reply.size, reply.routeMTU)
                 lastAnswer = clock.now
             }

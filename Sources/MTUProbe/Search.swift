@@ -1,5 +1,5 @@
-import MTUCore
 import Foundation
+import MTUCore
 
 /// One probe to send: an IP packet of `size` bytes with DF, optionally TTL-limited.
 public struct ProbeRequest: Sendable, Hashable {
@@ -81,8 +81,11 @@ public struct PathMTUSearch {
 
     /// Sizes worth trying first: the well-known MTUs plus an even ladder.
     func firstWave() -> [Int] {
-        let known = [68, 100, 576, 1280, 1400, 1420, 1440, 1450, 1460, 1472, 1480, 1492, 1500, 1550, 1600, 1700, 4000, 8000, 8450, 8500,
-                     8950, 8951, 9000, 9001]
+        let known = [
+            68, 100, 576, 1280, 1400, 1420, 1440, 1450, 1460, 1472, 1480, 1492, 1500, 1550, 1600, 1700, 4000, 8000,
+            8450, 8500,
+            8950, 8951, 9000, 9001,
+        ]
         var sizes = Set(known.filter { $0 >= minimum && $0 <= maximum })
         sizes.insert(maximum)
         sizes.insert(max(minimum, min(maximum, 84)))
@@ -119,13 +122,18 @@ public struct PathMTUSearch {
                     lastOutcome[request.size] = outcome
                 default:
                     failures[request.size, default: 0] += 1
-                    if lastOutcome[request.size] == nil || !(lastOutcome[request.size].map(isPTB) ?? false) { lastOutcome[request.size] = outcome }
+                    if lastOutcome[request.size] == nil || !(lastOutcome[request.size].map(isPTB) ?? false) {
+                        lastOutcome[request.size] = outcome
+                    }
                 }
             }
             if !warmedUp {
                 warmedUp = true
                 if let limit = maxWaveSize {
-                    wave = spread(from: minimum, to: maximum + 1, count: limit).map { ProbeRequest(size: $0) } + [ProbeRequest(size: maximum)]
+                    wave =
+                        spread(from: minimum, to: maximum + 1, count: limit).map { ProbeRequest(size: $0) } + [
+                            ProbeRequest(size: maximum)
+                        ]
                 } else {
                     wave = firstWave().map { ProbeRequest(size: $0) }
                 }
@@ -192,7 +200,9 @@ public struct PathMTUSearch {
             failuresAtWall: first.flatMap { failures[$0] } ?? 0,
             confirmed: first == nil || (first == best.map { $0 + 1 } && confirmedFailures != nil), waves: waves,
             ladder: attempts.keys.sorted().map { size in
-                SearchResult.LadderStep(size: size, outcome: lastOutcome[size].map(Self.describe) ?? "unknown", attempts: attempts[size] ?? 0)
+                SearchResult.LadderStep(
+                    size: size, outcome: lastOutcome[size].map(Self.describe) ?? "unknown",
+                    attempts: attempts[size] ?? 0)
             })
         guard let best else {
             result.verdict = .unreachable
@@ -228,7 +238,8 @@ public struct PathMTUSearch {
 
     /// The share of probes at or below `best` that went unanswered: random loss, since those sizes pass.
     private func observedLoss(attempts: [Int: Int], failures: [Int: Int], best: Int) -> Double {
-        var sent = 0, lost = 0
+        var sent = 0
+        var lost = 0
         for (size, count) in attempts where size <= best {
             sent += count
             lost += failures[size] ?? 0
@@ -263,7 +274,9 @@ public struct WallLocation: Sendable, Hashable, Codable {
     public var hops: [String?]
 
     /// Sends small and large probes at every TTL in one wave and reads where the large ones stop.
-    public static func locate(_ prober: inout some WaveProber, target: String, small: Int, large: Int, maxHops: Int = 16) throws -> WallLocation {
+    public static func locate(
+        _ prober: inout some WaveProber, target: String, small: Int, large: Int, maxHops: Int = 16
+    ) throws -> WallLocation {
         var wave: [ProbeRequest] = []
         for ttl in 1...maxHops {
             wave.append(ProbeRequest(size: small, ttl: ttl))
@@ -274,7 +287,8 @@ public struct WallLocation: Sendable, Hashable, Codable {
         var lastGood: (ttl: Int, address: String)?
         var reachedAt: Int?
         for ttl in 1...maxHops {
-            let smallOutcome = outcomes[(ttl - 1) * 2], largeOutcome = outcomes[(ttl - 1) * 2 + 1]
+            let smallOutcome = outcomes[(ttl - 1) * 2]
+            let largeOutcome = outcomes[(ttl - 1) * 2 + 1]
             switch smallOutcome {
             case .timeExceeded(let from): hops.append(from)
             case .passed, .unreachable: hops.append(target)
@@ -286,7 +300,8 @@ public struct WallLocation: Sendable, Hashable, Codable {
         }
         let firstBadTTL = (lastGood?.ttl ?? 0) + 1
         let firstBad = firstBadTTL <= hops.count ? hops[firstBadTTL - 1] : nil
-        return WallLocation(lastGoodHop: lastGood?.address ?? "source", firstBadHop: firstBad, ttl: firstBadTTL, hops: hops)
+        return WallLocation(
+            lastGoodHop: lastGood?.address ?? "source", firstBadHop: firstBad, ttl: firstBadTTL, hops: hops)
     }
 }
 

@@ -29,7 +29,9 @@ enum Syscall {
 
     static func setOption(_ fd: Int32, level: Int32, name: Int32, value: Int32) throws(Failure) {
         var value = value
-        _ = try retrying("setsockopt(\(name))") { Glibc.setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) }
+        _ = try retrying("setsockopt(\(name))") {
+            Glibc.setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+        }
     }
 
     static func getOption(_ fd: Int32, level: Int32, name: Int32) throws(Failure) -> Int32 {
@@ -63,7 +65,9 @@ enum Syscall {
         var sa = sockaddrIPv4(address, port: port)
         _ = try retrying("connect") {
             withUnsafePointer(to: &sa) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         }
     }
@@ -72,19 +76,25 @@ enum Syscall {
         var sa = sockaddrIPv4(address, port: port)
         _ = try retrying("bind") {
             withUnsafePointer(to: &sa) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         }
     }
 
     /// `sendto` to an IPv4 address. EMSGSIZE comes back as a thrown failure the caller classifies.
-    static func send(_ fd: Int32, _ bytes: [UInt8], toIPv4 address: UInt32, port: UInt16 = 0, blocking: Bool = false) throws(Failure) {
+    static func send(_ fd: Int32, _ bytes: [UInt8], toIPv4 address: UInt32, port: UInt16 = 0, blocking: Bool = false)
+        throws(Failure)
+    {
         var sa = sockaddrIPv4(address, port: port)
         _ = try retrying("sendto") {
             bytes.withUnsafeBytes { buffer in
                 withUnsafePointer(to: &sa) { pointer in
                     pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        Glibc.sendto(fd, buffer.baseAddress, buffer.count, blocking ? 0 : Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                        Glibc.sendto(
+                            fd, buffer.baseAddress, buffer.count, blocking ? 0 : Int32(MSG_DONTWAIT), $0,
+                            socklen_t(MemoryLayout<sockaddr_in>.size))
                     }
                 }
             }
@@ -99,7 +109,9 @@ enum Syscall {
     }
 
     /// Reads one datagram without blocking; returns the bytes and the sender's IPv4 address (host order), or nil.
-    static func receive(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> (count: Int, from: UInt32, port: UInt16)? {
+    static func receive(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> (
+        count: Int, from: UInt32, port: UInt16
+    )? {
         var sa = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let count = buffer.withUnsafeMutableBytes { raw in
@@ -125,15 +137,21 @@ import Glibc
 
 extension Syscall {
     /// A TCP connection with a deadline; `maxSegment` sets TCP_MAXSEG before connecting (the MSS we advertise).
-    static func tcpConnect(ipv4 address: UInt32, port: UInt16, timeoutMilliseconds: Int, maxSegment: Int? = nil) throws(Failure) -> Int32 {
+    static func tcpConnect(ipv4 address: UInt32, port: UInt16, timeoutMilliseconds: Int, maxSegment: Int? = nil)
+        throws(Failure) -> Int32
+    {
         try tcpConnect(to: .v4(address), port: port, timeoutMilliseconds: timeoutMilliseconds, maxSegment: maxSegment)
     }
 
     /// A TCP connection with a deadline; `maxSegment` sets TCP_MAXSEG before connecting (the MSS we advertise).
-    static func tcpConnect(to address: ProbeAddress, port: UInt16, timeoutMilliseconds: Int, maxSegment: Int? = nil) throws(Failure) -> Int32 {
+    static func tcpConnect(to address: ProbeAddress, port: UInt16, timeoutMilliseconds: Int, maxSegment: Int? = nil)
+        throws(Failure) -> Int32
+    {
         let fd = try socket(family: address.family, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
         do throws(Failure) {
-            if let maxSegment { try setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_MAXSEG, value: Int32(maxSegment)) }
+            if let maxSegment {
+                try setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_MAXSEG, value: Int32(maxSegment))
+            }
             let flags = fcntl(fd, F_GETFL)
             _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
             let result = address.withSockaddr(port: port) { Glibc.connect(fd, $0, $1) }
@@ -171,7 +189,9 @@ extension Syscall {
         let milliseconds = max(0, Int32(clamping: remaining.inMilliseconds))
         guard try waitReadable(fd, milliseconds: milliseconds) else { return [] }
         var buffer = [UInt8](repeating: 0, count: 65536)
-        let count = try retrying("recv") { buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) } }
+        let count = try retrying("recv") {
+            buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+        }
         return count == 0 ? nil : Array(buffer[0..<count])
     }
 }

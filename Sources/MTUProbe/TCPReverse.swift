@@ -5,7 +5,9 @@ import Glibc
 enum TCPSendRequest {
     static func parse(_ line: String) -> (bytes: Int, token: String)? {
         let words = line.split(separator: " ")
-        guard words.count >= 3, words[0] == "MTUD", words[1] == "SEND", let bytes = Int(words[2]), bytes > 0 else { return nil }
+        guard words.count >= 3, words[0] == "MTUD", words[1] == "SEND", let bytes = Int(words[2]), bytes > 0 else {
+            return nil
+        }
         return (bytes, words.count >= 4 ? String(words[3]) : "")
     }
 
@@ -56,7 +58,10 @@ public struct TCPMSSProber: WaveProber {
     static func receivedSegment(_ fd: Int32) -> (payload: Int, timestamps: Bool)? {
         var info = [UInt8](repeating: 0, count: 256)
         var length = socklen_t(info.count)
-        guard info.withUnsafeMutableBytes({ getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, $0.baseAddress, &length) }) == 0, length >= 24 else { return nil }
+        guard
+            info.withUnsafeMutableBytes({ getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, $0.baseAddress, &length) }) == 0,
+            length >= 24
+        else { return nil }
         let payload = info.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 20, as: UInt32.self) }
         return (Int(payload), info[5] & 1 != 0)
     }
@@ -77,16 +82,23 @@ public struct TCPMSSProber: WaveProber {
             // The MSS we advertise excludes the IP + TCP headers; timestamps, if used, come out of it.
             let mss = max(88, request.size - headers)
             do {
-                let fd = try Syscall.tcpConnect(to: target, port: port, timeoutMilliseconds: timeoutMilliseconds, maxSegment: mss)
+                let fd = try Syscall.tcpConnect(
+                    to: target, port: port, timeoutMilliseconds: timeoutMilliseconds, maxSegment: mss)
                 var connection = Connection(fd: fd, index: index, wanted: max(4 * request.size, 8192))
                 switch trigger {
                 case .serve(let token):
                     // Without the token serve answers no more than it was sent: pay for the reply with padding.
                     let line = TCPSendRequest.line(bytes: connection.wanted, token: token)
                     if token.isEmpty { Syscall.enlargeBuffers(fd) }  // the padding is queued at once, never waited on
-                    try Syscall.sendAll(fd, token.isEmpty ? line + [UInt8](repeating: 0x20, count: max(0, connection.wanted - line.count)) : line)
+                    try Syscall.sendAll(
+                        fd,
+                        token.isEmpty
+                            ? line + [UInt8](repeating: 0x20, count: max(0, connection.wanted - line.count)) : line)
                 case .tlsFlight(let serverName):
-                    try Syscall.sendAll(fd, TLSWire.clientHello(serverName: serverName, random: (0..<32).map { _ in UInt8.random(in: 0...255) }))
+                    try Syscall.sendAll(
+                        fd,
+                        TLSWire.clientHello(
+                            serverName: serverName, random: (0..<32).map { _ in UInt8.random(in: 0...255) }))
                     connection.flight = TLSWire.FlightReader()
                     connection.wanted = Int.max
                 }
@@ -95,7 +107,9 @@ public struct TCPMSSProber: WaveProber {
                 probesSent += 1
             } catch {
                 if error.errno == ECONNREFUSED {
-                    throw ProbeError(.refused, "nothing listens on TCP [\(target)]:\(port): start `mtu-doctor serve --tcp-port \(port)` there")
+                    throw ProbeError(
+                        .refused,
+                        "nothing listens on TCP [\(target)]:\(port): start `mtu-doctor serve --tcp-port \(port)` there")
                 }
                 outcomes[index] = .silent
             }
@@ -113,7 +127,9 @@ public struct TCPMSSProber: WaveProber {
             for position in pending {
                 var finished = false
                 while true {
-                    let count = buffer.withUnsafeMutableBytes { Glibc.recv(open[position].fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                    let count = buffer.withUnsafeMutableBytes {
+                        Glibc.recv(open[position].fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+                    }
                     if count > 0 {
                         open[position].received += count
                         open[position].flight?.consume(Array(buffer[0..<count]))
@@ -131,7 +147,9 @@ public struct TCPMSSProber: WaveProber {
                         let arrived = segment.payload + headers + (segment.timestamps ? 12 : 0)
                         let size = wave[connection.index].size
                         largestArrived = max(largestArrived ?? 0, arrived)
-                        outcomes[connection.index] = arrived >= size || completionPasses ? .passed : .ptb(mtu: arrived, source: "the server (it shrank its segments)")
+                        outcomes[connection.index] =
+                            arrived >= size || completionPasses
+                            ? .passed : .ptb(mtu: arrived, source: "the server (it shrank its segments)")
                     }
                     // Done with it: a server that serves one connection at a time can move on.
                     Syscall.close(connection.fd)
@@ -169,10 +187,16 @@ public struct TCPForwardProber: WaveProber {
     static func info(_ fd: Int32) -> (sendMSS: Int, unacked: Int, pmtu: Int)? {
         var info = [UInt8](repeating: 0, count: 256)
         var length = socklen_t(info.count)
-        guard info.withUnsafeMutableBytes({ getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, $0.baseAddress, &length) }) == 0, length >= 64 else { return nil }
+        guard
+            info.withUnsafeMutableBytes({ getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, $0.baseAddress, &length) }) == 0,
+            length >= 64
+        else { return nil }
         return info.withUnsafeBytes {
-            (Int($0.loadUnaligned(fromByteOffset: 16, as: UInt32.self)), Int($0.loadUnaligned(fromByteOffset: 24, as: UInt32.self)),
-             Int($0.loadUnaligned(fromByteOffset: 60, as: UInt32.self)))
+            (
+                Int($0.loadUnaligned(fromByteOffset: 16, as: UInt32.self)),
+                Int($0.loadUnaligned(fromByteOffset: 24, as: UInt32.self)),
+                Int($0.loadUnaligned(fromByteOffset: 60, as: UInt32.self))
+            )
         }
     }
 
@@ -183,10 +207,14 @@ public struct TCPForwardProber: WaveProber {
         for (index, request) in wave.enumerated() {
             do {
                 let headers = { if case .v6 = target { return 60 } else { return 40 } }()
-                let fd = try Syscall.tcpConnect(to: target, port: port, timeoutMilliseconds: timeoutMilliseconds, maxSegment: max(88, request.size - headers))
+                let fd = try Syscall.tcpConnect(
+                    to: target, port: port, timeoutMilliseconds: timeoutMilliseconds,
+                    maxSegment: max(88, request.size - headers))
                 // One full segment: exactly the MSS TCP settled on (options such as timestamps come out of it).
                 let mss = Self.info(fd)?.sendMSS ?? (request.size - headers)
-                if let state = Self.info(fd), state.sendMSS + headers + 12 < request.size, state.sendMSS + headers < request.size {
+                if let state = Self.info(fd), state.sendMSS + headers + 12 < request.size,
+                    state.sendMSS + headers < request.size
+                {
                     // The peer's advertised MSS (or a PMTU it learned toward us) caps our segments below this size:
                     // a segment that passes would prove nothing about it.
                     outcomes[index] = .localLimit(mtu: state.sendMSS + headers)
@@ -198,9 +226,12 @@ public struct TCPForwardProber: WaveProber {
                 probesSent += 1
             } catch {
                 if error.errno == ECONNREFUSED {
-                    throw ProbeError(.refused, "TCP [\(target)]:\(port) refuses connections: give a port that accepts them")
+                    throw ProbeError(
+                        .refused, "TCP [\(target)]:\(port) refuses connections: give a port that accepts them")
                 }
-                if error.errno == ETIMEDOUT { throw ProbeError(.noRoute, "TCP [\(target)]:\(port) does not answer SYNs") }
+                if error.errno == ETIMEDOUT {
+                    throw ProbeError(.noRoute, "TCP [\(target)]:\(port) does not answer SYNs")
+                }
             }
         }
         let clock = ContinuousClock()
@@ -213,8 +244,10 @@ public struct TCPForwardProber: WaveProber {
             for position in pending {
                 guard let state = Self.info(open[position].fd), state.unacked == 0 else { continue }
                 let size = wave[open[position].index].size
-                outcomes[open[position].index] = state.pmtu > 0 && state.pmtu < size
-                    ? .ptb(mtu: state.pmtu, source: "this host's TCP (it learned \(state.pmtu) and resent smaller)") : .passed
+                outcomes[open[position].index] =
+                    state.pmtu > 0 && state.pmtu < size
+                    ? .ptb(mtu: state.pmtu, source: "this host's TCP (it learned \(state.pmtu) and resent smaller)")
+                    : .passed
                 pending.remove(position)
                 lastAck = clock.now
             }

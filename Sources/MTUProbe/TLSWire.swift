@@ -6,8 +6,12 @@ public enum TLSWire {
     /// A TLS 1.2 ClientHello record with common ECDHE/RSA suites, SNI when `serverName` is a host name.
     public static func clientHello(serverName: String?, random: [UInt8]) -> [UInt8] {
         func u16(_ value: Int) -> [UInt8] { [UInt8(value >> 8 & 0xff), UInt8(value & 0xff)] }
-        func u24(_ value: Int) -> [UInt8] { [UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)] }
-        let suites: [UInt16] = [0xc02f, 0xc030, 0xc02b, 0xc02c, 0xcca8, 0xcca9, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035]
+        func u24(_ value: Int) -> [UInt8] {
+            [UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
+        }
+        let suites: [UInt16] = [
+            0xc02f, 0xc030, 0xc02b, 0xc02c, 0xcca8, 0xcca9, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035,
+        ]
         var extensions: [UInt8] = []
         if let serverName, !serverName.isEmpty, !serverName.allSatisfy({ $0.isNumber || $0 == "." }) {
             let name = Array(serverName.utf8)
@@ -18,7 +22,9 @@ public enum TLSWire {
         extensions += u16(0x000a) + u16(groups.count * 2 + 2) + u16(groups.count * 2) + groups.flatMap { u16(Int($0)) }
         extensions += u16(0x000b) + u16(2) + [1, 0]
         let signatures: [UInt16] = [0x0401, 0x0501, 0x0601, 0x0403, 0x0503, 0x0804, 0x0805, 0x0806, 0x0201]
-        extensions += u16(0x000d) + u16(signatures.count * 2 + 2) + u16(signatures.count * 2) + signatures.flatMap { u16(Int($0)) }
+        extensions +=
+            u16(0x000d) + u16(signatures.count * 2 + 2) + u16(signatures.count * 2)
+            + signatures.flatMap { u16(Int($0)) }
         extensions += u16(0x0017) + u16(0)  // extended_master_secret
         extensions += u16(0xff01) + u16(1) + [0]  // renegotiation_info
         var body: [UInt8] = [0x03, 0x03] + random.prefix(32) + [UInt8](repeating: 0, count: max(0, 32 - random.count))
@@ -62,7 +68,9 @@ public enum TLSWire {
                 let body = Array(records[5..<(5 + length)])
                 records.removeFirst(5 + length)
                 switch type {
-                case 22: handshake += body; parseHandshake()
+                case 22:
+                    handshake += body
+                    parseHandshake()
                 case 21 where body.count >= 2: alert = (body[0], body[1])
                 default: break
                 }

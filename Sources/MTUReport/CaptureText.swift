@@ -5,55 +5,85 @@ import MTUCapture
 public enum CaptureText {
     static let order = ["critical": 0, "warning": 1, "info": 2]
 
-    public static func render(_ report: CaptureReport, files: [String], style: Style = Style(color: false), limit: Int = 20) -> String {
+    public static func render(
+        _ report: CaptureReport, files: [String], style: Style = Style(color: false), limit: Int = 20
+    ) -> String {
         var lines: [String] = []
         let verdict = style.captureVerdict(report.verdict)
-        lines.append("\(style.bold("mtu-doctor capture analyze")): \(verdict) — \(report.packets) packets in \(files.count) file\(files.count == 1 ? "" : "s"), \(report.flows.count + report.flowsOmitted) TCP connection\(report.flows.count + report.flowsOmitted == 1 ? "" : "s")")
+        lines.append(
+            "\(style.bold("mtu-doctor capture analyze")): \(verdict) — \(report.packets) packets in \(files.count) file\(files.count == 1 ? "" : "s"), \(report.flows.count + report.flowsOmitted) TCP connection\(report.flows.count + report.flowsOmitted == 1 ? "" : "s")"
+        )
         lines.append(report.conclusion)
         let coverage = report.coverage
         if coverage.dissected < coverage.packets || !coverage.through.isEmpty {
             var read = "Read: \(coverage.dissected) of \(coverage.packets) packets down to IP"
-            if !coverage.through.isEmpty { read += "; through " + coverage.through.map { "\($0.what) (\($0.packets))" }.joined(separator: ", ") }
-            if !coverage.skipped.isEmpty { read += "; not read: " + coverage.skipped.prefix(4).map { "\($0.what) (\($0.packets))" }.joined(separator: ", ") }
+            if !coverage.through.isEmpty {
+                read += "; through " + coverage.through.map { "\($0.what) (\($0.packets))" }.joined(separator: ", ")
+            }
+            if !coverage.skipped.isEmpty {
+                read +=
+                    "; not read: "
+                    + coverage.skipped.prefix(4).map { "\($0.what) (\($0.packets))" }.joined(separator: ", ")
+            }
             lines.append(style.dim(read))
         }
         let interesting = report.flows.filter { $0.stalled || $0.retransmissions > 0 || $0.tls != nil }
         let shown = (interesting.isEmpty ? report.flows : interesting).prefix(limit)
         if !shown.isEmpty {
             lines.append("")
-            lines.append(style.bold("Connections") + (shown.count < report.flows.count + report.flowsOmitted ? style.dim("  (\(shown.count) of \(report.flows.count + report.flowsOmitted): those with retransmissions or TLS)") : ""))
-            lines.append("  \(pad("connection", 46)) \(padLeft("packets", 7)) \(padLeft("largest", 7))  \(pad("MSS c/s", 11)) \(padLeft("retx", 4))  tls")
+            lines.append(
+                style.bold("Connections")
+                    + (shown.count < report.flows.count + report.flowsOmitted
+                        ? style.dim(
+                            "  (\(shown.count) of \(report.flows.count + report.flowsOmitted): those with retransmissions or TLS)"
+                        ) : ""))
+            lines.append(
+                "  \(pad("connection", 46)) \(padLeft("packets", 7)) \(padLeft("largest", 7))  \(pad("MSS c/s", 11)) \(padLeft("retx", 4))  tls"
+            )
             for flow in shown {
                 let mss = "\(flow.mssClient.map(String.init) ?? "?")/\(flow.mssServer.map(String.init) ?? "?")"
                 var tls = flow.tls ?? "-"
                 if let ms = flow.tlsHandshakeMs { tls += " \(Int(ms.rounded())) ms" }
                 let mark = flow.stalled ? "  " + style.paint("STALLED", "1;31") : ""
-                lines.append("  \(pad(flow.flow, 46)) \(padLeft(String(flow.packets), 7)) \(padLeft(String(flow.largestPacket), 7))  \(pad(mss, 11)) \(padLeft(String(flow.retransmissions), 4))  \(tls)\(mark)")
+                lines.append(
+                    "  \(pad(flow.flow, 46)) \(padLeft(String(flow.packets), 7)) \(padLeft(String(flow.largestPacket), 7))  \(pad(mss, 11)) \(padLeft(String(flow.retransmissions), 4))  \(tls)\(mark)"
+                )
             }
         }
         if let tunnels = report.tunnels {
             lines.append("")
-            lines.append("\(style.bold("Tunnels")): \(tunnels.packets) tunnel packets, largest outer \(tunnels.largestOuter) bytes (inner \(tunnels.largestInner)), \(tunnels.outerDontFragment) with outer DF, \(tunnels.outerFragments) outer fragments")
+            lines.append(
+                "\(style.bold("Tunnels")): \(tunnels.packets) tunnel packets, largest outer \(tunnels.largestOuter) bytes (inner \(tunnels.largestInner)), \(tunnels.outerDontFragment) with outer DF, \(tunnels.outerFragments) outer fragments"
+            )
         }
-        let findings = report.findings.enumerated().sorted { (order[$0.element.severity] ?? 3, $0.offset) < (order[$1.element.severity] ?? 3, $1.offset) }.map(\.element)
+        let findings = report.findings.enumerated().sorted {
+            (order[$0.element.severity] ?? 3, $0.offset) < (order[$1.element.severity] ?? 3, $1.offset)
+        }.map(\.element)
         if !findings.isEmpty {
             lines.append("")
             lines.append(style.bold("Findings, most severe first"))
             for (number, finding) in findings.enumerated() {
                 lines.append("")
-                lines.append("\(number + 1). [\(style.captureSeverity(finding.severity)), \(finding.evidence)] \(finding.kind)\(finding.direction.map { "  \($0)" } ?? "")")
+                lines.append(
+                    "\(number + 1). [\(style.captureSeverity(finding.severity)), \(finding.evidence)] \(finding.kind)\(finding.direction.map { "  \($0)" } ?? "")"
+                )
                 lines.append("   \(finding.summary)")
                 if !finding.frames.isEmpty {
                     let frames = finding.frames.prefix(12).map(String.init)
-                    let where_ = files.count > 1 || !finding.file.isEmpty ? " in \(finding.file)" : ""
-                    lines.append(style.dim("   frames\(where_): \(frames.joined(separator: ", "))\(finding.frames.count > 12 ? " …" : "")  — Wireshark: frame.number in {\(frames.joined(separator: " "))}"))
+                    let inFile = files.count > 1 || !finding.file.isEmpty ? " in \(finding.file)" : ""
+                    lines.append(
+                        style.dim(
+                            "   frames\(inFile): \(frames.joined(separator: ", "))\(finding.frames.count > 12 ? " …" : "")  — Wireshark: frame.number in {\(frames.joined(separator: " "))}"
+                        ))
                 }
             }
         }
         if !report.warnings.isEmpty {
             lines.append("")
             for warning in report.warnings.prefix(10) { lines.append("warning: \(warning)") }
-            if report.warnings.count > 10 { lines.append("warning: … and \(report.warnings.count - 10) more (see --json)") }
+            if report.warnings.count > 10 {
+                lines.append("warning: … and \(report.warnings.count - 10) more (see --json)")
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -2,27 +2,37 @@ import MTUCore
 
 /// Human text for `check`: verdict first, then each flow, then ranked findings with fixes.
 public enum CheckText {
-    public static func render(_ report: CheckReport, style: Style = Style(color: false), verbose: Bool = false) -> String {
+    public static func render(_ report: CheckReport, style: Style = Style(color: false), verbose: Bool = false)
+        -> String
+    {
         var lines: [String] = []
         let broken = report.flows.filter { $0.verdict != .ok }.count
-        lines.append("\(style.bold("mtu-doctor check")) \(report.topology): \(style.verdict(report.verdict)) — \(broken) of \(report.flows.count) flow\(report.flows.count == 1 ? "" : "s") affected, \(report.findings.count) finding\(report.findings.count == 1 ? "" : "s")")
+        lines.append(
+            "\(style.bold("mtu-doctor check")) \(report.topology): \(style.verdict(report.verdict)) — \(broken) of \(report.flows.count) flow\(report.flows.count == 1 ? "" : "s") affected, \(report.findings.count) finding\(report.findings.count == 1 ? "" : "s")"
+        )
         for flow in report.flows {
             lines.append("")
-            lines.append("\(style.bold("Flow \(flow.name)")): \(flow.from) → \(flow.to) (\(flow.protocol))  \(style.verdict(flow.verdict))")
+            lines.append(
+                "\(style.bold("Flow \(flow.name)")): \(flow.from) → \(flow.to) (\(flow.protocol))  \(style.verdict(flow.verdict))"
+            )
             for leg in flow.legs {
                 if flow.legs.count > 1 { lines.append("  leg \(leg.from) ⇄ \(leg.to)") }
                 for (label, direction) in [("forward", leg.forward), ("reverse", leg.reverse)] {
                     lines.append(directionLine(label, direction, style: style))
                     if direction.verdict != .ok || direction.latent || verbose {
                         let b = direction.bottleneck
-                        lines.append("      wall: \(b.node)\(b.interface.map { " \($0)" } ?? "") on the \(b.layer), \(b.mtu) bytes — \(b.reason)")
+                        lines.append(
+                            "      wall: \(b.node)\(b.interface.map { " \($0)" } ?? "") on the \(b.layer), \(b.mtu) bytes — \(b.reason)"
+                        )
                         if direction.largestPacketSent > direction.pathMTU, direction.verdict != .ok || verbose {
                             lines.append("      fate: \(direction.fate.kind.rawValue) — \(direction.fate.summary)")
                         }
                     }
                     if verbose {
                         for hop in direction.hops {
-                            lines.append("        \(pad(hop.role, 16)) \(pad("\(hop.node)\(hop.interface.map { " \($0)" } ?? "")", 30)) \(pad(hop.layer, 18)) \(padLeft(String(hop.mtu), 5)) → inner \(padLeft(String(hop.innerLimit), 5))  \(hop.reason)")
+                            lines.append(
+                                "        \(pad(hop.role, 16)) \(pad("\(hop.node)\(hop.interface.map { " \($0)" } ?? "")", 30)) \(pad(hop.layer, 18)) \(padLeft(String(hop.mtu), 5)) → inner \(padLeft(String(hop.innerLimit), 5))  \(hop.reason)"
+                            )
                         }
                     }
                 }
@@ -55,6 +65,7 @@ public enum CheckText {
         } else {
             status = style.verdict(direction.verdict)
         }
-        return "    \(pad(label, 8)) \(pad("\(direction.from) → \(direction.to)", 40)) path MTU \(padLeft(String(direction.pathMTU), 5))  sends ≤ \(padLeft(String(direction.largestPacketSent), 5))  \(status)"
+        return
+            "    \(pad(label, 8)) \(pad("\(direction.from) → \(direction.to)", 40)) path MTU \(padLeft(String(direction.pathMTU), 5))  sends ≤ \(padLeft(String(direction.largestPacketSent), 5))  \(status)"
     }
 }

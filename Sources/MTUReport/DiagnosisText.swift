@@ -6,7 +6,9 @@ public enum DiagnosisText {
     public static func render(_ d: Diagnosis, style: Style = Style(color: false)) -> String {
         let e = d.evidence
         var lines: [String] = []
-        lines.append("\(style.bold("mtu-doctor diagnose \(e.target)\(e.port.map { ":\($0)" } ?? "")")) — \(verdict(d.verdict, style))")
+        lines.append(
+            "\(style.bold("mtu-doctor diagnose \(e.target)\(e.port.map { ":\($0)" } ?? "")")) — \(verdict(d.verdict, style))"
+        )
         lines.append(d.headline)
         if let cause = d.cause {
             lines.append("")
@@ -40,15 +42,19 @@ public enum DiagnosisText {
             case "skipped": mark = style.dim("–")
             default: mark = style.dim("i")
             }
-            lines.append("  \(mark) \(pad(step.name, 18)) \(step.milliseconds.map { padLeft("\($0) ms", 8) } ?? String(repeating: " ", count: 8))  \(step.detail)")
+            lines.append(
+                "  \(mark) \(pad(step.name, 18)) \(step.milliseconds.map { padLeft("\($0) ms", 8) } ?? String(repeating: " ", count: 8))  \(step.detail)"
+            )
         }
         let others = d.hypotheses.filter { $0.id != d.cause?.id }
         if !others.isEmpty {
             lines.append("")
             lines.append(style.bold("Other hypotheses"))
             for hypothesis in others {
-                let label = hypothesis.status == "ruled-out" ? "ruled out" : "\(hypothesis.status) \(hypothesis.confidence)%"
-                let reason = hypothesis.status == "ruled-out" ? hypothesis.evidenceAgainst.first : hypothesis.evidenceFor.first
+                let label =
+                    hypothesis.status == "ruled-out" ? "ruled out" : "\(hypothesis.status) \(hypothesis.confidence)%"
+                let reason =
+                    hypothesis.status == "ruled-out" ? hypothesis.evidenceAgainst.first : hypothesis.evidenceFor.first
                 lines.append("  \(pad(label, 14)) \(hypothesis.title)\(reason.map { style.dim(" — \($0)") } ?? "")")
             }
         }

@@ -5,7 +5,9 @@ import MTUCore
 public enum HTMLRenderer {
     public static func render(_ document: ReportDocument, generated: String? = nil) -> String {
         var body: [String] = []
-        body.append("<header class=\"banner \(cssClass(document.verdict))\" id=\"verdict\" data-verdict=\"\(escape(document.verdict))\">")
+        body.append(
+            "<header class=\"banner \(cssClass(document.verdict))\" id=\"verdict\" data-verdict=\"\(escape(document.verdict))\">"
+        )
         body.append("<p class=\"word\">\(escape(ReportDocument.verdictWord(document.verdict)))</p>")
         body.append("<h1>\(escape(document.title))</h1>")
         body.append("<p class=\"headline\">\(escape(document.headline))</p>")
@@ -75,8 +77,11 @@ public enum HTMLRenderer {
         case .ladder(let rungs, let pathMTU):
             return ladder(rungs, pathMTU: pathMTU)
         case .fix(let fix):
-            var html = "<div class=\"fix\(fix.resolvesCause ? "" : " workaround")\"><h3>\(escape(fix.title))\(fix.resolvesCause ? "" : " <span class=\"tag\">workaround</span>")</h3>"
-            if !fix.commands.isEmpty { html += "<pre><code>\(escape(fix.commands.joined(separator: "\n")))</code></pre>" }
+            var html =
+                "<div class=\"fix\(fix.resolvesCause ? "" : " workaround")\"><h3>\(escape(fix.title))\(fix.resolvesCause ? "" : " <span class=\"tag\">workaround</span>")</h3>"
+            if !fix.commands.isEmpty {
+                html += "<pre><code>\(escape(fix.commands.joined(separator: "\n")))</code></pre>"
+            }
             if let note = fix.note { html += "<p class=\"note\">\(escape(note))</p>" }
             return html + "</div>"
         case .hypotheses(let hypotheses):
@@ -84,13 +89,24 @@ public enum HTMLRenderer {
             for hypothesis in hypotheses {
                 let ruled = hypothesis.status == "ruled-out"
                 html += "<li class=\"hypothesis \(escape(hypothesis.status))\" data-id=\"\(escape(hypothesis.id))\">"
-                html += "<div class=\"hhead\"><span class=\"htitle\">\(escape(hypothesis.title))</span> <span class=\"status\">\(escape(hypothesis.status))\(ruled ? "" : " · \(hypothesis.confidence)%")</span></div>"
+                html +=
+                    "<div class=\"hhead\"><span class=\"htitle\">\(escape(hypothesis.title))</span> <span class=\"status\">\(escape(hypothesis.status))\(ruled ? "" : " · \(hypothesis.confidence)%")</span></div>"
                 if !ruled {
-                    html += "<div class=\"bar\" role=\"img\" aria-label=\"confidence \(hypothesis.confidence) percent\"><span style=\"width:\(hypothesis.confidence)%\"></span></div>"
+                    html +=
+                        "<div class=\"bar\" role=\"img\" aria-label=\"confidence \(hypothesis.confidence) percent\"><span style=\"width:\(hypothesis.confidence)%\"></span></div>"
                 }
                 if !hypothesis.explanation.isEmpty { html += "<p>\(escape(hypothesis.explanation))</p>" }
-                if let hop = hypothesis.hop { html += "<p class=\"where\">Where: <strong>\(escape(hop))</strong>\(hypothesis.layer.map { " — \(escape($0))" } ?? "")</p>" }
-                let evidence = hypothesis.evidenceFor.map { "<li class=\"for\"><span class=\"sr\">for: </span>✔ \(escape($0))</li>" } + hypothesis.evidenceAgainst.map { "<li class=\"against\"><span class=\"sr\">against: </span>✘ \(escape($0))</li>" }
+                if let hop = hypothesis.hop {
+                    html +=
+                        "<p class=\"where\">Where: <strong>\(escape(hop))</strong>\(hypothesis.layer.map { " — \(escape($0))" } ?? "")</p>"
+                }
+                let evidence =
+                    hypothesis.evidenceFor.map {
+                        "<li class=\"for\"><span class=\"sr\">for: </span>✔ \(escape($0))</li>"
+                    }
+                    + hypothesis.evidenceAgainst.map {
+                        "<li class=\"against\"><span class=\"sr\">against: </span>✘ \(escape($0))</li>"
+                    }
                 if !evidence.isEmpty { html += "<ul class=\"evidence\">" + evidence.joined() + "</ul>" }
                 html += "</li>"
             }
@@ -100,7 +116,8 @@ public enum HTMLRenderer {
         case .timeline(let steps):
             var html = "<ol class=\"timeline\">"
             for step in steps {
-                html += "<li class=\"step \(escape(step.outcome))\"><span class=\"mark\" aria-hidden=\"true\">\(mark(step.outcome))</span> <strong>\(escape(step.name))</strong> <span class=\"outcome\">\(escape(step.outcome))</span>\(step.milliseconds.map { " <span class=\"ms\">\($0) ms</span>" } ?? "")<br>\(escape(step.detail))</li>"
+                html +=
+                    "<li class=\"step \(escape(step.outcome))\"><span class=\"mark\" aria-hidden=\"true\">\(mark(step.outcome))</span> <strong>\(escape(step.name))</strong> <span class=\"outcome\">\(escape(step.outcome))</span>\(step.milliseconds.map { " <span class=\"ms\">\($0) ms</span>" } ?? "")<br>\(escape(step.detail))</li>"
             }
             return html + "</ol>"
         }
@@ -117,7 +134,9 @@ public enum HTMLRenderer {
     }
 
     static func table(_ headers: [String], _ rows: [[String]]) -> String {
-        var html = "<table><thead><tr>" + headers.map { "<th scope=\"col\">\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+        var html =
+            "<table><thead><tr>" + headers.map { "<th scope=\"col\">\(escape($0))</th>" }.joined()
+            + "</tr></thead><tbody>"
         for row in rows { html += "<tr>" + row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>" }
         return html + "</tbody></table>"
     }
@@ -125,25 +144,43 @@ public enum HTMLRenderer {
     /// Hops as boxes joined by links; the wall hop is drawn thick, red-orange, dashed beyond, and labelled.
     static func path(_ hops: [DiagnosisHop], caption: String) -> String {
         guard !hops.isEmpty else { return "" }
-        let width = 150, gap = 40, height = 120
+        let width = 150
+        let gap = 40
+        let height = 120
         let total = hops.count * width + (hops.count - 1) * gap + 40
-        var svg = "<svg class=\"path\" id=\"path-drawing\" role=\"img\" aria-label=\"the measured path, hop by hop\" viewBox=\"0 0 \(total) \(height)\" width=\"100%\" preserveAspectRatio=\"xMinYMid meet\">"
+        var svg =
+            "<svg class=\"path\" id=\"path-drawing\" role=\"img\" aria-label=\"the measured path, hop by hop\" viewBox=\"0 0 \(total) \(height)\" width=\"100%\" preserveAspectRatio=\"xMinYMid meet\">"
         for (index, hop) in hops.enumerated() {
             let x = 10 + index * (width + gap)
             if index > 0 {
                 let beyond = hop.state == "beyond" || hop.state == "wall"
-                svg += "<line x1=\"\(x - gap)\" y1=\"50\" x2=\"\(x)\" y2=\"50\" class=\"link\(beyond ? " broken" : "")\"/>"
+                svg +=
+                    "<line x1=\"\(x - gap)\" y1=\"50\" x2=\"\(x)\" y2=\"50\" class=\"link\(beyond ? " broken" : "")\"/>"
             }
-            let cls = hop.state == "wall" ? "hop wall" : hop.state == "beyond" ? "hop beyond" : hop.state == "unknown" ? "hop unknown" : "hop"
-            svg += "<g class=\"\(cls)\"\(hop.state == "wall" ? " id=\"wall-hop\"" : "")><rect x=\"\(x)\" y=\"22\" width=\"\(width)\" height=\"56\" rx=\"8\"/>"
-            svg += "<text x=\"\(x + width / 2)\" y=\"44\" text-anchor=\"middle\" class=\"label\">\(escape(hop.label))</text>"
-            svg += "<text x=\"\(x + width / 2)\" y=\"64\" text-anchor=\"middle\" class=\"addr\">\(escape(hop.address ?? "—"))</text>"
-            if let note = hop.note { svg += "<text x=\"\(x + width / 2)\" y=\"98\" text-anchor=\"middle\" class=\"hnote\">\(escape(String(note.prefix(28))))</text>" }
-            if hop.state == "wall" { svg += "<text x=\"\(x + width / 2)\" y=\"16\" text-anchor=\"middle\" class=\"walltag\">▼ WALL</text>" }
+            let cls =
+                hop.state == "wall"
+                ? "hop wall" : hop.state == "beyond" ? "hop beyond" : hop.state == "unknown" ? "hop unknown" : "hop"
+            svg +=
+                "<g class=\"\(cls)\"\(hop.state == "wall" ? " id=\"wall-hop\"" : "")><rect x=\"\(x)\" y=\"22\" width=\"\(width)\" height=\"56\" rx=\"8\"/>"
+            svg +=
+                "<text x=\"\(x + width / 2)\" y=\"44\" text-anchor=\"middle\" class=\"label\">\(escape(hop.label))</text>"
+            svg +=
+                "<text x=\"\(x + width / 2)\" y=\"64\" text-anchor=\"middle\" class=\"addr\">\(escape(hop.address ?? "—"))</text>"
+            if let note = hop.note {
+                svg +=
+                    "<text x=\"\(x + width / 2)\" y=\"98\" text-anchor=\"middle\" class=\"hnote\">\(escape(String(note.prefix(28))))</text>"
+            }
+            if hop.state == "wall" {
+                svg += "<text x=\"\(x + width / 2)\" y=\"16\" text-anchor=\"middle\" class=\"walltag\">▼ WALL</text>"
+            }
             svg += "</g>"
         }
         svg += "</svg>"
-        let list = "<ol class=\"sr\">" + hops.map { "<li>\(escape($0.label)) \(escape($0.address ?? "")): \(escape($0.state))\($0.note.map { ", \(escape($0))" } ?? "")</li>" }.joined() + "</ol>"
+        let list =
+            "<ol class=\"sr\">"
+            + hops.map {
+                "<li>\(escape($0.label)) \(escape($0.address ?? "")): \(escape($0.state))\($0.note.map { ", \(escape($0))" } ?? "")</li>"
+            }.joined() + "</ol>"
         return "<figure>\(svg)\(list)<figcaption>\(escape(caption))</figcaption></figure>"
     }
 
@@ -152,40 +189,59 @@ public enum HTMLRenderer {
         guard !rungs.isEmpty else { return "<p>No sizes were probed.</p>" }
         let sorted = rungs.sorted { $0.size < $1.size }
         let maximum = Swift.max(sorted.last!.size, 1)
-        let barWidth = 8, chartHeight = 160
+        let barWidth = 8
+        let chartHeight = 160
         let width = sorted.count * (barWidth + 2) + 60
-        var svg = "<svg class=\"ladder\" id=\"ladder-chart\" role=\"img\" aria-label=\"sizes probed and their outcome\" viewBox=\"0 0 \(width) \(chartHeight + 30)\" width=\"100%\" preserveAspectRatio=\"xMinYMid meet\">"
-        svg += "<defs><pattern id=\"hatch\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"2\" height=\"4\" fill=\"#b3261e\"/></pattern></defs>"
+        var svg =
+            "<svg class=\"ladder\" id=\"ladder-chart\" role=\"img\" aria-label=\"sizes probed and their outcome\" viewBox=\"0 0 \(width) \(chartHeight + 30)\" width=\"100%\" preserveAspectRatio=\"xMinYMid meet\">"
+        svg +=
+            "<defs><pattern id=\"hatch\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"2\" height=\"4\" fill=\"#b3261e\"/></pattern></defs>"
         for (index, rung) in sorted.enumerated() {
             let height = Swift.max(2, rung.size * chartHeight / maximum)
             let x = 50 + index * (barWidth + 2)
-            svg += "<rect class=\"rung \(escape(rung.outcome))\" x=\"\(x)\" y=\"\(chartHeight - height + 5)\" width=\"\(barWidth)\" height=\"\(height)\"><title>\(rung.size) bytes: \(escape(rung.outcome)) (\(rung.attempts)×)</title></rect>"
+            svg +=
+                "<rect class=\"rung \(escape(rung.outcome))\" x=\"\(x)\" y=\"\(chartHeight - height + 5)\" width=\"\(barWidth)\" height=\"\(height)\"><title>\(rung.size) bytes: \(escape(rung.outcome)) (\(rung.attempts)×)</title></rect>"
         }
         if let pathMTU {
             let y = chartHeight - pathMTU * chartHeight / maximum + 5
-            svg += "<line class=\"pmtu\" x1=\"45\" x2=\"\(width)\" y1=\"\(y)\" y2=\"\(y)\"/><text class=\"pmtu-label\" x=\"2\" y=\"\(y + 4)\">\(pathMTU)</text>"
+            svg +=
+                "<line class=\"pmtu\" x1=\"45\" x2=\"\(width)\" y1=\"\(y)\" y2=\"\(y)\"/><text class=\"pmtu-label\" x=\"2\" y=\"\(y + 4)\">\(pathMTU)</text>"
         }
-        svg += "<text x=\"50\" y=\"\(chartHeight + 24)\" class=\"axis\">\(sorted.first!.size) B</text><text x=\"\(width - 4)\" y=\"\(chartHeight + 24)\" text-anchor=\"end\" class=\"axis\">\(maximum) B</text>"
+        svg +=
+            "<text x=\"50\" y=\"\(chartHeight + 24)\" class=\"axis\">\(sorted.first!.size) B</text><text x=\"\(width - 4)\" y=\"\(chartHeight + 24)\" text-anchor=\"end\" class=\"axis\">\(maximum) B</text>"
         svg += "</svg>"
         let passed = sorted.filter { $0.outcome == "passed" }.count
-        let legend = "<p class=\"legend\"><span class=\"key passed\"></span> passed (\(passed)) <span class=\"key lost\"></span> lost, no answer (\(sorted.filter { $0.outcome == "lost" }.count)) <span class=\"key ptb\"></span> ICMP “too big” (\(sorted.filter { $0.outcome == "ptb" }.count)) <span class=\"key local\"></span> refused locally (\(sorted.filter { $0.outcome == "local" }.count))\(pathMTU.map { " — line: path MTU \($0) bytes" } ?? "")</p>"
+        let legend =
+            "<p class=\"legend\"><span class=\"key passed\"></span> passed (\(passed)) <span class=\"key lost\"></span> lost, no answer (\(sorted.filter { $0.outcome == "lost" }.count)) <span class=\"key ptb\"></span> ICMP “too big” (\(sorted.filter { $0.outcome == "ptb" }.count)) <span class=\"key local\"></span> refused locally (\(sorted.filter { $0.outcome == "local" }.count))\(pathMTU.map { " — line: path MTU \($0) bytes" } ?? "")</p>"
         let boundary = sorted.firstIndex { $0.size > (pathMTU ?? Int.max) }
-        let around = boundary.map { Array(sorted[Swift.max(0, $0 - 3)..<Swift.min(sorted.count, $0 + 3)]) } ?? Array(sorted.suffix(6))
-        return "<figure>\(svg)\(legend)\(table(["size (bytes)", "outcome", "attempts"], around.map { [String($0.size), $0.outcome, String($0.attempts)] }))<figcaption>Every size probed; the table shows the boundary.</figcaption></figure>"
+        let around =
+            boundary.map { Array(sorted[Swift.max(0, $0 - 3)..<Swift.min(sorted.count, $0 + 3)]) }
+            ?? Array(sorted.suffix(6))
+        return
+            "<figure>\(svg)\(legend)\(table(["size (bytes)", "outcome", "attempts"], around.map { [String($0.size), $0.outcome, String($0.attempts)] }))<figcaption>Every size probed; the table shows the boundary.</figcaption></figure>"
     }
 
     /// A heat map: each cell's shade is its path MTU against the largest; broken pairs carry a ✘ as well.
     static func matrix(_ labels: [String], _ values: [[Int?]], expected: Int?) -> String {
         let top = expected ?? values.flatMap { $0.compactMap { $0 } }.max() ?? 1
-        var html = "<table class=\"matrix\" id=\"mesh-heatmap\"><thead><tr><th scope=\"col\">from \\ to</th>" + labels.map { "<th scope=\"col\">\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+        var html =
+            "<table class=\"matrix\" id=\"mesh-heatmap\"><thead><tr><th scope=\"col\">from \\ to</th>"
+            + labels.map { "<th scope=\"col\">\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
         for (row, label) in labels.enumerated() {
             html += "<tr><th scope=\"row\">\(escape(label))</th>"
             for column in labels.indices {
-                if row == column { html += "<td class=\"self\">—</td>"; continue }
-                guard let value = values[row][column] else { html += "<td class=\"unknown\">?</td>"; continue }
+                if row == column {
+                    html += "<td class=\"self\">—</td>"
+                    continue
+                }
+                guard let value = values[row][column] else {
+                    html += "<td class=\"unknown\">?</td>"
+                    continue
+                }
                 let ok = value >= top
                 let shade = Swift.max(0, Swift.min(100, value * 100 / Swift.max(top, 1)))
-                html += "<td class=\"\(ok ? "ok" : "broken")\" style=\"--shade:\(shade)%\">\(ok ? "" : "✘ ")\(value)</td>"
+                html +=
+                    "<td class=\"\(ok ? "ok" : "broken")\" style=\"--shade:\(shade)%\">\(ok ? "" : "✘ ")\(value)</td>"
             }
             html += "</tr>"
         }

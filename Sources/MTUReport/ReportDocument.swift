@@ -50,7 +50,10 @@ public struct ReportDocument: Sendable {
 /// Markdown for tickets: headings, tables, fenced commands.
 public enum MarkdownRenderer {
     public static func render(_ document: ReportDocument) -> String {
-        var lines = ["# \(document.title)", "", "**\(ReportDocument.verdictWord(document.verdict))** — \(escape(document.headline))"]
+        var lines = [
+            "# \(document.title)", "",
+            "**\(ReportDocument.verdictWord(document.verdict))** — \(escape(document.headline))",
+        ]
         for section in document.sections where !section.blocks.isEmpty {
             lines += ["", "## \(section.title)", ""]
             for block in section.blocks {
@@ -79,15 +82,24 @@ public enum MarkdownRenderer {
         case .code(let lines):
             return ["```"] + lines + ["```"]
         case .path(let hops, _):
-            return table(["", "hop", "address", "state", "note"], hops.enumerated().map { index, hop in
-                [String(index), hop.label, hop.address ?? "—", hop.state == "wall" ? "**WALL**" : hop.state, hop.note ?? ""]
-            })
+            return table(
+                ["", "hop", "address", "state", "note"],
+                hops.enumerated().map { index, hop in
+                    [
+                        String(index), hop.label, hop.address ?? "—", hop.state == "wall" ? "**WALL**" : hop.state,
+                        hop.note ?? "",
+                    ]
+                })
         case .ladder(let rungs, let pathMTU):
-            var rows = rungs.map { [String($0.size), $0.outcome == "passed" ? "passed" : "**\($0.outcome)**", String($0.attempts)] }
+            var rows = rungs.map {
+                [String($0.size), $0.outcome == "passed" ? "passed" : "**\($0.outcome)**", String($0.attempts)]
+            }
             if rows.count > 40 {
                 // Keep the boundary readable: the rungs around the path MTU and a sample of the rest.
                 let boundary = rungs.firstIndex { $0.size > (pathMTU ?? 0) } ?? rungs.count / 2
-                let keep = Set(Array(Swift.max(0, boundary - 6)..<Swift.min(rungs.count, boundary + 6)) + stride(from: 0, to: rungs.count, by: Swift.max(1, rungs.count / 12)))
+                let keep = Set(
+                    Array(Swift.max(0, boundary - 6)..<Swift.min(rungs.count, boundary + 6))
+                        + stride(from: 0, to: rungs.count, by: Swift.max(1, rungs.count / 12)))
                 rows = rungs.indices.filter { keep.contains($0) }.map { rows[$0] }
             }
             return table(["size (bytes)", "outcome", "attempts"], rows)
@@ -97,25 +109,42 @@ public enum MarkdownRenderer {
             if let note = fix.note { lines += ["", "> \(note)"] }
             return lines
         case .hypotheses(let hypotheses):
-            var lines = table(["cause", "status", "confidence"], hypotheses.map { [$0.title, $0.status, "\($0.confidence)%"] })
+            var lines = table(
+                ["cause", "status", "confidence"], hypotheses.map { [$0.title, $0.status, "\($0.confidence)%"] })
             for hypothesis in hypotheses where hypothesis.status != "ruled-out" && hypothesis.status != "unlikely" {
-                lines += ["", "**\(hypothesis.title)** (\(hypothesis.status), \(hypothesis.confidence)%) — \(hypothesis.explanation)"]
+                lines += [
+                    "",
+                    "**\(hypothesis.title)** (\(hypothesis.status), \(hypothesis.confidence)%) — \(hypothesis.explanation)",
+                ]
                 lines += hypothesis.evidenceFor.map { "- for: \($0)" }
                 lines += hypothesis.evidenceAgainst.map { "- against: \($0)" }
             }
             return lines
         case .matrix(let labels, let values, _):
-            return table(["from \\ to"] + labels, labels.indices.map { row in
-                [labels[row]] + labels.indices.map { column in row == column ? "—" : values[row][column].map(String.init) ?? "?" }
-            })
+            return table(
+                ["from \\ to"] + labels,
+                labels.indices.map { row in
+                    [labels[row]]
+                        + labels.indices.map { column in
+                            row == column ? "—" : values[row][column].map(String.init) ?? "?"
+                        }
+                })
         case .timeline(let steps):
-            return table(["step", "outcome", "ms", "detail"], steps.map { [$0.name, $0.outcome, $0.milliseconds.map(String.init) ?? "", $0.detail] })
+            return table(
+                ["step", "outcome", "ms", "detail"],
+                steps.map { [$0.name, $0.outcome, $0.milliseconds.map(String.init) ?? "", $0.detail] })
         }
     }
 
     static func table(_ headers: [String], _ rows: [[String]]) -> [String] {
-        var lines = ["| " + headers.map(escape).joined(separator: " | ") + " |", "|" + headers.map { _ in "---" }.joined(separator: "|") + "|"]
-        for row in rows { lines.append("| " + row.map { escape($0).replacingOccurrences(of: "\n", with: " ") }.joined(separator: " | ") + " |") }
+        var lines = [
+            "| " + headers.map(escape).joined(separator: " | ") + " |",
+            "|" + headers.map { _ in "---" }.joined(separator: "|") + "|",
+        ]
+        for row in rows {
+            lines.append(
+                "| " + row.map { escape($0).replacingOccurrences(of: "\n", with: " ") }.joined(separator: " | ") + " |")
+        }
         return lines
     }
 }

@@ -65,10 +65,13 @@ package final class APIServerFixture: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: launcher.isEmpty ? "/usr/bin/env" : launcher[0])
         let launcher = launcher.isEmpty ? [] : Array(launcher.dropFirst()) + ["/usr/bin/env"]
-        process.arguments = launcher + [
-            "python3", fixtures + "/apiserver.py", "--dir", fixtures + "/" + scenario, "--cert", pki.serverCert, "--key", pki.serverKey,
-            "--client-ca", pki.ca, "--token", Self.token, "--port-file", directory + "/port", "--log", log, "--routes", routes,
-        ]
+        process.arguments =
+            launcher + [
+                "python3", fixtures + "/apiserver.py", "--dir", fixtures + "/" + scenario, "--cert", pki.serverCert,
+                "--key", pki.serverKey,
+                "--client-ca", pki.ca, "--token", Self.token, "--port-file", directory + "/port", "--log", log,
+                "--routes", routes,
+            ]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         var found: Int?
@@ -95,8 +98,11 @@ package final class APIServerFixture: @unchecked Sendable {
 
     /// The bodies of the requests that had one, in order: (method, path with query, body text).
     package var bodies: [(method: String, path: String, body: String)] {
-        ((try? String(contentsOfFile: log + ".bodies", encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String] else { return nil }
+        ((try? String(contentsOfFile: log + ".bodies", encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String] else {
+                return nil
+            }
             return (object["method"] ?? "", object["path"] ?? "", object["body"] ?? "")
         }
     }

@@ -22,14 +22,17 @@ package struct JSONSchema {
     func check(_ value: Any, _ schema: [String: Any], _ path: String, _ errors: inout [String]) {
         if let reference = schema["$ref"] as? String {
             let name = reference.replacingOccurrences(of: "#/$defs/", with: "")
-            guard let definitions = root["$defs"] as? [String: Any], let target = definitions[name] as? [String: Any] else {
+            guard let definitions = root["$defs"] as? [String: Any], let target = definitions[name] as? [String: Any]
+            else {
                 errors.append("\(path): unresolved \(reference)")
                 return
             }
             check(value, target, path, &errors)
             return
         }
-        if let constant = schema["const"], !Self.equal(value, constant) { errors.append("\(path): expected \(constant), got \(value)") }
+        if let constant = schema["const"], !Self.equal(value, constant) {
+            errors.append("\(path): expected \(constant), got \(value)")
+        }
         if let options = schema["enum"] as? [Any], !options.contains(where: { Self.equal(value, $0) }) {
             errors.append("\(path): \(value) is not one of \(options)")
         }
@@ -37,16 +40,26 @@ package struct JSONSchema {
             errors.append("\(path): expected \(type), got \(Self.kind(value))")
             return
         }
-        if let minimum = schema["minimum"] as? Double, let number = Self.number(value), number < minimum { errors.append("\(path): \(number) < \(minimum)") }
-        if let maximum = schema["maximum"] as? Double, let number = Self.number(value), number > maximum { errors.append("\(path): \(number) > \(maximum)") }
+        if let minimum = schema["minimum"] as? Double, let number = Self.number(value), number < minimum {
+            errors.append("\(path): \(number) < \(minimum)")
+        }
+        if let maximum = schema["maximum"] as? Double, let number = Self.number(value), number > maximum {
+            errors.append("\(path): \(number) > \(maximum)")
+        }
         if let object = value as? [String: Any] {
-            for key in schema["required"] as? [String] ?? [] where object[key] == nil { errors.append("\(path): missing required \"\(key)\"") }
+            for key in schema["required"] as? [String] ?? [] where object[key] == nil {
+                errors.append("\(path): missing required \"\(key)\"")
+            }
             for (key, sub) in schema["properties"] as? [String: Any] ?? [:] {
-                if let child = object[key], let subschema = sub as? [String: Any] { check(child, subschema, "\(path).\(key)", &errors) }
+                if let child = object[key], let subschema = sub as? [String: Any] {
+                    check(child, subschema, "\(path).\(key)", &errors)
+                }
             }
             if schema["additionalProperties"] as? Bool == false {
                 let known = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
-                for key in object.keys.sorted() where !known.contains(key) { errors.append("\(path): unexpected property \"\(key)\"") }
+                for key in object.keys.sorted() where !known.contains(key) {
+                    errors.append("\(path): unexpected property \"\(key)\"")
+                }
             }
         }
         if let array = value as? [Any], let items = schema["items"] as? [String: Any] {
@@ -62,7 +75,8 @@ package struct JSONSchema {
             // On Linux, JSON booleans come back as __NSCFBoolean with objCType "c"; integers as "i"/"q"/"l".
             switch String(cString: number.objCType) {
             case "c", "B": return "boolean"
-            case "d", "f": return Double(truncating: number).rounded() == Double(truncating: number) ? "integer" : "number"
+            case "d", "f":
+                return Double(truncating: number).rounded() == Double(truncating: number) ? "integer" : "number"
             default: return "integer"
             }
         }

@@ -14,7 +14,9 @@ package enum TestSupport {
 
     /// The built `mtu-doctor`: beside the test bundle (`swift test` builds every product first), else .build/debug.
     package static let binary: String = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mtu-doctor").path
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "mtu-doctor"
+        ).path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         return "\(repositoryRoot)/.build/debug/mtu-doctor"
     }()
@@ -57,7 +59,8 @@ extension TestSupport {
             for (key, value) in environment { merged[key] = value }
             process.environment = merged
         }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -70,6 +73,8 @@ extension TestSupport {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         done.wait()
         process.waitUntilExit()
-        return BinaryRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return BinaryRun(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 }

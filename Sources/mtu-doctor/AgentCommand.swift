@@ -9,7 +9,8 @@ import MTUReport
 struct AgentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract: "Run the mesh agent: probe every peer periodically, both ways, and serve the results (JSON, Prometheus).",
+        abstract:
+            "Run the mesh agent: probe every peer periodically, both ways, and serve the results (JSON, Prometheus).",
         discussion: """
             Each round measures every peer's path MTU forward (DF probes) and back (through the peer's own responder, \
             which this agent also runs on --responder-port), with jitter, at most --concurrency at a time and \
@@ -37,7 +38,8 @@ struct AgentCommand: ParsableCommand {
     @Option(help: "A DNS name whose addresses are the peers (a headless Service), resolved every round.")
     var dns: String?
 
-    @Option(help: "A label selector: the peers are the running pods it matches (Kubernetes API), looked up every round.")
+    @Option(
+        help: "A label selector: the peers are the running pods it matches (Kubernetes API), looked up every round.")
     var kubeSelector: String?
 
     @Option(help: "Namespace for --kube-selector (default: the kubeconfig context's, or the pod's own).")
@@ -76,7 +78,9 @@ struct AgentCommand: ParsableCommand {
     var duration: Double?
 
     func validate() throws {
-        guard peers != nil || dns != nil || kubeSelector != nil else { throw fail("give --peers, --dns or --kube-selector") }
+        guard peers != nil || dns != nil || kubeSelector != nil else {
+            throw fail("give --peers, --dns or --kube-selector")
+        }
         if let peers, peers.split(separator: ",").contains(where: { Peer(String($0)) == nil }) {
             let bad = peers.split(separator: ",").first { Peer(String($0)) == nil }!
             throw fail("--peers: '\(bad)' is not NAME=ADDRESS or an IP address")
@@ -86,7 +90,9 @@ struct AgentCommand: ParsableCommand {
         guard (1...64).contains(concurrency) else { throw fail("--concurrency must be 1–64, got \(concurrency)") }
         guard (10...60000).contains(timeout) else { throw fail("--timeout must be 10–60000 ms, got \(timeout)") }
         if let allow, allow.split(separator: ",").contains(where: { IPNetwork(String($0)) == nil }) {
-            throw fail("--allow: '\(allow.split(separator: ",").first { IPNetwork(String($0)) == nil }!)' is not a CIDR network")
+            throw fail(
+                "--allow: '\(allow.split(separator: ",").first { IPNetwork(String($0)) == nil }!)' is not a CIDR network"
+            )
         }
     }
 
@@ -103,14 +109,18 @@ struct AgentCommand: ParsableCommand {
                 let result = KubeClient.result { () async throws(KubeAPIError) in
                     try await KubeGatherer.agentPods(client, namespace: namespace, labelSelector: kubeSelector)
                 }
-                return result.map { $0.map { Peer(name: $0.node, address: $0.address) } }.mapError { PeerDiscovery.DiscoveryFailure($0.description) }
+                return result.map { $0.map { Peer(name: $0.node, address: $0.address) } }.mapError {
+                    PeerDiscovery.DiscoveryFailure($0.description)
+                }
             }
         }
         let kubernetes = discovery
         var options = Agent.Options(node: node ?? ProcessInfo.processInfo.hostName) {
             var list = staticPeers
             if let dnsName { list += PeerDiscovery.resolveAll(dnsName).map { Peer(name: $0, address: $0) } }
-            if let kubernetes { list += kubernetes.peers().filter { peer in !list.contains { $0.address == peer.address } } }
+            if let kubernetes {
+                list += kubernetes.peers().filter { peer in !list.contains { $0.address == peer.address } }
+            }
             return list
         }
         options.discovery = discovery
@@ -134,9 +144,13 @@ struct AgentCommand: ParsableCommand {
         }
         var standardError = StandardError()
         if token.isEmpty {
-            print("warning: no --token (or MTU_DOCTOR_TOKEN): /results and /metrics are served to anyone who reaches port \(service.httpPort)\(allowed.isEmpty ? ", from any network (no --allow)" : "")", to: &standardError)
+            print(
+                "warning: no --token (or MTU_DOCTOR_TOKEN): /results and /metrics are served to anyone who reaches port \(service.httpPort)\(allowed.isEmpty ? ", from any network (no --allow)" : "")",
+                to: &standardError)
         }
-        print("mtu-doctor agent \(options.node): HTTP on :\(service.httpPort), responder on UDP :\(responderPort)", to: &standardError)
+        print(
+            "mtu-doctor agent \(options.node): HTTP on :\(service.httpPort), responder on UDP :\(responderPort)",
+            to: &standardError)
         service.run()
     }
 }

@@ -22,7 +22,11 @@ struct Calc: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Link MTU(s) of the underlay: numbers or preset names, comma-separated; the smallest limits.", valueName: "MTU[,MTU…]"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Link MTU(s) of the underlay: numbers or preset names, comma-separated; the smallest limits.",
+            valueName: "MTU[,MTU…]"))
     var mtu: String = "1500"
 
     @Option(name: .long, help: ArgumentHelp("Encapsulation stack, innermost first.", valueName: "LAYER[,LAYER…]"))
@@ -58,21 +62,31 @@ struct Calc: ParsableCommand {
         try output.requireTextOrJSON("calc")
         if presets {
             if output.json {
-                struct PresetList: Encodable { var links: [Presets.Link]; var overlays: [Presets.Overlay] }
-                print(JSONReport.render(PresetList(links: Presets.links, overlays: Presets.overlays), command: "calc.presets"))
+                struct PresetList: Encodable {
+                    var links: [Presets.Link]
+                    var overlays: [Presets.Overlay]
+                }
+                print(
+                    JSONReport.render(
+                        PresetList(links: Presets.links, overlays: Presets.overlays), command: "calc.presets"))
             } else {
                 print(CalcText.presets())
             }
             return
         }
-        let given = [packet.map { SizeQuery.Packet.innerPacket($0) }, payload.map { .tcpPayload($0) }, ping.map { .pingPayload($0) }].compactMap { $0 }
+        let given = [
+            packet.map { SizeQuery.Packet.innerPacket($0) }, payload.map { .tcpPayload($0) },
+            ping.map { .pingPayload($0) },
+        ].compactMap { $0 }
         guard given.count <= 1 else { throw fail("--packet, --payload and --ping are alternatives: give at most one") }
         do {
             let query = SizeQuery(
-                linkMTUs: try LabeledMTU.parseList(mtu), stack: try EncapsulationStack.parse(encap, geneveOptions: geneveOptions),
+                linkMTUs: try LabeledMTU.parseList(mtu),
+                stack: try EncapsulationStack.parse(encap, geneveOptions: geneveOptions),
                 underlay: underlay, inner: inner, packet: given.first, tcpOptions: tcpOptions)
             let result = try SizeCalculation(query)
-            print(output.json ? JSONReport.render(result, command: "calc") : CalcText.render(result, style: output.style))
+            print(
+                output.json ? JSONReport.render(result, command: "calc") : CalcText.render(result, style: output.style))
         } catch let error as MTUValueError {
             throw fail("--mtu: \(error)")
         } catch let error as EncapsulationParseError {

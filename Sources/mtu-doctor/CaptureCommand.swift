@@ -17,7 +17,8 @@ struct CaptureCommand: ParsableCommand {
 
     struct Analyze: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Find stalled full-size segments, ICMP \"too big\" and whether it took effect, MSS, oversize tunnel packets, stalled TLS handshakes.",
+            abstract:
+                "Find stalled full-size segments, ICMP \"too big\" and whether it took effect, MSS, oversize tunnel packets, stalled TLS handshakes.",
             discussion: """
                 Exit status: 0 nothing found, 1 problems found, 2 bad input.
 
@@ -47,7 +48,9 @@ struct CaptureCommand: ParsableCommand {
                 do throws(CaptureReader.FormatError) {
                     var reader = try CaptureReader(source: try CaptureFile(path: file))
                     analyzer.add(&reader, name: file)
-                    if let refusal = reader.refusal { throw CaptureReader.FormatError(description: refusal, refusal: true) }
+                    if let refusal = reader.refusal {
+                        throw CaptureReader.FormatError(description: refusal, refusal: true)
+                    }
                 } catch {
                     if error.refusal { throw fail("\(file): \(error.description)") }
                     // One unreadable file among several: said, and the others are analysed.
@@ -56,7 +59,9 @@ struct CaptureCommand: ParsableCommand {
                     unreadable.append("\(file): \(error.description)")
                 }
             }
-            if unreadable.count == files.count { throw fail("no capture could be read: " + unreadable.joined(separator: "; ")) }
+            if unreadable.count == files.count {
+                throw fail("no capture could be read: " + unreadable.joined(separator: "; "))
+            }
             let report = analyzer.report()
             try output.emit(
                 text: { CaptureText.render(report, files: files, style: output.style) },

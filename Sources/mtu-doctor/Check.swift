@@ -5,7 +5,8 @@ import MTUReport
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Analyse a topology file: per flow and direction, the path MTU, the wall, the fate of big packets, the fix.",
+        abstract:
+            "Analyse a topology file: per flow and direction, the path MTU, the wall, the fate of big packets, the fix.",
         discussion: """
             Exit status: 0 no problem, 1 problems found, 2 bad input. The file format is described in docs/topology.md.
 
@@ -33,7 +34,9 @@ struct Check: ParsableCommand {
             var model = try TopologyLoader.load(path: topology)
             if let flow {
                 guard model.flows.contains(where: { $0.name == flow }) else {
-                    throw fail("--flow: no flow named '\(flow)' in \(topology)\(Suggestion.didYouMean(flow, in: model.flows.map(\.name)))")
+                    throw fail(
+                        "--flow: no flow named '\(flow)' in \(topology)\(Suggestion.didYouMean(flow, in: model.flows.map(\.name)))"
+                    )
                 }
                 model.flows = model.flows.filter { $0.name == flow }
             }

@@ -54,7 +54,10 @@ struct DiagnoseCommand: ParsableCommand {
     @Option(help: "ICMP socket: raw, datagram or auto.")
     var socket: ProbeOptions.SocketKind = .auto
 
-    @Flag(help: "Leave a path MTU this host already learned toward the target in place (by default it is set aside before the TCP tests: ip route flush cache, needs CAP_NET_ADMIN).")
+    @Flag(
+        help:
+            "Leave a path MTU this host already learned toward the target in place (by default it is set aside before the TCP tests: ip route flush cache, needs CAP_NET_ADMIN)."
+    )
     var keepLearnedPmtu = false
 
     @Flag(help: "Refuse to run outside an mtud-* lab namespace (tests, demos).")
@@ -71,7 +74,9 @@ struct DiagnoseCommand: ParsableCommand {
         } catch {
             throw fail(error.description)
         }
-        if let topology, !FileManager.default.isReadableFile(atPath: topology) { throw fail("--topology: cannot read \(topology)") }
+        if let topology, !FileManager.default.isReadableFile(atPath: topology) {
+            throw fail("--topology: cannot read \(topology)")
+        }
     }
 
     func run() throws {
@@ -86,7 +91,9 @@ struct DiagnoseCommand: ParsableCommand {
         options.socket = socket
         options.keepLearnedPMTU = keepLearnedPmtu
         options.progress = Progress.reporter()
-        let result = Result { () throws(DiagnoseError) -> Diagnosis in try DiagnoseRunner.run(target: target, options: options) }
+        let result = Result { () throws(DiagnoseError) -> Diagnosis in
+            try DiagnoseRunner.run(target: target, options: options)
+        }
         Progress.clear()
         let diagnosis: Diagnosis
         switch result {

@@ -32,16 +32,25 @@ extension KubeCommand {
 
         @OptionGroup var cluster: ClusterOptions
 
-        @Option(name: .customLong("from-file"), help: "Audit objects saved with `kubectl get nodes,daemonsets,configmaps -A -o yaml` (and, for Calico, `kubectl get installations.operator.tigera.io,ippools.crd.projectcalico.org,felixconfigurations.crd.projectcalico.org -o yaml`) instead of asking the API server (repeatable; YAML or JSON, UTF-8 or UTF-16, several documents per file).")
+        @Option(
+            name: .customLong("from-file"),
+            help:
+                "Audit objects saved with `kubectl get nodes,daemonsets,configmaps -A -o yaml` (and, for Calico, `kubectl get installations.operator.tigera.io,ippools.crd.projectcalico.org,felixconfigurations.crd.projectcalico.org -o yaml`) instead of asking the API server (repeatable; YAML or JSON, UTF-8 or UTF-16, several documents per file)."
+        )
         var fromFiles: [String] = []
 
         @Option(help: "Node interface MTU: one value for every node, or NAME=MTU,… per node.")
         var nodeMTU: String?
 
-        @Option(help: "The smallest MTU between nodes when known from elsewhere (e.g. 8500 through an AWS transit gateway).")
+        @Option(
+            help: "The smallest MTU between nodes when known from elsewhere (e.g. 8500 through an AWS transit gateway)."
+        )
         var underlayMTU: Int?
 
-        @Option(help: "Host-network agents to read node MTUs and node-to-node paths from: [NAME=]HOST[:PORT],… or `cluster` (their pods, through the API).")
+        @Option(
+            help:
+                "Host-network agents to read node MTUs and node-to-node paths from: [NAME=]HOST[:PORT],… or `cluster` (their pods, through the API)."
+        )
         var agents: String?
 
         @Option(help: "Pod-network agents (the pod MTU actually in use): [NAME=]HOST[:PORT],… or `cluster`.")
@@ -57,9 +66,13 @@ extension KubeCommand {
 
         func validate() throws {
             if let nodeMTU { _ = try Self.nodeMTUs(nodeMTU) }
-            if let underlayMTU, !(576...65535).contains(underlayMTU) { throw fail("--underlay-mtu must be 576–65535, got \(underlayMTU)") }
+            if let underlayMTU, !(576...65535).contains(underlayMTU) {
+                throw fail("--underlay-mtu must be 576–65535, got \(underlayMTU)")
+            }
             if let agents, agents != "cluster" { _ = try AgentEndpoint.list(agents, flag: "--agents", network: "host") }
-            if let podAgents, podAgents != "cluster" { _ = try AgentEndpoint.list(podAgents, flag: "--pod-agents", network: "pod") }
+            if let podAgents, podAgents != "cluster" {
+                _ = try AgentEndpoint.list(podAgents, flag: "--pod-agents", network: "pod")
+            }
         }
 
         static func nodeMTUs(_ text: String) throws -> [String: Int] {
@@ -82,8 +95,12 @@ extension KubeCommand {
                     let items: [JSONValue]
                     do { items = try KubeObjectsFile.load(file) } catch { throw fail(error.description) }
                     let counts = result.objects.add(items)
-                    guard !counts.isEmpty else { throw fail("--from-file \(file): no Node, DaemonSet, ConfigMap or Calico objects in it") }
-                    result.audited.append("\(file): " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+                    guard !counts.isEmpty else {
+                        throw fail("--from-file \(file): no Node, DaemonSet, ConfigMap or Calico objects in it")
+                    }
+                    result.audited.append(
+                        "\(file): "
+                            + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
                 }
                 let name = fromFiles.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
                 return (KubeAuditInput(server: "saved objects", context: name, objects: result.objects), result)
@@ -94,7 +111,10 @@ extension KubeCommand {
             if let fatal = result.fatal {
                 throw fail("\(fatal) — nothing was audited (\(client.target.source))", code: 3)
             }
-            return (KubeAuditInput(server: client.target.server, context: client.target.context, objects: result.objects), result)
+            return (
+                KubeAuditInput(server: client.target.server, context: client.target.context, objects: result.objects),
+                result
+            )
         }
 
         func run() throws {
@@ -106,11 +126,14 @@ extension KubeCommand {
                 let values = try Self.nodeMTUs(nodeMTU)
                 let names = result.objects.nodes.compactMap { $0[path: "metadata.name"].string }
                 for name in names {
-                    if let value = values[name] ?? values["*"] { input.nodeFacts.append(NodeFact(node: name, interfaceMTU: value, source: "--node-mtu")) }
+                    if let value = values[name] ?? values["*"] {
+                        input.nodeFacts.append(NodeFact(node: name, interfaceMTU: value, source: "--node-mtu"))
+                    }
                 }
                 if names.isEmpty, let value = values["*"] {
                     // No Node objects saved: the value still stands for every node.
-                    input.nodeFacts.append(NodeFact(node: "every node (--node-mtu)", interfaceMTU: value, source: "--node-mtu"))
+                    input.nodeFacts.append(
+                        NodeFact(node: "every node (--node-mtu)", interfaceMTU: value, source: "--node-mtu"))
                 }
                 for (name, value) in values where name != "*" && !names.contains(name) {
                     input.nodeFacts.append(NodeFact(node: name, interfaceMTU: value, source: "--node-mtu"))
@@ -119,15 +142,19 @@ extension KubeCommand {
             let token = self.token ?? ProcessInfo.processInfo.environment["MTU_DOCTOR_TOKEN"] ?? ""
             for (list, network) in [(agents, "host"), (podAgents, "pod")] {
                 guard let list else { continue }
-                let endpoints = list == "cluster"
+                let endpoints =
+                    list == "cluster"
                     ? try AgentEndpoint.discover(cluster.client(), namespace: agentsNamespace, network: network)
-                    : try AgentEndpoint.list(list, flag: network == "host" ? "--agents" : "--pod-agents", network: network)
+                    : try AgentEndpoint.list(
+                        list, flag: network == "host" ? "--agents" : "--pod-agents", network: network)
                 for endpoint in endpoints {
                     switch endpoint.snapshot(token: token, timeoutMilliseconds: Int(cluster.apiTimeout * 1000)) {
                     case .failure(let error):
-                        input.gaps.append("\(network)-network agent \(endpoint.host):\(endpoint.port): \(error.description)")
+                        input.gaps.append(
+                            "\(network)-network agent \(endpoint.host):\(endpoint.port): \(error.description)")
                     case .success(let snapshot):
-                        input.audited.append("\(network)-network agent \(snapshot.node) (\(endpoint.host):\(endpoint.port))")
+                        input.audited.append(
+                            "\(network)-network agent \(snapshot.node) (\(endpoint.host):\(endpoint.port))")
                         let facts = snapshot.auditFacts(network: network, endpoint: endpoint)
                         input.nodeFacts.append(facts.node)
                         if network == "host" { input.paths += facts.paths } else { input.podPaths += facts.paths }

@@ -8,7 +8,8 @@ import MTUReport
 struct KubeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kube",
-        abstract: "Kubernetes: audit the CNI's MTU, deploy the agents, gather their measurements into a mesh, diagnose from a pod or node.",
+        abstract:
+            "Kubernetes: audit the CNI's MTU, deploy the agents, gather their measurements into a mesh, diagnose from a pod or node.",
         discussion: """
             The cluster is reached like kubectl does: the kubeconfig option, else KUBECONFIG (merged), else \
             ~/.kube/config, else the pod's service account; the context option picks a context. Installed as \
@@ -35,7 +36,9 @@ struct ClusterOptions: ParsableArguments {
     var apiTimeout: Double = 10
 
     func validate() throws {
-        guard apiTimeout >= 0.1, apiTimeout <= 300 else { throw fail("--api-timeout must be 0.1–300 s, got \(apiTimeout)") }
+        guard apiTimeout >= 0.1, apiTimeout <= 300 else {
+            throw fail("--api-timeout must be 0.1–300 s, got \(apiTimeout)")
+        }
     }
 
     /// The client, or a one-line error (exit 2 for a bad kubeconfig, 3 when the server cannot be used).
@@ -71,7 +74,11 @@ extension AgentEndpoint {
             let pods = try KubeClient.blocking { () async throws(KubeAPIError) in
                 try await KubeGatherer.agentPods(client, namespace: namespace, labelSelector: selector)
             }
-            guard !pods.isEmpty else { throw fail("no running agent pods (\(selector)) in namespace \(namespace): deploy them with `mtu-doctor kube deploy`", code: 1) }
+            guard !pods.isEmpty else {
+                throw fail(
+                    "no running agent pods (\(selector)) in namespace \(namespace): deploy them with `mtu-doctor kube deploy`",
+                    code: 1)
+            }
             let port = defaultPort(network: network)
             return pods.map { AgentEndpoint(name: $0.node, host: $0.address, port: port) }
         } catch let error as KubeAPIError {

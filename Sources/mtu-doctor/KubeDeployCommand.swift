@@ -8,7 +8,8 @@ import MTUReport
 extension KubeCommand {
     struct Deploy: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Deploy the agents (pod- and host-network DaemonSets, headless Services, least-privilege RBAC) by server-side apply, or print them.",
+            abstract:
+                "Deploy the agents (pod- and host-network DaemonSets, headless Services, least-privilege RBAC) by server-side apply, or print them.",
             discussion: """
                 Applies each object with server-side apply (field manager mtu-doctor) through the API, in order, and \
                 says which were applied; a refused one (403) stops there with one line. The token Secret is created \
@@ -36,10 +37,15 @@ extension KubeCommand {
         @Option(help: "Probe packets per second per agent.")
         var pps = 100
 
-        @Option(help: "How the agents find each other: dns (headless Services) or kubernetes (their pods, through the API).")
+        @Option(
+            help: "How the agents find each other: dns (headless Services) or kubernetes (their pods, through the API)."
+        )
         var discovery = "dns"
 
-        @Option(help: "Networks the agents answer, CIDR, comma separated (default: the private ranges 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7; name the cluster's pod and node networks).")
+        @Option(
+            help:
+                "Networks the agents answer, CIDR, comma separated (default: the private ranges 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7; name the cluster's pod and node networks)."
+        )
         var allow: String?
 
         @OptionGroup var cluster: ClusterOptions
@@ -53,7 +59,9 @@ extension KubeCommand {
             }
             guard (5...86400).contains(interval) else { throw fail("--interval must be 5–86400 s, got \(interval)") }
             guard (1...10000).contains(pps) else { throw fail("--pps must be 1–10000, got \(pps)") }
-            guard ["dns", "kubernetes"].contains(discovery) else { throw fail("--discovery must be dns or kubernetes, got '\(discovery)'") }
+            guard ["dns", "kubernetes"].contains(discovery) else {
+                throw fail("--discovery must be dns or kubernetes, got '\(discovery)'")
+            }
         }
 
         func run() throws {
@@ -74,18 +82,26 @@ extension KubeCommand {
             let client = try cluster.client()
             var applied: [String] = []
             for item in items {
-                let outcome = KubeClient.result { () async throws(KubeAPIError) in try await client.apply(item.path, yaml: item.yaml) }
+                let outcome = KubeClient.result { () async throws(KubeAPIError) in
+                    try await client.apply(item.path, yaml: item.yaml)
+                }
                 let name = "\(item.kind) \(item.namespace.map { "\($0)/" } ?? "")\(item.name)"
                 switch outcome {
-                case .success: 
+                case .success:
                     applied.append(name)
                     print("applied \(name)")
                 case .failure(let error):
-                    throw fail("\(name): \(error)\(applied.isEmpty ? "; nothing was applied" : "; applied before it: \(applied.count) of \(items.count)")", code: error.isFatal ? 3 : 1)
+                    throw fail(
+                        "\(name): \(error)\(applied.isEmpty ? "; nothing was applied" : "; applied before it: \(applied.count) of \(items.count)")",
+                        code: error.isFatal ? 3 : 1)
                 }
             }
-            print("\(applied.count) objects applied to \(client.target.server) (\(client.target.context)); create the token Secret if it does not exist yet:")
-            print("  kubectl -n \(namespace) create secret generic \(options.tokenSecret) --from-literal=token=$(openssl rand -hex 16)")
+            print(
+                "\(applied.count) objects applied to \(client.target.server) (\(client.target.context)); create the token Secret if it does not exist yet:"
+            )
+            print(
+                "  kubectl -n \(namespace) create secret generic \(options.tokenSecret) --from-literal=token=$(openssl rand -hex 16)"
+            )
         }
     }
 }

@@ -56,16 +56,28 @@ extension KubeCommand {
         var diagnoseOptions: [String] = []
 
         func validate() throws {
-            guard (pod == nil) != (node == nil) else { throw ValidationError("give exactly one of --pod NS/NAME and --node NAME") }
-            guard (1...3600).contains(startTimeout) else { throw ValidationError("--start-timeout must be 1–3600 s, got \(startTimeout)") }
-            guard (1...86_400).contains(runTimeout) else { throw ValidationError("--run-timeout must be 1–86400 s, got \(runTimeout)") }
-            for (flag, value) in [("--pod", pod), ("--node", node), ("--namespace", namespace), ("--target-container", targetContainer)] {
+            guard (pod == nil) != (node == nil) else {
+                throw ValidationError("give exactly one of --pod NS/NAME and --node NAME")
+            }
+            guard (1...3600).contains(startTimeout) else {
+                throw ValidationError("--start-timeout must be 1–3600 s, got \(startTimeout)")
+            }
+            guard (1...86_400).contains(runTimeout) else {
+                throw ValidationError("--run-timeout must be 1–86400 s, got \(runTimeout)")
+            }
+            for (flag, value) in [
+                ("--pod", pod), ("--node", node), ("--namespace", namespace), ("--target-container", targetContainer),
+            ] {
                 guard let value else { continue }
                 let name = "[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?"
                 let pattern = flag == "--pod" ? "^(\(name)/)?\(name)$" : "^\(name)$"
-                guard value.range(of: pattern, options: .regularExpression) != nil else { throw ValidationError("\(flag): '\(value)' is not a valid Kubernetes name") }
+                guard value.range(of: pattern, options: .regularExpression) != nil else {
+                    throw ValidationError("\(flag): '\(value)' is not a valid Kubernetes name")
+                }
             }
-            guard !image.isEmpty, !image.contains(where: \.isWhitespace) else { throw ValidationError("--image: '\(image)' is not an image reference") }
+            guard !image.isEmpty, !image.contains(where: \.isWhitespace) else {
+                throw ValidationError("--image: '\(image)' is not an image reference")
+            }
             if targetContainer != nil, node != nil { throw ValidationError("--target-container goes with --pod") }
             if let pod, let namespace, pod.contains("/"), !pod.hasPrefix(namespace + "/") {
                 throw ValidationError("--namespace \(namespace) disagrees with --pod \(pod)")
@@ -78,7 +90,9 @@ extension KubeCommand {
             let place: RemoteDiagnosis.Place
             if let pod {
                 let parts = pod.split(separator: "/").map(String.init)
-                place = .pod(namespace: parts.count == 2 ? parts[0] : namespace ?? contextNamespace, name: parts.last!, targetContainer: targetContainer)
+                place = .pod(
+                    namespace: parts.count == 2 ? parts[0] : namespace ?? contextNamespace, name: parts.last!,
+                    targetContainer: targetContainer)
             } else {
                 place = .node(name: node!, namespace: namespace ?? contextNamespace)
             }
@@ -87,12 +101,15 @@ extension KubeCommand {
             remote.runTimeoutSeconds = runTimeout
             let request = remote
             let result = KubeClient.result { () async throws(RemoteDiagnosisError) -> Int32 in
-                try await request.run(client, progress: { line in
-                    var standardError = StandardError()
-                    print("mtu-doctor: \(line)", to: &standardError)
-                }, output: { bytes in
-                    _ = bytes.withUnsafeBufferPointer { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-                })
+                try await request.run(
+                    client,
+                    progress: { line in
+                        var standardError = StandardError()
+                        print("mtu-doctor: \(line)", to: &standardError)
+                    },
+                    output: { bytes in
+                        _ = bytes.withUnsafeBufferPointer { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+                    })
             }
             switch result {
             case .success(let code): if code != 0 { throw ExitCode(code) }

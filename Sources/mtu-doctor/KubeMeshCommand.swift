@@ -8,7 +8,8 @@ import MTUReport
 extension KubeCommand {
     struct Mesh: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Gather every agent's results into the N×N directed matrix of path MTUs and group the broken pairs.",
+            abstract:
+                "Gather every agent's results into the N×N directed matrix of path MTUs and group the broken pairs.",
             discussion: """
                 Asks each agent's /results (HTTP, with the token), builds the directed matrix (forward results first, \
                 an agent's reverse measurement where the sender reported nothing), groups the limited pairs by subnet \
@@ -24,7 +25,10 @@ extension KubeCommand {
                 """
         )
 
-        @Option(help: "Agents: [NAME=]HOST:PORT (or HOST: port 9464, 9465 with --network host), comma separated (default: their pods, through the API).")
+        @Option(
+            help:
+                "Agents: [NAME=]HOST:PORT (or HOST: port 9464, 9465 with --network host), comma separated (default: their pods, through the API)."
+        )
         var peers: String?
 
         @Option(help: "The agents' shared token (or MTU_DOCTOR_TOKEN).")
@@ -48,7 +52,9 @@ extension KubeCommand {
 
         func validate() throws {
             if let peers { _ = try AgentEndpoint.list(peers, flag: "--peers", network: "pod") }
-            guard ["pod", "host"].contains(network) else { throw fail("--network must be pod or host, got '\(network)'") }
+            guard ["pod", "host"].contains(network) else {
+                throw fail("--network must be pod or host, got '\(network)'")
+            }
             guard (100...60000).contains(timeout) else { throw fail("--timeout must be 100–60000 ms, got \(timeout)") }
         }
 
@@ -58,7 +64,8 @@ extension KubeCommand {
             var unreachable: [String] = []
             // The agents: listed, or their pods through the API (one client, also for the nodes' labels below).
             let client = peers == nil ? try cluster.client() : nil
-            let agents = try client.map { try AgentEndpoint.discover($0, namespace: namespace, network: network) }
+            let agents =
+                try client.map { try AgentEndpoint.discover($0, namespace: namespace, network: network) }
                 ?? AgentEndpoint.list(peers ?? "", flag: "--peers", network: network)
             for agent in agents {
                 let snapshot: AgentSnapshot
@@ -77,7 +84,11 @@ extension KubeCommand {
                 switch KubeClient.result({ () async throws(KubeAPIError) in try await client.list("/api/v1/nodes") }) {
                 case .success(let nodes):
                     for node in nodes {
-                        if let name = node[path: "metadata.name"].string, let value = node["metadata"]["labels"][groupLabel].string { labels[name] = value }
+                        if let name = node[path: "metadata.name"].string,
+                            let value = node["metadata"]["labels"][groupLabel].string
+                        {
+                            labels[name] = value
+                        }
                     }
                 case .failure(let error):
                     labelNote = "node labels not read (\(error))"

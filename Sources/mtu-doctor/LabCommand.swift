@@ -45,7 +45,8 @@ struct LabCommand: ParsableCommand {
         @Option(help: "Overlay scenarios: the VXLAN outer DF, set|unset|inherit.")
         var df: String?
 
-        @Flag(help: "Start an HTTPS server (certificate chain over 4 KB; plain HTTP gets a 400) on the server, port 443.")
+        @Flag(
+            help: "Start an HTTPS server (certificate chain over 4 KB; plain HTTP gets a 400) on the server, port 443.")
         var https = false
 
         @Flag(help: "Overlay scenarios: return the underlay through a second router that carries --reverse-wall.")
@@ -54,10 +55,14 @@ struct LabCommand: ParsableCommand {
         @Option(help: "mesh: how many hosts, split between the two subnets (2–64).")
         var nodes: Int = 4
 
-        @Option(help: "twoway: what the forward wall does to a packet too large for it: \(WallFate.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @Option(
+            help:
+                "twoway: what the forward wall does to a packet too large for it: \(WallFate.allCases.map(\.rawValue).joined(separator: ", "))."
+        )
         var forwardFate: String = "ptb"
 
-        @Option(help: "twoway: what the reverse wall does: \(WallFate.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @Option(
+            help: "twoway: what the reverse wall does: \(WallFate.allCases.map(\.rawValue).joined(separator: ", ")).")
         var reverseFate: String = "ptb"
 
         @OptionGroup var output: OutputOptions
@@ -65,19 +70,27 @@ struct LabCommand: ParsableCommand {
         func run() throws {
             try output.requireTextOrJSON("lab up")
             guard let kind = LabScenario(rawValue: scenario) else {
-                throw fail("unknown scenario '\(scenario)'\(MTUCoreSuggestion.didYouMean(scenario, LabScenario.allCases.map(\.rawValue))); known: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw fail(
+                    "unknown scenario '\(scenario)'\(MTUCoreSuggestion.didYouMean(scenario, LabScenario.allCases.map(\.rawValue))); known: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             var fates: [WallFate] = []
             for (flag, value) in [("--forward-fate", forwardFate), ("--reverse-fate", reverseFate)] {
                 guard let fate = WallFate(rawValue: value) else {
-                    throw fail("\(flag): unknown fate '\(value)'\(MTUCoreSuggestion.didYouMean(value, WallFate.allCases.map(\.rawValue))); known: \(WallFate.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw fail(
+                        "\(flag): unknown fate '\(value)'\(MTUCoreSuggestion.didYouMean(value, WallFate.allCases.map(\.rawValue))); known: \(WallFate.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 fates.append(fate)
             }
             do {
                 // Ctrl-C or SIGTERM while the lab is being built: held until it is complete, then it is torn down.
                 let truth = try Lab.holdingSignals { () throws(LabError) in
-                    try Lab.up(kind, options: LabOptions(wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df, https: https, asymmetric: asymmetric, nodes: nodes, forwardFate: fates[0], reverseFate: fates[1]))
+                    try Lab.up(
+                        kind,
+                        options: LabOptions(
+                            wall: wall, reverseWall: reverseWall, prefix: prefix, outerDF: df, https: https,
+                            asymmetric: asymmetric, nodes: nodes, forwardFate: fates[0], reverseFate: fates[1]))
                 } interrupted: { truth in
                     _ = try? Lab.down(prefix: truth.prefix)
                     var standardError = StandardError()
@@ -117,7 +130,9 @@ struct LabCommand: ParsableCommand {
 
         func run() throws {
             guard let kind = LabScenario(rawValue: scenario) else {
-                throw fail("unknown scenario '\(scenario)'\(MTUCoreSuggestion.didYouMean(scenario, LabScenario.allCases.map(\.rawValue))); known: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw fail(
+                    "unknown scenario '\(scenario)'\(MTUCoreSuggestion.didYouMean(scenario, LabScenario.allCases.map(\.rawValue))); known: \(LabScenario.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             let truth: LabGroundTruth
             do {
@@ -129,12 +144,18 @@ struct LabCommand: ParsableCommand {
             // ignores it while waiting, then removes the lab.
             defer { _ = try? Lab.down(prefix: truth.prefix) }
             var standardError = StandardError()
-            print("lab \(truth.prefix) (\(kind.rawValue)): running diagnose from \(truth.namespaces["client"] ?? "?") against https://\(truth.server)", to: &standardError)
+            print(
+                "lab \(truth.prefix) (\(kind.rawValue)): running diagnose from \(truth.namespaces["client"] ?? "?") against https://\(truth.server)",
+                to: &standardError)
             var arguments = [Self.executable(), "diagnose", "https://\(truth.server)", "--lab-only"]
             if topology, kind == .blackhole, FileManager.default.fileExists(atPath: "examples/lab-blackhole.yaml") {
                 arguments += ["--topology", "examples/lab-blackhole.yaml"]
             }
-            if let format = output.format { arguments += ["--format", format.rawValue] } else if output.jsonFlag { arguments.append("--json") }
+            if let format = output.format {
+                arguments += ["--format", format.rawValue]
+            } else if output.jsonFlag {
+                arguments.append("--json")
+            }
             if let file = output.output { arguments += ["--output", file] }
             let status: Int32
             do {
@@ -164,7 +185,8 @@ struct LabCommand: ParsableCommand {
         func run() throws {
             do {
                 let removed = try Lab.down(prefix: prefix)
-                print(removed.isEmpty ? "nothing to remove for \(prefix)" : "removed \(removed.joined(separator: ", "))")
+                print(
+                    removed.isEmpty ? "nothing to remove for \(prefix)" : "removed \(removed.joined(separator: ", "))")
             } catch {
                 throw fail(error.description)
             }
@@ -182,8 +204,14 @@ struct LabCommand: ParsableCommand {
         func run() throws {
             let (labs, strays) = Lab.list()
             if labs.isEmpty && strays.isEmpty { print("no labs") }
-            for lab in labs { print("\(lab.prefix)  \(lab.scenario)  client \(lab.client) → server \(lab.server)  \(lab.namespaces.values.sorted().joined(separator: " "))") }
-            if !strays.isEmpty { print("stray namespaces (remove with `mtu-doctor lab down PREFIX`): \(strays.joined(separator: " "))") }
+            for lab in labs {
+                print(
+                    "\(lab.prefix)  \(lab.scenario)  client \(lab.client) → server \(lab.server)  \(lab.namespaces.values.sorted().joined(separator: " "))"
+                )
+            }
+            if !strays.isEmpty {
+                print("stray namespaces (remove with `mtu-doctor lab down PREFIX`): \(strays.joined(separator: " "))")
+            }
         }
     }
 }

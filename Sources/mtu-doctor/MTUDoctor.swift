@@ -23,7 +23,10 @@ struct MTUDoctor: ParsableCommand {
               mtu-doctor --generate-completion-script bash > /etc/bash_completion.d/mtu-doctor
             """,
         version: BuildInfo.description,
-        subcommands: [DiagnoseCommand.self, Calc.self, Check.self, ProbeCommand.self, CaptureCommand.self, ServeCommand.self, AgentCommand.self, KubeCommand.self, LabCommand.self]
+        subcommands: [
+            DiagnoseCommand.self, Calc.self, Check.self, ProbeCommand.self, CaptureCommand.self, ServeCommand.self,
+            AgentCommand.self, KubeCommand.self, LabCommand.self,
+        ]
     )
 
     /// Usage errors (unknown flags, bad values, missing arguments) exit 2 like every other bad input, with the
@@ -34,7 +37,9 @@ struct MTUDoctor: ParsableCommand {
         do {
             // Installed as `kubectl-mtu`, kubectl runs it as a plugin: `kubectl mtu mesh …` is `mtu-doctor kube mesh …`.
             var arguments = Array(CommandLine.arguments.dropFirst())
-            if URL(fileURLWithPath: CommandLine.arguments[0]).lastPathComponent == "kubectl-mtu" { arguments.insert("kube", at: 0) }
+            if URL(fileURLWithPath: CommandLine.arguments[0]).lastPathComponent == "kubectl-mtu" {
+                arguments.insert("kube", at: 0)
+            }
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
@@ -44,7 +49,9 @@ struct MTUDoctor: ParsableCommand {
                 let first = message.first.map { $0.hasPrefix("Error: ") ? String($0.dropFirst(7)) : $0 } ?? "bad usage"
                 var standardError = StandardError()
                 print("mtu-doctor: error: \(first)", to: &standardError)
-                if let see = message.last(where: { $0.contains("--help") }) { print(see.trimmingCharacters(in: .whitespaces), to: &standardError) }
+                if let see = message.last(where: { $0.contains("--help") }) {
+                    print(see.trimmingCharacters(in: .whitespaces), to: &standardError)
+                }
                 Foundation.exit(2)
             }
             exit(withError: error)

@@ -17,7 +17,9 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 /// Shared output options for every command: `--format text|json|markdown|html` (`--json` is short for
 /// `--format json`) and `--output FILE`.
 struct OutputOptions: ParsableArguments {
-    @Flag(name: .customLong("json"), help: "Print JSON (versioned schema, see docs/json-schema.md): short for --format json.")
+    @Flag(
+        name: .customLong("json"),
+        help: "Print JSON (versioned schema, see docs/json-schema.md): short for --format json.")
     var jsonFlag = false
 
     @Option(help: "Output format: text (default), json, markdown (for tickets) or html (one self-contained file).")
@@ -35,12 +37,16 @@ struct OutputOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if jsonFlag, let format, format != .json { throw fail("--json and --format \(format.rawValue) disagree: give one") }
+        if jsonFlag, let format, format != .json {
+            throw fail("--json and --format \(format.rawValue) disagree: give one")
+        }
     }
 
     /// For commands whose results have no Markdown/HTML form.
     func requireTextOrJSON(_ command: String) throws {
-        if resolved == .markdown || resolved == .html { throw fail("--format \(resolved.rawValue) is not available for \(command): use text or json") }
+        if resolved == .markdown || resolved == .html {
+            throw fail("--format \(resolved.rawValue) is not available for \(command): use text or json")
+        }
     }
 
     /// Renders in the chosen format and writes it to --output or standard output.
@@ -70,7 +76,9 @@ struct OutputOptions: ParsableArguments {
 /// `--lab-only` (or MTU_DOCTOR_LAB_ONLY=1, set by the tests): refuse to send probes outside an `mtud-*` namespace.
 func requireLabNamespace(_ labOnly: Bool) throws {
     if labOnly || ProcessInfo.processInfo.environment["MTU_DOCTOR_LAB_ONLY"] == "1", !HostFacts.inLabNamespace() {
-        throw fail("--lab-only: this process runs in the host's own network namespace; run it with `ip netns exec <lab namespace>`")
+        throw fail(
+            "--lab-only: this process runs in the host's own network namespace; run it with `ip netns exec <lab namespace>`"
+        )
     }
 }
 

@@ -5,13 +5,16 @@ import MTUProbe
 import MTUReport
 
 enum MTUCoreSuggestion {
-    static func didYouMean(_ word: String, _ candidates: [String]) -> String { Suggestion.didYouMean(word, in: candidates) }
+    static func didYouMean(_ word: String, _ candidates: [String]) -> String {
+        Suggestion.didYouMean(word, in: candidates)
+    }
 }
 
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
-        abstract: "Measure a live path to the byte: forward DF search, the wall's hop, and (with `serve` on the far side) the reverse.",
+        abstract:
+            "Measure a live path to the byte: forward DF search, the wall's hop, and (with `serve` on the far side) the reverse.",
         discussion: """
             Forward: ICMP echo with DF from a raw socket (root or CAP_NET_RAW), a coarse ladder of sizes in parallel, \
             then every size in the gap, then repeats at the boundary. Each failing size is classified: ptb (with the \
@@ -36,22 +39,36 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "UDP port of an `mtu-doctor serve` responder on the target, to measure the reverse direction.")
     var reversePort: UInt16?
 
-    @Option(help: "TCP port of `mtu-doctor serve --tcp-port` on the target: measure the reverse direction by advertised MSS.")
+    @Option(
+        help:
+            "TCP port of `mtu-doctor serve --tcp-port` on the target: measure the reverse direction by advertised MSS.")
     var reverseTcpPort: UInt16?
 
-    @Option(help: "Probe the forward direction over TCP to this port (one full segment per probed size) instead of ICMP echo.")
+    @Option(
+        help:
+            "Probe the forward direction over TCP to this port (one full segment per probed size) instead of ICMP echo."
+    )
     var tcpPort: UInt16?
 
-    @Flag(help: "Probe the forward direction with UDP datagrams to closed ports, as tracepath does (slow: targets rate-limit port unreachables).")
+    @Flag(
+        help:
+            "Probe the forward direction with UDP datagrams to closed ports, as tracepath does (slow: targets rate-limit port unreachables)."
+    )
     var udp = false
 
-    @Flag(help: "Measure the reverse direction with the HTTPS server's own TLS first flight and chosen MSS values (no agent needed).")
+    @Flag(
+        help:
+            "Measure the reverse direction with the HTTPS server's own TLS first flight and chosen MSS values (no agent needed)."
+    )
     var reverseTls = false
 
     @Option(help: "The responder's shared token (lets small requests ask for large replies).")
     var token: String?
 
-    @Option(help: "Run the HTTPS signature (connect, plain HTTP, TLS handshake) against this TCP port first (implied by an https:// URL).")
+    @Option(
+        help:
+            "Run the HTTPS signature (connect, plain HTTP, TLS handshake) against this TCP port first (implied by an https:// URL)."
+    )
     var tlsPort: UInt16?
 
     @Option(help: "ICMP socket: raw (root or CAP_NET_RAW), datagram (unprivileged, needs ping_group_range), or auto.")
@@ -60,7 +77,10 @@ struct ProbeCommand: ParsableCommand {
     @Flag(help: "Skip locating the wall with TTL-limited probes.")
     var noWall = false
 
-    @Flag(help: "Leave a path MTU this host already learned toward the target in place. By default it is set aside (ip route flush cache, needs CAP_NET_ADMIN) when a TCP method runs, because TCP cannot measure past it; kept, those methods say what they could not measure.")
+    @Flag(
+        help:
+            "Leave a path MTU this host already learned toward the target in place. By default it is set aside (ip route flush cache, needs CAP_NET_ADMIN) when a TCP method runs, because TCP cannot measure past it; kept, those methods say what they could not measure."
+    )
     var keepLearnedPmtu = false
 
     @Flag(help: "Refuse to run outside a network namespace other than the host's (used by tests and labs).")
@@ -97,9 +117,15 @@ struct ProbeCommand: ParsableCommand {
             throw fail(error.description, code: error.code == .noPrivilege ? 77 : 2)
         }
         Progress.clear()
-        try output.emit(text: { ProbeText.render(report) }, json: { JSONReport.render(report, command: "probe") }, document: { Documents.probe(report) })
+        try output.emit(
+            text: { ProbeText.render(report) }, json: { JSONReport.render(report, command: "probe") },
+            document: { Documents.probe(report) })
         let bad: [PathVerdict] = [.blackhole, .unreachable]
-        if bad.contains(report.forward.verdict) || report.reverse.verdict.map(bad.contains) == true || report.tls?.handshake == "stalled" { throw ExitCode(1) }
+        if bad.contains(report.forward.verdict) || report.reverse.verdict.map(bad.contains) == true
+            || report.tls?.handshake == "stalled"
+        {
+            throw ExitCode(1)
+        }
     }
 }
 

@@ -35,10 +35,12 @@ enum Progress {
                     guard snapshot.running else { return }
                     if !snapshot.message.isEmpty {
                         let done = Swift.min(snapshot.step, expectedSteps)
-                        let bar = String(repeating: "■", count: done) + String(repeating: "□", count: expectedSteps - done)
+                        let bar =
+                            String(repeating: "■", count: done) + String(repeating: "□", count: expectedSteps - done)
                         let elapsed = Date().timeIntervalSince(snapshot.started)
                         let seconds = elapsed >= 1 ? " \(Int(elapsed * 10) / 10).\(Int(elapsed * 10) % 10) s" : ""
-                        let line = "\r\u{1B}[K\(frames[tick % frames.count]) [\(bar)] \(snapshot.message.prefix(100))\(seconds)"
+                        let line =
+                            "\r\u{1B}[K\(frames[tick % frames.count]) [\(bar)] \(snapshot.message.prefix(100))\(seconds)"
                         _ = line.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
                     }
                     tick += 1

@@ -23,7 +23,10 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "UDP port to listen on.")
     var port: UInt16 = 4790
 
-    @Option(help: "Also serve TCP on this port: \"MTUD SEND <bytes> [token]\" gets that many bytes (with the token up to 4 MiB; without it no more than the client sent).")
+    @Option(
+        help:
+            "Also serve TCP on this port: \"MTUD SEND <bytes> [token]\" gets that many bytes (with the token up to 4 MiB; without it no more than the client sent)."
+    )
     var tcpPort: UInt16?
 
     @Option(help: "Shared token that lets small requests ask for large replies.")
@@ -43,11 +46,17 @@ struct ServeCommand: ParsableCommand {
         configuration.port = port
         configuration.tcpPort = tcpPort
         configuration.token = Array((token ?? "").utf8)
-        guard rate.isFinite, rate >= 1, rate <= 1_000_000 else { throw fail("--rate: requests per second per source must be 1–1000000, got \(rate)") }
-        if let duration, !(duration.isFinite && duration > 0) { throw fail("--duration: seconds must be a positive number, got \(duration)") }
+        guard rate.isFinite, rate >= 1, rate <= 1_000_000 else {
+            throw fail("--rate: requests per second per source must be 1–1000000, got \(rate)")
+        }
+        if let duration, !(duration.isFinite && duration > 0) {
+            throw fail("--duration: seconds must be a positive number, got \(duration)")
+        }
         configuration.ratePerSecond = rate
         for text in allow {
-            guard let network = IPNetwork(text) else { throw fail("--allow: expected a network such as 10.0.0.0/8 or fd00::/8, got '\(text)'") }
+            guard let network = IPNetwork(text) else {
+                throw fail("--allow: expected a network such as 10.0.0.0/8 or fd00::/8, got '\(text)'")
+            }
             configuration.allowed.append(network)
         }
         let responder: Responder
@@ -68,7 +77,9 @@ struct ServeCommand: ParsableCommand {
         let end = duration.map { Date().addingTimeInterval($0) }
         var standardError = StandardError()
         if token == nil {
-            print("warning: no --token: anyone who reaches this port is answered (replies no larger than requests)\(allow.isEmpty ? "; no --allow either" : "")", to: &standardError)
+            print(
+                "warning: no --token: anyone who reaches this port is answered (replies no larger than requests)\(allow.isEmpty ? "; no --allow either" : "")",
+                to: &standardError)
         }
         print("serving reverse probes on UDP \(port)", to: &standardError)
         do {

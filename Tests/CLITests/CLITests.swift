@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MTUTestSupport
+import Testing
 
 /// Runs the built `mtu-doctor` binary, as a user would.
 typealias Run = BinaryRun
@@ -49,18 +49,23 @@ struct CLITests {
     @Test func presets() throws {
         let result = try run("calc", "--presets")
         #expect(result.status == 0)
-        for name in ["aws-ec2", "aws-tgw", "aws-inter-region-peering", "gcp", "nsx-tep-min", "calico-vxlan", "cilium-geneve", "flannel-vxlan"] {
+        for name in [
+            "aws-ec2", "aws-tgw", "aws-inter-region-peering", "gcp", "nsx-tep-min", "calico-vxlan", "cilium-geneve",
+            "flannel-vxlan",
+        ] {
             #expect(result.stdout.contains(name))
         }
     }
 
-    @Test("calc bad input", arguments: [
-        (["calc", "--encap", "vxaln"], "--encap: unknown encapsulation 'vxaln'"),
-        (["calc", "--mtu", "aws-tgv"], "did you mean 'aws-tgw'"),
-        (["calc", "--mtu", "40"], "between 68 and 65535"),
-        (["calc", "--packet", "100", "--ping", "100"], "alternatives"),
-        (["calc", "--geneve-options", "5", "--encap", "geneve"], "multiples of 4"),
-    ])
+    @Test(
+        "calc bad input",
+        arguments: [
+            (["calc", "--encap", "vxaln"], "--encap: unknown encapsulation 'vxaln'"),
+            (["calc", "--mtu", "aws-tgv"], "did you mean 'aws-tgw'"),
+            (["calc", "--mtu", "40"], "between 68 and 65535"),
+            (["calc", "--packet", "100", "--ping", "100"], "alternatives"),
+            (["calc", "--geneve-options", "5", "--encap", "geneve"], "multiples of 4"),
+        ])
     func calcErrors(arguments: [String], message: String) throws {
         let process = try runArray(arguments)
         #expect(process.status == 2)
@@ -80,11 +85,14 @@ struct CLITests {
 
     @Test func checkBadFileNamesLineAndField() throws {
         let path = NSTemporaryDirectory() + "mtu-doctor-cli-\(getpid()).yaml"
-        try "name: x\nnodes:\n  - name: a\n    kind: host\n    interfaces:\n      - { name: eth0, mtu: lots }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "name: x\nnodes:\n  - name: a\n    kind: host\n    interfaces:\n      - { name: eth0, mtu: lots }\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try run("check", path)
         #expect(result.status == 2)
-        #expect(result.stderr == "mtu-doctor: error: \(path):6:28: nodes[0].interfaces[0].mtu: expected an integer, got 'lots'\n")
+        #expect(
+            result.stderr
+                == "mtu-doctor: error: \(path):6:28: nodes[0].interfaces[0].mtu: expected an integer, got 'lots'\n")
     }
 
     @Test func checkJSONShape() throws {
@@ -142,7 +150,9 @@ struct ReadmeTests {
         let shown = String(readme[start.upperBound..<end.lowerBound])
         let actual = try run("check", "examples/nsx-geneve-firewall.yaml")
         #expect(actual.status == 1)
-        #expect(shown == actual.stdout, "regenerate the README block from `mtu-doctor check examples/nsx-geneve-firewall.yaml`")
+        #expect(
+            shown == actual.stdout,
+            "regenerate the README block from `mtu-doctor check examples/nsx-geneve-firewall.yaml`")
     }
 
     /// Every other `$ mtu-doctor …` block that shows offline output (capture analysis) is what the tool prints today.
@@ -152,23 +162,31 @@ struct ReadmeTests {
         let start = try #require(readme.range(of: command))
         let end = try #require(readme.range(of: "```\n", range: start.upperBound..<readme.endIndex))
         let actual = try run("capture", "analyze", "Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap")
-        #expect(String(readme[start.upperBound..<end.lowerBound]) == actual.stdout, "regenerate the README block from `\(command)`")
+        #expect(
+            String(readme[start.upperBound..<end.lowerBound]) == actual.stdout,
+            "regenerate the README block from `\(command)`")
     }
 
     /// The kube audit block runs on a saved-objects example, offline.
     @Test func readmeShowsTheRealKubeAuditOutput() throws {
         let readme = try String(contentsOfFile: "\(repositoryRoot)/README.md", encoding: .utf8)
-        let command = "$ mtu-doctor kube audit --from-file examples/kube/cilium-transit-gateway.yaml --node-mtu 9001 --underlay-mtu 8500\n"
+        let command =
+            "$ mtu-doctor kube audit --from-file examples/kube/cilium-transit-gateway.yaml --node-mtu 9001 --underlay-mtu 8500\n"
         let start = try #require(readme.range(of: command))
         let end = try #require(readme.range(of: "```\n", range: start.upperBound..<readme.endIndex))
-        let actual = try run("kube", "audit", "--from-file", "examples/kube/cilium-transit-gateway.yaml", "--node-mtu", "9001", "--underlay-mtu", "8500")
+        let actual = try run(
+            "kube", "audit", "--from-file", "examples/kube/cilium-transit-gateway.yaml", "--node-mtu", "9001",
+            "--underlay-mtu", "8500")
         #expect(actual.status == 1)
-        #expect(String(readme[start.upperBound..<end.lowerBound]) == actual.stdout, "regenerate the README block from `\(command)`")
+        #expect(
+            String(readme[start.upperBound..<end.lowerBound]) == actual.stdout,
+            "regenerate the README block from `\(command)`")
     }
 
     @Test func readmeFirstScreenHasTheTwoCommands() throws {
         let readme = try String(contentsOfFile: "\(repositoryRoot)/README.md", encoding: .utf8)
-        let firstScreen = readme.split(separator: "\n", omittingEmptySubsequences: false).prefix(24).joined(separator: "\n")
+        let firstScreen = readme.split(separator: "\n", omittingEmptySubsequences: false).prefix(24).joined(
+            separator: "\n")
         #expect(firstScreen.contains("swift run mtu-doctor check examples/nsx-geneve-firewall.yaml"))
         #expect(firstScreen.contains("swift test"))
         let ci = try String(contentsOfFile: "\(repositoryRoot)/.ci/run", encoding: .utf8)
@@ -178,13 +196,15 @@ struct ReadmeTests {
 
 @Suite("probe, serve and lab: bad input")
 struct LiveCommandErrors {
-    @Test("bad input", arguments: [
-        (["probe", "10.0.0.1", "--timeout", "5"], "--timeout must be 10–60000 ms"),
-        (["probe", "10.0.0.1", "--max", "40"], "--max must be 68–65535"),
-        (["probe", "fd00::1", "--lab-only"], "--lab-only"),
-        (["lab", "up", "svii"], "unknown scenario 'svii' (did you mean 'svi'?)"),
-        (["serve", "--allow", "10.0.0.0/33", "--duration", "0.1"], "--allow: expected a network"),
-    ])
+    @Test(
+        "bad input",
+        arguments: [
+            (["probe", "10.0.0.1", "--timeout", "5"], "--timeout must be 10–60000 ms"),
+            (["probe", "10.0.0.1", "--max", "40"], "--max must be 68–65535"),
+            (["probe", "fd00::1", "--lab-only"], "--lab-only"),
+            (["lab", "up", "svii"], "unknown scenario 'svii' (did you mean 'svi'?)"),
+            (["serve", "--allow", "10.0.0.0/33", "--duration", "0.1"], "--allow: expected a network"),
+        ])
     func errors(arguments: [String], message: String) throws {
         let result = try runArray(arguments)
         #expect(result.status == 2, "\(arguments): \(result.stderr)")
@@ -195,13 +215,18 @@ struct LiveCommandErrors {
 @Suite("capture analyze")
 struct CaptureCLITests {
     @Test func analyzesALabCapture() throws {
-        let result = try runArray(["capture", "analyze", "Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap", "--json"])
+        let result = try runArray([
+            "capture", "analyze", "Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap", "--json",
+        ])
         #expect(result.status == 1)
         let json = result.json
         #expect(json["verdict"] as? String == "blackhole")
         #expect(json["packets"] as? Int == 26)
         let findings = try #require(json["findings"] as? [[String: Any]])
-        #expect(findings.contains { $0["kind"] as? String == "stalled-segment" && ($0["frames"] as? [Int])?.isEmpty == false })
+        #expect(
+            findings.contains {
+                $0["kind"] as? String == "stalled-segment" && ($0["frames"] as? [Int])?.isEmpty == false
+            })
     }
 
     @Test func badCaptureInput() throws {
@@ -231,7 +256,8 @@ struct ReportFormatTests {
         #expect(check.stdout.contains("**BLACK HOLE**"))
         #expect(check.stdout.contains("| direction | from → to | path MTU |"))
         #expect(check.stdout.contains("set mtu 9000"))
-        let capture = try run("capture", "analyze", "Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap", "--format", "markdown")
+        let capture = try run(
+            "capture", "analyze", "Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap", "--format", "markdown")
         #expect(capture.stdout.contains("frame.number in {20 23 24 25 26}"))
     }
 
@@ -241,35 +267,61 @@ struct ReportFormatTests {
         #expect(both.stderr.contains("--json and --format html disagree"))
         let calc = try run("calc", "--mtu", "1500", "--encap", "vxlan", "--format", "html")
         #expect(calc.status == 2 && calc.stderr.contains("not available for calc"))
-        let unwritable = try run("check", "examples/nsx-geneve-firewall.yaml", "--format", "html", "-o", "/nonexistent/dir/report.html")
-        #expect(unwritable.status == 2 && unwritable.stderr.contains("--output: cannot write /nonexistent/dir/report.html"))
+        let unwritable = try run(
+            "check", "examples/nsx-geneve-firewall.yaml", "--format", "html", "-o", "/nonexistent/dir/report.html")
+        #expect(
+            unwritable.status == 2 && unwritable.stderr.contains("--output: cannot write /nonexistent/dir/report.html"))
     }
 
     /// The console check can fail: a page with a script error is caught.
     @Test(.disabled(if: chromiumMissing, "chromium is not installed"))
     func consoleErrorsAreSeen() throws {
-        let html = temporary("error.html"), png = temporary("error.png")
-        defer { try? FileManager.default.removeItem(atPath: html); try? FileManager.default.removeItem(atPath: png) }
-        try "<html><body><script>console.error('boom'); notDefined();</script>page</body></html>".write(toFile: html, atomically: true, encoding: .utf8)
+        let html = temporary("error.html")
+        let png = temporary("error.png")
+        defer {
+            try? FileManager.default.removeItem(atPath: html)
+            try? FileManager.default.removeItem(atPath: png)
+        }
+        try "<html><body><script>console.error('boom'); notDefined();</script>page</body></html>".write(
+            toFile: html, atomically: true, encoding: .utf8)
         let page = try Chromium.render(html, screenshot: png, width: 400, height: 300)
         #expect(page.consoleErrors.contains { $0.contains("boom") })
         #expect(page.consoleErrors.contains { $0.contains("Uncaught ReferenceError") })
     }
 
-    @Test("HTML in Chromium", .disabled(if: chromiumMissing, "chromium is not installed (apt-get install chromium)"),
-          arguments: [
-            ("check", ["check", "examples/nsx-geneve-firewall.yaml"], "blackhole", ["id=\"wall-hop\"", "fw-01", "1500"]),
-            ("capture", ["capture", "analyze", "Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap"], "blackhole", ["stalled-segment", "4148", "frame.number in {20 23 24 25 26}"]),
-            ("kube-audit", ["kube", "audit", "--from-file", "examples/kube/cilium-transit-gateway.yaml", "--node-mtu", "9001", "--underlay-mtu", "8500"], "problems",
-             ["id=\"finding-auto-mtu-exceeds-path\"", "--set MTU=8500", "eu-west-1b"]),
-          ])
+    @Test(
+        "HTML in Chromium", .disabled(if: chromiumMissing, "chromium is not installed (apt-get install chromium)"),
+        arguments: [
+            (
+                "check", ["check", "examples/nsx-geneve-firewall.yaml"], "blackhole",
+                ["id=\"wall-hop\"", "fw-01", "1500"]
+            ),
+            (
+                "capture", ["capture", "analyze", "Tests/MTUCaptureTests/Fixtures/tls-stall-server.pcap"], "blackhole",
+                ["stalled-segment", "4148", "frame.number in {20 23 24 25 26}"]
+            ),
+            (
+                "kube-audit",
+                [
+                    "kube", "audit", "--from-file", "examples/kube/cilium-transit-gateway.yaml", "--node-mtu", "9001",
+                    "--underlay-mtu", "8500",
+                ], "problems",
+                ["id=\"finding-auto-mtu-exceeds-path\"", "--set MTU=8500", "eu-west-1b"]
+            ),
+        ])
     func htmlRendersInChromium(name: String, arguments: [String], verdict: String, mustContain: [String]) throws {
-        let html = temporary("\(name).html"), png = temporary("\(name).png")
-        defer { try? FileManager.default.removeItem(atPath: html); try? FileManager.default.removeItem(atPath: png) }
+        let html = temporary("\(name).html")
+        let png = temporary("\(name).png")
+        defer {
+            try? FileManager.default.removeItem(atPath: html)
+            try? FileManager.default.removeItem(atPath: png)
+        }
         let result = try runArray(arguments + ["--format", "html", "-o", html])
         #expect(result.status == 1, "\(result.stderr)")
         let source = try String(contentsOfFile: html, encoding: .utf8)
-        #expect(!source.contains("http://") && !source.contains("https://") && !source.contains("<script"), "self-contained, nothing fetched")
+        #expect(
+            !source.contains("http://") && !source.contains("https://") && !source.contains("<script"),
+            "self-contained, nothing fetched")
         let page = try Chromium.render(html, screenshot: png)
         #expect(page.consoleErrors.isEmpty, "\(page.consoleErrors)")
         #expect(page.screenshot.starts(with: [0x89, 0x50, 0x4e, 0x47]), "a PNG screenshot")
@@ -291,7 +343,10 @@ struct JSONSchemaTests {
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
     }
 
-    @Test(arguments: try FileManager.default.contentsOfDirectory(atPath: "\(repositoryRoot)/examples").filter { $0.hasSuffix(".yaml") }.sorted())
+    @Test(
+        arguments: try FileManager.default.contentsOfDirectory(atPath: "\(repositoryRoot)/examples").filter {
+            $0.hasSuffix(".yaml")
+        }.sorted())
     func checkExamplesValidate(example: String) throws {
         let errors = try Self.schema("check").validate(try Self.document(["check", "examples/\(example)"]))
         #expect(errors.isEmpty, "\(example): \(errors.prefix(5))")
@@ -299,11 +354,15 @@ struct JSONSchemaTests {
 
     @Test(arguments: ["tls-stall-server.pcap", "tls-ptb-server.pcap", "tls-stall-client.pcap"])
     func captureFixturesValidate(fixture: String) throws {
-        let errors = try Self.schema("capture.analyze").validate(try Self.document(["capture", "analyze", "Tests/MTUCaptureTests/Fixtures/\(fixture)", "--mtu", "1500"]))
+        let errors = try Self.schema("capture.analyze").validate(
+            try Self.document(["capture", "analyze", "Tests/MTUCaptureTests/Fixtures/\(fixture)", "--mtu", "1500"]))
         #expect(errors.isEmpty, "\(fixture): \(errors.prefix(5))")
     }
 
-    @Test(arguments: [["--mtu", "9000", "--encap", "vxlan"], ["--mtu", "9001,aws-tgw", "--encap", "geneve:8", "--underlay", "ipv6"], ["--mtu", "1500", "--encap", "wireguard", "--packet", "1400"]])
+    @Test(arguments: [
+        ["--mtu", "9000", "--encap", "vxlan"], ["--mtu", "9001,aws-tgw", "--encap", "geneve:8", "--underlay", "ipv6"],
+        ["--mtu", "1500", "--encap", "wireguard", "--packet", "1400"],
+    ])
     func calcValidates(arguments: [String]) throws {
         let errors = try Self.schema("calc").validate(try Self.document(["calc"] + arguments))
         #expect(errors.isEmpty, "\(arguments): \(errors.prefix(5))")
@@ -311,7 +370,8 @@ struct JSONSchemaTests {
 
     /// The validator can fail: a missing field, a wrong type and a value outside an enum are all reported.
     @Test func violationsAreReported() throws {
-        var document = try #require(try Self.document(["check", "examples/nsx-geneve-firewall.yaml"]) as? [String: Any])
+        var document = try #require(
+            try Self.document(["check", "examples/nsx-geneve-firewall.yaml"]) as? [String: Any])
         document["verdict"] = "sometimes"
         document["topology"] = 42
         document.removeValue(forKey: "findings")
@@ -325,7 +385,10 @@ struct JSONSchemaTests {
 /// Help, completions and the man pages.
 @Suite("Help and shell integration")
 struct HelpTests {
-    static let commands = ["", "calc", "check", "probe", "serve", "diagnose", "capture", "capture analyze", "agent", "kube", "kube mesh", "kube deploy", "lab", "lab up", "lab down", "lab list", "lab demo"]
+    static let commands = [
+        "", "calc", "check", "probe", "serve", "diagnose", "capture", "capture analyze", "agent", "kube", "kube mesh",
+        "kube deploy", "lab", "lab up", "lab down", "lab list", "lab demo",
+    ]
 
     @Test(arguments: commands)
     func everyCommandHasExamples(command: String) throws {
@@ -339,7 +402,8 @@ struct HelpTests {
         let result = try run("--generate-completion-script", shell)
         #expect(result.status == 0)
         #expect(result.stdout.contains("diagnose") && result.stdout.contains("--format"))
-        let committed = try String(contentsOfFile: "\(repositoryRoot)/docs/completions/mtu-doctor.\(shell)", encoding: .utf8)
+        let committed = try String(
+            contentsOfFile: "\(repositoryRoot)/docs/completions/mtu-doctor.\(shell)", encoding: .utf8)
         #expect(committed == result.stdout, "regenerate with scripts/gen-docs.sh")
     }
 
@@ -384,16 +448,19 @@ struct KubeCLITests {
         let apply = try run("kube", "deploy", "--kubeconfig", "/nonexistent/kubeconfig")
         #expect(apply.status == 2)
         #expect(apply.stderr == "mtu-doctor: error: --kubeconfig /nonexistent/kubeconfig: cannot read the file\n")
-        let printed = try run("kube", "deploy", "--dry-run", "--namespace", "netcheck", "--image", "example/mtu-doctor:1")
+        let printed = try run(
+            "kube", "deploy", "--dry-run", "--namespace", "netcheck", "--image", "example/mtu-doctor:1")
         #expect(printed.status == 0)
-        #expect(printed.stdout.contains("namespace: netcheck") && printed.stdout.contains("image: example/mtu-doctor:1"))
+        #expect(
+            printed.stdout.contains("namespace: netcheck") && printed.stdout.contains("image: example/mtu-doctor:1"))
         let bad = try run("kube", "deploy", "--dry-run", "--namespace", "Not_A_Name")
         #expect(bad.status == 2 && bad.stderr.contains("--namespace: 'Not_A_Name'"))
     }
 
     @Test func kubectlPluginName() throws {
         let link = NSTemporaryDirectory() + "mtud-plugin-\(getpid())/kubectl-mtu"
-        try FileManager.default.createDirectory(atPath: (link as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (link as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: (link as NSString).deletingLastPathComponent) }
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: binary)
         let process = Process()

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MTUCapture
 import MTUTestSupport
+import Testing
 
 /// Captures taken here, on the namespace labs, with tcpdump on the server's interface while `mtu-doctor probe
 /// https://…` ran its TLS handshake: the black-hole lab (the flight's 4148-byte segment never arrives) and the svi lab
@@ -42,10 +42,14 @@ struct CaptureAnalysisTests {
 
     @Test func oversizeTunnelPackets() throws {
         let inner = Build.ethernet(Build.ipv4(Build.tcp(payload: 1448), protocolNumber: 6))
-        let outer = Build.ethernet(Build.ipv4(Build.udp([0x08, 0, 0, 0, 0, 0, 1, 0] + inner, destination: 4789), protocolNumber: 17))
+        let outer = Build.ethernet(
+            Build.ipv4(Build.udp([0x08, 0, 0, 0, 0, 0, 1, 0] + inner, destination: 4789), protocolNumber: 17))
         var analyzer = CaptureAnalyzer(underlayMTU: 1500)
-        var bytes: [UInt8] = [0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0] + [UInt8](repeating: 0, count: 8) + [0xff, 0xff, 0, 0, 1, 0, 0, 0]
-        bytes += [1, 0, 0, 0, 0, 0, 0, 0] + withUnsafeBytes(of: UInt32(outer.count).littleEndian) { Array($0) } + withUnsafeBytes(of: UInt32(outer.count).littleEndian) { Array($0) } + outer
+        var bytes: [UInt8] =
+            [0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0] + [UInt8](repeating: 0, count: 8) + [0xff, 0xff, 0, 0, 1, 0, 0, 0]
+        bytes +=
+            [1, 0, 0, 0, 0, 0, 0, 0] + withUnsafeBytes(of: UInt32(outer.count).littleEndian) { Array($0) }
+            + withUnsafeBytes(of: UInt32(outer.count).littleEndian) { Array($0) } + outer
         var reader = try CaptureReader(bytes: bytes)
         analyzer.add(&reader, name: "synthetic")
         let report = analyzer.report()
@@ -75,7 +79,8 @@ struct ClientSideCaptureTests {
 /// Nothing read is no evidence of health (issue 17): a capture with no readable packet is `incomplete`, never "OK".
 @Suite("Capture analysis: nothing read is not OK")
 struct NothingReadTests {
-    static let header: [UInt8] = [0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0] + [UInt8](repeating: 0, count: 8) + [0xff, 0xff, 0, 0, 1, 0, 0, 0]
+    static let header: [UInt8] =
+        [0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0] + [UInt8](repeating: 0, count: 8) + [0xff, 0xff, 0, 0, 1, 0, 0, 0]
 
     func report(_ bytes: [UInt8]) throws -> CaptureReport {
         var reader = try CaptureReader(bytes: bytes)
@@ -91,7 +96,9 @@ struct NothingReadTests {
     }
 
     @Test func aCorruptFirstRecordIsIncomplete() throws {
-        let report = try report(Self.header + [0xee, 0xee, 0xee, 0xee, 0, 0, 0, 0, 0xee, 0xee, 0xee, 0xf7, 0xee, 0xee, 0xee, 0xf7] + [UInt8](repeating: 0x42, count: 64))
+        let report = try report(
+            Self.header + [0xee, 0xee, 0xee, 0xee, 0, 0, 0, 0, 0xee, 0xee, 0xee, 0xf7, 0xee, 0xee, 0xee, 0xf7]
+                + [UInt8](repeating: 0x42, count: 64))
         #expect(report.verdict == "incomplete")
         #expect(report.conclusion.contains("x.pcap past frame 0"))
         #expect(!report.warnings.isEmpty)
@@ -119,7 +126,9 @@ struct HostileCaptureInputTests {
     @Test func aDecompressionBombIsRefused() throws {
         let path = Self.directory + "/bomb.pcap.gz"
         // A valid pcap header, then 128 MiB of zeros (empty records): 128 KiB compressed.
-        try shell(#"(printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000'; head -c 134217728 /dev/zero) | gzip -1 > "# + path)
+        try shell(
+            #"(printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000'; head -c 134217728 /dev/zero) | gzip -1 > "#
+                + path)
         let start = ContinuousClock.now
         var reader = try CaptureReader(source: try CaptureFile(path: path))
         var analyzer = CaptureAnalyzer()
@@ -155,7 +164,9 @@ struct HostileCaptureInputTests {
         #expect((json["packets"] as? Int ?? 0) > 0)
         #expect((json["warnings"] as? [String])?.contains { $0.hasPrefix("/dev/zero: not analysed:") } == true)
         let empty = Self.directory + "/empty.pcap"
-        try shell(#"printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000' > "# + empty)
+        try shell(
+            #"printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000' > "#
+                + empty)
         let both = try TestSupport.run(["capture", "analyze", "/dev/zero", empty, "--json"])
         #expect(both.status == 1 && both.json["verdict"] as? String == "incomplete")
     }

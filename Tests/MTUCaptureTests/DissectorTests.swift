@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MTUCapture
 import MTUTestSupport
+import Testing
+
+@testable import MTUCapture
 
 /// Packet builders: just enough headers, in network byte order.
 enum Build {
@@ -11,14 +12,21 @@ enum Build {
         return bytes + [UInt8(etherType >> 8), UInt8(etherType & 0xff)] + payload
     }
 
-    static func ipv4(_ payload: [UInt8], protocolNumber: UInt8, df: Bool = true, source: [UInt8] = [10, 0, 0, 1], destination: [UInt8] = [10, 0, 0, 2], totalLength: Int? = nil) -> [UInt8] {
+    static func ipv4(
+        _ payload: [UInt8], protocolNumber: UInt8, df: Bool = true, source: [UInt8] = [10, 0, 0, 1],
+        destination: [UInt8] = [10, 0, 0, 2], totalLength: Int? = nil
+    ) -> [UInt8] {
         let total = totalLength ?? 20 + payload.count
-        return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 1, df ? 0x40 : 0, 0, 64, protocolNumber, 0, 0] + source + destination + payload
+        return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 1, df ? 0x40 : 0, 0, 64, protocolNumber, 0, 0]
+            + source + destination + payload
     }
 
     static func udp(_ payload: [UInt8], source: Int = 40000, destination: Int) -> [UInt8] {
         let length = 8 + payload.count
-        return [UInt8(source >> 8), UInt8(source & 0xff), UInt8(destination >> 8), UInt8(destination & 0xff), UInt8(length >> 8), UInt8(length & 0xff), 0, 0] + payload
+        return [
+            UInt8(source >> 8), UInt8(source & 0xff), UInt8(destination >> 8), UInt8(destination & 0xff),
+            UInt8(length >> 8), UInt8(length & 0xff), 0, 0,
+        ] + payload
     }
 
     static func tcp(payload: Int, flags: UInt8 = 0x18, mss: Int? = nil, timestamps: Bool = false) -> [UInt8] {
@@ -26,7 +34,9 @@ enum Build {
         if let mss { options += [2, 4, UInt8(mss >> 8), UInt8(mss & 0xff)] }
         if timestamps { options += [1, 1, 8, 10] + [UInt8](repeating: 0, count: 8) }
         let headerLength = 20 + options.count
-        return [0x01, 0xbb, 0x9c, 0x40, 0, 0, 0, 1, 0, 0, 0, 0, UInt8(headerLength / 4) << 4, flags, 0xff, 0xff, 0, 0, 0, 0] + options
+        return [
+            0x01, 0xbb, 0x9c, 0x40, 0, 0, 0, 1, 0, 0, 0, 0, UInt8(headerLength / 4) << 4, flags, 0xff, 0xff, 0, 0, 0, 0,
+        ] + options
             + [UInt8](repeating: 0x16, count: payload)
     }
 
@@ -38,12 +48,17 @@ enum Build {
 @Suite("Dissection")
 struct DissectorTests {
     @Test func ethernetVLANIPv4TCPWithOptions() throws {
-        let bytes = Build.ethernet(Build.ipv4(Build.tcp(payload: 0, flags: 0x02, mss: 1460, timestamps: true), protocolNumber: 6), vlans: [110])
+        let bytes = Build.ethernet(
+            Build.ipv4(Build.tcp(payload: 0, flags: 0x02, mss: 1460, timestamps: true), protocolNumber: 6), vlans: [110]
+        )
         let result = Dissector.dissect(bytes, Build.packet(bytes))
         #expect(result.vlanTags == 1)
         let ip = try #require(result.ip)
         #expect(ip.dontFragment && ip.version == 4 && ip.ttl == 64)
-        guard case .tcp(let tcp)? = result.transport else { Issue.record("no TCP"); return }
+        guard case .tcp(let tcp)? = result.transport else {
+            Issue.record("no TCP")
+            return
+        }
         #expect(tcp.syn && tcp.mss == 1460 && tcp.timestamps)
         #expect(tcp.destinationPort == 40000)
     }
@@ -58,7 +73,10 @@ struct DissectorTests {
         #expect(result.outerTunnel?.outer.totalLength == 1550, "1500-byte inner packet + 50")
         #expect(result.outerTunnel?.outer.dontFragment == true)
         #expect(result.ip?.totalLength == 1500)
-        guard case .tcp(let tcp)? = result.transport else { Issue.record("no inner TCP"); return }
+        guard case .tcp(let tcp)? = result.transport else {
+            Issue.record("no inner TCP")
+            return
+        }
         #expect(tcp.payloadLength == 1448)
     }
 
@@ -73,11 +91,17 @@ struct DissectorTests {
     }
 
     @Test func fragmentationNeededQuotesTheFlow() throws {
-        let quoted = Build.ipv4(Array(Build.tcp(payload: 0).prefix(8)), protocolNumber: 6, source: [10, 10, 10, 10], destination: [10, 10, 20, 20], totalLength: 1664)
+        let quoted = Build.ipv4(
+            Array(Build.tcp(payload: 0).prefix(8)), protocolNumber: 6, source: [10, 10, 10, 10],
+            destination: [10, 10, 20, 20], totalLength: 1664)
         let icmp: [UInt8] = [3, 4, 0, 0, 0, 0, 0x05, 0xdc] + quoted
-        let bytes = Build.ethernet(Build.ipv4(icmp, protocolNumber: 1, source: [172, 20, 20, 2], destination: [10, 10, 10, 10]))
+        let bytes = Build.ethernet(
+            Build.ipv4(icmp, protocolNumber: 1, source: [172, 20, 20, 2], destination: [10, 10, 10, 10]))
         let result = Dissector.dissect(bytes, Build.packet(bytes))
-        guard case .icmp(let info)? = result.transport else { Issue.record("no ICMP"); return }
+        guard case .icmp(let info)? = result.transport else {
+            Issue.record("no ICMP")
+            return
+        }
         #expect(info.isTooBig && info.mtu == 1500)
         #expect(info.quoted?.totalLength == 1664)
         #expect(info.quotedSourcePort == 443)
@@ -88,7 +112,8 @@ struct DissectorTests {
         var ipv6: [UInt8] = [0x60, 0, 0, 0, 0, 16, 44, 64] + [UInt8](repeating: 0xfd, count: 32)
         ipv6 += [58, 0, 0x00, 0x09, 0, 0, 0, 1]  // fragment header: next ICMPv6, offset 8, more fragments
         ipv6 += [2, 0, 0, 0, 0, 0, 0x05, 0x00]  // packet too big, MTU 1280 (not parsed: a fragment)
-        let result = Dissector.dissect(Build.ethernet(ipv6, etherType: 0x86dd), Build.packet(Build.ethernet(ipv6, etherType: 0x86dd)))
+        let result = Dissector.dissect(
+            Build.ethernet(ipv6, etherType: 0x86dd), Build.packet(Build.ethernet(ipv6, etherType: 0x86dd)))
         #expect(result.ip?.version == 6)
         #expect(result.ip?.isFragment == true)
         #expect(result.ip?.protocolNumber == 58)
@@ -96,9 +121,12 @@ struct DissectorTests {
 
     @Test func everyTruncationIsSafe() {
         let inner = Build.ethernet(Build.ipv4(Build.tcp(payload: 40, mss: 1400), protocolNumber: 6))
-        let outer = Build.ethernet(Build.ipv4(Build.udp([0x08, 0, 0, 0, 0, 0, 1, 0] + inner, destination: 4789), protocolNumber: 17), vlans: [1, 2])
+        let outer = Build.ethernet(
+            Build.ipv4(Build.udp([0x08, 0, 0, 0, 0, 0, 1, 0] + inner, destination: 4789), protocolNumber: 17),
+            vlans: [1, 2])
         // Ethernet + two VLAN tags + IPv4 = 42 bytes to the outer IP; + UDP + VXLAN = 58 to the inner frame.
-        let outerIP = 14 + 8 + 20, innerFrame = outerIP + 8 + 8
+        let outerIP = 14 + 8 + 20
+        let innerFrame = outerIP + 8 + 8
         var deepest = 0
         for length in 0...outer.count {
             let cut = Array(outer.prefix(length))
@@ -111,11 +139,16 @@ struct DissectorTests {
             let depth = (result.ip == nil ? 0 : 1) + result.tunnelCount + (result.transport == nil ? 0 : 1)
             #expect(depth >= deepest || length == outer.count, "\(length) bytes decode less than fewer did")
             deepest = max(deepest, depth)
-            for linkType in [0, 12, 101, 108, 113, 228, 229, 276] { _ = Dissector.dissect(cut, Build.packet(cut, linkType: linkType)) }
+            for linkType in [0, 12, 101, 108, 113, 228, 229, 276] {
+                _ = Dissector.dissect(cut, Build.packet(cut, linkType: linkType))
+            }
         }
         let whole = Dissector.dissect(outer, Build.packet(outer))
         #expect(whole.tunnelCount == 1 && whole.vlanTags == 2)
-        guard case .tcp(let tcp)? = whole.transport else { Issue.record("the inner TCP segment was not read: \(whole)"); return }
+        guard case .tcp(let tcp)? = whole.transport else {
+            Issue.record("the inner TCP segment was not read: \(whole)")
+            return
+        }
         #expect(tcp.mss == 1400)
     }
 
@@ -124,10 +157,12 @@ struct DissectorTests {
     @Test(.enabled(if: CorpusTests.runs, CorpusTests.missing))
     func dissectsTheWholeCorpus() throws {
         try #require(!CorpusTests.files.isEmpty, "\(CorpusTests.missing)")
-        var tunnels = 0, packets = 0
+        var tunnels = 0
+        var packets = 0
         for file in CorpusTests.files {
             guard let data = FileManager.default.contents(atPath: "\(CorpusTests.directory)/\(file)"),
-                  var reader = try? CaptureReader(bytes: [UInt8](data)) else { continue }
+                var reader = try? CaptureReader(bytes: [UInt8](data))
+            else { continue }
             while let packet = reader.next() {
                 let result = Dissector.dissect(reader.bytes, packet)
                 packets += 1

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MTUCapture
 
 /// Whether a PTB took effect is judged by delivery, not by the sizes an offloading sender records (issue 11). The
@@ -13,10 +14,13 @@ struct OffloadPTBTests {
     /// A "fragmentation needed" (MTU 1400) from the router quoting the server's segment at `seq`.
     static func ptb(_ c: inout Conversation, seq: UInt32, length: Int) {
         let header = Conversation.tcpHeader(from: 443, to: 40000, seq: seq, ack: 1001, flags: 0x18, mss: nil, sack: nil)
-        var quoted = Conversation.ipv4(header + [UInt8](repeating: 9, count: 8), protocolNumber: 6, source: c.server, destination: c.client)
+        var quoted = Conversation.ipv4(
+            header + [UInt8](repeating: 9, count: 8), protocolNumber: 6, source: c.server, destination: c.client)
         quoted[2] = UInt8((length >> 8) & 0xff)
         quoted[3] = UInt8(length & 0xff)
-        c.raw(Conversation.ipv4([3, 4, 0, 0, 0, 0, 0x05, 0x78] + quoted, protocolNumber: 1, source: router, destination: c.server))
+        c.raw(
+            Conversation.ipv4(
+                [3, 4, 0, 0, 0, 0, 0x05, 0x78] + quoted, protocolNumber: 1, source: router, destination: c.server))
     }
 
     /// The sender's capture: 1000 bytes acknowledged, then a segment too big for the router, its PTB, then the rest.
@@ -33,7 +37,11 @@ struct OffloadPTBTests {
             // The kernel resends at the new size on the wire; the capture point before the NIC sees super-packets.
             c.send(fromClient: false, seq: 6001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 30000))
         } else {
-            for index in 0..<3 { c.send(fromClient: false, seq: 6001 + UInt32(index * 1360), ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 1360)) }
+            for index in 0..<3 {
+                c.send(
+                    fromClient: false, seq: 6001 + UInt32(index * 1360), ack: 1001, flags: 0x18,
+                    payload: [UInt8](repeating: 2, count: 1360))
+            }
         }
         if delivered {
             c.send(fromClient: true, seq: 1001, ack: offload ? 36001 : 6001 + 3 * 1360)
@@ -85,11 +93,17 @@ struct OffloadPTBTests {
         if offload {
             c.send(fromClient: false, seq: 6001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 4080))
         } else {
-            for index in 0..<3 { c.send(fromClient: false, seq: 6001 + UInt32(index * 1360), ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 1360)) }
+            for index in 0..<3 {
+                c.send(
+                    fromClient: false, seq: 6001 + UInt32(index * 1360), ack: 1001, flags: 0x18,
+                    payload: [UInt8](repeating: 2, count: 1360))
+            }
         }
         c.send(fromClient: true, seq: 1001, ack: 6001 + 4080)
         let report = try c.report()
-        #expect(!report.findings.contains { $0.kind == "stalled-segment" || $0.kind == "receive-gap" }, "\(report.findings.map(\.summary))")
+        #expect(
+            !report.findings.contains { $0.kind == "stalled-segment" || $0.kind == "receive-gap" },
+            "\(report.findings.map(\.summary))")
         #expect(report.verdict != "blackhole")
     }
 }
@@ -102,10 +116,14 @@ struct OffloadStallTests {
         c.handshake(clientMSS: 1460, serverMSS: 1460)
         c.send(fromClient: false, seq: 5001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 1, count: 20000))
         c.send(fromClient: true, seq: 1001, ack: 25001)
-        for _ in 0..<5 { c.send(fromClient: false, seq: 25001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 30000)) }
+        for _ in 0..<5 {
+            c.send(fromClient: false, seq: 25001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 30000))
+        }
         c.send(fromClient: true, seq: 1001, ack: 25001)
         let report = try c.report()
-        #expect(!report.findings.contains { $0.kind == "stalled-segment" && $0.severity == "critical" }, "\(report.findings.map(\.summary))")
+        #expect(
+            !report.findings.contains { $0.kind == "stalled-segment" && $0.severity == "critical" },
+            "\(report.findings.map(\.summary))")
         let stall = try #require(report.findings.first { $0.kind == "stalled-segment" })
         #expect(stall.evidence == "cannot-tell")
         #expect(stall.summary.contains("segmentation offload"))
@@ -118,10 +136,14 @@ struct OffloadStallTests {
 @Suite("capture analyze: oversize tunnel packets and offload")
 struct OffloadTunnelTests {
     static func tunnelled(_ c: inout Conversation, payload: Int) {
-        let innerTCP = Conversation.tcpHeader(from: 443, to: 40_000, seq: 5001, ack: 1001, flags: 0x18, mss: nil, sack: nil)
-        let inner = Conversation.ipv4(innerTCP + [UInt8](repeating: 0, count: payload), protocolNumber: 6, source: c.server, destination: c.client)
+        let innerTCP = Conversation.tcpHeader(
+            from: 443, to: 40_000, seq: 5001, ack: 1001, flags: 0x18, mss: nil, sack: nil)
+        let inner = Conversation.ipv4(
+            innerTCP + [UInt8](repeating: 0, count: payload), protocolNumber: 6, source: c.server, destination: c.client
+        )
         let vxlan = [0x08, 0, 0, 0, 0, 0, 1, 0] + [UInt8](repeating: 2, count: 12) + [0x08, 0x00] + inner
-        let udp: [UInt8] = [0x9c, 0x40, 0x12, 0xb5, UInt8((8 + vxlan.count) >> 8), UInt8((8 + vxlan.count) & 0xff), 0, 0] + vxlan
+        let udp: [UInt8] =
+            [0x9c, 0x40, 0x12, 0xb5, UInt8((8 + vxlan.count) >> 8), UInt8((8 + vxlan.count) & 0xff), 0, 0] + vxlan
         c.raw(Conversation.ipv4(udp, protocolNumber: 17, source: [192, 168, 0, 3], destination: [192, 168, 0, 1]))
     }
 

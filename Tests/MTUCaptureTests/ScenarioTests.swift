@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MTUCapture
 
 /// Builds TCP conversations packet by packet (raw IPv4 link type), with real sequence numbers, so the detectors can
@@ -11,7 +12,9 @@ struct Conversation {
     var packets: [(seconds: UInt32, fraction: UInt32, bytes: [UInt8])] = []
     var time = 0.0
 
-    static func tcpHeader(from: Int, to: Int, seq: UInt32, ack: UInt32, flags: UInt8, mss: Int?, sack: (UInt32, UInt32)?) -> [UInt8] {
+    static func tcpHeader(
+        from: Int, to: Int, seq: UInt32, ack: UInt32, flags: UInt8, mss: Int?, sack: (UInt32, UInt32)?
+    ) -> [UInt8] {
         var options: [UInt8] = []
         if let mss { options += [2, 4, UInt8(mss >> 8), UInt8(mss & 0xff)] }
         if let sack { options += [1, 1, 5, 10] + be32(sack.0) + be32(sack.1) }
@@ -20,12 +23,20 @@ struct Conversation {
             + [UInt8(length / 4) << 4, flags, 0xff, 0xff, 0, 0, 0, 0] + options
     }
 
-    static func be32(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)] }
+    static func be32(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
+    }
 
-    static func ipv4(_ payload: [UInt8], protocolNumber: UInt8, source: [UInt8], destination: [UInt8], df: Bool = true, flags: UInt16? = nil) -> [UInt8] {
+    static func ipv4(
+        _ payload: [UInt8], protocolNumber: UInt8, source: [UInt8], destination: [UInt8], df: Bool = true,
+        flags: UInt16? = nil
+    ) -> [UInt8] {
         let total = 20 + payload.count
         let field = flags ?? (df ? 0x4000 : 0)
-        return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 1, UInt8(field >> 8), UInt8(field & 0xff), 64, protocolNumber, 0, 0] + source + destination + payload
+        return [
+            0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 1, UInt8(field >> 8), UInt8(field & 0xff), 64,
+            protocolNumber, 0, 0,
+        ] + source + destination + payload
     }
 
     mutating func at(_ seconds: Double) { time = seconds }
@@ -35,9 +46,17 @@ struct Conversation {
         time += 0.0001
     }
 
-    mutating func send(fromClient: Bool, seq: UInt32, ack: UInt32, flags: UInt8 = 0x10, payload: [UInt8] = [], mss: Int? = nil, sack: (UInt32, UInt32)? = nil) {
-        let tcp = Self.tcpHeader(from: fromClient ? clientPort : serverPort, to: fromClient ? serverPort : clientPort, seq: seq, ack: ack, flags: flags, mss: mss, sack: sack)
-        raw(Self.ipv4(tcp + payload, protocolNumber: 6, source: fromClient ? client : server, destination: fromClient ? server : client))
+    mutating func send(
+        fromClient: Bool, seq: UInt32, ack: UInt32, flags: UInt8 = 0x10, payload: [UInt8] = [], mss: Int? = nil,
+        sack: (UInt32, UInt32)? = nil
+    ) {
+        let tcp = Self.tcpHeader(
+            from: fromClient ? clientPort : serverPort, to: fromClient ? serverPort : clientPort, seq: seq, ack: ack,
+            flags: flags, mss: mss, sack: sack)
+        raw(
+            Self.ipv4(
+                tcp + payload, protocolNumber: 6, source: fromClient ? client : server,
+                destination: fromClient ? server : client))
     }
 
     /// SYN, SYN-ACK, ACK with client ISN 1000 and server ISN 5000.
@@ -47,14 +66,18 @@ struct Conversation {
         send(fromClient: true, seq: 1001, ack: 5001)
     }
 
-    static func record(_ type: UInt8, _ body: [UInt8]) -> [UInt8] { [type, 3, 3, UInt8(body.count >> 8), UInt8(body.count & 0xff)] + body }
+    static func record(_ type: UInt8, _ body: [UInt8]) -> [UInt8] {
+        [type, 3, 3, UInt8(body.count >> 8), UInt8(body.count & 0xff)] + body
+    }
     static func handshakeMessage(_ type: UInt8, length: Int) -> [UInt8] {
-        [type, UInt8(length >> 16), UInt8(length >> 8 & 0xff), UInt8(length & 0xff)] + [UInt8](repeating: 0, count: Swift.min(length, 120))
+        [type, UInt8(length >> 16), UInt8(length >> 8 & 0xff), UInt8(length & 0xff)]
+            + [UInt8](repeating: 0, count: Swift.min(length, 120))
     }
     static let clientHello = record(22, handshakeMessage(1, length: 120))
 
     func analyse(name: String = "test.pcap", into analyzer: inout CaptureAnalyzer) throws {
-        var reader = try CaptureReader(bytes: pcap(bigEndian: false, nanosecond: false, linkType: 228, packets: packets))
+        var reader = try CaptureReader(
+            bytes: pcap(bigEndian: false, nanosecond: false, linkType: 228, packets: packets))
         analyzer.add(&reader, name: name)
     }
 
@@ -98,10 +121,13 @@ struct ScenarioTests {
         c.handshake()
         c.send(fromClient: true, seq: 1001, ack: 5001, flags: 0x18, payload: Conversation.clientHello)
         let hello = UInt32(Conversation.clientHello.count)
-        let flight = Conversation.record(22, Conversation.handshakeMessage(2, length: 80)) + [UInt8](repeating: 0, count: 1300)
+        let flight =
+            Conversation.record(22, Conversation.handshakeMessage(2, length: 80)) + [UInt8](repeating: 0, count: 1300)
         c.send(fromClient: false, seq: 5001, ack: 1001 + hello, flags: 0x18, payload: flight)
         c.send(fromClient: true, seq: 1001 + hello, ack: 5001 + UInt32(flight.count))
-        c.send(fromClient: true, seq: 1001 + hello, ack: 5001 + UInt32(flight.count), flags: 0x18, payload: Conversation.record(21, [2, 48]))
+        c.send(
+            fromClient: true, seq: 1001 + hello, ack: 5001 + UInt32(flight.count), flags: 0x18,
+            payload: Conversation.record(21, [2, 48]))
         let report = try c.report()
         #expect(report.verdict == "ok")
         let alert = try #require(report.findings.first { $0.kind == "tls-alert" })
@@ -118,7 +144,9 @@ struct ScenarioTests {
         let flight = Conversation.record(22, Conversation.handshakeMessage(2, length: 80))
         c.at(0.05)
         c.send(fromClient: false, seq: 5001, ack: 1001 + hello, flags: 0x18, payload: flight)
-        c.send(fromClient: true, seq: 1001 + hello, ack: 5001 + UInt32(flight.count), flags: 0x18, payload: Conversation.record(20, [1]))
+        c.send(
+            fromClient: true, seq: 1001 + hello, ack: 5001 + UInt32(flight.count), flags: 0x18,
+            payload: Conversation.record(20, [1]))
         let report = try c.report()
         #expect(report.verdict == "ok")
         #expect(report.flows.first?.tls == "completed")
@@ -128,7 +156,8 @@ struct ScenarioTests {
 
     /// The same SYN captured on both sides of a clamping router.
     @Test func mssRewrittenBetweenTwoCapturePoints() throws {
-        var inside = Conversation(), outside = Conversation()
+        var inside = Conversation()
+        var outside = Conversation()
         inside.send(fromClient: true, seq: 1000, ack: 0, flags: 0x02, mss: 8960)
         outside.send(fromClient: true, seq: 1000, ack: 0, flags: 0x02, mss: 1410)
         var analyzer = CaptureAnalyzer()
@@ -137,7 +166,9 @@ struct ScenarioTests {
         let report = analyzer.report()
         let clamp = try #require(report.findings.first { $0.kind == "mss-clamped" })
         #expect(clamp.file == "peer.pcap" && clamp.summary.contains("8960") && clamp.summary.contains("1410"))
-        #expect(!report.findings.contains { $0.kind == "stalled-segment" }, "the same segment in two files is not a retransmission")
+        #expect(
+            !report.findings.contains { $0.kind == "stalled-segment" },
+            "the same segment in two files is not a retransmission")
     }
 
     @Test func segmentsAboveTheMSSMeanOffload() throws {
@@ -155,11 +186,15 @@ struct ScenarioTests {
     @Test func ptbAboutATunnelPacketIsMatchedToTheInnerConnection() throws {
         var c = Conversation()
         c.handshake()
-        let innerTCP = Conversation.tcpHeader(from: 443, to: 40_000, seq: 5001, ack: 1001, flags: 0x18, mss: nil, sack: nil)
-        let inner = Conversation.ipv4(innerTCP + [UInt8](repeating: 0, count: 1460), protocolNumber: 6, source: c.server, destination: c.client)
+        let innerTCP = Conversation.tcpHeader(
+            from: 443, to: 40_000, seq: 5001, ack: 1001, flags: 0x18, mss: nil, sack: nil)
+        let inner = Conversation.ipv4(
+            innerTCP + [UInt8](repeating: 0, count: 1460), protocolNumber: 6, source: c.server, destination: c.client)
         let vxlan = [0x08, 0, 0, 0, 0, 0, 1, 0] + [UInt8](repeating: 2, count: 12) + [0x08, 0x00] + inner
-        let udp: [UInt8] = [0x9c, 0x40, 0x12, 0xb5, UInt8((8 + vxlan.count) >> 8), UInt8((8 + vxlan.count) & 0xff), 0, 0] + vxlan
-        let outer = Conversation.ipv4(udp, protocolNumber: 17, source: [192, 168, 0, 3], destination: [192, 168, 0, 1])
+        let udp: [UInt8] =
+            [0x9c, 0x40, 0x12, 0xb5, UInt8((8 + vxlan.count) >> 8), UInt8((8 + vxlan.count) & 0xff), 0, 0] + vxlan
+        let outer = Conversation.ipv4(
+            udp, protocolNumber: 17, source: [192, 168, 0, 3], destination: [192, 168, 0, 1])
         c.raw(outer)
         // The router quotes the first 576 bytes of the outer packet.
         let icmp: [UInt8] = [3, 4, 0, 0, 0, 0, 0x05, 0xdc] + Array(outer.prefix(548))
@@ -178,8 +213,14 @@ struct ScenarioTests {
         var c = Conversation()
         let vxlan = [0x08, 0, 0, 0, 0, 0, 1, 0] + [UInt8](repeating: 2, count: 100)
         let udp: [UInt8] = [0x9c, 0x40, 0x12, 0xb5, 0, 116, 0, 0] + vxlan
-        c.raw(Conversation.ipv4(Array(udp.prefix(64)), protocolNumber: 17, source: [192, 168, 0, 3], destination: [192, 168, 0, 1], flags: 0x2000))
-        c.raw(Conversation.ipv4(Array(udp.dropFirst(64)), protocolNumber: 17, source: [192, 168, 0, 3], destination: [192, 168, 0, 1], flags: 0x0008))
+        c.raw(
+            Conversation.ipv4(
+                Array(udp.prefix(64)), protocolNumber: 17, source: [192, 168, 0, 3], destination: [192, 168, 0, 1],
+                flags: 0x2000))
+        c.raw(
+            Conversation.ipv4(
+                Array(udp.dropFirst(64)), protocolNumber: 17, source: [192, 168, 0, 3], destination: [192, 168, 0, 1],
+                flags: 0x0008))
         let report = try c.report()
         let fragmented = try #require(report.findings.first { $0.kind == "overlay-fragmented" })
         #expect(fragmented.frames.contains(2))

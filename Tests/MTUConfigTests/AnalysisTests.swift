@@ -1,11 +1,12 @@
 import Foundation
-import Testing
 import MTUConfig
 import MTUCore
+import Testing
 
 /// Two hosts in two subnets, routed by `r1`; the router's interface toward b is `wall` bytes.
 private func routed(
-    wall: Int = 1500, icmp: String = "", routerExtra: String = "", aExtra: String = "", flowExtra: String = "", proto: String = "tcp",
+    wall: Int = 1500, icmp: String = "", routerExtra: String = "", aExtra: String = "", flowExtra: String = "",
+    proto: String = "tcp",
     aRoutes: String = "      - { to: default, interface: eth0 }"
 ) -> String {
     """
@@ -64,14 +65,16 @@ struct AnalysisTests {
         #expect(flow.forward.fate.kind == .silentDrop)
     }
 
-    @Test("rp_filter decides the PTB's fate", arguments: [
-        // (rp_filter, ICMP source, verdict, lost reason)
-        (1, "192.168.99.1", Verdict.blackhole, "rp_filter"),  // arrives on eth0, route back via mgmt
-        (2, "192.168.99.1", Verdict.degraded, nil),  // loose: some route exists
-        (2, "203.0.113.9", Verdict.degraded, nil),  // loose: the default route covers it
-        (0, "192.168.99.1", Verdict.degraded, nil),
-        (1, "10.0.1.1", Verdict.degraded, nil),  // interface address: strict check passes
-    ])
+    @Test(
+        "rp_filter decides the PTB's fate",
+        arguments: [
+            // (rp_filter, ICMP source, verdict, lost reason)
+            (1, "192.168.99.1", Verdict.blackhole, "rp_filter"),  // arrives on eth0, route back via mgmt
+            (2, "192.168.99.1", Verdict.degraded, nil),  // loose: some route exists
+            (2, "203.0.113.9", Verdict.degraded, nil),  // loose: the default route covers it
+            (0, "192.168.99.1", Verdict.degraded, nil),
+            (1, "10.0.1.1", Verdict.degraded, nil),  // interface address: strict check passes
+        ])
     func rpFilter(mode: Int, source: String, verdict: Verdict, reason: String?) throws {
         let yaml = routed(
             icmp: "    icmp: { source: \(source), sourceLabel: management }",
@@ -98,12 +101,15 @@ struct AnalysisTests {
     }
 
     @Test func tcpMTUProbingRescues() throws {
-        let yaml = routed(icmp: "    icmp: { sendsTooBig: false }", aExtra: "    sysctls: { net.ipv4.tcp_mtu_probing: 1 }")
+        let yaml = routed(
+            icmp: "    icmp: { sendsTooBig: false }", aExtra: "    sysctls: { net.ipv4.tcp_mtu_probing: 1 }")
         let flow = try #require(try check(yaml).flow("f"))
         #expect(flow.forward.verdict == .degraded)
         #expect(flow.forward.fate.rescuedByMTUProbing)
         // UDP has no such rescue.
-        let udp = routed(icmp: "    icmp: { sendsTooBig: false }", aExtra: "    sysctls: { net.ipv4.tcp_mtu_probing: 1 }", proto: "udp")
+        let udp = routed(
+            icmp: "    icmp: { sendsTooBig: false }", aExtra: "    sysctls: { net.ipv4.tcp_mtu_probing: 1 }",
+            proto: "udp")
         #expect(try check(udp).flow("f")?.forward.verdict == .blackhole)
     }
 
@@ -119,11 +125,13 @@ struct AnalysisTests {
         #expect(pmtu.forward.largestPacketSent == 9000)
         #expect(pmtu.forward.verdict == .degraded)
         // The clamp does nothing for UDP.
-        #expect(try check(routed(routerExtra: "    mssClamp: 1460", proto: "udp")).flow("f")?.forward.verdict == .degraded)
+        #expect(
+            try check(routed(routerExtra: "    mssClamp: 1460", proto: "udp")).flow("f")?.forward.verdict == .degraded)
     }
 
     @Test func smallMessagesFitButTheWallIsLatent() throws {
-        let yaml = routed(icmp: "    icmp: { sendsTooBig: false }", flowExtra: "    messages: { forward: 1000, reverse: 1000 }")
+        let yaml = routed(
+            icmp: "    icmp: { sendsTooBig: false }", flowExtra: "    messages: { forward: 1000, reverse: 1000 }")
         let report = try check(yaml)
         let flow = try #require(report.flow("f"))
         #expect(flow.forward.verdict == .ok)
@@ -157,7 +165,9 @@ struct AnalysisTests {
         let flow = try #require(report.flow("f"))
         #expect(flow.forward.fate.kind == .ptbLost)
         #expect(flow.forward.fate.lostReason == "filtered")
-        #expect(report.findings.first?.fixes.contains { $0.commands.contains { $0.contains("fragmentation-needed") } } == true)
+        #expect(
+            report.findings.first?.fixes.contains { $0.commands.contains { $0.contains("fragmentation-needed") } }
+                == true)
     }
 
     @Test func l2MismatchInsideOneSegmentIsSilent() throws {
@@ -241,7 +251,8 @@ struct AnalysisTests {
     }
 
     @Test func podMTUAboveUnderlayIsReported() throws {
-        let yaml = overlay(podMTU: 8950, outerDF: "set").replacingOccurrences(of: "mtu: 9000, segment: s1", with: "mtu: 1500, segment: s1")
+        let yaml = overlay(podMTU: 8950, outerDF: "set").replacingOccurrences(
+            of: "mtu: 9000, segment: s1", with: "mtu: 1500, segment: s1")
         let report = try check(yaml)
         let finding = try #require(report.findings.first { $0.kind == "pod-mtu-exceeds-underlay" })
         #expect(finding.severity == .error)
@@ -273,18 +284,20 @@ struct AnalysisTests {
     }
 
     @Test func vlanSubInterfaceInheritsParent() throws {
-        let network = try Network(try TopologyLoader.parse("""
-            name: inherit
-            nodes:
-              - name: fw
-                kind: firewall
-                maxMTU: 9216
-                interfaces:
-                  - { name: port1, mtu: 1500 }
-                  - { name: vlan10, parent: port1 }
-                  - { name: vlan20, parent: port1, mtu: 9000 }
-                  - { name: vlan30, parent: port1, mtu: 1400 }
-            """))
+        let network = try Network(
+            try TopologyLoader.parse(
+                """
+                name: inherit
+                nodes:
+                  - name: fw
+                    kind: firewall
+                    maxMTU: 9216
+                    interfaces:
+                      - { name: port1, mtu: 1500 }
+                      - { name: vlan10, parent: port1 }
+                      - { name: vlan20, parent: port1, mtu: 9000 }
+                      - { name: vlan30, parent: port1, mtu: 1400 }
+                """))
         let table = network.effectiveMTUs(of: "fw")
         #expect(table["vlan10"]?.mtu == 1500)
         #expect(table["vlan10"]?.reason == "inherits 1500 from parent port1")

@@ -1,6 +1,6 @@
-import Testing
 import MTUConfig
 import MTUCore
+import Testing
 
 @Suite("The three incidents, on paper")
 struct IncidentTests {
@@ -30,7 +30,10 @@ struct IncidentTests {
         let fortigate = try #require(finding.fixes.first { $0.vendor == "fortigate" })
         #expect(fortigate.resolvesCause)
         let commands = fortigate.commands.joined(separator: "\n")
-        for needed in ["set jumbo-frame enable", "edit \"fabric-agg\"", "edit \"vlan-host-tep\"", "edit \"vlan-edge-tep\"", "set mtu-override enable", "set mtu 9000"] {
+        for needed in [
+            "set jumbo-frame enable", "edit \"fabric-agg\"", "edit \"vlan-host-tep\"", "edit \"vlan-edge-tep\"",
+            "set mtu-override enable", "set mtu 9000",
+        ] {
             #expect(commands.contains(needed), "FortiGate fix lacks \(needed)")
         }
     }
@@ -105,10 +108,14 @@ struct IncidentTests {
 
         let finding = try #require(report.findings.first)
         let cilium = try #require(finding.fixes.first { $0.vendor == "cilium" })
-        #expect(cilium.commands.first?.hasPrefix("helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set MTU=8500   # ") == true)
+        #expect(
+            cilium.commands.first?.hasPrefix(
+                "helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set MTU=8500   # ") == true)
         // One model of the CNI: `check` phrases the same command `kube audit` would for the same Cilium and path.
         let assumed = try #require(CNISettings.assumed(.cilium, encapsulation: try EncapsulationStack.parse("vxlan")))
-        #expect(cilium.commands.first == KubeAuditor.fixPlan(assumed, objects: ClusterObjects(), mtu: 8450, underlayMTU: 8500).first?.command)
+        #expect(
+            cilium.commands.first
+                == KubeAuditor.fixPlan(assumed, objects: ClusterObjects(), mtu: 8450, underlayMTU: 8500).first?.command)
         #expect(cilium.resolvesCause, "the gateway cannot change: fitting the pods is the fix")
         #expect(!finding.fixes.contains { $0.vendor == "aws" })
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MTUCore
 
 /// Evidence written by hand, one situation each: the rules must rank the right cause first, keep the others with
@@ -17,7 +18,10 @@ enum Evidence {
     }
 
     static func ladder(pass: Int, fail: String, above: Int = 3) -> [DiagnosisEvidence.Rung] {
-        [DiagnosisEvidence.Rung(size: 576, outcome: "passed", attempts: 1), .init(size: pass, outcome: "passed", attempts: 3)]
+        [
+            DiagnosisEvidence.Rung(size: 576, outcome: "passed", attempts: 1),
+            .init(size: pass, outcome: "passed", attempts: 3),
+        ]
             + (1...above).map { .init(size: pass + $0, outcome: fail, attempts: 3) }
     }
 
@@ -29,7 +33,8 @@ enum Evidence {
     }
 
     static func stalledTLS() -> DiagnosisEvidence.Application {
-        var app = DiagnosisEvidence.Application(tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "stalled")
+        var app = DiagnosisEvidence.Application(
+            tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "stalled")
         app.tlsDetail = "0 bytes of the server's first flight arrived"
         return app
     }
@@ -52,7 +57,10 @@ struct DiagnosisTests {
         #expect(d.cause?.hop == "10.77.2.2")
         #expect(d.headline.contains("over 1500 bytes") && d.headline.contains("TLS handshake stalls"))
         let ruledOut = Set(d.ruledOut.map(\.item))
-        for suspect in ["DNS", "Certificates", "RBAC / authorization", "Routing, BFD and keepalives", "The server and any load balancer in front of it"] {
+        for suspect in [
+            "DNS", "Certificates", "RBAC / authorization", "Routing, BFD and keepalives",
+            "The server and any load balancer in front of it",
+        ] {
             #expect(ruledOut.contains(suspect), "\(suspect)")
         }
         #expect(d.hypotheses.contains { $0.id == "ptb-lost-rp-filter" && $0.status == "ruled-out" })
@@ -94,7 +102,9 @@ struct DiagnosisTests {
         e.forward = Evidence.forward(.blackhole, pathMTU: 8450)
         let d = Diagnoser.diagnose(e)
         let top = d.hypotheses.prefix(3).map(\.id)
-        #expect(top.contains("underlay-wall-under-overlay") && top.contains("ptb-not-relayed") && top.contains("pod-mtu-exceeds-underlay"))
+        #expect(
+            top.contains("underlay-wall-under-overlay") && top.contains("ptb-not-relayed")
+                && top.contains("pod-mtu-exceeds-underlay"))
         #expect(d.hypotheses.first { $0.id == "underlay-wall-under-overlay" }?.title.contains("8500") == true)
         #expect(d.fixes.contains { $0.title.contains("8450") })
     }
@@ -104,14 +114,17 @@ struct DiagnosisTests {
         e.host.tunnels = [.init(name: "vxlan.calico", kind: "vxlan", mtu: 8950, overhead: 50)]
         e.forward = Evidence.forward(.blackhole, pathMTU: 1450)
         let d = Diagnoser.diagnose(e)
-        #expect(d.hypotheses.first { $0.id == "underlay-wall-under-overlay" }?.evidenceFor.first?.contains("1500 − 50") == true)
+        #expect(
+            d.hypotheses.first { $0.id == "underlay-wall-under-overlay" }?.evidenceFor.first?.contains("1500 − 50")
+                == true)
         #expect(d.fixes.first?.vendor == "calico")
     }
 
     /// A real TLS failure on a healthy path: not an MTU problem, and nothing MTU-ish is proposed.
     @Test func tlsAlertOnAHealthyPathIsNotMTU() {
         var e = Evidence.base()
-        var app = DiagnosisEvidence.Application(tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "failed")
+        var app = DiagnosisEvidence.Application(
+            tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "failed")
         app.tlsDetail = "the server answered with TLS alert handshake_failure"
         e.application = app
         e.forward = Evidence.forward(.ok, pathMTU: 9000)
@@ -140,13 +153,17 @@ struct DiagnosisTests {
         e.reverse = .init(verdict: .blackhole, method: "tcp-mss", pathMTU: 1950)
         let d = Diagnoser.diagnose(e)
         #expect(d.verdict == "blackhole")
-        #expect(d.hypotheses.first { $0.id == "asymmetric-path" }?.status == "possible", "a description of the path, ranked below the wall that causes the trouble")
+        #expect(
+            d.hypotheses.first { $0.id == "asymmetric-path" }?.status == "possible",
+            "a description of the path, ranked below the wall that causes the trouble")
         #expect(d.cause?.id == "reverse-wall")
     }
 
     @Test func mssClampTooHigh() {
         var e = Evidence.base()
-        e.host.mssClamps = [.init(rule: "-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 8960", mss: 8960)]
+        e.host.mssClamps = [
+            .init(rule: "-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 8960", mss: 8960)
+        ]
         e.forward = Evidence.forward(.blackhole, pathMTU: 1500)
         let d = Diagnoser.diagnose(e)
         let clamp = d.hypotheses.first { $0.id == "mss-clamp" }
@@ -156,7 +173,8 @@ struct DiagnosisTests {
 
     @Test func healthyPathIsOK() {
         var e = Evidence.base()
-        var app = DiagnosisEvidence.Application(tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "ok")
+        var app = DiagnosisEvidence.Application(
+            tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "ok")
         app.certificateBytes = 4660
         e.application = app
         e.forward = Evidence.forward(.ok, pathMTU: 9000)
@@ -172,7 +190,9 @@ struct DiagnosisTests {
         e.forward = Evidence.forward(.blackhole, pathMTU: 1500)
         e.forward?.lastGoodHop = "10.0.0.1"
         e.forward?.firstBadHop = "10.0.0.2"
-        e.topology = .init(file: "site.yaml", flow: "api", expectedPathMTU: 9000, bottleneck: "fw-01 port1 (ip)", bottleneckReason: "configured 9000", displayedMTU: nil, expectedVerdict: "ok")
+        e.topology = .init(
+            file: "site.yaml", flow: "api", expectedPathMTU: 9000, bottleneck: "fw-01 port1 (ip)",
+            bottleneckReason: "configured 9000", displayedMTU: nil, expectedVerdict: "ok")
         let d = Diagnoser.diagnose(e)
         #expect(d.disagreements.first?.contains("site.yaml predicts 9000") == true)
         #expect(d.disagreements.first?.contains("between 10.0.0.1 and 10.0.0.2") == true)
@@ -203,7 +223,9 @@ struct DirectionCausalityTests {
         case .silent: e.reverse = .init(verdict: .blackhole, method: "tls-mss", pathMTU: 2000)
         case .unmeasured: e.reverse = .init(verdict: .notMeasured, method: "not-measured")
         }
-        e.application = stalled ? Evidence.stalledTLS() : .init(tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "ok")
+        e.application =
+            stalled
+            ? Evidence.stalledTLS() : .init(tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "ok")
         return e
     }
 
@@ -216,24 +238,34 @@ struct DirectionCausalityTests {
             let label = "forward \(forward), reverse \(reverse), TLS \(stalled ? "stalled" : "ok")"
             let causes = d.hypotheses.filter { $0.status == "confirmed" || $0.status == "likely" }
             if stalled {
-                #expect(!causes.contains { $0.direction == "forward" && forward != .silent }, "\(label): a forward wall that is not silent cannot stall the server's flight: \(causes.map(\.id))")
-                #expect(!causes.contains { $0.direction == "forward" && forward == .ptb }, "\(label): PMTUD repairs the forward wall")
+                #expect(
+                    !causes.contains { $0.direction == "forward" && forward != .silent },
+                    "\(label): a forward wall that is not silent cannot stall the server's flight: \(causes.map(\.id))")
+                #expect(
+                    !causes.contains { $0.direction == "forward" && forward == .ptb },
+                    "\(label): PMTUD repairs the forward wall")
                 if reverse == .silent {
                     #expect(d.cause?.id == "reverse-wall", "\(label): \(causes.map(\.id))")
                     #expect(d.headline.contains("do not come back"), "\(label): \(d.headline)")
                     #expect(d.fixes.first?.title.contains("way back") == true, "\(label): \(d.fixes.map(\.title))")
                 }
                 if forward == .ptb {
-                    #expect(d.ruledOut.contains { $0.item.contains("forward wall") && $0.why.contains("PMTUD repairs it") }, "\(label): \(d.ruledOut.map(\.item))")
+                    #expect(
+                        d.ruledOut.contains { $0.item.contains("forward wall") && $0.why.contains("PMTUD repairs it") },
+                        "\(label): \(d.ruledOut.map(\.item))")
                 }
                 if reverse == .ptb {
-                    #expect(!causes.contains { $0.id == "reverse-wall" }, "\(label): a reverse wall whose PTB reaches the server cannot stall it")
+                    #expect(
+                        !causes.contains { $0.id == "reverse-wall" },
+                        "\(label): a reverse wall whose PTB reaches the server cannot stall it")
                 }
                 #expect(d.verdict == "blackhole" || d.verdict == "inconclusive", "\(label): \(d.verdict)")
             } else {
                 #expect(!causes.contains { $0.id == "reverse-wall" && reverse != .silent }, "\(label)")
                 if forward == .silent { #expect(d.verdict == "blackhole", "\(label)") }
-                if forward == .ptb, reverse != .silent { #expect(d.cause?.id == "routed-hop-wall", "\(label): \(causes.map(\.id))") }
+                if forward == .ptb, reverse != .silent {
+                    #expect(d.cause?.id == "routed-hop-wall", "\(label): \(causes.map(\.id))")
+                }
                 if forward == .fits, reverse == .fits { #expect(d.verdict == "ok", "\(label): \(d.verdict)") }
             }
             // The same evidence twice gives the same diagnosis.

@@ -1,5 +1,5 @@
-import Testing
 import MTUCore
+import Testing
 
 /// The one Duration conversion. The UDP pacing sleep once took only the attoseconds of a 1.05 s wait and slept 50 ms.
 @Suite("Duration units")

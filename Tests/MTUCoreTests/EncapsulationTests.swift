@@ -1,23 +1,31 @@
 import Testing
+
 @testable import MTUCore
 
-private func calc(_ mtu: String, _ encap: String, underlay: IPVersion = .ipv4, inner: IPVersion = .ipv4, packet: SizeQuery.Packet? = nil, tcpOptions: Int = 0) throws -> SizeCalculation {
-    try SizeCalculation(SizeQuery(
-        linkMTUs: try LabeledMTU.parseList(mtu), stack: try EncapsulationStack.parse(encap), underlay: underlay, inner: inner,
-        packet: packet, tcpOptions: tcpOptions))
+private func calc(
+    _ mtu: String, _ encap: String, underlay: IPVersion = .ipv4, inner: IPVersion = .ipv4,
+    packet: SizeQuery.Packet? = nil, tcpOptions: Int = 0
+) throws -> SizeCalculation {
+    try SizeCalculation(
+        SizeQuery(
+            linkMTUs: try LabeledMTU.parseList(mtu), stack: try EncapsulationStack.parse(encap), underlay: underlay,
+            inner: inner,
+            packet: packet, tcpOptions: tcpOptions))
 }
 
 @Suite("Encapsulation golden cases from the incidents")
 struct IncidentGoldenCases {
-    @Test("inner MTU", arguments: [
-        ("9000", "vxlan", 8950),  // Calico on jumbo hosts
-        ("1500", "vxlan", 1450),  // Calico default
-        ("1500", "geneve", 1450),  // NSX / Cilium Geneve without options
-        ("9001", "vxlan", 8951),  // Cilium on EC2
-        ("8500", "vxlan", 8450),  // behind a Transit Gateway
-        ("9001,aws-tgw", "vxlan", 8450),  // the gateway limits the path
-        ("1500", "none", 1500),
-    ])
+    @Test(
+        "inner MTU",
+        arguments: [
+            ("9000", "vxlan", 8950),  // Calico on jumbo hosts
+            ("1500", "vxlan", 1450),  // Calico default
+            ("1500", "geneve", 1450),  // NSX / Cilium Geneve without options
+            ("9001", "vxlan", 8951),  // Cilium on EC2
+            ("8500", "vxlan", 8450),  // behind a Transit Gateway
+            ("9001,aws-tgw", "vxlan", 8450),  // the gateway limits the path
+            ("1500", "none", 1500),
+        ])
     func innerMTU(mtu: String, encap: String, expected: Int) throws {
         #expect(try calc(mtu, encap).innerMTU == expected)
     }
@@ -68,14 +76,16 @@ struct IncidentGoldenCases {
 
 @Suite("Encapsulation header sizes")
 struct HeaderSizes {
-    @Test("inner MTU at 1500", arguments: [
-        ("ipip", 1480), ("gre", 1476), ("gre:key", 1472), ("gre:csum+key+seq", 1464), ("gretap", 1462),
-        ("wireguard", 1440), ("geneve:8", 1442), ("geneve:252", 1198),
-        // ESP tunnel mode: outer IP 20 + ESP 8 + IV + align(P + 2) + ICV.
-        ("ipsec-esp:aes-gcm-128", 1446), ("ipsec-esp:chacha20-poly1305", 1446), ("ipsec-esp:aes-cbc-sha1", 1438),
-        ("ipsec-esp:aes-cbc-sha256", 1438), ("ipsec-esp:aes-gcm-128+nat-t", 1438),
-        ("vlan", 1500), ("qinq", 1500), ("vxlan,ipsec-esp:aes-gcm-128", 1396),
-    ])
+    @Test(
+        "inner MTU at 1500",
+        arguments: [
+            ("ipip", 1480), ("gre", 1476), ("gre:key", 1472), ("gre:csum+key+seq", 1464), ("gretap", 1462),
+            ("wireguard", 1440), ("geneve:8", 1442), ("geneve:252", 1198),
+            // ESP tunnel mode: outer IP 20 + ESP 8 + IV + align(P + 2) + ICV.
+            ("ipsec-esp:aes-gcm-128", 1446), ("ipsec-esp:chacha20-poly1305", 1446), ("ipsec-esp:aes-cbc-sha1", 1438),
+            ("ipsec-esp:aes-cbc-sha256", 1438), ("ipsec-esp:aes-gcm-128+nat-t", 1438),
+            ("vlan", 1500), ("qinq", 1500), ("vxlan,ipsec-esp:aes-gcm-128", 1396),
+        ])
     func innerAt1500(encap: String, expected: Int) throws {
         #expect(try calc("1500", encap).innerMTU == expected)
     }
@@ -101,18 +111,25 @@ struct HeaderSizes {
     /// For every layer and many MTUs, `largestInnerPacket` is the exact inverse of `outerPacketSize`:
     /// the largest packet fits and one byte more does not. This checks the closed forms (ESP padding,
     /// WireGuard's cap) against brute force.
-    @Test("largest inner packet is exact", arguments: [
-        "vxlan", "geneve:12", "ipip", "gre:key+seq", "gretap", "wireguard", "ipsec-esp:aes-gcm-128", "ipsec-esp:aes-cbc-sha1",
-        "ipsec-esp:aes-cbc-sha256+nat-t", "ipsec-esp:chacha20-poly1305", "vxlan,wireguard", "gre,ipsec-esp:aes-cbc-sha1",
-    ])
+    @Test(
+        "largest inner packet is exact",
+        arguments: [
+            "vxlan", "geneve:12", "ipip", "gre:key+seq", "gretap", "wireguard", "ipsec-esp:aes-gcm-128",
+            "ipsec-esp:aes-cbc-sha1",
+            "ipsec-esp:aes-cbc-sha256+nat-t", "ipsec-esp:chacha20-poly1305", "vxlan,wireguard",
+            "gre,ipsec-esp:aes-cbc-sha1",
+        ])
     func inverse(encap: String) throws {
         let stack = try EncapsulationStack.parse(encap)
         for underlay in IPVersion.allCases {
             for mtu in stride(from: 1280, through: 9216, by: 7) {
                 let inner = stack.largestInnerPacket(outer: mtu, underlay: underlay)
-                #expect(stack.outerPacketSize(inner: inner, underlay: underlay, linkMTU: mtu) <= mtu, "\(encap) \(underlay) \(mtu)")
+                #expect(
+                    stack.outerPacketSize(inner: inner, underlay: underlay, linkMTU: mtu) <= mtu,
+                    "\(encap) \(underlay) \(mtu)")
                 // One byte more must not fit (for WireGuard the device MTU would refuse it: check without the cap).
-                #expect(stack.outerPacketSize(inner: inner + 1, underlay: underlay) > mtu, "\(encap) \(underlay) \(mtu)")
+                #expect(
+                    stack.outerPacketSize(inner: inner + 1, underlay: underlay) > mtu, "\(encap) \(underlay) \(mtu)")
             }
         }
     }
@@ -130,13 +147,17 @@ struct ParsingTests {
         }
     }
 
-    @Test("bad layers", arguments: ["geneve:7", "geneve:256", "gre:keys", "ipsec-esp:aes-ctr", "vxlan:5", "wireguard:x"])
+    @Test(
+        "bad layers", arguments: ["geneve:7", "geneve:256", "gre:keys", "ipsec-esp:aes-ctr", "vxlan:5", "wireguard:x"])
     func badLayers(text: String) {
         #expect(throws: EncapsulationParseError.self) { try EncapsulationStack.parse(text) }
     }
 
     @Test func canonicalNamesRoundTrip() throws {
-        for text in ["vxlan", "geneve:8", "ipip", "gre:csum+key+seq", "gretap:key", "wireguard", "ipsec-esp:aes-cbc-sha1+nat-t", "vlan", "qinq"] {
+        for text in [
+            "vxlan", "geneve:8", "ipip", "gre:csum+key+seq", "gretap:key", "wireguard", "ipsec-esp:aes-cbc-sha1+nat-t",
+            "vlan", "qinq",
+        ] {
             #expect(try Encapsulation.parse(text).name == text)
         }
         #expect(try EncapsulationStack.parse("none").layers.isEmpty)
@@ -183,7 +204,8 @@ struct ParsingTests {
         #expect(IPAddress("::1")?.description == "0:0:0:0:0:0:0:1")
     }
 
-    @Test("rejects", arguments: ["10.0.0", "10.0.0.256", "1::2::3", "fe80::g", "10.0.0.1/33", "::/129", "", "1.2.3.4.5"])
+    @Test(
+        "rejects", arguments: ["10.0.0", "10.0.0.256", "1::2::3", "fe80::g", "10.0.0.1/33", "::/129", "", "1.2.3.4.5"])
     func rejects(text: String) {
         #expect(IPNetwork(text) == nil)
     }

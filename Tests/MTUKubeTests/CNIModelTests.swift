@@ -1,15 +1,17 @@
 import Foundation
-import Testing
-@testable import MTUKube
-import MTUTestSupport
 import MTUCore
+import MTUTestSupport
+import Testing
+
+@testable import MTUKube
 
 /// Each CNI read the way the CNI reads itself, on objects shaped after the upstream manifests, operator and Helm
 /// charts (Fixtures/upstream/README.md names the source of each), and every fix applied back to the objects: a fix
 /// that does not make the audit come back clean fails.
 @Suite("CNI models on upstream-shaped objects")
 struct CNIModelTests {
-    static let folder = URL(fileURLWithPath: TestSupport.repositoryRoot).appendingPathComponent("Tests/MTUKubeTests/Fixtures/upstream")
+    static let folder = URL(fileURLWithPath: TestSupport.repositoryRoot).appendingPathComponent(
+        "Tests/MTUKubeTests/Fixtures/upstream")
 
     func objects(_ file: String) throws -> ClusterObjects {
         var objects = ClusterObjects()
@@ -22,26 +24,38 @@ struct CNIModelTests {
         var input = KubeAuditInput(server: "saved objects", context: "fixture", objects: objects)
         let names = objects.nodes.compactMap { $0[path: "metadata.name"].string }
         if let nodeMTU {
-            input.nodeFacts = (names.isEmpty ? ["every node"] : names).map { NodeFact(node: $0, interfaceMTU: nodeMTU, source: "--node-mtu") }
+            input.nodeFacts = (names.isEmpty ? ["every node"] : names).map {
+                NodeFact(node: $0, interfaceMTU: nodeMTU, source: "--node-mtu")
+            }
         }
         input.underlayMTU = underlay
         return KubeAuditor.audit(input)
     }
 
     /// Applies the fix the audit proposes to the saved objects and audits again: no error may remain.
-    func applyFixAndReaudit(_ objects: ClusterObjects, nodeMTU: Int?, underlay: Int?, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> (KubeAuditReport, [CNIFixStep]) {
+    func applyFixAndReaudit(
+        _ objects: ClusterObjects, nodeMTU: Int?, underlay: Int?,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws -> (KubeAuditReport, [CNIFixStep]) {
         let before = audit(objects, nodeMTU: nodeMTU, underlay: underlay)
         let settings = try #require(before.cni.first, sourceLocation: sourceLocation)
         let expected = try #require(before.expectedPodMTU, sourceLocation: sourceLocation)
-        let plan = KubeAuditor.fixPlan(settings, objects: objects, mtu: expected, underlayMTU: before.underlay.effective)
+        let plan = KubeAuditor.fixPlan(
+            settings, objects: objects, mtu: expected, underlayMTU: before.underlay.effective)
         let error = try #require(before.findings.first { $0.severity == "error" }, sourceLocation: sourceLocation)
         #expect(error.fixes == plan.map(\.command), "the finding prints the plan", sourceLocation: sourceLocation)
         var fixed = objects
         let patches = plan.compactMap(\.patch)
         #expect(!patches.isEmpty, "a fix that changes nothing", sourceLocation: sourceLocation)
-        for patch in patches { #expect(patch.apply(to: &fixed), "patch target \(patch.kind) \(patch.name) exists", sourceLocation: sourceLocation) }
+        for patch in patches {
+            #expect(
+                patch.apply(to: &fixed), "patch target \(patch.kind) \(patch.name) exists",
+                sourceLocation: sourceLocation)
+        }
         let after = audit(fixed, nodeMTU: nodeMTU, underlay: underlay)
-        #expect(after.findings.filter { $0.severity == "error" }.isEmpty, "still wrong after the fix: \(after.findings.map(\.title))", sourceLocation: sourceLocation)
+        #expect(
+            after.findings.filter { $0.severity == "error" }.isEmpty,
+            "still wrong after the fix: \(after.findings.map(\.title))", sourceLocation: sourceLocation)
         #expect(after.verdict == "ok", "\(after.summary)", sourceLocation: sourceLocation)
         return (before, plan)
     }
@@ -63,7 +77,10 @@ struct CNIModelTests {
         #expect(report.nodes.map(\.autoPodMTU) == [8950, 8950])
         #expect(report.findings.first?.id == "auto-mtu-exceeds-path")
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9000, underlay: 1500)
-        #expect(plan.first?.command == #"kubectl -n kube-system patch configmap calico-config --type=merge -p '{"data":{"veth_mtu":"1450"}}'"#)
+        #expect(
+            plan.first?.command
+                == #"kubectl -n kube-system patch configmap calico-config --type=merge -p '{"data":{"veth_mtu":"1450"}}'"#
+        )
         #expect(plan.contains { $0.command == "kubectl -n kube-system rollout restart daemonset calico-node" })
         #expect(!plan.contains { $0.command.contains("felixconfiguration") })
     }
@@ -76,7 +93,8 @@ struct CNIModelTests {
         #expect(calico.encapsulation == "ipip" && calico.configuredPodMTU == 8980)
         #expect(report.expectedPodMTU == 1480)
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9000, underlay: 1500)
-        #expect(plan.map(\.command).contains("kubectl -n kube-system set env daemonset/calico-node FELIX_IPINIPMTU=1480"))
+        #expect(
+            plan.map(\.command).contains("kubectl -n kube-system set env daemonset/calico-node FELIX_IPINIPMTU=1480"))
     }
 
     @Test func calicoOperatorInstallationIsTheKnob() throws {
@@ -86,7 +104,9 @@ struct CNIModelTests {
         #expect(calico.install == "operator" && calico.namespace == "calico-system")
         #expect(calico.configuredPodMTU == 8950 && calico.encapsulation == "vxlan")
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9000, underlay: 1500)
-        #expect(plan.first?.command == #"kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":1450}}}'"#)
+        #expect(
+            plan.first?.command
+                == #"kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":1450}}}'"#)
     }
 
     /// Recognised as an operator install from calico-system and the owner reference: say what to save, never a
@@ -105,7 +125,9 @@ struct CNIModelTests {
     @Test func calicoBeforeAutoMTUUsesFelixDefaults() throws {
         var objects = try objects("calico-manifest-vxlan.yaml")
         objects.daemonSets = objects.daemonSets.map { daemonSet in
-            let containers = daemonSet[path: "spec.template.spec.containers"].array.map { $0.setting(["image"][...], to: .string("docker.io/calico/node:v3.16.5")) }
+            let containers = daemonSet[path: "spec.template.spec.containers"].array.map {
+                $0.setting(["image"][...], to: .string("docker.io/calico/node:v3.16.5"))
+            }
             return daemonSet.setting(["spec", "template", "spec", "containers"][...], to: .array(containers))
         }
         let report = audit(objects, nodeMTU: 9000, underlay: 1500)
@@ -131,7 +153,10 @@ struct CNIModelTests {
         #expect(report.cni.map(\.name) == ["canal"])
         #expect(report.cni[0].configuredPodMTU == 1450 && report.cni[0].encapsulation == "vxlan")
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 1500, underlay: 1400)
-        #expect(plan.first?.command == #"kubectl -n kube-system patch configmap canal-config --type=merge -p '{"data":{"veth_mtu":"1350"}}'"#)
+        #expect(
+            plan.first?.command
+                == #"kubectl -n kube-system patch configmap canal-config --type=merge -p '{"data":{"veth_mtu":"1350"}}'"#
+        )
         #expect(plan.contains { $0.command == "kubectl -n kube-system rollout restart daemonset canal" })
     }
 
@@ -147,7 +172,9 @@ struct CNIModelTests {
         #expect(cilium.configuredPodMTU == 8951)
         #expect(report.findings.first?.id == "pod-mtu-too-large")
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9001, underlay: 8500)
-        #expect(plan.first?.command.hasPrefix("helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set MTU=8500") == true)
+        #expect(
+            plan.first?.command.hasPrefix(
+                "helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set MTU=8500") == true)
     }
 
     /// Cilium 1.16 reserves WireGuard 80 + VXLAN 50 = 130 bytes; the wire needs 110 over IPv4: reserving more is safe.
@@ -165,10 +192,19 @@ struct CNIModelTests {
         let current = try #require(audit(try objects("cilium-1.20-native-wireguard.yaml"), nodeMTU: 1500).cni.first)
         #expect(current.reservedOverhead == 95 && current.encapsulation == "wireguard")
         #expect(current.rules?.contains("Cilium 1.20.1: WireGuard 95 B") == true)
-        #expect(CNIRules.cilium(version: .init(1, 19), tunnel: "none", underlayIPv6: false, wireguard: true, ipsec: false).bytes == 80)
-        #expect(CNIRules.cilium(version: .init(1, 14), tunnel: "vxlan", underlayIPv6: false, wireguard: true, ipsec: false).bytes == 80, "before 1.15 WireGuard replaced the tunnel")
-        #expect(CNIRules.cilium(version: .init(1, 15), tunnel: "vxlan", underlayIPv6: false, wireguard: true, ipsec: false).bytes == 130)
-        #expect(CNIRules.cilium(version: nil, tunnel: "vxlan", underlayIPv6: false, wireguard: false, ipsec: true, ipsecKeyBytes: 32).bytes == 50 + 77 + 16)
+        #expect(
+            CNIRules.cilium(version: .init(1, 19), tunnel: "none", underlayIPv6: false, wireguard: true, ipsec: false)
+                .bytes == 80)
+        #expect(
+            CNIRules.cilium(version: .init(1, 14), tunnel: "vxlan", underlayIPv6: false, wireguard: true, ipsec: false)
+                .bytes == 80, "before 1.15 WireGuard replaced the tunnel")
+        #expect(
+            CNIRules.cilium(version: .init(1, 15), tunnel: "vxlan", underlayIPv6: false, wireguard: true, ipsec: false)
+                .bytes == 130)
+        #expect(
+            CNIRules.cilium(
+                version: nil, tunnel: "vxlan", underlayIPv6: false, wireguard: false, ipsec: true, ipsecKeyBytes: 32
+            ).bytes == 50 + 77 + 16)
     }
 
     @Test func ciliumIPv6UnderlayReservesSeventy() throws {
@@ -189,7 +225,10 @@ struct CNIModelTests {
         #expect(invalid.contains { $0.contains("AWS_VPC_ENI_MTU = 10000 is outside 576–9001") })
         #expect(invalid.contains { $0.contains("POD_MTU = \"abc\" is not a number") })
         var calico = try objects("calico-manifest-vxlan.yaml")
-        ObjectPatch(kind: "ConfigMap", namespace: "kube-system", name: "calico-config", change: .set(path: ["data", "veth_mtu"], value: .string("abc"))).apply(to: &calico)
+        ObjectPatch(
+            kind: "ConfigMap", namespace: "kube-system", name: "calico-config",
+            change: .set(path: ["data", "veth_mtu"], value: .string("abc"))
+        ).apply(to: &calico)
         #expect(audit(calico, nodeMTU: 1500).findings.contains { $0.id == "cni-setting-invalid" })
     }
 
@@ -204,8 +243,12 @@ struct CNIModelTests {
         #expect(flannel.namespace == "kube-system" && flannel.daemonSet == "kube-flannel-ds-amd64")
         #expect(flannel.configuredPodMTU == 8950)
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9000, underlay: 1500)
-        #expect(plan.first?.command.hasPrefix("kubectl -n kube-system patch configmap kube-flannel-cfg --type=merge -p '{\"data\":{\"cni-conf.json\":") == true)
-        #expect(plan.contains { $0.command == "kubectl -n kube-system rollout restart daemonset kube-flannel-ds-amd64" })
+        #expect(
+            plan.first?.command.hasPrefix(
+                "kubectl -n kube-system patch configmap kube-flannel-cfg --type=merge -p '{\"data\":{\"cni-conf.json\":"
+            ) == true)
+        #expect(
+            plan.contains { $0.command == "kubectl -n kube-system rollout restart daemonset kube-flannel-ds-amd64" })
     }
 
     @Test func flannelWithoutBackendIsUDP() throws {
@@ -222,7 +265,9 @@ struct CNIModelTests {
         #expect(flannel.encapsulation == "vxlan" && flannel.baseMTU == 9000 && flannel.configuredPodMTU == 8950)
         #expect(flannel.helmRelease == "flannel" && flannel.install == "helm")
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9000, underlay: 1500)
-        #expect(plan.first?.command.contains(#"\"backend\":{\"mtu\":1500,\"type\":\"VXLAN\"}"#) == true, "\(plan.first?.command ?? "")")
+        #expect(
+            plan.first?.command.contains(#"\"backend\":{\"mtu\":1500,\"type\":\"VXLAN\"}"#) == true,
+            "\(plan.first?.command ?? "")")
         #expect(plan.contains { $0.command.contains("lost on the next helm upgrade") })
     }
 
@@ -236,7 +281,10 @@ struct CNIModelTests {
         #expect(!report.findings.contains { $0.id == "mtu-settings-disagree" })
         #expect(report.verdict == "ok", "\(report.findings.map(\.title))")
         var tooLarge = try objects("aws-vpc-cni.yaml")
-        ObjectPatch(kind: "DaemonSet", namespace: "kube-system", name: "aws-node", change: .setEnv(name: "POD_MTU", value: "9001")).apply(to: &tooLarge)
+        ObjectPatch(
+            kind: "DaemonSet", namespace: "kube-system", name: "aws-node",
+            change: .setEnv(name: "POD_MTU", value: "9001")
+        ).apply(to: &tooLarge)
         let (_, plan) = try applyFixAndReaudit(tooLarge, nodeMTU: 9001, underlay: 8500)
         #expect(plan.first?.command == "kubectl -n kube-system set env daemonset aws-node POD_MTU=8500")
     }
@@ -244,7 +292,9 @@ struct CNIModelTests {
     // MARK: Input as users save it
 
     @Test func savedFilesInEveryEncodingUsersProduce() throws {
-        let items = try KubeObjectsFile.load(Self.folder.appendingPathComponent("calico-operator.yaml").path)[0]["items"].array
+        let items = try KubeObjectsFile.load(Self.folder.appendingPathComponent("calico-operator.yaml").path)[0][
+            "items"
+        ].array
         let documents = items.map(\.compactJSON)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtu-doctor-saved-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -267,7 +317,8 @@ struct CNIModelTests {
             #expect(counts == ["Node": 2, "Installation": 1, "DaemonSet": 1], "\(name)")
         }
         let broken = directory.appendingPathComponent("broken.json").path
-        try Data((documents[0] + "\n" + "{\"kind\": \"Node\",\n  \"metadata\": {\"name\" \"x\"}}").utf8).write(to: URL(fileURLWithPath: broken))
+        try Data((documents[0] + "\n" + "{\"kind\": \"Node\",\n  \"metadata\": {\"name\" \"x\"}}").utf8).write(
+            to: URL(fileURLWithPath: broken))
         #expect(throws: KubeConfigError.self) { try KubeObjectsFile.load(broken) }
         do { _ = try KubeObjectsFile.load(broken) } catch {
             #expect(error.description.hasPrefix("\(broken):3:"), "\(error.description)")
@@ -276,22 +327,33 @@ struct CNIModelTests {
 
     /// Hostile saved files (issue 16): an alias bomb and deep nesting end at once with one line, bounded memory.
     @Test func hostileSavedFilesEndAtOnce() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtu-doctor-hostile-objects-\(getpid())")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mtu-doctor-hostile-objects-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var laughs = [#"a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]"#]
-        for level in 1..<10 { laughs.append("a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ",") + "]") }
+        for level in 1..<10 {
+            laughs.append(
+                "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ",") + "]")
+        }
         let bomb = directory.appendingPathComponent("bomb.yaml").path
         try laughs.joined(separator: "\n").write(toFile: bomb, atomically: true, encoding: .utf8)
         let start = ContinuousClock.now
-        #expect(throws: KubeConfigError("\(bomb): more than 5000000 values once YAML aliases are expanded: refused (an alias bomb?)")) {
+        #expect(
+            throws: KubeConfigError(
+                "\(bomb): more than 5000000 values once YAML aliases are expanded: refused (an alias bomb?)")
+        ) {
             try KubeObjectsFile.load(bomb)
         }
         #expect(ContinuousClock.now - start < .seconds(20))
         let deep = directory.appendingPathComponent("deep.json").path
-        try (String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)).write(toFile: deep, atomically: true, encoding: .utf8)
+        try (String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)).write(
+            toFile: deep, atomically: true, encoding: .utf8)
         #expect(throws: KubeConfigError.self) { try KubeObjectsFile.load(deep) }
-        #expect(throws: KubeConfigError("--from-file /dev/zero: not a regular file (a saved `kubectl get -o yaml|json` output is)")) {
+        #expect(
+            throws: KubeConfigError(
+                "--from-file /dev/zero: not a regular file (a saved `kubectl get -o yaml|json` output is)")
+        ) {
             try KubeObjectsFile.load("/dev/zero")
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import MTUKube
 import MTUTestSupport
+import Testing
+
 @testable import MTUCore
+@testable import MTUKube
 
 @Suite("CNI readers and the audit, end to end through the stand-in API server", .serialized)
 struct KubeAuditTests {
@@ -28,7 +29,10 @@ struct KubeAuditTests {
         #expect(gathered.objects.nodes.count == 4, "both pages")
         var input = input(gathered)
         input.nodeFacts = ["n1", "n2", "n3", "n4"].map { NodeFact(node: $0, interfaceMTU: 9000, source: "agent") }
-        input.paths = [PathFact(from: "n1", to: "n2", pathMTU: 9000), PathFact(from: "n1", to: "n3", pathMTU: 1500), PathFact(from: "n3", to: "n4", pathMTU: 9000)]
+        input.paths = [
+            PathFact(from: "n1", to: "n2", pathMTU: 9000), PathFact(from: "n1", to: "n3", pathMTU: 1500),
+            PathFact(from: "n3", to: "n4", pathMTU: 9000),
+        ]
         let report = KubeAuditor.audit(input)
         let calico = try #require(report.cni.first)
         #expect(calico.name == "calico")
@@ -43,7 +47,10 @@ struct KubeAuditTests {
         #expect(ids == ["pod-mtu-too-large", "path-below-interfaces", "mtu-settings-disagree"])
         let fix = try #require(report.findings.first?.fixes.first)
         #expect(fix == #"kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":1450}}}'"#)
-        #expect(report.findings[0].detail.contains("leave the node as 9000 B, but the underlay carries only 1500 (the smallest path measured between nodes, n1 → n3)"))
+        #expect(
+            report.findings[0].detail.contains(
+                "leave the node as 9000 B, but the underlay carries only 1500 (the smallest path measured between nodes, n1 → n3)"
+            ))
         #expect(report.findings[2].detail.contains("FelixConfiguration default .spec.vxlanMTU = 1450"))
     }
 
@@ -61,19 +68,32 @@ struct KubeAuditTests {
         #expect(report.nodes.map(\.autoPodMTU) == [8951, 8951, 8951, 8951])
         #expect(report.expectedPodMTU == 8450)
         #expect(report.findings.first?.id == "auto-mtu-exceeds-path")
-        #expect(report.findings.first?.fixes.first == #"kubectl -n kube-system patch configmap cilium-config --type=merge -p '{"data":{"mtu":"8500"}}'   # Cilium's mtu is the network below the overlay: pods get 8500 − 50 = 8450"#,
-                "Cilium's mtu is the device MTU: 8500, not 8450 (which would leave pods 8400)")
-        #expect(report.findings.first?.fixes.contains { $0.hasPrefix("# installed with Helm or the cilium CLI? helm upgrade RELEASE cilium/cilium -n kube-system --reuse-values --set MTU=8500") } == true)
+        #expect(
+            report.findings.first?.fixes.first
+                == #"kubectl -n kube-system patch configmap cilium-config --type=merge -p '{"data":{"mtu":"8500"}}'   # Cilium's mtu is the network below the overlay: pods get 8500 − 50 = 8450"#,
+            "Cilium's mtu is the device MTU: 8500, not 8450 (which would leave pods 8400)")
+        #expect(
+            report.findings.first?.fixes.contains {
+                $0.hasPrefix(
+                    "# installed with Helm or the cilium CLI? helm upgrade RELEASE cilium/cilium -n kube-system --reuse-values --set MTU=8500"
+                )
+            } == true)
         #expect(report.verdict == "problems")
     }
 
     @Test func flannelFitsAndReportsOK() async throws {
         let (gathered, _) = try await gather("flannel-ok")
         var input = input(gathered)
-        input.nodeFacts = [NodeFact(node: "n1", interfaceMTU: 1500, podMTU: 1450, source: "agent"), NodeFact(node: "n2", interfaceMTU: 1500, source: "agent")]
+        input.nodeFacts = [
+            NodeFact(node: "n1", interfaceMTU: 1500, podMTU: 1450, source: "agent"),
+            NodeFact(node: "n2", interfaceMTU: 1500, source: "agent"),
+        ]
         let report = KubeAuditor.audit(input)
         #expect(report.cni.map(\.name) == ["flannel"])
-        #expect(report.cni[0].detectedBy == ["DaemonSet kube-flannel/kube-flannel-ds", "ConfigMap kube-flannel/kube-flannel-cfg"])
+        #expect(
+            report.cni[0].detectedBy == [
+                "DaemonSet kube-flannel/kube-flannel-ds", "ConfigMap kube-flannel/kube-flannel-cfg",
+            ])
         #expect(report.expectedPodMTU == 1450)
         #expect(report.findings.isEmpty, "\(report.findings)")
         #expect(report.verdict == "ok")
@@ -89,7 +109,9 @@ struct KubeAuditTests {
         #expect(report.configuredPodMTU == 9001)
         #expect(report.expectedPodMTU == 8500)
         #expect(report.findings.first?.id == "pod-mtu-too-large")
-        #expect(report.findings.first?.fixes.first == "kubectl -n kube-system set env daemonset aws-node POD_MTU=8500", "POD_MTU sizes the pods; the ENIs are the nodes'")
+        #expect(
+            report.findings.first?.fixes.first == "kubectl -n kube-system set env daemonset aws-node POD_MTU=8500",
+            "POD_MTU sizes the pods; the ENIs are the nodes'")
     }
 
     /// Narrow RBAC and a slow endpoint: one line per gap, and what was readable is still audited.
@@ -97,14 +119,25 @@ struct KubeAuditTests {
         let (gathered, server) = try await gather("rbac-limited", timeout: 1.5)
         #expect(gathered.fatal == nil)
         #expect(gathered.gaps.count == 3, "\(gathered.gaps)")
-        #expect(gathered.gaps[0].hasPrefix("daemonsets, all namespaces: GET /apis/apps/v1/daemonsets: 403 Forbidden (RBAC)"))
-        #expect(gathered.gaps[1].hasPrefix("FelixConfiguration default (crd.projectcalico.org/v1): GET /apis/crd.projectcalico.org/v1/felixconfigurations/default: 403 Forbidden (RBAC)"))
-        #expect(gathered.gaps[2] == "IPPools (crd.projectcalico.org/v1): GET /apis/crd.projectcalico.org/v1/ippools: no answer within 1.5 s")
+        #expect(
+            gathered.gaps[0].hasPrefix("daemonsets, all namespaces: GET /apis/apps/v1/daemonsets: 403 Forbidden (RBAC)")
+        )
+        #expect(
+            gathered.gaps[1].hasPrefix(
+                "FelixConfiguration default (crd.projectcalico.org/v1): GET /apis/crd.projectcalico.org/v1/felixconfigurations/default: 403 Forbidden (RBAC)"
+            ))
+        #expect(
+            gathered.gaps[2]
+                == "IPPools (crd.projectcalico.org/v1): GET /apis/crd.projectcalico.org/v1/ippools: no answer within 1.5 s"
+        )
         #expect(gathered.audited.contains("daemonsets in kube-system"))
         #expect(gathered.audited.contains("daemonsets in calico-system: no such namespace"))
         #expect(server.requests.contains { $0.hasPrefix("GET /apis/apps/v1/namespaces/kube-system/daemonsets") })
         var input = input(gathered)
-        input.nodeFacts = [NodeFact(node: "n1", interfaceMTU: 1500, source: "--node-mtu"), NodeFact(node: "n2", interfaceMTU: 1500, source: "--node-mtu")]
+        input.nodeFacts = [
+            NodeFact(node: "n1", interfaceMTU: 1500, source: "--node-mtu"),
+            NodeFact(node: "n2", interfaceMTU: 1500, source: "--node-mtu"),
+        ]
         let report = KubeAuditor.audit(input)
         let calico = try #require(report.cni.first)
         #expect(calico.name == "calico" && calico.install == "manifest")
@@ -117,8 +150,10 @@ struct KubeAuditTests {
     }
 
     @Test func unreachableIsFatalAndSaysSo() async throws {
-        let target = KubeTarget(context: "x", server: "https://127.0.0.1:\(KubeClientTests.closedPort())", namespace: "default",
-                                certificateAuthority: nil, insecureSkipTLSVerify: true, tlsServerName: nil, credentials: .none, source: "test")
+        let target = KubeTarget(
+            context: "x", server: "https://127.0.0.1:\(KubeClientTests.closedPort())", namespace: "default",
+            certificateAuthority: nil, insecureSkipTLSVerify: true, tlsServerName: nil, credentials: .none,
+            source: "test")
         let gathered = await KubeGatherer.gather(try KubeClient(target: target, timeoutSeconds: 2))
         #expect(gathered.fatal?.description.hasPrefix("API server https://127.0.0.1:") == true)
         #expect(gathered.audited.isEmpty)
@@ -127,20 +162,44 @@ struct KubeAuditTests {
     // Pure readers, on the edges the scenarios do not reach.
 
     @Test func ciliumSpellings() {
-        func config(_ data: [String: String]) -> JSONValue { .object(["data": .object(data.mapValues { .string($0) })]) }
-        #expect(CNIReader.cilium(ClusterObjects(), config: ("kube-system/cilium-config", config(["routing-mode": "native", "mtu": "9001"])), daemonSet: nil).encapsulation == "none")
-        #expect(CNIReader.cilium(ClusterObjects(), config: ("kube-system/cilium-config", config(["tunnel": "geneve"])), daemonSet: nil).encapsulation == "geneve")
-        #expect(CNIReader.cilium(ClusterObjects(), config: ("kube-system/cilium-config", config(["tunnel": "disabled"])), daemonSet: nil).encapsulation == "none")
-        let wg = CNIReader.cilium(ClusterObjects(), config: ("kube-system/cilium-config", config(["routing-mode": "tunnel", "tunnel-protocol": "geneve", "enable-wireguard": "true"])), daemonSet: nil)
+        func config(_ data: [String: String]) -> JSONValue {
+            .object(["data": .object(data.mapValues { .string($0) })])
+        }
+        #expect(
+            CNIReader.cilium(
+                ClusterObjects(),
+                config: ("kube-system/cilium-config", config(["routing-mode": "native", "mtu": "9001"])), daemonSet: nil
+            ).encapsulation == "none")
+        #expect(
+            CNIReader.cilium(
+                ClusterObjects(), config: ("kube-system/cilium-config", config(["tunnel": "geneve"])), daemonSet: nil
+            ).encapsulation == "geneve")
+        #expect(
+            CNIReader.cilium(
+                ClusterObjects(), config: ("kube-system/cilium-config", config(["tunnel": "disabled"])), daemonSet: nil
+            ).encapsulation == "none")
+        let wg = CNIReader.cilium(
+            ClusterObjects(),
+            config: (
+                "kube-system/cilium-config",
+                config(["routing-mode": "tunnel", "tunnel-protocol": "geneve", "enable-wireguard": "true"])
+            ), daemonSet: nil)
         #expect(wg.encapsulation == "geneve+wireguard")
         #expect(wg.largestPodMTU(underlayMTU: 9001, underlay: .ipv4) < 9001 - 50 - 60 + 1)
-        #expect(CNIReader.cilium(ClusterObjects(), config: ("kube-system/cilium-config", config(["mtu": "1450"])), daemonSet: nil).configuredPodMTU == 1400, "mtu is the device MTU: pods get it minus the 50-byte tunnel")
+        #expect(
+            CNIReader.cilium(
+                ClusterObjects(), config: ("kube-system/cilium-config", config(["mtu": "1450"])), daemonSet: nil
+            ).configuredPodMTU == 1400, "mtu is the device MTU: pods get it minus the 50-byte tunnel")
     }
 
     @Test func calicoWireGuardAndCrossSubnet() {
         var objects = ClusterObjects()
-        objects.calicoIPPools = [.object(["spec": .object(["vxlanMode": .string("CrossSubnet"), "ipipMode": .string("Never")])])]
-        objects.felixConfiguration = .object(["spec": .object(["wireguardEnabled": .bool(true), "wireguardMTU": .number(1420)])])
+        objects.calicoIPPools = [
+            .object(["spec": .object(["vxlanMode": .string("CrossSubnet"), "ipipMode": .string("Never")])])
+        ]
+        objects.felixConfiguration = .object([
+            "spec": .object(["wireguardEnabled": .bool(true), "wireguardMTU": .number(1420)])
+        ])
         let settings = CNIReader.calico(objects, daemonSet: nil)
         #expect(settings.encapsulation == "wireguard")
         #expect(settings.configuredPodMTU == 1420)
@@ -152,19 +211,28 @@ struct KubeAuditTests {
 
     @Test func canalIsFlannelWithCalicoPolicy() {
         var objects = ClusterObjects()
-        objects.daemonSets = [.object(["metadata": .object(["name": .string("canal"), "namespace": .string("kube-system")])]),
-                              .object(["metadata": .object(["name": .string("calico-node"), "namespace": .string("kube-system")])])]
+        objects.daemonSets = [
+            .object(["metadata": .object(["name": .string("canal"), "namespace": .string("kube-system")])]),
+            .object(["metadata": .object(["name": .string("calico-node"), "namespace": .string("kube-system")])]),
+        ]
         let found = CNIReader.detect(objects)
-        #expect(found.map(\.name) == ["canal", "calico"], "Canal is its own CNI (Calico's plugin over Flannel); a calico-node beside it does policy")
+        #expect(
+            found.map(\.name) == ["canal", "calico"],
+            "Canal is its own CNI (Calico's plugin over Flannel); a calico-node beside it does policy")
         #expect(found[1].notes.last?.contains("policy") == true)
     }
 
     /// Whatever the CNI: pod-network agents saw pods at 1450 and a pod-to-pod path of 1400.
     @Test func podPathsBelowThePodMTUWithAnUnknownCNI() {
         var objects = ClusterObjects()
-        objects.daemonSets = [.object(["metadata": .object(["name": .string("weave-net"), "namespace": .string("kube-system")])])]
+        objects.daemonSets = [
+            .object(["metadata": .object(["name": .string("weave-net"), "namespace": .string("kube-system")])])
+        ]
         var input = KubeAuditInput(server: "s", context: "c", objects: objects)
-        input.nodeFacts = [NodeFact(node: "a", podMTU: 1450, source: "pod agent"), NodeFact(node: "b", podMTU: 1450, source: "pod agent")]
+        input.nodeFacts = [
+            NodeFact(node: "a", podMTU: 1450, source: "pod agent"),
+            NodeFact(node: "b", podMTU: 1450, source: "pod agent"),
+        ]
         input.podPaths = [PathFact(from: "a", to: "b", pathMTU: 1400), PathFact(from: "b", to: "a", pathMTU: 1450)]
         let report = KubeAuditor.audit(input)
         #expect(report.findings.map(\.id).prefix(2) == ["pod-path-below-pod-mtu", "cni-unknown"])
@@ -182,9 +250,13 @@ struct KubeAuditTests {
 
     @Test func podsNotRestartedAfterAChange() {
         var objects = ClusterObjects()
-        objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("1450")])])  // pods get 1400
+        // pods get 1400
+        objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("1450")])])
         var input = KubeAuditInput(server: "s", context: "c", objects: objects)
-        input.nodeFacts = [NodeFact(node: "a", interfaceMTU: 1500, podMTU: 1450, source: "agent"), NodeFact(node: "b", interfaceMTU: 1500, podMTU: 1400, source: "agent")]
+        input.nodeFacts = [
+            NodeFact(node: "a", interfaceMTU: 1500, podMTU: 1450, source: "agent"),
+            NodeFact(node: "b", interfaceMTU: 1500, podMTU: 1400, source: "agent"),
+        ]
         let report = KubeAuditor.audit(input)
         #expect(report.findings.map(\.id).contains("pods-not-updated"))
         #expect(report.findings.first { $0.id == "pods-not-updated" }?.detail.hasPrefix("a: 1450.") == true)
@@ -195,18 +267,31 @@ struct KubeAuditTests {
         var objects = ClusterObjects()
         objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("8950")])])
         var input = KubeAuditInput(server: "s", context: "c", objects: objects)
-        input.nodeFacts = [NodeFact(node: "a", interfaceMTU: 9000, rpFilter: 1, tcpMTUProbing: 0, source: "agent"),
-                           NodeFact(node: "b", interfaceMTU: 9000, rpFilter: 2, tcpMTUProbing: 0, source: "agent")]
+        input.nodeFacts = [
+            NodeFact(node: "a", interfaceMTU: 9000, rpFilter: 1, tcpMTUProbing: 0, source: "agent"),
+            NodeFact(node: "b", interfaceMTU: 9000, rpFilter: 2, tcpMTUProbing: 0, source: "agent"),
+        ]
         input.paths = [PathFact(from: "a", to: "b", pathMTU: 1500)]
         let report = KubeAuditor.audit(input)
-        #expect(report.findings.map(\.id) == ["pod-mtu-too-large", "path-below-interfaces", "strict-rp-filter", "tcp-mtu-probing-off"])
+        #expect(
+            report.findings.map(\.id) == [
+                "pod-mtu-too-large", "path-below-interfaces", "strict-rp-filter", "tcp-mtu-probing-off",
+            ])
         #expect(report.findings[2].title.hasPrefix("Strict rp_filter on 1 node(s)"))
         #expect(report.findings[2].detail.hasPrefix("a: rp_filter=1"))
-        #expect(report.findings[3].fixes == ["sysctl -w net.ipv4.tcp_mtu_probing=1   # on each node; persist it in /etc/sysctl.d/"])
+        #expect(
+            report.findings[3].fixes == [
+                "sysctl -w net.ipv4.tcp_mtu_probing=1   # on each node; persist it in /etc/sysctl.d/"
+            ])
         // Loose or off everywhere and nothing broken: neither is reported.
-        input.nodeFacts = input.nodeFacts.map { var fact = $0; fact.rpFilter = 2; return fact }
+        input.nodeFacts = input.nodeFacts.map {
+            var fact = $0
+            fact.rpFilter = 2
+            return fact
+        }
         input.paths = []
-        input.objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("9000")])])  // pods 8950
+        // pods 8950
+        input.objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("9000")])])
         #expect(KubeAuditor.audit(input).findings.map(\.id) == [])
     }
 }

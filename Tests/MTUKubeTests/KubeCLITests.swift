@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MTUTestSupport
+import Testing
 
 /// `mtu-doctor kube audit|deploy|mesh` as a user runs them, against the stand-in API server.
 @Suite("kube commands against the stand-in API server", .serialized)
@@ -15,7 +15,9 @@ struct KubeCLITests {
     /// Saved objects with no Node among them: --node-mtu still stands for every node (issue 12).
     @Test func nodeMTUWithoutNodeObjects() throws {
         let file = "Tests/MTUKubeTests/Fixtures/upstream/flannel-no-backend.yaml"
-        let run = try run(["kube", "audit", "--from-file", file, "--node-mtu", "9000", "--underlay-mtu", "1500", "--json"])
+        let run = try run([
+            "kube", "audit", "--from-file", file, "--node-mtu", "9000", "--underlay-mtu", "1500", "--json",
+        ])
         #expect(run.status == 1)
         let json = run.json
         let underlay = json["underlay"] as? [String: Any] ?? [:]
@@ -26,30 +28,38 @@ struct KubeCLITests {
     @Test func auditFindsTheWallAndPrintsTheFix() throws {
         let server = try APIServerFixture(scenario: "calico-operator")
         let kubeconfig = server.kubeconfig()
-        let text = try run(["kube", "audit", "--kubeconfig", kubeconfig, "--node-mtu", "9000", "--underlay-mtu", "1500"])
+        let text = try run([
+            "kube", "audit", "--kubeconfig", kubeconfig, "--node-mtu", "9000", "--underlay-mtu", "1500",
+        ])
         #expect(text.status == 1, "\(text.stderr)")
         #expect(text.stdout.hasPrefix("mtu-doctor kube audit: PROBLEMS — fixture (\(server.url))"))
         #expect(text.stdout.contains("CNI calico (operator): encapsulation vxlan, pod MTU 8950"))
         #expect(text.stdout.contains("[error] Pod MTU 8950 does not fit the underlay: at most 1450"))
-        #expect(text.stdout.contains(#"$ kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":1450}}}'"#))
+        #expect(
+            text.stdout.contains(
+                #"$ kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":1450}}}'"#))
         #expect(text.stdout.contains("Read: nodes (4); daemonsets, all namespaces (2)"))
 
         let json = try run(["kube", "audit", "--kubeconfig", kubeconfig, "--node-mtu", "9000", "--json"])
         #expect(json.status == 0, "9000-byte underlay: 8950 fits (\(json.stderr))")
-        let errors = try JSONSchema(file: "\(TestSupport.repositoryRoot)/docs/schema/kube.audit.schema.json").validate(json.json)
+        let errors = try JSONSchema(file: "\(TestSupport.repositoryRoot)/docs/schema/kube.audit.schema.json").validate(
+            json.json)
         #expect(errors.isEmpty, "\(errors)")
         #expect(json.json["verdict"] as? String == "ok")
         #expect(json.json["expectedPodMTU"] as? Int == 8950)
         #expect((json.json["findings"] as? [[String: Any]])?.map { $0["id"] as? String } == ["mtu-settings-disagree"])
 
-        let markdown = try run(["kube", "audit", "--kubeconfig", kubeconfig, "--underlay-mtu", "1500", "--format", "markdown"])
+        let markdown = try run([
+            "kube", "audit", "--kubeconfig", kubeconfig, "--underlay-mtu", "1500", "--format", "markdown",
+        ])
         #expect(markdown.stdout.contains("## Pod MTU 8950 does not fit the underlay: at most 1450"))
     }
 
     @Test func contextsComeFromKUBECONFIG() throws {
         let server = try APIServerFixture(scenario: "flannel-ok")
         let good = server.kubeconfig(context: "lab")
-        let result = try run(["kube", "audit", "--context", "lab", "--node-mtu", "1500"], environment: ["KUBECONFIG": good])
+        let result = try run(
+            ["kube", "audit", "--context", "lab", "--node-mtu", "1500"], environment: ["KUBECONFIG": good])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("flannel pod MTU auto fits the underlay (at most 1450)"))
         let missing = try run(["kube", "audit", "--context", "prod"], environment: ["KUBECONFIG": good])
@@ -62,7 +72,8 @@ struct KubeCLITests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let broken = directory + "/broken"
-        try "clusters:\n  - name: c\n    cluster:\n      insecure-skip-tls-verify: true\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        try "clusters:\n  - name: c\n    cluster:\n      insecure-skip-tls-verify: true\n".write(
+            toFile: broken, atomically: true, encoding: .utf8)
         let bad = try run(["kube", "audit", "--kubeconfig", broken])
         #expect(bad.status == 2)
         #expect(bad.stderr == "mtu-doctor: error: \(broken):4: clusters[0].cluster: missing 'server'\n")
@@ -73,7 +84,10 @@ struct KubeCLITests {
         let server = try APIServerFixture(scenario: "flannel-ok")
         let refused = try run(["kube", "audit", "--kubeconfig", server.kubeconfig(user: "token: wrong")])
         #expect(refused.status == 3)
-        #expect(refused.stderr.hasPrefix("mtu-doctor: error: GET /api/v1/nodes: 401 Unauthorized (the credentials were refused): Unauthorized — nothing was audited"))
+        #expect(
+            refused.stderr.hasPrefix(
+                "mtu-doctor: error: GET /api/v1/nodes: 401 Unauthorized (the credentials were refused): Unauthorized — nothing was audited"
+            ))
         #expect(refused.stderr.split(separator: "\n").count == 1)
         server.stop()
         let gone = try run(["kube", "audit", "--kubeconfig", server.kubeconfig(), "--api-timeout", "2"])
@@ -91,20 +105,33 @@ struct KubeCLITests {
             return directory + "/" + name
         }
         let cases: [(String, String)] = [
-            (try file("a.json", "{\"kind\": \"List\",\n \"items\": [1, }"), "a.json:2:15: not valid JSON: invalid value"),
-            (try file("b.yaml", "items:\n  - kind: Node\n    metadata: {name: a\n"), "b.yaml:4:1: (syntax): YAML syntax error: while parsing a flow mapping"),
-            (try file("c.yaml", "kind: Secret\nmetadata: {name: x}\n"), "c.yaml: no Node, DaemonSet, ConfigMap or Calico objects in it"),
+            (
+                try file("a.json", "{\"kind\": \"List\",\n \"items\": [1, }"),
+                "a.json:2:15: not valid JSON: invalid value"
+            ),
+            (
+                try file("b.yaml", "items:\n  - kind: Node\n    metadata: {name: a\n"),
+                "b.yaml:4:1: (syntax): YAML syntax error: while parsing a flow mapping"
+            ),
+            (
+                try file("c.yaml", "kind: Secret\nmetadata: {name: x}\n"),
+                "c.yaml: no Node, DaemonSet, ConfigMap or Calico objects in it"
+            ),
             (try file("d.yaml", "just a sentence\n"), "d.yaml: no Kubernetes objects in it"),
             (directory + "/missing.yaml", "--from-file \(directory)/missing.yaml: cannot read the file"),
         ]
         for (path, message) in cases {
             let result = try run(["kube", "audit", "--from-file", path])
             #expect(result.status == 2, "\(path)")
-            #expect(result.stderr.hasPrefix("mtu-doctor: error: ") && result.stderr.contains(message), "\(result.stderr)")
+            #expect(
+                result.stderr.hasPrefix("mtu-doctor: error: ") && result.stderr.contains(message), "\(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1)
         }
         // Auto MTU with no node MTU known: incomplete, never ok.
-        let unknown = try run(["kube", "audit", "--from-file", "examples/kube/cilium-transit-gateway.yaml", "--underlay-mtu", "8500", "--json"])
+        let unknown = try run([
+            "kube", "audit", "--from-file", "examples/kube/cilium-transit-gateway.yaml", "--underlay-mtu", "8500",
+            "--json",
+        ])
         #expect(unknown.status == 1)
         #expect(unknown.json["verdict"] as? String == "incomplete")
         #expect((unknown.json["findings"] as? [[String: Any]])?.first?["id"] as? String == "auto-mtu-unknown")
@@ -112,10 +139,15 @@ struct KubeCLITests {
 
     @Test func rbacGapsAreListedAndTheAuditGoesOn() throws {
         let server = try APIServerFixture(scenario: "rbac-limited")
-        let result = try run(["kube", "audit", "--kubeconfig", server.kubeconfig(), "--api-timeout", "1.5", "--node-mtu", "1500"])
+        let result = try run([
+            "kube", "audit", "--kubeconfig", server.kubeconfig(), "--api-timeout", "1.5", "--node-mtu", "1500",
+        ])
         #expect(result.status == 1, "incomplete")
         #expect(result.stdout.hasPrefix("mtu-doctor kube audit: INCOMPLETE"))
-        #expect(result.stdout.contains("Not readable (the audit went on without them):\n  ✘ daemonsets, all namespaces: GET /apis/apps/v1/daemonsets: 403 Forbidden (RBAC)"))
+        #expect(
+            result.stdout.contains(
+                "Not readable (the audit went on without them):\n  ✘ daemonsets, all namespaces: GET /apis/apps/v1/daemonsets: 403 Forbidden (RBAC)"
+            ))
         #expect(result.stdout.contains("CNI calico (manifest): encapsulation ipip, pod MTU 1480"))
     }
 
@@ -125,18 +157,22 @@ struct KubeCLITests {
         #expect(result.status == 0, "\(result.stderr)")
         let patches = server.requests.filter { $0.hasPrefix("PATCH ") }
         let paths = patches.map { String($0.split(separator: " ")[1].split(separator: "?")[0]) }
-        #expect(paths == [
-            "/api/v1/namespaces/mtu-lab",
-            "/api/v1/namespaces/mtu-lab/serviceaccounts/mtu-doctor-agent",
-            "/apis/rbac.authorization.k8s.io/v1/namespaces/mtu-lab/roles/mtu-doctor-mesh-reader",
-            "/apis/rbac.authorization.k8s.io/v1/namespaces/mtu-lab/rolebindings/mtu-doctor-mesh-reader",
-            "/apis/rbac.authorization.k8s.io/v1/clusterroles/mtu-doctor-auditor",
-            "/api/v1/namespaces/mtu-lab/services/mtu-doctor-agent-pod",
-            "/apis/apps/v1/namespaces/mtu-lab/daemonsets/mtu-doctor-agent-pod",
-            "/api/v1/namespaces/mtu-lab/services/mtu-doctor-agent-host",
-            "/apis/apps/v1/namespaces/mtu-lab/daemonsets/mtu-doctor-agent-host",
-        ])
-        #expect(patches.allSatisfy { $0.contains("fieldManager=mtu-doctor&force=true") && $0.contains("type=application/apply-patch+yaml") })
+        #expect(
+            paths == [
+                "/api/v1/namespaces/mtu-lab",
+                "/api/v1/namespaces/mtu-lab/serviceaccounts/mtu-doctor-agent",
+                "/apis/rbac.authorization.k8s.io/v1/namespaces/mtu-lab/roles/mtu-doctor-mesh-reader",
+                "/apis/rbac.authorization.k8s.io/v1/namespaces/mtu-lab/rolebindings/mtu-doctor-mesh-reader",
+                "/apis/rbac.authorization.k8s.io/v1/clusterroles/mtu-doctor-auditor",
+                "/api/v1/namespaces/mtu-lab/services/mtu-doctor-agent-pod",
+                "/apis/apps/v1/namespaces/mtu-lab/daemonsets/mtu-doctor-agent-pod",
+                "/api/v1/namespaces/mtu-lab/services/mtu-doctor-agent-host",
+                "/apis/apps/v1/namespaces/mtu-lab/daemonsets/mtu-doctor-agent-host",
+            ])
+        #expect(
+            patches.allSatisfy {
+                $0.contains("fieldManager=mtu-doctor&force=true") && $0.contains("type=application/apply-patch+yaml")
+            })
         #expect(result.stdout.contains("applied DaemonSet mtu-lab/mtu-doctor-agent-host"))
         #expect(result.stdout.contains("9 objects applied to \(server.url) (fixture)"))
     }
@@ -146,7 +182,11 @@ struct KubeCLITests {
         let server = try APIServerFixture(scenario: "flannel-ok")
         let result = try run(["kube", "mesh", "--kubeconfig", server.kubeconfig()])
         #expect(result.status == 3)
-        #expect(result.stderr == "mtu-doctor: error: finding the agents: GET /api/v1/namespaces/mtu-doctor/pods: 404 Not Found\n")
-        #expect(server.requests.last?.contains("labelSelector=app.kubernetes.io%2Fcomponent%3Dmtu-doctor-agent-pod") == true)
+        #expect(
+            result.stderr
+                == "mtu-doctor: error: finding the agents: GET /api/v1/namespaces/mtu-doctor/pods: 404 Not Found\n")
+        #expect(
+            server.requests.last?.contains("labelSelector=app.kubernetes.io%2Fcomponent%3Dmtu-doctor-agent-pod") == true
+        )
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import MTUKube
 import MTUCore
+import Testing
+
+@testable import MTUKube
 
 @Suite("kubeconfig, credentials, in-cluster")
 struct KubeConfigTests {
@@ -18,7 +19,9 @@ struct KubeConfigTests {
     }
 
     @Test func mergesKUBECONFIGFirstWins() throws {
-        let first = write("a", """
+        let first = write(
+            "a",
+            """
             apiVersion: v1
             kind: Config
             current-context: prod
@@ -32,7 +35,9 @@ struct KubeConfigTests {
               - name: prod
                 context: {cluster: prod, user: admin, namespace: kube-system}
             """)
-        let second = write("b", """
+        let second = write(
+            "b",
+            """
             current-context: lab
             clusters:
               - name: prod
@@ -48,20 +53,24 @@ struct KubeConfigTests {
               - name: lab
                 context: {cluster: lab, user: lab-user}
             """)
-        let target = try KubeConfig.resolve(kubeconfig: nil, context: nil, environment: ["KUBECONFIG": "\(first):\(directory)/missing:\(second)"])
+        let target = try KubeConfig.resolve(
+            kubeconfig: nil, context: nil, environment: ["KUBECONFIG": "\(first):\(directory)/missing:\(second)"])
         #expect(target.context == "prod", "the first current-context wins")
         #expect(target.server == "https://10.0.0.1:6443", "the first definition of a cluster wins")
         #expect(target.credentials == .token("first-token"))
         #expect(target.namespace == "kube-system")
         #expect(target.insecureSkipTLSVerify)
-        let lab = try KubeConfig.resolve(kubeconfig: nil, context: "lab", environment: ["KUBECONFIG": "\(first):\(second)"])
+        let lab = try KubeConfig.resolve(
+            kubeconfig: nil, context: "lab", environment: ["KUBECONFIG": "\(first):\(second)"])
         #expect(lab.server == "https://lab.example:6443", "no trailing slash")
         #expect(lab.credentials == .clientCertificate(certificate: Array("CERT".utf8), key: Array("KEY".utf8)))
         #expect(lab.namespace == "default")
     }
 
     @Test func unknownContextNamesTheFlagAndTheKnownOnes() throws {
-        let file = write("c", """
+        let file = write(
+            "c",
+            """
             clusters: [{name: c, cluster: {server: "https://10.0.0.1"}}]
             contexts: [{name: one, context: {cluster: c}}, {name: two, context: {cluster: c}}]
             """)
@@ -74,7 +83,9 @@ struct KubeConfigTests {
     }
 
     @Test func errorsSayFileLineAndField() throws {
-        let missingUser = write("d", """
+        let missingUser = write(
+            "d",
+            """
             apiVersion: v1
             clusters:
               - name: c
@@ -90,7 +101,9 @@ struct KubeConfigTests {
         #expect(throws: KubeConfigError("\(missingUser):9: context 'x' names user 'ghost', which no file defines")) {
             try KubeConfig.resolve(kubeconfig: missingUser, context: nil, environment: [:])
         }
-        let noServer = write("e", """
+        let noServer = write(
+            "e",
+            """
             clusters:
               - name: c
                 cluster:
@@ -99,7 +112,9 @@ struct KubeConfigTests {
         #expect(throws: KubeConfigError("\(noServer):4: clusters[0].cluster: missing 'server'")) {
             try KubeConfig.load(files: [noServer], requireAll: true)
         }
-        let badBase64 = write("f", """
+        let badBase64 = write(
+            "f",
+            """
             users:
               - name: u
                 user:
@@ -116,7 +131,10 @@ struct KubeConfigTests {
         #expect(throws: KubeConfigError("--kubeconfig \(directory)/nope: cannot read the file")) {
             try KubeConfig.resolve(kubeconfig: directory + "/nope", context: nil, environment: [:])
         }
-        let http = write("i", "clusters: [{name: c, cluster: {server: 'ftp://x'}}]\ncontexts: [{name: a, context: {cluster: c}}]\ncurrent-context: a\n")
+        let http = write(
+            "i",
+            "clusters: [{name: c, cluster: {server: 'ftp://x'}}]\ncontexts: [{name: a, context: {cluster: c}}]\ncurrent-context: a\n"
+        )
         #expect(throws: KubeConfigError("\(http):1: server 'ftp://x' is not an https:// URL")) {
             try KubeConfig.resolve(kubeconfig: http, context: nil, environment: [:])
         }
@@ -127,7 +145,9 @@ struct KubeConfigTests {
         _ = write("certs/ca.pem", "CA")
         _ = write("certs/me.pem", "ME")
         _ = write("certs/me.key", "KEY")
-        let file = write("rel", """
+        let file = write(
+            "rel",
+            """
             clusters: [{name: c, cluster: {server: "https://10.0.0.1", certificate-authority: certs/ca.pem}}]
             users: [{name: u, user: {client-certificate: certs/me.pem, client-key: certs/me.key}}, {name: t, user: {tokenFile: certs/token}}]
             contexts: [{name: a, context: {cluster: c, user: u}}, {name: b, context: {cluster: c, user: t}}]
@@ -141,7 +161,9 @@ struct KubeConfigTests {
     }
 
     @Test func execPluginConfig() throws {
-        let file = write("exec", """
+        let file = write(
+            "exec",
+            """
             clusters: [{name: c, cluster: {server: "https://10.0.0.1"}}]
             users:
               - name: u
@@ -156,19 +178,26 @@ struct KubeConfigTests {
             current-context: a
             """)
         let target = try KubeConfig.resolve(kubeconfig: file, context: nil, environment: [:])
-        guard case .exec(let plugin) = target.credentials else { Issue.record("expected exec"); return }
+        guard case .exec(let plugin) = target.credentials else {
+            Issue.record("expected exec")
+            return
+        }
         #expect(plugin.command == "./get-token")
         #expect(plugin.arguments == ["--cluster", "west"])
         #expect(plugin.environment == ["REGION": "eu-west-1"])
         #expect(plugin.directory == directory)
-        let old = write("exec-old", """
+        let old = write(
+            "exec-old",
+            """
             users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1alpha0, command: x}}}]
             """)
         #expect(throws: KubeConfigError.self) { try KubeConfig.load(files: [old], requireAll: true) }
     }
 
     @Test func execPluginRuns() throws {
-        let good = write("plugin-good", """
+        let good = write(
+            "plugin-good",
+            """
             #!/bin/sh
             # prints the ExecCredential kubectl expects; checks the environment the spec promises
             case "$KUBERNETES_EXEC_INFO" in *'"kind":"ExecCredential"'*) ;; *) echo "no exec info" >&2; exit 3;; esac
@@ -176,8 +205,9 @@ struct KubeConfigTests {
             printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"tok-%s","expirationTimestamp":"2030-01-01T00:00:00Z"}}' "$1"
             """)
         chmod(good, 0o755)
-        var plugin = KubeConfig.ExecPlugin(command: "./plugin-good", arguments: ["west"], environment: ["REGION": "eu-west-1"],
-                                           apiVersion: "client.authentication.k8s.io/v1", directory: directory, installHint: nil)
+        var plugin = KubeConfig.ExecPlugin(
+            command: "./plugin-good", arguments: ["west"], environment: ["REGION": "eu-west-1"],
+            apiVersion: "client.authentication.k8s.io/v1", directory: directory, installHint: nil)
         let result = try ExecCredential.run(plugin)
         #expect(result.token == "tok-west")
         #expect(result.expires != nil)
@@ -185,14 +215,20 @@ struct KubeConfigTests {
         let failing = write("plugin-fail", "#!/bin/sh\necho 'refresh token expired; run login' >&2\nexit 1\n")
         chmod(failing, 0o755)
         plugin.command = failing
-        #expect(throws: KubeAPIError.credentials("exec credential plugin '\(failing)': exited with status 1: refresh token expired; run login")) {
+        #expect(
+            throws: KubeAPIError.credentials(
+                "exec credential plugin '\(failing)': exited with status 1: refresh token expired; run login")
+        ) {
             try ExecCredential.run(plugin)
         }
         let slow = write("plugin-slow", "#!/bin/sh\nexec sleep 30\n")
         chmod(slow, 0o755)
         plugin.command = slow
         let start = Date()
-        #expect(throws: KubeAPIError.credentials("exec credential plugin '\(slow)': no answer within 1 s (killed with its children)")) {
+        #expect(
+            throws: KubeAPIError.credentials(
+                "exec credential plugin '\(slow)': no answer within 1 s (killed with its children)")
+        ) {
             try ExecCredential.run(plugin, timeoutSeconds: 1)
         }
         #expect(Date().timeIntervalSince(start) < 5)
@@ -204,7 +240,9 @@ struct KubeConfigTests {
         #expect(throws: KubeAPIError.self) { try ExecCredential.run(plugin, timeoutSeconds: 1) }
         #expect(Date().timeIntervalSince(orphanStart) < 5)
         // One that answers and leaves a child behind holding stdout: the answer is used as soon as the plugin exits.
-        let leaving = write("plugin-leave", "#!/bin/sh\n(sleep 30) &\nprintf '{\"kind\":\"ExecCredential\",\"status\":{\"token\":\"t\"}}'\n")
+        let leaving = write(
+            "plugin-leave",
+            "#!/bin/sh\n(sleep 30) &\nprintf '{\"kind\":\"ExecCredential\",\"status\":{\"token\":\"t\"}}'\n")
         chmod(leaving, 0o755)
         plugin.command = leaving
         let leaveStart = Date()
@@ -214,19 +252,27 @@ struct KubeConfigTests {
         let endless = write("plugin-endless", "#!/bin/sh\nexec yes ExecCredential\n")
         chmod(endless, 0o755)
         plugin.command = endless
-        #expect(throws: KubeAPIError.credentials("exec credential plugin '\(endless)': printed more than 1024 KiB (killed with its children)")) {
+        #expect(
+            throws: KubeAPIError.credentials(
+                "exec credential plugin '\(endless)': printed more than 1024 KiB (killed with its children)")
+        ) {
             try ExecCredential.run(plugin, timeoutSeconds: 10)
         }
         // Escape sequences in its stderr are not printed raw.
         let escaping = write("plugin-escape", "#!/bin/sh\nprintf '\\033[2Jgone\\r' >&2\nexit 2\n")
         chmod(escaping, 0o755)
         plugin.command = escaping
-        #expect(throws: KubeAPIError.credentials("exec credential plugin '\(escaping)': exited with status 2: ?[2Jgone")) {
+        #expect(
+            throws: KubeAPIError.credentials("exec credential plugin '\(escaping)': exited with status 2: ?[2Jgone")
+        ) {
             try ExecCredential.run(plugin)
         }
         plugin.command = "mtud-no-such-plugin"
         plugin.installHint = "brew install something"
-        #expect(throws: KubeAPIError.credentials("exec credential plugin 'mtud-no-such-plugin': not found on PATH (brew install something)")) {
+        #expect(
+            throws: KubeAPIError.credentials(
+                "exec credential plugin 'mtud-no-such-plugin': not found on PATH (brew install something)")
+        ) {
             try ExecCredential.run(plugin)
         }
     }
@@ -237,19 +283,27 @@ struct KubeConfigTests {
         _ = write("sa/token", "sa-token\n")
         _ = write("sa/ca.crt", "CA")
         _ = write("sa/namespace", "mtu-doctor\n")
-        let target = try KubeConfig.inCluster(environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"], directory: sa)
+        let target = try KubeConfig.inCluster(
+            environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"], directory: sa)
         #expect(target.server == "https://10.96.0.1:443")
         #expect(target.namespace == "mtu-doctor")
         #expect(target.credentials == .tokenFile(sa + "/token"))
         #expect(target.certificateAuthority == Array("CA".utf8))
-        let v6 = try KubeConfig.inCluster(environment: ["KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "443"], directory: sa)
+        let v6 = try KubeConfig.inCluster(
+            environment: ["KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "443"], directory: sa)
         #expect(v6.server == "https://[fd00::1]:443")
         #expect(throws: KubeConfigError.self) { try KubeConfig.inCluster(environment: [:], directory: sa) }
         #expect(throws: KubeConfigError.self) {
-            try KubeConfig.inCluster(environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"], directory: directory + "/none")
+            try KubeConfig.inCluster(
+                environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"],
+                directory: directory + "/none")
         }
         // No kubeconfig anywhere and not in a pod: one line saying both.
-        #expect(throws: KubeConfigError("no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not inside a pod (KUBERNETES_SERVICE_HOST is not set)")) {
+        #expect(
+            throws: KubeConfigError(
+                "no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not inside a pod (KUBERNETES_SERVICE_HOST is not set)"
+            )
+        ) {
             try KubeConfig.resolve(kubeconfig: nil, context: nil, environment: ["HOME": directory])
         }
     }

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
-import MTUKube
 import MTUCore
+import MTUKube
 import MTUTestSupport
+import Testing
 
 /// `kube diagnose --pod/--node` against the stand-in API server: the requests kubectl debug would make (an ephemeral
 /// container by strategic merge patch, a host-network pod on the node), the report streamed back with diagnose's exit
@@ -15,7 +15,10 @@ struct KubeDiagnoseTests {
     func diagnose(_ routes: String, _ arguments: [String]) throws -> (BinaryRun, APIServerFixture) {
         let server = try APIServerFixture(scenario: "debug", routes: routes + ".routes.json")
         let run = try TestSupport.run(
-            ["kube", "diagnose", "--kubeconfig", server.kubeconfig(), "--start-timeout", "5", "--image", "registry.example/mtu-doctor:0.1.0"] + arguments,
+            [
+                "kube", "diagnose", "--kubeconfig", server.kubeconfig(), "--start-timeout", "5", "--image",
+                "registry.example/mtu-doctor:0.1.0",
+            ] + arguments,
             environment: ["KUBECONFIG": nil])
         return (run, server)
     }
@@ -25,7 +28,8 @@ struct KubeDiagnoseTests {
     }
 
     @Test func podGetsAnEphemeralContainerAndTheReportStreamsBack() throws {
-        let (run, server) = try diagnose("pod-ok", ["https://10.96.0.1:443", "--pod", "projectcontour/contour-7d9f", "--", "--reverse-tls"])
+        let (run, server) = try diagnose(
+            "pod-ok", ["https://10.96.0.1:443", "--pod", "projectcontour/contour-7d9f", "--", "--reverse-tls"])
         #expect(run.status == 1, "diagnose's own exit code (1: a problem found): \(run.stderr)")
         #expect(run.stdout.hasPrefix("BLACK HOLE  https://10.96.0.1:443 from pod projectcontour/contour-7d9f\n"))
         #expect(run.stdout.contains("  fix       raise the wall"))
@@ -33,8 +37,13 @@ struct KubeDiagnoseTests {
         let patches = server.bodies.filter { $0.method == "PATCH" }
         try #require(patches.count == 1, "\(server.requests)")
         #expect(patches[0].path == Self.pod + "/ephemeralcontainers")
-        #expect(server.requests.contains { $0.hasPrefix("PATCH \(Self.pod)/ephemeralcontainers ") && $0.contains("type=application/strategic-merge-patch+json") })
-        let containers = (object(patches[0].body)["spec"] as? [String: Any])?["ephemeralContainers"] as? [[String: Any]] ?? []
+        #expect(
+            server.requests.contains {
+                $0.hasPrefix("PATCH \(Self.pod)/ephemeralcontainers ")
+                    && $0.contains("type=application/strategic-merge-patch+json")
+            })
+        let containers =
+            (object(patches[0].body)["spec"] as? [String: Any])?["ephemeralContainers"] as? [[String: Any]] ?? []
         try #require(containers.count == 1)
         let container = containers[0]
         let name = container["name"] as? String ?? ""
@@ -46,15 +55,22 @@ struct KubeDiagnoseTests {
         #expect((security["capabilities"] as? [String: Any])?["add"] as? [String] == ["NET_RAW"])
         #expect(container["targetContainerName"] == nil)
         // Waited through ContainerCreating, then followed the log of exactly that container.
-        #expect(server.requests.contains { $0.hasPrefix("GET \(Self.pod)/log?container=\(name)&follow=true ") }, "\(server.requests)")
+        #expect(
+            server.requests.contains { $0.hasPrefix("GET \(Self.pod)/log?container=\(name)&follow=true ") },
+            "\(server.requests)")
         #expect(run.stderr.contains("waiting: ContainerCreating"))
         #expect(!server.requests.contains { $0.hasPrefix("DELETE") }, "a pod that is not ours is never deleted")
     }
 
     @Test func targetContainerJoinsItsProcessNamespace() throws {
-        let (run, _) = try diagnose("pod-ok", ["10.96.0.1", "--pod", "projectcontour/contour-7d9f", "--namespace", "x"])
-        #expect(run.status == 2 && run.stderr.contains("--namespace x disagrees with --pod projectcontour/contour-7d9f"), "\(run.stderr)")
-        let (ok, okServer) = try diagnose("pod-ok", ["10.96.0.1", "--pod", "contour-7d9f", "--namespace", "projectcontour", "--target-container", "contour"])
+        let (run, _) = try diagnose(
+            "pod-ok", ["10.96.0.1", "--pod", "projectcontour/contour-7d9f", "--namespace", "x"])
+        #expect(
+            run.status == 2 && run.stderr.contains("--namespace x disagrees with --pod projectcontour/contour-7d9f"),
+            "\(run.stderr)")
+        let (ok, okServer) = try diagnose(
+            "pod-ok",
+            ["10.96.0.1", "--pod", "contour-7d9f", "--namespace", "projectcontour", "--target-container", "contour"])
         #expect(ok.status == 1, "\(ok.stderr)")
         let body = object(okServer.bodies.first { $0.method == "PATCH" }?.body ?? "")
         let container = ((body["spec"] as? [String: Any])?["ephemeralContainers"] as? [[String: Any]])?.first ?? [:]
@@ -82,26 +98,56 @@ struct KubeDiagnoseTests {
         let capabilities = (container["securityContext"] as? [String: Any])?["capabilities"] as? [String: Any]
         #expect(capabilities?["add"] as? [String] == ["NET_RAW", "NET_ADMIN", "SETUID", "SETGID"])
         #expect((container["securityContext"] as? [String: Any])?["runAsUser"] as? Int == 0)
-        #expect(server.requests.last?.hasPrefix("DELETE /api/v1/namespaces/mtu-doctor/pods/\(name) ") == true, "\(server.requests)")
+        #expect(
+            server.requests.last?.hasPrefix("DELETE /api/v1/namespaces/mtu-doctor/pods/\(name) ") == true,
+            "\(server.requests)")
         #expect(run.stderr.contains("deleted pod mtu-doctor/\(name)"))
     }
 
     /// Every refusal: exit 3, one line on stderr that names what is wrong and what to do, no report.
     @Test(arguments: [
-        ("pod-forbidden", ["--pod", "projectcontour/contour-7d9f"],
-         "RBAC forbids it: `patch` on pods/ephemeralcontainers in namespace projectcontour is needed (kubectl auth can-i patch pods/ephemeralcontainers -n projectcontour)"),
-        ("pod-old-cluster", ["--pod", "projectcontour/contour-7d9f"],
-         "this cluster does not serve ephemeral containers (pods/ephemeralcontainers answered 404 for projectcontour/contour-7d9f, which exists): the API server is v1.22.17"),
-        ("pod-image-pull", ["--pod", "projectcontour/contour-7d9f"], "the image registry.example/mtu-doctor:0.1.0 cannot be pulled (ErrImagePull: rpc error"),
-        ("pod-image-backoff", ["--pod", "projectcontour/contour-7d9f"], "cannot be pulled (ImagePullBackOff: Back-off pulling image"),
-        ("pod-cannot-start", ["--pod", "projectcontour/contour-7d9f"], "the container could not start (CreateContainerError: failed to create containerd container: "),
-        ("pod-pending", ["--pod", "projectcontour/contour-7d9f"], "pod projectcontour/contour-7d9f is Pending, not Running"),
+        (
+            "pod-forbidden", ["--pod", "projectcontour/contour-7d9f"],
+            "RBAC forbids it: `patch` on pods/ephemeralcontainers in namespace projectcontour is needed (kubectl auth can-i patch pods/ephemeralcontainers -n projectcontour)"
+        ),
+        (
+            "pod-old-cluster", ["--pod", "projectcontour/contour-7d9f"],
+            "this cluster does not serve ephemeral containers (pods/ephemeralcontainers answered 404 for projectcontour/contour-7d9f, which exists): the API server is v1.22.17"
+        ),
+        (
+            "pod-image-pull", ["--pod", "projectcontour/contour-7d9f"],
+            "the image registry.example/mtu-doctor:0.1.0 cannot be pulled (ErrImagePull: rpc error"
+        ),
+        (
+            "pod-image-backoff", ["--pod", "projectcontour/contour-7d9f"],
+            "cannot be pulled (ImagePullBackOff: Back-off pulling image"
+        ),
+        (
+            "pod-cannot-start", ["--pod", "projectcontour/contour-7d9f"],
+            "the container could not start (CreateContainerError: failed to create containerd container: "
+        ),
+        (
+            "pod-pending", ["--pod", "projectcontour/contour-7d9f"],
+            "pod projectcontour/contour-7d9f is Pending, not Running"
+        ),
         ("pod-missing", ["--pod", "projectcontour/contour-7d9f"], "pod projectcontour/contour-7d9f not found"),
-        ("pod-slow", ["--pod", "projectcontour/contour-7d9f", "--start-timeout", "2"], "the container did not start within 2 s (last state: waiting, ContainerCreating)"),
-        ("pod-log-forbidden", ["--pod", "projectcontour/contour-7d9f"], "RBAC forbids it: `get` on pods/log in namespace projectcontour"),
-        ("node-forbidden", ["--node", "worker-3", "--namespace", "mtu-doctor"], "RBAC forbids it: `create` on pods in namespace mtu-doctor"),
+        (
+            "pod-slow", ["--pod", "projectcontour/contour-7d9f", "--start-timeout", "2"],
+            "the container did not start within 2 s (last state: waiting, ContainerCreating)"
+        ),
+        (
+            "pod-log-forbidden", ["--pod", "projectcontour/contour-7d9f"],
+            "RBAC forbids it: `get` on pods/log in namespace projectcontour"
+        ),
+        (
+            "node-forbidden", ["--node", "worker-3", "--namespace", "mtu-doctor"],
+            "RBAC forbids it: `create` on pods in namespace mtu-doctor"
+        ),
         ("node-missing", ["--node", "worker-3"], "node worker-3 not found"),
-        ("node-unschedulable", ["--node", "worker-3", "--namespace", "mtu-doctor"], "cannot be scheduled on the node: 0/4 nodes are available: 1 node(s) were unschedulable"),
+        (
+            "node-unschedulable", ["--node", "worker-3", "--namespace", "mtu-doctor"],
+            "cannot be scheduled on the node: 0/4 nodes are available: 1 node(s) were unschedulable"
+        ),
     ])
     func refusalsAreOneLine(routes: String, place: [String], message: String) throws {
         let (run, server) = try diagnose(routes, ["https://10.96.0.1:443"] + place)
@@ -111,7 +157,10 @@ struct KubeDiagnoseTests {
         #expect(errors.count == 1 && errors[0].contains(message), "\(routes): \(run.stderr)")
         #expect(!run.stderr.contains("\u{1B}"), "server text is sanitized")
         if routes == "node-unschedulable" {
-            #expect(server.requests.contains { $0.hasPrefix("DELETE /api/v1/namespaces/mtu-doctor/pods/mtu-doctor-worker-3-") }, "the pod it created is removed")
+            #expect(
+                server.requests.contains {
+                    $0.hasPrefix("DELETE /api/v1/namespaces/mtu-doctor/pods/mtu-doctor-worker-3-")
+                }, "the pod it created is removed")
         }
     }
 
@@ -124,17 +173,25 @@ struct KubeDiagnoseTests {
             (["10.0.0.1", "--node", "n", "--image", "a b"], "--image: 'a b' is not an image reference"),
         ] {
             let run = try TestSupport.run(["kube", "diagnose"] + arguments, environment: ["KUBECONFIG": nil])
-            #expect(run.status == 2 && run.stderr.hasPrefix("mtu-doctor: error: \(message)"), "\(arguments): \(run.stderr)")
+            #expect(
+                run.status == 2 && run.stderr.hasPrefix("mtu-doctor: error: \(message)"), "\(arguments): \(run.stderr)")
         }
     }
 
     /// The pure parts: the patch's shape, the status reading, names.
     @Test func requestShapesAndStates() {
-        let remote = RemoteDiagnosis(place: .node(name: "Worker_3.example", namespace: "default"), image: "i", arguments: ["diagnose", "x"])
-        #expect(remote.name.range(of: "^mtu-doctor-worker-3-example-[a-z0-9]{5}$", options: .regularExpression) != nil, "\(remote.name)")
-        let long = RemoteDiagnosis(place: .node(name: String(repeating: "n", count: 200), namespace: "default"), image: "i", arguments: [])
+        let remote = RemoteDiagnosis(
+            place: .node(name: "Worker_3.example", namespace: "default"), image: "i", arguments: ["diagnose", "x"])
+        #expect(
+            remote.name.range(of: "^mtu-doctor-worker-3-example-[a-z0-9]{5}$", options: .regularExpression) != nil,
+            "\(remote.name)")
+        let long = RemoteDiagnosis(
+            place: .node(name: String(repeating: "n", count: 200), namespace: "default"), image: "i", arguments: [])
         #expect(long.name.count <= 63)
-        let pod = JSONValue.parse(Array(#"{"status":{"ephemeralContainerStatuses":[{"name":"a","state":{"terminated":{"exitCode":77,"reason":"Error"}}}],"containerStatuses":[{"name":"b","state":{"waiting":{"reason":"ErrImagePull","message":"x\u001b[0m"}}}]}}"#.utf8))!
+        let pod = JSONValue.parse(
+            Array(
+                #"{"status":{"ephemeralContainerStatuses":[{"name":"a","state":{"terminated":{"exitCode":77,"reason":"Error"}}}],"containerStatuses":[{"name":"b","state":{"waiting":{"reason":"ErrImagePull","message":"x\u001b[0m"}}}]}}"#
+                    .utf8))!
         #expect(RemoteContainerState.of("a", in: pod) == .terminated(exitCode: 77, reason: "Error"))
         #expect(RemoteContainerState.of("b", in: pod) == .waiting(reason: "ErrImagePull", message: "x?[0m"))
         #expect(RemoteContainerState.of("c", in: pod) == .absent)

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MTUAgent
 import MTUCore
+import Testing
 
 /// Agent addresses as `kube mesh --peers` and `kube audit --agents` take them, and what an agent's /results turn into
 /// for the mesh (directed pairs) and the audit (node facts, fresh paths) — without a network.
@@ -9,7 +9,10 @@ import MTUCore
 struct AgentEndpointTests {
     @Test(arguments: [
         ("n1=10.0.0.1", [AgentEndpoint(name: "n1", host: "10.0.0.1", port: 9464)]),
-        ("10.0.0.1:8080,http://10.0.0.2", [AgentEndpoint(host: "10.0.0.1", port: 8080), AgentEndpoint(host: "10.0.0.2", port: 9464)]),
+        (
+            "10.0.0.1:8080,http://10.0.0.2",
+            [AgentEndpoint(host: "10.0.0.1", port: 8080), AgentEndpoint(host: "10.0.0.2", port: 9464)]
+        ),
         ("[fd00::1]:9000", [AgentEndpoint(host: "fd00::1", port: 9000)]),
         ("fd00::1", [AgentEndpoint(host: "fd00::1", port: 9464)]),
         ("a=[fd00::2]", [AgentEndpoint(name: "a", host: "fd00::2", port: 9464)]),
@@ -18,10 +21,17 @@ struct AgentEndpointTests {
         #expect(try AgentEndpoint.parseList(text, flag: "--peers", defaultPort: 9464) == expected)
     }
 
-    @Test(arguments: [("a:99999", "--peers: bad port in 'a:99999'"), ("n=", "--peers: empty host in 'n='"), ("x:", "--peers: bad port in 'x:'")])
+    @Test(arguments: [
+        ("a:99999", "--peers: bad port in 'a:99999'"), ("n=", "--peers: empty host in 'n='"),
+        ("x:", "--peers: bad port in 'x:'"),
+    ])
     func refuses(text: String, message: String) {
-        #expect(throws: AgentEndpoint.ParseError.self) { try AgentEndpoint.parseList(text, flag: "--peers", defaultPort: 9464) }
-        do { _ = try AgentEndpoint.parseList(text, flag: "--peers", defaultPort: 9464) } catch { #expect(error.description == message) }
+        #expect(throws: AgentEndpoint.ParseError.self) {
+            try AgentEndpoint.parseList(text, flag: "--peers", defaultPort: 9464)
+        }
+        do { _ = try AgentEndpoint.parseList(text, flag: "--peers", defaultPort: 9464) } catch {
+            #expect(error.description == message)
+        }
     }
 
     static let snapshot: AgentSnapshot = {
@@ -46,19 +56,25 @@ struct AgentEndpointTests {
 
     @Test func meshPairsInBothDirections() {
         let pairs = Self.snapshot.meshMeasurements(agentHost: "10.88.1.11")
-        #expect(pairs.map { "\($0.from)→\($0.to) \($0.pathMTU.map(String.init) ?? "-") \($0.verdict) \($0.stale)" } == [
-            "n1→n2 9000 ok false", "n2→n1 9000 ok false",
-            "n1→n3 1500 blackhole false",  // nothing measured back: no reverse pair
-            "n1→n4 1500 ptb true", "n4→n1 1500 ptb true",
-        ])
+        #expect(
+            pairs.map { "\($0.from)→\($0.to) \($0.pathMTU.map(String.init) ?? "-") \($0.verdict) \($0.stale)" } == [
+                "n1→n2 9000 ok false", "n2→n1 9000 ok false",
+                "n1→n3 1500 blackhole false",  // nothing measured back: no reverse pair
+                "n1→n4 1500 ptb true", "n4→n1 1500 ptb true",
+            ])
         #expect(pairs.allSatisfy { $0.measuredBy == "n1" })
     }
 
     @Test func auditFactsTakeOnlyFreshPaths() {
         let endpoint = AgentEndpoint(host: "10.88.1.11", port: 9465)
         let host = Self.snapshot.auditFacts(network: "host", endpoint: endpoint)
-        #expect(host.node == NodeFact(node: "n1", interfaceMTU: 9000, rpFilter: 1, tcpMTUProbing: 0, source: "agent 10.88.1.11"))
-        #expect(host.paths == [PathFact(from: "n1", to: "n2", pathMTU: 9000), PathFact(from: "n1", to: "n3", pathMTU: 1500)])
+        #expect(
+            host.node
+                == NodeFact(node: "n1", interfaceMTU: 9000, rpFilter: 1, tcpMTUProbing: 0, source: "agent 10.88.1.11"))
+        #expect(
+            host.paths == [
+                PathFact(from: "n1", to: "n2", pathMTU: 9000), PathFact(from: "n1", to: "n3", pathMTU: 1500),
+            ])
         let pod = Self.snapshot.auditFacts(network: "pod", endpoint: endpoint)
         #expect(pod.node == NodeFact(node: "n1", podMTU: 9000, source: "pod agent 10.88.1.11"))
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MTUAgent
+import Testing
 
 /// The agent's endpoints in-process, without sockets or root: what each path answers before the first round, with
 /// the agent's own JSON envelope and the Prometheus content type; unknown paths and peers are 404 with a hint, and a

@@ -1,7 +1,8 @@
 import MTUCore
-import Testing
-@testable import MTUProbe
 import MTUTestSupport
+import Testing
+
+@testable import MTUProbe
 
 /// A path simulated in memory: packets up to `wall` pass; larger ones get a PTB or vanish; some are lost at random.
 struct FakePath: WaveProber {
@@ -34,7 +35,8 @@ struct FakePath: WaveProber {
 
 @Suite("Path MTU search against simulated paths")
 struct SearchTests {
-    @Test("finds every wall exactly", arguments: [576, 1279, 1280, 1387, 1450, 1499, 1500, 1501, 4321, 8450, 8500, 8999])
+    @Test(
+        "finds every wall exactly", arguments: [576, 1279, 1280, 1387, 1450, 1499, 1500, 1501, 4321, 8450, 8500, 8999])
     func exactWall(wall: Int) throws {
         var path = FakePath(wall: wall)
         let result = try PathMTUSearch(maximum: 9000).run(&path)
@@ -102,8 +104,9 @@ struct SearchTests {
         for seed in 1...25 as ClosedRange<UInt64> {
             var path = FakePath(wall: 1387, lossPercent: percent, generator: SplitMix64(seed: seed))
             let result = try PathMTUSearch(maximum: 9000).run(&path)
-            #expect(result.pathMTU == 1387 || (!result.confirmed && result.verdict == .inconclusive),
-                    "loss \(percent)% seed \(seed): \(result.pathMTU ?? -1) \(result.verdict)")
+            #expect(
+                result.pathMTU == 1387 || (!result.confirmed && result.verdict == .inconclusive),
+                "loss \(percent)% seed \(seed): \(result.pathMTU ?? -1) \(result.verdict)")
         }
     }
 
@@ -135,11 +138,13 @@ struct WireTests {
     /// An IPv4 header from `source` carrying `icmp`.
     func ipv4(source: [UInt8], icmp: [UInt8]) -> [UInt8] {
         let total = 20 + icmp.count
-        return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0x40, 0, 64, 1, 0, 0] + source + [10, 0, 0, 2] + icmp
+        return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0x40, 0, 64, 1, 0, 0] + source + [10, 0, 0, 2]
+            + icmp
     }
 
     @Test func parsesEchoReply() throws {
-        let reply = ipv4(source: [10, 0, 0, 9], icmp: [0, 0, 0, 0, 0x12, 0x34, 0, 7] + [UInt8](repeating: 0, count: 8))
+        let reply = ipv4(
+            source: [10, 0, 0, 9], icmp: [0, 0, 0, 0, 0x12, 0x34, 0, 7] + [UInt8](repeating: 0, count: 8))
         let parsed = try #require(ICMPv4.parse(reply[...]))
         #expect(parsed.source == 0x0a00_0009)
         #expect(parsed.message == .echoReply(identifier: 0x1234, sequence: 7))
@@ -157,11 +162,15 @@ struct WireTests {
 
     @Test func rejectsTruncatedAndForeignPackets() {
         #expect(ICMPv4.parse([0x45, 0, 0][...]) == nil)
-        let quotedUDP = ipv4(source: [10, 0, 0, 2], icmp: [8, 0, 0, 0, 0x12, 0x34, 0, 9]).enumerated().map { $0.offset == 9 ? 17 : $0.element }
+        let quotedUDP = ipv4(source: [10, 0, 0, 2], icmp: [8, 0, 0, 0, 0x12, 0x34, 0, 9]).enumerated().map {
+            $0.offset == 9 ? 17 : $0.element
+        }
         let error = ipv4(source: [10, 0, 1, 1], icmp: [3, 4, 0, 0, 0, 0, 0x05, 0xdc] + quotedUDP)
         #expect(ICMPv4.parse(error[...]) == nil, "an error about someone's UDP is not ours")
         // Every truncation of a valid error is either parsed or rejected, never a crash.
-        let full = ipv4(source: [10, 0, 1, 1], icmp: [3, 4, 0, 0, 0, 0, 0x05, 0xdc] + ipv4(source: [10, 0, 0, 2], icmp: [8, 0, 0, 0, 0x12, 0x34, 0, 9]))
+        let full = ipv4(
+            source: [10, 0, 1, 1],
+            icmp: [3, 4, 0, 0, 0, 0, 0x05, 0xdc] + ipv4(source: [10, 0, 0, 2], icmp: [8, 0, 0, 0, 0x12, 0x34, 0, 9]))
         for length in 0..<full.count { _ = ICMPv4.parse(full[0..<length]) }
     }
 

@@ -1,12 +1,15 @@
 import Foundation
-import Testing
 import MTULab
 import MTUTestSupport
+import Testing
 
 /// Targets that are not one host are refused with a one-line reason before anything is sent (issue 17).
 @Suite("Probe targets: unicast only")
 struct TargetPolicyTests {
-    @Test(arguments: [("224.0.0.1", "multicast"), ("ff02::1", "multicast"), ("255.255.255.255", "broadcast"), ("0.0.0.0", "unspecified"), ("::", "unspecified")])
+    @Test(arguments: [
+        ("224.0.0.1", "multicast"), ("ff02::1", "multicast"), ("255.255.255.255", "broadcast"),
+        ("0.0.0.0", "unspecified"), ("::", "unspecified"),
+    ])
     func nonUnicastLiteralsAreRefused(_ target: String, _ word: String) throws {
         for command in [["probe", target], ["diagnose", target]] {
             let run = try TestSupport.run(command)
@@ -26,7 +29,9 @@ struct TargetPolicyTests {
             let lines: [[Substring]] = addresses.split(separator: "\n").map { $0.split(separator: " ") }
             let line: [Substring]? = lines.first { $0.count > 1 && $0[1] != "lo" }
             let interface = String(try #require(line)[1])
-            let added = try LabSupport.inNamespace(client, ["ip", "addr", "add", "10.77.99.2/24", "brd", "+", "dev", interface]).1!
+            let added = try LabSupport.inNamespace(
+                client, ["ip", "addr", "add", "10.77.99.2/24", "brd", "+", "dev", interface]
+            ).1!
             #expect(added.status == 0, "\(added.stderr)")
             let broadcast = "10.77.99.255"
             let run = try LabSupport.inNamespace(client, [LabSupport.binary, "probe", broadcast, "--lab-only"]).1!
