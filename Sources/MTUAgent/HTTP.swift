@@ -47,36 +47,14 @@ public final class AgentHTTPServer: Sendable {
         self.allowed = allowed
         self.token = token
         self.handler = handler
-        let fd = Glibc.socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
-        var on: Int32 = 1
-        var off: Int32 = 0
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-        setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &off, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in6()
-        address.sin6_family = sa_family_t(AF_INET6)
-        address.sin6_port = port.bigEndian
-        address.sin6_addr = in6addr_any
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-            }
+        do {
+            (listener, self.port) = try Syscall.listenTCP(port: port)
+        } catch {
+            throw Failure(description: "cannot listen on TCP port \(port): \(error)")
         }
-        guard bound == 0, Glibc.listen(fd, 128) == 0 else {
-            let reason = String(cString: strerror(errno))
-            Glibc.close(fd)
-            throw Failure(description: "cannot listen on TCP port \(port): \(reason)")
-        }
-        var actual = sockaddr_in6()
-        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-        _ = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        listener = fd
-        self.port = UInt16(bigEndian: actual.sin6_port)
     }
 
-    deinit { Glibc.close(listener) }
+    deinit { Syscall.close(listener) }
 
     /// One client: reading until its request is complete, then writing the reply; each phase has a deadline.
     struct Connection {
@@ -94,7 +72,6 @@ public final class AgentHTTPServer: Sendable {
         let clock = ContinuousClock()
         var connections: [Connection] = []
         var acceptPausedUntil: ContinuousClock.Instant?
-        _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK)
         var buffer = [UInt8](repeating: 0, count: 4096)
         defer { for connection in connections { ConnectionSafety.reset(connection.fd) } }
         while !shouldStop() {
@@ -104,17 +81,21 @@ public final class AgentHTTPServer: Sendable {
                 pollfd(fd: $0.fd, events: Int16($0.writing ? POLLOUT : POLLIN), revents: 0)
             }
             descriptors.append(pollfd(fd: accepting ? listener : -1, events: Int16(POLLIN), revents: 0))
-            _ = poll(&descriptors, nfds_t(descriptors.count), 100)
+            _ = try? Syscall.poll(&descriptors, milliseconds: 100)
             let now = clock.now
             var remaining: [Connection] = []
             for var connection in connections {
                 if !connection.writing {
                     while connection.request.count <= Self.maxRequestBytes, !Self.complete(connection.request) {
-                        let count = buffer.withUnsafeMutableBytes {
-                            Glibc.recv(connection.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+                        let count: Int?
+                        do {
+                            count = try Syscall.receiveAvailable(connection.fd, into: &buffer)
+                        } catch {
+                            count = 0  // a reset: as closed
                         }
+                        guard let count else { break }  // nothing more now
                         guard count > 0 else {
-                            if count == 0 { connection.deadline = now }  // closed before a whole request
+                            connection.deadline = now  // closed before a whole request
                             break
                         }
                         connection.request += buffer[0..<count]
@@ -124,7 +105,7 @@ public final class AgentHTTPServer: Sendable {
                         connection.deadline = now + Self.replyDeadline
                     } else if now >= connection.deadline {
                         if !connection.request.isEmpty {
-                            _ = Self.send(
+                            _ = Syscall.sendAvailable(
                                 connection.fd,
                                 Self.encode(
                                     Response(status: 408, body: "request timeout: no complete request within 2 s\n"))[
@@ -137,9 +118,9 @@ public final class AgentHTTPServer: Sendable {
                         continue
                     }
                 }
-                connection.sent += Self.send(connection.fd, connection.reply[connection.sent...])
+                connection.sent += Syscall.sendAvailable(connection.fd, connection.reply[connection.sent...])
                 if connection.sent >= connection.reply.count {
-                    Glibc.close(connection.fd)
+                    Syscall.close(connection.fd)
                 } else if now >= connection.deadline {
                     ConnectionSafety.reset(connection.fd)
                 } else {
@@ -149,57 +130,31 @@ public final class AgentHTTPServer: Sendable {
             connections = remaining
             guard accepting, descriptors.last!.revents & Int16(POLLIN) != 0 else { continue }
             while connections.count < Self.maxConnections {
-                var address = sockaddr_in6()
-                var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-                let fd = withUnsafeMutablePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) }
-                }
-                guard fd >= 0 else {
+                let fd: Int32
+                let source: String
+                do {
+                    guard let accepted = try Syscall.accept(listener) else { break }
+                    (fd, source) = accepted
+                } catch {
                     // Out of descriptors or memory: wait a moment instead of spinning on a listener that stays readable.
-                    if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(errno) {
+                    if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errno) {
                         acceptPausedUntil = now + .milliseconds(250)
                     }
                     break
                 }
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-                let source = Self.describe(address)
                 if !allowed.isEmpty,
                     !(IPAddress(source).map { address in allowed.contains { $0.contains(address) } } ?? false)
                 {
-                    _ = Self.send(
+                    _ = Syscall.sendAvailable(
                         fd,
                         Self.encode(
                             Response(status: 403, body: "forbidden: \(source) is not in the allowed networks\n"))[...])
-                    Glibc.close(fd)
+                    Syscall.close(fd)
                     continue
                 }
                 connections.append(Connection(fd: fd, source: source, deadline: now + Self.requestDeadline))
             }
         }
-    }
-
-    /// Sends what the socket takes now; the count sent.
-    static func send(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Int {
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes.dropFirst(sent).withUnsafeBytes {
-                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-            }
-            guard count > 0 else { break }
-            sent += count
-        }
-        return sent
-    }
-
-    static func describe(_ address: sockaddr_in6) -> String {
-        var copy = address.sin6_addr
-        let bytes = withUnsafeBytes(of: &copy) { Array($0) }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
-            return bytes[12..<16].map(String.init).joined(separator: ".")
-        }
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        inet_ntop(AF_INET6, &copy, &buffer, socklen_t(buffer.count))
-        return String(cString: buffer)
     }
 
     /// The whole reply for one request (pure but for the handler): status line, headers, body.
@@ -276,41 +231,29 @@ public enum AgentHTTPClient {
     public static func get(host: String, port: UInt16, path: String, token: String, timeoutMilliseconds: Int = 3000)
         throws(Failure) -> [UInt8]
     {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var info: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &info) == 0, let first = info else {
-            throw Failure(description: "\(host): cannot resolve")
+        guard let address = Syscall.resolve(host) else { throw Failure(description: "\(host): cannot resolve") }
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
+        let fd: Int32
+        do {
+            fd = try Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds)
+        } catch {
+            let reason = error.errno == ETIMEDOUT ? "timed out" : String(cString: strerror(error.errno))
+            throw Failure(description: "\(host):\(port): cannot connect (\(reason))")
         }
-        defer { freeaddrinfo(info) }
-        let fd = Glibc.socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "cannot create a socket") }
-        defer { Glibc.close(fd) }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        _ = Glibc.connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen)
-        var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        var problem: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        guard poll(&poller, 1, Int32(timeoutMilliseconds)) > 0,
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &problem, &length) == 0, problem == 0
-        else {
-            throw Failure(
-                description:
-                    "\(host):\(port): cannot connect (\(problem == 0 ? "timed out" : String(cString: strerror(problem))))"
-            )
-        }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-        var timeout = timeval(tv_sec: timeoutMilliseconds / 1000, tv_usec: Int((timeoutMilliseconds % 1000) * 1000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        defer { Syscall.close(fd) }
         let request = Array(
             "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n".utf8)
-        _ = request.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        // The whole exchange within the timeout: every byte of the request sent, the answer read until the agent
+        // closes (at most 64 MiB).
         var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while response.count < 64 << 20 {
-            let count = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            response += buffer[0..<count]
+        do {
+            try Syscall.sendAll(fd, request)
+            while response.count < 64 << 20, ContinuousClock.now < deadline {
+                guard let chunk = try Syscall.receive(fd, until: deadline) else { break }
+                response += chunk
+            }
+        } catch {
+            throw Failure(description: "\(host):\(port): \(error)")
         }
         guard
             let split = response.indices.dropLast(3).first(where: {

@@ -6,11 +6,11 @@ import MTUCore
 /// The thin layer over the socket system calls; nothing else in MTUProbe calls libc for sockets.
 ///
 /// Every wrapper reads `errno` straight away and retries on `EINTR`.
-enum Syscall {
-    struct Failure: Error, CustomStringConvertible {
-        var call: String
-        var errno: Int32
-        var description: String { "\(call): \(String(cString: strerror(errno)))" }
+package enum Syscall {
+    package struct Failure: Error, CustomStringConvertible {
+        package var call: String
+        package var errno: Int32
+        package var description: String { "\(call): \(String(cString: strerror(errno)))" }
     }
 
     static func retrying<T: BinaryInteger>(_ call: String, _ body: () -> T) throws(Failure) -> T {
@@ -41,7 +41,7 @@ enum Syscall {
         return value
     }
 
-    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+    package static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
     /// A wave of jumbo packets arrives faster than it is read: make room (the FORCE options work for root).
     static func enlargeBuffers(_ fd: Int32) {
@@ -144,7 +144,9 @@ extension Syscall {
     }
 
     /// A TCP connection with a deadline; `maxSegment` sets TCP_MAXSEG before connecting (the MSS we advertise).
-    static func tcpConnect(to address: ProbeAddress, port: UInt16, timeoutMilliseconds: Int, maxSegment: Int? = nil)
+    package static func tcpConnect(
+        to address: ProbeAddress, port: UInt16, timeoutMilliseconds: Int, maxSegment: Int? = nil
+    )
         throws(Failure) -> Int32
     {
         let fd = try socket(family: address.family, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
@@ -172,7 +174,7 @@ extension Syscall {
         }
     }
 
-    static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws(Failure) {
+    package static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws(Failure) {
         var offset = 0
         while offset < bytes.count {
             let sent = try retrying("send") {
@@ -183,7 +185,7 @@ extension Syscall {
     }
 
     /// Reads what is available before `deadline`; nil at end of stream, [] on timeout.
-    static func receive(_ fd: Int32, until deadline: ContinuousClock.Instant) throws(Failure) -> [UInt8]? {
+    package static func receive(_ fd: Int32, until deadline: ContinuousClock.Instant) throws(Failure) -> [UInt8]? {
         let clock = ContinuousClock()
         let remaining = deadline - clock.now
         let milliseconds = max(0, Int32(clamping: remaining.inMilliseconds))

@@ -1,0 +1,125 @@
+#if os(Linux)
+import Glibc
+
+/// TCP streams for the agent's HTTP server and client: non-blocking accept, receive and send that tell "would
+/// block" from an error, a poll over many descriptors, name resolution. Part of the one syscall layer: errno is read
+/// straight away and EINTR retried, as in `Syscall.retrying`.
+extension Syscall {
+    /// A dual-stack TCP listener on [::]:port (IPv4 clients arrive IPv4-mapped), non-blocking; the port bound (the
+    /// kernel's choice for 0).
+    package static func listenTCP(port: UInt16, backlog: Int32 = 128) throws(Failure) -> (fd: Int32, port: UInt16) {
+        let fd = try dualStackSocket(type: Int32(SOCK_STREAM.rawValue), port: port)
+        do throws(Failure) {
+            _ = try retrying("listen") { Glibc.listen(fd, backlog) }
+            var bound = sockaddr_in6()
+            var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+            _ = try retrying("getsockname") {
+                withUnsafeMutablePointer(to: &bound) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.getsockname(fd, $0, &length) }
+                }
+            }
+            setNonBlocking(fd)
+            return (fd, UInt16(bigEndian: bound.sin6_port))
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    package static func setNonBlocking(_ fd: Int32, _ on: Bool = true) {
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK)
+    }
+
+    /// A waiting connection, non-blocking, with the peer's address as text (IPv4-mapped shown as IPv4); nil when
+    /// none is waiting. Errors keep their errno (EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources).
+    package static func accept(_ listener: Int32) throws(Failure) -> (fd: Int32, peer: String)? {
+        var address = sockaddr_in6()
+        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        while true {
+            let fd = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.accept(listener, $0, &length)
+                }
+            }
+            if fd >= 0 {
+                setNonBlocking(fd)
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                return (fd, peerText(address))
+            }
+            let code = Glibc.errno
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK || code == ECONNABORTED { return nil }
+            throw Failure(call: "accept", errno: code)
+        }
+    }
+
+    static func peerText(_ address: sockaddr_in6) -> String {
+        let bytes = withUnsafeBytes(of: address.sin6_addr) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
+            return bytes[12..<16].map(String.init).joined(separator: ".")
+        }
+        return ProbeAddress.v6(bytes).description
+    }
+
+    /// What is there to read now: a count > 0, 0 when the peer closed, nil when nothing is waiting.
+    package static func receiveAvailable(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> Int? {
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count >= 0 { return count }
+            let code = Glibc.errno
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK { return nil }
+            throw Failure(call: "recv", errno: code)
+        }
+    }
+
+    /// Sends what the socket takes now, without blocking or SIGPIPE; the count sent (short when the buffer is full or
+    /// the peer is gone: the caller keeps the rest, or gives up at its deadline).
+    package static func sendAvailable(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Int {
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes.dropFirst(sent).withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if count > 0 {
+                sent += count
+            } else if count < 0 && Glibc.errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        return sent
+    }
+
+    /// poll(2) over many descriptors (a negative fd is ignored); the number ready.
+    @discardableResult
+    package static func poll(_ descriptors: inout [pollfd], milliseconds: Int32) throws(Failure) -> Int {
+        let count = descriptors.count
+        return Int(
+            try retrying("poll") {
+                descriptors.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t(count), milliseconds) }
+            })
+    }
+
+    /// The first address of a name or literal (getaddrinfo), or nil.
+    package static func resolve(_ host: String) -> ProbeAddress? {
+        if let literal = ProbeAddress(host) { return literal }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var info: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &info) == 0, let first = info else { return nil }
+        defer { freeaddrinfo(info) }
+        var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        guard
+            getnameinfo(
+                first.pointee.ai_addr, first.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST)
+                == 0
+        else {
+            return nil
+        }
+        return ProbeAddress(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+}
+#endif
