@@ -172,6 +172,7 @@ public enum RemoteDiagnosisError: Error, CustomStringConvertible, Equatable {
     case unschedulable(pod: String, message: String)
     case startTimeout(seconds: Double, state: String)
     case runTimeout(seconds: Double)
+    case killed(exitCode: Int32, reason: String)
     case api(String)
 
     public var description: String {
@@ -199,6 +200,10 @@ public enum RemoteDiagnosisError: Error, CustomStringConvertible, Equatable {
         case .startTimeout(let seconds, let state):
             return
                 "the container did not start within \(KubeAPIError.format(seconds)) s (last state: \(state)); raise --start-timeout or look at `kubectl describe pod`"
+        case .killed(let code, let reason):
+            return
+                "the diagnose container was killed before it finished (\(reason.isEmpty ? "" : "\(reason), ")exit \(code)"
+                + (code > 128 ? ", signal \(code - 128)" : "") + "): the report above is incomplete, not a verdict"
         case .runTimeout(let seconds):
             return "no end of the report within \(KubeAPIError.format(seconds)) s; raise --run-timeout"
         case .api(let message): return message
@@ -301,7 +306,11 @@ extension RemoteDiagnosis {
                 throw Self.explain(
                     error, verb: "get", resource: "pods", namespace: podNamespace, notFound: .podNotFound(podLabel))
             }
-            if case .terminated(let code, _) = RemoteContainerState.of(name, in: pod) { return code }
+            if case .terminated(let code, let reason) = RemoteContainerState.of(name, in: pod) {
+                // diagnose exits 0, 1, 2, 3 or 77; above 128 it was killed (a signal, OOMKilled): no verdict.
+                guard code < 128 || code == 255 else { throw .killed(exitCode: code, reason: reason) }
+                return code
+            }
             guard Date() < deadline else {
                 throw .api("the log of \(name) ended but the pod status never showed it terminated")
             }
