@@ -134,7 +134,7 @@ public final class AgentHTTPServer: Sendable {
                 let source: String
                 do {
                     guard let accepted = try Syscall.accept(listener) else { break }
-                    (fd, source) = accepted
+                    (fd, source) = (accepted.fd, accepted.peer.description)
                 } catch {
                     // Out of descriptors or memory: wait a moment instead of spinning on a listener that stays readable.
                     if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errno) {

@@ -133,8 +133,7 @@ public final class Responder {
         }
         if let tcpPort = configuration.tcpPort {
             do {
-                listener = try Syscall.dualStackSocket(type: Int32(SOCK_STREAM.rawValue), port: tcpPort)
-                _ = try Syscall.retrying("listen") { Glibc.listen(listener, 512) }
+                listener = try Syscall.listenTCP(port: tcpPort, backlog: 512).fd
             } catch {
                 Syscall.close(fd)
                 if listener >= 0 { Syscall.close(listener) }
@@ -187,7 +186,7 @@ public final class Responder {
             descriptors += clients.map {
                 pollfd(fd: $0.fd, events: Int16($0.toSend > 0 ? POLLOUT : POLLIN), revents: 0)
             }
-            _ = Glibc.poll(&descriptors, nfds_t(descriptors.count), 100)
+            _ = try? Syscall.poll(&descriptors, milliseconds: 100)
             do {
                 while let received = try Syscall.receiveWithPort(fd, into: &buffer) {
                     handle(
@@ -208,15 +207,8 @@ public final class Responder {
     /// `maxClientsPerSource` of the `maxClients` slots, and a full table makes room for a smaller holder.
     func acceptTCP(now: ContinuousClock.Instant) {
         while true {
-            var address = sockaddr_in6()
-            var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            let flags = fcntl(listener, F_GETFL)
-            _ = fcntl(listener, F_SETFL, flags | O_NONBLOCK)
-            let connection = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) }
-            }
-            guard connection >= 0 else { return }
-            let source = ProbeAddress.v6(withUnsafeBytes(of: address.sin6_addr) { Array($0) }).unmapped
+            // Out of descriptors or any other accept error: the next poll round tries again.
+            guard let (connection, source) = (try? Syscall.accept(listener)) ?? nil else { return }
             let held = clients.lazy.filter { $0.source == source }.count
             if clients.count >= configuration.maxClients { evictForNewcomer(holding: held) }
             guard allowed(source), held < configuration.maxClientsPerSource, clients.count < configuration.maxClients,
@@ -226,7 +218,6 @@ public final class Responder {
                 ConnectionSafety.reset(connection)
                 continue
             }
-            _ = fcntl(connection, F_SETFL, fcntl(connection, F_GETFL) | O_NONBLOCK)
             Syscall.enlargeBuffers(connection)
             clients.append(Client(fd: connection, source: source, deadline: now + Self.requestDeadline))
         }
@@ -271,9 +262,8 @@ public final class Responder {
             }
             var closed = false
             while true {
-                let count = buffer.withUnsafeMutableBytes {
-                    Glibc.recv(client.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
-                }
+                // nil: nothing more now; an error (a reset) waits for the deadline like silence does.
+                let count = (try? Syscall.receiveAvailable(client.fd, into: &buffer)) ?? -1
                 if count > 0 {
                     client.received += count
                     if client.request == nil { client.line += buffer[0..<min(count, 256)] }
@@ -321,9 +311,7 @@ public final class Responder {
     static func flush(_ client: inout Client) -> Bool {
         while client.toSend > 0 {
             let chunk = min(client.toSend, filler.count)
-            let sent = filler.withUnsafeBytes {
-                Glibc.send(client.fd, $0.baseAddress, chunk, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-            }
+            let sent = Syscall.sendAvailable(client.fd, filler[0..<chunk])
             guard sent > 0 else { return false }
             client.toSend -= sent
         }

@@ -31,35 +31,25 @@ extension Syscall {
         _ = fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK)
     }
 
-    /// A waiting connection, non-blocking, with the peer's address as text (IPv4-mapped shown as IPv4); nil when
-    /// none is waiting. Errors keep their errno (EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources).
-    package static func accept(_ listener: Int32) throws(Failure) -> (fd: Int32, peer: String)? {
+    /// A waiting connection, non-blocking, with the peer's address (IPv4-mapped given as IPv4); nil when none is
+    /// waiting. Errors keep their errno (EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources).
+    package static func accept(_ listener: Int32) throws(Failure) -> (fd: Int32, peer: ProbeAddress)? {
         var address = sockaddr_in6()
         var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
         while true {
             let fd = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.accept(listener, $0, &length)
-                }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) }
             }
             if fd >= 0 {
                 setNonBlocking(fd)
                 _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-                return (fd, peerText(address))
+                return (fd, ProbeAddress.v6(withUnsafeBytes(of: address.sin6_addr) { Array($0) }).unmapped)
             }
             let code = Glibc.errno
             if code == EINTR { continue }
             if code == EAGAIN || code == EWOULDBLOCK || code == ECONNABORTED { return nil }
             throw Failure(call: "accept", errno: code)
         }
-    }
-
-    static func peerText(_ address: sockaddr_in6) -> String {
-        let bytes = withUnsafeBytes(of: address.sin6_addr) { Array($0) }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
-            return bytes[12..<16].map(String.init).joined(separator: ".")
-        }
-        return ProbeAddress.v6(bytes).description
     }
 
     /// What is there to read now: a count > 0, 0 when the peer closed, nil when nothing is waiting.
