@@ -127,8 +127,7 @@ struct EchoWave {
             // timeout would only slow black-hole detection. The quiet period scales with the slowest RTT seen.
             let quiet = max(Duration.milliseconds(60), worstRTT * 10)
             if let lastAnswer, now - lastAnswer > quiet { break }
-            var waiting = pollfd(fd: socket.descriptor, events: Int16(POLLIN | POLLERR), revents: 0)
-            _ = Glibc.poll(&waiting, 1, 20)
+            Syscall.wait(socket.descriptor, for: POLLIN | POLLERR, milliseconds: 20)
             drain()
         }
         for (index, outcome) in suspect where pending.values.contains(index) { outcomes[index] = outcome }

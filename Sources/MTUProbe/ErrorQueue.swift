@@ -284,8 +284,7 @@ public struct UDPProber: WaveProber {
         let headers = target.isIPv6 ? 48 : 28
         func collect(until deadline: ContinuousClock.Instant) {
             while !pending.isEmpty, clock.now < deadline {
-                var descriptor = pollfd(fd: fd, events: Int16(POLLERR), revents: 0)
-                _ = Glibc.poll(&descriptor, 1, 20)
+                Syscall.wait(fd, for: POLLERR, milliseconds: 20)
                 while let report = ErrorQueue.read(fd) {
                     guard let index = pending[report.port],
                         let (outcome, suspect) = ErrorQueue.outcome(

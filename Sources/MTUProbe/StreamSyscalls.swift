@@ -93,6 +93,23 @@ extension Syscall {
             })
     }
 
+    /// The kernel's `struct tcp_info` for a TCP socket, as bytes (callers read the fields they need at their offsets,
+    /// include/uapi/linux/tcp.h), or nil.
+    package static func tcpInfo(_ fd: Int32) -> [UInt8]? {
+        var info = [UInt8](repeating: 0, count: 256)
+        var length = socklen_t(info.count)
+        let result = info.withUnsafeMutableBytes {
+            Glibc.getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, $0.baseAddress, &length)
+        }
+        return result == 0 ? Array(info.prefix(Int(length))) : nil
+    }
+
+    /// Waits up to `milliseconds` for any of `events` on one descriptor.
+    package static func wait(_ fd: Int32, for events: Int32, milliseconds: Int32) {
+        var descriptors = [pollfd(fd: fd, events: Int16(events), revents: 0)]
+        _ = try? poll(&descriptors, milliseconds: milliseconds)
+    }
+
     /// The first address of a name or literal (getaddrinfo), or nil.
     package static func resolve(_ host: String) -> ProbeAddress? {
         if let literal = ProbeAddress(host) { return literal }

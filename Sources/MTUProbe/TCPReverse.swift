@@ -56,12 +56,7 @@ public struct TCPMSSProber: WaveProber {
 
     /// `struct tcp_info`: `tcpi_options` at byte 5 (bit 0: timestamps), `tcpi_rcv_mss` at byte 20.
     static func receivedSegment(_ fd: Int32) -> (payload: Int, timestamps: Bool)? {
-        var info = [UInt8](repeating: 0, count: 256)
-        var length = socklen_t(info.count)
-        guard
-            info.withUnsafeMutableBytes({ getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, $0.baseAddress, &length) }) == 0,
-            length >= 24
-        else { return nil }
+        guard let info = Syscall.tcpInfo(fd), info.count >= 24 else { return nil }
         let payload = info.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 20, as: UInt32.self) }
         return (Int(payload), info[5] & 1 != 0)
     }
@@ -102,7 +97,7 @@ public struct TCPMSSProber: WaveProber {
                     connection.flight = TLSWire.FlightReader()
                     connection.wanted = Int.max
                 }
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                Syscall.setNonBlocking(fd)
                 open.append(connection)
                 probesSent += 1
             } catch {
@@ -122,14 +117,13 @@ public struct TCPMSSProber: WaveProber {
         while !pending.isEmpty, clock.now < deadline {
             if let lastProgress, clock.now - lastProgress > .milliseconds(150) { break }
             var descriptors = pending.map { pollfd(fd: open[$0].fd, events: Int16(POLLIN), revents: 0) }
-            _ = Glibc.poll(&descriptors, nfds_t(descriptors.count), 20)
+            _ = try? Syscall.poll(&descriptors, milliseconds: 20)
             var stillPending: [Int] = []
             for position in pending {
                 var finished = false
                 while true {
-                    let count = buffer.withUnsafeMutableBytes {
-                        Glibc.recv(open[position].fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
-                    }
+                    // nil: nothing more now (or an error: the deadline decides), 0: the server closed.
+                    let count = (try? Syscall.receiveAvailable(open[position].fd, into: &buffer)) ?? -1
                     if count > 0 {
                         open[position].received += count
                         open[position].flight?.consume(Array(buffer[0..<count]))
@@ -185,12 +179,7 @@ public struct TCPForwardProber: WaveProber {
 
     /// `struct tcp_info`: `tcpi_snd_mss` at byte 16, `tcpi_unacked` at 24, `tcpi_pmtu` at 60.
     static func info(_ fd: Int32) -> (sendMSS: Int, unacked: Int, pmtu: Int)? {
-        var info = [UInt8](repeating: 0, count: 256)
-        var length = socklen_t(info.count)
-        guard
-            info.withUnsafeMutableBytes({ getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, $0.baseAddress, &length) }) == 0,
-            length >= 64
-        else { return nil }
+        guard let info = Syscall.tcpInfo(fd), info.count >= 64 else { return nil }
         return info.withUnsafeBytes {
             (
                 Int($0.loadUnaligned(fromByteOffset: 16, as: UInt32.self)),
@@ -211,10 +200,10 @@ public struct TCPForwardProber: WaveProber {
                     to: target, port: port, timeoutMilliseconds: timeoutMilliseconds,
                     maxSegment: max(88, request.size - headers))
                 // One full segment: exactly the MSS TCP settled on (options such as timestamps come out of it).
-                let mss = Self.info(fd)?.sendMSS ?? (request.size - headers)
-                if let state = Self.info(fd), state.sendMSS + headers + 12 < request.size,
-                    state.sendMSS + headers < request.size
-                {
+                let state = Self.info(fd)
+                let mss = state?.sendMSS ?? (request.size - headers)
+                // Below the size by more than a timestamps option (12 bytes) could explain: capped, not chosen.
+                if let state, state.sendMSS + headers + 12 < request.size {
                     // The peer's advertised MSS (or a PMTU it learned toward us) caps our segments below this size:
                     // a segment that passes would prove nothing about it.
                     outcomes[index] = .localLimit(mtu: state.sendMSS + headers)
