@@ -5,7 +5,7 @@ import MTUCore
 public enum KubeAuditText {
     public static func render(_ report: KubeAuditReport) -> String {
         var lines = [
-            "mtu-doctor kube audit: \(ReportDocument.verdictWord(report.verdict)) — \(report.context) (\(report.server))",
+            "mtu-doctor kube audit: \(ReportDocument.verdictWord(report.verdict.rawValue)) — \(report.context) (\(report.server))",
             report.summary, "",
         ]
         for cni in report.cni {
@@ -50,7 +50,7 @@ public enum KubeAuditText {
             lines.append("")
             lines.append("Findings")
             for finding in report.findings {
-                lines.append("  [\(finding.severity)] \(finding.title)")
+                lines.append("  [\(finding.severity.rawValue)] \(finding.title)")
                 lines.append("    \(finding.detail)")
                 for fix in finding.fixes { lines.append(fix.hasPrefix("#") ? "    \(fix)" : "    $ \(fix)") }
             }
@@ -76,7 +76,7 @@ extension Documents {
     public static func kubeAudit(_ report: KubeAuditReport) -> ReportDocument {
         var sections: [ReportDocument.Section] = []
         for finding in report.findings {
-            var blocks: [ReportDocument.Block] = [.paragraph("[\(finding.severity)] " + finding.detail)]
+            var blocks: [ReportDocument.Block] = [.paragraph("[\(finding.severity.rawValue)] " + finding.detail)]
             if !finding.fixes.isEmpty { blocks.append(.code(finding.fixes)) }
             sections.append(.init(title: finding.title, id: "finding-\(finding.id)", blocks: blocks))
         }
@@ -115,7 +115,8 @@ extension Documents {
         }
         sections.append(.init(title: "What was read", id: "read", blocks: read))
         return ReportDocument(
-            title: "mtu-doctor kube audit — \(report.context)", verdict: report.verdict, headline: report.summary,
+            title: "mtu-doctor kube audit — \(report.context)", verdict: report.verdict.rawValue,
+            headline: report.summary,
             sections: sections)
     }
 }

@@ -166,7 +166,7 @@ extension KubeCommand {
                 text: { KubeAuditText.render(report) },
                 json: { JSONReport.render(report, command: "kube.audit") },
                 document: { Documents.kubeAudit(report) })
-            if report.verdict != "ok" { throw ExitCode(1) }
+            if report.verdict != .ok { throw ExitCode(1) }
         }
     }
 }

@@ -42,7 +42,7 @@ struct CNIModelTests {
         let expected = try #require(before.expectedPodMTU, sourceLocation: sourceLocation)
         let plan = KubeAuditor.fixPlan(
             settings, objects: objects, mtu: expected, underlayMTU: before.underlay.effective)
-        let error = try #require(before.findings.first { $0.severity == "error" }, sourceLocation: sourceLocation)
+        let error = try #require(before.findings.first { $0.severity == .error }, sourceLocation: sourceLocation)
         #expect(error.fixes == plan.map(\.command), "the finding prints the plan", sourceLocation: sourceLocation)
         var fixed = objects
         let patches = plan.compactMap(\.patch)
@@ -54,9 +54,9 @@ struct CNIModelTests {
         }
         let after = audit(fixed, nodeMTU: nodeMTU, underlay: underlay)
         #expect(
-            after.findings.filter { $0.severity == "error" }.isEmpty,
+            after.findings.filter { $0.severity == .error }.isEmpty,
             "still wrong after the fix: \(after.findings.map(\.title))", sourceLocation: sourceLocation)
-        #expect(after.verdict == "ok", "\(after.summary)", sourceLocation: sourceLocation)
+        #expect(after.verdict == .ok, "\(after.summary)", sourceLocation: sourceLocation)
         return (before, plan)
     }
 
@@ -115,7 +115,7 @@ struct CNIModelTests {
         let report = audit(try objects("calico-operator-no-installation.yaml"), nodeMTU: 1500)
         let calico = try #require(report.cni.first)
         #expect(calico.install == "operator")
-        #expect(report.verdict == "incomplete")
+        #expect(report.verdict == .incomplete)
         let missing = try #require(report.findings.first { $0.id == "cni-objects-missing" })
         #expect(missing.fixes.contains { $0.hasPrefix("kubectl get installations.operator.tigera.io default -o yaml") })
         #expect(!report.findings.flatMap(\.fixes).contains { $0.contains("calico-config") })
@@ -134,7 +134,7 @@ struct CNIModelTests {
         #expect(report.cni[0].version == "3.16.5")
         #expect(report.cni[0].configuredPodMTU == 1410)
         #expect(report.cni[0].rules?.contains("no auto-detection") == true)
-        #expect(report.verdict != "problems", "1410 fits 1500 with VXLAN: \(report.findings.map(\.title))")
+        #expect(report.verdict != .problems, "1410 fits 1500 with VXLAN: \(report.findings.map(\.title))")
     }
 
     @Test func calicoWireGuardCarriesEverySubnet() throws {
@@ -144,7 +144,7 @@ struct CNIModelTests {
         #expect(calico.crossSubnetOnly == false, "WireGuard encrypts all inter-node traffic")
         #expect(calico.reservedOverhead == 60)
         #expect(report.nodes.map(\.autoPodMTU) == [1440])
-        #expect(report.verdict == "ok", "\(report.findings.map(\.title))")
+        #expect(report.verdict == .ok, "\(report.findings.map(\.title))")
     }
 
     @Test func canalIsItsOwnCNIWithItsOwnFix() throws {
@@ -184,8 +184,8 @@ struct CNIModelTests {
         #expect(cilium.reservedOverhead == 130 && cilium.encapsulation == "vxlan+wireguard")
         #expect(cilium.configuredPodMTU == 1370)
         #expect(report.expectedPodMTU == 1390)
-        #expect(report.findings.allSatisfy { $0.severity != "error" }, "\(report.findings.map(\.title))")
-        #expect(report.verdict == "ok")
+        #expect(report.findings.allSatisfy { $0.severity != .error }, "\(report.findings.map(\.title))")
+        #expect(report.verdict == .ok)
     }
 
     @Test func ciliumWireGuardOverheadFollowsTheVersion() throws {
@@ -212,13 +212,13 @@ struct CNIModelTests {
         let cilium = try #require(report.cni.first)
         #expect(cilium.reservedOverhead == 70 && cilium.configuredPodMTU == 1430)
         #expect(report.underlay.ipVersion == "ipv6" && report.expectedPodMTU == 1430)
-        #expect(report.verdict == "ok", "\(report.findings.map(\.title))")
+        #expect(report.verdict == .ok, "\(report.findings.map(\.title))")
     }
 
     @Test func invalidSettingsAreFindingsNeverOK() throws {
         let cilium = audit(try objects("cilium-invalid.yaml"), nodeMTU: 1500)
         #expect(cilium.findings.filter { $0.id == "cni-setting-invalid" }.count == 2)
-        #expect(cilium.verdict == "problems")
+        #expect(cilium.verdict == .problems)
         let aws = audit(try objects("aws-vpc-cni-invalid.yaml"), nodeMTU: 9001)
         let invalid = aws.findings.filter { $0.id == "cni-setting-invalid" }.map(\.detail)
         #expect(invalid.count == 2)
@@ -279,7 +279,7 @@ struct CNIModelTests {
         #expect(report.cni[1].policyOnly && report.cni[1].encapsulation == "none")
         #expect(report.configuredPodMTU == 8500)
         #expect(!report.findings.contains { $0.id == "mtu-settings-disagree" })
-        #expect(report.verdict == "ok", "\(report.findings.map(\.title))")
+        #expect(report.verdict == .ok, "\(report.findings.map(\.title))")
         var tooLarge = try objects("aws-vpc-cni.yaml")
         ObjectPatch(
             kind: "DaemonSet", namespace: "kube-system", name: "aws-node",

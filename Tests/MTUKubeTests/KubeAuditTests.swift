@@ -42,7 +42,7 @@ struct KubeAuditTests {
         #expect(report.underlay.effective == 1500)
         #expect(report.underlay.pathMTUPair == "n1 → n3")
         #expect(report.expectedPodMTU == 1450)
-        #expect(report.verdict == "problems")
+        #expect(report.verdict == .problems)
         let ids = report.findings.map(\.id)
         #expect(ids == ["pod-mtu-too-large", "path-below-interfaces", "mtu-settings-disagree"])
         let fix = try #require(report.findings.first?.fixes.first)
@@ -78,7 +78,7 @@ struct KubeAuditTests {
                     "# installed with Helm or the cilium CLI? helm upgrade RELEASE cilium/cilium -n kube-system --reuse-values --set MTU=8500"
                 )
             } == true)
-        #expect(report.verdict == "problems")
+        #expect(report.verdict == .problems)
     }
 
     @Test func flannelFitsAndReportsOK() async throws {
@@ -96,7 +96,7 @@ struct KubeAuditTests {
             ])
         #expect(report.expectedPodMTU == 1450)
         #expect(report.findings.isEmpty, "\(report.findings)")
-        #expect(report.verdict == "ok")
+        #expect(report.verdict == .ok)
         #expect(report.summary == "flannel pod MTU auto fits the underlay (at most 1450)")
     }
 
@@ -145,7 +145,7 @@ struct KubeAuditTests {
         #expect(calico.encapsulation == "ipip", "no pool readable: Calico's default")
         #expect(report.expectedPodMTU == 1480)
         #expect(report.findings.isEmpty)
-        #expect(report.verdict == "incomplete", "gaps make it incomplete, never ok")
+        #expect(report.verdict == .incomplete, "gaps make it incomplete, never ok")
         #expect(report.summary.hasSuffix("; 3 part(s) not readable"))
     }
 
@@ -239,13 +239,13 @@ struct KubeAuditTests {
         #expect(report.findings[0].title == "Pods send up to 1450 B but 1 pod-to-pod path(s) carry only 1400")
         #expect(report.findings[0].detail.hasPrefix("Measured by the pod-network agents: a → b 1400."))
         #expect(report.findings[1].detail.contains("(network DaemonSets seen: kube-system/weave-net)"))
-        #expect(report.verdict == "problems")
+        #expect(report.verdict == .problems)
     }
 
     @Test func unknownCNIWithoutFacts() {
         let report = KubeAuditor.audit(KubeAuditInput(server: "s", context: "c", objects: ClusterObjects()))
         #expect(report.findings.map(\.id) == ["cni-unknown", "underlay-unknown"])
-        #expect(report.verdict == "incomplete")
+        #expect(report.verdict == .incomplete)
     }
 
     @Test func podsNotRestartedAfterAChange() {
