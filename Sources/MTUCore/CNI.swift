@@ -288,8 +288,63 @@ public enum CNIReader {
                 }
             }
 
-        // The encapsulation: IP pools, else the operator's ipPools, else calico-node's default-pool environment,
-        // else calico_backend.
+        let mode = calicoMode(
+            objects, installation: installation, daemonSet: daemonSet, config: config, configMapName: configMapName,
+            settings: &settings)
+        var encapsulation = mode.hasPrefix("VXLAN") ? "vxlan" : mode.hasPrefix("IPIP") ? "ipip" : "none"
+        settings.crossSubnetOnly = mode.hasSuffix("CrossSubnet")
+
+        let felix = objects.felixConfiguration
+        func felixEnv(_ name: String) -> DaemonSetView.EnvValue? {
+            daemonSet?.env(name, configMaps: objects.configMaps)
+        }
+        var wireguard = felix?[path: "spec.wireguardEnabled"].bool == true
+        if case .literal(let text)? = felixEnv("FELIX_WIREGUARDENABLED") {
+            wireguard = JSONValue.string(text).bool ?? wireguard
+        }
+        if wireguard {
+            // Calico's WireGuard device carries all inter-node pod traffic, in place of VXLAN/IPIP, in every subnet.
+            encapsulation = "wireguard"
+            settings.crossSubnetOnly = false
+        }
+        settings.encapsulation = encapsulation
+        settings.reservedOverhead = CNIRules.calicoReserved(encapsulation, ipv6: ipv6)
+        settings.rules =
+            "Calico\(settings.version.map { " \($0)" } ?? ""): \(encapsulation == "none" ? "no encapsulation" : "\(encapsulation) reserves \(settings.reservedOverhead!) B") (felix/dataplane/linux/int_dataplane.go)"
+
+        var felixMTU = calicoFelixMTU(
+            objects, daemonSet: daemonSet, operatorSigns: operatorSigns, config: config, configMapName: configMapName,
+            encapsulation: encapsulation, settings: &settings)
+        let cniMTU = calicoPluginMTU(
+            installation: installation, config: config, felixMTU: &felixMTU, settings: &settings)
+        if let cniMTU {
+            settings.configuredPodMTU = cniMTU
+        } else if let felixMTU {
+            settings.configuredPodMTU = felixMTU
+        }
+        if settings.configuredPodMTU == nil,
+            let version = settings.version.flatMap({ CNIRules.Version(image: ":" + $0) }),
+            version < CNIRules.calicoAutoMTUSince, let fixed = CNIRules.calicoDefaultMTU(encapsulation)
+        {
+            // Before automatic MTU detection, 0 was not a value: Felix's defaults applied whatever the host.
+            settings.configuredPodMTU = fixed
+            settings.rules =
+                (settings.rules ?? "")
+                + "; before \(CNIRules.calicoAutoMTUSince) no auto-detection: Felix's default \(fixed) (projectcalico/felix#2511)"
+        }
+        if settings.configuredPodMTU == nil {
+            settings.notes.append(
+                "no MTU set: Calico gives pods each node's interface MTU minus \(settings.reservedOverhead ?? 0) B")
+        }
+        return settings
+    }
+
+    /// Calico's encapsulation mode: IP pools, else the operator's ipPools, else calico-node's default-pool
+    /// environment, else calico_backend, else Calico's default IPIP (said in the notes, with what to save).
+    static func calicoMode(
+        _ objects: ClusterObjects, installation: JSONValue?, daemonSet: DaemonSetView?,
+        config: (key: String, value: JSONValue)?, configMapName: String, settings: inout CNISettings
+    ) -> String {
         var modes: [String] = []
         var modeSource = ""
         for pool in objects.calicoIPPools where pool[path: "spec.disabled"].bool != true {
@@ -345,28 +400,20 @@ public enum CNIReader {
                 "IP pools use different encapsulations (\(Set(modes).sorted().joined(separator: ", "))); the audit uses the first, \(mode)"
             )
         }
-        var encapsulation = mode.hasPrefix("VXLAN") ? "vxlan" : mode.hasPrefix("IPIP") ? "ipip" : "none"
-        settings.crossSubnetOnly = mode.hasSuffix("CrossSubnet")
+        return mode
+    }
 
+    /// Felix's MTU for the encapsulation in use, in Felix's order: calico-node's environment (even 0, auto),
+    /// then FelixConfiguration. nil: auto (interface − reserved).
+    static func calicoFelixMTU(
+        _ objects: ClusterObjects, daemonSet: DaemonSetView?, operatorSigns: Bool,
+        config: (key: String, value: JSONValue)?, configMapName: String, encapsulation: String,
+        settings: inout CNISettings
+    ) -> Int? {
         let felix = objects.felixConfiguration
         func felixEnv(_ name: String) -> DaemonSetView.EnvValue? {
             daemonSet?.env(name, configMaps: objects.configMaps)
         }
-        var wireguard = felix?[path: "spec.wireguardEnabled"].bool == true
-        if case .literal(let text)? = felixEnv("FELIX_WIREGUARDENABLED") {
-            wireguard = JSONValue.string(text).bool ?? wireguard
-        }
-        if wireguard {
-            // Calico's WireGuard device carries all inter-node pod traffic, in place of VXLAN/IPIP, in every subnet.
-            encapsulation = "wireguard"
-            settings.crossSubnetOnly = false
-        }
-        settings.encapsulation = encapsulation
-        settings.reservedOverhead = CNIRules.calicoReserved(encapsulation, ipv6: ipv6)
-        settings.rules =
-            "Calico\(settings.version.map { " \($0)" } ?? ""): \(encapsulation == "none" ? "no encapsulation" : "\(encapsulation) reserves \(settings.reservedOverhead!) B") (felix/dataplane/linux/int_dataplane.go)"
-
-        // The MTU knobs, in Felix's order.
         let felixKey =
             encapsulation == "wireguard"
             ? "wireguardMTU" : encapsulation == "vxlan" ? "vxlanMTU" : encapsulation == "ipip" ? "ipipMTU" : nil
@@ -428,7 +475,15 @@ public enum CNIReader {
                 if applies { felixMTU = value }
             }
         }
-        // The CNI plugin's mtu: the Installation's, or veth_mtu; 0 means "what Felix computed".
+        return felixMTU
+    }
+
+    /// The CNI plugin's mtu: the Installation's, or veth_mtu; 0 (nil here) means "what Felix computed". A positive
+    /// Installation mtu also becomes Felix's: the operator renders calico-node's FELIX_*MTU from it.
+    static func calicoPluginMTU(
+        installation: JSONValue?, config: (key: String, value: JSONValue)?, felixMTU: inout Int?,
+        settings: inout CNISettings
+    ) -> Int? {
         var cniMTU: Int?
         if let installation {
             let raw = installation[path: "spec.calicoNetwork.mtu"]
@@ -465,26 +520,7 @@ public enum CNIReader {
                 }
             }
         }
-        if let cniMTU {
-            settings.configuredPodMTU = cniMTU
-        } else if let felixMTU {
-            settings.configuredPodMTU = felixMTU
-        }
-        if settings.configuredPodMTU == nil,
-            let version = settings.version.flatMap({ CNIRules.Version(image: ":" + $0) }),
-            version < CNIRules.calicoAutoMTUSince, let fixed = CNIRules.calicoDefaultMTU(encapsulation)
-        {
-            // Before automatic MTU detection, 0 was not a value: Felix's defaults applied whatever the host.
-            settings.configuredPodMTU = fixed
-            settings.rules =
-                (settings.rules ?? "")
-                + "; before \(CNIRules.calicoAutoMTUSince) no auto-detection: Felix's default \(fixed) (projectcalico/felix#2511)"
-        }
-        if settings.configuredPodMTU == nil {
-            settings.notes.append(
-                "no MTU set: Calico gives pods each node's interface MTU minus \(settings.reservedOverhead ?? 0) B")
-        }
-        return settings
+        return cniMTU
     }
 
     /// Canal: Calico's CNI plugin and Felix over Flannel's VXLAN (projectcalico/calico manifests/canal.yaml:

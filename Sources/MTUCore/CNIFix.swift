@@ -127,12 +127,47 @@ extension KubeAuditor {
     public static func fixPlan(_ settings: CNISettings, objects: ClusterObjects, mtu: Int, underlayMTU: Int?)
         -> [CNIFixStep]
     {
+        let plan = FixPlan(settings: settings, objects: objects, mtu: mtu, underlayMTU: underlayMTU)
+        switch settings.name {
+        case "calico" where settings.install == "operator": return plan.calicoOperator()
+        case "calico", "canal": return plan.calicoManifest()
+        case "cilium": return plan.cilium()
+        case "flannel": return plan.flannel()
+        case "aws-vpc-cni": return plan.awsVPC()
+        default:
+            return [
+                CNIFixStep("# set the pod MTU to \(mtu) in the CNI's configuration (/etc/cni/net.d on each node)"),
+                plan.restartPods,
+            ]
+        }
+    }
+
+    /// One CNI's fix: which object holds its MTU knob (upstream sources in CNI.swift), how it was installed, what to
+    /// restart.
+    struct FixPlan {
+        let settings: CNISettings
+        let objects: ClusterObjects
+        /// The pod MTU wanted.
+        let mtu: Int
+        /// The knob's value: `mtu`, or for a CNI whose knob sizes the network below the overlay, `mtu` plus what it
+        /// reserves.
+        let value: Int
+        let namespace: String
+        let daemonSet: String
+        let restart: CNIFixStep
         let restartPods = CNIFixStep(
             "# existing pods keep their MTU until recreated: restart workloads or drain nodes one by one")
-        let namespace = settings.namespace ?? "kube-system"
-        let daemonSet = settings.daemonSet ?? settings.name
-        let restart = CNIFixStep("kubectl -n \(namespace) rollout restart daemonset \(daemonSet)")
-        let value = knobValue(settings, podMTU: mtu, underlayMTU: underlayMTU)
+
+        init(settings: CNISettings, objects: ClusterObjects, mtu: Int, underlayMTU: Int?) {
+            self.settings = settings
+            self.objects = objects
+            self.mtu = mtu
+            value = KubeAuditor.knobValue(settings, podMTU: mtu, underlayMTU: underlayMTU)
+            namespace = settings.namespace ?? "kube-system"
+            daemonSet = settings.daemonSet ?? settings.name
+            restart = CNIFixStep("kubectl -n \(namespace) rollout restart daemonset \(daemonSet)")
+        }
+
         func configMapPatch(_ map: String, key: String, text: String) -> CNIFixStep {
             let body = JSONValue.object(["data": .object([key: .string(text)])]).compactJSON
             return CNIFixStep(
@@ -141,8 +176,9 @@ extension KubeAuditor {
                     kind: "ConfigMap", namespace: namespace, name: map,
                     change: .set(path: ["data", key], value: .string(text))))
         }
-        switch settings.name {
-        case "calico" where settings.install == "operator":
+
+        /// The operator owns calico-node: its Installation's mtu.
+        func calicoOperator() -> [CNIFixStep] {
             var steps = [
                 CNIFixStep(
                     #"kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":\#(mtu)}}}'"#,
@@ -157,7 +193,10 @@ extension KubeAuditor {
             steps.append(CNIFixStep("# the operator rolls calico-node out again with the new MTU"))
             steps.append(restartPods)
             return steps
-        case "calico", "canal":
+        }
+
+        /// Manifest installs (and Canal): veth_mtu, calico-node's literal FELIX_*MTU, FelixConfiguration.
+        func calicoManifest() -> [CNIFixStep] {
             var steps: [CNIFixStep] = []
             if let map = settings.configMap { steps.append(configMapPatch(map, key: "veth_mtu", text: "\(mtu)")) }
             let envName =
@@ -199,7 +238,10 @@ extension KubeAuditor {
             }
             steps.append(restartPods)
             return steps
-        case "cilium":
+        }
+
+        /// cilium-config's mtu (Helm's MTU value): the network below the overlay.
+        func cilium() -> [CNIFixStep] {
             var steps: [CNIFixStep] = []
             let patch = ObjectPatch(
                 kind: "ConfigMap", namespace: namespace, name: settings.configMap ?? "cilium-config",
@@ -227,7 +269,10 @@ extension KubeAuditor {
             }
             steps.append(restartPods)
             return steps
-        case "flannel":
+        }
+
+        /// net-conf.json's Backend.MTU, or the CNI delegate's mtu when that is what decides.
+        func flannel() -> [CNIFixStep] {
             guard let map = settings.configMap, let config = objects.configMaps["\(namespace)/\(map)"] else {
                 // No saved ConfigMap to rewrite exactly: say which key to set.
                 return [
@@ -274,7 +319,10 @@ extension KubeAuditor {
             }
             steps.append(restartPods)
             return steps
-        case "aws-vpc-cni":
+        }
+
+        /// aws-node's POD_MTU.
+        func awsVPC() -> [CNIFixStep] {
             var steps = [
                 CNIFixStep(
                     "kubectl -n \(namespace) set env daemonset \(daemonSet) POD_MTU=\(mtu)",
@@ -294,11 +342,6 @@ extension KubeAuditor {
                 ))
             steps.append(restartPods)
             return steps
-        default:
-            return [
-                CNIFixStep("# set the pod MTU to \(mtu) in the CNI's configuration (/etc/cni/net.d on each node)"),
-                restartPods,
-            ]
         }
     }
 }
