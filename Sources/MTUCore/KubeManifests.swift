@@ -26,7 +26,21 @@ public enum KubeManifests {
     }
 
     public static func render(_ options: Options = Options()) -> String {
-        let ns = options.namespace
+        var documents = access(namespace: options.namespace)
+        for (suffix, host, port, responder) in [
+            ("pod", false, options.podPort, options.podResponderPort),
+            ("host", true, options.hostPort, options.hostResponderPort),
+        ] {
+            let name = "mtu-doctor-agent-\(suffix)"
+            documents.append(service(name, namespace: options.namespace, port: port, responder: responder))
+            documents.append(daemonSet(name, host: host, port: port, responder: responder, options: options))
+        }
+        return documents.map { "---\n" + $0 }.joined(separator: "\n") + "\n"
+    }
+
+    /// The namespace, the agents' service account and the least-privilege RBAC: a mesh reader Role, bound, and an
+    /// auditor ClusterRole, not bound.
+    static func access(namespace ns: String) -> [String] {
         var documents: [String] = []
         documents.append(
             """
@@ -108,137 +122,141 @@ public enum KubeManifests {
                 resources: ["ippools"]
                 verbs: ["list"]
             """)
-        for (suffix, host, port, responder) in [
-            ("pod", false, options.podPort, options.podResponderPort),
-            ("host", true, options.hostPort, options.hostResponderPort),
-        ] {
-            let name = "mtu-doctor-agent-\(suffix)"
-            documents.append(
-                """
-                # Headless: its DNS name resolves to every agent, which is how each finds its peers.
-                apiVersion: v1
-                kind: Service
-                metadata:
-                  name: \(name)
-                  namespace: \(ns)
-                  labels:
-                    app.kubernetes.io/name: mtu-doctor
-                    app.kubernetes.io/component: \(name)
-                spec:
-                  clusterIP: None
-                  publishNotReadyAddresses: true
-                  selector:
-                    app.kubernetes.io/component: \(name)
-                  ports:
-                    - name: http
-                      port: \(port)
-                    - name: responder
-                      port: \(responder)
-                      protocol: UDP
-                """)
-            let sysctls =
-                host
-                ? ""
-                : """
+        return documents
+    }
 
-                      sysctls:
-                        # ICMP datagram sockets for any group: probes need no raw socket inside the pod network.
-                        - name: net.ipv4.ping_group_range
-                          value: "0 2147483647"
-                """
-            documents.append(
-                """
-                apiVersion: apps/v1
-                kind: DaemonSet
+    /// The headless Service whose DNS name resolves to every agent of one DaemonSet.
+    static func service(_ name: String, namespace ns: String, port: Int, responder: Int) -> String {
+        return
+            """
+            # Headless: its DNS name resolves to every agent, which is how each finds its peers.
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: \(name)
+              namespace: \(ns)
+              labels:
+                app.kubernetes.io/name: mtu-doctor
+                app.kubernetes.io/component: \(name)
+            spec:
+              clusterIP: None
+              publishNotReadyAddresses: true
+              selector:
+                app.kubernetes.io/component: \(name)
+              ports:
+                - name: http
+                  port: \(port)
+                - name: responder
+                  port: \(responder)
+                  protocol: UDP
+            """
+    }
+
+    /// One agent DaemonSet: on the pod network (`host` false) or the node's (`host` true), under the security
+    /// context scripts/test-image.sh reproduces.
+    static func daemonSet(_ name: String, host: Bool, port: Int, responder: Int, options: Options) -> String {
+        let ns = options.namespace
+        let sysctls =
+            host
+            ? ""
+            : """
+
+                  sysctls:
+                    # ICMP datagram sockets for any group: probes need no raw socket inside the pod network.
+                    - name: net.ipv4.ping_group_range
+                      value: "0 2147483647"
+            """
+        return
+            """
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata:
+              name: \(name)
+              namespace: \(ns)
+              labels:
+                app.kubernetes.io/name: mtu-doctor
+                app.kubernetes.io/component: \(name)
+            spec:
+              selector:
+                matchLabels:
+                  app.kubernetes.io/component: \(name)
+              updateStrategy:
+                rollingUpdate:
+                  maxUnavailable: 10%
+              template:
                 metadata:
-                  name: \(name)
-                  namespace: \(ns)
                   labels:
                     app.kubernetes.io/name: mtu-doctor
                     app.kubernetes.io/component: \(name)
+                  annotations:
+                    prometheus.io/scrape: "true"
+                    prometheus.io/port: "\(port)"
                 spec:
-                  selector:
-                    matchLabels:
-                      app.kubernetes.io/component: \(name)
-                  updateStrategy:
-                    rollingUpdate:
-                      maxUnavailable: 10%
-                  template:
-                    metadata:
-                      labels:
-                        app.kubernetes.io/name: mtu-doctor
-                        app.kubernetes.io/component: \(name)
-                      annotations:
-                        prometheus.io/scrape: "true"
-                        prometheus.io/port: "\(port)"
-                    spec:
-                      serviceAccountName: mtu-doctor-agent
-                      automountServiceAccountToken: \(options.discovery == "kubernetes")
-                      hostNetwork: \(host)
-                      dnsPolicy: \(host ? "ClusterFirstWithHostNet" : "ClusterFirst")
-                      tolerations:
-                        - operator: Exists
+                  serviceAccountName: mtu-doctor-agent
+                  automountServiceAccountToken: \(options.discovery == "kubernetes")
+                  hostNetwork: \(host)
+                  dnsPolicy: \(host ? "ClusterFirstWithHostNet" : "ClusterFirst")
+                  tolerations:
+                    - operator: Exists
+                  securityContext:
+                    runAsNonRoot: true
+                    runAsUser: 65532
+                    runAsGroup: 65532
+                    seccompProfile:
+                      type: RuntimeDefault\(sysctls)
+                  containers:
+                    - name: agent
+                      image: \(options.image)
+                      args:
+                        - agent
+                        - --node=$(NODE_NAME)
+                        - \(options.discovery == "kubernetes" ? "--kube-selector=app.kubernetes.io/component=\(name)" : "--dns=\(name).\(ns).svc.cluster.local")
+                        - --listen=\(port)
+                        - --responder-port=\(responder)
+                        - --interval=\(options.interval)
+                        - --pps=\(options.packetsPerSecond)
+                        - --allow=\(options.allow.joined(separator: ","))
+                      env:
+                        - name: NODE_NAME
+                          valueFrom:
+                            fieldRef:
+                              fieldPath: spec.nodeName
+                        - name: MTU_DOCTOR_TOKEN
+                          valueFrom:
+                            secretKeyRef:
+                              name: \(options.tokenSecret)
+                              key: token
+                      ports:
+                        - name: http
+                          containerPort: \(port)
+                        - name: responder
+                          containerPort: \(responder)
+                          protocol: UDP
+                      livenessProbe:
+                        httpGet:
+                          path: /healthz
+                          port: \(port)
+                        periodSeconds: 20
+                      readinessProbe:
+                        httpGet:
+                          path: /readyz
+                          port: \(port)
+                        periodSeconds: 10
+                      resources:
+                        requests:
+                          cpu: 10m
+                          memory: 16Mi
+                        limits:
+                          cpu: 200m
+                          memory: 64Mi
                       securityContext:
-                        runAsNonRoot: true
-                        runAsUser: 65532
-                        runAsGroup: 65532
-                        seccompProfile:
-                          type: RuntimeDefault\(sysctls)
-                      containers:
-                        - name: agent
-                          image: \(options.image)
-                          args:
-                            - agent
-                            - --node=$(NODE_NAME)
-                            - \(options.discovery == "kubernetes" ? "--kube-selector=app.kubernetes.io/component=\(name)" : "--dns=\(name).\(ns).svc.cluster.local")
-                            - --listen=\(port)
-                            - --responder-port=\(responder)
-                            - --interval=\(options.interval)
-                            - --pps=\(options.packetsPerSecond)
-                            - --allow=\(options.allow.joined(separator: ","))
-                          env:
-                            - name: NODE_NAME
-                              valueFrom:
-                                fieldRef:
-                                  fieldPath: spec.nodeName
-                            - name: MTU_DOCTOR_TOKEN
-                              valueFrom:
-                                secretKeyRef:
-                                  name: \(options.tokenSecret)
-                                  key: token
-                          ports:
-                            - name: http
-                              containerPort: \(port)
-                            - name: responder
-                              containerPort: \(responder)
-                              protocol: UDP
-                          livenessProbe:
-                            httpGet:
-                              path: /healthz
-                              port: \(port)
-                            periodSeconds: 20
-                          readinessProbe:
-                            httpGet:
-                              path: /readyz
-                              port: \(port)
-                            periodSeconds: 10
-                          resources:
-                            requests:
-                              cpu: 10m
-                              memory: 16Mi
-                            limits:
-                              cpu: 200m
-                              memory: 64Mi
-                          securityContext:
-                            allowPrivilegeEscalation: false
-                            readOnlyRootFilesystem: true
-                            # NET_RAW reaches the image's user (65532) through the binary's permitted-only file
-                            # capability (scripts/image.sh): Kubernetes gives a non-root user no ambient capabilities.
-                            capabilities:
-                              drop: ["ALL"]
-                              add: ["NET_RAW"]
-                """)
-        }
-        return documents.map { "---\n" + $0 }.joined(separator: "\n") + "\n"
+                        allowPrivilegeEscalation: false
+                        readOnlyRootFilesystem: true
+                        # NET_RAW reaches the image's user (65532) through the binary's permitted-only file
+                        # capability (scripts/image.sh): Kubernetes gives a non-root user no ambient capabilities.
+                        capabilities:
+                          drop: ["ALL"]
+                          add: ["NET_RAW"]
+            """
     }
 }

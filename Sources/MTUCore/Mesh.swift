@@ -81,27 +81,7 @@ public struct MeshReport: Sendable, Hashable, Codable {
     public static func build(
         _ measurements: [MeshMeasurement], labels: [String: String] = [:], labelKey: String = "zone"
     ) -> MeshReport {
-        var addresses: [String: String] = [:]
-        var order: [String] = []
-        for measurement in measurements {
-            for (name, address) in [
-                (measurement.from, measurement.fromAddress), (measurement.to, measurement.toAddress),
-            ] {
-                if addresses[name] == nil { order.append(name) }
-                if let address { addresses[name] = address } else if addresses[name] == nil { addresses[name] = "" }
-            }
-        }
-        var chosen: [String: MeshMeasurement] = [:]
-        for measurement in measurements {
-            let key = "\(measurement.from)→\(measurement.to)"
-            let direct = measurement.measuredBy == measurement.from
-            if let existing = chosen[key] {
-                let existingDirect = existing.measuredBy == existing.from
-                if existingDirect && !direct { continue }
-                if existingDirect == direct && !existing.stale && measurement.stale { continue }
-            }
-            chosen[key] = measurement
-        }
+        let (order, addresses, chosen) = collect(measurements)
         let nodes = order.map { Node(name: $0, address: addresses[$0].flatMap { $0.isEmpty ? nil : $0 }) }
         var pairs: [Pair] = []
         var missing = 0
@@ -118,127 +98,14 @@ public struct MeshReport: Sendable, Hashable, Codable {
                         stale: measurement.stale, measuredBy: measurement.measuredBy))
             }
         }
-        let fresh = pairs.filter { !$0.stale }
-        let expected = fresh.compactMap(\.pathMTU).max()
-        func broken(_ pair: Pair) -> Bool {
-            ["blackhole", "ptb", "unreachable", "inconclusive"].contains(pair.verdict)
-                || (expected.map { (pair.pathMTU ?? 0) < $0 } ?? false)
-        }
-        let bad = fresh.filter(broken)
-        var groups: [Group] = []
-        // A node every one of whose pairs is broken, while others have healthy pairs: the node is the problem.
-        let nodeNames = Set(order)
-        var explained: Set<String> = []
-        if order.count > 2 {
-            for name in order {
-                let involved = fresh.filter { $0.from == name || $0.to == name }
-                let others = fresh.filter { $0.from != name && $0.to != name }
-                guard !involved.isEmpty, involved.allSatisfy(broken), others.contains(where: { !broken($0) }) else {
-                    continue
-                }
-                let mtu = involved.compactMap(\.pathMTU).min()
-                groups.append(
-                    Group(
-                        kind: "node", from: name, to: "*", pathMTU: mtu,
-                        verdicts: Array(Set(involved.map(\.verdict))).sorted(), pairs: involved.count,
-                        description:
-                            "every pair to and from \(name)\(addresses[name].map { $0.isEmpty ? "" : " (\($0))" } ?? "") stops at \(mtu.map(String.init) ?? "?") while other pairs pass \(expected.map(String.init) ?? "?"): look at \(name)'s own link"
-                    ))
-                for pair in involved { explained.insert("\(pair.from)→\(pair.to)") }
-            }
-        }
-        _ = nodeNames
-        // The rest, by subnet pair (/24 for IPv4, /64 for IPv6) and path MTU.
-        func subnet(_ name: String) -> String {
-            guard let address = addresses[name], !address.isEmpty, let ip = IPAddress(address) else { return name }
-            let length = ip.version == .ipv4 ? 24 : 64
-            return IPNetwork("\(address)/\(length)")?.masked.description ?? name
-        }
-        var buckets: [String: [Pair]] = [:]
-        var bucketOrder: [String] = []
-        for pair in bad where !explained.contains("\(pair.from)→\(pair.to)") {
-            let key = "\(subnet(pair.from))|\(subnet(pair.to))|\(pair.pathMTU.map(String.init) ?? "?")"
-            if buckets[key] == nil { bucketOrder.append(key) }
-            buckets[key, default: []].append(pair)
-        }
-        for key in bucketOrder {
-            let members = buckets[key]!
-            let parts = key.split(separator: "|").map(String.init)
-            let total = fresh.filter { subnet($0.from) == parts[0] && subnet($0.to) == parts[1] }.count
-            let mtu = members.first?.pathMTU
-            let scope = members.count == total ? "all \(members.count) pairs" : "\(members.count) of \(total) pairs"
-            let within = parts[0] == parts[1]
-            var text =
-                "\(scope) from \(parts[0]) to \(parts[1]) stop at \(mtu.map(String.init) ?? "?") (\(Array(Set(members.map(\.verdict))).sorted().joined(separator: ", ")))"
-            if !within {
-                let same = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU).max()
-                if let same {
-                    text += "; same-subnet pairs pass \(same): the boundary is between \(parts[0]) and \(parts[1])"
-                }
-            }
-            groups.append(
-                Group(
-                    kind: "subnet", from: parts[0], to: parts[1], pathMTU: mtu,
-                    verdicts: Array(Set(members.map(\.verdict))).sorted(), pairs: members.count, description: text))
-        }
-        // A → B and B → A at the same MTU, all pairs both ways: one group for the boundary.
-        var merged: [Group] = []
-        for group in groups {
-            if group.kind == "subnet",
-                let index = merged.firstIndex(where: {
-                    $0.kind == "subnet" && $0.from == group.to && $0.to == group.from && $0.pathMTU == group.pathMTU
-                })
-            {
-                let other = merged[index]
-                let allPairs = group.description.hasPrefix("all ") && other.description.hasPrefix("all ")
-                let same = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU).max()
-                merged[index] = Group(
-                    kind: "subnet", from: other.from, to: other.to, pathMTU: group.pathMTU,
-                    verdicts: Array(Set(group.verdicts + other.verdicts)).sorted(),
-                    pairs: group.pairs + other.pairs,
-                    description:
-                        "\(allPairs ? "all " : "")\(group.pairs + other.pairs) pairs crossing \(other.from) ↔ \(other.to) stop at \(group.pathMTU.map(String.init) ?? "?") in both directions (\(Array(Set(group.verdicts + other.verdicts)).sorted().joined(separator: ", ")))\(same.map { "; same-subnet pairs pass \($0): the boundary is between the two subnets" } ?? "")"
-                )
-            } else {
-                merged.append(group)
-            }
-        }
-        groups = merged
-        // By node label (zone): when every limited pair not explained by one node crosses between two label values,
-        // and pairs within a value pass, the label is the better name for the boundary.
-        let unexplained = bad.filter { !explained.contains("\($0.from)→\($0.to)") }
-        if !labels.isEmpty, !unexplained.isEmpty,
-            unexplained.allSatisfy({
-                labels[$0.from] != nil && labels[$0.to] != nil && labels[$0.from] != labels[$0.to]
-            })
-        {
-            var byValues: [String: [Pair]] = [:]
-            for pair in unexplained {
-                let ends = [labels[pair.from]!, labels[pair.to]!].sorted()
-                byValues["\(ends[0])|\(ends[1])", default: []].append(pair)
-            }
-            let within = fresh.filter { labels[$0.from] != nil && labels[$0.from] == labels[$0.to] }
-            let withinPass = within.filter { !broken($0) }.compactMap(\.pathMTU).max()
-            for key in byValues.keys.sorted() {
-                let members = byValues[key]!
-                let ends = key.split(separator: "|").map(String.init)
-                let total = fresh.filter {
-                    Set([labels[$0.from], labels[$0.to]]) == Set([ends[0], ends[1]]) && labels[$0.from] != labels[$0.to]
-                }.count
-                let mtus = Set(members.compactMap(\.pathMTU)).sorted()
-                let mtuText = mtus.count == 1 ? String(mtus[0]) : mtus.map(String.init).joined(separator: "/")
-                var text =
-                    "\(members.count == total ? "all \(members.count)" : "\(members.count) of \(total)") pairs between \(labelKey) \(ends[0]) and \(ends[1]) stop at \(mtuText) (\(Array(Set(members.map(\.verdict))).sorted().joined(separator: ", ")))"
-                if let withinPass, !within.contains(where: broken) {
-                    text += "; pairs within a \(labelKey) pass \(withinPass): the boundary is between the \(labelKey)s"
-                }
-                groups.append(
-                    Group(
-                        kind: "label", from: ends[0], to: ends[1], pathMTU: mtus.first,
-                        verdicts: Array(Set(members.map(\.verdict))).sorted(),
-                        pairs: members.count, description: text))
-            }
-        }
+        let grouping = Grouping(pairs: pairs, addresses: addresses, labels: labels, labelKey: labelKey)
+        let bad = grouping.fresh.filter(grouping.broken)
+        var (groups, explained) = grouping.nodeGroups(order)
+        groups += grouping.mergeReverse(
+            grouping.subnetGroups(bad.filter { !explained.contains("\($0.from)→\($0.to)") }))
+        groups += grouping.labelGroups(bad.filter { !explained.contains("\($0.from)→\($0.to)") })
+        let fresh = grouping.fresh
+        let expected = grouping.expected
         let verdict: String
         if bad.contains(where: { $0.verdict == "blackhole" }) {
             verdict = "blackhole"
@@ -262,5 +129,192 @@ public struct MeshReport: Sendable, Hashable, Codable {
         return MeshReport(
             nodes: nodes, pairs: pairs, groups: groups, expected: expected, verdict: verdict, summary: summary,
             missing: missing)
+    }
+
+    /// The nodes in first-seen order with their addresses, and one measurement per directed pair: the sender's own
+    /// over a reverse result, a fresh one over a stale one.
+    static func collect(_ measurements: [MeshMeasurement])
+        -> (order: [String], addresses: [String: String], chosen: [String: MeshMeasurement])
+    {
+        var addresses: [String: String] = [:]
+        var order: [String] = []
+        for measurement in measurements {
+            for (name, address) in [
+                (measurement.from, measurement.fromAddress), (measurement.to, measurement.toAddress),
+            ] {
+                if addresses[name] == nil { order.append(name) }
+                if let address { addresses[name] = address } else if addresses[name] == nil { addresses[name] = "" }
+            }
+        }
+        var chosen: [String: MeshMeasurement] = [:]
+        for measurement in measurements {
+            let key = "\(measurement.from)→\(measurement.to)"
+            let direct = measurement.measuredBy == measurement.from
+            if let existing = chosen[key] {
+                let existingDirect = existing.measuredBy == existing.from
+                if existingDirect && !direct { continue }
+                if existingDirect == direct && !existing.stale && measurement.stale { continue }
+            }
+            chosen[key] = measurement
+        }
+        return (order, addresses, chosen)
+    }
+
+    /// Limited pairs named by what they share: one node, a subnet pair, a pair of label values.
+    struct Grouping {
+        let fresh: [Pair]
+        /// The largest path MTU any fresh pair carries: what every pair should.
+        let expected: Int?
+        let addresses: [String: String]
+        let labels: [String: String]
+        let labelKey: String
+
+        init(pairs: [Pair], addresses: [String: String], labels: [String: String], labelKey: String) {
+            fresh = pairs.filter { !$0.stale }
+            expected = fresh.compactMap(\.pathMTU).max()
+            self.addresses = addresses
+            self.labels = labels
+            self.labelKey = labelKey
+        }
+
+        func broken(_ pair: Pair) -> Bool {
+            ["blackhole", "ptb", "unreachable", "inconclusive"].contains(pair.verdict)
+                || (expected.map { (pair.pathMTU ?? 0) < $0 } ?? false)
+        }
+
+        /// The subnet a node is in: /24 for IPv4, /64 for IPv6; the name when the address is unknown.
+        func subnet(_ name: String) -> String {
+            guard let address = addresses[name], !address.isEmpty, let ip = IPAddress(address) else { return name }
+            let length = ip.version == .ipv4 ? 24 : 64
+            return IPNetwork("\(address)/\(length)")?.masked.description ?? name
+        }
+
+        /// Nodes whose every pair is broken while others have healthy pairs, and the pairs they explain.
+        func nodeGroups(_ names: [String]) -> ([Group], explained: Set<String>) {
+            var groups: [Group] = []
+            var explained: Set<String> = []
+            // A node every one of whose pairs is broken, while others have healthy pairs: the node is the problem.
+            if names.count > 2 {
+                for name in names {
+                    let involved = fresh.filter { $0.from == name || $0.to == name }
+                    let others = fresh.filter { $0.from != name && $0.to != name }
+                    guard !involved.isEmpty, involved.allSatisfy(broken), others.contains(where: { !broken($0) }) else {
+                        continue
+                    }
+                    let mtu = involved.compactMap(\.pathMTU).min()
+                    groups.append(
+                        Group(
+                            kind: "node", from: name, to: "*", pathMTU: mtu,
+                            verdicts: Array(Set(involved.map(\.verdict))).sorted(), pairs: involved.count,
+                            description:
+                                "every pair to and from \(name)\(addresses[name].map { $0.isEmpty ? "" : " (\($0))" } ?? "") stops at \(mtu.map(String.init) ?? "?") while other pairs pass \(expected.map(String.init) ?? "?"): look at \(name)'s own link"
+                        ))
+                    for pair in involved { explained.insert("\(pair.from)→\(pair.to)") }
+                }
+            }
+            return (groups, explained)
+        }
+
+        /// The rest, by subnet pair and path MTU.
+        func subnetGroups(_ bad: [Pair]) -> [Group] {
+            var groups: [Group] = []
+            var buckets: [String: [Pair]] = [:]
+            var bucketOrder: [String] = []
+            for pair in bad {
+                let key = "\(subnet(pair.from))|\(subnet(pair.to))|\(pair.pathMTU.map(String.init) ?? "?")"
+                if buckets[key] == nil { bucketOrder.append(key) }
+                buckets[key, default: []].append(pair)
+            }
+            for key in bucketOrder {
+                let members = buckets[key]!
+                let parts = key.split(separator: "|").map(String.init)
+                let total = fresh.filter { subnet($0.from) == parts[0] && subnet($0.to) == parts[1] }.count
+                let mtu = members.first?.pathMTU
+                let scope = members.count == total ? "all \(members.count) pairs" : "\(members.count) of \(total) pairs"
+                let within = parts[0] == parts[1]
+                var text =
+                    "\(scope) from \(parts[0]) to \(parts[1]) stop at \(mtu.map(String.init) ?? "?") (\(Array(Set(members.map(\.verdict))).sorted().joined(separator: ", ")))"
+                if !within {
+                    let same = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU)
+                        .max()
+                    if let same {
+                        text += "; same-subnet pairs pass \(same): the boundary is between \(parts[0]) and \(parts[1])"
+                    }
+                }
+                groups.append(
+                    Group(
+                        kind: "subnet", from: parts[0], to: parts[1], pathMTU: mtu,
+                        verdicts: Array(Set(members.map(\.verdict))).sorted(), pairs: members.count, description: text))
+            }
+            return groups
+        }
+
+        /// A → B and B → A at the same MTU, all pairs both ways: one group for the boundary.
+        func mergeReverse(_ groups: [Group]) -> [Group] {
+            var merged: [Group] = []
+            for group in groups {
+                if group.kind == "subnet",
+                    let index = merged.firstIndex(where: {
+                        $0.kind == "subnet" && $0.from == group.to && $0.to == group.from && $0.pathMTU == group.pathMTU
+                    })
+                {
+                    let other = merged[index]
+                    let allPairs = group.description.hasPrefix("all ") && other.description.hasPrefix("all ")
+                    let same = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU)
+                        .max()
+                    merged[index] = Group(
+                        kind: "subnet", from: other.from, to: other.to, pathMTU: group.pathMTU,
+                        verdicts: Array(Set(group.verdicts + other.verdicts)).sorted(),
+                        pairs: group.pairs + other.pairs,
+                        description:
+                            "\(allPairs ? "all " : "")\(group.pairs + other.pairs) pairs crossing \(other.from) ↔ \(other.to) stop at \(group.pathMTU.map(String.init) ?? "?") in both directions (\(Array(Set(group.verdicts + other.verdicts)).sorted().joined(separator: ", ")))\(same.map { "; same-subnet pairs pass \($0): the boundary is between the two subnets" } ?? "")"
+                    )
+                } else {
+                    merged.append(group)
+                }
+            }
+            return merged
+        }
+
+        /// Limited pairs none of which one node explains, all crossing between two values of a node label (zone),
+        /// while pairs within a value pass: the label is the better name for the boundary.
+        func labelGroups(_ unexplained: [Pair]) -> [Group] {
+            var groups: [Group] = []
+            if !labels.isEmpty, !unexplained.isEmpty,
+                unexplained.allSatisfy({
+                    labels[$0.from] != nil && labels[$0.to] != nil && labels[$0.from] != labels[$0.to]
+                })
+            {
+                var byValues: [String: [Pair]] = [:]
+                for pair in unexplained {
+                    let ends = [labels[pair.from]!, labels[pair.to]!].sorted()
+                    byValues["\(ends[0])|\(ends[1])", default: []].append(pair)
+                }
+                let within = fresh.filter { labels[$0.from] != nil && labels[$0.from] == labels[$0.to] }
+                let withinPass = within.filter { !broken($0) }.compactMap(\.pathMTU).max()
+                for key in byValues.keys.sorted() {
+                    let members = byValues[key]!
+                    let ends = key.split(separator: "|").map(String.init)
+                    let total = fresh.filter {
+                        Set([labels[$0.from], labels[$0.to]]) == Set([ends[0], ends[1]])
+                            && labels[$0.from] != labels[$0.to]
+                    }.count
+                    let mtus = Set(members.compactMap(\.pathMTU)).sorted()
+                    let mtuText = mtus.count == 1 ? String(mtus[0]) : mtus.map(String.init).joined(separator: "/")
+                    var text =
+                        "\(members.count == total ? "all \(members.count)" : "\(members.count) of \(total)") pairs between \(labelKey) \(ends[0]) and \(ends[1]) stop at \(mtuText) (\(Array(Set(members.map(\.verdict))).sorted().joined(separator: ", ")))"
+                    if let withinPass, !within.contains(where: broken) {
+                        text +=
+                            "; pairs within a \(labelKey) pass \(withinPass): the boundary is between the \(labelKey)s"
+                    }
+                    groups.append(
+                        Group(
+                            kind: "label", from: ends[0], to: ends[1], pathMTU: mtus.first,
+                            verdicts: Array(Set(members.map(\.verdict))).sorted(),
+                            pairs: members.count, description: text))
+                }
+            }
+            return groups
+        }
     }
 }
