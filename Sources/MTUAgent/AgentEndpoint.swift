@@ -107,4 +107,23 @@ extension AgentSnapshot {
         return (fact, paths)
     }
 }
+extension KubeAuditInput {
+    /// Reads each agent's /results into the audit: its node's facts and its fresh forward paths (host network:
+    /// node-to-node; pod network: pod-to-pod). An agent that does not answer is a gap, named with its address.
+    public mutating func read(
+        agents endpoints: [AgentEndpoint], network: String, token: String, timeoutMilliseconds: Int
+    ) {
+        for endpoint in endpoints {
+            switch endpoint.snapshot(token: token, timeoutMilliseconds: timeoutMilliseconds) {
+            case .failure(let error):
+                gaps.append("\(network)-network agent \(endpoint.host):\(endpoint.port): \(error.description)")
+            case .success(let snapshot):
+                audited.append("\(network)-network agent \(snapshot.node) (\(endpoint.host):\(endpoint.port))")
+                let facts = snapshot.auditFacts(network: network, endpoint: endpoint)
+                nodeFacts.append(facts.node)
+                if network == "host" { paths += facts.paths } else { podPaths += facts.paths }
+            }
+        }
+    }
+}
 #endif

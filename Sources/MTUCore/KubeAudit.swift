@@ -59,6 +59,42 @@ public struct KubeAuditInput: Sendable {
     }
 }
 
+extension KubeAuditInput {
+    /// `--node-mtu`: one value for every node, or NAME=MTU,… per node (576–65535); "*" stands for every node.
+    public static func parseNodeMTUs(_ text: String) throws(NodeMTUError) -> [String: Int] {
+        var result: [String: Int] = [:]
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let value = Int(parts.last ?? ""), (576...65535).contains(value) else {
+                throw NodeMTUError(description: "--node-mtu: '\(item)' is not MTU or NAME=MTU (576–65535)")
+            }
+            result[parts.count == 2 ? parts[0] : "*"] = value
+        }
+        return result
+    }
+
+    public struct NodeMTUError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Node interface MTUs given by hand, as facts: per named node, "*" for every node the objects list (or, with
+    /// no Node objects, one fact that stands for every node); names not among the objects add nodes.
+    public mutating func addNodeMTUs(_ values: [String: Int]) {
+        let names = objects.nodes.compactMap { $0[path: "metadata.name"].string }
+        for name in names {
+            if let value = values[name] ?? values["*"] {
+                nodeFacts.append(NodeFact(node: name, interfaceMTU: value, source: "--node-mtu"))
+            }
+        }
+        if names.isEmpty, let value = values["*"] {
+            nodeFacts.append(NodeFact(node: "every node (--node-mtu)", interfaceMTU: value, source: "--node-mtu"))
+        }
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) where name != "*" && !names.contains(name) {
+            nodeFacts.append(NodeFact(node: name, interfaceMTU: value, source: "--node-mtu"))
+        }
+    }
+}
+
 public struct KubeAuditReport: Sendable, Codable {
     public var server: String
     public var context: String

@@ -95,6 +95,20 @@ public enum KubeObjectsFile {
         return values.flatMap { $0.array.isEmpty ? [$0] : $0.array }
     }
 
+    /// Every saved file's objects together, with one line per file saying what it held.
+    public static func gather(_ files: [String]) throws(KubeConfigError) -> KubeGatherer.Gathered {
+        var result = KubeGatherer.Gathered()
+        for file in files {
+            let counts = result.objects.add(try load(file))
+            guard !counts.isEmpty else {
+                throw KubeConfigError("--from-file \(file): no Node, DaemonSet, ConfigMap or Calico objects in it")
+            }
+            result.audited.append(
+                "\(file): " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        }
+        return result
+    }
+
     /// Text as users save it: UTF-8 with or without a byte-order mark, UTF-16 with one (a PowerShell redirect),
     /// Windows line ends.
     static func decode(_ data: Data) -> String? {

@@ -76,69 +76,37 @@ extension KubeCommand {
         }
 
         static func nodeMTUs(_ text: String) throws -> [String: Int] {
-            var result: [String: Int] = [:]
-            for item in text.split(separator: ",") {
-                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                guard let value = Int(parts.last ?? ""), (576...65535).contains(value) else {
-                    throw fail("--node-mtu: '\(item)' is not MTU or NAME=MTU (576–65535)")
-                }
-                result[parts.count == 2 ? parts[0] : "*"] = value
-            }
-            return result
+            do { return try KubeAuditInput.parseNodeMTUs(text) } catch { throw fail(error.description) }
         }
 
         /// The objects: from the API server, or from saved files.
-        func gather() throws -> (KubeAuditInput, KubeGatherer.Gathered) {
-            guard fromFiles.isEmpty else {
-                var result = KubeGatherer.Gathered()
-                for file in fromFiles {
-                    let items: [JSONValue]
-                    do { items = try KubeObjectsFile.load(file) } catch { throw fail(error.description) }
-                    let counts = result.objects.add(items)
-                    guard !counts.isEmpty else {
-                        throw fail("--from-file \(file): no Node, DaemonSet, ConfigMap or Calico objects in it")
-                    }
-                    result.audited.append(
-                        "\(file): "
-                            + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
-                }
+        func gather() throws -> KubeAuditInput {
+            let result: KubeGatherer.Gathered
+            var input: KubeAuditInput
+            if !fromFiles.isEmpty {
+                do { result = try KubeObjectsFile.gather(fromFiles) } catch { throw fail(error.description) }
                 let name = fromFiles.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
-                return (KubeAuditInput(server: "saved objects", context: name, objects: result.objects), result)
+                input = KubeAuditInput(server: "saved objects", context: name, objects: result.objects)
+            } else {
+                let client = try cluster.client()
+                let gathered = KubeClient.result { () async throws(KubeAPIError) in await KubeGatherer.gather(client) }
+                guard case .success(let read) = gathered else { throw fail("cannot read the cluster", code: 3) }
+                if let fatal = read.fatal {
+                    throw fail("\(fatal) — nothing was audited (\(client.target.source))", code: 3)
+                }
+                result = read
+                input = KubeAuditInput(
+                    server: client.target.server, context: client.target.context, objects: result.objects)
             }
-            let client = try cluster.client()
-            let gathered = KubeClient.result { () async throws(KubeAPIError) in await KubeGatherer.gather(client) }
-            guard case .success(let result) = gathered else { throw fail("cannot read the cluster", code: 3) }
-            if let fatal = result.fatal {
-                throw fail("\(fatal) — nothing was audited (\(client.target.source))", code: 3)
-            }
-            return (
-                KubeAuditInput(server: client.target.server, context: client.target.context, objects: result.objects),
-                result
-            )
+            input.audited = result.audited
+            input.gaps = result.gaps
+            return input
         }
 
         func run() throws {
-            var (input, result) = try gather()
-            input.audited = result.audited
-            input.gaps = result.gaps
+            var input = try gather()
             input.underlayMTU = underlayMTU
-            if let nodeMTU {
-                let values = try Self.nodeMTUs(nodeMTU)
-                let names = result.objects.nodes.compactMap { $0[path: "metadata.name"].string }
-                for name in names {
-                    if let value = values[name] ?? values["*"] {
-                        input.nodeFacts.append(NodeFact(node: name, interfaceMTU: value, source: "--node-mtu"))
-                    }
-                }
-                if names.isEmpty, let value = values["*"] {
-                    // No Node objects saved: the value still stands for every node.
-                    input.nodeFacts.append(
-                        NodeFact(node: "every node (--node-mtu)", interfaceMTU: value, source: "--node-mtu"))
-                }
-                for (name, value) in values where name != "*" && !names.contains(name) {
-                    input.nodeFacts.append(NodeFact(node: name, interfaceMTU: value, source: "--node-mtu"))
-                }
-            }
+            if let nodeMTU { input.addNodeMTUs(try Self.nodeMTUs(nodeMTU)) }
             let token = self.token ?? ProcessInfo.processInfo.environment["MTU_DOCTOR_TOKEN"] ?? ""
             for (list, network) in [(agents, "host"), (podAgents, "pod")] {
                 guard let list else { continue }
@@ -147,19 +115,9 @@ extension KubeCommand {
                     ? try AgentEndpoint.discover(cluster.client(), namespace: agentsNamespace, network: network)
                     : try AgentEndpoint.list(
                         list, flag: network == "host" ? "--agents" : "--pod-agents", network: network)
-                for endpoint in endpoints {
-                    switch endpoint.snapshot(token: token, timeoutMilliseconds: Int(cluster.apiTimeout * 1000)) {
-                    case .failure(let error):
-                        input.gaps.append(
-                            "\(network)-network agent \(endpoint.host):\(endpoint.port): \(error.description)")
-                    case .success(let snapshot):
-                        input.audited.append(
-                            "\(network)-network agent \(snapshot.node) (\(endpoint.host):\(endpoint.port))")
-                        let facts = snapshot.auditFacts(network: network, endpoint: endpoint)
-                        input.nodeFacts.append(facts.node)
-                        if network == "host" { input.paths += facts.paths } else { input.podPaths += facts.paths }
-                    }
-                }
+                input.read(
+                    agents: endpoints, network: network, token: token,
+                    timeoutMilliseconds: Int(cluster.apiTimeout * 1000))
             }
             let report = KubeAuditor.audit(input)
             try output.emit(

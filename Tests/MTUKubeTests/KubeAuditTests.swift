@@ -295,3 +295,39 @@ struct KubeAuditTests {
         #expect(KubeAuditor.audit(input).findings.map(\.id) == [])
     }
 }
+
+/// What `kube audit` does before the audit itself, without the binary: --node-mtu as facts, saved files gathered.
+@Suite("kube audit's inputs")
+struct KubeAuditInputTests {
+    @Test func nodeMTUsBecomeFacts() throws {
+        #expect(try KubeAuditInput.parseNodeMTUs("9001") == ["*": 9001])
+        #expect(try KubeAuditInput.parseNodeMTUs("a=1500,b=9000") == ["a": 1500, "b": 9000])
+        #expect(throws: KubeAuditInput.NodeMTUError.self) { try KubeAuditInput.parseNodeMTUs("a=100") }
+        #expect(throws: KubeAuditInput.NodeMTUError.self) { try KubeAuditInput.parseNodeMTUs("a=x") }
+        var objects = ClusterObjects()
+        _ = objects.add(
+            ["n1", "n2"].map { .object(["kind": .string("Node"), "metadata": .object(["name": .string($0)])]) })
+        var input = KubeAuditInput(server: "s", context: "c", objects: objects)
+        input.addNodeMTUs(["*": 9001, "n2": 1500, "z": 8500, "y": 1400])
+        #expect(input.nodeFacts.map(\.node) == ["n1", "n2", "y", "z"], "named nodes not in the objects, sorted")
+        #expect(input.nodeFacts.map(\.interfaceMTU) == [9001, 1500, 1400, 8500])
+        var empty = KubeAuditInput(server: "s", context: "c", objects: ClusterObjects())
+        empty.addNodeMTUs(["*": 9001])
+        #expect(empty.nodeFacts.map(\.node) == ["every node (--node-mtu)"])
+    }
+
+    @Test func savedFilesAreGatheredTogether() throws {
+        let file = "Tests/MTUKubeTests/Fixtures/upstream/flannel-no-backend.yaml"
+        let gathered = try KubeObjectsFile.gather([file, file])
+        #expect(gathered.audited.count == 2 && gathered.audited[0].hasPrefix("\(file): "))
+        #expect(!gathered.objects.daemonSets.isEmpty)
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("mtud-empty-\(getpid()).yaml").path
+        try "kind: Secret\nmetadata:\n  name: x\n".write(toFile: empty, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        #expect {
+            try KubeObjectsFile.gather([empty])
+        } throws: {
+            "\($0)".contains("--from-file \(empty): no Node, DaemonSet, ConfigMap or Calico objects in it")
+        }
+    }
+}
