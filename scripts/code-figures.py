@@ -19,15 +19,77 @@ def files():
             yield name, text.split("\n")
 
 
+def code_only(lines):
+    """The lines with string-literal contents and comments removed (each literal left as `""`), so that braces
+    and quotes inside strings and interpolations count for nothing: handles `\\(…)` interpolation (nested strings
+    inside it), multi-line and raw (`#"…"#`) literals, `//` and `/* */` comments."""
+    out, stack, block_comment = [], [], False  # stack: ("str", hashes, multiline) or ("interp", paren depth)
+    for line in lines:
+        result, i = [], 0
+        while i < len(line):
+            c = line[i]
+            top = stack[-1] if stack else None
+            if block_comment:
+                if line.startswith("*/", i):
+                    block_comment, i = False, i + 2
+                else:
+                    i += 1
+                continue
+            if top is None or top[0] == "interp":
+                if line.startswith("//", i):
+                    break
+                if line.startswith("/*", i):
+                    block_comment, i = True, i + 2
+                    continue
+                m = re.match(r'(#*)("""|")', line[i:])
+                if m:
+                    stack.append(("str", m.group(1), m.group(2) == '"""'))
+                    result.append('"')
+                    i += len(m.group(0))
+                    continue
+                if top is not None:
+                    if c == "(":
+                        stack[-1] = ("interp", top[1] + 1)
+                    elif c == ")":
+                        if top[1] == 0:
+                            stack.pop()
+                            i += 1
+                            continue
+                        stack[-1] = ("interp", top[1] - 1)
+                result.append(c)
+                i += 1
+                continue
+            _, hashes, multiline = top
+            if c == "\\" and line.startswith("\\" + hashes + "(", i):
+                stack.append(("interp", 0))
+                i += len(hashes) + 2
+                continue
+            if c == "\\" and not hashes:
+                i += 2
+                continue
+            closing = ('"""' if multiline else '"') + hashes
+            if line.startswith(closing, i):
+                stack.pop()
+                result.append('"')
+                i += len(closing)
+                continue
+            i += 1
+        if stack and stack[-1][0] == "str" and not stack[-1][2]:
+            stack.pop()  # an unterminated single-line literal: do not carry it over
+        out.append("".join(result))
+    return out
+
+
 LIBC = r"\b(?:Glibc\.)?(socket|setsockopt|getsockopt|bind|listen|accept|connect|send|sendto|sendmsg|recv|recvfrom|recvmsg|poll|fcntl|getsockname|inet_ntop|inet_pton|shutdown)\("
 functions, command_lines, literal_comparisons, libc_sites, long_lines = [], {}, 0, {}, 0
 for name, lines in files():
     if name.startswith("Sources/mtu-doctor/"):
         command_lines[name.split("/")[-1]] = len(lines)
     layer_depth = None  # inside `enum Syscall` or `extension Syscall`: the syscall layer itself
+    stripped_lines = code_only(lines)
     for number, line in enumerate(lines):
         long_lines += len(line) > 120
-        code = re.sub(r'"(?:[^"\\]|\\.)*"', '""', line.split("//")[0]) if '"""' not in line else ""
+        code = stripped_lines[number]
         literal_comparisons += len(re.findall(r'(==|!=)\s*""|""\s*(==|!=)', code))
         if layer_depth is None and re.match(r"\s*(package |public )?(enum|extension) Syscall\b", code):
             layer_depth = 0
@@ -41,7 +103,7 @@ for name, lines in files():
             libc_sites[name] = libc_sites.get(name, 0) + len(calls)
     # Functions: from a `func`/`init` line to the line where its braces close.
     depth, current = 0, None
-    for number, line in enumerate(lines):
+    for number, line in enumerate(stripped_lines):
         stripped = line.strip()
         if current is None and re.match(r"^(@\w+\s+)*((public|package|private|fileprivate|internal|static|mutating|override|final|nonisolated)\s+)*(func\s+\w+|init[?!]?)\s*[(<]", stripped):
             current, depth, began = (stripped.split("(")[0], number), 0, False
