@@ -126,4 +126,21 @@ extension KubeAuditInput {
         }
     }
 }
+extension MeshMeasurement {
+    /// Every agent's measurements, both directions, as `kube mesh` reads them; an agent that does not answer is one
+    /// line in `unreachable`, never a missing pair silently.
+    public static func gather(from agents: [AgentEndpoint], token: String, timeoutMilliseconds: Int)
+        -> (measurements: [MeshMeasurement], unreachable: [String])
+    {
+        var measurements: [MeshMeasurement] = []
+        var unreachable: [String] = []
+        for agent in agents {
+            switch agent.snapshot(token: token, timeoutMilliseconds: timeoutMilliseconds) {
+            case .success(let snapshot): measurements += snapshot.meshMeasurements(agentHost: agent.host)
+            case .failure(let error): unreachable.append(error.description)
+            }
+        }
+        return (measurements, unreachable)
+    }
+}
 #endif

@@ -318,3 +318,14 @@ public struct MeshReport: Sendable, Hashable, Codable {
         }
     }
 }
+
+extension MeshReport {
+    /// What could not be read, said in the summary: agents not reached make an otherwise clean matrix incomplete.
+    public mutating func note(unreachable: [String], labels note: String?) {
+        if let note { summary += "; " + note }
+        if !unreachable.isEmpty {
+            summary += "; agents not reached: " + unreachable.joined(separator: "; ")
+            if verdict == "ok" { verdict = "incomplete" }
+        }
+    }
+}

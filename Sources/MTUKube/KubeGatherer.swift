@@ -116,4 +116,15 @@ public enum KubeGatherer {
             return (pod[path: "spec.nodeName"].string ?? pod[path: "metadata.name"].string ?? ip, ip)
         }
     }
+
+    /// Every node's value of one label (e.g. topology.kubernetes.io/zone), by node name; nodes without it are left out.
+    public static func nodeLabels(_ client: KubeClient, key: String) async throws(KubeAPIError) -> [String: String] {
+        var labels: [String: String] = [:]
+        for node in try await client.list("/api/v1/nodes") {
+            if let name = node[path: "metadata.name"].string, let value = node["metadata"]["labels"][key].string {
+                labels[name] = value
+            }
+        }
+        return labels
+    }
 }

@@ -60,47 +60,27 @@ extension KubeCommand {
 
         func run() throws {
             let token = self.token ?? ProcessInfo.processInfo.environment["MTU_DOCTOR_TOKEN"] ?? ""
-            var measurements: [MeshMeasurement] = []
-            var unreachable: [String] = []
             // The agents: listed, or their pods through the API (one client, also for the nodes' labels below).
             let client = peers == nil ? try cluster.client() : nil
             let agents =
                 try client.map { try AgentEndpoint.discover($0, namespace: namespace, network: network) }
                 ?? AgentEndpoint.list(peers ?? "", flag: "--peers", network: network)
-            for agent in agents {
-                let snapshot: AgentSnapshot
-                switch agent.snapshot(token: token, timeoutMilliseconds: timeout) {
-                case .success(let value): snapshot = value
-                case .failure(let error):
-                    unreachable.append(error.description)
-                    continue
-                }
-                measurements += snapshot.meshMeasurements(agentHost: agent.host)
-            }
+            let (measurements, unreachable) = MeshMeasurement.gather(
+                from: agents, token: token, timeoutMilliseconds: timeout)
             // Found through the API: the nodes' labels (the zone) group the pairs too, when they can be read.
             var labels: [String: String] = [:]
             var labelNote: String?
             if let client {
-                switch KubeClient.result({ () async throws(KubeAPIError) in try await client.list("/api/v1/nodes") }) {
-                case .success(let nodes):
-                    for node in nodes {
-                        if let name = node[path: "metadata.name"].string,
-                            let value = node["metadata"]["labels"][groupLabel].string
-                        {
-                            labels[name] = value
-                        }
-                    }
-                case .failure(let error):
-                    labelNote = "node labels not read (\(error))"
+                switch KubeClient.result({ () async throws(KubeAPIError) in
+                    try await KubeGatherer.nodeLabels(client, key: groupLabel)
+                }) {
+                case .success(let values): labels = values
+                case .failure(let error): labelNote = "node labels not read (\(error))"
                 }
             }
             let key = groupLabel.split(separator: "/").last.map(String.init) ?? groupLabel
             var report = MeshReport.build(measurements, labels: labels, labelKey: key)
-            if let labelNote { report.summary += "; " + labelNote }
-            if !unreachable.isEmpty {
-                report.summary += "; agents not reached: " + unreachable.joined(separator: "; ")
-                if report.verdict == "ok" { report.verdict = "incomplete" }
-            }
+            report.note(unreachable: unreachable, labels: labelNote)
             let final = report
             try output.emit(
                 text: { MeshText.render(final) },

@@ -78,4 +78,40 @@ struct AgentEndpointTests {
         let pod = Self.snapshot.auditFacts(network: "pod", endpoint: endpoint)
         #expect(pod.node == NodeFact(node: "n1", podMTU: 9000, source: "pod agent 10.88.1.11"))
     }
+
+    /// An agent that does not answer is named, and makes a clean matrix incomplete; the audit counts it as a gap.
+    @Test func agentsThatDoNotAnswerAreSaid() throws {
+        // A port nothing listens on, on loopback: refused at once.
+        let (fd, port) = try closedLoopbackPort()
+        close(fd)
+        let silent = AgentEndpoint(name: "n9", host: "127.0.0.1", port: port)
+        let (measurements, unreachable) = MeshMeasurement.gather(from: [silent], token: "t", timeoutMilliseconds: 500)
+        #expect(measurements.isEmpty)
+        #expect(unreachable.count == 1 && unreachable[0].contains("127.0.0.1:\(port)"), "\(unreachable)")
+        var report = MeshReport.build([])
+        #expect(report.verdict == "ok")
+        report.note(unreachable: unreachable, labels: "node labels not read (403)")
+        #expect(report.verdict == "incomplete")
+        #expect(report.summary.hasSuffix("; node labels not read (403); agents not reached: \(unreachable[0])"))
+        var input = KubeAuditInput(server: "s", context: "c", objects: ClusterObjects())
+        input.read(agents: [silent], network: "host", token: "t", timeoutMilliseconds: 500)
+        #expect(input.gaps.count == 1 && input.gaps[0].hasPrefix("host-network agent 127.0.0.1:\(port): "))
+        #expect(input.nodeFacts.isEmpty && input.audited.isEmpty)
+    }
+
+    /// A loopback port that was free a moment ago (bound, then closed by the caller).
+    func closedLoopbackPort() throws -> (Int32, UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        try #require(bound)
+        return (fd, UInt16(bigEndian: address.sin_port))
+    }
 }
