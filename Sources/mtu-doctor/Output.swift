@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MTUCore
 import MTUProbe
 import MTUReport
 
@@ -83,6 +84,17 @@ func requireLabNamespace(_ labOnly: Bool) throws {
 }
 
 /// Prints `mtu-doctor: error: MESSAGE` on stderr and exits with `code` (2: bad input).
+/// One of an enumeration's values by its name, or a usage error naming the flag, the closest name and the known ones:
+/// "--forward-fate: unknown fate 'pbt' (did you mean 'ptb'?); known: fits, ptb, …".
+func choice<Value: RawRepresentable & CaseIterable>(_ text: String, _ what: String, flag: String? = nil) throws -> Value
+where Value.RawValue == String {
+    if let value = Value(rawValue: text) { return value }
+    let known = Value.allCases.map(\.rawValue)
+    throw fail(
+        "\(flag.map { "\($0): " } ?? "")unknown \(what) '\(text)'\(Suggestion.didYouMean(text, in: known)); known: \(known.joined(separator: ", "))"
+    )
+}
+
 func fail(_ message: String, code: Int32 = 2) -> ExitCode {
     var standardError = StandardError()
     print("mtu-doctor: error: \(message)", to: &standardError)

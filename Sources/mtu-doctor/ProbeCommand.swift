@@ -4,12 +4,6 @@ import MTUCore
 import MTUProbe
 import MTUReport
 
-enum MTUCoreSuggestion {
-    static func didYouMean(_ word: String, _ candidates: [String]) -> String {
-        Suggestion.didYouMean(word, in: candidates)
-    }
-}
-
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
