@@ -127,24 +127,7 @@ public enum DiagnoseRunner {
             throw DiagnoseError(description: "TARGET: no route to \(address) from this host", exitCode: 2)
         }
 
-        // Host facts before probing (the route cache may change while we probe).
-        evidence.host.interface = interface
-        evidence.host.interfaceMTU = HostFacts.interfaceMTU(interface)
-        evidence.host.rpFilter = address.isIPv6 ? nil : HostFacts.rpFilter(interface: interface)
-        evidence.host.tcpMTUProbing = HostFacts.sysctl("net/ipv4/tcp_mtu_probing")
-        let clamps = HostFacts.mssClamps()
-        evidence.host.mssClamps = clamps.rules.map { .init(rule: $0.rule, mss: $0.mss) }
-        evidence.host.mssClampsKnown = clamps.known
-        evidence.host.tunnels = HostFacts.tunnelDevices().map { device in
-            .init(name: device.name, kind: device.kind, mtu: device.mtu, overhead: Self.overhead(kind: device.kind))
-        }
-        evidence.host.inPod = HostFacts.inKubernetesPod()
-        evidence.steps.append(
-            .init(
-                name: "Host", outcome: "info",
-                detail:
-                    "route via \(interface) (MTU \(evidence.host.interfaceMTU.map(String.init) ?? "?")), rp_filter \(evidence.host.rpFilter.map(String.init) ?? "n/a"), tcp_mtu_probing \(evidence.host.tcpMTUProbing.map(String.init) ?? "?"), \(clamps.rules.isEmpty ? (clamps.known ? "no MSS clamp" : "MSS clamps unknown") : "\(clamps.rules.count) MSS clamp rule(s)")\(evidence.host.tunnels.isEmpty ? "" : ", tunnels: " + evidence.host.tunnels.map { "\($0.name) (\($0.kind), \($0.mtu))" }.joined(separator: ", "))"
-            ))
+        recordHost(&evidence, interface: interface, address: address)
 
         // Capture, around everything that sends packets.
         var recorder: CaptureRecorder?
@@ -182,34 +165,78 @@ public enum DiagnoseRunner {
         } catch {
             throw DiagnoseError(description: error.message, exitCode: error.code == .noPrivilege ? 77 : 2)
         }
-        if let tls = report.tls {
-            var application = DiagnosisEvidence.Application(
-                tcpConnected: tls.connectMs != nil, connectMs: tls.connectMs, plainHTTPStatus: tls.plainHTTPStatus,
-                tlsHandshake: tls.handshake == "unreachable" && tls.connectMs != nil ? "failed" : tls.handshake)
-            application.tlsDetail = tls.conclusion
-            application.tlsBytesReceived = tls.bytesReceived
-            application.certificateBytes = tls.certificateBytes
-            application.handshakeMs = tls.handshakeMs
-            evidence.application = application
-            evidence.steps.append(
-                .init(
-                    name: "TCP connect", outcome: tls.connectMs == nil ? "failed" : "passed",
-                    detail: tls.connectMs.map { "port \(tls.port) connects in \($0) ms" }
-                        ?? "port \(tls.port) does not connect", milliseconds: tls.connectMs))
-            if tls.connectMs != nil {
+        if let tls = report.tls { recordApplication(&evidence, tls: tls) }
+        recordPaths(&evidence, report: report)
+
+        if var recorder { recordCapture(&evidence, recorder: &recorder, options: options) }
+
+        if let topology, let path = options.topologyPath {
+            evidence.topology = try Self.compare(topology, path: path, flow: options.flow, address: address.description)
+            if let compared = evidence.topology {
                 evidence.steps.append(
                     .init(
-                        name: "Plain request", outcome: tls.plainHTTPStatus == nil ? "info" : "passed",
-                        detail: tls.plainHTTPStatus.map {
-                            "plain HTTP to the TLS port: HTTP \($0) (\(tls.plainHTTPBytes) bytes)"
-                        } ?? "no HTTP answer to a plain request"))
-                evidence.steps.append(
-                    .init(
-                        name: "TLS handshake",
-                        outcome: tls.handshake == "ok" ? "passed" : tls.handshake == "stalled" ? "failed" : "warning",
-                        detail: tls.conclusion, milliseconds: tls.handshakeMs))
+                        name: "Topology", outcome: "info",
+                        detail:
+                            "\(path): flow \(compared.flow) expects path MTU \(compared.expectedPathMTU) (bottleneck \(compared.bottleneck))"
+                    ))
             }
         }
+        return Diagnoser.diagnose(evidence)
+    }
+
+    /// What this host says before anything is probed (the route cache may change while we probe).
+    static func recordHost(_ evidence: inout DiagnosisEvidence, interface: String, address: ProbeAddress) {
+        evidence.host.interface = interface
+        evidence.host.interfaceMTU = HostFacts.interfaceMTU(interface)
+        evidence.host.rpFilter = address.isIPv6 ? nil : HostFacts.rpFilter(interface: interface)
+        evidence.host.tcpMTUProbing = HostFacts.sysctl("net/ipv4/tcp_mtu_probing")
+        let clamps = HostFacts.mssClamps()
+        evidence.host.mssClamps = clamps.rules.map { .init(rule: $0.rule, mss: $0.mss) }
+        evidence.host.mssClampsKnown = clamps.known
+        evidence.host.tunnels = HostFacts.tunnelDevices().map { device in
+            .init(name: device.name, kind: device.kind, mtu: device.mtu, overhead: Self.overhead(kind: device.kind))
+        }
+        evidence.host.inPod = HostFacts.inKubernetesPod()
+        evidence.steps.append(
+            .init(
+                name: "Host", outcome: "info",
+                detail:
+                    "route via \(interface) (MTU \(evidence.host.interfaceMTU.map(String.init) ?? "?")), rp_filter \(evidence.host.rpFilter.map(String.init) ?? "n/a"), tcp_mtu_probing \(evidence.host.tcpMTUProbing.map(String.init) ?? "?"), \(clamps.rules.isEmpty ? (clamps.known ? "no MSS clamp" : "MSS clamps unknown") : "\(clamps.rules.count) MSS clamp rule(s)")\(evidence.host.tunnels.isEmpty ? "" : ", tunnels: " + evidence.host.tunnels.map { "\($0.name) (\($0.kind), \($0.mtu))" }.joined(separator: ", "))"
+            ))
+    }
+
+    /// The application signature the probe took on the TLS port: connect, a plain request, the handshake.
+    static func recordApplication(_ evidence: inout DiagnosisEvidence, tls: TLSSignature) {
+        var application = DiagnosisEvidence.Application(
+            tcpConnected: tls.connectMs != nil, connectMs: tls.connectMs, plainHTTPStatus: tls.plainHTTPStatus,
+            tlsHandshake: tls.handshake == "unreachable" && tls.connectMs != nil ? "failed" : tls.handshake)
+        application.tlsDetail = tls.conclusion
+        application.tlsBytesReceived = tls.bytesReceived
+        application.certificateBytes = tls.certificateBytes
+        application.handshakeMs = tls.handshakeMs
+        evidence.application = application
+        evidence.steps.append(
+            .init(
+                name: "TCP connect", outcome: tls.connectMs == nil ? "failed" : "passed",
+                detail: tls.connectMs.map { "port \(tls.port) connects in \($0) ms" }
+                    ?? "port \(tls.port) does not connect", milliseconds: tls.connectMs))
+        if tls.connectMs != nil {
+            evidence.steps.append(
+                .init(
+                    name: "Plain request", outcome: tls.plainHTTPStatus == nil ? "info" : "passed",
+                    detail: tls.plainHTTPStatus.map {
+                        "plain HTTP to the TLS port: HTTP \($0) (\(tls.plainHTTPBytes) bytes)"
+                    } ?? "no HTTP answer to a plain request"))
+            evidence.steps.append(
+                .init(
+                    name: "TLS handshake",
+                    outcome: tls.handshake == "ok" ? "passed" : tls.handshake == "stalled" ? "failed" : "warning",
+                    detail: tls.conclusion, milliseconds: tls.handshakeMs))
+        }
+    }
+
+    /// Both directions as the probe measured them, with what happened to the ICMP and what the host had learned.
+    static func recordPaths(_ evidence: inout DiagnosisEvidence, report: ProbeReport) {
         evidence.forward = Self.side(report.forward)
         evidence.steps.append(
             .init(
@@ -258,45 +285,35 @@ public enum DiagnoseRunner {
                 name: "Reverse",
                 outcome: reverse.verdict == .ok ? "passed" : reverse.verdict == .notMeasured ? "skipped" : "failed",
                 detail: report.reverse.explanation))
+    }
 
-        if var recorder {
-            options.progress?("capture: analysing")
-            let file = recorder.stop()
-            recorder.keep = options.captureFile != nil
-            var analyzer = CaptureAnalyzer()
-            do throws(CaptureReader.FormatError) {
-                var reader = try CaptureReader(source: try CaptureFile(path: file))
-                analyzer.add(&reader, name: options.captureFile ?? "probe capture")
-                let analysis = analyzer.report()
-                evidence.capture = .init(
-                    file: options.captureFile ?? "(temporary)", packets: analysis.packets, verdict: analysis.verdict,
-                    conclusion: analysis.conclusion,
-                    kinds: analysis.findings.map(\.kind), ptbMTUs: analysis.findings.compactMap { $0.ptb?.mtu })
-                evidence.steps.append(
-                    .init(
-                        name: "Capture", outcome: "info", detail: "\(analysis.packets) packets: \(analysis.conclusion)")
-                )
-            } catch {
-                evidence.steps.append(
-                    .init(
-                        name: "Capture", outcome: "warning", detail: "could not read the capture: \(error.description)")
-                )
-            }
-            recorder.discard()
+    /// The capture taken around the probes, read by the capture analyser.
+    static func recordCapture(
+        _ evidence: inout DiagnosisEvidence, recorder: inout CaptureRecorder, options: DiagnoseOptions
+    ) {
+        options.progress?("capture: analysing")
+        let file = recorder.stop()
+        recorder.keep = options.captureFile != nil
+        var analyzer = CaptureAnalyzer()
+        do throws(CaptureReader.FormatError) {
+            var reader = try CaptureReader(source: try CaptureFile(path: file))
+            analyzer.add(&reader, name: options.captureFile ?? "probe capture")
+            let analysis = analyzer.report()
+            evidence.capture = .init(
+                file: options.captureFile ?? "(temporary)", packets: analysis.packets, verdict: analysis.verdict,
+                conclusion: analysis.conclusion,
+                kinds: analysis.findings.map(\.kind), ptbMTUs: analysis.findings.compactMap { $0.ptb?.mtu })
+            evidence.steps.append(
+                .init(
+                    name: "Capture", outcome: "info", detail: "\(analysis.packets) packets: \(analysis.conclusion)")
+            )
+        } catch {
+            evidence.steps.append(
+                .init(
+                    name: "Capture", outcome: "warning", detail: "could not read the capture: \(error.description)")
+            )
         }
-
-        if let topology, let path = options.topologyPath {
-            evidence.topology = try Self.compare(topology, path: path, flow: options.flow, address: address.description)
-            if let compared = evidence.topology {
-                evidence.steps.append(
-                    .init(
-                        name: "Topology", outcome: "info",
-                        detail:
-                            "\(path): flow \(compared.flow) expects path MTU \(compared.expectedPathMTU) (bottleneck \(compared.bottleneck))"
-                    ))
-            }
-        }
-        return Diagnoser.diagnose(evidence)
+        recorder.discard()
     }
 
     static func overhead(kind: String) -> Int? {

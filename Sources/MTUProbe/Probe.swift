@@ -225,87 +225,150 @@ public enum Probe {
         return address
     }
 
+    /// One measurement, in the order that keeps each step from teaching the host something the next would see:
+    /// what the host already learned, the application signature, the reverse direction, then the forward search.
     public static func run(target: String, options: ProbeOptions) throws(ProbeError) -> ProbeReport {
         let clock = ContinuousClock()
         let start = clock.now
-        let (name, address) = try resolve(target)
-        let addressText = address.description
-        let isIPv6 = address.isIPv6
-        if let kind = HostFacts.nonUnicastRoute(to: addressText) {
-            throw ProbeError(
-                kind == "broadcast" || kind == "multicast" ? .unsupported : .noRoute,
-                "\(addressText) is routed as \(kind) here: a path MTU is measured to one host; give a unicast address")
-        }
-        guard HostFacts.routeInterface(to: addressText) != nil || Syscall.routeMTU(to: address) != nil else {
-            throw ProbeError(.noRoute, "no route to \(addressText)")
-        }
-        var tlsPort = options.tlsPort
-        if tlsPort == nil, let url = URL(string: target), url.scheme == "https" { tlsPort = UInt16(url.port ?? 443) }
-        let serverName = URL(string: target)?.host ?? name
-        // Search up to the interface's own MTU: the route MTU may hold a path MTU learned earlier, which
-        // IP_PMTUDISC_PROBE lets the ICMP and UDP probes look past. TCP cannot: see `learned` below.
-        let egress = HostFacts.routeInterface(to: addressText)
-        let interfaceMTU = egress.flatMap(HostFacts.interfaceMTU)
-        let maximum = options.maximum ?? interfaceMTU ?? Syscall.routeMTU(to: address) ?? 9000
-
-        // 1. What this host already learned toward the target. While a learned PMTU lives, every new TCP connection
-        // advertises an MSS no larger than it allows, so no TCP method (the application signature, the reverse
-        // searches by MSS, forward TCP probes) can see past it. It is set aside when a TCP method will run (and we
-        // may), so that the answer does not depend on what the host learned before; otherwise the TCP methods say
-        // what they could not measure.
-        let usesTCP = tlsPort != nil || options.reverseTCPPort != nil || options.forwardTCPPort != nil
-        var learned = HostFacts.learnedPMTU(to: addressText).map {
-            ProbeReport.Learned(mtu: $0.mtu, expiresSeconds: $0.expiresSeconds, setAside: false)
-        }
-        if var found = learned, usesTCP, !options.keepLearnedPMTU, found.mtu < maximum {
-            options.progress?(
-                "host: it learned \(found.mtu) toward \(addressText); setting it aside (ip route flush cache)")
-            found.setAside = HostFacts.forgetLearnedPMTUs(ipv6: isIPv6) && HostFacts.learnedPMTU(to: addressText) == nil
-            learned = found
-        }
-        /// The largest packet a TCP method can make the two ends exchange.
-        let tcpMaximum = learned.flatMap { $0.setAside ? nil : min($0.mtu, maximum) } ?? maximum
+        let plan = try ProbePlan(target: target, options: options)
 
         // 2. The application signature, on a path as cold as this host can make it.
         var tls: TLSSignature?
-        if let tlsPort {
+        if let tlsPort = plan.tlsPort {
             options.progress?("application: TCP connect, plain HTTP and TLS handshake on port \(tlsPort)")
             tls = AppSignature.tls(
-                address: address, port: tlsPort, serverName: serverName,
+                address: plan.address, port: tlsPort, serverName: plan.serverName,
                 timeoutMilliseconds: max(options.timeoutMilliseconds * 3, 3000))
         }
 
         // 3. The reverse direction, before the forward search can teach this host anything.
         var (reverse, reverseProbes) = try measureReverse(
-            address: address,
-            tlsPort: (tls == nil || ["ok", "stalled"].contains(tls?.handshake ?? "")) ? tlsPort : nil,
-            serverName: serverName, maximum: maximum, tcpMaximum: tcpMaximum, learned: learned, options: options)
+            address: plan.address,
+            tlsPort: (tls == nil || ["ok", "stalled"].contains(tls?.handshake ?? "")) ? plan.tlsPort : nil,
+            serverName: plan.serverName, maximum: plan.maximum, tcpMaximum: plan.tcpMaximum, learned: plan.learned,
+            options: options)
 
         // 4. The forward direction.
         var prober = try ForwardProber.open(
-            options.socket, target: address, timeoutMilliseconds: options.timeoutMilliseconds)
+            options.socket, target: plan.address, timeoutMilliseconds: options.timeoutMilliseconds)
         defer { prober.close() }
         let dropsBefore = HostFacts.reversePathFilterDrops()
-        var otherProbes = 0
-        let forwardMaximum = options.forwardTCPPort != nil ? tcpMaximum : maximum
-        options.progress?("forward: searching 68–\(forwardMaximum) bytes toward \(addressText)")
-        // IPv6 links carry at least 1280 bytes (RFC 8200): below that a silence is not a wall.
-        let minimum = isIPv6 ? 1280 : 68
+        let found = try searchForward(plan, prober: &prober, options: options)
+        let rpDrops = max(0, (HostFacts.reversePathFilterDrops() ?? 0) - (dropsBefore ?? 0))
+        let forward = forwardReport(plan, found: found, prober: &prober, rpDrops: rpDrops, options: options)
+
+        // Echo replies lost while the requests arrived: the way back drops them. Echo replies travel without DF, so
+        // a router would have fragmented them; only a drop without ICMP at layer 2, or a filter, loses them.
+        if reverse.method == "not-measured", let lost = found.repliesLostAbove {
+            reverse.method = "echo-replies"
+            reverse.verdict = .blackhole
+            reverse.pathMTU = lost
+            reverse.explanation =
+                "echo replies over \(lost) bytes never arrive although the requests do (a one-way UDP check shows the forward direction carries \(found.search.pathMTU ?? lost)): the way back drops them without ICMP — they travel without DF, so a router would have fragmented them: a layer-2 MTU mismatch or a filter on the way back"
+        }
+        let elapsed = clock.now - start
+        var report = ProbeReport(
+            target: plan.name, address: plan.addressText, forward: forward, reverse: reverse, tls: tls,
+            probesSent: prober.probesSent + found.probesSent + reverseProbes,
+            elapsedMs: Int(elapsed.inMilliseconds))
+        report.learned = plan.learned
+        return report
+    }
+
+    /// What a measurement settles before it sends anything: the target, that it is routed as unicast, the largest
+    /// size worth trying, and what this host already learned toward it.
+    struct ProbePlan {
+        let name: String
+        let address: ProbeAddress
+        let addressText: String
+        let tlsPort: UInt16?
+        let serverName: String
+        /// The largest size searched: the egress interface's MTU unless given.
+        let maximum: Int
+        let learned: ProbeReport.Learned?
+        /// The largest packet a TCP method can make the two ends exchange.
+        let tcpMaximum: Int
+
+        var isIPv6: Bool { address.isIPv6 }
+
+        init(target: String, options: ProbeOptions) throws(ProbeError) {
+            (name, address) = try resolve(target)
+            addressText = address.description
+            if let kind = HostFacts.nonUnicastRoute(to: addressText) {
+                throw ProbeError(
+                    kind == "broadcast" || kind == "multicast" ? .unsupported : .noRoute,
+                    "\(addressText) is routed as \(kind) here: a path MTU is measured to one host; give a unicast address"
+                )
+            }
+            guard HostFacts.routeInterface(to: addressText) != nil || Syscall.routeMTU(to: address) != nil else {
+                throw ProbeError(.noRoute, "no route to \(addressText)")
+            }
+            var tlsPort = options.tlsPort
+            if tlsPort == nil, let url = URL(string: target), url.scheme == "https" {
+                tlsPort = UInt16(url.port ?? 443)
+            }
+            self.tlsPort = tlsPort
+            serverName = URL(string: target)?.host ?? name
+            // Search up to the interface's own MTU: the route MTU may hold a path MTU learned earlier, which
+            // IP_PMTUDISC_PROBE lets the ICMP and UDP probes look past. TCP cannot: see `learned` below.
+            let egress = HostFacts.routeInterface(to: addressText)
+            let interfaceMTU = egress.flatMap(HostFacts.interfaceMTU)
+            let maximum = options.maximum ?? interfaceMTU ?? Syscall.routeMTU(to: address) ?? 9000
+            self.maximum = maximum
+
+            // 1. What this host already learned toward the target. While a learned PMTU lives, every new TCP
+            // connection advertises an MSS no larger than it allows, so no TCP method (the application signature,
+            // the reverse searches by MSS, forward TCP probes) can see past it. It is set aside when a TCP method
+            // will run (and we may), so that the answer does not depend on what the host learned before; otherwise
+            // the TCP methods say what they could not measure.
+            let usesTCP = tlsPort != nil || options.reverseTCPPort != nil || options.forwardTCPPort != nil
+            var learned = HostFacts.learnedPMTU(to: addressText).map {
+                ProbeReport.Learned(mtu: $0.mtu, expiresSeconds: $0.expiresSeconds, setAside: false)
+            }
+            if var found = learned, usesTCP, !options.keepLearnedPMTU, found.mtu < maximum {
+                options.progress?(
+                    "host: it learned \(found.mtu) toward \(addressText); setting it aside (ip route flush cache)")
+                found.setAside =
+                    HostFacts.forgetLearnedPMTUs(ipv6: address.isIPv6) && HostFacts.learnedPMTU(to: addressText) == nil
+                learned = found
+            }
+            self.learned = learned
+            tcpMaximum = learned.flatMap { $0.setAside ? nil : min($0.mtu, maximum) } ?? maximum
+        }
+    }
+
+    /// The forward search and what the one-way check made of it.
+    struct ForwardSearch {
         var search: SearchResult
+        /// confirmed | replies-lost | not-available; nil when no one-way check ran.
         var oneWay: String?
         var repliesLostAbove: Int?
+        /// Probes sent by probers other than the forward prober.
+        var probesSent = 0
+    }
+
+    /// The forward search with the method the options name: UDP, TCP segments, or echo (then, optionally, a
+    /// one-way check of a silence).
+    static func searchForward(_ plan: ProbePlan, prober: inout ForwardProber, options: ProbeOptions)
+        throws(ProbeError) -> ForwardSearch
+    {
+        let forwardMaximum = options.forwardTCPPort != nil ? plan.tcpMaximum : plan.maximum
+        options.progress?("forward: searching 68–\(forwardMaximum) bytes toward \(plan.addressText)")
+        // IPv6 links carry at least 1280 bytes (RFC 8200): below that a silence is not a wall.
+        let minimum = plan.isIPv6 ? 1280 : 68
         do {
             if options.forwardUDP {
-                var udpProber = try UDPProber(target: address, timeoutMilliseconds: options.timeoutMilliseconds)
+                var udpProber = try UDPProber(target: plan.address, timeoutMilliseconds: options.timeoutMilliseconds)
                 defer { udpProber.close() }
-                var udpSearch = PathMTUSearch(minimum: minimum, maximum: maximum)
+                var udpSearch = PathMTUSearch(minimum: minimum, maximum: plan.maximum)
                 udpSearch.maxWaveSize = 2
-                search = try udpSearch.run(&udpProber)
-                otherProbes += udpProber.probesSent
-            } else if let tcpPort = options.forwardTCPPort {
+                let search = try udpSearch.run(&udpProber)
+                return ForwardSearch(search: search, probesSent: udpProber.probesSent)
+            }
+            if let tcpPort = options.forwardTCPPort {
                 var tcpProber = TCPForwardProber(
-                    target: address, port: tcpPort, timeoutMilliseconds: options.timeoutMilliseconds)
-                search = try PathMTUSearch(minimum: max(minimum, 576), maximum: forwardMaximum).run(&tcpProber)
+                    target: plan.address, port: tcpPort, timeoutMilliseconds: options.timeoutMilliseconds)
+                var search = try PathMTUSearch(minimum: max(minimum, 576), maximum: forwardMaximum).run(&tcpProber)
                 // Sizes the server's MSS keeps us from sending say nothing; a silence right above the boundary does.
                 if search.verdict == .localLimit, let first = search.firstFailing,
                     search.ladder.first(where: { $0.size == first })?.outcome == "silent"
@@ -313,125 +376,131 @@ public enum Probe {
                     search.verdict = search.confirmed ? .blackhole : .inconclusive
                     search.localMTU = nil
                 }
-                otherProbes += tcpProber.probesSent
-            } else {
-                search = try PathMTUSearch(minimum: minimum, maximum: maximum).run(&prober)
-                // An echo probe needs its reply, which is as large as the request and travels the reverse path: a
-                // silence may be either direction's. A one-way check (UDP to a closed port: the answer is a small
-                // ICMP) tells a lost request from a lost reply.
-                if options.confirmOneWay, let best = search.pathMTU, let first = search.firstFailing,
-                    search.ladder.first(where: { $0.size == first })?.outcome == "silent"
-                {
-                    options.progress?("forward: echo replies or requests lost above \(best)? one-way check")
-                    var udpProber = try UDPProber(target: address, timeoutMilliseconds: options.timeoutMilliseconds)
-                    defer { udpProber.close() }
-                    // Targets answer about one UDP probe per second: when a router above the silence already named
-                    // its MTU M (a PTB is one-way proof), one wave checks M and M + 1 instead of a search.
-                    let named = search.ladder.first { $0.size > first && $0.outcome.hasPrefix("ptb ") }
-                        .flatMap { Int($0.outcome.split(separator: " ")[1]) }.flatMap {
-                            $0 > best && $0 < maximum ? $0 : nil
-                        }
-                    var check: SearchResult
-                    func answered(_ outcome: ProbeOutcome) -> Bool {
-                        switch outcome {
-                        case .passed, .unreachable: return true
-                        default: return false
-                        }
-                    }
-                    if let named,
-                        case let outcomes = try udpProber.send([
-                            ProbeRequest(size: named), ProbeRequest(size: named + 1),
-                        ]),
-                        answered(outcomes[0]), case .ptb(let mtu, let source) = outcomes[1], mtu == named
-                    {
-                        check = SearchResult(
-                            pathMTU: named, firstFailing: named + 1, verdict: .ptb, ptbMTU: mtu, ptbSource: source,
-                            localMTU: nil, failuresAtWall: 1, confirmed: true, waves: 1,
-                            ladder: [
-                                .init(size: named, outcome: "passed", attempts: 1),
-                                .init(size: named + 1, outcome: "ptb \(mtu) from \(source)", attempts: 1),
-                            ])
-                    } else if let port = options.reversePort {
-                        // The responder answers a request of any size with a small status reply: one way, no
-                        // rate limit beyond its own.
-                        var responder = try ReverseProber(
-                            target: address, port: port, token: options.token,
-                            timeoutMilliseconds: options.timeoutMilliseconds, forward: true)
-                        defer { responder.close() }
-                        check = try PathMTUSearch(minimum: best, maximum: maximum).run(&responder)
-                        otherProbes += responder.probesSent
-                    } else if let port = tlsPort ?? options.reverseTCPPort,
-                        case var tcpProber = TCPForwardProber(
-                            target: address, port: port, timeoutMilliseconds: options.timeoutMilliseconds),
-                        case let tcpCheck = try PathMTUSearch(minimum: max(best, 576), maximum: tcpMaximum).run(
-                            &tcpProber),
-                        tcpCheck.pathMTU != nil, tcpCheck.verdict != .localLimit
-                    {
-                        // A TCP port we know answers: one full segment per size, its ACK is small and not rate
-                        // limited (UDP's port unreachables come at about one per second). Not when the server's
-                        // MSS keeps our segments below the sizes in question (then UDP below).
-                        check = tcpCheck
-                        otherProbes += tcpProber.probesSent
-                    } else if case let probe = try udpProber.send([
-                        ProbeRequest(size: best), ProbeRequest(size: first), ProbeRequest(size: first),
-                        ProbeRequest(size: best),
-                    ]),
-                        answered(probe[0]), answered(probe[3]), !answered(probe[1]), !answered(probe[2])
-                    {
-                        // The boundary answers one way as it did by echo (and the target answers, so the silence is
-                        // not its rate limit): the requests are lost. One wave instead of a search.
-                        check = search
-                        check.pathMTU = best
-                    } else {
-                        var udpSearch = PathMTUSearch(minimum: best, maximum: maximum)
-                        udpSearch.maxWaveSize = 2
-                        check = try udpSearch.run(&udpProber)
-                    }
-                    otherProbes += udpProber.probesSent
-                    if let passes = check.pathMTU, passes > best {
-                        // The requests get through: the echo silence was the replies'.
-                        repliesLostAbove = best
-                        oneWay = "replies-lost"
-                        var merged = check
-                        merged.ladder =
-                            search.ladder.filter { $0.size <= best } + check.ladder.filter { $0.size > best }
-                        search = merged
-                    } else if check.pathMTU == best {
-                        oneWay = "confirmed"
-                    } else {
-                        oneWay = "not-available"
-                    }
-                }
+                return ForwardSearch(search: search, probesSent: tcpProber.probesSent)
             }
+            let search = try PathMTUSearch(minimum: minimum, maximum: plan.maximum).run(&prober)
+            // An echo probe needs its reply, which is as large as the request and travels the reverse path: a
+            // silence may be either direction's. A one-way check (UDP to a closed port: the answer is a small
+            // ICMP) tells a lost request from a lost reply.
+            guard options.confirmOneWay, let best = search.pathMTU, let first = search.firstFailing,
+                search.ladder.first(where: { $0.size == first })?.outcome == "silent"
+            else { return ForwardSearch(search: search) }
+            options.progress?("forward: echo replies or requests lost above \(best)? one-way check")
+            let (check, probes) = try checkOneWay(plan, search: search, best: best, first: first, options: options)
+            var found = ForwardSearch(search: search, probesSent: probes)
+            if let passes = check.pathMTU, passes > best {
+                // The requests get through: the echo silence was the replies'.
+                found.repliesLostAbove = best
+                found.oneWay = "replies-lost"
+                var merged = check
+                merged.ladder = search.ladder.filter { $0.size <= best } + check.ladder.filter { $0.size > best }
+                found.search = merged
+            } else {
+                found.oneWay = check.pathMTU == best ? "confirmed" : "not-available"
+            }
+            return found
         } catch {
             throw ProbeError.wrapping(error)
         }
-        let rpDrops = max(0, (HostFacts.reversePathFilterDrops() ?? 0) - (dropsBefore ?? 0))
+    }
+
+    /// Whether the requests above an echo silence arrive, by the cheapest one-way method available: a PTB a router
+    /// already sent, the responder, a TCP port known to answer, or UDP to a closed port.
+    static func checkOneWay(_ plan: ProbePlan, search: SearchResult, best: Int, first: Int, options: ProbeOptions)
+        throws -> (SearchResult, probes: Int)
+    {
+        var udpProber = try UDPProber(target: plan.address, timeoutMilliseconds: options.timeoutMilliseconds)
+        defer { udpProber.close() }
+        var probes = 0
+        // Targets answer about one UDP probe per second: when a router above the silence already named its MTU M (a
+        // PTB is one-way proof), one wave checks M and M + 1 instead of a search.
+        let named = search.ladder.first { $0.size > first && $0.outcome.hasPrefix("ptb ") }
+            .flatMap { Int($0.outcome.split(separator: " ")[1]) }.flatMap { $0 > best && $0 < plan.maximum ? $0 : nil }
+        var check: SearchResult
+        func answered(_ outcome: ProbeOutcome) -> Bool {
+            switch outcome {
+            case .passed, .unreachable: return true
+            default: return false
+            }
+        }
+        if let named,
+            case let outcomes = try udpProber.send([ProbeRequest(size: named), ProbeRequest(size: named + 1)]),
+            answered(outcomes[0]), case .ptb(let mtu, let source) = outcomes[1], mtu == named
+        {
+            check = SearchResult(
+                pathMTU: named, firstFailing: named + 1, verdict: .ptb, ptbMTU: mtu, ptbSource: source,
+                localMTU: nil, failuresAtWall: 1, confirmed: true, waves: 1,
+                ladder: [
+                    .init(size: named, outcome: "passed", attempts: 1),
+                    .init(size: named + 1, outcome: "ptb \(mtu) from \(source)", attempts: 1),
+                ])
+        } else if let port = options.reversePort {
+            // The responder answers a request of any size with a small status reply: one way, no rate limit beyond
+            // its own.
+            var responder = try ReverseProber(
+                target: plan.address, port: port, token: options.token,
+                timeoutMilliseconds: options.timeoutMilliseconds, forward: true)
+            defer { responder.close() }
+            check = try PathMTUSearch(minimum: best, maximum: plan.maximum).run(&responder)
+            probes += responder.probesSent
+        } else if let port = plan.tlsPort ?? options.reverseTCPPort,
+            case var tcpProber = TCPForwardProber(
+                target: plan.address, port: port, timeoutMilliseconds: options.timeoutMilliseconds),
+            case let tcpCheck = try PathMTUSearch(minimum: max(best, 576), maximum: plan.tcpMaximum).run(&tcpProber),
+            tcpCheck.pathMTU != nil, tcpCheck.verdict != .localLimit
+        {
+            // A TCP port we know answers: one full segment per size, its ACK is small and not rate limited (UDP's
+            // port unreachables come at about one per second). Not when the server's MSS keeps our segments below
+            // the sizes in question (then UDP below).
+            check = tcpCheck
+            probes += tcpProber.probesSent
+        } else if case let probe = try udpProber.send([
+            ProbeRequest(size: best), ProbeRequest(size: first), ProbeRequest(size: first), ProbeRequest(size: best),
+        ]),
+            answered(probe[0]), answered(probe[3]), !answered(probe[1]), !answered(probe[2])
+        {
+            // The boundary answers one way as it did by echo (and the target answers, so the silence is not its rate
+            // limit): the requests are lost. One wave instead of a search.
+            check = search
+            check.pathMTU = best
+        } else {
+            var udpSearch = PathMTUSearch(minimum: best, maximum: plan.maximum)
+            udpSearch.maxWaveSize = 2
+            check = try udpSearch.run(&udpProber)
+        }
+        return (check, probes + udpProber.probesSent)
+    }
+
+    /// The forward half of the report: the verdict with what TCP could not measure, the PTB and its rp_filter
+    /// risk, the wall's hop when asked, and the explanation.
+    static func forwardReport(
+        _ plan: ProbePlan, found: ForwardSearch, prober: inout ForwardProber, rpDrops: Int, options: ProbeOptions
+    ) -> ProbeReport.Forward {
+        let search = found.search
         var forward = ProbeReport.Forward(
             pathMTU: search.pathMTU, verdict: search.verdict, ptb: nil, wall: nil, localMTU: search.localMTU,
-            rpFilterDrops: rpDrops,
-            ladder: search.ladder, explanation: "", cachedPMTU: learned?.mtu,
+            rpFilterDrops: rpDrops, ladder: search.ladder, explanation: "", cachedPMTU: plan.learned?.mtu,
             socket: options.forwardUDP ? "udp" : (options.forwardTCPPort != nil ? "tcp" : prober.kind))
-        forward.oneWay = oneWay
-        forward.echoRepliesLostAbove = repliesLostAbove
-        if options.forwardTCPPort != nil, tcpMaximum < maximum, search.verdict == .ok {
+        forward.oneWay = found.oneWay
+        forward.echoRepliesLostAbove = found.repliesLostAbove
+        if options.forwardTCPPort != nil, plan.tcpMaximum < plan.maximum, search.verdict == .ok {
             forward.verdict = .partial
-            forward.measuredUpTo = tcpMaximum
+            forward.measuredUpTo = plan.tcpMaximum
         }
         if options.forwardTCPPort != nil, search.verdict == .localLimit, let limit = search.localMTU {
             // The server's advertised MSS (or a PMTU it learned toward us) caps our segments: not a wall.
             forward.verdict = .partial
             forward.measuredUpTo = limit
         }
-        let arrival = HostFacts.routeInterface(to: addressText)
+        let arrival = HostFacts.routeInterface(to: plan.addressText)
         if search.verdict == .ptb, let source = search.ptbSource {
             // Only an address can be checked against rp_filter (TCP probes learn the MTU, not who sent it).
             let isAddress = ProbeAddress(source) != nil
             let back = isAddress ? HostFacts.routeInterface(to: source) : arrival
             forward.ptb = ProbeReport.PTBInfo(
                 mtu: search.ptbMTU, source: source, rpfRisk: back != arrival,
-                implausible: (search.ptbMTU ?? 0) < (isIPv6 ? 1280 : 552),
-                rpFilterMode: isIPv6 ? nil : arrival.map(HostFacts.rpFilter))
+                implausible: (search.ptbMTU ?? 0) < (plan.isIPv6 ? 1280 : 552),
+                rpFilterMode: plan.isIPv6 ? nil : arrival.map(HostFacts.rpFilter))
         } else if search.verdict == .blackhole, rpDrops > 0 {
             forward.ptb = ProbeReport.PTBInfo(
                 mtu: nil, source: nil, rpfRisk: true, implausible: false, rpFilterMode: arrival.map(HostFacts.rpFilter))
@@ -440,38 +509,24 @@ public enum Probe {
             search.verdict != .localLimit
         {
             options.progress?("forward: locating the wall (TTL-limited \(min(84, best))- and \(failing)-byte probes)")
-            forward.wall = try? WallLocation.locate(&prober, target: addressText, small: min(84, best), large: failing)
+            forward.wall = try? WallLocation.locate(
+                &prober, target: plan.addressText, small: min(84, best), large: failing)
         }
         forward.explanation = explainForward(forward, search: search, arrival: arrival)
         if forward.verdict == .partial, let limit = forward.measuredUpTo {
             forward.explanation =
                 "every size up to \(limit) passed; not measurable above \(limit) over TCP: "
-                + (limit < tcpMaximum
+                + (limit < plan.tcpMaximum
                     ? "the server's MSS (or a path MTU it learned toward us) keeps our segments at most \(limit) bytes"
                     : "this host has learned \(limit) toward the target")
         }
-        if let learned {
+        if let learned = plan.learned {
             forward.explanation +=
                 learned.setAside
                 ? "; this host had learned \(learned.mtu) toward the target (route cache\(learned.expiresSeconds.map { ", \($0) s left" } ?? "")): set aside for the TCP measurements (ip route flush cache)"
                 : "; this host had learned \(learned.mtu) toward the target (route cache\(learned.expiresSeconds.map { ", \($0) s left" } ?? "")): new TCP connections use it"
         }
-        // Echo replies lost while the requests arrived: the way back drops them. Echo replies travel without DF, so
-        // a router would have fragmented them; only a drop without ICMP at layer 2, or a filter, loses them.
-        if reverse.method == "not-measured", let lost = repliesLostAbove {
-            reverse.method = "echo-replies"
-            reverse.verdict = .blackhole
-            reverse.pathMTU = lost
-            reverse.explanation =
-                "echo replies over \(lost) bytes never arrive although the requests do (a one-way UDP check shows the forward direction carries \(search.pathMTU ?? lost)): the way back drops them without ICMP — they travel without DF, so a router would have fragmented them: a layer-2 MTU mismatch or a filter on the way back"
-        }
-        let elapsed = clock.now - start
-        var report = ProbeReport(
-            target: name, address: addressText, forward: forward, reverse: reverse, tls: tls,
-            probesSent: prober.probesSent + otherProbes + reverseProbes,
-            elapsedMs: Int(elapsed.inMilliseconds))
-        report.learned = learned
-        return report
+        return forward
     }
 
     /// The reverse direction by whichever methods the options name: the responder's UDP replies (sizes chosen by the
