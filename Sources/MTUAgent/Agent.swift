@@ -71,6 +71,19 @@ public final class PeerDiscovery: Sendable {
     }
 
     public var status: Status { state.withLock { $0.status } }
+
+    /// The peers of one round: the listed ones, every address of a DNS name (resolved each round), then the pods the
+    /// Kubernetes source finds that are not already listed by address.
+    public static func everyRound(listed: [Peer], dns: String?, kubernetes: PeerDiscovery?) -> @Sendable () -> [Peer] {
+        {
+            var list = listed
+            if let dns { list += resolveAll(dns).map { Peer(name: $0, address: $0) } }
+            if let kubernetes {
+                list += kubernetes.peers().filter { peer in !list.contains { $0.address == peer.address } }
+            }
+            return list
+        }
+    }
 }
 
 /// One measurement of one peer, both directions.
@@ -495,6 +508,7 @@ public final class Agent: Sendable {
     /// Prometheus exposition: per directed pair the path MTU, black hole and PTB-lost flags, the result's age and
     /// staleness, probe errors; the agent's rounds, probes and round time. Stale pairs keep their last path MTU but
     /// say so in `mtu_doctor_result_stale` — a stale "ok" is never served as fresh.
+    /// Long: the metric families in exposition order, one block each.
     public func metrics() -> String {
         let snapshot = snapshot()
         let copy = state.withLock { $0 }

@@ -237,6 +237,7 @@ public struct CaptureReader: Sequence, IteratorProtocol {
             range: start..<(start + captured), originalLength: Swift.max(original, captured))
     }
 
+    /// Long: one loop over pcapng block types; each block's bounds checks sit next to the fields they guard.
     mutating func nextPCAPNG() -> CapturedPacket? {
         while true {
             guard ensure(1) else {

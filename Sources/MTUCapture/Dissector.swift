@@ -188,6 +188,8 @@ public enum Dissector {
         network(bytes, (at + 2)..<range.upperBound, etherType: etherType, &result, depth: depth)
     }
 
+    /// Long: one switch over the EtherTypes read (IPv4, IPv6, MPLS), then one over the IP protocols (TCP, UDP with its
+    /// tunnels, ICMP, IP-in-IP, GRE), each case a few bounds-checked lines.
     static func network(_ bytes: [UInt8], _ range: Range<Int>, etherType: Int, _ result: inout Dissection, depth: Int) {
         let header: IPHeaderInfo?
         switch etherType {

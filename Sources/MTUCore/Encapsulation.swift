@@ -142,6 +142,7 @@ public enum Encapsulation: Sendable, Hashable {
     ///
     /// For ESP and WireGuard the padding depends on the inner size; it is listed as its own part when
     /// `innerPacket` is given. `wireguardMTU` caps WireGuard's padding as the Linux driver does.
+    /// Long: one case per encapsulation, each the header list of its specification.
     public func headers(underlay: IPVersion, innerPacket: Int? = nil, wireguardMTU: Int? = nil) -> [HeaderPart] {
         let outerIP = HeaderPart(
             name: "outer \(underlay.displayName) header", size: underlay.headerSize, reference: underlay.reference)

@@ -40,6 +40,7 @@ public enum KubeManifests {
 
     /// The namespace, the agents' service account and the least-privilege RBAC: a mesh reader Role, bound, and an
     /// auditor ClusterRole, not bound.
+    /// Long: five YAML documents written as they read.
     static func access(namespace ns: String) -> [String] {
         var documents: [String] = []
         documents.append(
@@ -154,6 +155,7 @@ public enum KubeManifests {
 
     /// One agent DaemonSet: on the pod network (`host` false) or the node's (`host` true), under the security
     /// context scripts/test-image.sh reproduces.
+    /// Long: one YAML document written as it reads.
     static func daemonSet(_ name: String, host: Bool, port: Int, responder: Int, options: Options) -> String {
         let ns = options.namespace
         let sysctls =

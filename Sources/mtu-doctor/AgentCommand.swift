@@ -100,7 +100,6 @@ struct AgentCommand: ParsableCommand {
         let token = self.token ?? ProcessInfo.processInfo.environment["MTU_DOCTOR_TOKEN"] ?? ""
         let allowed = (allow ?? "").split(separator: ",").compactMap { IPNetwork(String($0)) }
         let staticPeers = (peers ?? "").split(separator: ",").compactMap { Peer(String($0)) }
-        let dnsName = dns
         var discovery: PeerDiscovery?
         if let kubeSelector {
             let client = try cluster.client()
@@ -114,15 +113,9 @@ struct AgentCommand: ParsableCommand {
                 }
             }
         }
-        let kubernetes = discovery
-        var options = Agent.Options(node: node ?? ProcessInfo.processInfo.hostName) {
-            var list = staticPeers
-            if let dnsName { list += PeerDiscovery.resolveAll(dnsName).map { Peer(name: $0, address: $0) } }
-            if let kubernetes {
-                list += kubernetes.peers().filter { peer in !list.contains { $0.address == peer.address } }
-            }
-            return list
-        }
+        var options = Agent.Options(
+            node: node ?? ProcessInfo.processInfo.hostName,
+            peers: PeerDiscovery.everyRound(listed: staticPeers, dns: dns, kubernetes: discovery))
         options.discovery = discovery
         options.intervalSeconds = interval
         options.packetsPerSecond = pps

@@ -59,8 +59,7 @@ extension KubeCommand {
         @Option(help: "Namespace of the agents for `cluster`.")
         var agentsNamespace = "mtu-doctor"
 
-        @Option(help: "The agents' shared token (or MTU_DOCTOR_TOKEN).")
-        var token: String?
+        @OptionGroup var token: AgentTokenOption
 
         @OptionGroup var output: OutputOptions
 
@@ -107,7 +106,7 @@ extension KubeCommand {
             var input = try gather()
             input.underlayMTU = underlayMTU
             if let nodeMTU { input.addNodeMTUs(try Self.nodeMTUs(nodeMTU)) }
-            let token = self.token ?? ProcessInfo.processInfo.environment["MTU_DOCTOR_TOKEN"] ?? ""
+            let token = self.token.resolved
             for (list, network) in [(agents, "host"), (podAgents, "pod")] {
                 guard let list else { continue }
                 let endpoints =

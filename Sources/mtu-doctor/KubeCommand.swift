@@ -24,6 +24,15 @@ struct KubeCommand: ParsableCommand {
     )
 }
 
+/// The token the agents share, for the commands that read them.
+struct AgentTokenOption: ParsableArguments {
+    @Option(help: "The agents' shared token (or MTU_DOCTOR_TOKEN).")
+    var token: String?
+
+    /// The flag, else MTU_DOCTOR_TOKEN, else none.
+    var resolved: String { token ?? ProcessInfo.processInfo.environment["MTU_DOCTOR_TOKEN"] ?? "" }
+}
+
 /// How to reach the API server.
 struct ClusterOptions: ParsableArguments {
     @Option(help: "kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the pod's service account).")

@@ -31,8 +31,7 @@ extension KubeCommand {
         )
         var peers: String?
 
-        @Option(help: "The agents' shared token (or MTU_DOCTOR_TOKEN).")
-        var token: String?
+        @OptionGroup var token: AgentTokenOption
 
         @Option(help: "Per-agent HTTP timeout in milliseconds.")
         var timeout: Int = 3000
@@ -59,7 +58,7 @@ extension KubeCommand {
         }
 
         func run() throws {
-            let token = self.token ?? ProcessInfo.processInfo.environment["MTU_DOCTOR_TOKEN"] ?? ""
+            let token = self.token.resolved
             // The agents: listed, or their pods through the API (one client, also for the nodes' labels below).
             let client = peers == nil ? try cluster.client() : nil
             let agents =
