@@ -79,13 +79,13 @@ extension AgentSnapshot {
             measurements.append(
                 MeshMeasurement(
                     from: node, fromAddress: agentHost, to: status.peer.name, toAddress: status.peer.address,
-                    pathMTU: latest.forward.pathMTU, verdict: latest.forward.verdict.rawValue, stale: status.stale,
+                    pathMTU: latest.forward.pathMTU, verdict: latest.forward.verdict, stale: status.stale,
                     measuredBy: node))
             if latest.reverse.pathMTU != nil {
                 measurements.append(
                     MeshMeasurement(
                         from: status.peer.name, fromAddress: status.peer.address, to: node, toAddress: agentHost,
-                        pathMTU: latest.reverse.pathMTU, verdict: latest.reverse.verdict.rawValue, stale: status.stale,
+                        pathMTU: latest.reverse.pathMTU, verdict: latest.reverse.verdict, stale: status.stale,
                         measuredBy: node))
             }
         }

@@ -5,15 +5,14 @@ public struct MeshMeasurement: Sendable, Hashable, Codable {
     public var to: String
     public var toAddress: String?
     public var pathMTU: Int?
-    /// ok | ptb | blackhole | unreachable | inconclusive | …
-    public var verdict: String
+    public var verdict: PathVerdict
     public var stale: Bool
     /// The agent whose probe measured it (the sender for forward results, the receiver for reverse ones).
     public var measuredBy: String
 
     public init(
-        from: String, fromAddress: String?, to: String, toAddress: String?, pathMTU: Int?, verdict: String, stale: Bool,
-        measuredBy: String
+        from: String, fromAddress: String?, to: String, toAddress: String?, pathMTU: Int?, verdict: PathVerdict,
+        stale: Bool, measuredBy: String
     ) {
         self.from = from
         self.fromAddress = fromAddress
@@ -37,18 +36,30 @@ public struct MeshReport: Sendable, Hashable, Codable {
         public var from: String
         public var to: String
         public var pathMTU: Int?
-        public var verdict: String
+        public var verdict: PathVerdict
         public var stale: Bool
         public var measuredBy: String
     }
 
+    /// What the limited pairs of a group share: one node, a subnet pair, a pair of node-label values (the zone).
+    public enum GroupKind: String, Sendable, Hashable, Codable {
+        case node, subnet, label
+    }
+
+    /// `blackhole`: some pair loses large packets silently; `degraded`: pairs are limited (a PTB names the wall, or
+    /// a smaller path MTU than the rest); `incomplete`: every pair measured passes, but pairs are missing or stale.
+    public enum Verdict: String, Sendable, Hashable, Codable {
+        case ok, degraded, blackhole, incomplete
+    }
+
     public struct Group: Sendable, Hashable, Codable {
-        /// subnet | node | label (a node label such as the zone)
-        public var kind: String
+        public typealias Kind = GroupKind
+        public var kind: Kind
         public var from: String
         public var to: String
         public var pathMTU: Int?
-        public var verdicts: [String]
+        /// Sorted by their JSON spelling.
+        public var verdicts: [PathVerdict]
         public var pairs: Int
         public var description: String
     }
@@ -58,8 +69,7 @@ public struct MeshReport: Sendable, Hashable, Codable {
     public var groups: [Group]
     /// The largest path MTU seen: what healthy pairs carry.
     public var expected: Int?
-    /// ok | degraded | blackhole | incomplete
-    public var verdict: String
+    public var verdict: Verdict
     public var summary: String
     /// Pairs nobody measured, or whose results are stale.
     public var missing: Int
@@ -106,15 +116,15 @@ public struct MeshReport: Sendable, Hashable, Codable {
         groups += grouping.labelGroups(bad.filter { !explained.contains("\($0.from)→\($0.to)") })
         let fresh = grouping.fresh
         let expected = grouping.expected
-        let verdict: String
-        if bad.contains(where: { $0.verdict == "blackhole" }) {
-            verdict = "blackhole"
+        let verdict: Verdict
+        if bad.contains(where: { $0.verdict == .blackhole }) {
+            verdict = .blackhole
         } else if !bad.isEmpty {
-            verdict = "degraded"
+            verdict = .degraded
         } else if missing > 0 {
-            verdict = "incomplete"
+            verdict = .incomplete
         } else {
-            verdict = "ok"
+            verdict = .ok
         }
         let summary: String
         if bad.isEmpty {
@@ -177,8 +187,13 @@ public struct MeshReport: Sendable, Hashable, Codable {
             self.labelKey = labelKey
         }
 
+        /// Each verdict once, in the order of their JSON spelling.
+        static func sorted(_ verdicts: [PathVerdict]) -> [PathVerdict] {
+            Set(verdicts).sorted { $0.rawValue < $1.rawValue }
+        }
+
         func broken(_ pair: Pair) -> Bool {
-            ["blackhole", "ptb", "unreachable", "inconclusive"].contains(pair.verdict)
+            [.blackhole, .ptb, .unreachable, .inconclusive].contains(pair.verdict)
                 || (expected.map { (pair.pathMTU ?? 0) < $0 } ?? false)
         }
 
@@ -204,8 +219,8 @@ public struct MeshReport: Sendable, Hashable, Codable {
                     let mtu = involved.compactMap(\.pathMTU).min()
                     groups.append(
                         Group(
-                            kind: "node", from: name, to: "*", pathMTU: mtu,
-                            verdicts: Array(Set(involved.map(\.verdict))).sorted(), pairs: involved.count,
+                            kind: .node, from: name, to: "*", pathMTU: mtu,
+                            verdicts: Self.sorted(involved.map(\.verdict)), pairs: involved.count,
                             description:
                                 "every pair to and from \(name)\(addresses[name].map { $0.isEmpty ? "" : " (\($0))" } ?? "") stops at \(mtu.map(String.init) ?? "?") while other pairs pass \(expected.map(String.init) ?? "?"): look at \(name)'s own link"
                         ))
@@ -233,7 +248,7 @@ public struct MeshReport: Sendable, Hashable, Codable {
                 let scope = members.count == total ? "all \(members.count) pairs" : "\(members.count) of \(total) pairs"
                 let within = parts[0] == parts[1]
                 var text =
-                    "\(scope) from \(parts[0]) to \(parts[1]) stop at \(mtu.map(String.init) ?? "?") (\(Array(Set(members.map(\.verdict))).sorted().joined(separator: ", ")))"
+                    "\(scope) from \(parts[0]) to \(parts[1]) stop at \(mtu.map(String.init) ?? "?") (\(Self.sorted(members.map(\.verdict)).map(\.rawValue).joined(separator: ", ")))"
                 if !within {
                     let same = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU)
                         .max()
@@ -243,8 +258,8 @@ public struct MeshReport: Sendable, Hashable, Codable {
                 }
                 groups.append(
                     Group(
-                        kind: "subnet", from: parts[0], to: parts[1], pathMTU: mtu,
-                        verdicts: Array(Set(members.map(\.verdict))).sorted(), pairs: members.count, description: text))
+                        kind: .subnet, from: parts[0], to: parts[1], pathMTU: mtu,
+                        verdicts: Self.sorted(members.map(\.verdict)), pairs: members.count, description: text))
             }
             return groups
         }
@@ -253,9 +268,9 @@ public struct MeshReport: Sendable, Hashable, Codable {
         func mergeReverse(_ groups: [Group]) -> [Group] {
             var merged: [Group] = []
             for group in groups {
-                if group.kind == "subnet",
+                if group.kind == .subnet,
                     let index = merged.firstIndex(where: {
-                        $0.kind == "subnet" && $0.from == group.to && $0.to == group.from && $0.pathMTU == group.pathMTU
+                        $0.kind == .subnet && $0.from == group.to && $0.to == group.from && $0.pathMTU == group.pathMTU
                     })
                 {
                     let other = merged[index]
@@ -263,11 +278,11 @@ public struct MeshReport: Sendable, Hashable, Codable {
                     let same = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU)
                         .max()
                     merged[index] = Group(
-                        kind: "subnet", from: other.from, to: other.to, pathMTU: group.pathMTU,
-                        verdicts: Array(Set(group.verdicts + other.verdicts)).sorted(),
+                        kind: .subnet, from: other.from, to: other.to, pathMTU: group.pathMTU,
+                        verdicts: Self.sorted(group.verdicts + other.verdicts),
                         pairs: group.pairs + other.pairs,
                         description:
-                            "\(allPairs ? "all " : "")\(group.pairs + other.pairs) pairs crossing \(other.from) ↔ \(other.to) stop at \(group.pathMTU.map(String.init) ?? "?") in both directions (\(Array(Set(group.verdicts + other.verdicts)).sorted().joined(separator: ", ")))\(same.map { "; same-subnet pairs pass \($0): the boundary is between the two subnets" } ?? "")"
+                            "\(allPairs ? "all " : "")\(group.pairs + other.pairs) pairs crossing \(other.from) ↔ \(other.to) stop at \(group.pathMTU.map(String.init) ?? "?") in both directions (\(Self.sorted(group.verdicts + other.verdicts).map(\.rawValue).joined(separator: ", ")))\(same.map { "; same-subnet pairs pass \($0): the boundary is between the two subnets" } ?? "")"
                     )
                 } else {
                     merged.append(group)
@@ -302,15 +317,15 @@ public struct MeshReport: Sendable, Hashable, Codable {
                     let mtus = Set(members.compactMap(\.pathMTU)).sorted()
                     let mtuText = mtus.count == 1 ? String(mtus[0]) : mtus.map(String.init).joined(separator: "/")
                     var text =
-                        "\(members.count == total ? "all \(members.count)" : "\(members.count) of \(total)") pairs between \(labelKey) \(ends[0]) and \(ends[1]) stop at \(mtuText) (\(Array(Set(members.map(\.verdict))).sorted().joined(separator: ", ")))"
+                        "\(members.count == total ? "all \(members.count)" : "\(members.count) of \(total)") pairs between \(labelKey) \(ends[0]) and \(ends[1]) stop at \(mtuText) (\(Self.sorted(members.map(\.verdict)).map(\.rawValue).joined(separator: ", ")))"
                     if let withinPass, !within.contains(where: broken) {
                         text +=
                             "; pairs within a \(labelKey) pass \(withinPass): the boundary is between the \(labelKey)s"
                     }
                     groups.append(
                         Group(
-                            kind: "label", from: ends[0], to: ends[1], pathMTU: mtus.first,
-                            verdicts: Array(Set(members.map(\.verdict))).sorted(),
+                            kind: .label, from: ends[0], to: ends[1], pathMTU: mtus.first,
+                            verdicts: Self.sorted(members.map(\.verdict)),
                             pairs: members.count, description: text))
                 }
             }
@@ -325,7 +340,7 @@ extension MeshReport {
         if let note { summary += "; " + note }
         if !unreachable.isEmpty {
             summary += "; agents not reached: " + unreachable.joined(separator: "; ")
-            if verdict == "ok" { verdict = "incomplete" }
+            if verdict == .ok { verdict = .incomplete }
         }
     }
 }

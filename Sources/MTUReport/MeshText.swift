@@ -4,7 +4,7 @@ import MTUCore
 public enum MeshText {
     public static func render(_ report: MeshReport) -> String {
         var lines = [
-            "mtu-doctor kube mesh: \(ReportDocument.verdictWord(report.verdict)) — \(report.nodes.count) nodes, \(report.pairs.count) directed pairs",
+            "mtu-doctor kube mesh: \(ReportDocument.verdictWord(report.verdict.rawValue)) — \(report.nodes.count) nodes, \(report.pairs.count) directed pairs",
             report.summary, "",
         ]
         let names = report.nodes.map(\.name)
@@ -60,13 +60,14 @@ extension Documents {
                         headers: ["from", "to", "path MTU", "verdict", "measured by", "stale"],
                         rows: report.pairs.map {
                             [
-                                $0.from, $0.to, $0.pathMTU.map(String.init) ?? "—", $0.verdict, $0.measuredBy,
+                                $0.from, $0.to, $0.pathMTU.map(String.init) ?? "—", $0.verdict.rawValue, $0.measuredBy,
                                 $0.stale ? "stale" : "",
                             ]
                         })
                 ]))
         return ReportDocument(
-            title: "mtu-doctor kube mesh", verdict: report.verdict == "incomplete" ? "inconclusive" : report.verdict,
+            title: "mtu-doctor kube mesh",
+            verdict: report.verdict == .incomplete ? "inconclusive" : report.verdict.rawValue,
             headline: report.summary, sections: sections)
     }
 }

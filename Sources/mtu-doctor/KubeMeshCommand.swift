@@ -85,7 +85,7 @@ extension KubeCommand {
                 text: { MeshText.render(final) },
                 json: { JSONReport.render(final, command: "kube.mesh") },
                 document: { Documents.mesh(final) })
-            if final.verdict != "ok" { throw ExitCode(1) }
+            if final.verdict != .ok { throw ExitCode(1) }
         }
     }
 }

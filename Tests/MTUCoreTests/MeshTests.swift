@@ -14,7 +14,7 @@ struct MeshTests {
                 out.append(
                     MeshMeasurement(
                         from: from, fromAddress: fromAddress, to: to, toAddress: toAddress, pathMTU: value,
-                        verdict: verdict, stale: stale.contains(from), measuredBy: from))
+                        verdict: PathVerdict(rawValue: verdict)!, stale: stale.contains(from), measuredBy: from))
             }
         }
         return out
@@ -29,7 +29,7 @@ struct MeshTests {
         let measurements = Self.measurements(
             { from, to in from.first == to.first ? (9001, "ok") : (8500, "ptb") }, nodes: nodes)
         let report = MeshReport.build(measurements, labels: zones, labelKey: "zone")
-        let label = report.groups.filter { $0.kind == "label" }
+        let label = report.groups.filter { $0.kind == .label }
         #expect(label.count == 1)
         #expect(
             label.first?.description
@@ -37,18 +37,18 @@ struct MeshTests {
         )
         #expect(report.summary.contains("between zone eu-west-1a and eu-west-1b"))
         // Without labels only subnets, and no label group.
-        #expect(!MeshReport.build(measurements).groups.contains { $0.kind == "label" })
+        #expect(!MeshReport.build(measurements).groups.contains { $0.kind == .label })
         // A boundary that does not follow the zones (one node inside zone a): no label group.
         let odd = Self.measurements(
             { from, to in (from == "a2") != (to == "a2") ? (1500, "ptb") : (9001, "ok") }, nodes: nodes)
-        #expect(!MeshReport.build(odd, labels: zones).groups.contains { $0.kind == "label" })
+        #expect(!MeshReport.build(odd, labels: zones).groups.contains { $0.kind == .label })
     }
 
     @Test func subnetBoundaryInBothDirections() {
         let report = MeshReport.build(
             Self.measurements(
                 { from, to in from.first == to.first ? (9000, "ok") : (1500, "blackhole") }, nodes: Self.nodes))
-        #expect(report.verdict == "blackhole")
+        #expect(report.verdict == .blackhole)
         #expect(report.expected == 9000)
         #expect(report.groups.count == 1)
         let group = report.groups[0]
@@ -63,7 +63,7 @@ struct MeshTests {
             Self.measurements(
                 { from, to in from == "b2" || to == "b2" ? (1450, "ptb") : (9000, "ok") }, nodes: Self.nodes))
         #expect(report.groups.count == 1)
-        #expect(report.groups[0].kind == "node" && report.groups[0].from == "b2")
+        #expect(report.groups[0].kind == .node && report.groups[0].from == "b2")
         #expect(report.groups[0].description.contains("every pair to and from b2 (10.10.20.22) stops at 1450"))
     }
 
@@ -82,7 +82,7 @@ struct MeshTests {
     /// A stale "ok" never counts as a healthy measurement: stale pairs are missing.
     @Test func staleResultsAreMissingNotFresh() {
         let report = MeshReport.build(Self.measurements({ _, _ in (9000, "ok") }, nodes: Self.nodes, stale: ["a1"]))
-        #expect(report.verdict == "incomplete")
+        #expect(report.verdict == .incomplete)
         #expect(report.missing == 3)
         #expect(report.pairs.filter(\.stale).count == 3)
     }
@@ -90,12 +90,12 @@ struct MeshTests {
     @Test func directMeasurementWinsOverTheReverse() {
         var list = [
             MeshMeasurement(
-                from: "x", fromAddress: "10.0.0.1", to: "y", toAddress: "10.0.0.2", pathMTU: 1400, verdict: "ptb",
+                from: "x", fromAddress: "10.0.0.1", to: "y", toAddress: "10.0.0.2", pathMTU: 1400, verdict: .ptb,
                 stale: false, measuredBy: "y")
         ]
         list.append(
             MeshMeasurement(
-                from: "x", fromAddress: "10.0.0.1", to: "y", toAddress: "10.0.0.2", pathMTU: 1500, verdict: "ok",
+                from: "x", fromAddress: "10.0.0.1", to: "y", toAddress: "10.0.0.2", pathMTU: 1500, verdict: .ok,
                 stale: false, measuredBy: "x"))
         let report = MeshReport.build(list)
         #expect(report.pairs.first { $0.from == "x" && $0.to == "y" }?.pathMTU == 1500)
