@@ -43,8 +43,18 @@ public struct DiagnosisHop: Sendable, Hashable, Codable {
 
 /// The answer: a verdict, the cause that fits, what was ruled out, and what to change.
 public struct Diagnosis: Sendable, Hashable, Codable {
-    /// blackhole | degraded | ok | not-mtu | inconclusive
-    public var verdict: String
+    /// `blackhole`: large packets are lost without a word (or a stall says so); `degraded`: a wall that says so (a
+    /// PTB); `not-mtu`: the failure is before MTU matters (DNS, TCP, TLS refused); `inconclusive`: the measurement
+    /// could not decide; `ok`: the path carries what the ends send.
+    public enum Verdict: String, Sendable, Hashable, Codable, CustomStringConvertible {
+        case ok, degraded, blackhole, inconclusive
+        case notMTU = "not-mtu"
+
+        /// The JSON spelling, also in interpolated text.
+        public var description: String { rawValue }
+    }
+
+    public var verdict: Verdict
     /// One sentence, in the user's terms.
     public var headline: String
     /// Ranked, most likely first; unlikely ones stay, to show they were considered.
@@ -188,19 +198,19 @@ public enum Diagnoser {
 
         var mtuTrouble: Bool { wall != nil || reverseWall != nil || tlsStalled || captureStall }
 
-        var verdict: String {
+        var verdict: Diagnosis.Verdict {
             if forwardSilent || reverseSilent || (tlsStalled && (wall != nil || reverseWall != nil || captureStall))
                 || captureStall
             {
-                return "blackhole"
+                return .blackhole
             }
-            if wall != nil || reverseWall != nil { return "degraded" }
-            if dnsFailed || tcpFailed || tlsFailed { return "not-mtu" }
-            if tlsStalled { return "inconclusive" }
+            if wall != nil || reverseWall != nil { return .degraded }
+            if dnsFailed || tcpFailed || tlsFailed { return .notMTU }
+            if tlsStalled { return .inconclusive }
             if forward == nil || forward.map { [.unreachable, .inconclusive].contains($0.verdict) } == true {
-                return e.application?.tlsHandshake == "ok" ? "ok" : "inconclusive"
+                return e.application?.tlsHandshake == "ok" ? .ok : .inconclusive
             }
-            return "ok"
+            return .ok
         }
 
         var wallPlace: String {
@@ -724,7 +734,7 @@ public enum Diagnoser {
         let target = e.address.map { $0 == e.target ? $0 : "\(e.target) (\($0))" } ?? e.target
         let cause = hypotheses.first { $0.status != "ruled-out" }
         switch facts.verdict {
-        case "blackhole":
+        case .blackhole:
             var text = "MTU black hole toward \(target): "
             if facts.culprit == "reverse", let wall = facts.reverseWall {
                 text += "packets over \(wall) bytes do not come back and no ICMP reaches the sender"
@@ -751,7 +761,7 @@ public enum Diagnoser {
             }
             if let cause { text += ". Most likely: \(lowered(cause.title))." }
             return text
-        case "degraded":
+        case .degraded:
             if facts.wall == nil, let wall = facts.reverseWall {
                 return
                     "Path MTU \(wall) on the way back from \(target): PMTUD works — an ICMP \"too big\" reaches the sender — but every new path depends on it. \(cause.map { "Cause: \(lowered($0.title))." } ?? "")"
@@ -759,12 +769,12 @@ public enum Diagnoser {
             let wall = facts.wall ?? facts.reverseWall ?? 0
             return
                 "Path MTU \(wall) toward \(target) (smaller than the \(facts.sends.map(String.init) ?? "?") bytes this host sends): PMTUD works — an ICMP \"too big\" comes back — but every new path depends on it. \(cause.map { "Cause: \(lowered($0.title))." } ?? "")"
-        case "not-mtu":
+        case .notMTU:
             return "Not an MTU problem. \(cause?.explanation ?? "The path carries full-size packets.")"
-        case "ok":
+        case .ok:
             return
                 "No MTU problem toward \(target): every size up to \(facts.forward?.pathMTU.map(String.init) ?? "?") bytes passes\(facts.e.application?.tlsHandshake == "ok" ? " and the TLS handshake completes" : "")."
-        default:
+        case .inconclusive:
             return "Inconclusive toward \(target): \(facts.forward?.explanation ?? "no probe answered")"
         }
     }

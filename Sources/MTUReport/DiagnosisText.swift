@@ -7,7 +7,7 @@ public enum DiagnosisText {
         let e = d.evidence
         var lines: [String] = []
         lines.append(
-            "\(style.bold("mtu-doctor diagnose \(e.target)\(e.port.map { ":\($0)" } ?? "")")) — \(verdict(d.verdict, style))"
+            "\(style.bold("mtu-doctor diagnose \(e.target)\(e.port.map { ":\($0)" } ?? "")")) — \(verdict(d.verdict.rawValue, style))"
         )
         lines.append(d.headline)
         if let cause = d.cause {

@@ -83,7 +83,8 @@ public enum Documents {
         sections.append(
             .init(title: "This host", id: "host", blocks: [.table(headers: ["fact", "value"], rows: host)]))
         return ReportDocument(
-            title: "mtu-doctor diagnose \(e.target)", verdict: d.verdict, headline: d.headline, sections: sections)
+            title: "mtu-doctor diagnose \(e.target)", verdict: d.verdict.rawValue, headline: d.headline,
+            sections: sections)
     }
 
     public static func check(_ report: CheckReport) -> ReportDocument {

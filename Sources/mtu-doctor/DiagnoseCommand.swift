@@ -104,6 +104,6 @@ struct DiagnoseCommand: ParsableCommand {
             text: { DiagnosisText.render(diagnosis, style: output.style) },
             json: { JSONReport.render(diagnosis, command: "diagnose") },
             document: { Documents.diagnosis(diagnosis) })
-        if diagnosis.verdict != "ok" { throw ExitCode(1) }
+        if diagnosis.verdict != .ok { throw ExitCode(1) }
     }
 }

@@ -52,7 +52,7 @@ struct DiagnosisTests {
         forward.hops = ["10.77.1.1", "10.77.2.2", "10.77.3.2"]
         e.forward = forward
         let d = Diagnoser.diagnose(e)
-        #expect(d.verdict == "blackhole")
+        #expect(d.verdict == .blackhole)
         #expect(d.cause?.id == "ptb-filtered")
         #expect(d.cause?.hop == "10.77.2.2")
         #expect(d.headline.contains("over 1500 bytes") && d.headline.contains("TLS handshake stalls"))
@@ -75,7 +75,7 @@ struct DiagnosisTests {
         forward.ptbSource = "10.10.20.1"
         e.forward = forward
         let d = Diagnoser.diagnose(e)
-        #expect(d.verdict == "degraded")
+        #expect(d.verdict == .degraded)
         #expect(d.cause?.id == "routed-hop-wall")
         #expect(d.cause?.status == "confirmed")
         #expect(d.cause?.hop == "10.10.20.1")
@@ -130,7 +130,7 @@ struct DiagnosisTests {
         e.forward = Evidence.forward(.ok, pathMTU: 9000)
         e.forward?.ladder = [.init(size: 9000, outcome: "passed", attempts: 1)]
         let d = Diagnoser.diagnose(e)
-        #expect(d.verdict == "not-mtu")
+        #expect(d.verdict == .notMTU)
         #expect(d.cause?.id == "not-mtu")
         #expect(d.fixes.isEmpty)
         #expect(!d.hypotheses.contains { $0.id != "not-mtu" && $0.status != "ruled-out" && $0.confidence >= 35 })
@@ -140,7 +140,7 @@ struct DiagnosisTests {
         var e = DiagnosisEvidence(target: "api.invalid")
         e.dns = .init(literal: false, resolved: false, error: "Name or service not known")
         let d = Diagnoser.diagnose(e)
-        #expect(d.verdict == "not-mtu")
+        #expect(d.verdict == .notMTU)
         #expect(d.headline.contains("name resolution"))
         #expect(!d.headline.contains("full-size"), "nothing was measured: no claim about the path")
     }
@@ -152,7 +152,7 @@ struct DiagnosisTests {
         e.forward?.ptbMTU = 3950
         e.reverse = .init(verdict: .blackhole, method: "tcp-mss", pathMTU: 1950)
         let d = Diagnoser.diagnose(e)
-        #expect(d.verdict == "blackhole")
+        #expect(d.verdict == .blackhole)
         #expect(
             d.hypotheses.first { $0.id == "asymmetric-path" }?.status == "possible",
             "a description of the path, ranked below the wall that causes the trouble")
@@ -180,7 +180,7 @@ struct DiagnosisTests {
         e.forward = Evidence.forward(.ok, pathMTU: 9000)
         e.reverse = .init(verdict: .ok, method: "tls-mss", pathMTU: nil)
         let d = Diagnoser.diagnose(e)
-        #expect(d.verdict == "ok")
+        #expect(d.verdict == .ok)
         #expect(d.fixes.isEmpty && d.ruledOut.isEmpty)
     }
 
@@ -259,14 +259,14 @@ struct DirectionCausalityTests {
                         !causes.contains { $0.id == "reverse-wall" },
                         "\(label): a reverse wall whose PTB reaches the server cannot stall it")
                 }
-                #expect(d.verdict == "blackhole" || d.verdict == "inconclusive", "\(label): \(d.verdict)")
+                #expect(d.verdict == .blackhole || d.verdict == .inconclusive, "\(label): \(d.verdict)")
             } else {
                 #expect(!causes.contains { $0.id == "reverse-wall" && reverse != .silent }, "\(label)")
-                if forward == .silent { #expect(d.verdict == "blackhole", "\(label)") }
+                if forward == .silent { #expect(d.verdict == .blackhole, "\(label)") }
                 if forward == .ptb, reverse != .silent {
                     #expect(d.cause?.id == "routed-hop-wall", "\(label): \(causes.map(\.id))")
                 }
-                if forward == .fits, reverse == .fits { #expect(d.verdict == "ok", "\(label): \(d.verdict)") }
+                if forward == .fits, reverse == .fits { #expect(d.verdict == .ok, "\(label): \(d.verdict)") }
             }
             // The same evidence twice gives the same diagnosis.
             #expect(Diagnoser.diagnose(Self.evidence(forward: forward, reverse: reverse, stalled: stalled)) == d)
