@@ -6,8 +6,7 @@ public struct Hypothesis: Sendable, Hashable, Codable {
     public var title: String
     /// 0–100: how well the cause fits all the evidence.
     public var confidence: Int
-    /// confirmed (≥ 85) | likely (≥ 60) | possible (≥ 35) | unlikely (< 35) — or ruled-out when evidence contradicts it.
-    public var status: String
+    public var status: Status
     /// In the user's terms: what happens, where.
     public var explanation: String
     public var evidenceFor: [String]
@@ -17,6 +16,20 @@ public struct Hypothesis: Sendable, Hashable, Codable {
     public var layer: String?
     /// The direction whose wall this cause is about: forward (toward the target) or reverse (back to us).
     public var direction: String?
+
+    /// confirmed (≥ 85) | likely (≥ 60) | possible (≥ 35) | unlikely (< 35) — or ruled-out when evidence contradicts
+    /// it, whatever the confidence.
+    public enum Status: String, Sendable, Hashable, Codable, CustomStringConvertible {
+        case confirmed, likely, possible, unlikely
+        case ruledOut = "ruled-out"
+
+        public init(confidence: Int) {
+            self = confidence >= 85 ? .confirmed : confidence >= 60 ? .likely : confidence >= 35 ? .possible : .unlikely
+        }
+
+        /// The JSON spelling, also in interpolated text.
+        public var description: String { rawValue }
+    }
 }
 
 /// A usual suspect, and why it is not the cause.
@@ -66,7 +79,7 @@ public struct Diagnosis: Sendable, Hashable, Codable {
     public var path: [DiagnosisHop]
     public var evidence: DiagnosisEvidence
 
-    public var cause: Hypothesis? { hypotheses.first { $0.status == "confirmed" || $0.status == "likely" } }
+    public var cause: Hypothesis? { hypotheses.first { $0.status == .confirmed || $0.status == .likely } }
 }
 
 /// Evidence → ranked hypotheses, the ruled-out list and fixes. Pure: every rule is a function of the evidence.
@@ -90,16 +103,16 @@ public enum Diagnoser {
         if let topology = evidence.topology { applyTopology(topology, &hypotheses, facts) }
         var ruledOutWalls: [RuledOut] = []
         applyCausality(&hypotheses, &ruledOutWalls, facts)
-        for index in hypotheses.indices where hypotheses[index].status != "ruled-out" {
+        for index in hypotheses.indices where hypotheses[index].status != .ruledOut {
             hypotheses[index].confidence = Swift.max(0, Swift.min(100, hypotheses[index].confidence))
-            hypotheses[index].status = status(hypotheses[index].confidence)
+            hypotheses[index].status = Hypothesis.Status(confidence: hypotheses[index].confidence)
         }
         hypotheses.sort {
-            ($0.status == "ruled-out" ? 1 : 0, -$0.confidence) < ($1.status == "ruled-out" ? 1 : 0, -$1.confidence)
+            ($0.status == .ruledOut ? 1 : 0, -$0.confidence) < ($1.status == .ruledOut ? 1 : 0, -$1.confidence)
         }
         let verdict = facts.verdict
         var ruledOut = usualSuspects(facts) + ruledOutWalls
-        for hypothesis in hypotheses where hypothesis.status == "ruled-out" {
+        for hypothesis in hypotheses where hypothesis.status == .ruledOut {
             ruledOut.append(
                 RuledOut(item: hypothesis.title, why: hypothesis.evidenceAgainst.first ?? "the evidence contradicts it")
             )
@@ -113,10 +126,6 @@ public enum Diagnoser {
     static func lowered(_ title: String) -> String {
         guard let first = title.first, title.dropFirst().first?.isUppercase != true else { return title }
         return first.lowercased() + title.dropFirst()
-    }
-
-    static func status(_ confidence: Int) -> String {
-        confidence >= 85 ? "confirmed" : confidence >= 60 ? "likely" : confidence >= 35 ? "possible" : "unlikely"
     }
 
     /// Derived facts the rules share.
@@ -235,7 +244,8 @@ public enum Diagnoser {
             "underlay-wall-under-overlay", "pod-mtu-exceeds-underlay",
         ]
         return Hypothesis(
-            id: id, title: title, confidence: confidence, status: ruledOut ? "ruled-out" : status(confidence),
+            id: id, title: title, confidence: confidence,
+            status: ruledOut ? .ruledOut : Hypothesis.Status(confidence: confidence),
             explanation: explanation,
             evidenceFor: evidenceFor, evidenceAgainst: against, hop: hop, layer: layer,
             direction: direction ?? (forwardRules.contains(id) ? "forward" : nil))
@@ -579,7 +589,7 @@ public enum Diagnoser {
         guard let stalled = facts.stalledDirection else {
             // No symptom names a direction: a black hole outranks a wall PMTUD repairs on the other side.
             guard let culprit = facts.culprit else { return }
-            for index in hypotheses.indices where hypotheses[index].status != "ruled-out" {
+            for index in hypotheses.indices where hypotheses[index].status != .ruledOut {
                 guard let direction = hypotheses[index].direction, direction != culprit else { continue }
                 if direction == "forward" ? facts.forwardRepaired : facts.reverseRepaired {
                     hypotheses[index].confidence = Swift.min(hypotheses[index].confidence, 55)
@@ -605,7 +615,7 @@ public enum Diagnoser {
             (stalled == "reverse" ? facts.reverse : facts.forward).map {
                 ![.notMeasured, .unreachable].contains($0.verdict)
             } ?? false
-        for index in hypotheses.indices where hypotheses[index].status != "ruled-out" {
+        for index in hypotheses.indices where hypotheses[index].status != .ruledOut {
             let direction = hypotheses[index].direction
             guard let direction, direction != stalled else { continue }
             let repaired = direction == "forward" ? facts.forwardRepaired : facts.reverseRepaired
@@ -653,7 +663,7 @@ public enum Diagnoser {
             case "pmtud-dependent", "latent-wall": id = "routed-hop-wall"
             default: continue
             }
-            guard let index = hypotheses.firstIndex(where: { $0.id == id }), hypotheses[index].status != "ruled-out"
+            guard let index = hypotheses.firstIndex(where: { $0.id == id }), hypotheses[index].status != .ruledOut
             else { continue }
             hypotheses[index].confidence += agrees ? 30 : 10
             hypotheses[index].evidenceFor.append("\(topology.file): \(finding.summary)")
@@ -732,7 +742,7 @@ public enum Diagnoser {
     static func headline(_ facts: Facts, _ hypotheses: [Hypothesis]) -> String {
         let e = facts.e
         let target = e.address.map { $0 == e.target ? $0 : "\(e.target) (\($0))" } ?? e.target
-        let cause = hypotheses.first { $0.status != "ruled-out" }
+        let cause = hypotheses.first { $0.status != .ruledOut }
         switch facts.verdict {
         case .blackhole:
             var text = "MTU black hole toward \(target): "
@@ -783,7 +793,7 @@ public enum Diagnoser {
         if facts.culprit == "reverse" { return reverseFixes(facts) }
         guard facts.mtuTrouble, let wall = facts.wall ?? facts.reverseWall else { return [] }
         var fixes: [Fix] = []
-        let live = hypotheses.filter { $0.status != "ruled-out" && $0.confidence >= 35 }
+        let live = hypotheses.filter { $0.status != .ruledOut && $0.confidence >= 35 }
         let ids = Set(live.map(\.id))
         let sends = facts.sends ?? wall
         // Topology findings come with vendor-specific fixes: they go first.

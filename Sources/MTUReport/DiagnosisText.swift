@@ -52,9 +52,9 @@ public enum DiagnosisText {
             lines.append(style.bold("Other hypotheses"))
             for hypothesis in others {
                 let label =
-                    hypothesis.status == "ruled-out" ? "ruled out" : "\(hypothesis.status) \(hypothesis.confidence)%"
+                    hypothesis.status == .ruledOut ? "ruled out" : "\(hypothesis.status) \(hypothesis.confidence)%"
                 let reason =
-                    hypothesis.status == "ruled-out" ? hypothesis.evidenceAgainst.first : hypothesis.evidenceFor.first
+                    hypothesis.status == .ruledOut ? hypothesis.evidenceAgainst.first : hypothesis.evidenceFor.first
                 lines.append("  \(pad(label, 14)) \(hypothesis.title)\(reason.map { style.dim(" — \($0)") } ?? "")")
             }
         }

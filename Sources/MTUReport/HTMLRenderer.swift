@@ -87,10 +87,11 @@ public enum HTMLRenderer {
         case .hypotheses(let hypotheses):
             var html = "<ol class=\"hypotheses\">"
             for hypothesis in hypotheses {
-                let ruled = hypothesis.status == "ruled-out"
-                html += "<li class=\"hypothesis \(escape(hypothesis.status))\" data-id=\"\(escape(hypothesis.id))\">"
+                let ruled = hypothesis.status == .ruledOut
                 html +=
-                    "<div class=\"hhead\"><span class=\"htitle\">\(escape(hypothesis.title))</span> <span class=\"status\">\(escape(hypothesis.status))\(ruled ? "" : " · \(hypothesis.confidence)%")</span></div>"
+                    "<li class=\"hypothesis \(escape(hypothesis.status.rawValue))\" data-id=\"\(escape(hypothesis.id))\">"
+                html +=
+                    "<div class=\"hhead\"><span class=\"htitle\">\(escape(hypothesis.title))</span> <span class=\"status\">\(escape(hypothesis.status.rawValue))\(ruled ? "" : " · \(hypothesis.confidence)%")</span></div>"
                 if !ruled {
                     html +=
                         "<div class=\"bar\" role=\"img\" aria-label=\"confidence \(hypothesis.confidence) percent\"><span style=\"width:\(hypothesis.confidence)%\"></span></div>"

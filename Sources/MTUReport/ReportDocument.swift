@@ -110,8 +110,9 @@ public enum MarkdownRenderer {
             return lines
         case .hypotheses(let hypotheses):
             var lines = table(
-                ["cause", "status", "confidence"], hypotheses.map { [$0.title, $0.status, "\($0.confidence)%"] })
-            for hypothesis in hypotheses where hypothesis.status != "ruled-out" && hypothesis.status != "unlikely" {
+                ["cause", "status", "confidence"],
+                hypotheses.map { [$0.title, $0.status.rawValue, "\($0.confidence)%"] })
+            for hypothesis in hypotheses where hypothesis.status != .ruledOut && hypothesis.status != .unlikely {
                 lines += [
                     "",
                     "**\(hypothesis.title)** (\(hypothesis.status), \(hypothesis.confidence)%) — \(hypothesis.explanation)",

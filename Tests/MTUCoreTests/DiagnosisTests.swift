@@ -63,7 +63,7 @@ struct DiagnosisTests {
         ] {
             #expect(ruledOut.contains(suspect), "\(suspect)")
         }
-        #expect(d.hypotheses.contains { $0.id == "ptb-lost-rp-filter" && $0.status == "ruled-out" })
+        #expect(d.hypotheses.contains { $0.id == "ptb-lost-rp-filter" && $0.status == .ruledOut })
         #expect(d.fixes.first?.commands.first?.contains("at least 9000") == true)
         #expect(d.path.last?.state == "wall")
     }
@@ -77,7 +77,7 @@ struct DiagnosisTests {
         let d = Diagnoser.diagnose(e)
         #expect(d.verdict == .degraded)
         #expect(d.cause?.id == "routed-hop-wall")
-        #expect(d.cause?.status == "confirmed")
+        #expect(d.cause?.status == .confirmed)
         #expect(d.cause?.hop == "10.10.20.1")
     }
 
@@ -133,7 +133,7 @@ struct DiagnosisTests {
         #expect(d.verdict == .notMTU)
         #expect(d.cause?.id == "not-mtu")
         #expect(d.fixes.isEmpty)
-        #expect(!d.hypotheses.contains { $0.id != "not-mtu" && $0.status != "ruled-out" && $0.confidence >= 35 })
+        #expect(!d.hypotheses.contains { $0.id != "not-mtu" && $0.status != .ruledOut && $0.confidence >= 35 })
     }
 
     @Test func dnsFailureStopsBeforeTheMTU() {
@@ -154,7 +154,7 @@ struct DiagnosisTests {
         let d = Diagnoser.diagnose(e)
         #expect(d.verdict == .blackhole)
         #expect(
-            d.hypotheses.first { $0.id == "asymmetric-path" }?.status == "possible",
+            d.hypotheses.first { $0.id == "asymmetric-path" }?.status == .possible,
             "a description of the path, ranked below the wall that causes the trouble")
         #expect(d.cause?.id == "reverse-wall")
     }
@@ -168,7 +168,7 @@ struct DiagnosisTests {
         let d = Diagnoser.diagnose(e)
         let clamp = d.hypotheses.first { $0.id == "mss-clamp" }
         #expect(clamp?.title.contains("too high") == true)
-        #expect(clamp?.status == "likely")
+        #expect(clamp?.status == .likely)
     }
 
     @Test func healthyPathIsOK() {
@@ -236,7 +236,7 @@ struct DirectionCausalityTests {
             if !stalled, reverse == .silent { continue }
             let d = Diagnoser.diagnose(Self.evidence(forward: forward, reverse: reverse, stalled: stalled))
             let label = "forward \(forward), reverse \(reverse), TLS \(stalled ? "stalled" : "ok")"
-            let causes = d.hypotheses.filter { $0.status == "confirmed" || $0.status == "likely" }
+            let causes = d.hypotheses.filter { $0.status == .confirmed || $0.status == .likely }
             if stalled {
                 #expect(
                     !causes.contains { $0.direction == "forward" && forward != .silent },
