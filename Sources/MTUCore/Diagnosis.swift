@@ -15,7 +15,7 @@ public struct Hypothesis: Sendable, Hashable, Codable {
     public var hop: String?
     public var layer: String?
     /// The direction whose wall this cause is about: forward (toward the target) or reverse (back to us).
-    public var direction: String?
+    public var direction: PathDirection?
 
     /// confirmed (≥ 85) | likely (≥ 60) | possible (≥ 35) | unlikely (< 35) — or ruled-out when evidence contradicts
     /// it, whatever the confidence.
@@ -159,11 +159,11 @@ public enum Diagnoser {
         /// The direction the stalled data travels, when a symptom says: a client's TLS handshake waits for the
         /// server's flight (reverse); a capture here shows our own segment unacknowledged (forward) or the
         /// peer's data stopping (reverse).
-        var stalledDirection: String? {
-            if tlsStalled { return "reverse" }
+        var stalledDirection: PathDirection? {
+            if tlsStalled { return .reverse }
             if let kinds = e.capture?.kinds {
-                if kinds.contains("stalled-segment") { return "forward" }
-                if kinds.contains("receive-gap") { return "reverse" }
+                if kinds.contains("stalled-segment") { return .forward }
+                if kinds.contains("receive-gap") { return .reverse }
             }
             return nil
         }
@@ -175,16 +175,16 @@ public enum Diagnoser {
         /// Both directions black-hole at the same size: most likely one wall seen both ways (a symmetric path). The
         /// forward measurement locates it (TTL-limited probes), so the forward causes speak for both.
         var sameWallBothWays: Bool { forwardSilent && reverseSilent && wall != nil && wall == reverseWall }
-        var culprit: String? {
-            if sameWallBothWays { return "forward" }
+        var culprit: PathDirection? {
+            if sameWallBothWays { return .forward }
             if let stalled = stalledDirection {
-                if stalled == "reverse", !reverseRepaired, reverseSilent || reverseWall != nil || !forwardSilent {
-                    return "reverse"
+                if stalled == .reverse, !reverseRepaired, reverseSilent || reverseWall != nil || !forwardSilent {
+                    return .reverse
                 }
-                if stalled == "forward", !forwardRepaired { return "forward" }
+                if stalled == .forward, !forwardRepaired { return .forward }
             }
-            if forwardSilent { return "forward" }
-            if reverseSilent { return "reverse" }
+            if forwardSilent { return .forward }
+            if reverseSilent { return .reverse }
             return nil
         }
 
@@ -236,7 +236,7 @@ public enum Diagnoser {
     static func hypothesis(
         _ id: String, _ title: String, _ confidence: Int, _ explanation: String, for evidenceFor: [String],
         against: [String], hop: String? = nil, layer: String? = nil,
-        ruledOut: Bool = false, direction: String? = nil
+        ruledOut: Bool = false, direction: PathDirection? = nil
     ) -> Hypothesis {
         // Every cause about a wall names its direction; the wall rules below are all about the forward one.
         let forwardRules: Set<String> = [
@@ -248,7 +248,7 @@ public enum Diagnoser {
             status: ruledOut ? .ruledOut : Hypothesis.Status(confidence: confidence),
             explanation: explanation,
             evidenceFor: evidenceFor, evidenceAgainst: against, hop: hop, layer: layer,
-            direction: direction ?? (forwardRules.contains(id) ? "forward" : nil))
+            direction: direction ?? (forwardRules.contains(id) ? .forward : nil))
     }
 
     static func notMTU(_ facts: inout Facts) -> Hypothesis? {
@@ -537,7 +537,7 @@ public enum Diagnoser {
     /// The wall on the way back, from the reverse measurement (or from echo replies that never came back).
     static func reverseWall(_ facts: Facts) -> Hypothesis? {
         guard let reverse = facts.reverse else { return nil }
-        let stalledBack = facts.stalledDirection == "reverse"
+        let stalledBack = facts.stalledDirection == .reverse
         let symptom =
             facts.tlsStalled
             ? "the TLS handshake stalls: the server's certificate flight is the first full-size data, and it travels this direction"
@@ -557,7 +557,7 @@ public enum Diagnoser {
                         ? "Echo replies travel without DF, so a router would have fragmented them: the drop is at layer 2 (a segment with a smaller MTU) or a filter."
                         : "Locate it from the other end: `mtu-doctor probe` run on the target toward this host."),
                 for: evidence, against: [], layer: byReplies ? "L2 segment or filter (way back)" : "reverse path",
-                direction: "reverse")
+                direction: .reverse)
         }
         if reverse.verdict == .ptb, let wall = reverse.pathMTU {
             return hypothesis(
@@ -566,7 +566,7 @@ public enum Diagnoser {
                 for: [reverse.explanation],
                 against: stalledBack
                     ? ["its ICMP reaches the sender, which shrinks its segments: it cannot explain a stall"] : [],
-                layer: "reverse path", direction: "reverse")
+                layer: "reverse path", direction: .reverse)
         }
         if stalledBack, !facts.forwardSilent || facts.forwardRepaired,
             [.notMeasured, .partial, .inconclusive].contains(reverse.verdict)
@@ -578,7 +578,7 @@ public enum Diagnoser {
             return hypothesis(
                 "reverse-wall", "Full-size packets lost on the way back", 60,
                 "The data that stalls travels from the target to this host, and nothing measured on the way there explains it. Measure the way back: `mtu-doctor serve` here and `mtu-doctor probe` from the target, or `--reverse-tls`.",
-                for: evidence, against: [], layer: "reverse path", direction: "reverse")
+                for: evidence, against: [], layer: "reverse path", direction: .reverse)
         }
         return nil
     }
@@ -591,7 +591,7 @@ public enum Diagnoser {
             guard let culprit = facts.culprit else { return }
             for index in hypotheses.indices where hypotheses[index].status != .ruledOut {
                 guard let direction = hypotheses[index].direction, direction != culprit else { continue }
-                if direction == "forward" ? facts.forwardRepaired : facts.reverseRepaired {
+                if direction == .forward ? facts.forwardRepaired : facts.reverseRepaired {
                     hypotheses[index].confidence = Swift.min(hypotheses[index].confidence, 55)
                     hypotheses[index].evidenceAgainst.append(
                         "PMTUD repairs this \(direction) wall (its ICMP \"too big\" arrives); the black hole is on the \(culprit) direction"
@@ -600,7 +600,7 @@ public enum Diagnoser {
             }
             return
         }
-        let data = stalled == "reverse" ? "the server's TLS flight" : "this host's segments"
+        let data = stalled == .reverse ? "the server's TLS flight" : "this host's segments"
         if facts.sameWallBothWays {
             // One wall both ways: the located (forward) causes explain the stall too; the reverse one only repeats it.
             for index in hypotheses.indices where hypotheses[index].id == "reverse-wall" {
@@ -612,13 +612,13 @@ public enum Diagnoser {
             return
         }
         let stalledMeasured =
-            (stalled == "reverse" ? facts.reverse : facts.forward).map {
+            (stalled == .reverse ? facts.reverse : facts.forward).map {
                 ![.notMeasured, .unreachable].contains($0.verdict)
             } ?? false
         for index in hypotheses.indices where hypotheses[index].status != .ruledOut {
             let direction = hypotheses[index].direction
             guard let direction, direction != stalled else { continue }
-            let repaired = direction == "forward" ? facts.forwardRepaired : facts.reverseRepaired
+            let repaired = direction == .forward ? facts.forwardRepaired : facts.reverseRepaired
             if !repaired, !stalledMeasured {
                 // The stalled direction was not measured: a silent wall this way is the best evidence there is
                 // (most paths are symmetric), and it says so.
@@ -633,8 +633,8 @@ public enum Diagnoser {
             hypotheses[index].evidenceAgainst.append(reason)
             hypotheses[index].confidence = Swift.min(hypotheses[index].confidence, repaired ? 20 : 45)
             if repaired, hypotheses[index].id == "routed-hop-wall" || hypotheses[index].id == "reverse-wall" {
-                let wall = direction == "forward" ? facts.wall : facts.reverseWall
-                let place = direction == "forward" ? (facts.forward?.ptbSource.map { " at \($0)" } ?? "") : ""
+                let wall = direction == .forward ? facts.wall : facts.reverseWall
+                let place = direction == .forward ? (facts.forward?.ptbSource.map { " at \($0)" } ?? "") : ""
                 ruledOut.append(
                     RuledOut(
                         item:
@@ -746,9 +746,9 @@ public enum Diagnoser {
         switch facts.verdict {
         case .blackhole:
             var text = "MTU black hole toward \(target): "
-            if facts.culprit == "reverse", let wall = facts.reverseWall {
+            if facts.culprit == .reverse, let wall = facts.reverseWall {
                 text += "packets over \(wall) bytes do not come back and no ICMP reaches the sender"
-            } else if facts.culprit == "reverse" {
+            } else if facts.culprit == .reverse {
                 text += "full-size packets on the way back are lost"
                 if let limit = facts.reverse?.measuredUpTo {
                     text += " (the way back could be measured only up to \(limit))"
@@ -765,7 +765,7 @@ public enum Diagnoser {
             } else {
                 text += "full-size packets are lost"
             }
-            if facts.tlsStalled, facts.culprit != "forward" || [.notMeasured, nil].contains(facts.reverse?.verdict) {
+            if facts.tlsStalled, facts.culprit != .forward || [.notMeasured, nil].contains(facts.reverse?.verdict) {
                 text +=
                     " — which is why the TLS handshake stalls (the server's certificate flight is the first full-size data, and it travels back to us)"
             }
@@ -790,7 +790,7 @@ public enum Diagnoser {
     }
 
     static func fixes(_ facts: Facts, _ hypotheses: [Hypothesis]) -> [Fix] {
-        if facts.culprit == "reverse" { return reverseFixes(facts) }
+        if facts.culprit == .reverse { return reverseFixes(facts) }
         guard facts.mtuTrouble, let wall = facts.wall ?? facts.reverseWall else { return [] }
         var fixes: [Fix] = []
         let live = hypotheses.filter { $0.status != .ruledOut && $0.confidence >= 35 }

@@ -19,6 +19,14 @@ public enum Verdict: String, Sendable, Hashable, Codable, Comparable, CaseIterab
 }
 
 /// What a measurement of one direction found (`probe`, `diagnose`, the agents), with the JSON spelling as raw value.
+/// Which way along a path: toward the target (forward) or back to us (reverse).
+public enum PathDirection: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case forward, reverse
+
+    /// The JSON spelling, also in interpolated text.
+    public var description: String { rawValue }
+}
+
 public enum PathVerdict: String, Sendable, Hashable, Codable, CaseIterable {
     /// Every size up to the interface MTU passed.
     case ok

@@ -239,10 +239,10 @@ struct DirectionCausalityTests {
             let causes = d.hypotheses.filter { $0.status == .confirmed || $0.status == .likely }
             if stalled {
                 #expect(
-                    !causes.contains { $0.direction == "forward" && forward != .silent },
+                    !causes.contains { $0.direction == .forward && forward != .silent },
                     "\(label): a forward wall that is not silent cannot stall the server's flight: \(causes.map(\.id))")
                 #expect(
-                    !causes.contains { $0.direction == "forward" && forward == .ptb },
+                    !causes.contains { $0.direction == .forward && forward == .ptb },
                     "\(label): PMTUD repairs the forward wall")
                 if reverse == .silent {
                     #expect(d.cause?.id == "reverse-wall", "\(label): \(causes.map(\.id))")
