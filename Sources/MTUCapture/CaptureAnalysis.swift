@@ -80,9 +80,17 @@ public struct CaptureFinding: Sendable, Hashable, Codable {
     /// Size bounds: the largest packet that got through and the smallest that never did.
     public var sizes: Sizes?
     public var ptb: PTB?
+    public var evidence: Evidence = .confirmed
+
     /// How far the capture proves it: confirmed (the packets show it), likely (consistent, not proven: another
     /// cause fits too), cannot-tell (the capture does not hold what would decide it; the summary says what would).
-    public var evidence: String = "confirmed"
+    public enum Evidence: String, Sendable, Hashable, Codable, CustomStringConvertible {
+        case confirmed, likely
+        case cannotTell = "cannot-tell"
+
+        /// The JSON spelling, also in interpolated text.
+        public var description: String { rawValue }
+    }
 
     public struct Sizes: Sendable, Hashable, Codable {
         public var largestDelivered: Int?
@@ -132,8 +140,15 @@ public struct CaptureReport: Sendable, Codable {
     public var flowsOmitted: Int
     public var findings: [CaptureFinding]
     public var tunnels: TunnelSummary?
+    public var verdict: Verdict
+
     /// ok | degraded | blackhole | incomplete (nothing, or too little, could be read; or no MTU evidence either way)
-    public var verdict: String
+    public enum Verdict: String, Sendable, Hashable, Codable, CustomStringConvertible {
+        case ok, degraded, blackhole, incomplete
+
+        /// The JSON spelling, also in interpolated text.
+        public var description: String { rawValue }
+    }
     /// How much of the traffic was read down to IP, and what was not.
     public var coverage: Coverage
     /// One sentence: what the captures show.
@@ -290,41 +305,41 @@ public struct CaptureAnalyzer {
             "stalled-segment", "receive-gap", "ptb-seen", "overlay-oversize", "tls-stall", "mss",
         ]
         let mostlyUnread = packets > 0 && dissected * 2 < packets
-        let verdict: String
+        let verdict: CaptureReport.Verdict
         if packets == 0 || (!unreadable.isEmpty && !findings.contains { $0.severity != "info" }) {
             // Nothing (or not everything) was read: that is no evidence of health.
-            verdict = "incomplete"
-        } else if findings.contains(where: { $0.severity == "critical" && $0.evidence != "cannot-tell" }) {
-            verdict = "blackhole"
+            verdict = .incomplete
+        } else if findings.contains(where: { $0.severity == "critical" && $0.evidence != .cannotTell }) {
+            verdict = .blackhole
         } else if findings.contains(where: {
             $0.severity == "warning" && mtuKinds.contains($0.kind)
-                && ($0.evidence != "cannot-tell" || $0.kind == "ptb-seen")
+                && ($0.evidence != .cannotTell || $0.kind == "ptb-seen")
         })
             || findings.contains(where: {
                 $0.severity == "warning" && ["overlay-fragmented", "fragmented"].contains($0.kind)
             })
         {
-            verdict = "degraded"
+            verdict = .degraded
         } else if mostlyUnread || findings.contains(where: { $0.severity != "info" }) {
             // Most of the traffic was not read, or the only trouble seen is not about sizes (a silent peer, an
             // undecided PTB): no MTU verdict either way.
-            verdict = "incomplete"
+            verdict = .incomplete
         } else {
-            verdict = "ok"
+            verdict = .ok
         }
         var conclusion = Self.conclusion(verdict, findings)
-        if verdict == "incomplete" && packets > 0 && !unreadable.isEmpty {
+        if verdict == .incomplete && packets > 0 && !unreadable.isEmpty {
             conclusion =
                 "\(unreadable.count) file(s) could not be read (\(unreadable.joined(separator: ", "))); in the others: "
                 + conclusion
-        } else if verdict == "incomplete" && mostlyUnread {
+        } else if verdict == .incomplete && mostlyUnread {
             let reasons = coverage.skipped.prefix(3).map { "\($0.what): \($0.packets)" }.joined(separator: "; ")
             conclusion =
                 "only \(dissected) of \(packets) packets could be read down to IP (\(reasons)): no verdict on traffic this tool does not decode"
-        } else if verdict == "incomplete" && packets > 0 {
+        } else if verdict == .incomplete && packets > 0 {
             conclusion =
                 "no MTU evidence either way: " + (findings.first { $0.severity != "info" }?.summary ?? conclusion)
-        } else if verdict == "incomplete" {
+        } else if verdict == .incomplete {
             conclusion =
                 "nothing to analyse: no packet could be read"
                 + (endedEarly.isEmpty ? "" : " (\(endedEarly.joined(separator: ", ")): see the warnings)")
@@ -338,7 +353,7 @@ public struct CaptureAnalyzer {
             warnings: warnings)
     }
 
-    static func conclusion(_ verdict: String, _ findings: [CaptureFinding]) -> String {
+    static func conclusion(_ verdict: CaptureReport.Verdict, _ findings: [CaptureFinding]) -> String {
         if let stall = findings.first(where: { $0.kind == "stalled-segment" }), let sizes = stall.sizes,
             let lost = sizes.smallestLost
         {
@@ -360,7 +375,7 @@ public struct CaptureAnalyzer {
             return "not an MTU problem on this evidence: \(alert.summary)"
         }
         switch verdict {
-        case "degraded":
+        case .degraded:
             if let ptb = findings.first(where: { $0.kind == "ptb-seen" && $0.ptb?.senderAdapted == true }) {
                 return
                     "path MTU discovery worked: an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) arrived and the sender adapted; worth fixing the MTU mismatch anyway"
@@ -370,7 +385,8 @@ public struct CaptureAnalyzer {
                     "an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) reached the capture point; cannot tell whether the sender adapted — no later packet of that flow is in the capture: capture longer, or at the sender"
             }
             return findings.first { $0.severity == "warning" }?.summary ?? "degraded"
-        default:
+        case .ok, .blackhole, .incomplete:
+            // incomplete: the caller says what could not be read; blackhole comes with a finding handled above.
             return "no MTU trouble in these captures: no stalled segments, no ICMP \"too big\""
         }
     }
@@ -742,7 +758,7 @@ struct FileAnalysis {
                             frames: [packet.frame],
                             summary:
                                 "two SYNs of \(key) announced different MSS values, \(earlier) then \(mss) (a retried connection, or something rewriting it): the later one is used here",
-                            sizes: nil, ptb: nil, evidence: "confirmed"))
+                            sizes: nil, ptb: nil, evidence: .confirmed))
                 }
                 directions[d].mss = mss
                 if syns.count < 100_000 { syns[.init(flow: key, sequence: tcp.sequence)] = (packet.frame, mss) }
@@ -992,7 +1008,7 @@ struct FileAnalysis {
                             summary: peerAlive
                                 ? "the same \(worst.size)-byte segment was sent \(worst.sends) times and never acknowledged, but every IPv\(sender.key.version) path carries \(minimum) bytes: not a size limit — loss, a firewall, or a stuck receiver"
                                 : "the same \(worst.size)-byte segment was sent \(worst.sends) times and \(receiver.key.source) sent nothing after frame \(worst.frames.first ?? 0)\(receiver.packets == 0 ? " (nor anything before: no handshake)" : ""): a peer that is gone or a path that drops everything — not a size limit on this evidence; a smaller packet getting through (or not) would tell",
-                            sizes: nil, ptb: nil, evidence: "cannot-tell"))
+                            sizes: nil, ptb: nil, evidence: .cannotTell))
                     continue
                 }
                 // A sender with segmentation offload records super-packets: on the wire they were cut to the peer's
@@ -1006,7 +1022,7 @@ struct FileAnalysis {
                                 direction: sender.key.description, frames: worst.frames,
                                 summary:
                                     "the same segment was sent \(worst.sends) times and never acknowledged, from \(sender.key.source) to \(sender.key.destination); this sender uses segmentation offload (it records \(worst.size)-byte super-packets), so on the wire every packet was at most \(wire) bytes — and packets that size were acknowledged before: not a size limit on this evidence. Capture at the receiver, or with offload off (ethtool -K IFACE tso off gso off)",
-                                sizes: nil, ptb: nil, evidence: "cannot-tell"))
+                                sizes: nil, ptb: nil, evidence: .cannotTell))
                         continue
                     }
                 }
@@ -1031,7 +1047,7 @@ struct FileAnalysis {
                         summary:
                             "the same \(worst.size)-byte segment (\(worst.payload) bytes of data) was sent \(worst.sends) times and never acknowledged\(bound), from \(sender.key.source) to \(sender.key.destination)",
                         sizes: .init(largestDelivered: delivered, smallestLost: lost), ptb: nil,
-                        evidence: delivered != nil && holeShown ? "confirmed" : "likely"))
+                        evidence: delivered != nil && holeShown ? .confirmed : .likely))
                 if !ptbHere {
                     findings.append(
                         CaptureFinding(
@@ -1085,7 +1101,7 @@ struct FileAnalysis {
                         frames: [client.synFrame, server.synFrame].compactMap { $0 },
                         summary:
                             "MSS \(clientMSS) from \(client.key.source), \(serverMSS) from \(server.key.source): both allow \(lost)-byte packets, which never arrive; no MSS clamp protects this path. Clamp to the path MTU − \(client.key.headerBytes) (this capture puts the path MTU \(bound); mtu-doctor probe measures it to the byte)",
-                        sizes: nil, ptb: nil, evidence: "likely"))
+                        sizes: nil, ptb: nil, evidence: .likely))
             }
         }
         let tls = record.tls
@@ -1130,7 +1146,7 @@ struct FileAnalysis {
                         summary: stalled
                             ? text
                             : text + ". Nothing here shows a size limit: capture at the server, or probe the path",
-                        sizes: nil, ptb: nil, evidence: stalled ? "likely" : "cannot-tell"))
+                        sizes: nil, ptb: nil, evidence: stalled ? .likely : .cannotTell))
             }
         }
         summaries.append(
@@ -1187,12 +1203,12 @@ struct FileAnalysis {
             // to the new size on the wire). Sizes decide only for senders that record wire sizes.
             let offloading = ptb.senderOffloads
             var adapted: Bool?
-            var evidence = "cannot-tell"
+            var evidence = CaptureFinding.Evidence.cannotTell
             var outcome =
                 "cannot tell whether the sender adapted — no later packet of that flow is in this capture: capture longer, or at the sender"
             if let delivered = ptb.deliveredFrame {
                 adapted = true
-                evidence = "confirmed"
+                evidence = .confirmed
                 outcome =
                     "the PTB took effect: the peer acknowledged the data it quoted (frame \(delivered))"
                     + (ptb.laterLargest > ptb.limit && offloading
@@ -1200,7 +1216,7 @@ struct FileAnalysis {
                         : "")
             } else if ptb.later > 0, ptb.laterLargest <= ptb.limit {
                 adapted = true
-                evidence = "confirmed"
+                evidence = .confirmed
                 outcome = "the sender adapted: its \(ptb.later) later packets fit"
             } else if ptb.later > 0, offloading {
                 // Super-packets say nothing about wire sizes; without an acknowledgment either way, nothing is proven.
@@ -1208,14 +1224,14 @@ struct FileAnalysis {
                 // in pieces that fit, and the peer (alive: it answered before) acknowledge them.
                 let stuck = ptb.peerAckedAfter || ptb.quotedResent >= 2
                 adapted = stuck ? false : nil
-                evidence = stuck ? "likely" : "cannot-tell"
+                evidence = stuck ? .likely : .cannotTell
                 outcome =
                     stuck
                     ? "the peer never acknowledged the data the PTB quoted\(ptb.quotedResent >= 2 ? ", which was sent \(ptb.quotedResent) more times" : ", though it acknowledged other data"): the PTB likely did not take effect (sizes here are offload super-packets, not wire sizes)"
                     : "cannot tell whether the PTB took effect: this sender uses segmentation offload (its recorded packets are not wire sizes) and no acknowledgment of the quoted data is in the capture — capture at the receiver, or with offload off"
             } else if ptb.later > 0 {
                 adapted = false
-                evidence = ptb.peerAckedAfter || ptb.quotedSequence == nil ? "confirmed" : "likely"
+                evidence = ptb.peerAckedAfter || ptb.quotedSequence == nil ? .confirmed : .likely
                 outcome =
                     "the sender kept sending packets up to \(ptb.laterLargest) bytes afterwards: the PTB did not take effect (filtered before the socket, or the sender ignores it)"
             }
@@ -1293,7 +1309,7 @@ struct FileAnalysis {
                 CaptureFinding(
                     kind: "fragmented", severity: "warning", file: name, direction: nil, frames: plainFragmentFrames,
                     summary: text.joined(separator: "; "), sizes: nil, ptb: nil,
-                    evidence: fragments.v6 > 0 && v4 == 0 ? "confirmed" : "likely"))
+                    evidence: fragments.v6 > 0 && v4 == 0 ? .confirmed : .likely))
         }
     }
 }

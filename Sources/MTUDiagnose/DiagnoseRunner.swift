@@ -300,7 +300,8 @@ public enum DiagnoseRunner {
             analyzer.add(&reader, name: options.captureFile ?? "probe capture")
             let analysis = analyzer.report()
             evidence.capture = .init(
-                file: options.captureFile ?? "(temporary)", packets: analysis.packets, verdict: analysis.verdict,
+                file: options.captureFile ?? "(temporary)", packets: analysis.packets,
+                verdict: analysis.verdict.rawValue,
                 conclusion: analysis.conclusion,
                 kinds: analysis.findings.map(\.kind), ptbMTUs: analysis.findings.compactMap { $0.ptb?.mtu })
             evidence.steps.append(

@@ -90,12 +90,12 @@ public enum CaptureText {
 }
 
 extension Style {
-    func captureVerdict(_ verdict: String) -> String {
+    func captureVerdict(_ verdict: CaptureReport.Verdict) -> String {
         switch verdict {
-        case "blackhole": return paint("BLACKHOLE", "1;31")
-        case "degraded": return paint("DEGRADED", "1;33")
-        case "incomplete": return paint("INCOMPLETE", "1;33")
-        default: return paint("OK", "1;32")
+        case .blackhole: return paint("BLACKHOLE", "1;31")
+        case .degraded: return paint("DEGRADED", "1;33")
+        case .incomplete: return paint("INCOMPLETE", "1;33")
+        case .ok: return paint("OK", "1;32")
         }
     }
 

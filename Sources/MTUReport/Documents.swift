@@ -260,7 +260,7 @@ public enum Documents {
                         })
                 ]))
         return ReportDocument(
-            title: "mtu-doctor capture analyze \(files.joined(separator: " "))", verdict: report.verdict,
+            title: "mtu-doctor capture analyze \(files.joined(separator: " "))", verdict: report.verdict.rawValue,
             headline: report.conclusion, sections: sections)
     }
 }

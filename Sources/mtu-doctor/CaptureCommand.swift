@@ -67,7 +67,7 @@ struct CaptureCommand: ParsableCommand {
                 text: { CaptureText.render(report, files: files, style: output.style) },
                 json: { JSONReport.render(report, command: "capture.analyze") },
                 document: { Documents.capture(report, files: files) })
-            if report.verdict != "ok" { throw ExitCode(1) }
+            if report.verdict != .ok { throw ExitCode(1) }
         }
     }
 }

@@ -19,7 +19,7 @@ func fixture(_ name: String) throws -> CaptureReport {
 struct CaptureAnalysisTests {
     @Test func stalledCertificateFlight() throws {
         let report = try fixture("tls-stall-server.pcap")
-        #expect(report.verdict == "blackhole")
+        #expect(report.verdict == .blackhole)
         let stalled = try #require(report.findings.first { $0.kind == "stalled-segment" })
         #expect(stalled.sizes?.smallestLost == 4148)
         #expect(stalled.sizes?.largestDelivered == 1037, "the flight's 985-byte tail was SACKed")
@@ -36,7 +36,7 @@ struct CaptureAnalysisTests {
         #expect(ptb.ptb?.mtu == 1500)
         #expect(ptb.ptb?.source == "10.77.3.1")
         #expect(ptb.ptb?.senderAdapted == true)
-        #expect(report.verdict == "degraded")
+        #expect(report.verdict == .degraded)
         #expect(!report.findings.contains { $0.kind == "stalled-segment" })
     }
 
@@ -66,7 +66,7 @@ struct ClientSideCaptureTests {
     /// up after 3 s.
     @Test func receiveGapOnARealCapture() throws {
         let report = try fixture("tls-stall-client.pcap")
-        #expect(report.verdict == "blackhole")
+        #expect(report.verdict == .blackhole)
         let gap = try #require(report.findings.first { $0.kind == "receive-gap" })
         #expect(gap.summary.contains("up to 1 (relative)") && gap.summary.contains("data from 4097 on"))
         #expect(gap.sizes?.smallestLost == 4136)
@@ -91,7 +91,7 @@ struct NothingReadTests {
 
     @Test func anEmptyCaptureIsIncomplete() throws {
         let report = try report(Self.header)
-        #expect(report.verdict == "incomplete")
+        #expect(report.verdict == .incomplete)
         #expect(report.conclusion.hasPrefix("nothing to analyse"))
     }
 
@@ -99,7 +99,7 @@ struct NothingReadTests {
         let report = try report(
             Self.header + [0xee, 0xee, 0xee, 0xee, 0, 0, 0, 0, 0xee, 0xee, 0xee, 0xf7, 0xee, 0xee, 0xee, 0xf7]
                 + [UInt8](repeating: 0x42, count: 64))
-        #expect(report.verdict == "incomplete")
+        #expect(report.verdict == .incomplete)
         #expect(report.conclusion.contains("x.pcap past frame 0"))
         #expect(!report.warnings.isEmpty)
     }

@@ -30,7 +30,7 @@ struct EvidenceTests {
         }
         let report = try c.report()
         #expect(!report.findings.contains { $0.kind == "stalled-segment" }, "\(report.findings.map(\.summary))")
-        #expect(report.verdict != "blackhole")
+        #expect(report.verdict != .blackhole)
         let reset = try #require(report.findings.first { $0.kind == "peer-reset" })
         #expect(reset.summary.contains("6 packets of it followed"))
         #expect(!report.conclusion.contains("path MTU"))
@@ -45,9 +45,9 @@ struct EvidenceTests {
         let report = try c.report()
         #expect(!report.findings.contains { $0.kind == "stalled-segment" })
         let silent = try #require(report.findings.first { $0.kind == "peer-silent" })
-        #expect(silent.evidence == "cannot-tell")
+        #expect(silent.evidence == .cannotTell)
         #expect(silent.summary.contains("no handshake"))
-        #expect(report.verdict == "incomplete")
+        #expect(report.verdict == .incomplete)
         #expect(!report.conclusion.contains("path MTU <"))
     }
 
@@ -72,9 +72,9 @@ struct EvidenceTests {
         c.send(fromClient: true, seq: 1001, ack: 6001, sack: (10001, 10501))
         let report = try c.report()
         let stall = try #require(report.findings.first { $0.kind == "stalled-segment" })
-        #expect(stall.evidence == "confirmed")
+        #expect(stall.evidence == .confirmed)
         #expect(stall.sizes?.largestDelivered == 1040 && stall.sizes?.smallestLost == 4040)
-        #expect(report.verdict == "blackhole")
+        #expect(report.verdict == .blackhole)
     }
 
     /// A PTB and nothing after it: "cannot tell", never "the sender adapted". UDP flows are followed too.
@@ -92,7 +92,7 @@ struct EvidenceTests {
         let report = try c.report()
         let ptb = try #require(report.findings.first { $0.kind == "ptb-seen" })
         #expect(ptb.ptb?.senderAdapted == nil)
-        #expect(ptb.evidence == "cannot-tell")
+        #expect(ptb.evidence == .cannotTell)
         #expect(report.conclusion.contains("cannot tell whether the sender adapted"))
         #expect(!report.conclusion.contains("the sender adapted;"))
 
@@ -163,7 +163,7 @@ struct EvidenceTests {
     @Test func unreadTrafficIsIncompleteNotOK() throws {
         let radiotap = (0..<20).map { _ in (UInt32(1), UInt32(0), [UInt8](repeating: 0, count: 80)) }
         let report = try analyse(radiotap, linkType: 127)
-        #expect(report.verdict == "incomplete")
+        #expect(report.verdict == .incomplete)
         #expect(
             report.coverage.dissected == 0 && report.coverage.skipped.first?.what == "link type 127 is not dissected")
         #expect(report.conclusion.contains("only 0 of 20 packets could be read down to IP"))
@@ -190,7 +190,7 @@ struct EvidenceTests {
                     source: c.client, destination: c.server))
         }
         let report = try c.report()
-        #expect(report.verdict == "incomplete")
+        #expect(report.verdict == .incomplete)
         #expect(report.coverage.skipped.first?.what == "CAPWAP (not decoded)")
     }
 
@@ -208,7 +208,7 @@ struct EvidenceTests {
         c.raw(Conversation.ipv4(echo(1372), protocolNumber: 1, source: c.client, destination: c.server))
         let ptb = try #require(try c.report().findings.first { $0.kind == "ptb-seen" })
         #expect(ptb.ptb?.senderAdapted == true, "\(ptb.summary)")
-        #expect(ptb.evidence == "confirmed")
+        #expect(ptb.evidence == .confirmed)
     }
 
     @Test func twoSYNsWithDifferentMSSAreSaid() throws {

@@ -57,9 +57,9 @@ struct OffloadPTBTests {
         let report = try Self.senderSide(offload: offload, delivered: true).report()
         let ptb = try #require(report.findings.first { $0.kind == "ptb-seen" })
         #expect(ptb.ptb?.senderAdapted == true, "offload \(offload): \(ptb.summary)")
-        #expect(ptb.evidence == "confirmed")
+        #expect(ptb.evidence == .confirmed)
         #expect(ptb.severity != "critical")
-        #expect(report.verdict != "blackhole", "offload \(offload): \(report.conclusion)")
+        #expect(report.verdict != .blackhole, "offload \(offload): \(report.conclusion)")
         #expect(!report.conclusion.contains("did not take effect"))
         if offload {
             #expect(ptb.summary.contains("acknowledged the data it quoted"), "\(ptb.summary)")
@@ -74,7 +74,7 @@ struct OffloadPTBTests {
         if offload {
             // Sizes prove nothing here; the peer's acknowledgments, which never cover the quoted data, make it likely.
             #expect(ptb.ptb?.senderAdapted == false, "\(ptb.summary)")
-            #expect(ptb.evidence == "likely")
+            #expect(ptb.evidence == .likely)
             #expect(ptb.summary.contains("offload super-packets"))
         } else {
             // Without offload the sender's sizes are wire sizes: it did adapt (1360-byte segments), yet nothing is
@@ -104,7 +104,7 @@ struct OffloadPTBTests {
         #expect(
             !report.findings.contains { $0.kind == "stalled-segment" || $0.kind == "receive-gap" },
             "\(report.findings.map(\.summary))")
-        #expect(report.verdict != "blackhole")
+        #expect(report.verdict != .blackhole)
     }
 }
 
@@ -125,9 +125,9 @@ struct OffloadStallTests {
             !report.findings.contains { $0.kind == "stalled-segment" && $0.severity == "critical" },
             "\(report.findings.map(\.summary))")
         let stall = try #require(report.findings.first { $0.kind == "stalled-segment" })
-        #expect(stall.evidence == "cannot-tell")
+        #expect(stall.evidence == .cannotTell)
         #expect(stall.summary.contains("segmentation offload"))
-        #expect(report.verdict != "blackhole")
+        #expect(report.verdict != .blackhole)
     }
 }
 

@@ -104,7 +104,7 @@ struct ScenarioTests {
         c.at(10.0)
         c.send(fromClient: true, seq: 1001 + hello, ack: 5001, flags: 0x04)
         let report = try c.report()
-        #expect(report.verdict == "blackhole")
+        #expect(report.verdict == .blackhole)
         let gap = try #require(report.findings.first { $0.kind == "receive-gap" })
         #expect(gap.sizes?.smallestLost == 4136, "4096 bytes + 40 of headers")
         #expect(gap.sizes?.largestDelivered == 1025)
@@ -129,7 +129,7 @@ struct ScenarioTests {
             fromClient: true, seq: 1001 + hello, ack: 5001 + UInt32(flight.count), flags: 0x18,
             payload: Conversation.record(21, [2, 48]))
         let report = try c.report()
-        #expect(report.verdict == "ok")
+        #expect(report.verdict == .ok)
         let alert = try #require(report.findings.first { $0.kind == "tls-alert" })
         #expect(alert.summary.contains("unknown_ca") && alert.summary.contains("client"))
         #expect(report.conclusion.hasPrefix("not an MTU problem"))
@@ -148,7 +148,7 @@ struct ScenarioTests {
             fromClient: true, seq: 1001 + hello, ack: 5001 + UInt32(flight.count), flags: 0x18,
             payload: Conversation.record(20, [1]))
         let report = try c.report()
-        #expect(report.verdict == "ok")
+        #expect(report.verdict == .ok)
         #expect(report.flows.first?.tls == "completed")
         let ms = try #require(report.flows.first?.tlsHandshakeMs)
         #expect(abs(ms - 49.9) < 0.5)
@@ -179,7 +179,7 @@ struct ScenarioTests {
         let report = try c.report()
         let offload = try #require(report.findings.first { $0.kind == "offload" })
         #expect(offload.frames == [4])
-        #expect(report.verdict == "ok")
+        #expect(report.verdict == .ok)
     }
 
     /// A PTB about a VXLAN packet names the connection inside the tunnel; the sender did not adapt.
@@ -224,6 +224,6 @@ struct ScenarioTests {
         let report = try c.report()
         let fragmented = try #require(report.findings.first { $0.kind == "overlay-fragmented" })
         #expect(fragmented.frames.contains(2))
-        #expect(report.verdict == "degraded")
+        #expect(report.verdict == .degraded)
     }
 }
