@@ -1,3 +1,5 @@
+import MTUCore
+
 /// One conversation direction: source address/port → destination address/port.
 public struct FlowKey: Sendable, Hashable, Codable, CustomStringConvertible {
     public var version: Int
@@ -70,7 +72,7 @@ public struct CaptureFinding: Sendable, Hashable, Codable {
     /// fragmented | overlay | tls-stall | tls-alert | vantage | peer-silent | peer-reset
     public var kind: String
     /// critical (a black hole), warning (degraded or a risk), info (context)
-    public var severity: String
+    public var severity: Severity
     /// The capture file the frames belong to.
     public var file: String
     public var direction: String?
@@ -281,7 +283,7 @@ public struct CaptureAnalyzer {
             else { continue }
             findings.append(
                 CaptureFinding(
-                    kind: "mss-clamped", severity: "info", file: low.file, direction: identity.flow.description,
+                    kind: "mss-clamped", severity: .info, file: low.file, direction: identity.flow.description,
                     frames: [low.frame],
                     summary:
                         "the SYN of \(identity.flow) carried MSS \(high.mss) in \(high.file) (frame \(high.frame)) and \(low.mss) in \(low.file): a device between the two capture points clamps the MSS to \(low.mss) (packets of \(low.mss + identity.flow.headerBytes) bytes)",
@@ -292,7 +294,7 @@ public struct CaptureAnalyzer {
                 .sorted().joined(separator: ", ")
             findings.append(
                 CaptureFinding(
-                    kind: "overlay", severity: "info", file: tunnelFile ?? "", direction: nil, frames: tunnelFrames,
+                    kind: "overlay", severity: .info, file: tunnelFile ?? "", direction: nil, frames: tunnelFrames,
                     summary:
                         "\(tunnels.packets) tunnel packets (\(kinds)); the largest outer packet was \(tunnels.largestOuter) bytes carrying a \(tunnels.largestInner)-byte inner packet (\(tunnels.largestOuter - tunnels.largestInner) bytes of encapsulation); \(tunnels.outerDontFragment) IPv4 outer headers with DF set, \(tunnels.outerFragments) outer fragments. Give --mtu to check them against the underlay",
                     sizes: nil, ptb: nil))
@@ -306,21 +308,21 @@ public struct CaptureAnalyzer {
         ]
         let mostlyUnread = packets > 0 && dissected * 2 < packets
         let verdict: CaptureReport.Verdict
-        if packets == 0 || (!unreadable.isEmpty && !findings.contains { $0.severity != "info" }) {
+        if packets == 0 || (!unreadable.isEmpty && !findings.contains { $0.severity != .info }) {
             // Nothing (or not everything) was read: that is no evidence of health.
             verdict = .incomplete
-        } else if findings.contains(where: { $0.severity == "critical" && $0.evidence != .cannotTell }) {
+        } else if findings.contains(where: { $0.severity == .critical && $0.evidence != .cannotTell }) {
             verdict = .blackhole
         } else if findings.contains(where: {
-            $0.severity == "warning" && mtuKinds.contains($0.kind)
+            $0.severity == .warning && mtuKinds.contains($0.kind)
                 && ($0.evidence != .cannotTell || $0.kind == "ptb-seen")
         })
             || findings.contains(where: {
-                $0.severity == "warning" && ["overlay-fragmented", "fragmented"].contains($0.kind)
+                $0.severity == .warning && ["overlay-fragmented", "fragmented"].contains($0.kind)
             })
         {
             verdict = .degraded
-        } else if mostlyUnread || findings.contains(where: { $0.severity != "info" }) {
+        } else if mostlyUnread || findings.contains(where: { $0.severity != .info }) {
             // Most of the traffic was not read, or the only trouble seen is not about sizes (a silent peer, an
             // undecided PTB): no MTU verdict either way.
             verdict = .incomplete
@@ -338,7 +340,7 @@ public struct CaptureAnalyzer {
                 "only \(dissected) of \(packets) packets could be read down to IP (\(reasons)): no verdict on traffic this tool does not decode"
         } else if verdict == .incomplete && packets > 0 {
             conclusion =
-                "no MTU evidence either way: " + (findings.first { $0.severity != "info" }?.summary ?? conclusion)
+                "no MTU evidence either way: " + (findings.first { $0.severity != .info }?.summary ?? conclusion)
         } else if verdict == .incomplete {
             conclusion =
                 "nothing to analyse: no packet could be read"
@@ -384,7 +386,7 @@ public struct CaptureAnalyzer {
                 return
                     "an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) reached the capture point; cannot tell whether the sender adapted — no later packet of that flow is in the capture: capture longer, or at the sender"
             }
-            return findings.first { $0.severity == "warning" }?.summary ?? "degraded"
+            return findings.first { $0.severity == .warning }?.summary ?? "degraded"
         case .ok, .blackhole, .incomplete:
             // incomplete: the caller says what could not be read; blackhole comes with a finding handled above.
             return "no MTU trouble in these captures: no stalled segments, no ICMP \"too big\""
@@ -754,7 +756,7 @@ struct FileAnalysis {
                 if let earlier = directions[d].mss, earlier != mss, findings.count < 10_000 {
                     findings.append(
                         CaptureFinding(
-                            kind: "mss", severity: "info", file: name, direction: key.description,
+                            kind: "mss", severity: .info, file: name, direction: key.description,
                             frames: [packet.frame],
                             summary:
                                 "two SYNs of \(key) announced different MSS values, \(earlier) then \(mss) (a retried connection, or something rewriting it): the later one is used here",
@@ -1003,7 +1005,7 @@ struct FileAnalysis {
                 guard peerAlive, worst.size > minimum else {
                     findings.append(
                         CaptureFinding(
-                            kind: "peer-silent", severity: "warning", file: name, direction: sender.key.description,
+                            kind: "peer-silent", severity: .warning, file: name, direction: sender.key.description,
                             frames: worst.frames,
                             summary: peerAlive
                                 ? "the same \(worst.size)-byte segment was sent \(worst.sends) times and never acknowledged, but every IPv\(sender.key.version) path carries \(minimum) bytes: not a size limit — loss, a firewall, or a stuck receiver"
@@ -1018,7 +1020,7 @@ struct FileAnalysis {
                     if let delivered, min(delivered, wire) >= min(worst.size, wire) {
                         findings.append(
                             CaptureFinding(
-                                kind: "stalled-segment", severity: "warning", file: name,
+                                kind: "stalled-segment", severity: .warning, file: name,
                                 direction: sender.key.description, frames: worst.frames,
                                 summary:
                                     "the same segment was sent \(worst.sends) times and never acknowledged, from \(sender.key.source) to \(sender.key.destination); this sender uses segmentation offload (it records \(worst.size)-byte super-packets), so on the wire every packet was at most \(wire) bytes — and packets that size were acknowledged before: not a size limit on this evidence. Capture at the receiver, or with offload off (ethtool -K IFACE tso off gso off)",
@@ -1042,7 +1044,7 @@ struct FileAnalysis {
                 let holeShown = receiver.sackBeyondAck != nil || receiver.duplicateAcks > 0
                 findings.append(
                     CaptureFinding(
-                        kind: "stalled-segment", severity: "critical", file: name, direction: sender.key.description,
+                        kind: "stalled-segment", severity: .critical, file: name, direction: sender.key.description,
                         frames: worst.frames,
                         summary:
                             "the same \(worst.size)-byte segment (\(worst.payload) bytes of data) was sent \(worst.sends) times and never acknowledged\(bound), from \(sender.key.source) to \(sender.key.destination)",
@@ -1051,7 +1053,7 @@ struct FileAnalysis {
                 if !ptbHere {
                     findings.append(
                         CaptureFinding(
-                            kind: "vantage", severity: "info", file: name, direction: sender.key.description,
+                            kind: "vantage", severity: .info, file: name, direction: sender.key.description,
                             frames: [worst.frames.first ?? 0],
                             summary:
                                 "this capture holds the sender's retransmissions and no ICMP \"too big\" for them: none reached this point. Capture on \(sender.key.destination) to confirm the segment never arrives, and on the hop before the smaller link to see whether it sends ICMP and where it goes",
@@ -1070,7 +1072,7 @@ struct FileAnalysis {
                 let oneSegment = receiver.mss.map { gap <= $0 } ?? false
                 findings.append(
                     CaptureFinding(
-                        kind: "receive-gap", severity: "critical", file: name, direction: sender.key.description,
+                        kind: "receive-gap", severity: .critical, file: name, direction: sender.key.description,
                         frames: receiver.duplicateAckFrames,
                         summary:
                             "\(receiver.key.source) acknowledged up to \(ack &- base)\(relative) and, with SACK, data from \(beyond &- base) on: the \(gap) bytes between never arrived here in \(seconds / 10).\(seconds % 10) s\(oneSegment ? " — one segment of at least \(gap + sender.key.headerBytes) bytes, while packets up to \(sender.largest) bytes did arrive" : ""). Seen from the receiving side, this is a size-dependent drop upstream",
@@ -1081,7 +1083,7 @@ struct FileAnalysis {
             if sender.overMSS > 0, let frame = sender.overMSSFrame, let mss = receiver.mss {
                 findings.append(
                     CaptureFinding(
-                        kind: "offload", severity: "info", file: name, direction: sender.key.description,
+                        kind: "offload", severity: .info, file: name, direction: sender.key.description,
                         frames: sender.overMSSFrames.isEmpty ? [frame] : sender.overMSSFrames,
                         summary:
                             "\(sender.overMSS) segments from \(sender.key.source) carry more than the \(mss)-byte MSS \(receiver.key.source) announced: the capture was taken on a host with segmentation offload (TSO/GSO, or GRO on receive), so sizes here are not wire sizes; capture on a router or turn offload off (ethtool -K IFACE tso off gso off gro off) to see them",
@@ -1097,7 +1099,7 @@ struct FileAnalysis {
                 let bound = stall?.sizes?.largestDelivered.map { "between \($0) and \(lost - 1)" } ?? "below \(lost)"
                 findings.append(
                     CaptureFinding(
-                        kind: "mss", severity: "warning", file: name, direction: client.key.description,
+                        kind: "mss", severity: .warning, file: name, direction: client.key.description,
                         frames: [client.synFrame, server.synFrame].compactMap { $0 },
                         summary:
                             "MSS \(clientMSS) from \(client.key.source), \(serverMSS) from \(server.key.source): both allow \(lost)-byte packets, which never arrive; no MSS clamp protects this path. Clamp to the path MTU − \(client.key.headerBytes) (this capture puts the path MTU \(bound); mtu-doctor probe measures it to the byte)",
@@ -1115,7 +1117,7 @@ struct FileAnalysis {
                 tlsState = "alert"
                 findings.append(
                     CaptureFinding(
-                        kind: "tls-alert", severity: "info", file: name,
+                        kind: "tls-alert", severity: .info, file: name,
                         direction: (alert.fromServer ? server : client).key.description, frames: [alert.frame],
                         summary:
                             "the \(alert.fromServer ? "server" : "client") ended the TLS handshake with alert \(alert.description) (\(Self.alertName(alert.description)), level \(alert.level)): the handshake failed on its own terms, not for lack of bytes",
@@ -1140,7 +1142,7 @@ struct FileAnalysis {
                     }?.frames.prefix(3) ?? []
                 findings.append(
                     CaptureFinding(
-                        kind: "tls-stall", severity: stalled ? "critical" : "warning", file: name,
+                        kind: "tls-stall", severity: stalled ? .critical : .warning, file: name,
                         direction: server.key.description,
                         frames: Self.unique([hello.frame] + (tls.serverHello.map { [$0] } ?? []) + stallFrames),
                         summary: stalled
@@ -1237,7 +1239,7 @@ struct FileAnalysis {
             }
             findings.append(
                 CaptureFinding(
-                    kind: "ptb-seen", severity: adapted == false ? "critical" : "warning", file: name,
+                    kind: "ptb-seen", severity: adapted == false ? .critical : .warning, file: name,
                     direction: ptb.quoted?.description,
                     frames: [ptb.frame] + ptb.laterFrames,
                     summary:
@@ -1250,7 +1252,7 @@ struct FileAnalysis {
         where reset.after > 0 && reported.insert(reset.frame).inserted {
             findings.append(
                 CaptureFinding(
-                    kind: "peer-reset", severity: "info", file: name, direction: key.description,
+                    kind: "peer-reset", severity: .info, file: name, direction: key.description,
                     frames: [reset.frame] + (reset.firstAfter.map { [$0] } ?? []),
                     summary:
                         "\(reset.by) reset the connection at frame \(reset.frame); \(reset.after) packets of it followed (retransmissions to a closed connection): not an MTU symptom",
@@ -1270,7 +1272,7 @@ struct FileAnalysis {
         if superPackets > 0 {
             findings.append(
                 CaptureFinding(
-                    kind: "offload", severity: "info", file: name, direction: nil, frames: [],
+                    kind: "offload", severity: .info, file: name, direction: nil, frames: [],
                     summary:
                         "\(superPackets) tunnel packets above the underlay MTU carry segments larger than their connection's MSS: segmentation-offload super-packets, cut to size on the wire — not counted as oversize",
                     sizes: nil, ptb: nil))
@@ -1279,7 +1281,7 @@ struct FileAnalysis {
             let clear = tunnels.packets - tunnels.outerDontFragment
             findings.append(
                 CaptureFinding(
-                    kind: "overlay-oversize", severity: "warning", file: name, direction: nil, frames: oversize,
+                    kind: "overlay-oversize", severity: .warning, file: name, direction: nil, frames: oversize,
                     summary:
                         "tunnel packets up to \(tunnels.largestOuter) bytes (carrying \(tunnels.largestInner)-byte inner packets) exceed the \(underlayMTU)-byte underlay MTU; of \(tunnels.packets) tunnel packets, \(tunnels.outerDontFragment) have DF set on an IPv4 outer header (dropped at the smaller hop, or answered with a PTB) and \(clear) do not (IPv4 with DF clear is fragmented by the underlay; an IPv6 outer header is never fragmented on the path, so those are dropped too)",
                     sizes: .init(largestDelivered: nil, smallestLost: tunnels.largestOuter), ptb: nil))
@@ -1287,7 +1289,7 @@ struct FileAnalysis {
         if tunnels.outerFragments > 0 || !fragmentFrames.isEmpty {
             findings.append(
                 CaptureFinding(
-                    kind: "overlay-fragmented", severity: "warning", file: name, direction: nil, frames: fragmentFrames,
+                    kind: "overlay-fragmented", severity: .warning, file: name, direction: nil, frames: fragmentFrames,
                     summary:
                         "\(tunnels.outerFragments) fragmented tunnel packets: the outer IPv4 header has DF clear and the encapsulated packet is larger than the underlay, so the tunnel endpoint or a router fragments it — it works, at a cost in throughput and reassembly; raise the underlay MTU or lower the overlay's",
                     sizes: nil, ptb: nil))
@@ -1307,7 +1309,7 @@ struct FileAnalysis {
             }
             findings.append(
                 CaptureFinding(
-                    kind: "fragmented", severity: "warning", file: name, direction: nil, frames: plainFragmentFrames,
+                    kind: "fragmented", severity: .warning, file: name, direction: nil, frames: plainFragmentFrames,
                     summary: text.joined(separator: "; "), sizes: nil, ptb: nil,
                     evidence: fragments.v6 > 0 && v4 == 0 ? .confirmed : .likely))
         }

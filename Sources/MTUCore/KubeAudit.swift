@@ -180,7 +180,7 @@ public enum KubeAuditor {
     /// Errors first, then warnings, then notes.
     static func rank(_ severity: Severity) -> Int {
         switch severity {
-        case .error: 0
+        case .critical, .error: 0
         case .warning: 1
         case .info: 2
         }

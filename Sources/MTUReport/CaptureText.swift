@@ -1,10 +1,9 @@
 import MTUCapture
+import MTUCore
 
 /// Human text for `capture analyze`: the verdict and its one-line conclusion, the connections that matter, then the
 /// findings (most severe first) with the frames to open in Wireshark.
 public enum CaptureText {
-    static let order = ["critical": 0, "warning": 1, "info": 2]
-
     public static func render(
         _ report: CaptureReport, files: [String], style: Style = Style(color: false), limit: Int = 20
     ) -> String {
@@ -57,7 +56,7 @@ public enum CaptureText {
             )
         }
         let findings = report.findings.enumerated().sorted {
-            (order[$0.element.severity] ?? 3, $0.offset) < (order[$1.element.severity] ?? 3, $1.offset)
+            ($1.element.severity, $0.offset) < ($0.element.severity, $1.offset)
         }.map(\.element)
         if !findings.isEmpty {
             lines.append("")
@@ -99,11 +98,11 @@ extension Style {
         }
     }
 
-    func captureSeverity(_ severity: String) -> String {
+    func captureSeverity(_ severity: Severity) -> String {
         switch severity {
-        case "critical": return paint("critical", "1;31")
-        case "warning": return paint("warning", "1;33")
-        default: return paint("info", "36")
+        case .critical, .error: return paint(severity.rawValue, "1;31")
+        case .warning: return paint("warning", "1;33")
+        case .info: return paint("info", "36")
         }
     }
 }

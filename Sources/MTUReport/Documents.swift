@@ -224,8 +224,10 @@ public enum Documents {
 
     public static func capture(_ report: CaptureReport, files: [String]) -> ReportDocument {
         var sections: [ReportDocument.Section] = []
-        let order = ["critical": 0, "warning": 1, "info": 2]
-        let findings = report.findings.sorted { (order[$0.severity] ?? 3) < (order[$1.severity] ?? 3) }
+        // Most severe first; in the analysis's order within a severity.
+        let findings = report.findings.enumerated().sorted {
+            ($1.element.severity, $0.offset) < ($0.element.severity, $1.offset)
+        }.map(\.element)
         for (index, finding) in findings.enumerated() {
             var blocks: [ReportDocument.Block] = [.paragraph(finding.summary)]
             if !finding.frames.isEmpty {

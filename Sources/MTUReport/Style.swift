@@ -23,6 +23,7 @@ public struct Style: Sendable {
         case .info: return paint("info", "36")
         case .warning: return paint("warning", "1;33")
         case .error: return paint("error", "1;31")
+        case .critical: return paint("critical", "1;31")
         }
     }
 }

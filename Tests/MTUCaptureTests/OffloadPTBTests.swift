@@ -1,4 +1,5 @@
 import Foundation
+import MTUCore
 import Testing
 
 @testable import MTUCapture
@@ -58,7 +59,7 @@ struct OffloadPTBTests {
         let ptb = try #require(report.findings.first { $0.kind == "ptb-seen" })
         #expect(ptb.ptb?.senderAdapted == true, "offload \(offload): \(ptb.summary)")
         #expect(ptb.evidence == .confirmed)
-        #expect(ptb.severity != "critical")
+        #expect(ptb.severity != .critical)
         #expect(report.verdict != .blackhole, "offload \(offload): \(report.conclusion)")
         #expect(!report.conclusion.contains("did not take effect"))
         if offload {
@@ -122,7 +123,7 @@ struct OffloadStallTests {
         c.send(fromClient: true, seq: 1001, ack: 25001)
         let report = try c.report()
         #expect(
-            !report.findings.contains { $0.kind == "stalled-segment" && $0.severity == "critical" },
+            !report.findings.contains { $0.kind == "stalled-segment" && $0.severity == .critical },
             "\(report.findings.map(\.summary))")
         let stall = try #require(report.findings.first { $0.kind == "stalled-segment" })
         #expect(stall.evidence == .cannotTell)
