@@ -99,7 +99,7 @@ for name, lines in files():
             if layer_depth <= 0 and "}" in code:
                 layer_depth = None
             continue
-        calls = re.findall(r"(?<![\w.])" + LIBC[2:], code) + re.findall(r"Glibc\." + LIBC[len(r"\b(?:Glibc\.)?"):], code)
+        calls = re.findall(r"(?<![\w.])(?<!await )" + LIBC[2:], code) + re.findall(r"Glibc\." + LIBC[len(r"\b(?:Glibc\.)?"):], code)
         if calls and not re.search(r"\bfunc\s", code):
             libc_sites[name] = libc_sites.get(name, 0) + len(calls)
     # Functions: from a `func`/`init` line to the line where its braces close.

@@ -6,11 +6,7 @@ import Glibc
 package enum ConnectionSafety {
     /// Closes with a reset (SO_LINGER 0): the kernel frees the socket and anything unsent at once, so a client that
     /// never reads leaves no orphan holding memory.
-    package static func reset(_ fd: Int32) {
-        var option = linger(l_onoff: 1, l_linger: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
-        Glibc.close(fd)
-    }
+    package static func reset(_ fd: Int32) { Syscall.closeWithReset(fd) }
 
     /// Equal bytes, in time that depends on the expected token's length only.
     package static func constantTimeEqual(_ presented: [UInt8], _ expected: [UInt8]) -> Bool {

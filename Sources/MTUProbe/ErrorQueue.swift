@@ -90,8 +90,7 @@ enum ErrorQueue {
                         message.msg_iovlen = 1
                         message.msg_control = controlBuffer.baseAddress
                         message.msg_controllen = controlBuffer.count
-                        let count = recvmsg(fd, &message, Int32(MSG_ERRQUEUE) | Int32(MSG_DONTWAIT))
-                        guard count >= 0,
+                        guard let count = Syscall.receiveMessage(fd, &message, flags: Int32(MSG_ERRQUEUE)),
                             let parsed = parseControl(
                                 UnsafeRawBufferPointer(controlBuffer), length: Int(message.msg_controllen))
                         else { return nil }

@@ -8,29 +8,15 @@ public enum ProbeAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads a literal address, or nil.
     public init?(_ text: String) {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            self = .v4(UInt32(bigEndian: v4.s_addr))
-            return
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            self = .v6(withUnsafeBytes(of: &v6) { Array($0) })
-            return
-        }
-        return nil
+        guard let address = Syscall.parseAddress(text) else { return nil }
+        self = address
     }
 
     /// Canonical text (inet_ntop).
     public var description: String {
         switch self {
         case .v4(let address): return ICMPv4.string(address)
-        case .v6(let bytes):
-            var address = in6_addr()
-            withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: bytes.prefix(16)) }
-            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-            _ = inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count))
-            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        case .v6(let bytes): return Syscall.formatIPv6(bytes)
         }
     }
 

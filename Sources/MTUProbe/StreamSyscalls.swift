@@ -104,6 +104,37 @@ extension Syscall {
         return result == 0 ? Array(info.prefix(Int(length))) : nil
     }
 
+    /// Closes with a reset (SO_LINGER 0): the kernel frees the socket and anything unsent at once.
+    package static func closeWithReset(_ fd: Int32) {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        _ = Glibc.setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        _ = Glibc.close(fd)
+    }
+
+    /// recvmsg(2) without waiting, retried on EINTR; the byte count, or nil with nothing to read (or an error).
+    static func receiveMessage(_ fd: Int32, _ message: inout msghdr, flags: Int32) -> Int? {
+        let count: Int? = try? retrying("recvmsg") { Glibc.recvmsg(fd, &message, flags | Int32(MSG_DONTWAIT)) }
+        return count
+    }
+
+    /// A literal IPv4 or IPv6 address (inet_pton), or nil.
+    static func parseAddress(_ text: String) -> ProbeAddress? {
+        var v4 = in_addr()
+        if Glibc.inet_pton(AF_INET, text, &v4) == 1 { return .v4(UInt32(bigEndian: v4.s_addr)) }
+        var v6 = in6_addr()
+        if Glibc.inet_pton(AF_INET6, text, &v6) == 1 { return .v6(withUnsafeBytes(of: &v6) { Array($0) }) }
+        return nil
+    }
+
+    /// An IPv6 address's canonical text (inet_ntop: RFC 5952's compression, IPv4-mapped tails).
+    static func formatIPv6(_ bytes: [UInt8]) -> String {
+        var address = in6_addr()
+        withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: bytes.prefix(16)) }
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        _ = Glibc.inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count))
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Waits up to `milliseconds` for any of `events` on one descriptor.
     package static func wait(_ fd: Int32, for events: Int32, milliseconds: Int32) {
         var descriptors = [pollfd(fd: fd, events: Int16(events), revents: 0)]
