@@ -45,6 +45,36 @@ public struct Network: Sendable {
     /// - Throws: ``TopologyError`` for duplicate names, dangling references, parent cycles, out-of-range MTUs.
     public init(_ topology: Topology) throws(TopologyError) {
         self.topology = topology
+        let (nodeIndex, segmentIndex, overlayIndex) = try Self.indexes(topology)
+        self.nodeIndex = nodeIndex
+        self.segmentIndex = segmentIndex
+        self.overlayIndex = overlayIndex
+        let endpointInterfaces = topology.overlays.map { overlay in
+            Dictionary(overlay.endpoints.map { ($0.node, $0.interface) }, uniquingKeysWith: { first, _ in first })
+        }
+        self.endpointInterfaces = endpointInterfaces
+
+        var members = [[(node: Int, interface: String)]](repeating: [], count: topology.segments.count)
+        var effective: [[String: EffectiveMTU]] = []
+        effective.reserveCapacity(topology.nodes.count)
+        for (nodeNumber, node) in topology.nodes.enumerated() {
+            effective.append(
+                try Self.validate(
+                    node, number: nodeNumber, nodeIndex: nodeIndex, segmentIndex: segmentIndex,
+                    overlayIndex: overlayIndex, endpointInterfaces: endpointInterfaces, members: &members))
+        }
+        self.effective = effective
+        self.members = members
+        (guestsByHost, attachments, memberIndexes, guestHost) = Self.attachments(
+            topology, nodeIndex: nodeIndex, segmentIndex: segmentIndex)
+        try Self.validateOverlays(topology, nodeIndex: nodeIndex)
+        try validateFlows()
+    }
+
+    /// Names to positions for nodes, segments and overlays; a name used twice is an error at its second place.
+    static func indexes(_ topology: Topology) throws(TopologyError) -> (
+        nodes: [String: Int], segments: [String: Int], overlays: [String: Int]
+    ) {
         var nodeIndex: [String: Int] = [:]
         for (index, node) in topology.nodes.enumerated() {
             if nodeIndex[node.name] != nil {
@@ -67,83 +97,84 @@ public struct Network: Sendable {
             }
             overlayIndex[overlay.name] = index
         }
-        self.nodeIndex = nodeIndex
-        self.segmentIndex = segmentIndex
-        self.overlayIndex = overlayIndex
-        let endpointInterfaces = topology.overlays.map { overlay in
-            Dictionary(overlay.endpoints.map { ($0.node, $0.interface) }, uniquingKeysWith: { first, _ in first })
-        }
-        self.endpointInterfaces = endpointInterfaces
+        return (nodeIndex, segmentIndex, overlayIndex)
+    }
 
-        var members = [[(node: Int, interface: String)]](repeating: [], count: topology.segments.count)
-        var effective: [[String: EffectiveMTU]] = []
-        effective.reserveCapacity(topology.nodes.count)
-        for (nodeNumber, node) in topology.nodes.enumerated() {
-            var names: Set<String> = []
-            for interface in node.interfaces {
-                if !names.insert(interface.name).inserted {
-                    throw TopologyError(
-                        "duplicate interface '\(interface.name)' on node '\(node.name)'", at: interface.location)
-                }
+    /// One node's interfaces (unique names, known parents and segments, MTUs in range), host, overlay, routes; its
+    /// effective MTU per interface. Its segment memberships are added to `members`.
+    static func validate(
+        _ node: Node, number nodeNumber: Int, nodeIndex: [String: Int], segmentIndex: [String: Int],
+        overlayIndex: [String: Int], endpointInterfaces: [[String: String]],
+        members: inout [[(node: Int, interface: String)]]
+    ) throws(TopologyError) -> [String: EffectiveMTU] {
+        var names: Set<String> = []
+        for interface in node.interfaces {
+            if !names.insert(interface.name).inserted {
+                throw TopologyError(
+                    "duplicate interface '\(interface.name)' on node '\(node.name)'", at: interface.location)
             }
-            for interface in node.interfaces {
-                if let parent = interface.parent, node.interface(named: parent) == nil {
+        }
+        for interface in node.interfaces {
+            if let parent = interface.parent, node.interface(named: parent) == nil {
+                throw TopologyError(
+                    "parent '\(parent)' is not an interface of node '\(node.name)'"
+                        + Suggestion.didYouMean(parent, in: names),
+                    at: interface.location)
+            }
+            if let segment = interface.segment {
+                guard let segmentNumber = segmentIndex[segment] else {
                     throw TopologyError(
-                        "parent '\(parent)' is not an interface of node '\(node.name)'"
-                            + Suggestion.didYouMean(parent, in: names),
+                        "unknown segment '\(segment)'" + Suggestion.didYouMean(segment, in: segmentIndex.keys),
                         at: interface.location)
                 }
-                if let segment = interface.segment {
-                    guard let segmentNumber = segmentIndex[segment] else {
-                        throw TopologyError(
-                            "unknown segment '\(segment)'" + Suggestion.didYouMean(segment, in: segmentIndex.keys),
-                            at: interface.location)
-                    }
-                    members[segmentNumber].append((nodeNumber, interface.name))
-                }
-                if let mtu = interface.mtu {
-                    let version: IPVersion =
-                        interface.addresses.contains { $0.address.version == .ipv6 } ? .ipv6 : .ipv4
-                    try Self.checkMTU(mtu, version: version, at: interface.location)
-                }
+                members[segmentNumber].append((nodeNumber, interface.name))
             }
-            var table: [String: EffectiveMTU] = [:]
-            for interface in node.interfaces {
-                _ = try Self.resolve(interface.name, on: node, into: &table, visiting: [])
-            }
-            effective.append(table)
-
-            if let host = node.host, nodeIndex[host] == nil {
-                throw TopologyError(
-                    "unknown host '\(host)'" + Suggestion.didYouMean(host, in: nodeIndex.keys), at: node.location)
-            }
-            if let overlay = node.overlay {
-                guard let overlayNumber = overlayIndex[overlay] else {
-                    throw TopologyError(
-                        "unknown overlay '\(overlay)'" + Suggestion.didYouMean(overlay, in: overlayIndex.keys),
-                        at: node.location)
-                }
-                let tunnelHost = node.host ?? node.name
-                if endpointInterfaces[overlayNumber][tunnelHost] == nil {
-                    throw TopologyError(
-                        "'\(tunnelHost)' is not an endpoint of overlay '\(overlay)': add it to the overlay's endpoints",
-                        at: node.location)
-                }
-            }
-            if let maxMTU = node.maxMTU { try Self.checkMTU(maxMTU, version: .ipv4, at: node.location) }
-            for route in node.routes where node.interface(named: route.interface) == nil {
-                throw TopologyError(
-                    "route via unknown interface '\(route.interface)' on node '\(node.name)'", at: node.location)
+            if let mtu = interface.mtu {
+                let version: IPVersion =
+                    interface.addresses.contains { $0.address.version == .ipv6 } ? .ipv6 : .ipv4
+                try Self.checkMTU(mtu, version: version, at: interface.location)
             }
         }
-        self.effective = effective
-        self.members = members
+        var table: [String: EffectiveMTU] = [:]
+        for interface in node.interfaces {
+            _ = try Self.resolve(interface.name, on: node, into: &table, visiting: [])
+        }
+
+        if let host = node.host, nodeIndex[host] == nil {
+            throw TopologyError(
+                "unknown host '\(host)'" + Suggestion.didYouMean(host, in: nodeIndex.keys), at: node.location)
+        }
+        if let overlay = node.overlay {
+            guard let overlayNumber = overlayIndex[overlay] else {
+                throw TopologyError(
+                    "unknown overlay '\(overlay)'" + Suggestion.didYouMean(overlay, in: overlayIndex.keys),
+                    at: node.location)
+            }
+            let tunnelHost = node.host ?? node.name
+            if endpointInterfaces[overlayNumber][tunnelHost] == nil {
+                throw TopologyError(
+                    "'\(tunnelHost)' is not an endpoint of overlay '\(overlay)': add it to the overlay's endpoints",
+                    at: node.location)
+            }
+        }
+        if let maxMTU = node.maxMTU { try Self.checkMTU(maxMTU, version: .ipv4, at: node.location) }
+        for route in node.routes where node.interface(named: route.interface) == nil {
+            throw TopologyError(
+                "route via unknown interface '\(route.interface)' on node '\(node.name)'", at: node.location)
+        }
+        return table
+    }
+
+    /// Which interface of which node attaches to which segment, and the guests (pods, VMs) of each host.
+    static func attachments(_ topology: Topology, nodeIndex: [String: Int], segmentIndex: [String: Int]) -> (
+        guestsByHost: [Int: [Int]], attachments: [[(interface: Int, segment: Int)]],
+        memberIndexes: [[(node: Int, interface: Int)]], guestHost: [Int]
+    ) {
         var guestsByHost: [Int: [Int]] = [:]
         for (index, node) in topology.nodes.enumerated()
         where node.host != nil && !node.interfaces.contains(where: { $0.segment != nil }) {
             if let host = node.host.flatMap({ nodeIndex[$0] }) { guestsByHost[host, default: []].append(index) }
         }
-        self.guestsByHost = guestsByHost
         var attachments = [[(interface: Int, segment: Int)]](repeating: [], count: topology.nodes.count)
         var memberIndexes = [[(node: Int, interface: Int)]](repeating: [], count: topology.segments.count)
         var guestHost = [Int](repeating: -1, count: topology.nodes.count)
@@ -157,10 +188,12 @@ public struct Network: Sendable {
         for (host, guests) in guestsByHost {
             for guest in guests { guestHost[guest] = host }
         }
-        self.attachments = attachments
-        self.memberIndexes = memberIndexes
-        self.guestHost = guestHost
 
+        return (guestsByHost, attachments, memberIndexes, guestHost)
+    }
+
+    /// Every overlay has a tunnel encapsulation, and its endpoints are attached interfaces of known nodes.
+    static func validateOverlays(_ topology: Topology, nodeIndex: [String: Int]) throws(TopologyError) {
         for overlay in topology.overlays {
             if overlay.encapsulation.tunnels.isEmpty {
                 throw TopologyError("overlay '\(overlay.name)' has no tunnel encapsulation", at: overlay.location)
@@ -185,6 +218,10 @@ public struct Network: Sendable {
                 }
             }
         }
+    }
+
+    /// Flows: unique names, known ends and waypoints that forward, not from a node to itself.
+    func validateFlows() throws(TopologyError) {
         var flowNames: Set<String> = []
         for flow in topology.flows {
             if !flowNames.insert(flow.name).inserted {

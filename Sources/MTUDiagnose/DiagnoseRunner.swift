@@ -88,11 +88,6 @@ public enum DiagnoseRunner {
         let useTLS = (options.tls ?? defaultTLS) && port != nil
         var evidence = DiagnosisEvidence(target: host)
         evidence.port = port.map(Int.init)
-        let clock = ContinuousClock()
-        func ms(_ start: ContinuousClock.Instant) -> Int {
-            let elapsed = clock.now - start
-            return Int(elapsed.inMilliseconds)
-        }
         // Topology first: a bad file is bad input, before any packet is sent.
         var topology: Topology?
         if let path = options.topologyPath {
@@ -104,22 +99,7 @@ public enum DiagnoseRunner {
         }
 
         // 1. DNS
-        options.progress?("dns: resolving \(host)")
-        let literal = ProbeAddress(host) != nil
-        let dnsStart = clock.now
-        let address: ProbeAddress
-        do throws(ProbeError) {
-            address = try Probe.resolve(host).address
-            evidence.dns = .init(literal: literal, resolved: true, milliseconds: ms(dnsStart))
-            evidence.steps.append(
-                .init(
-                    name: "DNS", outcome: literal ? "skipped" : "passed",
-                    detail: literal ? "\(host) is an address" : "\(host) → \(address)",
-                    milliseconds: literal ? nil : ms(dnsStart)))
-        } catch {
-            evidence.dns = .init(literal: false, resolved: false, milliseconds: ms(dnsStart), error: error.message)
-            evidence.steps.append(
-                .init(name: "DNS", outcome: "failed", detail: error.message, milliseconds: ms(dnsStart)))
+        guard let address = resolveStep(&evidence, host: host, options: options) else {
             return Diagnoser.diagnose(evidence)
         }
         evidence.address = address.description
@@ -150,15 +130,7 @@ public enum DiagnoseRunner {
                     detail: connect.map { "port \(port) connects in \($0) ms" } ?? "port \(port) does not connect",
                     milliseconds: connect))
         }
-        var probeOptions = ProbeOptions()
-        probeOptions.timeoutMilliseconds = options.timeoutMilliseconds
-        probeOptions.socket = options.socket
-        probeOptions.keepLearnedPMTU = options.keepLearnedPMTU
-        probeOptions.progress = options.progress
-        if useTLS, let port {
-            probeOptions.tlsPort = port
-            probeOptions.reverseTLS = true
-        }
+        let probeOptions = Self.probeOptions(options, tlsPort: useTLS ? port : nil)
         let report: ProbeReport
         do throws(ProbeError) {
             report = try Probe.run(target: host, options: probeOptions)
@@ -171,17 +143,64 @@ public enum DiagnoseRunner {
         if var recorder { recordCapture(&evidence, recorder: &recorder, options: options) }
 
         if let topology, let path = options.topologyPath {
-            evidence.topology = try Self.compare(topology, path: path, flow: options.flow, address: address.description)
-            if let compared = evidence.topology {
-                evidence.steps.append(
-                    .init(
-                        name: "Topology", outcome: "info",
-                        detail:
-                            "\(path): flow \(compared.flow) expects path MTU \(compared.expectedPathMTU) (bottleneck \(compared.bottleneck))"
-                    ))
-            }
+            try recordTopology(&evidence, topology, path: path, flow: options.flow, address: address)
         }
         return Diagnoser.diagnose(evidence)
+    }
+
+    /// The name resolved (timed), or nil when it does not resolve: then the DNS step is the whole diagnosis.
+    static func resolveStep(_ evidence: inout DiagnosisEvidence, host: String, options: DiagnoseOptions)
+        -> ProbeAddress?
+    {
+        options.progress?("dns: resolving \(host)")
+        let clock = ContinuousClock()
+        let start = clock.now
+        func ms() -> Int { Int((clock.now - start).inMilliseconds) }
+        let literal = ProbeAddress(host) != nil
+        do throws(ProbeError) {
+            let address = try Probe.resolve(host).address
+            evidence.dns = .init(literal: literal, resolved: true, milliseconds: ms())
+            evidence.steps.append(
+                .init(
+                    name: "DNS", outcome: literal ? "skipped" : "passed",
+                    detail: literal ? "\(host) is an address" : "\(host) → \(address)",
+                    milliseconds: literal ? nil : ms()))
+            return address
+        } catch {
+            evidence.dns = .init(literal: false, resolved: false, milliseconds: ms(), error: error.message)
+            evidence.steps.append(.init(name: "DNS", outcome: "failed", detail: error.message, milliseconds: ms()))
+            return nil
+        }
+    }
+
+    /// The probe battery's options: diagnose's timeout and socket, the TLS signature and the reverse by the
+    /// server's own TLS flight when the target speaks TLS.
+    static func probeOptions(_ options: DiagnoseOptions, tlsPort: UInt16?) -> ProbeOptions {
+        var probeOptions = ProbeOptions()
+        probeOptions.timeoutMilliseconds = options.timeoutMilliseconds
+        probeOptions.socket = options.socket
+        probeOptions.keepLearnedPMTU = options.keepLearnedPMTU
+        probeOptions.progress = options.progress
+        if let tlsPort {
+            probeOptions.tlsPort = tlsPort
+            probeOptions.reverseTLS = true
+        }
+        return probeOptions
+    }
+
+    /// What the topology file expects of this path, next to what was measured.
+    static func recordTopology(
+        _ evidence: inout DiagnosisEvidence, _ topology: Topology, path: String, flow: String?, address: ProbeAddress
+    ) throws(DiagnoseError) {
+        evidence.topology = try compare(topology, path: path, flow: flow, address: address.description)
+        if let compared = evidence.topology {
+            evidence.steps.append(
+                .init(
+                    name: "Topology", outcome: "info",
+                    detail:
+                        "\(path): flow \(compared.flow) expects path MTU \(compared.expectedPathMTU) (bottleneck \(compared.bottleneck))"
+                ))
+        }
     }
 
     /// What this host says before anything is probed (the route cache may change while we probe).
