@@ -128,18 +128,11 @@ extension SizeCalculation {
             notes.append("every tunnel layer uses an outer \(query.underlay.displayName) header")
         }
 
-        var layers: [Layer] = []
-        var carried = innerMTU
-        for (index, layer) in stack.layers.enumerated() {
-            var deviceMTU: Int?
-            if case .wireguard = layer {
-                deviceMTU = EncapsulationStack(Array(stack.layers[index...])).largestInnerPacket(
-                    outer: linkMTU, underlay: query.underlay)
-            }
-            let headers = layer.headers(underlay: query.underlay, innerPacket: carried, wireguardMTU: deviceMTU)
-            let overhead = layer.isTunnel ? headers.reduce(0) { $0 + $1.size } : 0
-            layers.append(Layer(name: layer.name, headers: headers, overhead: overhead, addsIPHeader: layer.isTunnel))
-            carried += overhead
+        let layers = Self.layerHeaders(stack, inner: innerMTU, linkMTU: linkMTU, underlay: query.underlay).map {
+            Layer(
+                name: $0.layer.name, headers: $0.headers,
+                overhead: $0.layer.isTunnel ? $0.headers.reduce(0) { $0 + $1.size } : 0, addsIPHeader: $0.layer.isTunnel
+            )
         }
 
         let tcpMSS = innerMTU - query.inner.headerSize - TransportHeader.tcp
@@ -173,6 +166,52 @@ extension SizeCalculation {
         }
 
         guard let packet = query.packet else { return }
+        var (innerPacket, breakdown) = try Self.given(packet, query)
+        guard innerPacket <= MTULimits.maximum else {
+            throw SizeQueryError(description: "an IP packet of \(innerPacket) bytes exceeds the 65535-byte maximum")
+        }
+        let outer = stack.outerPacketSize(inner: innerPacket, underlay: query.underlay, linkMTU: linkMTU)
+        for (layer, headers) in Self.layerHeaders(stack, inner: innerPacket, linkMTU: linkMTU, underlay: query.underlay)
+        where layer.isTunnel {
+            breakdown += headers.map {
+                HeaderPart(name: "\(layer.name): \($0.name)", size: $0.size, reference: $0.reference)
+            }
+        }
+        self.innerPacket = innerPacket
+        self.outerPacket = outer
+        self.frameSize = outer + TransportHeader.ethernet + stack.frameTagBytes
+        self.fits = outer <= linkMTU
+        self.packetBreakdown = breakdown
+        if outer > linkMTU {
+            self.notes.append(
+                "the outer packet is \(outer - linkMTU) bytes over the \(linkMTU)-byte MTU: with DF it is dropped (PTB if the hop reports it), without DF it is fragmented"
+            )
+        }
+    }
+
+    /// Each layer's headers around an inner packet of `inner` bytes, innermost layer first; a tunnel's headers grow
+    /// the packet the next layer carries. WireGuard's padding is capped by its device MTU: what the layers from it
+    /// outward leave inside the link MTU.
+    static func layerHeaders(_ stack: EncapsulationStack, inner: Int, linkMTU: Int, underlay: IPVersion)
+        -> [(layer: Encapsulation, headers: [HeaderPart])]
+    {
+        var carried = inner
+        var result: [(layer: Encapsulation, headers: [HeaderPart])] = []
+        for (index, layer) in stack.layers.enumerated() {
+            var deviceMTU: Int?
+            if case .wireguard = layer {
+                deviceMTU = EncapsulationStack(Array(stack.layers[index...])).largestInnerPacket(
+                    outer: linkMTU, underlay: underlay)
+            }
+            let headers = layer.headers(underlay: underlay, innerPacket: carried, wireguardMTU: deviceMTU)
+            result.append((layer, headers))
+            if layer.isTunnel { carried += headers.reduce(0) { $0 + $1.size } }
+        }
+        return result
+    }
+
+    /// The inner packet a `--packet`, `--payload` or `--ping` size makes, and its parts.
+    static func given(_ packet: SizeQuery.Packet, _ query: SizeQuery) throws(SizeQueryError) -> (Int, [HeaderPart]) {
         let innerPacket: Int
         var breakdown: [HeaderPart] = []
         let innerIP = HeaderPart(
@@ -212,32 +251,6 @@ extension SizeCalculation {
             ]
             innerPacket = payload + TransportHeader.icmpEcho + query.inner.headerSize
         }
-        guard innerPacket <= MTULimits.maximum else {
-            throw SizeQueryError(description: "an IP packet of \(innerPacket) bytes exceeds the 65535-byte maximum")
-        }
-        let outer = stack.outerPacketSize(inner: innerPacket, underlay: query.underlay, linkMTU: linkMTU)
-        var carriedPacket = innerPacket
-        for (index, layer) in stack.layers.enumerated() where layer.isTunnel {
-            var deviceMTU: Int?
-            if case .wireguard = layer {
-                deviceMTU = EncapsulationStack(Array(stack.layers[index...])).largestInnerPacket(
-                    outer: linkMTU, underlay: query.underlay)
-            }
-            let headers = layer.headers(underlay: query.underlay, innerPacket: carriedPacket, wireguardMTU: deviceMTU)
-            breakdown += headers.map {
-                HeaderPart(name: "\(layer.name): \($0.name)", size: $0.size, reference: $0.reference)
-            }
-            carriedPacket += headers.reduce(0) { $0 + $1.size }
-        }
-        self.innerPacket = innerPacket
-        self.outerPacket = outer
-        self.frameSize = outer + TransportHeader.ethernet + stack.frameTagBytes
-        self.fits = outer <= linkMTU
-        self.packetBreakdown = breakdown
-        if outer > linkMTU {
-            self.notes.append(
-                "the outer packet is \(outer - linkMTU) bytes over the \(linkMTU)-byte MTU: with DF it is dropped (PTB if the hop reports it), without DF it is fragmented"
-            )
-        }
+        return (innerPacket, breakdown)
     }
 }
