@@ -631,6 +631,7 @@ struct Builder {
     /// receiving end of link A for silent-l2), the reverse wall at r1 (its egress toward the client, or r1's
     /// receiving end of link B). Every address a router sends ICMP from is pinned with `src`, so the ground truth
     /// names it. IPv4 only.
+    /// Long: the lab's `ip` and `iptables` commands in the order they build it, then its ground truth.
     mutating func twoWay(forward: WallFate, wall: Int, reverse: WallFate, reverseWall: Int) throws(LabError)
         -> LabGroundTruth
     {
@@ -723,6 +724,7 @@ struct Builder {
     }
 
     /// client — r1 — r2 — server, 9000 everywhere; r2's routes carry the walls.
+    /// Long: the lab's `ip` and `iptables` commands in the order they build it, then its ground truth.
     mutating func routedChain(_ scenario: LabScenario, wall: Int, reverseWall: Int) throws(LabError) -> LabGroundTruth {
         for role in ["client", "r1", "r2", "server"] { try namespace(role) }
         try link("client", "c0", "10.77.1.2/24", "r1", "r1a", "10.77.1.1/24", mtu: 9000)
@@ -826,6 +828,7 @@ struct Builder {
     }
 
     /// podA — hostA ═(VXLAN over underlay)═ router ═ hostB — podB; the router's routes carry the walls.
+    /// Long: the lab's `ip` and `iptables` commands in the order they build it, then its ground truth.
     mutating func overlay(_ scenario: LabScenario, wall: Int, reverseWall: Int, outerDF: String, asymmetric: Bool)
         throws(LabError) -> LabGroundTruth
     {
