@@ -989,107 +989,152 @@ struct FileAnalysis {
         let server = directions[record.server]
         var stalled = false
         for (sender, receiver) in [(server, client), (client, server)] where sender.packets > 0 {
-            if let worst = sender.retransmitted
-                .filter({
-                    !$0.acked && $0.sends > CaptureAnalyzer.stallRetransmissions
-                        && (sender.largestDelivered == 0 || $0.size > sender.largestDelivered)
-                })
-                .min(by: { $0.size < $1.size })
-            {
-                // Retransmissions are MTU evidence only when the peer is alive (it sent something after the first
-                // try) and the size could be a path limit; a silent peer is not a wall, and no path is below the
-                // protocol's minimum (IPv4 576 in practice, IPv6 1280).
-                let peerAlive = receiver.lastFrame > (worst.frames.first ?? Int.max)
-                let minimum = sender.key.version == 4 ? 576 : 1280
-                let delivered = sender.largestDelivered > 0 ? sender.largestDelivered : nil
-                guard peerAlive, worst.size > minimum else {
-                    findings.append(
-                        CaptureFinding(
-                            kind: "peer-silent", severity: .warning, file: name, direction: sender.key.description,
-                            frames: worst.frames,
-                            summary: peerAlive
-                                ? "the same \(worst.size)-byte segment was sent \(worst.sends) times and never acknowledged, but every IPv\(sender.key.version) path carries \(minimum) bytes: not a size limit — loss, a firewall, or a stuck receiver"
-                                : "the same \(worst.size)-byte segment was sent \(worst.sends) times and \(receiver.key.source) sent nothing after frame \(worst.frames.first ?? 0)\(receiver.packets == 0 ? " (nor anything before: no handshake)" : ""): a peer that is gone or a path that drops everything — not a size limit on this evidence; a smaller packet getting through (or not) would tell",
-                            sizes: nil, ptb: nil, evidence: .cannotTell))
-                    continue
-                }
-                // A sender with segmentation offload records super-packets: on the wire they were cut to the peer's
-                // MSS, so sizes compare only after capping them at MSS + headers.
-                if sender.overMSS > 0, let mss = receiver.mss {
-                    let wire = mss + sender.key.headerBytes
-                    if let delivered, min(delivered, wire) >= min(worst.size, wire) {
-                        findings.append(
-                            CaptureFinding(
-                                kind: "stalled-segment", severity: .warning, file: name,
-                                direction: sender.key.description, frames: worst.frames,
-                                summary:
-                                    "the same segment was sent \(worst.sends) times and never acknowledged, from \(sender.key.source) to \(sender.key.destination); this sender uses segmentation offload (it records \(worst.size)-byte super-packets), so on the wire every packet was at most \(wire) bytes — and packets that size were acknowledged before: not a size limit on this evidence. Capture at the receiver, or with offload off (ethtool -K IFACE tso off gso off)",
-                                sizes: nil, ptb: nil, evidence: .cannotTell))
-                        continue
-                    }
-                }
-                stalled = true
-                // On an offloading sender the lost wire packets were at most MSS + headers, whatever it recorded.
-                let wire = sender.overMSS > 0 ? receiver.mss.map { $0 + sender.key.headerBytes } : nil
-                let lost = wire.map { Swift.min(worst.size, $0) } ?? worst.size
-                let bound =
-                    (delivered.map { ", while segments up to \($0) bytes were: path MTU ≥ \($0) and < \(lost)" }
-                        ?? ", and no larger data got through while \(receiver.key.source) kept answering: path MTU < \(lost)")
-                    + (wire.map {
-                        " (this sender uses segmentation offload: it records \(worst.size)-byte super-packets, the wire carried at most \($0)-byte packets)"
-                    } ?? "")
-                let ptbHere = ptbs.contains { $0.quoted == sender.key }
-                // Confirmed when smaller data got through and the peer's SACK or duplicate ACKs show the hole;
-                // likely otherwise.
-                let holeShown = receiver.sackBeyondAck != nil || receiver.duplicateAcks > 0
+            switch retransmissionFindings(sender: sender, receiver: receiver) {
+            case .explained: continue
+            case .stalled: stalled = true
+            case .none: break
+            }
+            if !stalled, receiveGapFinding(sender: sender, receiver: receiver, record: record) { stalled = true }
+            offloadFinding(sender: sender, receiver: receiver)
+        }
+        mssFinding(client: client, server: server)
+        let (tlsState, handshakeMs) = tlsFindings(record, client: client, server: server, stalled: stalled)
+        summaries.append(
+            ConnectionSummary(
+                file: name, flow: client.key.description, packets: client.packets + server.packets,
+                mssClient: client.mss, mssServer: server.mss,
+                largestPacket: Swift.max(client.largest, server.largest),
+                retransmissions: client.retransmissions + server.retransmissions,
+                stalled: stalled, tlsHandshakeMs: handshakeMs, tls: tlsState))
+        // Free the slots (kept in the index only while open).
+        index[client.key] = nil
+        index[server.key] = nil
+        directions[record.client] = Direction(key: client.key, connection: -1, firstFrame: 0)
+        directions[record.server] = Direction(key: server.key, connection: -1, firstFrame: 0)
+        freeDirections.append(record.client)
+        freeDirections.append(record.server)
+    }
+
+    /// What a segment retransmitted past the stall threshold, never acknowledged, says: a stall (a size the path
+    /// does not carry), or something else that explains it (a silent peer, a size below every path's minimum, a
+    /// super-packet of an offloading sender whose wire size got through before).
+    enum RetransmissionOutcome { case none, stalled, explained }
+
+    mutating func retransmissionFindings(sender: Direction, receiver: Direction) -> RetransmissionOutcome {
+        if let worst = sender.retransmitted
+            .filter({
+                !$0.acked && $0.sends > CaptureAnalyzer.stallRetransmissions
+                    && (sender.largestDelivered == 0 || $0.size > sender.largestDelivered)
+            })
+            .min(by: { $0.size < $1.size })
+        {
+            // Retransmissions are MTU evidence only when the peer is alive (it sent something after the first
+            // try) and the size could be a path limit; a silent peer is not a wall, and no path is below the
+            // protocol's minimum (IPv4 576 in practice, IPv6 1280).
+            let peerAlive = receiver.lastFrame > (worst.frames.first ?? Int.max)
+            let minimum = sender.key.version == 4 ? 576 : 1280
+            let delivered = sender.largestDelivered > 0 ? sender.largestDelivered : nil
+            guard peerAlive, worst.size > minimum else {
                 findings.append(
                     CaptureFinding(
-                        kind: "stalled-segment", severity: .critical, file: name, direction: sender.key.description,
+                        kind: "peer-silent", severity: .warning, file: name, direction: sender.key.description,
                         frames: worst.frames,
-                        summary:
-                            "the same \(worst.size)-byte segment (\(worst.payload) bytes of data) was sent \(worst.sends) times and never acknowledged\(bound), from \(sender.key.source) to \(sender.key.destination)",
-                        sizes: .init(largestDelivered: delivered, smallestLost: lost), ptb: nil,
-                        evidence: delivered != nil && holeShown ? .confirmed : .likely))
-                if !ptbHere {
+                        summary: peerAlive
+                            ? "the same \(worst.size)-byte segment was sent \(worst.sends) times and never acknowledged, but every IPv\(sender.key.version) path carries \(minimum) bytes: not a size limit — loss, a firewall, or a stuck receiver"
+                            : "the same \(worst.size)-byte segment was sent \(worst.sends) times and \(receiver.key.source) sent nothing after frame \(worst.frames.first ?? 0)\(receiver.packets == 0 ? " (nor anything before: no handshake)" : ""): a peer that is gone or a path that drops everything — not a size limit on this evidence; a smaller packet getting through (or not) would tell",
+                        sizes: nil, ptb: nil, evidence: .cannotTell))
+                return .explained
+            }
+            // A sender with segmentation offload records super-packets: on the wire they were cut to the peer's
+            // MSS, so sizes compare only after capping them at MSS + headers.
+            if sender.overMSS > 0, let mss = receiver.mss {
+                let wire = mss + sender.key.headerBytes
+                if let delivered, min(delivered, wire) >= min(worst.size, wire) {
                     findings.append(
                         CaptureFinding(
-                            kind: "vantage", severity: .info, file: name, direction: sender.key.description,
-                            frames: [worst.frames.first ?? 0],
+                            kind: "stalled-segment", severity: .warning, file: name,
+                            direction: sender.key.description, frames: worst.frames,
                             summary:
-                                "this capture holds the sender's retransmissions and no ICMP \"too big\" for them: none reached this point. Capture on \(sender.key.destination) to confirm the segment never arrives, and on the hop before the smaller link to see whether it sends ICMP and where it goes",
-                            sizes: nil, ptb: nil))
+                                "the same segment was sent \(worst.sends) times and never acknowledged, from \(sender.key.source) to \(sender.key.destination); this sender uses segmentation offload (it records \(worst.size)-byte super-packets), so on the wire every packet was at most \(wire) bytes — and packets that size were acknowledged before: not a size limit on this evidence. Capture at the receiver, or with offload off (ethtool -K IFACE tso off gso off)",
+                            sizes: nil, ptb: nil, evidence: .cannotTell))
+                    return .explained
                 }
             }
-            if let since = receiver.holeSince, record.lastTime - since >= 1_000_000_000,
-                let beyond = receiver.sackBeyondAck, let ack = receiver.highestAck, !stalled
-            {
-                // Seen from the receiving side: data after a hole arrived, the hole never filled.
-                let gap = Int(beyond &- ack)
-                let base = sender.initialSequence ?? 0
-                let relative = sender.initialSequence == nil ? "" : " (relative)"
-                let seconds = (record.lastTime - since) / 100_000_000
-                stalled = true
-                let oneSegment = receiver.mss.map { gap <= $0 } ?? false
+            // On an offloading sender the lost wire packets were at most MSS + headers, whatever it recorded.
+            let wire = sender.overMSS > 0 ? receiver.mss.map { $0 + sender.key.headerBytes } : nil
+            let lost = wire.map { Swift.min(worst.size, $0) } ?? worst.size
+            let bound =
+                (delivered.map { ", while segments up to \($0) bytes were: path MTU ≥ \($0) and < \(lost)" }
+                    ?? ", and no larger data got through while \(receiver.key.source) kept answering: path MTU < \(lost)")
+                + (wire.map {
+                    " (this sender uses segmentation offload: it records \(worst.size)-byte super-packets, the wire carried at most \($0)-byte packets)"
+                } ?? "")
+            let ptbHere = ptbs.contains { $0.quoted == sender.key }
+            // Confirmed when smaller data got through and the peer's SACK or duplicate ACKs show the hole;
+            // likely otherwise.
+            let holeShown = receiver.sackBeyondAck != nil || receiver.duplicateAcks > 0
+            findings.append(
+                CaptureFinding(
+                    kind: "stalled-segment", severity: .critical, file: name, direction: sender.key.description,
+                    frames: worst.frames,
+                    summary:
+                        "the same \(worst.size)-byte segment (\(worst.payload) bytes of data) was sent \(worst.sends) times and never acknowledged\(bound), from \(sender.key.source) to \(sender.key.destination)",
+                    sizes: .init(largestDelivered: delivered, smallestLost: lost), ptb: nil,
+                    evidence: delivered != nil && holeShown ? .confirmed : .likely))
+            if !ptbHere {
                 findings.append(
                     CaptureFinding(
-                        kind: "receive-gap", severity: .critical, file: name, direction: sender.key.description,
-                        frames: receiver.duplicateAckFrames,
+                        kind: "vantage", severity: .info, file: name, direction: sender.key.description,
+                        frames: [worst.frames.first ?? 0],
                         summary:
-                            "\(receiver.key.source) acknowledged up to \(ack &- base)\(relative) and, with SACK, data from \(beyond &- base) on: the \(gap) bytes between never arrived here in \(seconds / 10).\(seconds % 10) s\(oneSegment ? " — one segment of at least \(gap + sender.key.headerBytes) bytes, while packets up to \(sender.largest) bytes did arrive" : ""). Seen from the receiving side, this is a size-dependent drop upstream",
-                        sizes: .init(
-                            largestDelivered: sender.largest > 0 ? sender.largest : nil,
-                            smallestLost: oneSegment ? gap + sender.key.headerBytes : nil), ptb: nil))
-            }
-            if sender.overMSS > 0, let frame = sender.overMSSFrame, let mss = receiver.mss {
-                findings.append(
-                    CaptureFinding(
-                        kind: "offload", severity: .info, file: name, direction: sender.key.description,
-                        frames: sender.overMSSFrames.isEmpty ? [frame] : sender.overMSSFrames,
-                        summary:
-                            "\(sender.overMSS) segments from \(sender.key.source) carry more than the \(mss)-byte MSS \(receiver.key.source) announced: the capture was taken on a host with segmentation offload (TSO/GSO, or GRO on receive), so sizes here are not wire sizes; capture on a router or turn offload off (ethtool -K IFACE tso off gso off gro off) to see them",
+                            "this capture holds the sender's retransmissions and no ICMP \"too big\" for them: none reached this point. Capture on \(sender.key.destination) to confirm the segment never arrives, and on the hop before the smaller link to see whether it sends ICMP and where it goes",
                         sizes: nil, ptb: nil))
             }
+            return .stalled
         }
+        return .none
+    }
+
+    /// Seen from the receiving side: data after a hole arrived (SACK), the hole never filled in a second.
+    mutating func receiveGapFinding(sender: Direction, receiver: Direction, record: Connection) -> Bool {
+        if let since = receiver.holeSince, record.lastTime - since >= 1_000_000_000,
+            let beyond = receiver.sackBeyondAck, let ack = receiver.highestAck
+        {
+            // Seen from the receiving side: data after a hole arrived, the hole never filled.
+            let gap = Int(beyond &- ack)
+            let base = sender.initialSequence ?? 0
+            let relative = sender.initialSequence == nil ? "" : " (relative)"
+            let seconds = (record.lastTime - since) / 100_000_000
+            let oneSegment = receiver.mss.map { gap <= $0 } ?? false
+            findings.append(
+                CaptureFinding(
+                    kind: "receive-gap", severity: .critical, file: name, direction: sender.key.description,
+                    frames: receiver.duplicateAckFrames,
+                    summary:
+                        "\(receiver.key.source) acknowledged up to \(ack &- base)\(relative) and, with SACK, data from \(beyond &- base) on: the \(gap) bytes between never arrived here in \(seconds / 10).\(seconds % 10) s\(oneSegment ? " — one segment of at least \(gap + sender.key.headerBytes) bytes, while packets up to \(sender.largest) bytes did arrive" : ""). Seen from the receiving side, this is a size-dependent drop upstream",
+                    sizes: .init(
+                        largestDelivered: sender.largest > 0 ? sender.largest : nil,
+                        smallestLost: oneSegment ? gap + sender.key.headerBytes : nil), ptb: nil))
+            return true
+        }
+        return false
+    }
+
+    /// Segments larger than the peer's MSS: the capture was taken where offload merges or has not yet cut them.
+    mutating func offloadFinding(sender: Direction, receiver: Direction) {
+        if sender.overMSS > 0, let frame = sender.overMSSFrame, let mss = receiver.mss {
+            findings.append(
+                CaptureFinding(
+                    kind: "offload", severity: .info, file: name, direction: sender.key.description,
+                    frames: sender.overMSSFrames.isEmpty ? [frame] : sender.overMSSFrames,
+                    summary:
+                        "\(sender.overMSS) segments from \(sender.key.source) carry more than the \(mss)-byte MSS \(receiver.key.source) announced: the capture was taken on a host with segmentation offload (TSO/GSO, or GRO on receive), so sizes here are not wire sizes; capture on a router or turn offload off (ethtool -K IFACE tso off gso off gro off) to see them",
+                    sizes: nil, ptb: nil))
+        }
+    }
+
+    /// Both MSS values allow the size that stalled: no clamp protects the path.
+    mutating func mssFinding(client: Direction, server: Direction) {
         if let clientMSS = client.mss, let serverMSS = server.mss {
             let stall = findings.last {
                 $0.kind == "stalled-segment" && $0.file == name
@@ -1106,6 +1151,13 @@ struct FileAnalysis {
                         sizes: nil, ptb: nil, evidence: .likely))
             }
         }
+    }
+
+    /// The TLS handshake's fate: completed (and how long it took), ended by an alert, abandoned by the client after
+    /// the flight arrived, or stalled.
+    mutating func tlsFindings(_ record: Connection, client: Direction, server: Direction, stalled: Bool) -> (
+        String?, Double?
+    ) {
         let tls = record.tls
         var tlsState: String?
         var handshakeMs: Double?
@@ -1151,20 +1203,7 @@ struct FileAnalysis {
                         sizes: nil, ptb: nil, evidence: stalled ? .likely : .cannotTell))
             }
         }
-        summaries.append(
-            ConnectionSummary(
-                file: name, flow: client.key.description, packets: client.packets + server.packets,
-                mssClient: client.mss, mssServer: server.mss,
-                largestPacket: Swift.max(client.largest, server.largest),
-                retransmissions: client.retransmissions + server.retransmissions,
-                stalled: stalled, tlsHandshakeMs: handshakeMs, tls: tlsState))
-        // Free the slots (kept in the index only while open).
-        index[client.key] = nil
-        index[server.key] = nil
-        directions[record.client] = Direction(key: client.key, connection: -1, firstFrame: 0)
-        directions[record.server] = Direction(key: server.key, connection: -1, firstFrame: 0)
-        freeDirections.append(record.client)
-        freeDirections.append(record.server)
+        return (tlsState, handshakeMs)
     }
 
     static func unique(_ frames: [Int]) -> [Int] {
