@@ -535,8 +535,6 @@ public enum Probe {
         address: ProbeAddress, tlsPort: UInt16?, serverName: String, maximum: Int, tcpMaximum: Int,
         learned: ProbeReport.Learned?, options: ProbeOptions
     ) throws(ProbeError) -> (ProbeReport.Reverse, Int) {
-        let addressText = address.description
-        let isIPv6 = address.isIPv6
         var reverse = ProbeReport.Reverse(
             pathMTU: nil, method: "not-measured", verdict: nil, responderRouteMTU: nil,
             explanation:
@@ -549,113 +547,145 @@ public enum Probe {
                 "not measurable above \(tcpMaximum) because this host has learned \($0.mtu) toward the target (for \($0.expiresSeconds.map { "another \($0) s" } ?? "a while")): every new TCP connection advertises an MSS that fits it — run again after it expires, or as root without --keep-learned-pmtu"
             } ?? ""
         if let port = options.reverseTCPPort, options.reversePort == nil {
-            options.progress?("reverse: TCP connections to \(addressText):\(port) advertising chosen MSS values")
-            var tcpProber = TCPMSSProber(
-                target: address, port: port, trigger: .serve(token: String(decoding: options.token, as: UTF8.self)),
-                timeoutMilliseconds: options.timeoutMilliseconds)
-            do {
-                let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: tcpMaximum).run(&tcpProber)
-                reverse.method = "tcp-mss"
-                reverse.pathMTU = result.pathMTU
-                reverse.verdict = result.verdict
-                switch result.verdict {
-                case .ok where tcpMaximum < maximum:
-                    reverse.verdict = .partial
-                    reverse.measuredUpTo = tcpMaximum
-                    reverse.explanation = "segments of every size up to \(tcpMaximum) arrived; \(limitText)"
-                case .ok: reverse.explanation = "segments of every size up to \(maximum) arrived"
-                case .ptb:
-                    reverse.explanation =
-                        "the server shrinks its segments to \(result.ptbMTU ?? 0)-byte packets: a PTB reaches it and PMTUD works in this direction"
-                case .blackhole:
-                    reverse.explanation =
-                        "segments in packets over \(result.pathMTU ?? 0) bytes never arrive and the server never shrinks them: a reverse black hole"
-                default: reverse.explanation = "the TCP endpoint gave no clear answer (\(result.verdict))"
-                }
-            } catch {
-                throw ProbeError.wrapping(error)
-            }
-            probes += tcpProber.probesSent
+            probes += try reverseByMSS(
+                &reverse, address: address, port: port, maximum: maximum, tcpMaximum: tcpMaximum, limitText: limitText,
+                options: options)
         }
         if options.reverseTLS, reverse.method == "not-measured", let port = tlsPort {
-            // No agent: the server's TLS first flight is the data, our advertised MSS sets its segment size.
-            var tlsProber = TCPMSSProber(
-                target: address, port: port, trigger: .tlsFlight(serverName: serverName),
-                timeoutMilliseconds: options.timeoutMilliseconds)
-            let headers = isIPv6 ? 60 : 40
-            do {
-                // Calibration: one flight with the largest MSS we can advertise.
-                let calibration = try tlsProber.send([ProbeRequest(size: tcpMaximum)])
-                reverse.method = "tls-mss"
-                switch calibration[0] {
-                case .silent:
-                    tlsProber.completionPasses = true
-                    options.progress?(
-                        "reverse: the TLS first flight stalls with MSS \(tcpMaximum - headers): searching by advertised MSS"
-                    )
-                    let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: tcpMaximum).run(&tlsProber)
-                    reverse.pathMTU = result.pathMTU
-                    reverse.verdict = result.verdict == .unreachable ? .inconclusive : result.verdict
-                    reverse.explanation =
-                        result.pathMTU.map {
-                            "the server's segments in packets over \($0) bytes never arrive and it never shrinks them: a reverse black hole"
-                        } ?? "even 536-byte segments of the TLS flight do not arrive"
-                default:
-                    // The flight arrived. Its packets are bounded by our MSS, by the server's writes and by what the
-                    // server learned (a PTB): from one flight these cannot be told apart, so a smaller largest packet
-                    // is no proof of a PTB. What is proven: no black hole for this server's segments.
-                    let largest = tlsProber.largestArrived ?? 0
-                    if tcpMaximum < maximum {
-                        reverse.verdict = .partial
-                        reverse.measuredUpTo = tcpMaximum
-                        reverse.explanation =
-                            "the TLS first flight (\(tlsProber.flightBytes ?? 0) bytes, largest packet \(largest)) arrives; \(limitText)"
-                    } else {
-                        reverse.verdict = .ok
-                        reverse.explanation =
-                            "no reverse black hole for this server's segments: its TLS first flight (\(tlsProber.flightBytes ?? 0) bytes) arrives, largest packet \(largest) bytes (bounded by its writes; larger sizes cannot be tested this way)"
-                    }
-                }
-            } catch {
-                throw ProbeError.wrapping(error)
-            }
-            probes += tlsProber.probesSent
+            probes += try reverseByTLSFlight(
+                &reverse, address: address, port: port, serverName: serverName, maximum: maximum,
+                tcpMaximum: tcpMaximum, limitText: limitText, options: options)
         }
         if let port = options.reversePort {
-            options.progress?(
-                "reverse: asking the responder on \(addressText):\(port) for replies up to \(maximum) bytes")
-            var reverseProber = try ReverseProber(
-                target: address, port: port, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
-            defer { reverseProber.close() }
-            do {
-                let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 68, maximum: maximum).run(&reverseProber)
-                let route = try reverseProber.responderRouteMTU()
-                reverse.method = "serve-udp"
-                reverse.pathMTU = result.pathMTU
-                reverse.responderRouteMTU = route
-                reverse.measuredUpTo = nil
-                if result.pathMTU == nil {
-                    reverse.verdict = .unreachable
-                    reverse.explanation =
-                        "the responder did not answer: is `mtu-doctor serve` running on \(addressText):\(port), and does it allow us?"
-                } else if result.firstFailing == nil {
-                    reverse.verdict = .ok
-                    reverse.explanation = "replies of every size up to \(maximum) arrived"
-                } else if let route, route > 0, route <= (result.firstFailing ?? Int.max) - 1 {
-                    reverse.verdict = .ptb
-                    reverse.explanation =
-                        "replies over \(result.pathMTU!) bytes are lost; a PTB reached the responder (its route MTU toward us is now \(route))"
-                } else {
-                    reverse.verdict = .blackhole
-                    reverse.explanation =
-                        "replies over \(result.pathMTU!) bytes are lost and no PTB reached the responder"
-                }
-            } catch {
-                throw ProbeError.wrapping(error)
-            }
-            probes += reverseProber.probesSent
+            probes += try reverseByResponder(&reverse, address: address, port: port, maximum: maximum, options: options)
         }
         return (reverse, probes)
+    }
+
+    /// The responder's TCP data, sized by the MSS we advertise; the number of probes.
+    static func reverseByMSS(
+        _ reverse: inout ProbeReport.Reverse, address: ProbeAddress, port: UInt16, maximum: Int, tcpMaximum: Int,
+        limitText: String, options: ProbeOptions
+    ) throws(ProbeError) -> Int {
+        let addressText = address.description
+        let isIPv6 = address.isIPv6
+        options.progress?("reverse: TCP connections to \(addressText):\(port) advertising chosen MSS values")
+        var tcpProber = TCPMSSProber(
+            target: address, port: port, trigger: .serve(token: String(decoding: options.token, as: UTF8.self)),
+            timeoutMilliseconds: options.timeoutMilliseconds)
+        do {
+            let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: tcpMaximum).run(&tcpProber)
+            reverse.method = "tcp-mss"
+            reverse.pathMTU = result.pathMTU
+            reverse.verdict = result.verdict
+            switch result.verdict {
+            case .ok where tcpMaximum < maximum:
+                reverse.verdict = .partial
+                reverse.measuredUpTo = tcpMaximum
+                reverse.explanation = "segments of every size up to \(tcpMaximum) arrived; \(limitText)"
+            case .ok: reverse.explanation = "segments of every size up to \(maximum) arrived"
+            case .ptb:
+                reverse.explanation =
+                    "the server shrinks its segments to \(result.ptbMTU ?? 0)-byte packets: a PTB reaches it and PMTUD works in this direction"
+            case .blackhole:
+                reverse.explanation =
+                    "segments in packets over \(result.pathMTU ?? 0) bytes never arrive and the server never shrinks them: a reverse black hole"
+            default: reverse.explanation = "the TCP endpoint gave no clear answer (\(result.verdict))"
+            }
+        } catch {
+            throw ProbeError.wrapping(error)
+        }
+        return tcpProber.probesSent
+    }
+
+    /// No agent: the server's TLS first flight is the data, our advertised MSS sets its segment size; the number of
+    /// probes.
+    static func reverseByTLSFlight(
+        _ reverse: inout ProbeReport.Reverse, address: ProbeAddress, port: UInt16, serverName: String, maximum: Int,
+        tcpMaximum: Int, limitText: String, options: ProbeOptions
+    ) throws(ProbeError) -> Int {
+        let isIPv6 = address.isIPv6
+        var tlsProber = TCPMSSProber(
+            target: address, port: port, trigger: .tlsFlight(serverName: serverName),
+            timeoutMilliseconds: options.timeoutMilliseconds)
+        let headers = isIPv6 ? 60 : 40
+        do {
+            // Calibration: one flight with the largest MSS we can advertise.
+            let calibration = try tlsProber.send([ProbeRequest(size: tcpMaximum)])
+            reverse.method = "tls-mss"
+            switch calibration[0] {
+            case .silent:
+                tlsProber.completionPasses = true
+                options.progress?(
+                    "reverse: the TLS first flight stalls with MSS \(tcpMaximum - headers): searching by advertised MSS"
+                )
+                let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: tcpMaximum).run(&tlsProber)
+                reverse.pathMTU = result.pathMTU
+                reverse.verdict = result.verdict == .unreachable ? .inconclusive : result.verdict
+                reverse.explanation =
+                    result.pathMTU.map {
+                        "the server's segments in packets over \($0) bytes never arrive and it never shrinks them: a reverse black hole"
+                    } ?? "even 536-byte segments of the TLS flight do not arrive"
+            default:
+                // The flight arrived. Its packets are bounded by our MSS, by the server's writes and by what the
+                // server learned (a PTB): from one flight these cannot be told apart, so a smaller largest packet
+                // is no proof of a PTB. What is proven: no black hole for this server's segments.
+                let largest = tlsProber.largestArrived ?? 0
+                if tcpMaximum < maximum {
+                    reverse.verdict = .partial
+                    reverse.measuredUpTo = tcpMaximum
+                    reverse.explanation =
+                        "the TLS first flight (\(tlsProber.flightBytes ?? 0) bytes, largest packet \(largest)) arrives; \(limitText)"
+                } else {
+                    reverse.verdict = .ok
+                    reverse.explanation =
+                        "no reverse black hole for this server's segments: its TLS first flight (\(tlsProber.flightBytes ?? 0) bytes) arrives, largest packet \(largest) bytes (bounded by its writes; larger sizes cannot be tested this way)"
+                }
+            }
+        } catch {
+            throw ProbeError.wrapping(error)
+        }
+        return tlsProber.probesSent
+    }
+
+    /// The responder's UDP replies, of sizes the request chooses; the number of probes.
+    static func reverseByResponder(
+        _ reverse: inout ProbeReport.Reverse, address: ProbeAddress, port: UInt16, maximum: Int, options: ProbeOptions
+    ) throws(ProbeError) -> Int {
+        let addressText = address.description
+        let isIPv6 = address.isIPv6
+        options.progress?(
+            "reverse: asking the responder on \(addressText):\(port) for replies up to \(maximum) bytes")
+        var reverseProber = try ReverseProber(
+            target: address, port: port, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
+        defer { reverseProber.close() }
+        do {
+            let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 68, maximum: maximum).run(&reverseProber)
+            let route = try reverseProber.responderRouteMTU()
+            reverse.method = "serve-udp"
+            reverse.pathMTU = result.pathMTU
+            reverse.responderRouteMTU = route
+            reverse.measuredUpTo = nil
+            if result.pathMTU == nil {
+                reverse.verdict = .unreachable
+                reverse.explanation =
+                    "the responder did not answer: is `mtu-doctor serve` running on \(addressText):\(port), and does it allow us?"
+            } else if result.firstFailing == nil {
+                reverse.verdict = .ok
+                reverse.explanation = "replies of every size up to \(maximum) arrived"
+            } else if let route, route > 0, route <= (result.firstFailing ?? Int.max) - 1 {
+                reverse.verdict = .ptb
+                reverse.explanation =
+                    "replies over \(result.pathMTU!) bytes are lost; a PTB reached the responder (its route MTU toward us is now \(route))"
+            } else {
+                reverse.verdict = .blackhole
+                reverse.explanation =
+                    "replies over \(result.pathMTU!) bytes are lost and no PTB reached the responder"
+            }
+        } catch {
+            throw ProbeError.wrapping(error)
+        }
+        return reverseProber.probesSent
     }
 
     static func explainForward(_ forward: ProbeReport.Forward, search: SearchResult, arrival: String?) -> String {
