@@ -160,90 +160,13 @@ public enum TopologyLoader {
         let kind = try oneOf(fields.required("kind"), NodeKind.self, all: NodeKind.allCases)
         var interfaces: [Interface] = []
         for item in try fields["interfaces"]?.list() ?? [] { interfaces.append(try readInterface(item)) }
-        var icmp = ICMPBehaviour()
-        if let field = fields["icmp"] {
-            let sub = try field.mapping(allowed: [
-                "sendsTooBig", "source", "sourceLabel", "filtersTooBig", "acceptsTooBig",
-            ])
-            if let v = sub["sendsTooBig"] { icmp.sendsTooBig = try v.bool() }
-            if let v = sub["filtersTooBig"] { icmp.filtersTooBig = try v.bool() }
-            if let v = sub["acceptsTooBig"] { icmp.acceptsTooBig = try v.bool() }
-            if let v = sub["source"] {
-                let text = try v.string()
-                if text == "ingress" || text == "interface" {
-                    icmp.source = .ingressInterface
-                } else if let address = IPAddress(text) {
-                    icmp.source = .address(address, label: try sub["sourceLabel"]?.string() ?? "fixed source")
-                } else {
-                    throw v.fail("expected 'ingress' or an IP address, got '\(text)'")
-                }
-            }
-        }
-        var sysctls = HostSysctls()
-        if let field = fields["sysctls"] {
-            for (key, item) in try field.freeMapping() {
-                let number = try item.int()
-                let parts = key.split(separator: ".").map(String.init)
-                if key == "net.ipv4.tcp_mtu_probing" {
-                    guard (0...2).contains(number) else {
-                        throw item.fail("tcp_mtu_probing is 0, 1 or 2, got \(number)")
-                    }
-                    sysctls.tcpMTUProbing = number
-                } else if parts.count == 5, parts[0] == "net", parts[1] == "ipv4", parts[2] == "conf",
-                    parts[4] == "rp_filter"
-                {
-                    guard (0...2).contains(number) else { throw item.fail("rp_filter is 0, 1 or 2, got \(number)") }
-                    switch parts[3] {
-                    case "all": sysctls.rpFilterAll = number
-                    case "default": sysctls.rpFilterDefault = number
-                    default:
-                        guard interfaces.contains(where: { $0.name == parts[3] }) else {
-                            throw item.fail(
-                                "no interface '\(parts[3])' on this node"
-                                    + Suggestion.didYouMean(parts[3], in: interfaces.map(\.name)))
-                        }
-                        sysctls.rpFilterByInterface[parts[3]] = number
-                    }
-                } else {
-                    let known = [
-                        "net.ipv4.tcp_mtu_probing", "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter",
-                        "net.ipv4.conf.IFACE.rp_filter",
-                    ]
-                    throw item.fail(
-                        "unsupported sysctl '\(key)'" + Suggestion.didYouMean(key, in: known)
-                            + "; known: \(known.joined(separator: ", "))")
-                }
-            }
-        }
+        let icmp = try fields["icmp"].map(readICMP) ?? ICMPBehaviour()
+        let sysctls =
+            try fields["sysctls"].map { v throws(TopologyError) in try readSysctls(v, interfaces: interfaces) }
+            ?? HostSysctls()
         var routes: [Route] = []
-        for item in try fields["routes"]?.list() ?? [] {
-            let sub = try item.mapping(allowed: ["to", "interface", "via"])
-            let toField = try sub.required("to")
-            let toText = try toField.string()
-            let destination: IPNetwork?
-            switch toText {
-            case "default": destination = IPNetwork("0.0.0.0/0")
-            case "default6": destination = IPNetwork("::/0")
-            default: destination = IPNetwork(toText)
-            }
-            guard let destination else {
-                throw toField.fail("expected a prefix such as 10.0.0.0/8 or 'default', got '\(toText)'")
-            }
-            if let via = sub["via"], IPAddress(try via.string()) == nil {
-                throw via.fail("expected a next-hop IP address")
-            }
-            routes.append(Route(destination: destination, interface: try sub.required("interface").string()))
-        }
-        var clamp: MSSClamp?
-        if let field = fields["mssClamp"] {
-            if case .scalar(let scalar) = field.node, scalar.string == "pmtu" {
-                clamp = .toPMTU
-            } else {
-                let mss = try field.int()
-                guard (88...65495).contains(mss) else { throw field.fail("an MSS must be 88–65495, got \(mss)") }
-                clamp = .fixed(mss)
-            }
-        }
+        for item in try fields["routes"]?.list() ?? [] { routes.append(try readRoute(item)) }
+        let clamp = try fields["mssClamp"].map(readMSSClamp)
         let mode = try fields["mode"].map { v throws(TopologyError) in
             try oneOf(v, LoadBalancerMode.self, all: [.proxy, .nat])
         }
@@ -262,6 +185,98 @@ public enum TopologyLoader {
             host: try fields["host"]?.string(), overlay: try fields["overlay"]?.string(),
             loadBalancerMode: mode ?? .nat,
             location: value.location)
+    }
+
+    /// A node's `icmp:`: whether it sends, filters or accepts "too big", and from which source address.
+    static func readICMP(_ field: YAMLValue) throws(TopologyError) -> ICMPBehaviour {
+        var icmp = ICMPBehaviour()
+        let sub = try field.mapping(allowed: [
+            "sendsTooBig", "source", "sourceLabel", "filtersTooBig", "acceptsTooBig",
+        ])
+        if let v = sub["sendsTooBig"] { icmp.sendsTooBig = try v.bool() }
+        if let v = sub["filtersTooBig"] { icmp.filtersTooBig = try v.bool() }
+        if let v = sub["acceptsTooBig"] { icmp.acceptsTooBig = try v.bool() }
+        if let v = sub["source"] {
+            let text = try v.string()
+            if text == "ingress" || text == "interface" {
+                icmp.source = .ingressInterface
+            } else if let address = IPAddress(text) {
+                icmp.source = .address(address, label: try sub["sourceLabel"]?.string() ?? "fixed source")
+            } else {
+                throw v.fail("expected 'ingress' or an IP address, got '\(text)'")
+            }
+        }
+        return icmp
+    }
+
+    /// A node's `sysctls:` (tcp_mtu_probing, rp_filter for all, default or one of its interfaces).
+    static func readSysctls(_ field: YAMLValue, interfaces: [Interface]) throws(TopologyError) -> HostSysctls {
+        var sysctls = HostSysctls()
+        for (key, item) in try field.freeMapping() {
+            let number = try item.int()
+            let parts = key.split(separator: ".").map(String.init)
+            if key == "net.ipv4.tcp_mtu_probing" {
+                guard (0...2).contains(number) else {
+                    throw item.fail("tcp_mtu_probing is 0, 1 or 2, got \(number)")
+                }
+                sysctls.tcpMTUProbing = number
+            } else if parts.count == 5, parts[0] == "net", parts[1] == "ipv4", parts[2] == "conf",
+                parts[4] == "rp_filter"
+            {
+                guard (0...2).contains(number) else { throw item.fail("rp_filter is 0, 1 or 2, got \(number)") }
+                switch parts[3] {
+                case "all": sysctls.rpFilterAll = number
+                case "default": sysctls.rpFilterDefault = number
+                default:
+                    guard interfaces.contains(where: { $0.name == parts[3] }) else {
+                        throw item.fail(
+                            "no interface '\(parts[3])' on this node"
+                                + Suggestion.didYouMean(parts[3], in: interfaces.map(\.name)))
+                    }
+                    sysctls.rpFilterByInterface[parts[3]] = number
+                }
+            } else {
+                let known = [
+                    "net.ipv4.tcp_mtu_probing", "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter",
+                    "net.ipv4.conf.IFACE.rp_filter",
+                ]
+                throw item.fail(
+                    "unsupported sysctl '\(key)'" + Suggestion.didYouMean(key, in: known)
+                        + "; known: \(known.joined(separator: ", "))")
+            }
+        }
+        return sysctls
+    }
+
+    /// One route: a prefix (or default, default6), the interface, an optional next hop.
+    static func readRoute(_ item: YAMLValue) throws(TopologyError) -> Route {
+        let sub = try item.mapping(allowed: ["to", "interface", "via"])
+        let toField = try sub.required("to")
+        let toText = try toField.string()
+        let destination: IPNetwork?
+        switch toText {
+        case "default": destination = IPNetwork("0.0.0.0/0")
+        case "default6": destination = IPNetwork("::/0")
+        default: destination = IPNetwork(toText)
+        }
+        guard let destination else {
+            throw toField.fail("expected a prefix such as 10.0.0.0/8 or 'default', got '\(toText)'")
+        }
+        if let via = sub["via"], IPAddress(try via.string()) == nil {
+            throw via.fail("expected a next-hop IP address")
+        }
+        return Route(destination: destination, interface: try sub.required("interface").string())
+    }
+
+    /// `mssClamp:`: `pmtu`, or a fixed MSS (88–65495).
+    static func readMSSClamp(_ field: YAMLValue) throws(TopologyError) -> MSSClamp {
+        if case .scalar(let scalar) = field.node, scalar.string == "pmtu" {
+            return .toPMTU
+        } else {
+            let mss = try field.int()
+            guard (88...65495).contains(mss) else { throw field.fail("an MSS must be 88–65495, got \(mss)") }
+            return .fixed(mss)
+        }
     }
 
     static func readInterface(_ value: YAMLValue) throws(TopologyError) -> Interface {
