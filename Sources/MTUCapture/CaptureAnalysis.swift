@@ -145,6 +145,12 @@ public struct CaptureReport: Sendable, Codable {
     public var verdict: Verdict
 
     /// ok | degraded | blackhole | incomplete (nothing, or too little, could be read; or no MTU evidence either way)
+    /// The findings most severe first, in the analysis's order within a severity: how every report lists them.
+    public var rankedFindings: [CaptureFinding] {
+        findings.enumerated().sorted { ($1.element.severity, $0.offset) < ($0.element.severity, $1.offset) }
+            .map(\.element)
+    }
+
     public enum Verdict: String, Sendable, Hashable, Codable, CustomStringConvertible {
         case ok, degraded, blackhole, incomplete
 

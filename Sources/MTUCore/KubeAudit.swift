@@ -203,8 +203,8 @@ public enum KubeAuditor {
             self.input = input
             let cnis = CNIReader.detect(input.objects)
             let settings = cnis.first ?? CNISettings(name: "unknown", encapsulation: "none")
-            let version = Self.ipVersion(input)
             let nodes = Self.nodes(input, settings: settings)
+            let version = Self.ipVersion(nodes)
             let underlay = Self.underlay(input, nodes: nodes, settings: settings, version: version)
             self.cnis = cnis
             self.settings = settings
@@ -216,10 +216,8 @@ public enum KubeAuditor {
         }
 
         /// IPv6 underlay when every node address the API gives is IPv6.
-        static func ipVersion(_ input: KubeAuditInput) -> IPVersion {
-            let addresses = input.objects.nodes.compactMap { node in
-                node[path: "status.addresses"].array.first { $0["type"].string == "InternalIP" }?["address"].string
-            }
+        static func ipVersion(_ nodes: [KubeAuditReport.Node]) -> IPVersion {
+            let addresses = nodes.compactMap(\.internalIP)
             return !addresses.isEmpty && addresses.allSatisfy({ $0.contains(":") }) ? .ipv6 : .ipv4
         }
 
@@ -458,7 +456,9 @@ public enum KubeAuditor {
         func tcpProbing(after earlier: [KubeAuditReport.Finding]) -> [KubeAuditReport.Finding] {
             var findings: [KubeAuditReport.Finding] = []
             let noProbing = nodes.filter { $0.tcpMTUProbing == 0 }
-            if !noProbing.isEmpty, earlier.contains(where: { $0.severity == .error || $0.id == "strict-rp-filter" }) {
+            if !noProbing.isEmpty,
+                earlier.contains(where: { $0.severity == .error }) || nodes.contains(where: { $0.rpFilter == 1 })
+            {
                 findings.append(
                     .init(
                         id: "tcp-mtu-probing-off", severity: .info,

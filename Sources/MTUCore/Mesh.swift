@@ -178,6 +178,9 @@ public struct MeshReport: Sendable, Hashable, Codable {
         let addresses: [String: String]
         let labels: [String: String]
         let labelKey: String
+        /// The largest path MTU a healthy pair within one subnet carries: what a boundary between subnets is measured
+        /// against.
+        private(set) var sameSubnetPasses: Int?
 
         init(pairs: [Pair], addresses: [String: String], labels: [String: String], labelKey: String) {
             fresh = pairs.filter { !$0.stale }
@@ -185,6 +188,8 @@ public struct MeshReport: Sendable, Hashable, Codable {
             self.addresses = addresses
             self.labels = labels
             self.labelKey = labelKey
+            sameSubnetPasses = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU)
+                .max()
         }
 
         /// Each verdict once, in the order of their JSON spelling.
@@ -250,8 +255,7 @@ public struct MeshReport: Sendable, Hashable, Codable {
                 var text =
                     "\(scope) from \(parts[0]) to \(parts[1]) stop at \(mtu.map(String.init) ?? "?") (\(Self.sorted(members.map(\.verdict)).map(\.rawValue).joined(separator: ", ")))"
                 if !within {
-                    let same = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU)
-                        .max()
+                    let same = sameSubnetPasses
                     if let same {
                         text += "; same-subnet pairs pass \(same): the boundary is between \(parts[0]) and \(parts[1])"
                     }
@@ -275,8 +279,7 @@ public struct MeshReport: Sendable, Hashable, Codable {
                 {
                     let other = merged[index]
                     let allPairs = group.description.hasPrefix("all ") && other.description.hasPrefix("all ")
-                    let same = fresh.filter { subnet($0.from) == subnet($0.to) && !broken($0) }.compactMap(\.pathMTU)
-                        .max()
+                    let same = sameSubnetPasses
                     merged[index] = Group(
                         kind: .subnet, from: other.from, to: other.to, pathMTU: group.pathMTU,
                         verdicts: Self.sorted(group.verdicts + other.verdicts),

@@ -55,9 +55,7 @@ public enum CaptureText {
                 "\(style.bold("Tunnels")): \(tunnels.packets) tunnel packets, largest outer \(tunnels.largestOuter) bytes (inner \(tunnels.largestInner)), \(tunnels.outerDontFragment) with outer DF, \(tunnels.outerFragments) outer fragments"
             )
         }
-        let findings = report.findings.enumerated().sorted {
-            ($1.element.severity, $0.offset) < ($0.element.severity, $1.offset)
-        }.map(\.element)
+        let findings = report.rankedFindings
         if !findings.isEmpty {
             lines.append("")
             lines.append(style.bold("Findings, most severe first"))

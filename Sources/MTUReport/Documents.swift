@@ -224,10 +224,7 @@ public enum Documents {
 
     public static func capture(_ report: CaptureReport, files: [String]) -> ReportDocument {
         var sections: [ReportDocument.Section] = []
-        // Most severe first; in the analysis's order within a severity.
-        let findings = report.findings.enumerated().sorted {
-            ($1.element.severity, $0.offset) < ($0.element.severity, $1.offset)
-        }.map(\.element)
+        let findings = report.rankedFindings
         for (index, finding) in findings.enumerated() {
             var blocks: [ReportDocument.Block] = [.paragraph(finding.summary)]
             if !finding.frames.isEmpty {
