@@ -40,6 +40,11 @@ let package = Package(
             name: "MTUAgent",
             dependencies: [
                 "MTUCore", "MTUProbe", "MTUReport", .product(name: "Prometheus", package: "swift-prometheus"),
+                // The HTTP API on NIO's HTTP/1 codec; agents read with AsyncHTTPClient (both already built for MTUKube).
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         // Kubernetes: kubeconfig and credentials, the API client (AsyncHTTPClient over TLS), CNI readers, the audit.
         .target(
@@ -66,7 +71,12 @@ let package = Package(
         .testTarget(name: "MTUConfigTests", dependencies: ["MTUConfig", "MTUCore", "MTUReport", "MTUTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MTUCore", "MTUTestSupport"]),
         .testTarget(
-            name: "MTUProbeTests", dependencies: ["MTUCore", "MTUProbe", "MTULab", "MTUAgent", "MTUTestSupport"]),
+            name: "MTUProbeTests",
+            dependencies: [
+                "MTUCore", "MTUProbe", "MTULab", "MTUAgent", "MTUTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "MTUKubeTests", dependencies: ["MTUKube", "MTUCore", "MTUTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MTUCaptureTests", dependencies: ["MTUCapture", "MTUTestSupport"], exclude: ["Fixtures"]),

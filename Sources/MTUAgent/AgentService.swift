@@ -108,26 +108,6 @@ public enum AgentRoutes {
 
 extension PeerDiscovery {
     /// Every IPv4 and IPv6 address of a name (`--dns`: a headless Service), in the resolver's order, without repeats.
-    public static func resolveAll(_ name: String) -> [String] {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(name, nil, &hints, &result) == 0 else { return [] }
-        defer { freeaddrinfo(result) }
-        var addresses: [String] = []
-        var cursor = result
-        while let entry = cursor {
-            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(
-                entry.pointee.ai_addr, entry.pointee.ai_addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
-                == 0
-            {
-                let text = String(cString: host)
-                if !addresses.contains(text) { addresses.append(text) }
-            }
-            cursor = entry.pointee.ai_next
-        }
-        return addresses
-    }
+    public static func resolveAll(_ name: String) -> [String] { Syscall.addresses(of: name) }
 }
 #endif

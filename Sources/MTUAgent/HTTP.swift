@@ -1,18 +1,22 @@
 #if os(Linux)
+import AsyncHTTPClient
 import Foundation
-import Glibc
 import MTUCore
 import MTUProbe
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 
-/// A deliberately small HTTP/1.1 server for the agent: GET only, one request per connection, `Connection: close`,
-/// one thread for every connection (a poll loop, no thread per client). Bounded everywhere: at most
-/// `maxConnections` open, a request must be complete (8 KiB at most) within `requestDeadline` from accept — not per
-/// read, so a slow client cannot stay — and a reply must be taken within `replyDeadline`; accept errors (descriptor
-/// limit) back off instead of spinning. Requests from outside the allowed networks are refused before they are
-/// read; everything but the health endpoints needs the shared token, as `Authorization: Bearer …` only (a token in
-/// the URL ends up in logs), compared in constant time.
+/// The agent's HTTP API on SwiftNIO's HTTP/1.1 codec (swift-nio, `NIOHTTP1`): GET and HEAD only, one request per
+/// connection, `Connection: close`. Bounded everywhere: at most `maxConnections` open (beyond that the listener
+/// stops accepting and the kernel's backlog holds the rest), a request must be complete (8 KiB at most) within
+/// `requestDeadline` from accept — not per read, so a slow client cannot stay — and a reply must be taken within
+/// `replyDeadline`. Requests from outside the allowed networks are refused before they are read; everything but the
+/// health endpoints needs the shared token, as `Authorization: Bearer …` only (a token in the URL ends up in logs),
+/// compared in constant time. The event loops are NIO's shared group: no thread per connection.
 public final class AgentHTTPServer: Sendable {
-    public struct Response: Sendable {
+    public struct Response: Sendable, Equatable {
         public var status: Int
         public var contentType: String
         public var body: [UInt8]
@@ -29,11 +33,9 @@ public final class AgentHTTPServer: Sendable {
     public static let requestDeadline = Duration.seconds(2)
     public static let replyDeadline = Duration.seconds(5)
 
-    let listener: Int32
     public let port: UInt16
-    let allowed: [IPNetwork]
-    let token: String
-    let handler: @Sendable (_ path: String, _ query: [String: String]) -> Response
+    let listener: any Channel
+    let limiter: ConnectionLimiter
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var description: String
@@ -44,138 +46,82 @@ public final class AgentHTTPServer: Sendable {
         port: UInt16, allowed: [IPNetwork], token: String,
         handler: @escaping @Sendable (String, [String: String]) -> Response
     ) throws(Failure) {
-        self.allowed = allowed
-        self.token = token
-        self.handler = handler
+        let routing = AgentHTTPRouting(allowed: allowed, token: token, handler: handler)
+        let limiter = ConnectionLimiter(limit: Self.maxConnections)
+        self.limiter = limiter
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Dual stack: IPv4 clients arrive IPv4-mapped on [::].
+            .serverChannelOption(.ipOption(.init(rawValue: IPV6_V6ONLY)), value: 0)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(limiter) }
+            }
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try Self.configure(channel, routing: routing) }
+            }
         do {
-            (listener, self.port) = try Syscall.listenTCP(port: port)
+            listener = try bootstrap.bind(host: "::", port: Int(port)).wait()
         } catch {
             throw Failure(description: "cannot listen on TCP port \(port): \(error)")
         }
+        self.port = UInt16(listener.localAddress?.port ?? Int(port))
     }
 
-    deinit { Syscall.close(listener) }
+    deinit { listener.close(promise: nil) }
 
-    /// One client: reading until its request is complete, then writing the reply; each phase has a deadline.
-    struct Connection {
-        var fd: Int32
-        var source: String
-        var request: [UInt8] = []
-        var reply: [UInt8] = []
-        var sent = 0
-        var deadline: ContinuousClock.Instant
-        var writing: Bool { !reply.isEmpty }
+    /// One connection's handlers: a byte limit before the decoder, NIO's HTTP/1 request decoder and response
+    /// encoder, then the routing. Used by the listener and, over an `EmbeddedChannel`, by the in-process tests.
+    static func configure(_ channel: any Channel, routing: AgentHTTPRouting) throws {
+        try channel.pipeline.syncOperations.addHandlers([
+            RequestSizeLimit(limit: maxRequestBytes),
+            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
+            HTTPResponseEncoder(),
+            AgentHTTPHandler(routing: routing),
+        ])
     }
 
-    /// Serves until `shouldStop` (checked at least every 200 ms).
+    /// Serves until `shouldStop` (checked every 100 ms); then stops listening and closes every open connection.
     public func run(until shouldStop: @Sendable () -> Bool) {
-        let clock = ContinuousClock()
-        var connections: [Connection] = []
-        var acceptPausedUntil: ContinuousClock.Instant?
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        defer { for connection in connections { ConnectionSafety.reset(connection.fd) } }
-        while !shouldStop() {
-            let accepting =
-                connections.count < Self.maxConnections && (acceptPausedUntil.map { clock.now >= $0 } ?? true)
-            var descriptors = connections.map {
-                pollfd(fd: $0.fd, events: Int16($0.writing ? POLLOUT : POLLIN), revents: 0)
-            }
-            descriptors.append(pollfd(fd: accepting ? listener : -1, events: Int16(POLLIN), revents: 0))
-            _ = try? Syscall.poll(&descriptors, milliseconds: 100)
-            let now = clock.now
-            var remaining: [Connection] = []
-            for var connection in connections {
-                if !connection.writing {
-                    while connection.request.count <= Self.maxRequestBytes, !Self.complete(connection.request) {
-                        let count: Int?
-                        do {
-                            count = try Syscall.receiveAvailable(connection.fd, into: &buffer)
-                        } catch {
-                            count = 0  // a reset: as closed
-                        }
-                        guard let count else { break }  // nothing more now
-                        guard count > 0 else {
-                            connection.deadline = now  // closed before a whole request
-                            break
-                        }
-                        connection.request += buffer[0..<count]
-                    }
-                    if Self.complete(connection.request) || connection.request.count > Self.maxRequestBytes {
-                        connection.reply = respond(to: connection.request, from: connection.source)
-                        connection.deadline = now + Self.replyDeadline
-                    } else if now >= connection.deadline {
-                        if !connection.request.isEmpty {
-                            _ = Syscall.sendAvailable(
-                                connection.fd,
-                                Self.encode(
-                                    Response(status: 408, body: "request timeout: no complete request within 2 s\n"))[
-                                        ...])
-                        }
-                        ConnectionSafety.reset(connection.fd)
-                        continue
-                    } else {
-                        remaining.append(connection)
-                        continue
-                    }
-                }
-                connection.sent += Syscall.sendAvailable(connection.fd, connection.reply[connection.sent...])
-                if connection.sent >= connection.reply.count {
-                    Syscall.close(connection.fd)
-                } else if now >= connection.deadline {
-                    ConnectionSafety.reset(connection.fd)
-                } else {
-                    remaining.append(connection)
-                }
-            }
-            connections = remaining
-            guard accepting, descriptors.last!.revents & Int16(POLLIN) != 0 else { continue }
-            while connections.count < Self.maxConnections {
-                let fd: Int32
-                let source: String
-                do {
-                    guard let accepted = try Syscall.accept(listener) else { break }
-                    (fd, source) = (accepted.fd, accepted.peer.description)
-                } catch {
-                    // Out of descriptors or memory: wait a moment instead of spinning on a listener that stays readable.
-                    if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errno) {
-                        acceptPausedUntil = now + .milliseconds(250)
-                    }
-                    break
-                }
-                if !allowed.isEmpty,
-                    !(IPAddress(source).map { address in allowed.contains { $0.contains(address) } } ?? false)
-                {
-                    _ = Syscall.sendAvailable(
-                        fd,
-                        Self.encode(
-                            Response(status: 403, body: "forbidden: \(source) is not in the allowed networks\n"))[...])
-                    Syscall.close(fd)
-                    continue
-                }
-                connections.append(Connection(fd: fd, source: source, deadline: now + Self.requestDeadline))
-            }
-        }
+        while !shouldStop() { usleep(100_000) }
+        try? listener.close().wait()
+        limiter.closeAll()
     }
 
-    /// The whole reply for one request (pure but for the handler): status line, headers, body.
-    func respond(to request: [UInt8], from source: String) -> [UInt8] {
-        guard Self.complete(request), request.count <= Self.maxRequestBytes else {
-            return Self.encode(Response(status: 400, body: "bad request: incomplete or over 8 KiB\n"))
+    /// The status line, headers and body of a reply (the encoder writes them; tests compare against them).
+    static func head(_ response: Response) -> HTTPResponseHead {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Connection", value: "close")
+        return HTTPResponseHead(version: .http1_1, status: .init(statusCode: response.status), headers: headers)
+    }
+}
+
+/// What the agent answers, pure: the allowed networks, the token and the routes. No I/O, so every rule is tested
+/// without a socket.
+struct AgentHTTPRouting: Sendable {
+    var allowed: [IPNetwork]
+    var token: String
+    var handler: @Sendable (String, [String: String]) -> AgentHTTPServer.Response
+
+    /// The refusal for a client outside the allowed networks, nil when it may ask.
+    func refusal(for source: String) -> AgentHTTPServer.Response? {
+        guard !allowed.isEmpty else { return nil }
+        let inside = IPAddress(source).map { address in allowed.contains { $0.contains(address) } } ?? false
+        return inside ? nil : .init(status: 403, body: "forbidden: \(source) is not in the allowed networks\n")
+    }
+
+    /// The reply to one request head.
+    func respond(to head: HTTPRequestHead) -> AgentHTTPServer.Response {
+        guard head.method == .GET || head.method == .HEAD else {
+            return .init(status: 405, body: "only GET\n")
         }
-        let text = String(decoding: request, as: UTF8.self)
-        let lines = text.components(separatedBy: "\r\n")
-        let parts = lines[0].split(separator: " ")
-        guard parts.count == 3, parts[2].hasPrefix("HTTP/1.") else {
-            return Self.encode(Response(status: 400, body: "bad request line\n"))
-        }
-        guard parts[0] == "GET" || parts[0] == "HEAD" else {
-            return Self.encode(Response(status: 405, body: "only GET\n"))
-        }
-        let target = String(parts[1])
-        let path = String(target.split(separator: "?", maxSplits: 1).first ?? "")
+        let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = String(parts.first ?? "")
         var query: [String: String] = [:]
-        if let rest = target.split(separator: "?", maxSplits: 1).dropFirst().first {
-            for pair in rest.split(separator: "&") {
+        if parts.count == 2 {
+            for pair in parts[1].split(separator: "&") {
                 let kv = pair.split(separator: "=", maxSplits: 1).map {
                     String($0).removingPercentEncoding ?? String($0)
                 }
@@ -183,89 +129,221 @@ public final class AgentHTTPServer: Sendable {
             }
         }
         let open = path == "/healthz" || path == "/readyz"
-        if !open, !token.isEmpty, !Self.authorized(lines.dropFirst(), token: token) {
-            return Self.encode(
-                Response(status: 401, body: "unauthorized: send the shared token as Authorization: Bearer <token>\n"))
+        if !open, !token.isEmpty, !Self.authorized(head.headers, token: token) {
+            return .init(status: 401, body: "unauthorized: send the shared token as Authorization: Bearer <token>\n")
         }
-        return Self.encode(handler(path, query), head: parts[0] == "HEAD")
+        return handler(path, query)
     }
 
     /// `Authorization: Bearer <token>` (the scheme in any case, RFC 9110), compared in constant time.
-    static func authorized(_ headers: ArraySlice<String>, token: String) -> Bool {
-        guard let header = headers.first(where: { $0.lowercased().hasPrefix("authorization:") }) else { return false }
-        let value = header.dropFirst("authorization:".count).trimmingCharacters(in: .whitespaces)
-        guard value.lowercased().hasPrefix("bearer ") else { return false }
+    static func authorized(_ headers: HTTPHeaders, token: String) -> Bool {
+        guard let value = headers.first(name: "authorization")?.trimmingCharacters(in: .whitespaces),
+            value.lowercased().hasPrefix("bearer ")
+        else { return false }
         return ConnectionSafety.constantTimeEqual(
             Array(value.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8), Array(token.utf8))
     }
+}
 
-    static func complete(_ request: [UInt8]) -> Bool {
-        request.count >= 4
-            && request.indices.dropLast(3).contains {
-                request[$0] == 13 && request[$0 + 1] == 10 && request[$0 + 2] == 13 && request[$0 + 3] == 10
+/// On the listening channel: counts open connections and stops accepting (auto-read off) at the limit, so the
+/// kernel's backlog holds the rest until a slot is free; closes them all when the server stops.
+final class ConnectionLimiter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = any Channel
+
+    let limit: Int
+    private let open = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+
+    init(limit: Int) { self.limit = limit }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let child = unwrapInboundIn(data)
+        let count = open.withLockedValue {
+            $0[ObjectIdentifier(child)] = child
+            return $0.count
+        }
+        let server = context.channel
+        if count >= limit { server.setOption(.autoRead, value: false).whenComplete { _ in } }
+        child.closeFuture.whenComplete { [open, limit] _ in
+            let remaining = open.withLockedValue {
+                $0[ObjectIdentifier(child)] = nil
+                return $0.count
             }
+            guard remaining < limit, server.isActive else { return }
+            server.getOption(.autoRead).whenSuccess { reading in
+                guard !reading else { return }
+                server.setOption(.autoRead, value: true).whenSuccess { server.read() }
+            }
+        }
+        context.fireChannelRead(data)
     }
 
-    static func encode(_ response: Response, head: Bool = false) -> [UInt8] {
-        let reason =
-            [
-                200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-                405: "Method Not Allowed", 408: "Request Timeout", 503: "Service Unavailable",
-            ][response.status] ?? "Status"
-        var bytes = Array(
-            "HTTP/1.1 \(response.status) \(reason)\r\nContent-Type: \(response.contentType)\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
-                .utf8)
-        if !head { bytes += response.body }
-        return bytes
+    func closeAll() {
+        for channel in open.withLockedValue({ Array($0.values) }) { channel.close(promise: nil) }
     }
 }
 
-/// A small blocking HTTP GET for `kube mesh --peers` (agents speak plain HTTP on their own network).
+/// Before the HTTP decoder: a request larger than the limit is answered 400 and the connection closed.
+final class RequestSizeLimit: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let limit: Int
+    var seen = 0
+    var refused = false
+
+    init(limit: Int) { self.limit = limit }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refused else { return }
+        seen += unwrapInboundIn(data).readableBytes
+        guard seen <= limit else {
+            refused = true
+            let response = AgentHTTPServer.Response(status: 400, body: "bad request: over 8 KiB\n")
+            var bytes = context.channel.allocator.buffer(capacity: 256)
+            bytes.writeString("HTTP/1.1 400 Bad Request\r\n")
+            for header in AgentHTTPServer.head(response).headers {
+                bytes.writeString("\(header.name): \(header.value)\r\n")
+            }
+            bytes.writeString("\r\n")
+            bytes.writeBytes(response.body)
+            context.writeAndFlush(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireChannelRead(data)
+    }
+}
+
+/// One connection: the allowed-network check on accept, the request deadline, the reply, the reply deadline.
+final class AgentHTTPHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let routing: AgentHTTPRouting
+    var request: HTTPRequestHead?
+    var answered = false
+    var deadline: Scheduled<Void>?
+
+    init(routing: AgentHTTPRouting) { self.routing = routing }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let source = Self.source(context.remoteAddress)
+        if let refusal = routing.refusal(for: source) {
+            reply(refusal, head: false, context: context)
+            return
+        }
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: .init(AgentHTTPServer.requestDeadline)) {
+            [self] in
+            guard !answered else { return }
+            reply(
+                .init(status: 408, body: "request timeout: no complete request within 2 s\n"), head: false,
+                context: context)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): request = head
+        case .body: break  // GET and HEAD carry none; the size limit bounds what a client can send
+        case .end:
+            guard let request, !answered else { return }
+            reply(routing.respond(to: request), head: request.method == .HEAD, context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard !answered else {
+            context.close(promise: nil)
+            return
+        }
+        reply(.init(status: 400, body: "bad request line\n"), head: false, context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        context.fireChannelInactive()
+    }
+
+    /// Writes the whole reply and closes; a client that does not take it within the reply deadline is dropped.
+    func reply(_ response: AgentHTTPServer.Response, head: Bool, context: ChannelHandlerContext) {
+        answered = true
+        deadline?.cancel()
+        context.write(wrapOutboundOut(.head(AgentHTTPServer.head(response))), promise: nil)
+        if !head {
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))),
+                promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: .init(AgentHTTPServer.replyDeadline)) {
+            context.close(promise: nil)
+        }
+    }
+
+    /// The client's address as text, IPv4-mapped given as IPv4.
+    static func source(_ address: SocketAddress?) -> String {
+        guard let text = address?.ipAddress else { return "unknown" }
+        if text.lowercased().hasPrefix("::ffff:"), text.contains(".") { return String(text.dropFirst(7)) }
+        return text
+    }
+}
+
+/// The agents' `/results` for `kube mesh` and `kube audit --agents` (agents speak plain HTTP on their own network),
+/// over AsyncHTTPClient's shared client.
 public enum AgentHTTPClient {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var description: String
         public init(description: String) { self.description = description }
     }
 
-    /// GET `http://host:port/path` with the bearer token; the body of a 200, or a failure naming the status.
+    /// GET `http://host:port/path` with the bearer token, the whole exchange within the timeout; the body of a 200
+    /// (at most 64 MiB), or a failure naming the agent and what went wrong.
     public static func get(host: String, port: UInt16, path: String, token: String, timeoutMilliseconds: Int = 3000)
-        throws(Failure) -> [UInt8]
+        async throws(Failure) -> [UInt8]
     {
-        guard let address = Syscall.resolve(host) else { throw Failure(description: "\(host): cannot resolve") }
-        let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
-        let fd: Int32
+        let authority = host.contains(":") ? "[\(host)]" : host
+        var request = HTTPClientRequest(url: "http://\(authority):\(port)\(path)")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response: HTTPClientResponse
         do {
-            fd = try Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds)
+            response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(timeoutMilliseconds)))
         } catch {
-            let reason = error.errno == ETIMEDOUT ? "timed out" : String(cString: strerror(error.errno))
-            throw Failure(description: "\(host):\(port): cannot connect (\(reason))")
+            throw Failure(description: "\(host):\(port): \(reason(error, timeoutMilliseconds: timeoutMilliseconds))")
         }
-        defer { Syscall.close(fd) }
-        let request = Array(
-            "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n".utf8)
-        // The whole exchange within the timeout: every byte of the request sent, the answer read until the agent
-        // closes (at most 64 MiB).
-        var response: [UInt8] = []
+        guard response.status == .ok else {
+            throw Failure(description: "\(host):\(port)\(path): HTTP \(response.status.code)")
+        }
         do {
-            try Syscall.sendAll(fd, request)
-            while response.count < 64 << 20, ContinuousClock.now < deadline {
-                guard let chunk = try Syscall.receive(fd, until: deadline) else { break }
-                response += chunk
+            return Array(buffer: try await response.body.collect(upTo: 64 << 20))
+        } catch {
+            throw Failure(
+                description: "\(host):\(port)\(path): \(reason(error, timeoutMilliseconds: timeoutMilliseconds))")
+        }
+    }
+
+    /// One line for what AsyncHTTPClient and NIO report.
+    static func reason(_ error: any Error, timeoutMilliseconds: Int) -> String {
+        if let error = error as? HTTPClientError {
+            if [.deadlineExceeded, .connectTimeout, .readTimeout].contains(error) {
+                return "timed out after \(timeoutMilliseconds) ms"
             }
-        } catch {
-            throw Failure(description: "\(host):\(port): \(error)")
+            if error == .remoteConnectionClosed { return "the agent closed the connection before answering" }
         }
-        guard
-            let split = response.indices.dropLast(3).first(where: {
-                response[$0] == 13 && response[$0 + 1] == 10 && response[$0 + 2] == 13 && response[$0 + 3] == 10
-            })
-        else {
-            throw Failure(description: "\(host):\(port): no HTTP answer")
+        switch error {
+        case is NIOTooManyBytesError: return "the answer is over 64 MiB"
+        case let error as IOError: return "cannot connect (\(String(cString: strerror(error.errnoCode))))"
+        case let error as NIOConnectionError:
+            let first = (error.connectionErrors.first?.error).map {
+                reason($0, timeoutMilliseconds: timeoutMilliseconds)
+            }
+            return first ?? (error.dnsAError ?? error.dnsAAAAError).map { "cannot resolve (\($0))" } ?? "cannot connect"
+        default: return String(describing: error)
         }
-        let head = String(decoding: response[..<split], as: UTF8.self)
-        let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        guard status == 200 else { throw Failure(description: "\(host):\(port)\(path): HTTP \(status)") }
-        return Array(response[(split + 4)...])
     }
 }
 #endif

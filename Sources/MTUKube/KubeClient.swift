@@ -351,14 +351,8 @@ public final class KubeClient: Sendable {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
-    /// Runs async API work from synchronous code (the agent's threads, the commands) and waits for it.
-    public static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws(KubeAPIError) -> T)
-        throws(KubeAPIError) -> T
-    {
-        try result(body).get()
-    }
-
-    /// The same, as a Result, for any typed error.
+    /// Runs async API work from a thread that is not the cooperative pool's (the agent's peer discovery, on the
+    /// agent's own thread) and waits for it. The commands themselves are async and never use this.
     public static func result<T: Sendable, Failure: Error>(_ body: @escaping @Sendable () async throws(Failure) -> T)
         -> Result<T, Failure>
     {

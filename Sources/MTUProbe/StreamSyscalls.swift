@@ -141,23 +141,28 @@ extension Syscall {
         _ = try? poll(&descriptors, milliseconds: milliseconds)
     }
 
-    /// The first address of a name or literal (getaddrinfo), or nil.
-    package static func resolve(_ host: String) -> ProbeAddress? {
-        if let literal = ProbeAddress(host) { return literal }
+    /// Every IPv4 and IPv6 address of a name or literal (getaddrinfo, numeric text back through getnameinfo), in the
+    /// resolver's order, without repeats; empty when the name does not resolve.
+    package static func addresses(of name: String) -> [String] {
         var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var info: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, nil, &hints, &info) == 0, let first = info else { return nil }
-        defer { freeaddrinfo(info) }
-        var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-        guard
-            getnameinfo(
-                first.pointee.ai_addr, first.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST)
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(name, nil, &hints, &result) == 0 else { return [] }
+        defer { freeaddrinfo(result) }
+        var addresses: [String] = []
+        var cursor = result
+        while let entry = cursor {
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if getnameinfo(
+                entry.pointee.ai_addr, entry.pointee.ai_addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
                 == 0
-        else {
-            return nil
+            {
+                let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if !addresses.contains(text) { addresses.append(text) }
+            }
+            cursor = entry.pointee.ai_next
         }
-        return ProbeAddress(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        return addresses
     }
 }
 #endif

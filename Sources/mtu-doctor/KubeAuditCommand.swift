@@ -6,7 +6,7 @@ import MTUKube
 import MTUReport
 
 extension KubeCommand {
-    struct Audit: ParsableCommand {
+    struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Audit the CNI's MTU against the nodes and the measured paths between them, with the exact fix.",
             discussion: """
@@ -79,7 +79,7 @@ extension KubeCommand {
         }
 
         /// The objects: from the API server, or from saved files.
-        func gather() throws -> KubeAuditInput {
+        func gather() async throws -> KubeAuditInput {
             let result: KubeGatherer.Gathered
             var input: KubeAuditInput
             if !fromFiles.isEmpty {
@@ -88,8 +88,7 @@ extension KubeCommand {
                 input = KubeAuditInput(server: "saved objects", context: name, objects: result.objects)
             } else {
                 let client = try cluster.client()
-                let gathered = KubeClient.result { () async throws(KubeAPIError) in await KubeGatherer.gather(client) }
-                guard case .success(let read) = gathered else { throw fail("cannot read the cluster", code: 3) }
+                let read = await KubeGatherer.gather(client)
                 if let fatal = read.fatal {
                     throw fail("\(fatal) — nothing was audited (\(client.target.source))", code: 3)
                 }
@@ -102,8 +101,8 @@ extension KubeCommand {
             return input
         }
 
-        func run() throws {
-            var input = try gather()
+        func run() async throws {
+            var input = try await gather()
             input.underlayMTU = underlayMTU
             if let nodeMTU { input.addNodeMTUs(try Self.nodeMTUs(nodeMTU)) }
             let token = self.token.resolved
@@ -111,10 +110,10 @@ extension KubeCommand {
                 guard let list else { continue }
                 let endpoints =
                     list == "cluster"
-                    ? try AgentEndpoint.discover(cluster.client(), namespace: agentsNamespace, network: network)
+                    ? try await AgentEndpoint.discover(cluster.client(), namespace: agentsNamespace, network: network)
                     : try AgentEndpoint.list(
                         list, flag: network == "host" ? "--agents" : "--pod-agents", network: network)
-                input.read(
+                await input.read(
                     agents: endpoints, network: network, token: token,
                     timeoutMilliseconds: Int(cluster.apiTimeout * 1000))
             }

@@ -77,12 +77,10 @@ extension AgentEndpoint {
     }
 
     /// The agents' pods through the API (label app.kubernetes.io/component=mtu-doctor-agent-pod|host).
-    static func discover(_ client: KubeClient, namespace: String, network: String) throws -> [AgentEndpoint] {
+    static func discover(_ client: KubeClient, namespace: String, network: String) async throws -> [AgentEndpoint] {
         let selector = "app.kubernetes.io/component=mtu-doctor-agent-\(network)"
         do {
-            let pods = try KubeClient.blocking { () async throws(KubeAPIError) in
-                try await KubeGatherer.agentPods(client, namespace: namespace, labelSelector: selector)
-            }
+            let pods = try await KubeGatherer.agentPods(client, namespace: namespace, labelSelector: selector)
             guard !pods.isEmpty else {
                 throw fail(
                     "no running agent pods (\(selector)) in namespace \(namespace): deploy them with `mtu-doctor kube deploy`",

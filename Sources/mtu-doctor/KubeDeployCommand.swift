@@ -6,7 +6,7 @@ import MTUKube
 import MTUReport
 
 extension KubeCommand {
-    struct Deploy: ParsableCommand {
+    struct Deploy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Deploy the agents (pod- and host-network DaemonSets, headless Services, least-privilege RBAC) by server-side apply, or print them.",
@@ -64,7 +64,7 @@ extension KubeCommand {
             }
         }
 
-        func run() throws {
+        func run() async throws {
             var options = KubeManifests.Options()
             options.discovery = discovery
             options.namespace = namespace
@@ -82,15 +82,12 @@ extension KubeCommand {
             let client = try cluster.client()
             var applied: [String] = []
             for item in items {
-                let outcome = KubeClient.result { () async throws(KubeAPIError) in
-                    try await client.apply(item.path, yaml: item.yaml)
-                }
                 let name = "\(item.kind) \(item.namespace.map { "\($0)/" } ?? "")\(item.name)"
-                switch outcome {
-                case .success:
+                do throws(KubeAPIError) {
+                    try await client.apply(item.path, yaml: item.yaml)
                     applied.append(name)
                     print("applied \(name)")
-                case .failure(let error):
+                } catch {
                     throw fail(
                         "\(name): \(error)\(applied.isEmpty ? "; nothing was applied" : "; applied before it: \(applied.count) of \(items.count)")",
                         code: error.isFatal ? 3 : 1)

@@ -6,7 +6,7 @@ import MTUKube
 extension KubeCommand {
     /// `kube diagnose` (`kubectl mtu diagnose`): `diagnose` run inside a pod or on a node; the logic is
     /// MTUKube's RemoteDiagnosis.
-    struct Diagnose: ParsableCommand {
+    struct Diagnose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run diagnose from inside a pod (an ephemeral container) or on a node (a host-network pod).",
             discussion: """
@@ -84,7 +84,7 @@ extension KubeCommand {
             }
         }
 
-        func run() throws {
+        func run() async throws {
             let client = try cluster.client()
             let contextNamespace = client.target.namespace
             let place: RemoteDiagnosis.Place
@@ -100,8 +100,9 @@ extension KubeCommand {
             remote.startTimeoutSeconds = startTimeout
             remote.runTimeoutSeconds = runTimeout
             let request = remote
-            let result = KubeClient.result { () async throws(RemoteDiagnosisError) -> Int32 in
-                try await request.run(
+            let code: Int32
+            do throws(RemoteDiagnosisError) {
+                code = try await request.run(
                     client,
                     progress: { line in
                         var standardError = StandardError()
@@ -110,13 +111,11 @@ extension KubeCommand {
                     output: { bytes in
                         _ = bytes.withUnsafeBufferPointer { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
                     })
-            }
-            switch result {
-            case .success(let code): if code != 0 { throw ExitCode(code) }
-            case .failure(let error):
+            } catch {
                 // 3: the cluster would not run it (permissions, image, version); the diagnosis itself never ran.
                 throw fail(error.description, code: 3)
             }
+            if code != 0 { throw ExitCode(code) }
         }
     }
 }

@@ -6,7 +6,7 @@ import MTUKube
 import MTUReport
 
 extension KubeCommand {
-    struct Mesh: ParsableCommand {
+    struct Mesh: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Gather every agent's results into the N×N directed matrix of path MTUs and group the broken pairs.",
@@ -57,24 +57,26 @@ extension KubeCommand {
             guard (100...60000).contains(timeout) else { throw fail("--timeout must be 100–60000 ms, got \(timeout)") }
         }
 
-        func run() throws {
+        func run() async throws {
             let token = self.token.resolved
             // The agents: listed, or their pods through the API (one client, also for the nodes' labels below).
             let client = peers == nil ? try cluster.client() : nil
             let agents =
-                try client.map { try AgentEndpoint.discover($0, namespace: namespace, network: network) }
-                ?? AgentEndpoint.list(peers ?? "", flag: "--peers", network: network)
-            let (measurements, unreachable) = MeshMeasurement.gather(
+                if let client {
+                    try await AgentEndpoint.discover(client, namespace: namespace, network: network)
+                } else {
+                    try AgentEndpoint.list(peers ?? "", flag: "--peers", network: network)
+                }
+            let (measurements, unreachable) = await MeshMeasurement.gather(
                 from: agents, token: token, timeoutMilliseconds: timeout)
             // Found through the API: the nodes' labels (the zone) group the pairs too, when they can be read.
             var labels: [String: String] = [:]
             var labelNote: String?
             if let client {
-                switch KubeClient.result({ () async throws(KubeAPIError) in
-                    try await KubeGatherer.nodeLabels(client, key: groupLabel)
-                }) {
-                case .success(let values): labels = values
-                case .failure(let error): labelNote = "node labels not read (\(error))"
+                do throws(KubeAPIError) {
+                    labels = try await KubeGatherer.nodeLabels(client, key: groupLabel)
+                } catch {
+                    labelNote = "node labels not read (\(error))"
                 }
             }
             let key = groupLabel.split(separator: "/").last.map(String.init) ?? groupLabel

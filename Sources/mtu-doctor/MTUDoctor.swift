@@ -3,7 +3,7 @@ import Foundation
 import MTUProbe
 
 @main
-struct MTUDoctor: ParsableCommand {
+struct MTUDoctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mtu-doctor",
         abstract: "Find, explain and fix MTU black holes in overlay networks.",
@@ -31,7 +31,7 @@ struct MTUDoctor: ParsableCommand {
 
     /// Usage errors (unknown flags, bad values, missing arguments) exit 2 like every other bad input, with the
     /// problem on the first line and where to read more on the second.
-    static func main() {
+    static func main() async {
         // The image's binary carries CAP_NET_RAW as a permitted-only file capability: make it effective when present.
         ProcessCapabilities.raiseNetRaw()
         do {
@@ -40,8 +40,14 @@ struct MTUDoctor: ParsableCommand {
             if URL(fileURLWithPath: CommandLine.arguments[0]).lastPathComponent == "kubectl-mtu" {
                 arguments.insert("kube", at: 0)
             }
+            // The commands that talk to the API server or the agents are async (AsyncHTTPClient); the measuring ones
+            // stay synchronous on the main thread: their blocking socket loops do not belong on the cooperative pool.
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {

@@ -80,21 +80,23 @@ struct AgentEndpointTests {
     }
 
     /// An agent that does not answer is named, and makes a clean matrix incomplete; the audit counts it as a gap.
-    @Test func agentsThatDoNotAnswerAreSaid() throws {
+    @Test func agentsThatDoNotAnswerAreSaid() async throws {
         // A port nothing listens on, on loopback: refused at once.
         let (fd, port) = try closedLoopbackPort()
         close(fd)
         let silent = AgentEndpoint(name: "n9", host: "127.0.0.1", port: port)
-        let (measurements, unreachable) = MeshMeasurement.gather(from: [silent], token: "t", timeoutMilliseconds: 500)
+        let (measurements, unreachable) = await MeshMeasurement.gather(
+            from: [silent], token: "t", timeoutMilliseconds: 500)
         #expect(measurements.isEmpty)
-        #expect(unreachable.count == 1 && unreachable[0].contains("127.0.0.1:\(port)"), "\(unreachable)")
+        #expect(
+            unreachable == ["127.0.0.1:\(port): cannot connect (Connection refused)"], "\(unreachable)")
         var report = MeshReport.build([])
         #expect(report.verdict == .ok)
         report.note(unreachable: unreachable, labels: "node labels not read (403)")
         #expect(report.verdict == .incomplete)
         #expect(report.summary.hasSuffix("; node labels not read (403); agents not reached: \(unreachable[0])"))
         var input = KubeAuditInput(server: "s", context: "c", objects: ClusterObjects())
-        input.read(agents: [silent], network: "host", token: "t", timeoutMilliseconds: 500)
+        await input.read(agents: [silent], network: "host", token: "t", timeoutMilliseconds: 500)
         #expect(input.gaps.count == 1 && input.gaps[0].hasPrefix("host-network agent 127.0.0.1:\(port): "))
         #expect(input.nodeFacts.isEmpty && input.audited.isEmpty)
     }

@@ -4,7 +4,7 @@ import Testing
 
 /// The agent's endpoints in-process, without sockets or root: what each path answers before the first round, with
 /// the agent's own JSON envelope and the Prometheus content type; unknown paths and peers are 404 with a hint, and a
-/// requested address is echoed back only sanitized. (Token and allowed networks: AgentHTTPTests, on loopback.)
+/// requested address is echoed back only sanitized. (Token and allowed networks: AgentHTTPInProcessTests.)
 @Suite("agent routes")
 struct AgentRoutesTests {
     static let agent = Agent(options: Agent.Options(node: "n1") { [Peer(name: "n2", address: "10.88.1.12")] })
