@@ -2,8 +2,8 @@
 import PackageDescription
 
 let package = Package(
+    // Linux only: raw and error-queue sockets, network namespaces, /proc. No other platform is declared.
     name: "mtu-doctor",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mtu-doctor", targets: ["mtu-doctor"]),
         .library(name: "MTUCore", targets: ["MTUCore"]),

@@ -230,11 +230,6 @@ public enum OuterDF: String, Sendable, Hashable, Codable {
     case inherit
 }
 
-/// The CNI or product that runs an overlay, used to phrase its fix.
-public enum OverlayProvider: String, Sendable, Hashable, Codable, CaseIterable {
-    case calico, cilium, flannel, nsx, linux, generic
-}
-
 /// A tunnel endpoint: a node and the underlay interface its outer packets leave by.
 public struct TunnelEndpoint: Sendable, Hashable {
     public var node: String

@@ -1,24 +1,3 @@
-/// How bad a finding is. `check`, `kube audit` and `diagnose` use info, warning and error; `capture analyze` marks
-/// what the packets show to be a black hole `critical` (its JSON spelling since the first version) and never uses
-/// error.
-public enum Severity: String, Sendable, Hashable, Codable, Comparable, CaseIterable, CustomStringConvertible {
-    case info, warning, error, critical
-
-    private var rank: Int {
-        switch self {
-        case .info: return 0
-        case .warning: return 1
-        case .error: return 2
-        case .critical: return 3
-        }
-    }
-
-    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
-
-    /// The JSON spelling, also in interpolated text.
-    public var description: String { rawValue }
-}
-
 /// One way to fix or mitigate a finding, in the words of the device or product it applies to.
 public struct Fix: Sendable, Hashable, Codable {
     /// Short title, e.g. "Raise the MTU on fw (FortiGate)".
