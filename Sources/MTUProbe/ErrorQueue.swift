@@ -8,14 +8,14 @@ import MTUCore
 /// `struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; }` with data aligned to `size_t`, then
 /// `struct sock_extended_err { u32 ee_errno; u8 ee_origin, ee_type, ee_code, ee_pad; u32 ee_info; u32 ee_data; }`
 /// followed by the offender's address (`SO_EE_OFFENDER`, a `sockaddr_in` or `sockaddr_in6`).
-enum ErrorQueue {
+package enum ErrorQueue {
     /// `SO_EE_ORIGIN_LOCAL`: the local stack refused (EMSGSIZE with `info` = MTU).
-    static let originLocal: UInt8 = 1
+    package static let originLocal: UInt8 = 1
     /// `SO_EE_ORIGIN_ICMP` and `SO_EE_ORIGIN_ICMP6`.
-    static let originICMP: UInt8 = 2
-    static let originICMP6: UInt8 = 3
+    package static let originICMP: UInt8 = 2
+    package static let originICMP6: UInt8 = 3
 
-    struct Report: Equatable {
+    package struct Report: Equatable {
         var errno: UInt32
         var origin: UInt8
         var type: UInt8
@@ -251,29 +251,45 @@ public struct ICMPDatagramProber: EchoSocket {
 /// narrows with two sizes per wave: many seconds instead of a fraction of one, but no privilege is needed and it
 /// works where echo is filtered.
 public struct UDPProber: WaveProber {
-    let fd: Int32
+    let socket: any DatagramSocket
     let target: ProbeAddress
     let timeoutMilliseconds: Int
     var sequence: UInt16 = 0
     public private(set) var probesSent = 0
     /// Linux lets a host send about 6 "port unreachable" to one peer at once, then 1 per second: probes are paced
     /// by a token bucket that mirrors it (5 at once, one more every 1.05 s).
-    var tokens = 5.0
+    package struct Pacing: Sendable {
+        package var burst: Double = 5
+        package var interval = Duration.milliseconds(1050)
+        package static let icmpRateLimit = Pacing()
+    }
+    let pacing: Pacing
+    var tokens: Double
     var lastRefill = ContinuousClock().now
     static let basePort: UInt16 = 33434
 
     public init(target: ProbeAddress, timeoutMilliseconds: Int) throws(ProbeError) {
+        let socket: KernelDatagramSocket
         do {
-            fd = try Syscall.socket(family: target.family, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
-            try target.configureProbeSocket(fd, receiveErrors: true)
+            socket = try KernelDatagramSocket(toward: target, dontFragment: true, receiveErrors: true)
         } catch {
             throw ProbeError(.system, error.description)
         }
-        self.target = target
-        self.timeoutMilliseconds = timeoutMilliseconds
+        self.init(target: target, socket: socket, timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    public func close() { Syscall.close(fd) }
+    /// Over any datagram socket (a simulated path in the tests).
+    package init(
+        target: ProbeAddress, socket: any DatagramSocket, timeoutMilliseconds: Int, pacing: Pacing = .icmpRateLimit
+    ) {
+        self.socket = socket
+        self.target = target
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.pacing = pacing
+        tokens = pacing.burst
+    }
+
+    public func close() { socket.close() }
 
     public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
         var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
@@ -283,8 +299,8 @@ public struct UDPProber: WaveProber {
         let headers = target.isIPv6 ? 48 : 28
         func collect(until deadline: ContinuousClock.Instant) {
             while !pending.isEmpty, clock.now < deadline {
-                Syscall.wait(fd, for: POLLERR, milliseconds: 20)
-                while let report = ErrorQueue.read(fd) {
+                socket.waitForError(milliseconds: 20)
+                while let report = socket.readError() {
                     guard let index = pending[report.port],
                         let (outcome, suspect) = ErrorQueue.outcome(
                             report, size: wave[index].size, ipv6: target.isIPv6), !suspect
@@ -298,10 +314,10 @@ public struct UDPProber: WaveProber {
             // Wait for a token, reading answers meanwhile.
             let now = clock.now
             let elapsed = now - lastRefill
-            tokens = min(5, tokens + elapsed.inSeconds / 1.05)
+            tokens = min(pacing.burst, tokens + elapsed.inSeconds / pacing.interval.inSeconds)
             lastRefill = now
             if tokens < 1 {
-                let wait = Duration.milliseconds(Int64((1 - tokens) * 1050) + 1)
+                let wait = Duration.milliseconds(Int64((1 - tokens) * Double(pacing.interval.inMilliseconds)) + 1)
                 collect(until: now + wait)
                 let spent = clock.now - now
                 if spent < wait { usleep(useconds_t(clamping: (wait - spent).inMicroseconds)) }
@@ -312,20 +328,20 @@ public struct UDPProber: WaveProber {
             sequence &+= 1
             let port = Self.basePort &+ (sequence % 20000)
             let payload = [UInt8](repeating: 0x55, count: max(0, wave[index].size - headers))
-            if let ttl = wave[index].ttl { try target.setHopLimit(fd, Int32(ttl)) }
+            if let ttl = wave[index].ttl { try socket.setHopLimit(Int32(ttl)) }
             do {
                 do {
-                    try Syscall.send(fd, payload, to: target, port: port)
+                    try socket.send(payload, to: target, port: port)
                 } catch {
-                    try Syscall.send(fd, payload, to: target, port: port)  // a pending error consumed the first try
+                    try socket.send(payload, to: target, port: port)  // a pending error consumed the first try
                 }
                 probesSent += 1
                 pending[port] = index
                 lastSend = clock.now
             } catch {
-                if error.errno == EMSGSIZE { outcomes[index] = .localLimit(mtu: Syscall.routeMTU(to: target)) }
+                if error.errno == EMSGSIZE { outcomes[index] = .localLimit(mtu: socket.routeMTU(to: target)) }
             }
-            if wave[index].ttl != nil { try target.setHopLimit(fd, 64) }
+            if wave[index].ttl != nil { try socket.setHopLimit(64) }
         }
         collect(until: lastSend + .milliseconds(timeoutMilliseconds))
         return outcomes

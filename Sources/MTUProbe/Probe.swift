@@ -652,40 +652,59 @@ public enum Probe {
     static func reverseByResponder(
         _ reverse: inout ProbeReport.Reverse, address: ProbeAddress, port: UInt16, maximum: Int, options: ProbeOptions
     ) throws(ProbeError) -> Int {
-        let addressText = address.description
-        let isIPv6 = address.isIPv6
         options.progress?(
-            "reverse: asking the responder on \(addressText):\(port) for replies up to \(maximum) bytes")
+            "reverse: asking the responder on \(address.description):\(port) for replies up to \(maximum) bytes")
         var reverseProber = try ReverseProber(
             target: address, port: port, token: options.token, timeoutMilliseconds: options.timeoutMilliseconds)
         defer { reverseProber.close() }
         do {
-            let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 68, maximum: maximum).run(&reverseProber)
-            let route = try reverseProber.responderRouteMTU()
-            reverse.method = "serve-udp"
-            reverse.pathMTU = result.pathMTU
-            reverse.responderRouteMTU = route
-            reverse.measuredUpTo = nil
-            if result.pathMTU == nil {
-                reverse.verdict = .unreachable
-                reverse.explanation =
-                    "the responder did not answer: is `mtu-doctor serve` running on \(addressText):\(port), and does it allow us?"
-            } else if result.firstFailing == nil {
-                reverse.verdict = .ok
-                reverse.explanation = "replies of every size up to \(maximum) arrived"
-            } else if let route, route > 0, route <= (result.firstFailing ?? Int.max) - 1 {
-                reverse.verdict = .ptb
-                reverse.explanation =
-                    "replies over \(result.pathMTU!) bytes are lost; a PTB reached the responder (its route MTU toward us is now \(route))"
-            } else {
-                reverse.verdict = .blackhole
-                reverse.explanation =
-                    "replies over \(result.pathMTU!) bytes are lost and no PTB reached the responder"
-            }
+            try measureReverse(&reverse, with: &reverseProber, maximum: maximum)
         } catch {
             throw ProbeError.wrapping(error)
         }
         return reverseProber.probesSent
+    }
+
+    /// The reverse search through a responder, and what it may conclude. Without the token every reply is paid for
+    /// by a request padded to the same size, so a size that fails may be the request dying on the way out (a
+    /// forward wall below the reverse one): the first failing size is asked once more as a padded request for a
+    /// small status reply. If even that does not come back, the reverse path is measured up to the last passing
+    /// size only — `partial`, never a reverse wall that is really the forward one.
+    static func measureReverse(_ reverse: inout ProbeReport.Reverse, with prober: inout ReverseProber, maximum: Int)
+        throws
+    {
+        let addressText = "\(prober.target.description):\(prober.port)"
+        let result = try PathMTUSearch(minimum: prober.target.isIPv6 ? 1280 : 68, maximum: maximum).run(&prober)
+        var requestsDie = false
+        if prober.token.isEmpty, result.pathMTU != nil, let first = result.firstFailing {
+            requestsDie = try !prober.requestArrives(size: first)
+        }
+        let route = try prober.responderRouteMTU()
+        reverse.method = "serve-udp"
+        reverse.pathMTU = result.pathMTU
+        reverse.responderRouteMTU = route
+        reverse.measuredUpTo = nil
+        if result.pathMTU == nil {
+            reverse.verdict = .unreachable
+            reverse.explanation =
+                "the responder did not answer: is `mtu-doctor serve` running on \(addressText), and does it allow us?"
+        } else if result.firstFailing == nil {
+            reverse.verdict = .ok
+            reverse.explanation = "replies of every size up to \(maximum) arrived"
+        } else if requestsDie, let mtu = result.pathMTU, let first = result.firstFailing {
+            reverse.verdict = .partial
+            reverse.measuredUpTo = mtu
+            reverse.explanation =
+                "replies up to \(mtu) bytes arrived; not measurable above \(mtu) without the token: a \(first)-byte request (each reply is paid for by an equally large request) does not reach the responder, so the limit may be on the way out — pass the responder's token (--token) to ask for large replies with small requests"
+        } else if let route, route > 0, route <= (result.firstFailing ?? Int.max) - 1 {
+            reverse.verdict = .ptb
+            reverse.explanation =
+                "replies over \(result.pathMTU!) bytes are lost; a PTB reached the responder (its route MTU toward us is now \(route))"
+        } else {
+            reverse.verdict = .blackhole
+            reverse.explanation =
+                "replies over \(result.pathMTU!) bytes are lost and no PTB reached the responder"
+        }
     }
 
     static func explainForward(_ forward: ProbeReport.Forward, search: SearchResult, arrival: String?) -> String {

@@ -93,7 +93,8 @@ public final class Responder {
     }
 
     let configuration: Configuration
-    let fd: Int32
+    /// The UDP side: the kernel's socket, or a simulated one in the tests.
+    let udp: any DatagramSocket
     var listener: Int32 = -1
     /// A TCP client: reading its request (and, without the token, the padding that pays for the reply), then
     /// writing the reply without ever blocking, each phase with a deadline (never served one at a time: a client
@@ -120,30 +121,33 @@ public final class Responder {
     public private(set) var answered = 0
     public private(set) var refused = 0
 
-    public init(_ configuration: Configuration) throws(ProbeError) {
-        self.configuration = configuration
+    public convenience init(_ configuration: Configuration) throws(ProbeError) {
+        let udp: KernelDatagramSocket
         do {
             // One dual-stack socket answers IPv4 and IPv6; DF without the PMTU cache for both.
-            fd = try Syscall.dualStackSocket(type: Int32(SOCK_DGRAM.rawValue), port: configuration.port)
-            try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
-            try Syscall.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_MTU_DISCOVER, value: IPV6_PMTUDISC_PROBE)
-            Syscall.enlargeBuffers(fd)
+            udp = try KernelDatagramSocket(listeningOn: configuration.port)
         } catch {
             throw ProbeError(.system, "cannot listen on UDP port \(configuration.port): \(error)")
         }
+        try self.init(configuration, udp: udp)
+    }
+
+    /// Over any datagram socket (a simulated one in the tests); the TCP listener, when configured, is the kernel's.
+    package init(_ configuration: Configuration, udp: any DatagramSocket) throws(ProbeError) {
+        self.configuration = configuration
+        self.udp = udp
         if let tcpPort = configuration.tcpPort {
             do {
                 listener = try Syscall.listenTCP(port: tcpPort, backlog: 512).fd
             } catch {
-                Syscall.close(fd)
-                if listener >= 0 { Syscall.close(listener) }
+                udp.close()
                 throw ProbeError(.system, "cannot listen on TCP port \(tcpPort): \(error)")
             }
         }
     }
 
     deinit {
-        Syscall.close(fd)
+        udp.close()
         if listener >= 0 { Syscall.close(listener) }
         for client in clients { ConnectionSafety.reset(client.fd) }
     }
@@ -181,14 +185,14 @@ public final class Responder {
         var buffer = [UInt8](repeating: 0, count: 65536)
         let clock = ContinuousClock()
         while !shouldStop() {
-            var descriptors = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+            var descriptors = [pollfd(fd: udp.descriptor, events: Int16(POLLIN), revents: 0)]
             if listener >= 0 { descriptors.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
             descriptors += clients.map {
                 pollfd(fd: $0.fd, events: Int16($0.toSend > 0 ? POLLOUT : POLLIN), revents: 0)
             }
             _ = try? Syscall.poll(&descriptors, milliseconds: 100)
             do {
-                while let received = try Syscall.receiveWithPort(fd, into: &buffer) {
+                while let received = try udp.receive(into: &buffer) {
                     handle(
                         Array(buffer[0..<received.count]), from: received.from.unmapped, port: received.port,
                         now: clock.now)
@@ -333,9 +337,9 @@ public final class Responder {
                 refused += 1
                 return
             }
-            let route = Syscall.routeMTU(to: source)
-            try? Syscall.send(
-                fd, ReverseWire.reply(size: size, nonce: request.nonce, routeMTU: route ?? 0, ipv6: source.isIPv6),
+            let route = udp.routeMTU(to: source)
+            try? udp.send(
+                ReverseWire.reply(size: size, nonce: request.nonce, routeMTU: route ?? 0, ipv6: source.isIPv6),
                 to: source.mapped, port: port)
             answered += 1
             return
@@ -347,8 +351,8 @@ public final class Responder {
             return
         }
         // Blocking send: a full send buffer must delay a reply, not lose it (a lost reply would read as a wall).
-        try? Syscall.send(
-            fd, ReverseWire.reply(size: size, nonce: request.nonce, ipv6: source.isIPv6), to: source.mapped, port: port,
+        try? udp.send(
+            ReverseWire.reply(size: size, nonce: request.nonce, ipv6: source.isIPv6), to: source.mapped, port: port,
             blocking: true)
         answered += 1
     }
@@ -356,7 +360,7 @@ public final class Responder {
 
 /// Reverse probes: asks a `serve` responder for DF replies of chosen sizes and sees which arrive.
 public struct ReverseProber: WaveProber {
-    let fd: Int32
+    let socket: any DatagramSocket
     let target: ProbeAddress
     let port: UInt16
     let token: [UInt8]
@@ -371,21 +375,31 @@ public struct ReverseProber: WaveProber {
     public init(target: ProbeAddress, port: UInt16, token: [UInt8], timeoutMilliseconds: Int, forward: Bool = false)
         throws(ProbeError)
     {
+        let socket: KernelDatagramSocket
         do {
-            fd = try Syscall.socket(family: target.family, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
-            if forward { try target.configureProbeSocket(fd, receiveErrors: false) }
+            socket = try KernelDatagramSocket(toward: target, dontFragment: forward, receiveErrors: false)
         } catch {
             throw ProbeError(.system, error.description)
         }
+        self.init(
+            target: target, port: port, token: token, socket: socket, timeoutMilliseconds: timeoutMilliseconds,
+            forward: forward)
+    }
+
+    /// Over any datagram socket (a simulated path and responder in the tests).
+    package init(
+        target: ProbeAddress, port: UInt16, token: [UInt8], socket: any DatagramSocket, timeoutMilliseconds: Int,
+        forward: Bool = false
+    ) {
+        self.socket = socket
         self.forward = forward
-        Syscall.enlargeBuffers(fd)
         self.target = target
         self.port = port
         self.token = token
         self.timeoutMilliseconds = timeoutMilliseconds
     }
 
-    public func close() { Syscall.close(fd) }
+    public func close() { socket.close() }
 
     public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
         var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
@@ -407,7 +421,7 @@ public struct ReverseProber: WaveProber {
                 : ReverseWire.request(
                     size: request.size, nonce: nonce, token: token, padTo: token.isEmpty ? request.size - headers : 0)
             do {
-                try Syscall.send(fd, bytes, to: target, port: port)
+                try socket.send(bytes, to: target, port: port)
                 probesSent += 1
                 pending[nonce] = index
             } catch {
@@ -421,8 +435,7 @@ public struct ReverseProber: WaveProber {
     /// Asks the responder for its route MTU toward us: lower than its interface MTU once a PTB reached it.
     public mutating func responderRouteMTU() throws -> Int? {
         nonce &+= 1
-        try Syscall.send(
-            fd,
+        try socket.send(
             ReverseWire.request(
                 size: 64, nonce: nonce, token: token, status: true, padTo: 64 - (target.isIPv6 ? 48 : 28)), to: target,
             port: port)
@@ -435,6 +448,25 @@ public struct ReverseProber: WaveProber {
             return .passed
         }
         return route
+    }
+
+    /// Whether a request padded to `size` bytes reaches the responder: a small status reply comes back to one of
+    /// `attempts` tries. Without the token a failing reply size may be its request dying on the way out; this tells
+    /// the two apart.
+    package mutating func requestArrives(size: Int, attempts: Int = 3) throws -> Bool {
+        let headers = target.isIPv6 ? 48 : 28
+        for _ in 0..<attempts {
+            nonce &+= 1
+            try socket.send(
+                ReverseWire.request(size: 64, nonce: nonce, token: token, status: true, padTo: size - headers),
+                to: target, port: port)
+            probesSent += 1
+            var outcomes: [ProbeOutcome] = [.silent]
+            var pending: [UInt32: Int] = [nonce: 0]
+            try collect(into: &outcomes, pending: &pending) { _, _ in .passed }
+            if outcomes[0] == .passed { return true }
+        }
+        return false
     }
 
     private func collect(
@@ -454,8 +486,8 @@ public struct ReverseProber: WaveProber {
             {
                 break
             }
-            guard try Syscall.waitReadable(fd, milliseconds: 20) else { continue }
-            while let received = try Syscall.receiveAny(fd, into: &buffer) {
+            guard try socket.waitReadable(milliseconds: 20) else { continue }
+            while let received = try socket.receive(into: &buffer) {
                 guard received.from.unmapped == target,
                     let reply = ReverseWire.parseReply(buffer[0..<received.count][...]),
                     let index = pending.removeValue(forKey: reply.nonce)

@@ -413,6 +413,36 @@ extension LabSuites {
             }
         }
 
+        /// Without the token every reply is paid for by an equally large request: with the way there (2000)
+        /// narrower than the way back (4000), what the responder is asked for above the forward wall may never reach
+        /// it. The reverse is then partial up to what was seen, or the real 3950 when the requests got through — never
+        /// a reverse wall at the forward one's 1950.
+        @Test func tokenlessReverseDoesNotMistakeTheForwardWall() throws {
+            try LabSupport.withLab(
+                .overlay, LabOptions(wall: 2000, reverseWall: 4000, outerDF: "set", asymmetric: true)
+            ) { truth in
+                try LabSupport.withResponder(truth) {
+                    let run = try LabSupport.inNamespace(
+                        truth.namespaces["client"]!,
+                        [
+                            LabSupport.binary, "probe", truth.server, "--reverse-port", "4790", "--no-wall", "--json",
+                            "--lab-only",
+                        ]
+                    ).1!
+                    let json = try #require(
+                        (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any],
+                        "\(run.stderr)")
+                    let back = reverse(json)
+                    #expect(forward(json)["pathMTU"] as? Int == 1950, "\(json)")
+                    let verdict = back["verdict"] as? String
+                    let honest =
+                        (verdict == "partial" && back["measuredUpTo"] as? Int == 1950)
+                        || (back["pathMTU"] as? Int == 3950 && verdict != "partial")
+                    #expect(honest, "\(back)")
+                }
+            }
+        }
+
         /// Asymmetric underlay: the way there crosses a 4000 wall, the way back a 2000 one (VXLAN, outer DF set). Echo
         /// probes see the smaller (their replies come back); TCP probes measure the way there alone; the responder the
         /// way back.
