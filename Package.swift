@@ -79,7 +79,8 @@ let package = Package(
             ]),
         .testTarget(
             name: "MTUKubeTests", dependencies: ["MTUKube", "MTUCore", "MTUTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "MTUCaptureTests", dependencies: ["MTUCapture", "MTUTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MTUCaptureTests", dependencies: ["MTUCapture", "MTUCore", "MTUTestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -68,9 +68,8 @@ public struct FlowKey: Sendable, Hashable, Codable, CustomStringConvertible {
 
 /// A capture finding, with the frames that prove it.
 public struct CaptureFinding: Sendable, Hashable, Codable {
-    /// stalled-segment | receive-gap | ptb-seen | mss | mss-clamped | offload | overlay-oversize | overlay-fragmented |
-    /// fragmented | overlay | tls-stall | tls-alert | vantage | peer-silent | peer-reset
-    public var kind: String
+    public var kind: Kind
+    public typealias Kind = CaptureFindingKind
     /// critical (a black hole), warning (degraded or a risk), info (context)
     public var severity: Severity
     /// The capture file the frames belong to.
@@ -151,12 +150,7 @@ public struct CaptureReport: Sendable, Codable {
             .map(\.element)
     }
 
-    public enum Verdict: String, Sendable, Hashable, Codable, CustomStringConvertible {
-        case ok, degraded, blackhole, incomplete
-
-        /// The JSON spelling, also in interpolated text.
-        public var description: String { rawValue }
-    }
+    public typealias Verdict = CaptureVerdict
     /// How much of the traffic was read down to IP, and what was not.
     public var coverage: Coverage
     /// One sentence: what the captures show.
@@ -289,7 +283,7 @@ public struct CaptureAnalyzer {
             else { continue }
             findings.append(
                 CaptureFinding(
-                    kind: "mss-clamped", severity: .info, file: low.file, direction: identity.flow.description,
+                    kind: .mssClamped, severity: .info, file: low.file, direction: identity.flow.description,
                     frames: [low.frame],
                     summary:
                         "the SYN of \(identity.flow) carried MSS \(high.mss) in \(high.file) (frame \(high.frame)) and \(low.mss) in \(low.file): a device between the two capture points clamps the MSS to \(low.mss) (packets of \(low.mss + identity.flow.headerBytes) bytes)",
@@ -300,7 +294,7 @@ public struct CaptureAnalyzer {
                 .sorted().joined(separator: ", ")
             findings.append(
                 CaptureFinding(
-                    kind: "overlay", severity: .info, file: tunnelFile ?? "", direction: nil, frames: tunnelFrames,
+                    kind: .overlay, severity: .info, file: tunnelFile ?? "", direction: nil, frames: tunnelFrames,
                     summary:
                         "\(tunnels.packets) tunnel packets (\(kinds)); the largest outer packet was \(tunnels.largestOuter) bytes carrying a \(tunnels.largestInner)-byte inner packet (\(tunnels.largestOuter - tunnels.largestInner) bytes of encapsulation); \(tunnels.outerDontFragment) IPv4 outer headers with DF set, \(tunnels.outerFragments) outer fragments. Give --mtu to check them against the underlay",
                     sizes: nil, ptb: nil))
@@ -309,8 +303,8 @@ public struct CaptureAnalyzer {
             packets: packets, dissected: dissected, skipped: Coverage.counted(skipped),
             through: Coverage.counted(through))
         // A verdict says no more than its findings prove: MTU findings are those with evidence confirmed or likely.
-        let mtuKinds: Set<String> = [
-            "stalled-segment", "receive-gap", "ptb-seen", "overlay-oversize", "tls-stall", "mss",
+        let mtuKinds: Set<CaptureFinding.Kind> = [
+            .stalledSegment, .receiveGap, .ptbSeen, .overlayOversize, .tlsStall, .mss,
         ]
         let mostlyUnread = packets > 0 && dissected * 2 < packets
         let verdict: CaptureReport.Verdict
@@ -321,10 +315,10 @@ public struct CaptureAnalyzer {
             verdict = .blackhole
         } else if findings.contains(where: {
             $0.severity == .warning && mtuKinds.contains($0.kind)
-                && ($0.evidence != .cannotTell || $0.kind == "ptb-seen")
+                && ($0.evidence != .cannotTell || $0.kind == .ptbSeen)
         })
             || findings.contains(where: {
-                $0.severity == .warning && ["overlay-fragmented", "fragmented"].contains($0.kind)
+                $0.severity == .warning && [.overlayFragmented, .fragmented].contains($0.kind)
             })
         {
             verdict = .degraded
@@ -362,33 +356,33 @@ public struct CaptureAnalyzer {
     }
 
     static func conclusion(_ verdict: CaptureReport.Verdict, _ findings: [CaptureFinding]) -> String {
-        if let stall = findings.first(where: { $0.kind == "stalled-segment" }), let sizes = stall.sizes,
+        if let stall = findings.first(where: { $0.kind == .stalledSegment }), let sizes = stall.sizes,
             let lost = sizes.smallestLost
         {
             let bound =
                 sizes.largestDelivered.map { "path MTU between \($0) and \(lost - 1) bytes" }
                 ?? "path MTU below \(lost) bytes"
-            let ptb = findings.first { $0.kind == "ptb-seen" && $0.ptb?.senderAdapted == false }
+            let ptb = findings.first { $0.kind == .ptbSeen && $0.ptb?.senderAdapted == false }
             return
                 "black hole: \(lost)-byte packets never arrive (\(bound)) and \(ptb == nil ? "no ICMP \"too big\" reached the sender" : "the ICMP \"too big\" that arrived did not take effect")"
         }
-        if let gap = findings.first(where: { $0.kind == "receive-gap" }) {
+        if let gap = findings.first(where: { $0.kind == .receiveGap }) {
             return "black hole seen from the receiving side: \(gap.summary)"
         }
-        if let ptb = findings.first(where: { $0.kind == "ptb-seen" && $0.ptb?.senderAdapted == false }) {
+        if let ptb = findings.first(where: { $0.kind == .ptbSeen && $0.ptb?.senderAdapted == false }) {
             return
                 "ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) reached the capture point but the sender kept sending larger packets"
         }
-        if let alert = findings.first(where: { $0.kind == "tls-alert" }) {
+        if let alert = findings.first(where: { $0.kind == .tlsAlert }) {
             return "not an MTU problem on this evidence: \(alert.summary)"
         }
         switch verdict {
         case .degraded:
-            if let ptb = findings.first(where: { $0.kind == "ptb-seen" && $0.ptb?.senderAdapted == true }) {
+            if let ptb = findings.first(where: { $0.kind == .ptbSeen && $0.ptb?.senderAdapted == true }) {
                 return
                     "path MTU discovery worked: an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) arrived and the sender adapted; worth fixing the MTU mismatch anyway"
             }
-            if let ptb = findings.first(where: { $0.kind == "ptb-seen" }) {
+            if let ptb = findings.first(where: { $0.kind == .ptbSeen }) {
                 return
                     "an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) reached the capture point; cannot tell whether the sender adapted — no later packet of that flow is in the capture: capture longer, or at the sender"
             }
@@ -762,7 +756,7 @@ struct FileAnalysis {
                 if let earlier = directions[d].mss, earlier != mss, findings.count < 10_000 {
                     findings.append(
                         CaptureFinding(
-                            kind: "mss", severity: .info, file: name, direction: key.description,
+                            kind: .mss, severity: .info, file: name, direction: key.description,
                             frames: [packet.frame],
                             summary:
                                 "two SYNs of \(key) announced different MSS values, \(earlier) then \(mss) (a retried connection, or something rewriting it): the later one is used here",
@@ -1043,7 +1037,7 @@ struct FileAnalysis {
             guard peerAlive, worst.size > minimum else {
                 findings.append(
                     CaptureFinding(
-                        kind: "peer-silent", severity: .warning, file: name, direction: sender.key.description,
+                        kind: .peerSilent, severity: .warning, file: name, direction: sender.key.description,
                         frames: worst.frames,
                         summary: peerAlive
                             ? "the same \(worst.size)-byte segment was sent \(worst.sends) times and never acknowledged, but every IPv\(sender.key.version) path carries \(minimum) bytes: not a size limit — loss, a firewall, or a stuck receiver"
@@ -1058,7 +1052,7 @@ struct FileAnalysis {
                 if let delivered, min(delivered, wire) >= min(worst.size, wire) {
                     findings.append(
                         CaptureFinding(
-                            kind: "stalled-segment", severity: .warning, file: name,
+                            kind: .stalledSegment, severity: .warning, file: name,
                             direction: sender.key.description, frames: worst.frames,
                             summary:
                                 "the same segment was sent \(worst.sends) times and never acknowledged, from \(sender.key.source) to \(sender.key.destination); this sender uses segmentation offload (it records \(worst.size)-byte super-packets), so on the wire every packet was at most \(wire) bytes — and packets that size were acknowledged before: not a size limit on this evidence. Capture at the receiver, or with offload off (ethtool -K IFACE tso off gso off)",
@@ -1081,7 +1075,7 @@ struct FileAnalysis {
             let holeShown = receiver.sackBeyondAck != nil || receiver.duplicateAcks > 0
             findings.append(
                 CaptureFinding(
-                    kind: "stalled-segment", severity: .critical, file: name, direction: sender.key.description,
+                    kind: .stalledSegment, severity: .critical, file: name, direction: sender.key.description,
                     frames: worst.frames,
                     summary:
                         "the same \(worst.size)-byte segment (\(worst.payload) bytes of data) was sent \(worst.sends) times and never acknowledged\(bound), from \(sender.key.source) to \(sender.key.destination)",
@@ -1090,7 +1084,7 @@ struct FileAnalysis {
             if !ptbHere {
                 findings.append(
                     CaptureFinding(
-                        kind: "vantage", severity: .info, file: name, direction: sender.key.description,
+                        kind: .vantage, severity: .info, file: name, direction: sender.key.description,
                         frames: [worst.frames.first ?? 0],
                         summary:
                             "this capture holds the sender's retransmissions and no ICMP \"too big\" for them: none reached this point. Capture on \(sender.key.destination) to confirm the segment never arrives, and on the hop before the smaller link to see whether it sends ICMP and where it goes",
@@ -1114,7 +1108,7 @@ struct FileAnalysis {
             let oneSegment = receiver.mss.map { gap <= $0 } ?? false
             findings.append(
                 CaptureFinding(
-                    kind: "receive-gap", severity: .critical, file: name, direction: sender.key.description,
+                    kind: .receiveGap, severity: .critical, file: name, direction: sender.key.description,
                     frames: receiver.duplicateAckFrames,
                     summary:
                         "\(receiver.key.source) acknowledged up to \(ack &- base)\(relative) and, with SACK, data from \(beyond &- base) on: the \(gap) bytes between never arrived here in \(seconds / 10).\(seconds % 10) s\(oneSegment ? " — one segment of at least \(gap + sender.key.headerBytes) bytes, while packets up to \(sender.largest) bytes did arrive" : ""). Seen from the receiving side, this is a size-dependent drop upstream",
@@ -1131,7 +1125,7 @@ struct FileAnalysis {
         if sender.overMSS > 0, let frame = sender.overMSSFrame, let mss = receiver.mss {
             findings.append(
                 CaptureFinding(
-                    kind: "offload", severity: .info, file: name, direction: sender.key.description,
+                    kind: .offload, severity: .info, file: name, direction: sender.key.description,
                     frames: sender.overMSSFrames.isEmpty ? [frame] : sender.overMSSFrames,
                     summary:
                         "\(sender.overMSS) segments from \(sender.key.source) carry more than the \(mss)-byte MSS \(receiver.key.source) announced: the capture was taken on a host with segmentation offload (TSO/GSO, or GRO on receive), so sizes here are not wire sizes; capture on a router or turn offload off (ethtool -K IFACE tso off gso off gro off) to see them",
@@ -1143,14 +1137,14 @@ struct FileAnalysis {
     mutating func mssFinding(client: Direction, server: Direction) {
         if let clientMSS = client.mss, let serverMSS = server.mss {
             let stall = findings.last {
-                $0.kind == "stalled-segment" && $0.file == name
+                $0.kind == .stalledSegment && $0.file == name
                     && ($0.direction == server.key.description || $0.direction == client.key.description)
             }
             if let lost = stall?.sizes?.smallestLost, Swift.min(clientMSS, serverMSS) + client.key.headerBytes >= lost {
                 let bound = stall?.sizes?.largestDelivered.map { "between \($0) and \(lost - 1)" } ?? "below \(lost)"
                 findings.append(
                     CaptureFinding(
-                        kind: "mss", severity: .warning, file: name, direction: client.key.description,
+                        kind: .mss, severity: .warning, file: name, direction: client.key.description,
                         frames: [client.synFrame, server.synFrame].compactMap { $0 },
                         summary:
                             "MSS \(clientMSS) from \(client.key.source), \(serverMSS) from \(server.key.source): both allow \(lost)-byte packets, which never arrive; no MSS clamp protects this path. Clamp to the path MTU − \(client.key.headerBytes) (this capture puts the path MTU \(bound); mtu-doctor probe measures it to the byte)",
@@ -1175,7 +1169,7 @@ struct FileAnalysis {
                 tlsState = "alert"
                 findings.append(
                     CaptureFinding(
-                        kind: "tls-alert", severity: .info, file: name,
+                        kind: .tlsAlert, severity: .info, file: name,
                         direction: (alert.fromServer ? server : client).key.description, frames: [alert.frame],
                         summary:
                             "the \(alert.fromServer ? "server" : "client") ended the TLS handshake with alert \(alert.description) (\(Self.alertName(alert.description)), level \(alert.level)): the handshake failed on its own terms, not for lack of bytes",
@@ -1196,11 +1190,11 @@ struct FileAnalysis {
                 }
                 let stallFrames =
                     findings.last {
-                        $0.kind == "stalled-segment" && $0.file == name && $0.direction == server.key.description
+                        $0.kind == .stalledSegment && $0.file == name && $0.direction == server.key.description
                     }?.frames.prefix(3) ?? []
                 findings.append(
                     CaptureFinding(
-                        kind: "tls-stall", severity: stalled ? .critical : .warning, file: name,
+                        kind: .tlsStall, severity: stalled ? .critical : .warning, file: name,
                         direction: server.key.description,
                         frames: Self.unique([hello.frame] + (tls.serverHello.map { [$0] } ?? []) + stallFrames),
                         summary: stalled
@@ -1284,7 +1278,7 @@ struct FileAnalysis {
             }
             findings.append(
                 CaptureFinding(
-                    kind: "ptb-seen", severity: adapted == false ? .critical : .warning, file: name,
+                    kind: .ptbSeen, severity: adapted == false ? .critical : .warning, file: name,
                     direction: ptb.quoted?.description,
                     frames: [ptb.frame] + ptb.laterFrames,
                     summary:
@@ -1297,7 +1291,7 @@ struct FileAnalysis {
         where reset.after > 0 && reported.insert(reset.frame).inserted {
             findings.append(
                 CaptureFinding(
-                    kind: "peer-reset", severity: .info, file: name, direction: key.description,
+                    kind: .peerReset, severity: .info, file: name, direction: key.description,
                     frames: [reset.frame] + (reset.firstAfter.map { [$0] } ?? []),
                     summary:
                         "\(reset.by) reset the connection at frame \(reset.frame); \(reset.after) packets of it followed (retransmissions to a closed connection): not an MTU symptom",
@@ -1317,7 +1311,7 @@ struct FileAnalysis {
         if superPackets > 0 {
             findings.append(
                 CaptureFinding(
-                    kind: "offload", severity: .info, file: name, direction: nil, frames: [],
+                    kind: .offload, severity: .info, file: name, direction: nil, frames: [],
                     summary:
                         "\(superPackets) tunnel packets above the underlay MTU carry segments larger than their connection's MSS: segmentation-offload super-packets, cut to size on the wire — not counted as oversize",
                     sizes: nil, ptb: nil))
@@ -1326,7 +1320,7 @@ struct FileAnalysis {
             let clear = tunnels.packets - tunnels.outerDontFragment
             findings.append(
                 CaptureFinding(
-                    kind: "overlay-oversize", severity: .warning, file: name, direction: nil, frames: oversize,
+                    kind: .overlayOversize, severity: .warning, file: name, direction: nil, frames: oversize,
                     summary:
                         "tunnel packets up to \(tunnels.largestOuter) bytes (carrying \(tunnels.largestInner)-byte inner packets) exceed the \(underlayMTU)-byte underlay MTU; of \(tunnels.packets) tunnel packets, \(tunnels.outerDontFragment) have DF set on an IPv4 outer header (dropped at the smaller hop, or answered with a PTB) and \(clear) do not (IPv4 with DF clear is fragmented by the underlay; an IPv6 outer header is never fragmented on the path, so those are dropped too)",
                     sizes: .init(largestDelivered: nil, smallestLost: tunnels.largestOuter), ptb: nil))
@@ -1334,7 +1328,7 @@ struct FileAnalysis {
         if tunnels.outerFragments > 0 || !fragmentFrames.isEmpty {
             findings.append(
                 CaptureFinding(
-                    kind: "overlay-fragmented", severity: .warning, file: name, direction: nil, frames: fragmentFrames,
+                    kind: .overlayFragmented, severity: .warning, file: name, direction: nil, frames: fragmentFrames,
                     summary:
                         "\(tunnels.outerFragments) fragmented tunnel packets: the outer IPv4 header has DF clear and the encapsulated packet is larger than the underlay, so the tunnel endpoint or a router fragments it — it works, at a cost in throughput and reassembly; raise the underlay MTU or lower the overlay's",
                     sizes: nil, ptb: nil))
@@ -1354,7 +1348,7 @@ struct FileAnalysis {
             }
             findings.append(
                 CaptureFinding(
-                    kind: "fragmented", severity: .warning, file: name, direction: nil, frames: plainFragmentFrames,
+                    kind: .fragmented, severity: .warning, file: name, direction: nil, frames: plainFragmentFrames,
                     summary: text.joined(separator: "; "), sizes: nil, ptb: nil,
                     evidence: fragments.v6 > 0 && v4 == 0 ? .confirmed : .likely))
         }

@@ -320,7 +320,7 @@ public enum DiagnoseRunner {
             let analysis = analyzer.report()
             evidence.capture = .init(
                 file: options.captureFile ?? "(temporary)", packets: analysis.packets,
-                verdict: analysis.verdict.rawValue,
+                verdict: analysis.verdict,
                 conclusion: analysis.conclusion,
                 kinds: analysis.findings.map(\.kind), ptbMTUs: analysis.findings.compactMap { $0.ptb?.mtu })
             evidence.steps.append(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MTUCapture
+import MTUCore
 import MTUReport
 
 struct CaptureCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import MTUCapture
+import MTUCore
 import MTUTestSupport
 import Testing
 
@@ -20,24 +21,24 @@ struct CaptureAnalysisTests {
     @Test func stalledCertificateFlight() throws {
         let report = try fixture("tls-stall-server.pcap")
         #expect(report.verdict == .blackhole)
-        let stalled = try #require(report.findings.first { $0.kind == "stalled-segment" })
+        let stalled = try #require(report.findings.first { $0.kind == .stalledSegment })
         #expect(stalled.sizes?.smallestLost == 4148)
         #expect(stalled.sizes?.largestDelivered == 1037, "the flight's 985-byte tail was SACKed")
         #expect(stalled.frames.count >= 3)
         #expect(stalled.direction?.hasPrefix("10.77.3.2:443 → 10.77.1.2") == true)
-        let tls = try #require(report.findings.first { $0.kind == "tls-stall" })
+        let tls = try #require(report.findings.first { $0.kind == .tlsStall })
         #expect(tls.summary.contains("ClientHello"))
         #expect(report.flows.contains { $0.stalled && $0.retransmissions >= 3 })
     }
 
     @Test func ptbThatTookEffect() throws {
         let report = try fixture("tls-ptb-server.pcap")
-        let ptb = try #require(report.findings.first { $0.kind == "ptb-seen" })
+        let ptb = try #require(report.findings.first { $0.kind == .ptbSeen })
         #expect(ptb.ptb?.mtu == 1500)
         #expect(ptb.ptb?.source == "10.77.3.1")
         #expect(ptb.ptb?.senderAdapted == true)
         #expect(report.verdict == .degraded)
-        #expect(!report.findings.contains { $0.kind == "stalled-segment" })
+        #expect(!report.findings.contains { $0.kind == .stalledSegment })
     }
 
     @Test func oversizeTunnelPackets() throws {
@@ -53,7 +54,7 @@ struct CaptureAnalysisTests {
         var reader = try CaptureReader(bytes: bytes)
         analyzer.add(&reader, name: "synthetic")
         let report = analyzer.report()
-        let finding = try #require(report.findings.first { $0.kind == "overlay-oversize" })
+        let finding = try #require(report.findings.first { $0.kind == .overlayOversize })
         #expect(finding.summary.contains("1538"))
         #expect(finding.frames == [1])
     }
@@ -67,12 +68,12 @@ struct ClientSideCaptureTests {
     @Test func receiveGapOnARealCapture() throws {
         let report = try fixture("tls-stall-client.pcap")
         #expect(report.verdict == .blackhole)
-        let gap = try #require(report.findings.first { $0.kind == "receive-gap" })
+        let gap = try #require(report.findings.first { $0.kind == .receiveGap })
         #expect(gap.summary.contains("up to 1 (relative)") && gap.summary.contains("data from 4097 on"))
         #expect(gap.sizes?.smallestLost == 4136)
         #expect(gap.sizes?.largestDelivered == 1037)
-        #expect(report.findings.contains { $0.kind == "tls-stall" })
-        #expect(!report.findings.contains { $0.kind == "stalled-segment" }, "the client never sees the lost segment")
+        #expect(report.findings.contains { $0.kind == .tlsStall })
+        #expect(!report.findings.contains { $0.kind == .stalledSegment }, "the client never sees the lost segment")
     }
 }
 

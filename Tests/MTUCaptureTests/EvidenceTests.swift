@@ -1,4 +1,5 @@
 import Foundation
+import MTUCore
 import Testing
 
 @testable import MTUCapture
@@ -29,9 +30,9 @@ struct EvidenceTests {
             c.send(fromClient: false, seq: 6252, ack: 1001, flags: 0x19, payload: [UInt8](repeating: 2, count: 29))
         }
         let report = try c.report()
-        #expect(!report.findings.contains { $0.kind == "stalled-segment" }, "\(report.findings.map(\.summary))")
+        #expect(!report.findings.contains { $0.kind == .stalledSegment }, "\(report.findings.map(\.summary))")
         #expect(report.verdict != .blackhole)
-        let reset = try #require(report.findings.first { $0.kind == "peer-reset" })
+        let reset = try #require(report.findings.first { $0.kind == .peerReset })
         #expect(reset.summary.contains("6 packets of it followed"))
         #expect(!report.conclusion.contains("path MTU"))
     }
@@ -43,8 +44,8 @@ struct EvidenceTests {
             c.send(fromClient: true, seq: 1001, ack: 1, flags: 0x18, payload: [UInt8](repeating: 3, count: 608))
         }
         let report = try c.report()
-        #expect(!report.findings.contains { $0.kind == "stalled-segment" })
-        let silent = try #require(report.findings.first { $0.kind == "peer-silent" })
+        #expect(!report.findings.contains { $0.kind == .stalledSegment })
+        let silent = try #require(report.findings.first { $0.kind == .peerSilent })
         #expect(silent.evidence == .cannotTell)
         #expect(silent.summary.contains("no handshake"))
         #expect(report.verdict == .incomplete)
@@ -71,7 +72,7 @@ struct EvidenceTests {
         c.send(fromClient: false, seq: 6001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 2, count: 4000))
         c.send(fromClient: true, seq: 1001, ack: 6001, sack: (10001, 10501))
         let report = try c.report()
-        let stall = try #require(report.findings.first { $0.kind == "stalled-segment" })
+        let stall = try #require(report.findings.first { $0.kind == .stalledSegment })
         #expect(stall.evidence == .confirmed)
         #expect(stall.sizes?.largestDelivered == 1040 && stall.sizes?.smallestLost == 4040)
         #expect(report.verdict == .blackhole)
@@ -90,7 +91,7 @@ struct EvidenceTests {
                 [3, 4, 0, 0, 0, 0, 0x05, 0x78] + quoted, protocolNumber: 1, source: [10, 0, 2, 1], destination: c.server
             ))
         let report = try c.report()
-        let ptb = try #require(report.findings.first { $0.kind == "ptb-seen" })
+        let ptb = try #require(report.findings.first { $0.kind == .ptbSeen })
         #expect(ptb.ptb?.senderAdapted == nil)
         #expect(ptb.evidence == .cannotTell)
         #expect(report.conclusion.contains("cannot tell whether the sender adapted"))
@@ -112,7 +113,7 @@ struct EvidenceTests {
         for _ in 0..<5 {
             u.raw(Conversation.ipv4(udp(1472), protocolNumber: 17, source: u.client, destination: u.server))
         }
-        let resent = try #require(try u.report().findings.first { $0.kind == "ptb-seen" })
+        let resent = try #require(try u.report().findings.first { $0.kind == .ptbSeen })
         #expect(resent.ptb?.senderAdapted == false, "\(resent.summary)")
     }
 
@@ -131,7 +132,7 @@ struct EvidenceTests {
         v6 += [17, 0, 0, 1, 0, 0, 0, 9] + [UInt8](repeating: 0, count: 8)
         c.raw(v6)
         let report = try c.report()
-        let fragmented = try #require(report.findings.first { $0.kind == "fragmented" })
+        let fragmented = try #require(report.findings.first { $0.kind == .fragmented })
         #expect(fragmented.summary.contains("1 IPv6 fragments: only the sending host fragments IPv6"))
         #expect(fragmented.summary.contains("60 IPv4 fragments (30 first, 30 later)"))
     }
@@ -143,7 +144,7 @@ struct EvidenceTests {
         let mac = [UInt8](repeating: 0x02, count: 12)
         let mpls = c.packets.map { ($0.seconds, $0.fraction, mac + [0x88, 0x47, 0x00, 0x01, 0x01, 0x40] + $0.bytes) }
         let viaMPLS = try analyse(mpls, linkType: 1)
-        #expect(viaMPLS.findings.contains { $0.kind == "stalled-segment" })
+        #expect(viaMPLS.findings.contains { $0.kind == .stalledSegment })
         #expect(viaMPLS.coverage.through.contains { $0.what == "MPLS" && $0.packets == mpls.count })
         #expect(viaMPLS.coverage.dissected == mpls.count)
         let gre = c.packets.map { packet in
@@ -155,7 +156,7 @@ struct EvidenceTests {
             )
         }
         let viaGRE = try analyse(gre, linkType: 228)
-        #expect(viaGRE.findings.contains { $0.kind == "stalled-segment" })
+        #expect(viaGRE.findings.contains { $0.kind == .stalledSegment })
         #expect(viaGRE.coverage.through.contains { $0.what == "GRE" })
     }
 
@@ -206,7 +207,7 @@ struct EvidenceTests {
                 [3, 4, 0, 0, 0, 0, 0x05, 0x78] + quoted, protocolNumber: 1, source: [10, 0, 2, 1], destination: c.client
             ))
         c.raw(Conversation.ipv4(echo(1372), protocolNumber: 1, source: c.client, destination: c.server))
-        let ptb = try #require(try c.report().findings.first { $0.kind == "ptb-seen" })
+        let ptb = try #require(try c.report().findings.first { $0.kind == .ptbSeen })
         #expect(ptb.ptb?.senderAdapted == true, "\(ptb.summary)")
         #expect(ptb.evidence == .confirmed)
     }
@@ -216,6 +217,6 @@ struct EvidenceTests {
         c.send(fromClient: true, seq: 1000, ack: 0, flags: 0x02, mss: 1460)
         c.send(fromClient: true, seq: 1000, ack: 0, flags: 0x02, mss: 1360)
         let report = try c.report()
-        #expect(report.findings.contains { $0.kind == "mss" && $0.summary.contains("1460 then 1360") })
+        #expect(report.findings.contains { $0.kind == .mss && $0.summary.contains("1460 then 1360") })
     }
 }

@@ -56,7 +56,7 @@ struct OffloadPTBTests {
     @Test(arguments: [false, true])
     func aDeliveredUploadIsHealthyAtTheSender(offload: Bool) throws {
         let report = try Self.senderSide(offload: offload, delivered: true).report()
-        let ptb = try #require(report.findings.first { $0.kind == "ptb-seen" })
+        let ptb = try #require(report.findings.first { $0.kind == .ptbSeen })
         #expect(ptb.ptb?.senderAdapted == true, "offload \(offload): \(ptb.summary)")
         #expect(ptb.evidence == .confirmed)
         #expect(ptb.severity != .critical)
@@ -64,14 +64,14 @@ struct OffloadPTBTests {
         #expect(!report.conclusion.contains("did not take effect"))
         if offload {
             #expect(ptb.summary.contains("acknowledged the data it quoted"), "\(ptb.summary)")
-            #expect(report.findings.contains { $0.kind == "offload" }, "the super-packets are named as offload")
+            #expect(report.findings.contains { $0.kind == .offload }, "the super-packets are named as offload")
         }
     }
 
     @Test(arguments: [false, true])
     func anUndeliveredUploadIsNotCalledHealthy(offload: Bool) throws {
         let report = try Self.senderSide(offload: offload, delivered: false).report()
-        let ptb = try #require(report.findings.first { $0.kind == "ptb-seen" })
+        let ptb = try #require(report.findings.first { $0.kind == .ptbSeen })
         if offload {
             // Sizes prove nothing here; the peer's acknowledgments, which never cover the quoted data, make it likely.
             #expect(ptb.ptb?.senderAdapted == false, "\(ptb.summary)")
@@ -103,7 +103,7 @@ struct OffloadPTBTests {
         c.send(fromClient: true, seq: 1001, ack: 6001 + 4080)
         let report = try c.report()
         #expect(
-            !report.findings.contains { $0.kind == "stalled-segment" || $0.kind == "receive-gap" },
+            !report.findings.contains { $0.kind == .stalledSegment || $0.kind == .receiveGap },
             "\(report.findings.map(\.summary))")
         #expect(report.verdict != .blackhole)
     }
@@ -123,9 +123,9 @@ struct OffloadStallTests {
         c.send(fromClient: true, seq: 1001, ack: 25001)
         let report = try c.report()
         #expect(
-            !report.findings.contains { $0.kind == "stalled-segment" && $0.severity == .critical },
+            !report.findings.contains { $0.kind == .stalledSegment && $0.severity == .critical },
             "\(report.findings.map(\.summary))")
-        let stall = try #require(report.findings.first { $0.kind == "stalled-segment" })
+        let stall = try #require(report.findings.first { $0.kind == .stalledSegment })
         #expect(stall.evidence == .cannotTell)
         #expect(stall.summary.contains("segmentation offload"))
         #expect(report.verdict != .blackhole)
@@ -153,8 +153,8 @@ struct OffloadTunnelTests {
         c.handshake(clientMSS: 1410, serverMSS: 1410)
         Self.tunnelled(&c, payload: 28_200)
         let report = try c.report(mtu: 1500)
-        #expect(!report.findings.contains { $0.kind == "overlay-oversize" }, "\(report.findings.map(\.summary))")
-        #expect(report.findings.contains { $0.kind == "offload" && $0.summary.contains("super-packets") })
+        #expect(!report.findings.contains { $0.kind == .overlayOversize }, "\(report.findings.map(\.summary))")
+        #expect(report.findings.contains { $0.kind == .offload && $0.summary.contains("super-packets") })
     }
 
     @Test func fullSizeWirePacketsStillAre() throws {
@@ -162,6 +162,6 @@ struct OffloadTunnelTests {
         c.handshake(clientMSS: 1460, serverMSS: 1460)
         Self.tunnelled(&c, payload: 1460)
         let report = try c.report(mtu: 1500)
-        #expect(report.findings.contains { $0.kind == "overlay-oversize" }, "\(report.findings.map(\.summary))")
+        #expect(report.findings.contains { $0.kind == .overlayOversize }, "\(report.findings.map(\.summary))")
     }
 }

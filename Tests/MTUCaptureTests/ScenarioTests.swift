@@ -1,4 +1,5 @@
 import Foundation
+import MTUCore
 import Testing
 
 @testable import MTUCapture
@@ -105,11 +106,11 @@ struct ScenarioTests {
         c.send(fromClient: true, seq: 1001 + hello, ack: 5001, flags: 0x04)
         let report = try c.report()
         #expect(report.verdict == .blackhole)
-        let gap = try #require(report.findings.first { $0.kind == "receive-gap" })
+        let gap = try #require(report.findings.first { $0.kind == .receiveGap })
         #expect(gap.sizes?.smallestLost == 4136, "4096 bytes + 40 of headers")
         #expect(gap.sizes?.largestDelivered == 1025)
         #expect(gap.frames == [6])
-        let tls = try #require(report.findings.first { $0.kind == "tls-stall" })
+        let tls = try #require(report.findings.first { $0.kind == .tlsStall })
         #expect(tls.summary.contains("Go's default TLS handshake timeout"))
         #expect(tls.frames.first == 4)
         #expect(report.conclusion.contains("receiving side"))
@@ -130,7 +131,7 @@ struct ScenarioTests {
             payload: Conversation.record(21, [2, 48]))
         let report = try c.report()
         #expect(report.verdict == .ok)
-        let alert = try #require(report.findings.first { $0.kind == "tls-alert" })
+        let alert = try #require(report.findings.first { $0.kind == .tlsAlert })
         #expect(alert.summary.contains("unknown_ca") && alert.summary.contains("client"))
         #expect(report.conclusion.hasPrefix("not an MTU problem"))
         #expect(report.flows.first?.tls == "alert")
@@ -164,10 +165,10 @@ struct ScenarioTests {
         try inside.analyse(name: "node.pcap", into: &analyzer)
         try outside.analyse(name: "peer.pcap", into: &analyzer)
         let report = analyzer.report()
-        let clamp = try #require(report.findings.first { $0.kind == "mss-clamped" })
+        let clamp = try #require(report.findings.first { $0.kind == .mssClamped })
         #expect(clamp.file == "peer.pcap" && clamp.summary.contains("8960") && clamp.summary.contains("1410"))
         #expect(
-            !report.findings.contains { $0.kind == "stalled-segment" },
+            !report.findings.contains { $0.kind == .stalledSegment },
             "the same segment in two files is not a retransmission")
     }
 
@@ -177,7 +178,7 @@ struct ScenarioTests {
         c.send(fromClient: false, seq: 5001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 1, count: 2920))
         c.send(fromClient: true, seq: 1001, ack: 7921)
         let report = try c.report()
-        let offload = try #require(report.findings.first { $0.kind == "offload" })
+        let offload = try #require(report.findings.first { $0.kind == .offload })
         #expect(offload.frames == [4])
         #expect(report.verdict == .ok)
     }
@@ -201,11 +202,11 @@ struct ScenarioTests {
         c.raw(Conversation.ipv4(icmp, protocolNumber: 1, source: [192, 168, 0, 254], destination: [192, 168, 0, 3]))
         c.send(fromClient: false, seq: 5001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 0, count: 1460))
         let report = try c.report(mtu: 1500)
-        let ptb = try #require(report.findings.first { $0.kind == "ptb-seen" })
+        let ptb = try #require(report.findings.first { $0.kind == .ptbSeen })
         #expect(ptb.direction == "10.0.3.2:443 → 10.0.1.2:40000")
         #expect(ptb.ptb?.mtu == 1500 && ptb.ptb?.source == "192.168.0.254")
         #expect(ptb.ptb?.senderAdapted == false)
-        #expect(report.findings.contains { $0.kind == "overlay-oversize" && $0.frames == [4] })
+        #expect(report.findings.contains { $0.kind == .overlayOversize && $0.frames == [4] })
         #expect(report.tunnels?.largestOuter == 1550 && report.tunnels?.largestInner == 1500)
     }
 
@@ -222,7 +223,7 @@ struct ScenarioTests {
                 Array(udp.dropFirst(64)), protocolNumber: 17, source: [192, 168, 0, 3], destination: [192, 168, 0, 1],
                 flags: 0x0008))
         let report = try c.report()
-        let fragmented = try #require(report.findings.first { $0.kind == "overlay-fragmented" })
+        let fragmented = try #require(report.findings.first { $0.kind == .overlayFragmented })
         #expect(fragmented.frames.contains(2))
         #expect(report.verdict == .degraded)
     }

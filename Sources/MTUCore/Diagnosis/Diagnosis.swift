@@ -19,7 +19,7 @@ public struct Hypothesis: Sendable, Hashable, Codable {
 
     /// confirmed (≥ 85) | likely (≥ 60) | possible (≥ 35) | unlikely (< 35) — or ruled-out when evidence contradicts
     /// it, whatever the confidence.
-    public enum Status: String, Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Status: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
         case confirmed, likely, possible, unlikely
         case ruledOut = "ruled-out"
 
@@ -59,7 +59,7 @@ public struct Diagnosis: Sendable, Hashable, Codable {
     /// `blackhole`: large packets are lost without a word (or a stall says so); `degraded`: a wall that says so (a
     /// PTB); `not-mtu`: the failure is before MTU matters (DNS, TCP, TLS refused); `inconclusive`: the measurement
     /// could not decide; `ok`: the path carries what the ends send.
-    public enum Verdict: String, Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Verdict: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
         case ok, degraded, blackhole, inconclusive
         case notMTU = "not-mtu"
 
@@ -151,7 +151,7 @@ public enum Diagnoser {
         var tcpFailed: Bool { e.application.map { !$0.tcpConnected } ?? false }
         var dnsFailed: Bool { e.dns.map { !$0.resolved } ?? false }
         var captureStall: Bool {
-            e.capture.map { $0.kinds.contains("stalled-segment") || $0.kinds.contains("receive-gap") } ?? false
+            e.capture.map { $0.kinds.contains(.stalledSegment) || $0.kinds.contains(.receiveGap) } ?? false
         }
         var overlayMatch: (underlay: Int, overhead: Int, name: String)?
         var tunnel: DiagnosisEvidence.Tunnel? { e.host.tunnels.first }
@@ -162,8 +162,8 @@ public enum Diagnoser {
         var stalledDirection: PathDirection? {
             if tlsStalled { return .reverse }
             if let kinds = e.capture?.kinds {
-                if kinds.contains("stalled-segment") { return .forward }
-                if kinds.contains("receive-gap") { return .reverse }
+                if kinds.contains(.stalledSegment) { return .forward }
+                if kinds.contains(.receiveGap) { return .reverse }
             }
             return nil
         }

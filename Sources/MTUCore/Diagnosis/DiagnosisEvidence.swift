@@ -171,13 +171,16 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
     public struct Capture: Sendable, Hashable, Codable {
         public var file: String
         public var packets: Int
-        public var verdict: String
+        public var verdict: CaptureVerdict
         public var conclusion: String
-        public var kinds: [String]
+        public var kinds: [CaptureFindingKind]
         /// A PTB reached the capture point (with its MTU).
         public var ptbMTUs: [Int]
 
-        public init(file: String, packets: Int, verdict: String, conclusion: String, kinds: [String], ptbMTUs: [Int]) {
+        public init(
+            file: String, packets: Int, verdict: CaptureVerdict, conclusion: String, kinds: [CaptureFindingKind],
+            ptbMTUs: [Int]
+        ) {
             self.file = file
             self.packets = packets
             self.verdict = verdict

@@ -113,7 +113,7 @@ public struct KubeAuditReport: Sendable, Codable {
 
     /// `problems`: at least one error finding; `incomplete`: nothing wrong found, but something that decides the
     /// answer was not read or not known; `ok`: checked and fits.
-    public enum Verdict: String, Sendable, Codable {
+    public enum Verdict: String, Sendable, Codable, CaseIterable {
         case ok, problems, incomplete
     }
 

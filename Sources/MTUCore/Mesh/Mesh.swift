@@ -42,13 +42,13 @@ public struct MeshReport: Sendable, Hashable, Codable {
     }
 
     /// What the limited pairs of a group share: one node, a subnet pair, a pair of node-label values (the zone).
-    public enum GroupKind: String, Sendable, Hashable, Codable {
+    public enum GroupKind: String, Sendable, Hashable, Codable, CaseIterable {
         case node, subnet, label
     }
 
     /// `blackhole`: some pair loses large packets silently; `degraded`: pairs are limited (a PTB names the wall, or
     /// a smaller path MTU than the rest); `incomplete`: every pair measured passes, but pairs are missing or stale.
-    public enum Verdict: String, Sendable, Hashable, Codable {
+    public enum Verdict: String, Sendable, Hashable, Codable, CaseIterable {
         case ok, degraded, blackhole, incomplete
     }
 

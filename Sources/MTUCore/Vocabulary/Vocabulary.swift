@@ -83,3 +83,40 @@ extension PathVerdict: CustomStringConvertible {
 public enum OverlayProvider: String, Sendable, Hashable, Codable, CaseIterable {
     case calico, cilium, flannel, nsx, linux, generic
 }
+
+/// What a capture finding is about (`capture analyze`, and diagnose's capture evidence), with its JSON spelling.
+public enum CaptureFindingKind: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// A TCP segment retransmitted without ever being acknowledged, the connection stalled behind it.
+    case stalledSegment = "stalled-segment"
+    /// The receiver's side of a stall: a gap in the sequence space that never fills.
+    case receiveGap = "receive-gap"
+    /// An ICMP "fragmentation needed" / "packet too big" in the capture.
+    case ptbSeen = "ptb-seen"
+    case mss
+    /// The MSS was rewritten between two vantage points.
+    case mssClamped = "mss-clamped"
+    /// Segments larger than the MTU: segmentation offload at the capture point.
+    case offload
+    case overlayOversize = "overlay-oversize"
+    case overlayFragmented = "overlay-fragmented"
+    case fragmented
+    case overlay
+    /// A TLS handshake whose server flight never completed.
+    case tlsStall = "tls-stall"
+    case tlsAlert = "tls-alert"
+    /// Where the capture was taken, and what it can and cannot show from there.
+    case vantage
+    case peerSilent = "peer-silent"
+    case peerReset = "peer-reset"
+
+    /// The JSON spelling, also in interpolated text.
+    public var description: String { rawValue }
+}
+
+/// What the packets of a capture show, overall (`capture analyze`, and diagnose's capture evidence).
+public enum CaptureVerdict: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case ok, degraded, blackhole, incomplete
+
+    /// The JSON spelling, also in interpolated text.
+    public var description: String { rawValue }
+}

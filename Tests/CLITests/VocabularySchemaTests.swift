@@ -1,0 +1,62 @@
+import Foundation
+import MTUCore
+import MTUTestSupport
+import Testing
+
+/// The typed vocabulary and the published JSON schemas (docs/schema) say the same words: every enumeration a schema
+/// declares is exactly the raw values of the enum that writes it, so a new case cannot reach a document the schema
+/// rejects, and a schema value cannot go unwritten.
+@Suite("vocabulary and schemas agree")
+struct VocabularySchemaTests {
+    /// The `enum` of the schema property at `path` (object keys, `[]` for `items`, `$name` for `$defs/name`).
+    static func schemaEnum(_ command: String, _ path: [String]) throws -> Set<String> {
+        let data = try Data(
+            contentsOf: URL(fileURLWithPath: "\(TestSupport.repositoryRoot)/docs/schema/\(command).schema.json"))
+        var node = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        for key in path {
+            let next: Any?
+            if key == "[]" {
+                next = node["items"]
+            } else if key.hasPrefix("$") {
+                next = (node["$defs"] as? [String: Any])?[String(key.dropFirst())]
+            } else {
+                next = (node["properties"] as? [String: Any])?[key]
+            }
+            node = try #require(next as? [String: Any], "\(command): no \(key) in \(path)")
+        }
+        return Set(try #require(node["enum"] as? [String], "\(command): \(path) has no enum"))
+    }
+
+    static func raw<T: CaseIterable & RawRepresentable>(_: T.Type) -> Set<String> where T.RawValue == String {
+        Set(T.allCases.map(\.rawValue))
+    }
+
+    @Test func captureAnalyze() throws {
+        #expect(
+            try Self.schemaEnum("capture.analyze", ["findings", "[]", "kind"]) == Self.raw(CaptureFindingKind.self))
+        #expect(try Self.schemaEnum("capture.analyze", ["verdict"]) == Self.raw(CaptureVerdict.self))
+        #expect(
+            try Self.schemaEnum("capture.analyze", ["findings", "[]", "severity"]).isSubset(of: Self.raw(Severity.self))
+        )
+    }
+
+    @Test func checkAndDiagnose() throws {
+        #expect(try Self.schemaEnum("check", ["verdict"]) == Self.raw(Verdict.self))
+        #expect(try Self.schemaEnum("check", ["$direction", "verdict"]) == Self.raw(Verdict.self))
+        #expect(
+            try Self.schemaEnum("check", ["$finding", "severity"]) == Self.raw(Severity.self).subtracting(["critical"]))
+        #expect(try Self.schemaEnum("diagnose", ["verdict"]) == Self.raw(Diagnosis.Verdict.self))
+        #expect(try Self.schemaEnum("diagnose", ["$hypothesis", "status"]) == Self.raw(Hypothesis.Status.self))
+        #expect(try Self.schemaEnum("diagnose", ["$hypothesis", "direction"]) == Self.raw(PathDirection.self))
+    }
+
+    @Test func probeMeshAndAudit() throws {
+        // Both directions together use every measured verdict; `not-measured` is diagnose's evidence only.
+        let forward = try Self.schemaEnum("probe", ["forward", "verdict"])
+        let reverse = try Self.schemaEnum("probe", ["reverse", "verdict"])
+        #expect(forward.union(reverse) == Self.raw(PathVerdict.self).subtracting([PathVerdict.notMeasured.rawValue]))
+        #expect(try Self.schemaEnum("kube.mesh", ["verdict"]) == Self.raw(MeshReport.Verdict.self))
+        #expect(try Self.schemaEnum("kube.mesh", ["groups", "[]", "kind"]) == Self.raw(MeshReport.GroupKind.self))
+        #expect(try Self.schemaEnum("kube.audit", ["verdict"]) == Self.raw(KubeAuditReport.Verdict.self))
+    }
+}
