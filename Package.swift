@@ -24,22 +24,26 @@ let package = Package(
         // Topology files (YAML) → MTUCore.Topology, with file:line:column diagnostics.
         .target(name: "MTUConfig", dependencies: ["MTUCore", .product(name: "Yams", package: "Yams")]),
         // Live probing: DF probes from raw and UDP sockets, size search, wall location, the reverse responder.
-        .target(name: "MTUProbe", dependencies: ["MTUCore", "CLinux"]),
+        .target(name: "MTUProbe", dependencies: ["MTUCore", "MTUSystem", "CLinux"]),
+        // The one layer over the C library's system calls (errno kept, EINTR retried): descriptors, poll, fcntl, open,
+        // read here; MTUProbe extends it with the socket calls.
+        .target(name: "MTUSystem"),
         // capget/capset (no glibc wrappers): raising the image's permitted-only CAP_NET_RAW.
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         // Capture reading and dissection, pure over bytes.
-        .target(name: "MTUCapture", dependencies: ["MTUCore", "CZlib"]),
+        .target(name: "MTUCapture", dependencies: ["MTUCore", "MTUSystem", "CZlib"]),
         // zlib, for gzip-compressed captures (Debian: zlib1g-dev).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Network-namespace labs that reproduce the incidents, with ground truth.
         .target(name: "MTULab", dependencies: ["MTUCore"]),
         // diagnose: runs the battery (MTUProbe), a capture (MTUCapture), a topology comparison (MTUConfig) → MTUCore's Diagnoser.
-        .target(name: "MTUDiagnose", dependencies: ["MTUCore", "MTUProbe", "MTUCapture", "MTUConfig"]),
+        .target(name: "MTUDiagnose", dependencies: ["MTUCore", "MTUSystem", "MTUProbe", "MTUCapture", "MTUConfig"]),
         // The agent (DaemonSet process): periodic probing of peers, results over HTTP (JSON, Prometheus), mesh gathering.
         .target(
             name: "MTUAgent",
             dependencies: [
-                "MTUCore", "MTUProbe", "MTUReport", .product(name: "Prometheus", package: "swift-prometheus"),
+                "MTUCore", "MTUSystem", "MTUProbe", "MTUReport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 // The HTTP API on NIO's HTTP/1 codec; agents read with AsyncHTTPClient (both already built for MTUKube).
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -50,7 +54,7 @@ let package = Package(
         .target(
             name: "MTUKube",
             dependencies: [
-                "MTUCore", "MTUConfig", .product(name: "Yams", package: "Yams"),
+                "MTUCore", "MTUConfig", "MTUSystem", .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -73,7 +77,7 @@ let package = Package(
         .testTarget(
             name: "MTUProbeTests",
             dependencies: [
-                "MTUCore", "MTUProbe", "MTULab", "MTUAgent", "MTUTestSupport",
+                "MTUCore", "MTUSystem", "MTUProbe", "MTULab", "MTUAgent", "MTUTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),

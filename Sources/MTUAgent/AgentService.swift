@@ -4,6 +4,7 @@ import Glibc
 import MTUCore
 import MTUProbe
 import MTUReport
+import MTUSystem
 
 /// The agent process (`mtu-doctor agent`, the DaemonSets): the measuring `Agent`, the reverse-path `Responder` its
 /// peers measure through, and the HTTP API, each on a thread of its own until the agent stops or `duration` ends.

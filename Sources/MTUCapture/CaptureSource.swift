@@ -2,6 +2,7 @@ import CZlib
 
 #if canImport(Glibc)
 import Glibc
+import MTUSystem
 #endif
 
 /// Where a ``CaptureReader`` gets its bytes from, a chunk at a time.
@@ -34,18 +35,17 @@ public final class CaptureFile: CaptureSource {
                 throw CaptureReader.FormatError(description: "cannot open the file (\(Self.errnoText()))")
             }
             switch status.st_mode & S_IFMT {
-            case S_IFREG: descriptor = open(path, O_RDONLY)
+            case S_IFREG: descriptor = (try? Syscall.open(path, flags: O_RDONLY)) ?? -1
             case S_IFIFO:
                 // A named pipe (or <(tcpdump -w -)): opening must not hang on a pipe no one writes to.
-                descriptor = open(path, O_RDONLY | O_NONBLOCK)
+                descriptor = (try? Syscall.open(path, flags: O_RDONLY | O_NONBLOCK)) ?? -1
                 if descriptor >= 0 {
-                    var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-                    guard poll(&poller, 1, Int32(fifoOpenSeconds * 1000)) > 0 else {
-                        close(descriptor)
+                    guard Syscall.wait(descriptor, for: POLLIN, milliseconds: Int32(fifoOpenSeconds * 1000)) else {
+                        Syscall.close(descriptor)
                         throw CaptureReader.FormatError(
                             description: "a named pipe that sent nothing within \(fifoOpenSeconds) s")
                     }
-                    _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+                    Syscall.setNonBlocking(descriptor, false)
                 }
             case S_IFDIR: throw CaptureReader.FormatError(description: "a directory, not a capture file")
             default:

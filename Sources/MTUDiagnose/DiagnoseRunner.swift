@@ -5,6 +5,7 @@ import MTUCapture
 import MTUConfig
 import MTUCore
 import MTUProbe
+import MTUSystem
 
 /// How `diagnose` runs its battery.
 public struct DiagnoseOptions: Sendable {
@@ -476,8 +477,9 @@ struct CaptureRecorder {
         let handle = errors.fileHandleForReading
         let fd = handle.fileDescriptor
         while Date() < deadline, !String(decoding: said, as: UTF8.self).contains("listening on") {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 100) > 0 else { if !process.isRunning { break } else { continue } }
+            guard Syscall.wait(fd, for: POLLIN, milliseconds: 100) else {
+                if !process.isRunning { break } else { continue }
+            }
             let chunk = handle.availableData
             if chunk.isEmpty { break }
             said += chunk

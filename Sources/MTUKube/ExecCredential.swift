@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import MTUCore
+import MTUSystem
 
 /// Runs a kubeconfig `exec` credential plugin (client.authentication.k8s.io) and reads the ExecCredential it prints:
 /// a bearer token, or a client certificate and key (PEM).
@@ -149,7 +150,7 @@ enum BoundedCommand {
             close(outPipe[0])
             close(errPipe[0])
         }
-        for fd in [outPipe[0], errPipe[0]] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        for fd in [outPipe[0], errPipe[0]] { Syscall.setNonBlocking(fd) }
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []
         var open = [true, true]
@@ -160,7 +161,9 @@ enum BoundedCommand {
         func drain() -> Bool {
             for (index, fd) in [outPipe[0], errPipe[0]].enumerated() where open[index] {
                 while true {
-                    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    // -1: nothing more now; an error ends the pipe like its end does.
+                    let count: Int
+                    do { count = try Syscall.readAvailable(fd, into: &buffer) ?? -1 } catch { count = 0 }
                     if count > 0 {
                         if index == 0 {
                             stdout += buffer[0..<count]
@@ -181,7 +184,7 @@ enum BoundedCommand {
             var descriptors = [outPipe[0], errPipe[0]].enumerated().map {
                 pollfd(fd: open[$0.offset] ? $0.element : -1, events: Int16(POLLIN), revents: 0)
             }
-            _ = poll(&descriptors, 2, 50)
+            _ = try? Syscall.poll(&descriptors, milliseconds: 50)
             if !drain() {
                 ending = .tooMuchOutput
                 break

@@ -1,6 +1,7 @@
 #if os(Linux)
 import Glibc
 import MTUCore
+import MTUSystem
 
 /// The application signature of an HTTPS endpoint, as in the incident's table: TCP connect, a plain-HTTP request to
 /// the TLS port, the TLS handshake's first flight.

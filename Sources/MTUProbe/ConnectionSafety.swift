@@ -1,5 +1,6 @@
 #if os(Linux)
 import Glibc
+import MTUSystem
 
 /// What every server of ours (the responder, the agent's HTTP API) does with a client it gives up on, and how it
 /// compares a presented token: one place for both.

@@ -1,6 +1,7 @@
 #if os(Linux)
 import Glibc
 import MTUCore
+import MTUSystem
 
 /// One datagram socket as the datagram probers (`UDPProber`, `ReverseProber`) and the responder's UDP side use it:
 /// the seam between their logic and the kernel. `KernelDatagramSocket` is the real one, through `Syscall`; tests
@@ -28,7 +29,7 @@ package protocol DatagramSocket: AnyObject {
 
 extension DatagramSocket {
     func send(_ bytes: [UInt8], to address: ProbeAddress, port: UInt16) throws(Syscall.Failure) {
-        try send(bytes, to: address, port: port, blocking: false)
+        try self.send(bytes, to: address, port: port, blocking: false)
     }
 }
 

@@ -1,5 +1,6 @@
 #if os(Linux)
 import Glibc
+import MTUSystem
 
 /// What differs between the raw and the datagram echo socket; ``EchoWave`` does the rest.
 protocol EchoSocket: WaveProber {

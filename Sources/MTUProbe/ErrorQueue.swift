@@ -1,6 +1,7 @@
 #if os(Linux)
 import Glibc
 import MTUCore
+import MTUSystem
 
 /// Reading `IP_RECVERR` / `IPV6_RECVERR` reports from a socket's error queue (`recvmsg(MSG_ERRQUEUE)`), in Swift.
 ///

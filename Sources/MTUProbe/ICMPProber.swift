@@ -1,5 +1,6 @@
 #if os(Linux)
 import Glibc
+import MTUSystem
 
 /// Forward probes: ICMP echo requests with DF from a raw socket, answers read from the same socket.
 ///

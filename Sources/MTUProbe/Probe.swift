@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 import MTUCore
+import MTUSystem
 
 /// What `mtu-doctor probe` reports.
 public struct ProbeReport: Sendable, Codable {

@@ -1,5 +1,6 @@
 #if os(Linux)
 import Glibc
+import MTUSystem
 
 /// An address to probe: IPv4 (host order) or IPv6 (16 bytes).
 public enum ProbeAddress: Sendable, Hashable, CustomStringConvertible {

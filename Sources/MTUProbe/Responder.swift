@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 import MTUCore
+import MTUSystem
 
 /// The wire format between `probe --reverse` and `serve`: small UDP requests asking for replies of a chosen size.
 ///

@@ -1,9 +1,10 @@
 #if os(Linux)
 import Glibc
+import MTUSystem
 
-/// TCP streams for the agent's HTTP server and client: non-blocking accept, receive and send that tell "would
-/// block" from an error, a poll over many descriptors, name resolution. Part of the one syscall layer: errno is read
-/// straight away and EINTR retried, as in `Syscall.retrying`.
+/// TCP streams for the responder: non-blocking accept, receive and send that tell "would block" from an error; name
+/// resolution. Part of the one syscall layer: errno is read straight away and EINTR retried, as in
+/// `Syscall.retrying`.
 extension Syscall {
     /// A dual-stack TCP listener on [::]:port (IPv4 clients arrive IPv4-mapped), non-blocking; the port bound (the
     /// kernel's choice for 0).
@@ -24,11 +25,6 @@ extension Syscall {
             close(fd)
             throw error
         }
-    }
-
-    package static func setNonBlocking(_ fd: Int32, _ on: Bool = true) {
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK)
     }
 
     /// A waiting connection, non-blocking, with the peer's address (IPv4-mapped given as IPv4); nil when none is
@@ -83,16 +79,7 @@ extension Syscall {
         return sent
     }
 
-    /// poll(2) over many descriptors (a negative fd is ignored); the number ready.
     @discardableResult
-    package static func poll(_ descriptors: inout [pollfd], milliseconds: Int32) throws(Failure) -> Int {
-        let count = descriptors.count
-        return Int(
-            try retrying("poll") {
-                descriptors.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t(count), milliseconds) }
-            })
-    }
-
     /// The kernel's `struct tcp_info` for a TCP socket, as bytes (callers read the fields they need at their offsets,
     /// include/uapi/linux/tcp.h), or nil.
     package static func tcpInfo(_ fd: Int32) -> [UInt8]? {
@@ -133,12 +120,6 @@ extension Syscall {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         _ = Glibc.inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count))
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// Waits up to `milliseconds` for any of `events` on one descriptor.
-    package static func wait(_ fd: Int32, for events: Int32, milliseconds: Int32) {
-        var descriptors = [pollfd(fd: fd, events: Int16(events), revents: 0)]
-        _ = try? poll(&descriptors, milliseconds: milliseconds)
     }
 
     /// Every IPv4 and IPv6 address of a name or literal (getaddrinfo, numeric text back through getnameinfo), in the

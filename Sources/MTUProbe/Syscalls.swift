@@ -2,27 +2,11 @@
 import CLinux
 import Glibc
 import MTUCore
+import MTUSystem
 
-/// The thin layer over the socket system calls; nothing else in MTUProbe calls libc for sockets.
-///
-/// Every wrapper reads `errno` straight away and retries on `EINTR`.
-package enum Syscall {
-    package struct Failure: Error, CustomStringConvertible {
-        package var call: String
-        package var errno: Int32
-        package var description: String { "\(call): \(String(cString: strerror(errno)))" }
-    }
-
-    static func retrying<T: BinaryInteger>(_ call: String, _ body: () -> T) throws(Failure) -> T {
-        while true {
-            let result = body()
-            if result >= 0 { return result }
-            let code = Glibc.errno
-            if code == EINTR { continue }
-            throw Failure(call: call, errno: code)
-        }
-    }
-
+/// The socket calls, on the layer MTUSystem starts (`Failure`, EINTR retried, descriptors and `poll`); nothing else
+/// in MTUProbe calls libc for sockets.
+extension Syscall {
     static func socket(family: Int32, type: Int32, protocol proto: Int32) throws(Failure) -> Int32 {
         try retrying("socket") { Glibc.socket(family, type | Int32(SOCK_CLOEXEC.rawValue), proto) }
     }
@@ -40,8 +24,6 @@ package enum Syscall {
         _ = try retrying("getsockopt(\(name))") { Glibc.getsockopt(fd, level, name, &value, &length) }
         return value
     }
-
-    package static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
     /// A wave of jumbo packets arrives faster than it is read: make room (the FORCE options work for root).
     static func enlargeBuffers(_ fd: Int32) {

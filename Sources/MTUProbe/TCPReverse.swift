@@ -1,5 +1,6 @@
 #if os(Linux)
 import Glibc
+import MTUSystem
 
 /// The TCP side of `serve`: on "MTUD SEND <bytes> [token]\n" it sends that many bytes and closes.
 enum TCPSendRequest {

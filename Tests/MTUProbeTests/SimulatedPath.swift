@@ -1,5 +1,6 @@
 import Glibc
 import MTUCore
+import MTUSystem
 
 @testable import MTUProbe
 
