@@ -4,6 +4,7 @@ comparisons against string literals, libc socket calls outside the syscall layer
 function over 80 lines counts as explained when its doc comment has a line with `Long:` saying why.
     scripts/code-figures.py [REV]      # a git revision (default: the work tree)
 """
+import os
 import re, subprocess, sys
 
 rev = sys.argv[1] if len(sys.argv) > 1 else None
@@ -125,7 +126,7 @@ functions.sort(reverse=True)
 long = [(n, where) for n, where, reason in functions if n > 80]
 unexplained = [(n, where) for n, where, reason in functions if n > 80 and not reason]
 print(f"functions over 80 lines: {len(long)}, of which without a reason (a `Long:` line in the doc comment): {len(unexplained)}; longest without one:")
-for n, where in unexplained[:8]:
+for n, where in unexplained[: (None if os.environ.get("ALL") else 8)]:
     print(f"  {n:4d}  {where}")
 print(f"comparisons against string literals: {literal_comparisons}")
 print(f"libc socket calls outside the Syscall layer: {sum(libc_sites.values())} in {len(libc_sites)} files: " +

@@ -1235,57 +1235,66 @@ struct FileAnalysis {
         }
     }
 
-    /// Closes what is still open and reports the file-wide findings.
+    /// At the end of the file: every open connection closed, then the findings that need the whole file — each PTB's
+    /// effect, resets, oversize tunnel packets and fragments.
     mutating func finish() {
         for connection in connections.indices where !connections[connection].finished { close(connection) }
-        for ptb in ptbs {
-            // Whether the PTB took effect is judged by delivery first: the peer acknowledging the data it quoted (a
-            // sender with segmentation offload records 64 KB super-packets before and after, which the kernel cuts
-            // to the new size on the wire). Sizes decide only for senders that record wire sizes.
-            let offloading = ptb.senderOffloads
-            var adapted: Bool?
-            var evidence = CaptureFinding.Evidence.cannotTell
-            var outcome =
-                "cannot tell whether the sender adapted — no later packet of that flow is in this capture: capture longer, or at the sender"
-            if let delivered = ptb.deliveredFrame {
-                adapted = true
-                evidence = .confirmed
-                outcome =
-                    "the PTB took effect: the peer acknowledged the data it quoted (frame \(delivered))"
-                    + (ptb.laterLargest > ptb.limit && offloading
-                        ? "; the larger sizes recorded afterwards are segmentation-offload super-packets, cut to size on the wire"
-                        : "")
-            } else if ptb.later > 0, ptb.laterLargest <= ptb.limit {
-                adapted = true
-                evidence = .confirmed
-                outcome = "the sender adapted: its \(ptb.later) later packets fit"
-            } else if ptb.later > 0, offloading {
-                // Super-packets say nothing about wire sizes; without an acknowledgment either way, nothing is proven.
-                // Sent again and again, never acknowledged: a PTB that took effect would have had the kernel resend it
-                // in pieces that fit, and the peer (alive: it answered before) acknowledge them.
-                let stuck = ptb.peerAckedAfter || ptb.quotedResent >= 2
-                adapted = stuck ? false : nil
-                evidence = stuck ? .likely : .cannotTell
-                outcome =
-                    stuck
-                    ? "the peer never acknowledged the data the PTB quoted\(ptb.quotedResent >= 2 ? ", which was sent \(ptb.quotedResent) more times" : ", though it acknowledged other data"): the PTB likely did not take effect (sizes here are offload super-packets, not wire sizes)"
-                    : "cannot tell whether the PTB took effect: this sender uses segmentation offload (its recorded packets are not wire sizes) and no acknowledgment of the quoted data is in the capture — capture at the receiver, or with offload off"
-            } else if ptb.later > 0 {
-                adapted = false
-                evidence = ptb.peerAckedAfter || ptb.quotedSequence == nil ? .confirmed : .likely
-                outcome =
-                    "the sender kept sending packets up to \(ptb.laterLargest) bytes afterwards: the PTB did not take effect (filtered before the socket, or the sender ignores it)"
-            }
-            findings.append(
-                CaptureFinding(
-                    kind: .ptbSeen, severity: adapted == false ? .critical : .warning, file: name,
-                    direction: ptb.quoted?.description,
-                    frames: [ptb.frame] + ptb.laterFrames,
-                    summary:
-                        "ICMP \"too big\" (MTU \(ptb.mtu)) from \(ptb.source)\(ptb.quoted.map { " about \($0)" } ?? "")\(ptb.limit < ptb.mtu ? " inside a tunnel (its packets must fit \(ptb.limit) bytes)" : ""): \(outcome)",
-                    sizes: nil, ptb: .init(mtu: ptb.mtu, source: ptb.source, senderAdapted: adapted),
-                    evidence: evidence))
+        for ptb in ptbs { findings.append(ptbFinding(ptb)) }
+        resetFindings()
+        tunnelFindings()
+        fragmentFinding()
+    }
+
+    /// Whether a PTB took effect, judged by delivery first: the peer acknowledging the data it quoted (a sender with
+    /// segmentation offload records 64 KB super-packets before and after, which the kernel cuts to the new size on
+    /// the wire). Sizes decide only for senders that record wire sizes.
+    func ptbFinding(_ ptb: PTBSeen) -> CaptureFinding {
+        let offloading = ptb.senderOffloads
+        var adapted: Bool?
+        var evidence = CaptureFinding.Evidence.cannotTell
+        var outcome =
+            "cannot tell whether the sender adapted — no later packet of that flow is in this capture: capture longer, or at the sender"
+        if let delivered = ptb.deliveredFrame {
+            adapted = true
+            evidence = .confirmed
+            outcome =
+                "the PTB took effect: the peer acknowledged the data it quoted (frame \(delivered))"
+                + (ptb.laterLargest > ptb.limit && offloading
+                    ? "; the larger sizes recorded afterwards are segmentation-offload super-packets, cut to size on the wire"
+                    : "")
+        } else if ptb.later > 0, ptb.laterLargest <= ptb.limit {
+            adapted = true
+            evidence = .confirmed
+            outcome = "the sender adapted: its \(ptb.later) later packets fit"
+        } else if ptb.later > 0, offloading {
+            // Super-packets say nothing about wire sizes; without an acknowledgment either way, nothing is proven.
+            // Sent again and again, never acknowledged: a PTB that took effect would have had the kernel resend it
+            // in pieces that fit, and the peer (alive: it answered before) acknowledge them.
+            let stuck = ptb.peerAckedAfter || ptb.quotedResent >= 2
+            adapted = stuck ? false : nil
+            evidence = stuck ? .likely : .cannotTell
+            outcome =
+                stuck
+                ? "the peer never acknowledged the data the PTB quoted\(ptb.quotedResent >= 2 ? ", which was sent \(ptb.quotedResent) more times" : ", though it acknowledged other data"): the PTB likely did not take effect (sizes here are offload super-packets, not wire sizes)"
+                : "cannot tell whether the PTB took effect: this sender uses segmentation offload (its recorded packets are not wire sizes) and no acknowledgment of the quoted data is in the capture — capture at the receiver, or with offload off"
+        } else if ptb.later > 0 {
+            adapted = false
+            evidence = ptb.peerAckedAfter || ptb.quotedSequence == nil ? .confirmed : .likely
+            outcome =
+                "the sender kept sending packets up to \(ptb.laterLargest) bytes afterwards: the PTB did not take effect (filtered before the socket, or the sender ignores it)"
         }
+        return CaptureFinding(
+            kind: .ptbSeen, severity: adapted == false ? .critical : .warning, file: name,
+            direction: ptb.quoted?.description,
+            frames: [ptb.frame] + ptb.laterFrames,
+            summary:
+                "ICMP \"too big\" (MTU \(ptb.mtu)) from \(ptb.source)\(ptb.quoted.map { " about \($0)" } ?? "")\(ptb.limit < ptb.mtu ? " inside a tunnel (its packets must fit \(ptb.limit) bytes)" : ""): \(outcome)",
+            sizes: nil, ptb: .init(mtu: ptb.mtu, source: ptb.source, senderAdapted: adapted),
+            evidence: evidence)
+    }
+
+    /// Connections a peer reset that still carried packets afterwards: named, and not an MTU symptom.
+    mutating func resetFindings() {
         var reported: Set<Int> = []
         for (key, reset) in resetFlows.sorted(by: { $0.value.frame < $1.value.frame })
         where reset.after > 0 && reported.insert(reset.frame).inserted {
@@ -1297,6 +1306,10 @@ struct FileAnalysis {
                         "\(reset.by) reset the connection at frame \(reset.frame); \(reset.after) packets of it followed (retransmissions to a closed connection): not an MTU symptom",
                     sizes: nil, ptb: nil))
         }
+    }
+
+    /// Tunnel packets above the underlay MTU (offload super-packets set apart) and fragmented tunnel packets.
+    mutating func tunnelFindings() {
         // Tunnel packets of an offloading sender are super-packets the NIC or the stack cuts on the wire: not
         // evidence of oversize. The others join the finding.
         var superPackets = 0
@@ -1333,6 +1346,10 @@ struct FileAnalysis {
                         "\(tunnels.outerFragments) fragmented tunnel packets: the outer IPv4 header has DF clear and the encapsulated packet is larger than the underlay, so the tunnel endpoint or a router fragments it — it works, at a cost in throughput and reassembly; raise the underlay MTU or lower the overlay's",
                     sizes: nil, ptb: nil))
         }
+    }
+
+    /// Plain IPv4 and IPv6 fragments, and who can have made them.
+    mutating func fragmentFinding() {
         let v4 = fragments.v4First + fragments.v4Later
         if v4 + fragments.v6 > 0 {
             var text: [String] = []

@@ -97,23 +97,14 @@ public struct PathMTUSearch {
         return sizes.sorted()
     }
 
-    public func run(_ prober: inout some WaveProber) throws -> SearchResult {
-        var maxWaves = self.maxWaves
+    /// Every probe's answer so far: the sizes that passed, failures per size, the last (or PTB) outcome per size.
+    struct Tally {
         var passed: Set<Int> = []
         var failures: [Int: Int] = [:]
         var lastOutcome: [Int: ProbeOutcome] = [:]
         var attempts: [Int: Int] = [:]
-        var waves = 0
-        var confirmedFailures: Int?
-        // Warm-up: a few small probes first resolve the neighbours along the path (ARP, NDP). A cold path queues
-        // only a little while resolving and would drop most of a jumbo ladder, which would read as loss.
-        let small = max(minimum, min(maximum, 84))
-        if maxWaveSize != nil { maxWaves = max(maxWaves, 24) }
-        var wave = Array(repeating: ProbeRequest(size: small), count: 3)
-        var warmedUp = false
-        while !wave.isEmpty, waves < maxWaves {
-            waves += 1
-            let outcomes = try prober.send(wave)
+
+        mutating func record(_ wave: [ProbeRequest], _ outcomes: [ProbeOutcome]) {
             for (request, outcome) in zip(wave, outcomes) {
                 attempts[request.size, default: 0] += 1
                 switch outcome {
@@ -122,94 +113,125 @@ public struct PathMTUSearch {
                     lastOutcome[request.size] = outcome
                 default:
                     failures[request.size, default: 0] += 1
-                    if lastOutcome[request.size] == nil || !(lastOutcome[request.size].map(isPTB) ?? false) {
+                    // A PTB is kept over a later silence: it is the evidence.
+                    if !(lastOutcome[request.size].map(PathMTUSearch.isPTB) ?? false) {
                         lastOutcome[request.size] = outcome
                     }
                 }
             }
-            if !warmedUp {
-                warmedUp = true
-                if let limit = maxWaveSize {
-                    wave =
-                        spread(from: minimum, to: maximum + 1, count: limit).map { ProbeRequest(size: $0) } + [
-                            ProbeRequest(size: maximum)
-                        ]
-                } else {
-                    wave = firstWave().map { ProbeRequest(size: $0) }
-                }
-                continue
-            }
-            // Sizes pass monotonically: anything at or below a passing size passes, whatever was lost.
-            guard let best = passed.max() else {
-                // Nothing answered: retry small probes a few times before calling the target unreachable.
-                if waves >= 5 { break }
-                wave = Array(repeating: ProbeRequest(size: max(minimum, min(maximum, 84))), count: 8)
-                continue
-            }
-            if best >= maximum { break }
-            let failing = failures.keys.filter { $0 > best }.sorted()
-            guard let first = failing.first else {
-                wave = [ProbeRequest(size: maximum)]
-                continue
-            }
-            if first == best + 1, case .ptb(let mtu, _)? = lastOutcome[first], mtu == best {
-                // A router named exactly this boundary: proof, not a sample (no repeats needed, and none would
-                // help when the answers below it are rate limited).
-                confirmedFailures = failures[first] ?? 1
-                break
-            }
-            if first == best + 1 {
-                // Sizes at or below `best` must pass, so their silences measure random loss. Ask for enough
-                // failures at the boundary that loss alone would explain them with probability under 1/10,000.
-                // A cautious estimate (one extra loss counted), and no answer at all above 30% loss: at that rate
-                // a wall and bad luck are too hard to tell apart.
-                let loss = observedLoss(attempts: attempts, failures: failures, best: best)
-                guard loss <= 0.3 else { break }
-                let required = max(confirmations, Int((log(0.0001) / log(max(loss, 0.01))).rounded(.up)))
-                let needed = required - (failures[first] ?? 0)
-                if needed <= 0 {
-                    confirmedFailures = required
-                    break
-                }
-                wave = Array(repeating: ProbeRequest(size: first), count: needed) + [ProbeRequest(size: best)]
-                continue
-            }
-            // Probe the whole gap when it is small, else a finer ladder; always recheck the first failing size,
-            // and a PTB's claimed MTU (it may lie).
-            let gap = first - best - 1
-            var sizes: [Int]
-            if let limit = maxWaveSize {
-                sizes = spread(from: best, to: first, count: limit)
-            } else if gap <= 160 {
-                sizes = Array((best + 1)..<first)
-            } else {
-                let step = max(1, gap / 64)
-                sizes = Array(stride(from: best + step, to: first, by: step))
-            }
-            if case .ptb(let mtu, _)? = lastOutcome[first], mtu > best, mtu < first {
-                sizes += [mtu, mtu + 1].filter { $0 < first }
-            }
-            // `best` rides along as an anchor: its answer starts the quiet period, so a gap that is all silence
-            // does not cost a full timeout.
-            wave = (sizes + [first, best]).map { ProbeRequest(size: $0) }
         }
-        let best = passed.max()
-        let first = best.flatMap { value in failures.keys.filter { $0 > value }.min() }
+    }
+
+    /// What to do after a wave: send another, or stop (with the failures that confirmed the boundary, if any did).
+    enum Step {
+        case send([ProbeRequest])
+        case stop(confirmedFailures: Int?)
+    }
+
+    public func run(_ prober: inout some WaveProber) throws -> SearchResult {
+        var tally = Tally()
+        var waves = 0
+        var confirmedFailures: Int?
+        // Warm-up: a few small probes first resolve the neighbours along the path (ARP, NDP). A cold path queues
+        // only a little while resolving and would drop most of a jumbo ladder, which would read as loss.
+        var wave = Array(repeating: ProbeRequest(size: max(minimum, min(maximum, 84))), count: 3)
+        let maxWaves = maxWaveSize == nil ? self.maxWaves : max(self.maxWaves, 24)
+        while !wave.isEmpty, waves < maxWaves {
+            waves += 1
+            tally.record(wave, try prober.send(wave))
+            if waves == 1 {
+                wave = openingWave()
+                continue
+            }
+            switch next(after: tally, waves: waves) {
+            case .send(let requests): wave = requests
+            case .stop(let confirmed):
+                confirmedFailures = confirmed
+                wave = []
+            }
+        }
+        return conclude(tally, waves: waves, confirmedFailures: confirmedFailures)
+    }
+
+    /// After the warm-up: the full first ladder, or evenly spread sizes when waves are limited.
+    func openingWave() -> [ProbeRequest] {
+        guard let limit = maxWaveSize else { return firstWave().map { ProbeRequest(size: $0) } }
+        return spread(from: minimum, to: maximum + 1, count: limit).map { ProbeRequest(size: $0) } + [
+            ProbeRequest(size: maximum)
+        ]
+    }
+
+    /// The next wave from what is known: retry small sizes while nothing answered, confirm a boundary by repeats
+    /// (or a PTB naming it exactly), else narrow the gap between the largest passing and the first failing size.
+    func next(after tally: Tally, waves: Int) -> Step {
+        // Sizes pass monotonically: anything at or below a passing size passes, whatever was lost.
+        guard let best = tally.passed.max() else {
+            // Nothing answered: retry small probes a few times before calling the target unreachable.
+            if waves >= 5 { return .stop(confirmedFailures: nil) }
+            return .send(Array(repeating: ProbeRequest(size: max(minimum, min(maximum, 84))), count: 8))
+        }
+        if best >= maximum { return .stop(confirmedFailures: nil) }
+        guard let first = tally.failures.keys.filter({ $0 > best }).min() else {
+            return .send([ProbeRequest(size: maximum)])
+        }
+        guard first == best + 1 else { return .send(gapWave(best: best, first: first, tally: tally)) }
+        if case .ptb(let mtu, _)? = tally.lastOutcome[first], mtu == best {
+            // A router named exactly this boundary: proof, not a sample (no repeats needed, and none would help
+            // when the answers below it are rate limited).
+            return .stop(confirmedFailures: tally.failures[first] ?? 1)
+        }
+        // Sizes at or below `best` must pass, so their silences measure random loss. Ask for enough failures at the
+        // boundary that loss alone would explain them with probability under 1/10,000. A cautious estimate (one
+        // extra loss counted), and no answer at all above 30% loss: at that rate a wall and bad luck are too hard to
+        // tell apart.
+        let loss = observedLoss(attempts: tally.attempts, failures: tally.failures, best: best)
+        guard loss <= 0.3 else { return .stop(confirmedFailures: nil) }
+        let required = max(confirmations, Int((log(0.0001) / log(max(loss, 0.01))).rounded(.up)))
+        let needed = required - (tally.failures[first] ?? 0)
+        if needed <= 0 { return .stop(confirmedFailures: required) }
+        return .send(Array(repeating: ProbeRequest(size: first), count: needed) + [ProbeRequest(size: best)])
+    }
+
+    /// Sizes between `best` and `first`: the whole gap when it is small, else a finer ladder; always the first
+    /// failing size again, and a PTB's claimed MTU (it may lie).
+    func gapWave(best: Int, first: Int, tally: Tally) -> [ProbeRequest] {
+        let gap = first - best - 1
+        var sizes: [Int]
+        if let limit = maxWaveSize {
+            sizes = spread(from: best, to: first, count: limit)
+        } else if gap <= 160 {
+            sizes = Array((best + 1)..<first)
+        } else {
+            let step = max(1, gap / 64)
+            sizes = Array(stride(from: best + step, to: first, by: step))
+        }
+        if case .ptb(let mtu, _)? = tally.lastOutcome[first], mtu > best, mtu < first {
+            sizes += [mtu, mtu + 1].filter { $0 < first }
+        }
+        // `best` rides along as an anchor: its answer starts the quiet period, so a gap that is all silence does not
+        // cost a full timeout.
+        return (sizes + [first, best]).map { ProbeRequest(size: $0) }
+    }
+
+    /// The result: the boundary, whether repeats confirmed it, and what happens above it — a PTB anywhere above the
+    /// wall wins, then a local refusal, else silence.
+    func conclude(_ tally: Tally, waves: Int, confirmedFailures: Int?) -> SearchResult {
+        let best = tally.passed.max()
+        let first = best.flatMap { value in tally.failures.keys.filter { $0 > value }.min() }
         var result = SearchResult(
             pathMTU: best, firstFailing: first, verdict: .ok, ptbMTU: nil, ptbSource: nil, localMTU: nil,
-            failuresAtWall: first.flatMap { failures[$0] } ?? 0,
+            failuresAtWall: first.flatMap { tally.failures[$0] } ?? 0,
             confirmed: first == nil || (first == best.map { $0 + 1 } && confirmedFailures != nil), waves: waves,
-            ladder: attempts.keys.sorted().map { size in
+            ladder: tally.attempts.keys.sorted().map { size in
                 SearchResult.LadderStep(
-                    size: size, outcome: lastOutcome[size].map(Self.describe) ?? "unknown",
-                    attempts: attempts[size] ?? 0)
+                    size: size, outcome: tally.lastOutcome[size].map(Self.describe) ?? "unknown",
+                    attempts: tally.attempts[size] ?? 0)
             })
         guard let best else {
             result.verdict = .unreachable
             return result
         }
-        // Classify what happens above the wall: a PTB anywhere above it wins, then a local refusal, else silence.
-        let above = lastOutcome.filter { $0.key > best }
+        let above = tally.lastOutcome.filter { $0.key > best }
         if let ptb = above.sorted(by: { $0.key < $1.key }).lazy.compactMap({ entry -> (Int, String)? in
             if case .ptb(let mtu, let source) = entry.value { return (mtu, source) } else { return nil }
         }).first {
@@ -247,7 +269,7 @@ public struct PathMTUSearch {
         return lost == 0 ? 0 : Double(lost + 1) / Double(sent + 2)
     }
 
-    private func isPTB(_ outcome: ProbeOutcome) -> Bool {
+    static func isPTB(_ outcome: ProbeOutcome) -> Bool {
         if case .ptb = outcome { return true }
         return false
     }

@@ -76,103 +76,24 @@ public struct Analyzer: Sendable {
     func direction(_ path: DirectedPath, peerPath: DirectedPath, flow: Flow, message: Int?) -> DirectionResult {
         let constraints = network.constraints(along: path)
         let innerVersion = network.ipVersion(of: path.source)
-        let underlay: (Int) -> IPVersion = { overlay in
-            let endpoint = network.topology.overlays[overlay].endpoints.first
-            return endpoint.flatMap { network.index(of: $0.node) }.map { network.ipVersion(of: $0) } ?? .ipv4
-        }
-        func innerLimit(_ constraint: Constraint) -> Int {
-            guard let overlay = constraint.overlay else { return constraint.limit }
-            return network.topology.overlays[overlay].encapsulation.largestInnerPacket(
-                outer: constraint.limit, underlay: underlay(overlay))
-        }
-        func outerSize(_ inner: Int, _ constraint: Constraint) -> Int {
-            guard let overlay = constraint.overlay else { return inner }
-            return network.topology.overlays[overlay].encapsulation.outerPacketSize(
-                inner: inner, underlay: underlay(overlay))
-        }
-
-        // The largest packet the sender emits.
         let hops = path.allHops
-        // A node that is its own tunnel endpoint (an NSX Edge) sends and receives inner packets on its overlay-facing
-        // interface (one with no segment), not on the underlay interface its tunnel uses.
-        func innerMTU(_ node: Int, fallback: String?) -> Int {
-            let owner = network.topology.nodes[node]
-            if let attachment = network.overlayAttachment(of: node), attachment.endpointNode == node,
-                let inner = owner.interfaces.first(where: { $0.segment == nil }),
-                let value = network.effective[node][inner.name]
-            {
-                return value.mtu
-            }
-            if let fallback, let value = network.effective[node][fallback] { return value.mtu }
-            return owner.interfaces.first.flatMap { network.effective[node][$0.name]?.mtu } ?? 1500
-        }
         let senderMTU = innerMTU(path.source, fallback: hops.first?.fromInterface)
-        var largest = senderMTU
         let transportHeader = innerVersion.headerSize + TransportHeader.tcp
-        var sizeNotes: [String] = []
-        if flow.proto == .tcp {
-            let receiverMTU = innerMTU(path.destination, fallback: hops.last?.toInterface)
-            if receiverMTU < largest {
-                sizeNotes.append(
-                    "\(name(path.destination)) advertises MSS \(receiverMTU - transportHeader), so segments stay within \(receiverMTU)"
-                )
-                largest = receiverMTU
-            }
-            // Clamps act on the SYN/SYN-ACK that carries the receiver's MSS, which travels the peer path.
-            for hop in peerPath.allHops {
-                let node = network.topology.nodes[hop.fromNode]
-                guard hop.fromNode != peerPath.source, let clamp = node.mssClamp else { continue }
-                let clampedPacket: Int
-                switch clamp {
-                case .fixed(let mss): clampedPacket = mss + transportHeader
-                case .toPMTU: clampedPacket = network.effective[hop.fromNode][hop.fromInterface]?.mtu ?? largest
-                }
-                if clampedPacket < largest {
-                    sizeNotes.append("\(node.name) clamps the MSS to \(clampedPacket - transportHeader)")
-                    largest = clampedPacket
-                }
-            }
-        }
+        let (largest, sizeNotes) =
+            flow.proto == .tcp
+            ? largestSegment(path, peerPath: peerPath, senderMTU: senderMTU, transportHeader: transportHeader)
+            : (senderMTU, [])
         let headers =
             flow.proto == .tcp
             ? transportHeader
             : innerVersion.headerSize + (flow.proto == .udp ? TransportHeader.udp : TransportHeader.icmpEcho)
         let messagePacket = message.map { min(largest, $0 + headers) } ?? largest
 
-        // Path MTU and the bottleneck.
-        var pathMTU = Int.max
-        var bottleneck: Constraint?
-        for constraint in constraints {
-            let limit = innerLimit(constraint)
-            if limit < pathMTU {
-                pathMTU = limit
-                bottleneck = constraint
-            }
-        }
-        if bottleneck == nil {
-            pathMTU = senderMTU
-        }
-        let pathHasTunnel = path.stretches.contains { if case .tunnel = $0 { return true } else { return false } }
-        let hopReports = constraints.map { constraint -> HopReport in
-            HopReport(
-                node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface,
-                role: constraint.role.rawValue,
-                layer: constraint.overlay.map { "underlay (\(network.topology.overlays[$0].encapsulation.name))" }
-                    ?? (pathHasTunnel ? "overlay" : "ip"),
-                mtu: constraint.limit, innerLimit: innerLimit(constraint), reason: constraint.reason)
-        }
-        let bottleneckReport =
-            bottleneck.map { constraint in
-                Bottleneck(
-                    node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface,
-                    layer: constraint.overlay != nil ? "underlay" : (pathHasTunnel ? "overlay" : "ip"),
-                    role: constraint.role.rawValue, mtu: constraint.limit, reason: constraint.reason,
-                    overlay: constraint.overlay.map { network.topology.overlays[$0].name },
-                    segment: constraint.segment.map { network.topology.segments[$0].name })
-            }
-            ?? Bottleneck(
-                node: name(path.source), interface: nil, layer: pathHasTunnel ? "overlay" : "ip", role: "sender",
-                mtu: senderMTU, reason: "sender")
+        // Path MTU and the bottleneck: the smallest inner limit along the way (the sender's own MTU without one).
+        let bottleneck = constraints.min { innerLimit($0) < innerLimit($1) }
+        let pathMTU = bottleneck.map(innerLimit) ?? senderMTU
+        let (hopReports, bottleneckReport) = reports(
+            path, constraints: constraints, bottleneck: bottleneck, senderMTU: senderMTU)
 
         // What happens to the largest packet the sender emits.
         var simulation = Simulation(size: largest, events: sizeNotes)
@@ -200,6 +121,98 @@ public struct Analyzer: Sendable {
             from: name(path.source), to: name(path.destination), pathMTU: pathMTU, bottleneck: bottleneckReport,
             largestPacketSent: largest, messagePacket: messagePacket, fate: fate, verdict: verdict, latent: latent,
             hops: hopReports, events: simulation.events)
+    }
+
+    /// The IP version of an overlay's underlay (its first endpoint's), IPv4 when unknown.
+    func underlayVersion(_ overlay: Int) -> IPVersion {
+        let endpoint = network.topology.overlays[overlay].endpoints.first
+        return endpoint.flatMap { network.index(of: $0.node) }.map { network.ipVersion(of: $0) } ?? .ipv4
+    }
+
+    /// The largest inner packet a constraint lets through (its own limit, less the encapsulation on an underlay).
+    func innerLimit(_ constraint: Constraint) -> Int {
+        guard let overlay = constraint.overlay else { return constraint.limit }
+        return network.topology.overlays[overlay].encapsulation.largestInnerPacket(
+            outer: constraint.limit, underlay: underlayVersion(overlay))
+    }
+
+    /// The size an inner packet has where a constraint applies (encapsulated on an underlay).
+    func outerSize(_ inner: Int, _ constraint: Constraint) -> Int {
+        guard let overlay = constraint.overlay else { return inner }
+        return network.topology.overlays[overlay].encapsulation.outerPacketSize(
+            inner: inner, underlay: underlayVersion(overlay))
+    }
+
+    /// The MTU a node sends and receives inner packets with. A node that is its own tunnel endpoint (an NSX Edge)
+    /// uses its overlay-facing interface (one with no segment), not the underlay interface its tunnel leaves by.
+    func innerMTU(_ node: Int, fallback: String?) -> Int {
+        let owner = network.topology.nodes[node]
+        if let attachment = network.overlayAttachment(of: node), attachment.endpointNode == node,
+            let inner = owner.interfaces.first(where: { $0.segment == nil }),
+            let value = network.effective[node][inner.name]
+        {
+            return value.mtu
+        }
+        if let fallback, let value = network.effective[node][fallback] { return value.mtu }
+        return owner.interfaces.first.flatMap { network.effective[node][$0.name]?.mtu } ?? 1500
+    }
+
+    /// The largest TCP segment's packet: the sender's MTU, less what the receiver's advertised MSS and any MSS clamp
+    /// on the way of the SYN/SYN-ACK (which travels the peer path) allow, with a note for each.
+    func largestSegment(_ path: DirectedPath, peerPath: DirectedPath, senderMTU: Int, transportHeader: Int)
+        -> (Int, [String])
+    {
+        var largest = senderMTU
+        var notes: [String] = []
+        let receiverMTU = innerMTU(path.destination, fallback: path.allHops.last?.toInterface)
+        if receiverMTU < largest {
+            notes.append(
+                "\(name(path.destination)) advertises MSS \(receiverMTU - transportHeader), so segments stay within \(receiverMTU)"
+            )
+            largest = receiverMTU
+        }
+        for hop in peerPath.allHops {
+            let node = network.topology.nodes[hop.fromNode]
+            guard hop.fromNode != peerPath.source, let clamp = node.mssClamp else { continue }
+            let clampedPacket: Int
+            switch clamp {
+            case .fixed(let mss): clampedPacket = mss + transportHeader
+            case .toPMTU: clampedPacket = network.effective[hop.fromNode][hop.fromInterface]?.mtu ?? largest
+            }
+            if clampedPacket < largest {
+                notes.append("\(node.name) clamps the MSS to \(clampedPacket - transportHeader)")
+                largest = clampedPacket
+            }
+        }
+        return (largest, notes)
+    }
+
+    /// Every constraint as a hop of the report, and the bottleneck (the sender itself when nothing limits).
+    func reports(_ path: DirectedPath, constraints: [Constraint], bottleneck: Constraint?, senderMTU: Int)
+        -> ([HopReport], Bottleneck)
+    {
+        let pathHasTunnel = path.stretches.contains { if case .tunnel = $0 { return true } else { return false } }
+        let hopReports = constraints.map { constraint -> HopReport in
+            HopReport(
+                node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface,
+                role: constraint.role.rawValue,
+                layer: constraint.overlay.map { "underlay (\(network.topology.overlays[$0].encapsulation.name))" }
+                    ?? (pathHasTunnel ? "overlay" : "ip"),
+                mtu: constraint.limit, innerLimit: innerLimit(constraint), reason: constraint.reason)
+        }
+        let bottleneckReport =
+            bottleneck.map { constraint in
+                Bottleneck(
+                    node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface,
+                    layer: constraint.overlay != nil ? "underlay" : (pathHasTunnel ? "overlay" : "ip"),
+                    role: constraint.role.rawValue, mtu: constraint.limit, reason: constraint.reason,
+                    overlay: constraint.overlay.map { network.topology.overlays[$0].name },
+                    segment: constraint.segment.map { network.topology.segments[$0].name })
+            }
+            ?? Bottleneck(
+                node: name(path.source), interface: nil, layer: pathHasTunnel ? "overlay" : "ip", role: "sender",
+                mtu: senderMTU, reason: "sender")
+        return (hopReports, bottleneckReport)
     }
 
     func displayName(_ constraint: Constraint) -> String {
