@@ -103,10 +103,27 @@ enum BoundedCommand {
     }
     struct Failure: Error, CustomStringConvertible { var description: String }
 
+    /// Runs a credential plugin: spawned in a process group of its own with stdin from /dev/null, its output read
+    /// until it exits, the timeout passes (the group is killed) or it prints more than `maxOutputBytes`.
     static func run(
         _ executable: String, arguments: [String], environment: [String: String], timeoutSeconds: Double,
         maxOutputBytes: Int
     ) throws(Failure) -> Outcome {
+        let child = try spawn(executable, arguments: arguments, environment: environment)
+        return collect(child, timeoutSeconds: timeoutSeconds, maxOutputBytes: maxOutputBytes)
+    }
+
+    /// A spawned plugin: its process (group) and the read ends of its stdout and stderr.
+    struct Child {
+        var pid: pid_t
+        var stdout: Int32
+        var stderr: Int32
+    }
+
+    /// posix_spawn with a new process group, default signal handling and an empty signal mask.
+    static func spawn(_ executable: String, arguments: [String], environment: [String: String]) throws(Failure)
+        -> Child
+    {
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
         guard pipe(&outPipe) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
@@ -146,11 +163,18 @@ enum BoundedCommand {
             close(errPipe[0])
             throw Failure(description: String(cString: strerror(spawned)))
         }
+        return Child(pid: pid, stdout: outPipe[0], stderr: errPipe[0])
+    }
+
+    /// Reads the child's output without blocking until it exits, the deadline passes or the output is too large;
+    /// the group is killed in every case (whatever it left behind).
+    static func collect(_ child: Child, timeoutSeconds: Double, maxOutputBytes: Int) -> Outcome {
+        let pid = child.pid
         defer {
-            close(outPipe[0])
-            close(errPipe[0])
+            close(child.stdout)
+            close(child.stderr)
         }
-        for fd in [outPipe[0], errPipe[0]] { Syscall.setNonBlocking(fd) }
+        for fd in [child.stdout, child.stderr] { Syscall.setNonBlocking(fd) }
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []
         var open = [true, true]
@@ -159,7 +183,7 @@ enum BoundedCommand {
         var ending: Ending?
         var buffer = [UInt8](repeating: 0, count: 65536)
         func drain() -> Bool {
-            for (index, fd) in [outPipe[0], errPipe[0]].enumerated() where open[index] {
+            for (index, fd) in [child.stdout, child.stderr].enumerated() where open[index] {
                 while true {
                     // -1: nothing more now; an error ends the pipe like its end does.
                     let count: Int
@@ -181,7 +205,7 @@ enum BoundedCommand {
         }
         var status: Int32 = 0
         while ending == nil {
-            var descriptors = [outPipe[0], errPipe[0]].enumerated().map {
+            var descriptors = [child.stdout, child.stderr].enumerated().map {
                 pollfd(fd: open[$0.offset] ? $0.element : -1, events: Int16(POLLIN), revents: 0)
             }
             _ = try? Syscall.poll(&descriptors, milliseconds: 50)
