@@ -357,87 +357,18 @@ public final class Agent: Sendable {
         }
     }
 
+    /// One peer, both ways: a quick check of likely boundaries first (`verified`), else the full probe.
     func measure(_ peer: Peer) {
+        if let result = verified(peer) {
+            store(result, for: peer)
+            return
+        }
         var probe = ProbeOptions()
         probe.timeoutMilliseconds = options.timeoutMilliseconds
         probe.locateWall = false
         probe.reversePort = options.responderPort
         probe.token = options.token
-        var result: PeerResult
-        // Before a full search, re-check boundaries that are likely to hold, with a few probes each: this peer's
-        // previous result, then the boundaries other peers showed (peers behind the same hop share them), then the
-        // interface's own MTU (a clean path). A candidate counts only if its size passes and one byte more does
-        // not, both ways; otherwise the full search decides.
-        if let address = ProbeAddress(peer.address), let interface = HostFacts.routeInterface(to: peer.address),
-            let maximum = HostFacts.interfaceMTU(interface)
-        {
-            let conclusive: Set<PathVerdict> = [.ok, .ptb, .blackhole]
-            let (previous, others) = state.withLock { state in (state.latest[peer.address], Array(state.latest.values))
-            }
-            var candidates: [(forward: Int, reverse: Int?, template: PeerResult?, method: String)] = []
-            if let previous, let forward = previous.forward.pathMTU, conclusive.contains(previous.forward.verdict),
-                Date().timeIntervalSince1970 - previous.at < options.staleAfterSeconds
-            {
-                candidates.append(
-                    (
-                        forward, conclusive.contains(previous.reverse.verdict) ? previous.reverse.pathMTU : nil,
-                        previous, "verified"
-                    ))
-            }
-            var counts: [String: (Int, PeerResult)] = [:]
-            for other in others
-            where other.address != peer.address && conclusive.contains(other.forward.verdict)
-                && conclusive.contains(other.reverse.verdict)
-            {
-                guard let forward = other.forward.pathMTU, let reverse = other.reverse.pathMTU else { continue }
-                let key = "\(forward)/\(reverse)"
-                counts[key] = ((counts[key]?.0 ?? 0) + 1, other)
-            }
-            for (_, entry) in counts.sorted(by: { $0.value.0 > $1.value.0 }).prefix(2) {
-                candidates.append((entry.1.forward.pathMTU!, entry.1.reverse.pathMTU, entry.1, "verified-hint"))
-            }
-            if !candidates.contains(where: { $0.forward == maximum }) {
-                candidates.append((maximum, maximum, nil, "verified-hint"))
-            }
-            for candidate in candidates.prefix(4) {
-                let check = Probe.verify(
-                    address: address, forward: candidate.forward, reverse: candidate.reverse, maximum: maximum,
-                    responderPort: options.responderPort, token: options.token,
-                    timeoutMilliseconds: options.timeoutMilliseconds)
-                if check.holds {
-                    let template = candidate.template
-                    // The forward verdict comes from what this check saw above the boundary, never from the template.
-                    var forward = PeerResult.Direction(pathMTU: candidate.forward, verdict: .ok)
-                    if candidate.forward < maximum {
-                        switch check.forwardAbove {
-                        case .ptb(let mtu, let source)?:
-                            forward = .init(pathMTU: candidate.forward, verdict: .ptb, ptbMTU: mtu, ptbSource: source)
-                        case .localLimit?: forward.verdict = .localLimit
-                        default:
-                            forward = .init(
-                                pathMTU: candidate.forward, verdict: .blackhole,
-                                ptbLost: template?.forward.ptbLost ?? false)
-                        }
-                    }
-                    // The reverse: the way back's boundary holds; whether its sender hears a PTB is the template's.
-                    let reverseVerdict: PathVerdict =
-                        (candidate.reverse ?? 0) >= maximum ? .ok : (template?.reverse.verdict ?? .blackhole)
-                    result = PeerResult(
-                        peer: peer.name, address: peer.address, at: Date().timeIntervalSince1970, forward: forward,
-                        reverse: .init(
-                            pathMTU: candidate.reverse,
-                            verdict: candidate.reverse == nil ? .notMeasured : reverseVerdict),
-                        probesSent: check.probes, elapsedMs: 0, error: nil)
-                    result.method = candidate.method
-                    store(result, for: peer)
-                    return
-                }
-                state.withLock {
-                    $0.tokens -= Double(check.probes)
-                    $0.probesSent += check.probes
-                }
-            }
-        }
+        let result: PeerResult
         do throws(ProbeError) {
             let report = try Probe.run(target: peer.address, options: probe)
             result = Self.result(peer, report)
@@ -450,6 +381,101 @@ public final class Agent: Sendable {
             return
         }
         store(result, for: peer)
+    }
+
+    /// A boundary worth re-checking before a full search, with the result it came from (nil: the interface MTU).
+    struct Candidate {
+        var forward: Int
+        var reverse: Int?
+        var template: PeerResult?
+        var method: String
+    }
+
+    /// Re-checks boundaries that are likely to hold, with a few probes each: this peer's previous result, then the
+    /// boundaries other peers showed (peers behind the same hop share them), then the interface's own MTU (a clean
+    /// path). A candidate counts only if its size passes and one byte more does not, both ways; nil when none
+    /// holds (the full search decides).
+    func verified(_ peer: Peer) -> PeerResult? {
+        guard let address = ProbeAddress(peer.address), let interface = HostFacts.routeInterface(to: peer.address),
+            let maximum = HostFacts.interfaceMTU(interface)
+        else { return nil }
+        for candidate in candidates(for: peer, maximum: maximum).prefix(4) {
+            let check = Probe.verify(
+                address: address, forward: candidate.forward, reverse: candidate.reverse, maximum: maximum,
+                responderPort: options.responderPort, token: options.token,
+                timeoutMilliseconds: options.timeoutMilliseconds)
+            if check.holds { return Self.verifiedResult(peer, candidate, check: check, maximum: maximum) }
+            state.withLock {
+                $0.tokens -= Double(check.probes)
+                $0.probesSent += check.probes
+            }
+        }
+        return nil
+    }
+
+    /// The candidates, most likely first: this peer's fresh conclusive result, the two boundaries most other peers
+    /// share, the interface MTU.
+    func candidates(for peer: Peer, maximum: Int) -> [Candidate] {
+        let conclusive: Set<PathVerdict> = [.ok, .ptb, .blackhole]
+        let (previous, others) = state.withLock { state in (state.latest[peer.address], Array(state.latest.values)) }
+        var candidates: [Candidate] = []
+        if let previous, let forward = previous.forward.pathMTU, conclusive.contains(previous.forward.verdict),
+            Date().timeIntervalSince1970 - previous.at < options.staleAfterSeconds
+        {
+            candidates.append(
+                Candidate(
+                    forward: forward,
+                    reverse: conclusive.contains(previous.reverse.verdict) ? previous.reverse.pathMTU : nil,
+                    template: previous, method: "verified"))
+        }
+        var counts: [String: (Int, PeerResult)] = [:]
+        for other in others
+        where other.address != peer.address && conclusive.contains(other.forward.verdict)
+            && conclusive.contains(other.reverse.verdict)
+        {
+            guard let forward = other.forward.pathMTU, let reverse = other.reverse.pathMTU else { continue }
+            let key = "\(forward)/\(reverse)"
+            counts[key] = ((counts[key]?.0 ?? 0) + 1, other)
+        }
+        for (_, entry) in counts.sorted(by: { $0.value.0 > $1.value.0 }).prefix(2) {
+            candidates.append(
+                Candidate(
+                    forward: entry.1.forward.pathMTU!, reverse: entry.1.reverse.pathMTU, template: entry.1,
+                    method: "verified-hint"))
+        }
+        if !candidates.contains(where: { $0.forward == maximum }) {
+            candidates.append(Candidate(forward: maximum, reverse: maximum, template: nil, method: "verified-hint"))
+        }
+        return candidates
+    }
+
+    /// A candidate that held, as a result. The forward verdict comes from what the check saw above the boundary,
+    /// never from the template; on the way back the boundary holds, and whether its sender hears a PTB is the
+    /// template's.
+    static func verifiedResult(
+        _ peer: Peer, _ candidate: Candidate, check: (holds: Bool, probes: Int, forwardAbove: ProbeOutcome?),
+        maximum: Int
+    ) -> PeerResult {
+        let template = candidate.template
+        var forward = PeerResult.Direction(pathMTU: candidate.forward, verdict: .ok)
+        if candidate.forward < maximum {
+            switch check.forwardAbove {
+            case .ptb(let mtu, let source)?:
+                forward = .init(pathMTU: candidate.forward, verdict: .ptb, ptbMTU: mtu, ptbSource: source)
+            case .localLimit?: forward.verdict = .localLimit
+            default:
+                forward = .init(
+                    pathMTU: candidate.forward, verdict: .blackhole, ptbLost: template?.forward.ptbLost ?? false)
+            }
+        }
+        let reverseVerdict: PathVerdict =
+            (candidate.reverse ?? 0) >= maximum ? .ok : (template?.reverse.verdict ?? .blackhole)
+        var result = PeerResult(
+            peer: peer.name, address: peer.address, at: Date().timeIntervalSince1970, forward: forward,
+            reverse: .init(pathMTU: candidate.reverse, verdict: candidate.reverse == nil ? .notMeasured : reverseVerdict),
+            probesSent: check.probes, elapsedMs: 0, error: nil)
+        result.method = candidate.method
+        return result
     }
 
     func store(_ result: PeerResult, for peer: Peer) {

@@ -124,7 +124,7 @@ public struct PathMTUSearch {
 
     /// What to do after a wave: send another, or stop (with the failures that confirmed the boundary, if any did).
     enum Step {
-        case send([ProbeRequest])
+        case probe([ProbeRequest])
         case stop(confirmedFailures: Int?)
     }
 
@@ -144,7 +144,7 @@ public struct PathMTUSearch {
                 continue
             }
             switch next(after: tally, waves: waves) {
-            case .send(let requests): wave = requests
+            case .probe(let requests): wave = requests
             case .stop(let confirmed):
                 confirmedFailures = confirmed
                 wave = []
@@ -168,13 +168,13 @@ public struct PathMTUSearch {
         guard let best = tally.passed.max() else {
             // Nothing answered: retry small probes a few times before calling the target unreachable.
             if waves >= 5 { return .stop(confirmedFailures: nil) }
-            return .send(Array(repeating: ProbeRequest(size: max(minimum, min(maximum, 84))), count: 8))
+            return .probe(Array(repeating: ProbeRequest(size: max(minimum, min(maximum, 84))), count: 8))
         }
         if best >= maximum { return .stop(confirmedFailures: nil) }
         guard let first = tally.failures.keys.filter({ $0 > best }).min() else {
-            return .send([ProbeRequest(size: maximum)])
+            return .probe([ProbeRequest(size: maximum)])
         }
-        guard first == best + 1 else { return .send(gapWave(best: best, first: first, tally: tally)) }
+        guard first == best + 1 else { return .probe(gapWave(best: best, first: first, tally: tally)) }
         if case .ptb(let mtu, _)? = tally.lastOutcome[first], mtu == best {
             // A router named exactly this boundary: proof, not a sample (no repeats needed, and none would help
             // when the answers below it are rate limited).
@@ -189,7 +189,7 @@ public struct PathMTUSearch {
         let required = max(confirmations, Int((log(0.0001) / log(max(loss, 0.01))).rounded(.up)))
         let needed = required - (tally.failures[first] ?? 0)
         if needed <= 0 { return .stop(confirmedFailures: required) }
-        return .send(Array(repeating: ProbeRequest(size: first), count: needed) + [ProbeRequest(size: best)])
+        return .probe(Array(repeating: ProbeRequest(size: first), count: needed) + [ProbeRequest(size: best)])
     }
 
     /// Sizes between `best` and `first`: the whole gap when it is small, else a finer ladder; always the first

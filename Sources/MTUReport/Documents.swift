@@ -4,6 +4,8 @@ import MTUProbe
 
 /// Each command's result as a ``ReportDocument`` (for Markdown and HTML).
 public enum Documents {
+    /// The diagnosis as a document: headline, path, hypotheses, ruled out, fixes, evidence.
+    /// Long: the document's sections in reading order, a template.
     public static func diagnosis(_ d: Diagnosis) -> ReportDocument {
         let e = d.evidence
         var sections: [ReportDocument.Section] = []

@@ -240,7 +240,9 @@ public struct Analyzer: Sendable {
         }
     }
 
-    // swiftlint:disable:next function_body_length cyclomatic_complexity
+    /// Carries the largest packet along the constraints, hop by hop: fragmented, encapsulated, dropped with a PTB
+    /// that returns or is lost, or silently.
+    /// Long: one walk whose cases share the packet's state (size, fragments, which PTB went where).
     func simulate(
         _ state: inout Simulation, constraints: [Constraint], flow: Flow, source: Int,
         innerLimit: (Constraint) -> Int, outerSize: (Int, Constraint) -> Int

@@ -164,6 +164,47 @@ struct FindingBuilder {
         )
     }
 
+    /// The finding's kind and what happens to the packets over the wall, from the fate at the wall: dropped at
+    /// layer 2, on arrival or with no ICMP; a PTB lost to rp_filter, a filter or a tunnel endpoint; fragmented;
+    /// repaired by PMTUD; or not met yet (latent).
+    private func wallKind(_ fate: Fate, bottleneck: Bottleneck) -> (kind: String, outcome: String) {
+        switch fate.kind {
+        case .silentDrop:
+            let forwarder = network.node(named: bottleneck.node)?.forwards ?? false
+            if bottleneck.role == "segment" || (bottleneck.role == "receiver" && !forwarder) {
+                return ("l2-mtu-mismatch", "they are dropped silently at layer 2 (no ICMP exists for this)")
+            } else if bottleneck.role == "receiver" {
+                return (
+                    "ingress-drop", "they are dropped on arrival, before routing, so no ICMP \"too big\" is ever sent"
+                )
+            }
+            return ("no-ptb-sent", "they are dropped and no ICMP \"too big\" is sent")
+        case .ptbLost:
+            switch fate.lostReason {
+            case "rp_filter":
+                return (
+                    "ptb-lost-rp-filter",
+                    "the ICMP \"too big\" from \(fate.ptbSource ?? "?") is dropped by reverse-path filtering on \(fate.ptbReceiver ?? "the sender")"
+                )
+            case "filtered":
+                return ("ptb-filtered", "the ICMP \"too big\" is filtered on its way back")
+            case "not-relayed":
+                return (
+                    "ptb-not-relayed",
+                    "the ICMP \"too big\" reaches the tunnel endpoint \(fate.ptbReceiver ?? "") and never the pod that sent the packet"
+                )
+            default:
+                return ("ptb-blocked-by-policy", "the ICMP \"too big\" is dropped by the receiver's policy")
+            }
+        case .fragmented:
+            return ("fragmentation", "they are fragmented")
+        case .ptbReturned:
+            return ("pmtud-dependent", "traffic depends on PMTUD (ICMP \"too big\" from \(fate.ptbSource ?? "?"))")
+        case .delivered:
+            return ("latent-wall", "they would be dropped")
+        }
+    }
+
     private func fixes(for occurrences: [Occurrence], direction: DirectionResult, overlay: Overlay?, required: Int)
         -> [Fix]
     {

@@ -387,6 +387,7 @@ public struct Network: Sendable {
     /// endpoint names an interface, the path leaves or arrives by that interface.
     ///
     /// Breadth-first over flat arrays: with 10,000 nodes and thousands of flows this is the hot path.
+    /// Long: one breadth-first loop over flat arrays (the hot path); split into closures it would allocate per step.
     func shortestPath(from source: Endpoint, to target: Endpoint) -> [L2Hop]? {
         if source.node == target.node { return [] }
         let count = topology.nodes.count

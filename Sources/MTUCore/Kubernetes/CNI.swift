@@ -243,6 +243,7 @@ public enum CNIReader {
     /// the operator sets from the Installation's mtu — beats FelixConfiguration's `vxlanMTU`, even when it is 0
     /// (auto). The pod MTU is the CNI plugin's `mtu` (veth_mtu / Installation mtu) when non-zero, else the smallest
     /// MTU of the enabled encapsulations (felix/dataplane/linux/int_dataplane.go `determinePodMTU`).
+    /// Long: Felix's precedence read in its own order, source by source, so it can be checked against upstream.
     static func calico(
         _ objects: ClusterObjects, daemonSet: DaemonSetView?, flavour: String = "calico",
         configMapName: String = "calico-config"
@@ -565,6 +566,7 @@ public enum CNIReader {
     /// `mtu − overhead` (cilium/cilium pkg/mtu/mtu.go); 0 or absent: each node's interface. `routing-mode`
     /// (tunnel | native) with `tunnel-protocol` (vxlan | geneve), or the older `tunnel` key; `underlay-protocol`
     /// (ipv4 | ipv6); `enable-wireguard`; `enable-ipsec`.
+    /// Long: the cilium-config keys in the order the agent reads them (pkg/option), one block each.
     static func cilium(_ objects: ClusterObjects, config: (String, JSONValue)?, daemonSet: DaemonSetView?)
         -> CNISettings
     {

@@ -94,6 +94,7 @@ extension SizeCalculation {
     /// Computes every figure for `query`.
     ///
     /// - Throws: ``SizeQueryError`` when the stack leaves no room for an inner packet or a size is negative.
+    /// Long: one computation per figure of the answer, each next to the note that explains it.
     public init(_ query: SizeQuery) throws(SizeQueryError) {
         guard let limit = query.linkMTUs.min(by: { $0.mtu < $1.mtu }) else {
             throw SizeQueryError(description: "no MTU given")
