@@ -112,64 +112,12 @@ public struct KubeConfig: Sendable {
         for item in try document["clusters"]?.list() ?? [] {
             let name = try item.required("name").string()
             guard clusters[name] == nil else { continue }
-            let body = try item.required("cluster")
-            var cluster = Cluster(server: try body.required("server").string(), origin: body.origin)
-            if let data = try body["certificate-authority-data"]?.optionalString() {
-                cluster.certificateAuthority = try body["certificate-authority-data"]!.base64(data)
-            } else if let path = try body["certificate-authority"]?.optionalString() {
-                cluster.certificateAuthority = try body["certificate-authority"]!.readFile(path, relativeTo: directory)
-            }
-            cluster.insecureSkipTLSVerify = try body["insecure-skip-tls-verify"]?.bool() ?? false
-            cluster.tlsServerName = try body["tls-server-name"]?.optionalString()
-            clusters[name] = cluster
+            clusters[name] = try Self.cluster(item, directory: directory)
         }
         for item in try document["users"]?.list() ?? [] {
             let name = try item.required("name").string()
             guard users[name] == nil else { continue }
-            let body =
-                item["user"]
-                ?? Entry(
-                    node: Yams.Node.mapping(Yams.Node.Mapping([])), file: file, path: item.path + ".user",
-                    mark: item.node.mark)
-            var user = User(origin: body.origin)
-            user.token = try body["token"]?.optionalString()
-            if let path = try body["tokenFile"]?.optionalString() {
-                user.tokenFile = path.hasPrefix("/") ? path : directory + "/" + path
-            }
-            if let data = try body["client-certificate-data"]?.optionalString() {
-                user.clientCertificate = try body["client-certificate-data"]!.base64(data)
-            } else if let path = try body["client-certificate"]?.optionalString() {
-                user.clientCertificate = try body["client-certificate"]!.readFile(path, relativeTo: directory)
-            }
-            if let data = try body["client-key-data"]?.optionalString() {
-                user.clientKey = try body["client-key-data"]!.base64(data)
-            } else if let path = try body["client-key"]?.optionalString() {
-                user.clientKey = try body["client-key"]!.readFile(path, relativeTo: directory)
-            }
-            if (user.clientCertificate == nil) != (user.clientKey == nil) {
-                throw body.fail("a client certificate needs its key and a key its certificate")
-            }
-            user.username = try body["username"]?.optionalString()
-            user.password = try body["password"]?.optionalString()
-            if let exec = body["exec"], case .mapping = exec.node {
-                var environment: [String: String] = [:]
-                for variable in try exec["env"]?.list() ?? [] {
-                    environment[try variable.required("name").string()] = try variable.required("value").string()
-                }
-                var arguments: [String] = []
-                for argument in try exec["args"]?.list() ?? [] { arguments.append(try argument.string()) }
-                let apiVersion = try exec["apiVersion"]?.optionalString() ?? ""
-                guard ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"].contains(apiVersion)
-                else {
-                    throw (exec["apiVersion"] ?? exec).fail(
-                        "exec plugins need apiVersion client.authentication.k8s.io/v1 or v1beta1, got '\(apiVersion)'")
-                }
-                user.exec = ExecPlugin(
-                    command: try exec.required("command").string(), arguments: arguments, environment: environment,
-                    apiVersion: apiVersion, directory: directory, installHint: try exec["installHint"]?.optionalString()
-                )
-            }
-            users[name] = user
+            users[name] = try Self.user(item, file: file, directory: directory)
         }
         for item in try document["contexts"]?.list() ?? [] {
             let name = try item.required("name").string()
@@ -179,6 +127,68 @@ public struct KubeConfig: Sendable {
                 cluster: try body.required("cluster").string(), user: try body["user"]?.optionalString() ?? "",
                 namespace: try body["namespace"]?.optionalString(), origin: body.origin)
         }
+    }
+
+    /// One `clusters` entry: the server and its TLS material (data inline, or a file relative to the kubeconfig).
+    static func cluster(_ item: Entry, directory: String) throws(KubeConfigError) -> Cluster {
+        let body = try item.required("cluster")
+        var cluster = Cluster(server: try body.required("server").string(), origin: body.origin)
+        if let data = try body["certificate-authority-data"]?.optionalString() {
+            cluster.certificateAuthority = try body["certificate-authority-data"]!.base64(data)
+        } else if let path = try body["certificate-authority"]?.optionalString() {
+            cluster.certificateAuthority = try body["certificate-authority"]!.readFile(path, relativeTo: directory)
+        }
+        cluster.insecureSkipTLSVerify = try body["insecure-skip-tls-verify"]?.bool() ?? false
+        cluster.tlsServerName = try body["tls-server-name"]?.optionalString()
+        return cluster
+    }
+
+    /// One `users` entry: a token or token file, a client certificate and key, basic auth, or an exec plugin.
+    static func user(_ item: Entry, file: String, directory: String) throws(KubeConfigError) -> User {
+        let body =
+            item["user"]
+            ?? Entry(
+                node: Yams.Node.mapping(Yams.Node.Mapping([])), file: file, path: item.path + ".user",
+                mark: item.node.mark)
+        var user = User(origin: body.origin)
+        user.token = try body["token"]?.optionalString()
+        if let path = try body["tokenFile"]?.optionalString() {
+            user.tokenFile = path.hasPrefix("/") ? path : directory + "/" + path
+        }
+        if let data = try body["client-certificate-data"]?.optionalString() {
+            user.clientCertificate = try body["client-certificate-data"]!.base64(data)
+        } else if let path = try body["client-certificate"]?.optionalString() {
+            user.clientCertificate = try body["client-certificate"]!.readFile(path, relativeTo: directory)
+        }
+        if let data = try body["client-key-data"]?.optionalString() {
+            user.clientKey = try body["client-key-data"]!.base64(data)
+        } else if let path = try body["client-key"]?.optionalString() {
+            user.clientKey = try body["client-key"]!.readFile(path, relativeTo: directory)
+        }
+        if (user.clientCertificate == nil) != (user.clientKey == nil) {
+            throw body.fail("a client certificate needs its key and a key its certificate")
+        }
+        user.username = try body["username"]?.optionalString()
+        user.password = try body["password"]?.optionalString()
+        if let exec = body["exec"], case .mapping = exec.node {
+            var environment: [String: String] = [:]
+            for variable in try exec["env"]?.list() ?? [] {
+                environment[try variable.required("name").string()] = try variable.required("value").string()
+            }
+            var arguments: [String] = []
+            for argument in try exec["args"]?.list() ?? [] { arguments.append(try argument.string()) }
+            let apiVersion = try exec["apiVersion"]?.optionalString() ?? ""
+            guard ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"].contains(apiVersion)
+            else {
+                throw (exec["apiVersion"] ?? exec).fail(
+                    "exec plugins need apiVersion client.authentication.k8s.io/v1 or v1beta1, got '\(apiVersion)'")
+            }
+            user.exec = ExecPlugin(
+                command: try exec.required("command").string(), arguments: arguments, environment: environment,
+                apiVersion: apiVersion, directory: directory, installHint: try exec["installHint"]?.optionalString()
+            )
+        }
+        return user
     }
 
     /// The API server, TLS material and credentials of one context (the current one when `context` is nil).
