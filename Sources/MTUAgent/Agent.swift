@@ -472,7 +472,8 @@ public final class Agent: Sendable {
             (candidate.reverse ?? 0) >= maximum ? .ok : (template?.reverse.verdict ?? .blackhole)
         var result = PeerResult(
             peer: peer.name, address: peer.address, at: Date().timeIntervalSince1970, forward: forward,
-            reverse: .init(pathMTU: candidate.reverse, verdict: candidate.reverse == nil ? .notMeasured : reverseVerdict),
+            reverse: .init(
+                pathMTU: candidate.reverse, verdict: candidate.reverse == nil ? .notMeasured : reverseVerdict),
             probesSent: check.probes, elapsedMs: 0, error: nil)
         result.method = candidate.method
         return result

@@ -302,33 +302,8 @@ public struct CaptureAnalyzer {
         let coverage = Coverage(
             packets: packets, dissected: dissected, skipped: Coverage.counted(skipped),
             through: Coverage.counted(through))
-        // A verdict says no more than its findings prove: MTU findings are those with evidence confirmed or likely.
-        let mtuKinds: Set<CaptureFinding.Kind> = [
-            .stalledSegment, .receiveGap, .ptbSeen, .overlayOversize, .tlsStall, .mss,
-        ]
         let mostlyUnread = packets > 0 && dissected * 2 < packets
-        let verdict: CaptureReport.Verdict
-        if packets == 0 || (!unreadable.isEmpty && !findings.contains { $0.severity != .info }) {
-            // Nothing (or not everything) was read: that is no evidence of health.
-            verdict = .incomplete
-        } else if findings.contains(where: { $0.severity == .critical && $0.evidence != .cannotTell }) {
-            verdict = .blackhole
-        } else if findings.contains(where: {
-            $0.severity == .warning && mtuKinds.contains($0.kind)
-                && ($0.evidence != .cannotTell || $0.kind == .ptbSeen)
-        })
-            || findings.contains(where: {
-                $0.severity == .warning && [.overlayFragmented, .fragmented].contains($0.kind)
-            })
-        {
-            verdict = .degraded
-        } else if mostlyUnread || findings.contains(where: { $0.severity != .info }) {
-            // Most of the traffic was not read, or the only trouble seen is not about sizes (a silent peer, an
-            // undecided PTB): no MTU verdict either way.
-            verdict = .incomplete
-        } else {
-            verdict = .ok
-        }
+        let verdict = verdict(findings, mostlyUnread: mostlyUnread)
         var conclusion = Self.conclusion(verdict, findings)
         if verdict == .incomplete && packets > 0 && !unreadable.isEmpty {
             conclusion =
@@ -353,6 +328,37 @@ public struct CaptureAnalyzer {
             packets: packets, bytes: bytes, flows: summaries, flowsOmitted: omitted, findings: findings,
             tunnels: tunnels.packets > 0 ? tunnels : nil, verdict: verdict, coverage: coverage, conclusion: conclusion,
             warnings: warnings)
+    }
+
+    /// The verdict says no more than its findings prove: a black hole only from a critical finding whose evidence
+    /// is not "cannot tell", degraded from MTU warnings, incomplete when nothing (or too little) was read or the only
+    /// trouble is not about sizes.
+    func verdict(_ findings: [CaptureFinding], mostlyUnread: Bool) -> CaptureReport.Verdict {
+        // MTU findings are those with evidence confirmed or likely.
+        let mtuKinds: Set<CaptureFinding.Kind> = [
+            .stalledSegment, .receiveGap, .ptbSeen, .overlayOversize, .tlsStall, .mss,
+        ]
+        if packets == 0 || (!unreadable.isEmpty && !findings.contains { $0.severity != .info }) {
+            // Nothing (or not everything) was read: that is no evidence of health.
+            return .incomplete
+        } else if findings.contains(where: { $0.severity == .critical && $0.evidence != .cannotTell }) {
+            return .blackhole
+        } else if findings.contains(where: {
+            $0.severity == .warning && mtuKinds.contains($0.kind)
+                && ($0.evidence != .cannotTell || $0.kind == .ptbSeen)
+        })
+            || findings.contains(where: {
+                $0.severity == .warning && [.overlayFragmented, .fragmented].contains($0.kind)
+            })
+        {
+            return .degraded
+        } else if mostlyUnread || findings.contains(where: { $0.severity != .info }) {
+            // Most of the traffic was not read, or the only trouble seen is not about sizes (a silent peer, an
+            // undecided PTB): no MTU verdict either way.
+            return .incomplete
+        } else {
+            return .ok
+        }
     }
 
     static func conclusion(_ verdict: CaptureReport.Verdict, _ findings: [CaptureFinding]) -> String {
@@ -539,79 +545,18 @@ struct FileAnalysis {
         self.underlayMTU = underlayMTU
     }
 
+    /// One packet: counted (read to IP or why not), its tunnel or fragment noted, then its transport followed.
     mutating func add(_ dissection: Dissection, packet: CapturedPacket, bytes: [UInt8]) {
         packets += 1
         self.bytes += packet.originalLength
         lastTime = packet.timestamp
-        if let undecoded = Self.undecoded(dissection) {
-            // Inside something this tool does not open (a wireless controller's tunnel, encryption): the IP header
-            // read is only the carrier's.
-            if skipped[undecoded] != nil || skipped.count < 32 {
-                skipped[undecoded, default: 0] += 1
-            } else {
-                skipped["other", default: 0] += 1
-            }
-        } else if dissection.ip != nil {
-            dissected += 1
-        } else {
-            let reason = dissection.problem ?? "no IP header"
-            if skipped[reason] != nil || skipped.count < 32 {
-                skipped[reason, default: 0] += 1
-            } else {
-                skipped["other", default: 0] += 1
-            }
-        }
+        count(dissection)
         if dissection.mplsLabels > 0 { through["MPLS", default: 0] += 1 }
         if dissection.ip?.offloadLength == true { through["BIG TCP / jumbogram (offload)", default: 0] += 1 }
         if let tunnel = dissection.outerTunnel {
-            let name =
-                ["vxlan": "VXLAN", "geneve": "Geneve", "vxlan-gpe": "VXLAN-GPE", "gre": "GRE", "ip-in-ip": "IP-in-IP"][
-                    tunnel.kind.rawValue] ?? tunnel.kind.rawValue
-            through[name, default: 0] += 1
-            if tunnelFrames.count < 4 { tunnelFrames.append(packet.frame) }
-            tunnels.packets += 1
-            let outer = tunnel.outer.totalLength
-            if outer > tunnels.largestOuter {
-                tunnels.largestOuter = outer
-                tunnels.largestInner = dissection.ip?.totalLength ?? 0
-            }
-            if tunnel.outer.dontFragment, tunnel.outer.version == 4 { tunnels.outerDontFragment += 1 }
-            if tunnel.outer.isFragment {
-                tunnels.outerFragments += 1
-                if fragmentFrames.count < 50 { fragmentFrames.append(packet.frame) }
-                if tunnelFragmentPairs.count < 256 {
-                    tunnelFragmentPairs.insert(FlowKey(tunnel.outer, sourcePort: 0, destinationPort: 0))
-                }
-            }
-            if let underlayMTU, outer > underlayMTU {
-                // Remember whose it was: an offloading sender's tunnel packets are super-packets, cut on the wire.
-                if let inner = dissection.ip, case .tcp(let tcp)? = dissection.transport {
-                    let key = FlowKey(inner, sourcePort: tcp.sourcePort, destinationPort: tcp.destinationPort)
-                    if oversizeByFlow.count < 64 || oversizeByFlow[key] != nil {
-                        oversizeByFlow[key, default: []].append(packet.frame)
-                    } else if oversize.count < 50 {
-                        oversize.append(packet.frame)
-                    }
-                } else if oversize.count < 50 {
-                    oversize.append(packet.frame)
-                }
-            }
-        } else if let ip = dissection.ip, ip.isFragment, ip.fragmentOffset > 0, ip.protocolNumber == 17,
-            tunnelFragmentPairs.contains(FlowKey(ip, sourcePort: 0, destinationPort: 0))
-        {
-            // A later fragment of a tunnel packet (no UDP header to recognise it by): between the same endpoints.
-            tunnels.outerFragments += 1
-            if fragmentFrames.count < 50 { fragmentFrames.append(packet.frame) }
+            tunnelPacket(tunnel, of: dissection, frame: packet.frame)
         } else if let ip = dissection.ip, ip.isFragment {
-            // Every fragment, first and later, counted exactly; IPv6 is fragmented only by its sender.
-            if ip.version == 6 {
-                fragments.v6 += 1
-            } else if ip.fragmentOffset == 0 {
-                fragments.v4First += 1
-            } else {
-                fragments.v4Later += 1
-            }
-            if plainFragmentFrames.count < 50 { plainFragmentFrames.append(packet.frame) }
+            fragment(ip, frame: packet.frame)
         }
         guard let ip = dissection.ip, let transport = dissection.transport else { return }
         switch transport {
@@ -632,6 +577,86 @@ struct FileAnalysis {
         default:
             break
         }
+    }
+
+    /// Whether the packet was read down to IP, and if not why (bounded: 32 reasons, then "other").
+    mutating func count(_ dissection: Dissection) {
+        if let undecoded = Self.undecoded(dissection) {
+            // Inside something this tool does not open (a wireless controller's tunnel, encryption): the IP header
+            // read is only the carrier's.
+            if skipped[undecoded] != nil || skipped.count < 32 {
+                skipped[undecoded, default: 0] += 1
+            } else {
+                skipped["other", default: 0] += 1
+            }
+        } else if dissection.ip != nil {
+            dissected += 1
+        } else {
+            let reason = dissection.problem ?? "no IP header"
+            if skipped[reason] != nil || skipped.count < 32 {
+                skipped[reason, default: 0] += 1
+            } else {
+                skipped["other", default: 0] += 1
+            }
+        }
+    }
+
+    /// A tunnel packet: its encapsulation, largest outer and inner sizes, DF and fragments, and whether it exceeds
+    /// the underlay (remembered per inner flow: an offloading sender's are super-packets, cut on the wire).
+    mutating func tunnelPacket(_ tunnel: TunnelInfo, of dissection: Dissection, frame: Int) {
+        let name =
+            ["vxlan": "VXLAN", "geneve": "Geneve", "vxlan-gpe": "VXLAN-GPE", "gre": "GRE", "ip-in-ip": "IP-in-IP"][
+                tunnel.kind.rawValue] ?? tunnel.kind.rawValue
+        through[name, default: 0] += 1
+        if tunnelFrames.count < 4 { tunnelFrames.append(frame) }
+        tunnels.packets += 1
+        let outer = tunnel.outer.totalLength
+        if outer > tunnels.largestOuter {
+            tunnels.largestOuter = outer
+            tunnels.largestInner = dissection.ip?.totalLength ?? 0
+        }
+        if tunnel.outer.dontFragment, tunnel.outer.version == 4 { tunnels.outerDontFragment += 1 }
+        if tunnel.outer.isFragment {
+            tunnels.outerFragments += 1
+            if fragmentFrames.count < 50 { fragmentFrames.append(frame) }
+            if tunnelFragmentPairs.count < 256 {
+                tunnelFragmentPairs.insert(FlowKey(tunnel.outer, sourcePort: 0, destinationPort: 0))
+            }
+        }
+        if let underlayMTU, outer > underlayMTU {
+            // Remember whose it was: an offloading sender's tunnel packets are super-packets, cut on the wire.
+            if let inner = dissection.ip, case .tcp(let tcp)? = dissection.transport {
+                let key = FlowKey(inner, sourcePort: tcp.sourcePort, destinationPort: tcp.destinationPort)
+                if oversizeByFlow.count < 64 || oversizeByFlow[key] != nil {
+                    oversizeByFlow[key, default: []].append(frame)
+                } else if oversize.count < 50 {
+                    oversize.append(frame)
+                }
+            } else if oversize.count < 50 {
+                oversize.append(frame)
+            }
+        }
+    }
+
+    /// A fragment without a tunnel header: a later fragment of a tunnel packet (no UDP header to recognise it by,
+    /// but between the same endpoints), or a plain IPv4 or IPv6 fragment, counted exactly.
+    mutating func fragment(_ ip: IPHeaderInfo, frame: Int) {
+        if ip.fragmentOffset > 0, ip.protocolNumber == 17,
+            tunnelFragmentPairs.contains(FlowKey(ip, sourcePort: 0, destinationPort: 0))
+        {
+            tunnels.outerFragments += 1
+            if fragmentFrames.count < 50 { fragmentFrames.append(frame) }
+            return
+        }
+        // IPv6 is fragmented only by its sender.
+        if ip.version == 6 {
+            fragments.v6 += 1
+        } else if ip.fragmentOffset == 0 {
+            fragments.v4First += 1
+        } else {
+            fragments.v4Later += 1
+        }
+        if plainFragmentFrames.count < 50 { plainFragmentFrames.append(frame) }
     }
 
     /// Encapsulations carried over IP that are not opened: their inner traffic is not read.

@@ -38,43 +38,23 @@ public enum AppSignature {
     public static func tls(address: ProbeAddress, port: UInt16, serverName: String?, timeoutMilliseconds: Int)
         -> TLSSignature
     {
-        let clock = ContinuousClock()
-        func milliseconds(_ duration: Duration) -> Int {
-            Int(duration.inMilliseconds)
-        }
         var signature = TLSSignature(
             port: Int(port), connectMs: nil, plainHTTPStatus: nil, plainHTTPBytes: 0, handshake: "unreachable",
             certificateBytes: nil, bytesReceived: 0, handshakeMs: nil, conclusion: "")
-
         // 1. TCP connect.
+        let clock = ContinuousClock()
         let start = clock.now
         guard let probe = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds)
         else {
             signature.conclusion = "TCP does not connect to port \(port): not an MTU symptom (small packets fail too)"
             return signature
         }
-        signature.connectMs = milliseconds(clock.now - start)
+        signature.connectMs = Int((clock.now - start).inMilliseconds)
         Syscall.close(probe)
-
         // 2. Plain HTTP to the TLS port: a small request, usually a small error answer.
-        if let fd = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds) {
-            let host = serverName ?? address.description
-            try? Syscall.sendAll(fd, Array("GET / HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8))
-            var answer: [UInt8] = []
-            let deadline = clock.now + .milliseconds(timeoutMilliseconds)
-            while clock.now < deadline, answer.count < 65536, let chunk = try? Syscall.receive(fd, until: deadline),
-                !chunk.isEmpty
-            {
-                answer += chunk
-            }
-            Syscall.close(fd)
-            signature.plainHTTPBytes = answer.count
-            let head = String(decoding: answer.prefix(64), as: UTF8.self)
-            if head.hasPrefix("HTTP/"), let code = head.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) {
-                signature.plainHTTPStatus = code
-            }
-        }
-
+        (signature.plainHTTPStatus, signature.plainHTTPBytes) = plainHTTP(
+            address: address, port: port, host: serverName ?? address.description,
+            timeoutMilliseconds: timeoutMilliseconds)
         // 3. The TLS handshake's first flight.
         guard let fd = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else {
             signature.handshake = "unreachable"
@@ -82,28 +62,65 @@ public enum AppSignature {
             return signature
         }
         defer { Syscall.close(fd) }
-        let random = (0..<32).map { _ in UInt8.random(in: 0...255) }
         let handshakeStart = clock.now
+        let (reader, closed) = firstFlight(fd, serverName: serverName, timeoutMilliseconds: timeoutMilliseconds)
+        signature.bytesReceived = reader.bytesReceived
+        signature.certificateBytes = reader.certificateBytes ?? reader.certificateAnnounced
+        if reader.complete { signature.handshakeMs = Int((clock.now - handshakeStart).inMilliseconds) }
+        conclude(&signature, reader: reader, closed: closed, timeoutMilliseconds: timeoutMilliseconds)
+        return signature
+    }
+
+    /// A plain HTTP GET to the TLS port: the status of the answer (when it is HTTP) and its size.
+    static func plainHTTP(address: ProbeAddress, port: UInt16, host: String, timeoutMilliseconds: Int)
+        -> (status: Int?, bytes: Int)
+    {
+        guard let fd = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds)
+        else { return (nil, 0) }
+        defer { Syscall.close(fd) }
+        try? Syscall.sendAll(fd, Array("GET / HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8))
+        var answer: [UInt8] = []
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(timeoutMilliseconds)
+        while clock.now < deadline, answer.count < 65536, let chunk = try? Syscall.receive(fd, until: deadline),
+            !chunk.isEmpty
+        {
+            answer += chunk
+        }
+        let head = String(decoding: answer.prefix(64), as: UTF8.self)
+        let status =
+            head.hasPrefix("HTTP/") ? head.split(separator: " ").dropFirst().first.flatMap { Int($0) } : nil
+        return (status, answer.count)
+    }
+
+    /// Sends a ClientHello and reads the server's first flight until it is complete, an alert or non-TLS bytes
+    /// arrive, the server closes, or the timeout passes.
+    static func firstFlight(_ fd: Int32, serverName: String?, timeoutMilliseconds: Int)
+        -> (reader: TLSWire.FlightReader, closed: Bool)
+    {
+        let random = (0..<32).map { _ in UInt8.random(in: 0...255) }
         var reader = TLSWire.FlightReader()
-        var closed = false
+        let clock = ContinuousClock()
         do {
             try Syscall.sendAll(fd, TLSWire.clientHello(serverName: serverName, random: random))
             let deadline = clock.now + .milliseconds(timeoutMilliseconds)
             while clock.now < deadline, !reader.complete, reader.alert == nil, !reader.notTLS {
-                guard let chunk = try Syscall.receive(fd, until: deadline) else {
-                    closed = true
-                    break
-                }
+                guard let chunk = try Syscall.receive(fd, until: deadline) else { return (reader, true) }
                 reader.consume(chunk)
             }
         } catch {
-            closed = true
+            return (reader, true)
         }
-        signature.bytesReceived = reader.bytesReceived
-        signature.certificateBytes = reader.certificateBytes ?? reader.certificateAnnounced
+        return (reader, false)
+    }
+
+    /// The handshake's outcome and the sentence that explains it: whole, failed (an alert, not TLS, closed — not an
+    /// MTU symptom), or stalled with small packets passing (the MTU signature).
+    static func conclude(
+        _ signature: inout TLSSignature, reader: TLSWire.FlightReader, closed: Bool, timeoutMilliseconds: Int
+    ) {
         if reader.complete {
             signature.handshake = "ok"
-            signature.handshakeMs = milliseconds(clock.now - handshakeStart)
             signature.conclusion =
                 "the server's first flight (\(reader.bytesReceived) bytes, certificate chain \(reader.certificateBytes ?? 0) bytes) arrived whole"
         } else if reader.alert != nil || reader.notTLS || closed {
@@ -128,7 +145,6 @@ public enum AppSignature {
             text += " — small packets pass, the full-size ones carrying the certificate do not"
             signature.conclusion = text
         }
-        return signature
     }
 }
 #endif

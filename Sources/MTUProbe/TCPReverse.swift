@@ -62,18 +62,30 @@ public struct TCPMSSProber: WaveProber {
         return (Int(payload), info[5] & 1 != 0)
     }
 
+    /// One connection of a wave: its size's index, the bytes wanted and received, the TLS flight read so far.
+    struct Connection {
+        var fd: Int32
+        var index: Int
+        var wanted: Int
+        var received = 0
+        var flight: TLSWire.FlightReader?
+        var closed = false
+    }
+
     public mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome] {
-        struct Connection {
-            var fd: Int32
-            var index: Int
-            var wanted: Int
-            var received = 0
-            var flight: TLSWire.FlightReader?
-            var closed = false
-        }
         var outcomes = [ProbeOutcome](repeating: .silent, count: wave.count)
         var open: [Connection] = []
         defer { for connection in open where !connection.closed { Syscall.close(connection.fd) } }
+        try start(wave, into: &open, outcomes: &outcomes)
+        collect(wave, from: &open, outcomes: &outcomes)
+        return outcomes
+    }
+
+    /// One connection per size, our MSS set so a full segment makes a packet of that size, each asking for its
+    /// data (serve's `MTUD SEND`, or a ClientHello). Nothing listening is an error for the whole probe.
+    mutating func start(_ wave: [ProbeRequest], into open: inout [Connection], outcomes: inout [ProbeOutcome])
+        throws
+    {
         for (index, request) in wave.enumerated() {
             // The MSS we advertise excludes the IP + TCP headers; timestamps, if used, come out of it.
             let mss = max(88, request.size - headers)
@@ -110,6 +122,11 @@ public struct TCPMSSProber: WaveProber {
                 outcomes[index] = .silent
             }
         }
+    }
+
+    /// Reads every connection without blocking until each has its data or closes, the deadline passes, or nothing
+    /// arrived for 150 ms; a complete one's largest received segment says which size arrived.
+    mutating func collect(_ wave: [ProbeRequest], from open: inout [Connection], outcomes: inout [ProbeOutcome]) {
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(timeoutMilliseconds)
         var lastProgress: ContinuousClock.Instant?
@@ -155,7 +172,6 @@ public struct TCPMSSProber: WaveProber {
             }
             pending = stillPending
         }
-        return outcomes
     }
 }
 #endif

@@ -98,48 +98,7 @@ struct FindingBuilder {
         let what =
             overlay.map { "\($0.name) \($0.encapsulation.name) packets (up to \(required) bytes)" }
             ?? "packets up to \(required) bytes"
-        let kind: String
-        let outcome: String
-        switch fate.kind {
-        case .silentDrop:
-            let forwarder = network.node(named: bottleneck.node)?.forwards ?? false
-            if bottleneck.role == "segment" || (bottleneck.role == "receiver" && !forwarder) {
-                kind = "l2-mtu-mismatch"
-                outcome = "they are dropped silently at layer 2 (no ICMP exists for this)"
-            } else if bottleneck.role == "receiver" {
-                kind = "ingress-drop"
-                outcome = "they are dropped on arrival, before routing, so no ICMP \"too big\" is ever sent"
-            } else {
-                kind = "no-ptb-sent"
-                outcome = "they are dropped and no ICMP \"too big\" is sent"
-            }
-        case .ptbLost:
-            switch fate.lostReason {
-            case "rp_filter":
-                kind = "ptb-lost-rp-filter"
-                outcome =
-                    "the ICMP \"too big\" from \(fate.ptbSource ?? "?") is dropped by reverse-path filtering on \(fate.ptbReceiver ?? "the sender")"
-            case "filtered":
-                kind = "ptb-filtered"
-                outcome = "the ICMP \"too big\" is filtered on its way back"
-            case "not-relayed":
-                kind = "ptb-not-relayed"
-                outcome =
-                    "the ICMP \"too big\" reaches the tunnel endpoint \(fate.ptbReceiver ?? "") and never the pod that sent the packet"
-            default:
-                kind = "ptb-blocked-by-policy"
-                outcome = "the ICMP \"too big\" is dropped by the receiver's policy"
-            }
-        case .fragmented:
-            kind = "fragmentation"
-            outcome = "they are fragmented"
-        case .ptbReturned:
-            kind = "pmtud-dependent"
-            outcome = "traffic depends on PMTUD (ICMP \"too big\" from \(fate.ptbSource ?? "?"))"
-        case .delivered:
-            kind = "latent-wall"
-            outcome = "they would be dropped"
-        }
+        let (kind, outcome) = wallKind(fate, bottleneck: bottleneck)
         let flowNames = Array(
             Set(occurrences.map { "\($0.flow.name) (\($0.label)\($0.direction.verdict == .ok ? ", latent" : ""))" })
         ).sorted()
