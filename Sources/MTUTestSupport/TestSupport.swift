@@ -78,3 +78,13 @@ extension TestSupport {
             stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
+
+extension Process {
+    /// Stops a process a test started, and waits for it: SIGKILL, because a test runner may leave SIGTERM blocked in
+    /// the child (a blocked signal mask survives exec). Nothing is sent to a process that has already exited, whose
+    /// PID may belong to another by now.
+    package func stop() {
+        if isRunning { kill(processIdentifier, SIGKILL) }
+        waitUntilExit()
+    }
+}

@@ -69,7 +69,7 @@ struct CNIModelTests {
         let report = audit(objects, nodeMTU: 9000, underlay: 1500)
         let calico = try #require(report.cni.first)
         #expect(calico.name == "calico" && calico.install == "manifest")
-        #expect(calico.encapsulation == "vxlan")
+        #expect(calico.encapsulation.description == "vxlan")
         #expect(calico.version == "3.28.1")
         #expect(calico.configuredPodMTU == nil, "veth_mtu 0 and FELIX_VXLANMTU 0: auto")
         #expect(calico.sources.first { $0.field.hasPrefix("FelixConfiguration") }?.effective == false)
@@ -90,7 +90,7 @@ struct CNIModelTests {
         let objects = try objects("calico-manifest-ipip-literal.yaml")
         let report = audit(objects, nodeMTU: 9000, underlay: 1500)
         let calico = try #require(report.cni.first)
-        #expect(calico.encapsulation == "ipip" && calico.configuredPodMTU == 8980)
+        #expect(calico.encapsulation.description == "ipip" && calico.configuredPodMTU == 8980)
         #expect(report.expectedPodMTU == 1480)
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9000, underlay: 1500)
         #expect(
@@ -102,7 +102,7 @@ struct CNIModelTests {
         let report = audit(objects, nodeMTU: 9000, underlay: 1500)
         let calico = try #require(report.cni.first)
         #expect(calico.install == "operator" && calico.namespace == "calico-system")
-        #expect(calico.configuredPodMTU == 8950 && calico.encapsulation == "vxlan")
+        #expect(calico.configuredPodMTU == 8950 && calico.encapsulation.description == "vxlan")
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9000, underlay: 1500)
         #expect(
             plan.first?.command
@@ -140,7 +140,7 @@ struct CNIModelTests {
     @Test func calicoWireGuardCarriesEverySubnet() throws {
         let report = audit(try objects("calico-wireguard.yaml"), nodeMTU: 1500)
         let calico = try #require(report.cni.first)
-        #expect(calico.encapsulation == "wireguard")
+        #expect(calico.encapsulation.description == "wireguard")
         #expect(calico.crossSubnetOnly == false, "WireGuard encrypts all inter-node traffic")
         #expect(calico.reservedOverhead == 60)
         #expect(report.nodes.map(\.autoPodMTU) == [1440])
@@ -151,7 +151,7 @@ struct CNIModelTests {
         let objects = try objects("canal.yaml")
         let report = audit(objects, nodeMTU: 1500, underlay: 1400)
         #expect(report.cni.map(\.name) == ["canal"])
-        #expect(report.cni[0].configuredPodMTU == 1450 && report.cni[0].encapsulation == "vxlan")
+        #expect(report.cni[0].configuredPodMTU == 1450 && report.cni[0].encapsulation.description == "vxlan")
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 1500, underlay: 1400)
         #expect(
             plan.first?.command
@@ -181,7 +181,7 @@ struct CNIModelTests {
     @Test func ciliumReservingMoreThanTheWireIsNotAProblem() throws {
         let report = audit(try objects("cilium-1.16-wireguard.yaml"), nodeMTU: 1500)
         let cilium = try #require(report.cni.first)
-        #expect(cilium.reservedOverhead == 130 && cilium.encapsulation == "vxlan+wireguard")
+        #expect(cilium.reservedOverhead == 130 && cilium.encapsulation.description == "vxlan+wireguard")
         #expect(cilium.configuredPodMTU == 1370)
         #expect(report.expectedPodMTU == 1390)
         #expect(report.findings.allSatisfy { $0.severity != .error }, "\(report.findings.map(\.title))")
@@ -190,7 +190,7 @@ struct CNIModelTests {
 
     @Test func ciliumWireGuardOverheadFollowsTheVersion() throws {
         let current = try #require(audit(try objects("cilium-1.20-native-wireguard.yaml"), nodeMTU: 1500).cni.first)
-        #expect(current.reservedOverhead == 95 && current.encapsulation == "wireguard")
+        #expect(current.reservedOverhead == 95 && current.encapsulation.description == "wireguard")
         #expect(current.rules?.contains("Cilium 1.20.1: WireGuard 95 B") == true)
         #expect(
             CNIRules.cilium(version: .init(1, 19), tunnel: "none", underlayIPv6: false, wireguard: true, ipsec: false)
@@ -254,7 +254,7 @@ struct CNIModelTests {
     @Test func flannelWithoutBackendIsUDP() throws {
         let report = audit(try objects("flannel-no-backend.yaml"), nodeMTU: 1500)
         let flannel = try #require(report.cni.first)
-        #expect(flannel.encapsulation == "udp" && flannel.reservedOverhead == 28)
+        #expect(flannel.encapsulation.description == "udp" && flannel.reservedOverhead == 28)
         #expect(report.nodes.map(\.autoPodMTU) == [1472] && report.expectedPodMTU == 1472)
     }
 
@@ -262,7 +262,8 @@ struct CNIModelTests {
         let objects = try objects("flannel-lowercase-helm.yaml")
         let report = audit(objects, nodeMTU: 9000, underlay: 1500)
         let flannel = try #require(report.cni.first)
-        #expect(flannel.encapsulation == "vxlan" && flannel.baseMTU == 9000 && flannel.configuredPodMTU == 8950)
+        #expect(
+            flannel.encapsulation.description == "vxlan" && flannel.baseMTU == 9000 && flannel.configuredPodMTU == 8950)
         #expect(flannel.helmRelease == "flannel" && flannel.install == "helm")
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9000, underlay: 1500)
         #expect(
@@ -276,7 +277,7 @@ struct CNIModelTests {
     @Test func awsPodMTUBelowENIIsDeliberate() throws {
         let report = audit(try objects("aws-vpc-cni.yaml"), nodeMTU: 9001, underlay: 8500)
         #expect(report.cni.map(\.name) == ["aws-vpc-cni", "calico"])
-        #expect(report.cni[1].policyOnly && report.cni[1].encapsulation == "none")
+        #expect(report.cni[1].policyOnly && report.cni[1].encapsulation.description == "none")
         #expect(report.configuredPodMTU == 8500)
         #expect(!report.findings.contains { $0.id == "mtu-settings-disagree" })
         #expect(report.verdict == .ok, "\(report.findings.map(\.title))")

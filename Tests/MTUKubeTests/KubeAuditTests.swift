@@ -37,7 +37,7 @@ struct KubeAuditTests {
         let calico = try #require(report.cni.first)
         #expect(calico.name == "calico")
         #expect(calico.install == "operator")
-        #expect(calico.encapsulation == "vxlan")
+        #expect(calico.encapsulation.description == "vxlan")
         #expect(calico.configuredPodMTU == 8950)
         #expect(report.underlay.effective == 1500)
         #expect(report.underlay.pathMTUPair == "n1 → n3")
@@ -63,7 +63,7 @@ struct KubeAuditTests {
         let report = KubeAuditor.audit(input)
         #expect(report.cni.map(\.name) == ["cilium"])
         #expect(report.cni[0].detectedBy == ["DaemonSet kube-system/cilium", "ConfigMap kube-system/cilium-config"])
-        #expect(report.cni[0].encapsulation == "vxlan")
+        #expect(report.cni[0].encapsulation.description == "vxlan")
         #expect(report.configuredPodMTU == nil)
         #expect(report.nodes.map(\.autoPodMTU) == [8951, 8951, 8951, 8951])
         #expect(report.expectedPodMTU == 8450)
@@ -142,7 +142,7 @@ struct KubeAuditTests {
         let calico = try #require(report.cni.first)
         #expect(calico.name == "calico" && calico.install == "manifest")
         #expect(calico.configuredPodMTU == 1480)
-        #expect(calico.encapsulation == "ipip", "no pool readable: Calico's default")
+        #expect(calico.encapsulation.description == "ipip", "no pool readable: Calico's default")
         #expect(report.expectedPodMTU == 1480)
         #expect(report.findings.isEmpty)
         #expect(report.verdict == .incomplete, "gaps make it incomplete, never ok")
@@ -169,22 +169,22 @@ struct KubeAuditTests {
             CNIReader.cilium(
                 ClusterObjects(),
                 config: ("kube-system/cilium-config", config(["routing-mode": "native", "mtu": "9001"])), daemonSet: nil
-            ).encapsulation == "none")
+            ).encapsulation.description == "none")
         #expect(
             CNIReader.cilium(
                 ClusterObjects(), config: ("kube-system/cilium-config", config(["tunnel": "geneve"])), daemonSet: nil
-            ).encapsulation == "geneve")
+            ).encapsulation.description == "geneve")
         #expect(
             CNIReader.cilium(
                 ClusterObjects(), config: ("kube-system/cilium-config", config(["tunnel": "disabled"])), daemonSet: nil
-            ).encapsulation == "none")
+            ).encapsulation.description == "none")
         let wg = CNIReader.cilium(
             ClusterObjects(),
             config: (
                 "kube-system/cilium-config",
                 config(["routing-mode": "tunnel", "tunnel-protocol": "geneve", "enable-wireguard": "true"])
             ), daemonSet: nil)
-        #expect(wg.encapsulation == "geneve+wireguard")
+        #expect(wg.encapsulation.description == "geneve+wireguard")
         #expect(wg.largestPodMTU(underlayMTU: 9001, underlay: .ipv4) < 9001 - 50 - 60 + 1)
         #expect(
             CNIReader.cilium(
@@ -201,11 +201,11 @@ struct KubeAuditTests {
             "spec": .object(["wireguardEnabled": .bool(true), "wireguardMTU": .number(1420)])
         ])
         let settings = CNIReader.calico(objects, daemonSet: nil)
-        #expect(settings.encapsulation == "wireguard")
+        #expect(settings.encapsulation.description == "wireguard")
         #expect(settings.configuredPodMTU == 1420)
         objects.felixConfiguration = nil
         let vxlan = CNIReader.calico(objects, daemonSet: nil)
-        #expect(vxlan.encapsulation == "vxlan" && vxlan.crossSubnetOnly)
+        #expect(vxlan.encapsulation.description == "vxlan" && vxlan.crossSubnetOnly)
         #expect(vxlan.configuredPodMTU == nil)
     }
 

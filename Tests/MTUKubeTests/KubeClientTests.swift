@@ -239,8 +239,7 @@ struct HostileAPIServerTests {
         endless.standardOutput = output
         try endless.run()
         defer {
-            kill(endless.processIdentifier, SIGKILL)
-            endless.waitUntilExit()
+            endless.stop()
         }
         var line = [UInt8]()
         while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != 10 { line.append(byte) }

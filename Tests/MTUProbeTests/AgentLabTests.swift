@@ -72,10 +72,7 @@ extension LabSuites {
             try LabSupport.withLab(.mesh, LabOptions(nodes: 4)) { truth in
                 var agents: [String: Process] = [:]
                 defer {
-                    for process in agents.values where process.isRunning {
-                        kill(process.processIdentifier, SIGKILL)
-                        process.waitUntilExit()
-                    }
+                    for process in agents.values { process.stop() }
                 }
                 for node in Self.hosts.keys { agents[node] = try Self.startAgent(truth, node) }
                 try Self.waitReady(truth)
@@ -262,8 +259,7 @@ extension LabSuites {
         @Test func aDeadAgentIsNeverServedFresh() throws {
             try Self.withMesh { truth, agents in
                 // Faults: an agent dies. Its own results are gone (reported), and nobody serves a stale "ok" as fresh.
-                kill(agents["n4"]!.processIdentifier, SIGKILL)
-                agents["n4"]!.waitUntilExit()
+                agents["n4"]!.stop()
                 Thread.sleep(forTimeInterval: 9)
                 let (_, degraded) = try Self.mesh(truth)
                 #expect((degraded["summary"] as? String)?.contains("agents not reached") == true)
@@ -320,10 +316,7 @@ extension LabSuites {
                     ], wait: false
                 ).0
                 defer {
-                    for process in agents + [server] where process.isRunning {
-                        kill(process.processIdentifier, SIGKILL)
-                        process.waitUntilExit()
-                    }
+                    for process in agents + [server] { process.stop() }
                     try? FileManager.default.removeItem(atPath: directory)
                 }
                 try Self.waitReady(truth)
@@ -365,10 +358,7 @@ extension LabSuites {
                     ], wait: false
                 ).0
                 defer {
-                    for process in [n1, n3] where process.isRunning {
-                        kill(process.processIdentifier, SIGKILL)
-                        process.waitUntilExit()
-                    }
+                    for process in [n1, n3] { process.stop() }
                 }
                 var results: [String: Any] = [:]
                 for _ in 0..<60 {

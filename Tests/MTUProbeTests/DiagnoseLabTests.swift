@@ -168,8 +168,7 @@ extension LabSuites {
                     [LabSupport.binary, "serve", "--tcp-port", "8443", "--duration", "60"], wait: false
                 ).0
                 defer {
-                    kill(server.processIdentifier, SIGKILL)
-                    server.waitUntilExit()
+                    server.stop()
                 }
                 Thread.sleep(forTimeInterval: 0.3)
                 let run = try Self.diagnose(truth, "https://\(truth.server):8443")

@@ -99,28 +99,19 @@ extension LabSuites {
                     ).0,
                 ]
                 defer {
-                    for recorder in recorders where recorder.isRunning {
-                        kill(recorder.processIdentifier, SIGKILL)
-                        recorder.waitUntilExit()
-                    }
+                    for recorder in recorders { recorder.stop() }
                 }
                 for recorder in recorders { #expect(Self.waitUntilListening(recorder), "tcpdump started") }
                 let (sinkProcess, _) = try LabSupport.inNamespace(server, ["python3", "-c", Self.sink], wait: false)
                 defer {
-                    if sinkProcess.isRunning {
-                        kill(sinkProcess.processIdentifier, SIGKILL)
-                        sinkProcess.waitUntilExit()
-                    }
+                    sinkProcess.stop()
                 }
                 Thread.sleep(forTimeInterval: 0.5)
                 let sent = try LabSupport.inNamespace(client, ["python3", "-c", Self.upload, truth.server, "20"]).1!
                 #expect(sent.status == 0, "the upload completes: \(sent.stderr)")
                 sinkProcess.waitUntilExit()
                 Thread.sleep(forTimeInterval: 0.3)
-                for recorder in recorders {
-                    kill(recorder.processIdentifier, SIGKILL)
-                    recorder.waitUntilExit()
-                }
+                for recorder in recorders { recorder.stop() }
 
                 let sender = try Self.analyse(sending)
                 let findings = sender["findings"] as? [[String: Any]] ?? []
@@ -171,24 +162,17 @@ extension LabSuites {
                     ], wait: false
                 ).0
                 defer {
-                    if recorder.isRunning {
-                        kill(recorder.processIdentifier, SIGKILL)
-                        recorder.waitUntilExit()
-                    }
+                    recorder.stop()
                 }
                 #expect(Self.waitUntilListening(recorder), "tcpdump started")
                 let (sinkProcess, _) = try LabSupport.inNamespace(server, ["python3", "-c", Self.sink], wait: false)
                 defer {
-                    if sinkProcess.isRunning {
-                        kill(sinkProcess.processIdentifier, SIGKILL)
-                        sinkProcess.waitUntilExit()
-                    }
+                    sinkProcess.stop()
                 }
                 Thread.sleep(forTimeInterval: 0.5)
                 let sent = try LabSupport.inNamespace(client, ["python3", "-c", Self.upload, truth.server, "4"]).1!
                 #expect(sent.status != 0, "the upload cannot complete through a black hole")
-                kill(recorder.processIdentifier, SIGKILL)
-                recorder.waitUntilExit()
+                recorder.stop()
 
                 let sender = try Self.analyse(sending)
                 let findings = sender["findings"] as? [[String: Any]] ?? []

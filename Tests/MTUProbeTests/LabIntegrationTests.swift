@@ -69,8 +69,7 @@ enum LabSupport {
             [binary, "serve", "--tcp-port", "4791", "--token", "lab", "--duration", "120"], wait: false
         ).0
         defer {
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
+            server.stop()
         }
         Thread.sleep(forTimeInterval: 0.3)
         return try body()
@@ -86,10 +85,7 @@ enum LabSupport {
             Thread.sleep(forTimeInterval: 0.3)
         }
         defer {
-            if let responder, responder.isRunning {
-                kill(responder.processIdentifier, SIGKILL)
-                responder.waitUntilExit()
-            }
+            responder?.stop()
         }
         var arguments = [binary, "probe", truth.server, "--json", "--lab-only"] + extra
         if reverse { arguments += ["--reverse-port", "4790", "--token", "lab"] }
@@ -336,8 +332,7 @@ extension LabSuites {
                     truth.namespaces["r2"]!, ["python3", script, truth.client, "10.77.2.2"], wait: false
                 ).0
                 defer {
-                    kill(process.processIdentifier, SIGKILL)
-                    process.waitUntilExit()
+                    process.stop()
                 }
                 Thread.sleep(forTimeInterval: 0.3)
                 let json = try LabSupport.probe(truth, reverse: false, extra: ["--no-wall", "--timeout", "3000"])

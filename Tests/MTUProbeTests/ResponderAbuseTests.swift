@@ -13,11 +13,7 @@ struct ResponderAbuseTests {
         let process: Process
         let udp: UInt16
         let tcp: UInt16
-        // SIGKILL: a test runner may leave SIGTERM blocked in the child (a blocked mask survives exec).
-        func stop() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        func stop() { process.stop() }
     }
 
     func startServe(token: String?) throws -> Server {

@@ -10,7 +10,7 @@ public struct CNISettings: Sendable, Codable, Equatable {
     public var detectedBy: [String]
     /// Encapsulation the wire carries between nodes as our size math names it (`vxlan`, `geneve`, `ipip`,
     /// `wireguard`, a stack like `vxlan+wireguard`, `udp` for Flannel's user-space backend), or `none`.
-    public var encapsulation: String
+    public var encapsulation: WireEncapsulation
     /// Encapsulation used only between nodes of different subnets (Calico's CrossSubnet modes, Flannel's DirectRouting).
     public var crossSubnetOnly: Bool
     /// The pod MTU when a knob fixes it for every node (Calico's veth_mtu or Installation mtu, Flannel's delegate
@@ -66,7 +66,7 @@ public struct CNISettings: Sendable, Codable, Equatable {
     ) {
         self.name = name
         self.detectedBy = detectedBy
-        self.encapsulation = encapsulation
+        self.encapsulation = WireEncapsulation(encapsulation)
         self.crossSubnetOnly = crossSubnetOnly
         self.configuredPodMTU = configuredPodMTU
         self.sources = sources
@@ -85,11 +85,7 @@ public struct CNISettings: Sendable, Codable, Equatable {
     /// The largest pod MTU whose packets, encapsulated as the wire carries them, fit an underlay path of
     /// `underlayMTU` bytes.
     public func largestPodMTU(underlayMTU: Int, underlay: IPVersion) -> Int {
-        if encapsulation == "udp" { return underlayMTU - underlay.headerSize - 8 }  // Flannel's udp backend: IP + UDP
-        guard encapsulation != "none",
-            let stack = try? EncapsulationStack.parse(encapsulation.replacingOccurrences(of: "+", with: ","))
-        else { return underlayMTU }
-        return stack.largestInnerPacket(outer: underlayMTU, underlay: underlay)
+        encapsulation.largestInnerPacket(outer: underlayMTU, underlay: underlay)
     }
 
     /// Records the CNI's DaemonSet: how it was found, where its objects live, its Helm release and version.
@@ -105,7 +101,7 @@ public struct CNISettings: Sendable, Codable, Equatable {
     mutating func assumeWithout(
         configMap: String, defaultNamespace: String, encapsulation: String, reserved: Int, assumption: String
     ) {
-        self.encapsulation = encapsulation
+        self.encapsulation = WireEncapsulation(encapsulation)
         reservedOverhead = reserved
         notes.append("\(configMap) was not given: assuming \(assumption)")
         missing.append("kubectl -n \(namespace ?? defaultNamespace) get configmap \(configMap) -o yaml")
@@ -223,7 +219,7 @@ public enum CNIReader {
                 $0.name == "flannel" || $0.name == "aws-vpc-cni" || $0.name == "canal"
             }) {
                 calico.policyOnly = true
-                calico.encapsulation = "none"
+                calico.encapsulation = .none
                 calico.missing = []
                 calico.notes.append(
                     "Calico runs for network policy here; \(carrier.name) carries the pod traffic and sets the pod MTU")
@@ -308,7 +304,7 @@ public enum CNIReader {
             encapsulation = "wireguard"
             settings.crossSubnetOnly = false
         }
-        settings.encapsulation = encapsulation
+        settings.encapsulation = WireEncapsulation(encapsulation)
         settings.reservedOverhead = CNIRules.calicoReserved(encapsulation, ipv6: ipv6)
         settings.rules =
             "Calico\(settings.version.map { " \($0)" } ?? ""): \(encapsulation == "none" ? "no encapsulation" : "\(encapsulation) reserves \(settings.reservedOverhead!) B") (felix/dataplane/linux/int_dataplane.go)"
@@ -618,7 +614,7 @@ public enum CNIReader {
         }
         let overhead = CNIRules.cilium(
             version: version, tunnel: tunnel, underlayIPv6: underlayIPv6, wireguard: wireguard, ipsec: ipsec)
-        settings.encapsulation = overhead.wire
+        settings.encapsulation = WireEncapsulation(overhead.wire)
         settings.reservedOverhead = overhead.bytes
         settings.rules = overhead.rules
         if version == nil, wireguard {
@@ -699,7 +695,7 @@ public enum CNIReader {
             )
             rule = (50, "vxlan")
         }
-        settings.encapsulation = rule!.wire
+        settings.encapsulation = WireEncapsulation(rule!.wire)
         settings.crossSubnetOnly = type == "vxlan" && backend.field("DirectRouting").bool == true
         settings.reservedOverhead = rule!.reserved
         settings.rules =

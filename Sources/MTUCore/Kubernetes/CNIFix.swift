@@ -200,8 +200,9 @@ extension KubeAuditor {
             var steps: [CNIFixStep] = []
             if let map = settings.configMap { steps.append(configMapPatch(map, key: "veth_mtu", text: "\(mtu)")) }
             let envName =
-                settings.encapsulation == "wireguard"
-                ? "FELIX_WIREGUARDMTU" : settings.encapsulation == "ipip" ? "FELIX_IPINIPMTU" : "FELIX_VXLANMTU"
+                settings.encapsulation.outermost == .wireguard
+                ? "FELIX_WIREGUARDMTU"
+                : settings.encapsulation.outermost == .ipip ? "FELIX_IPINIPMTU" : "FELIX_VXLANMTU"
             let literalEnv =
                 objects.daemonSets.map(DaemonSetView.init).first { $0.name == daemonSet && $0.namespace == namespace }
                 .flatMap { view -> Bool? in
@@ -220,8 +221,8 @@ extension KubeAuditor {
                 || (settings.configMap == nil && !literalEnv)
             {
                 let key =
-                    settings.encapsulation == "wireguard"
-                    ? "wireguardMTU" : settings.encapsulation == "ipip" ? "ipipMTU" : "vxlanMTU"
+                    settings.encapsulation.outermost == .wireguard
+                    ? "wireguardMTU" : settings.encapsulation.outermost == .ipip ? "ipipMTU" : "vxlanMTU"
                 steps.append(
                     CNIFixStep(
                         #"kubectl patch felixconfiguration default --type=merge -p '{"spec":{"\#(key)":\#(mtu)}}'"#,
@@ -373,7 +374,7 @@ extension CNISettings {
             var settings = CNISettings(name: "calico", encapsulation: kinds.last ?? "none", install: "operator")
             settings.namespace = "calico-system"
             settings.daemonSet = "calico-node"
-            settings.reservedOverhead = CNIRules.calicoReserved(settings.encapsulation, ipv6: ipv6)
+            settings.reservedOverhead = CNIRules.calicoReserved(settings.encapsulation.description, ipv6: ipv6)
             return settings
         case .cilium:
             let tunnel = kinds.first { $0 == "vxlan" || $0 == "geneve" } ?? "none"

@@ -283,7 +283,7 @@ public enum KubeAuditor {
         }
 
         var encapsulationText: String {
-            settings.encapsulation == "none"
+            settings.encapsulation.isNone
                 ? "no encapsulation" : "\(settings.encapsulation) (\(underlay.encapsulationOverhead) B)"
         }
 
