@@ -19,8 +19,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
-        // Pure model and analysis: sizes, encapsulations, topology, findings. Foundation value types only.
-        .target(name: "MTUCore"),
+        // The vocabulary every report shares: severities, verdicts, directions, findings and fixes, addresses. No
+        // dependency.
+        .target(name: "MTUModel"),
+        // Pure model and analysis, one folder per domain: sizes, mesh, Kubernetes (CNI), check, diagnosis.
+        // Re-exports MTUModel.
+        .target(name: "MTUCore", dependencies: ["MTUModel"]),
         // Topology files (YAML) → MTUCore.Topology, with file:line:column diagnostics.
         .target(name: "MTUConfig", dependencies: ["MTUCore", .product(name: "Yams", package: "Yams")]),
         // Live probing: DF probes from raw and UDP sockets, size search, wall location, the reverse responder.

@@ -1,28 +1,30 @@
 import Foundation
 import Testing
 
-/// MTUCore is one module in six folders, one per domain, layered: a folder may name the types of the folders below
-/// it only. The compiler cannot see folders, so this test reads the sources: every top-level type a folder declares,
+/// MTUCore is one module in five folders, one per domain, over the vocabulary target MTUModel, layered: a folder may
+/// name the types of the folders below it only, and MTUModel none of ours. The compiler cannot see folders, so this test reads the sources: every top-level type a folder declares,
 /// and every other folder that names it (in code, not in comments or strings). A new edge fails here with the file
 /// to look at; docs/ARCHITECTURE.md draws the same layers.
 @Suite("MTUCore layering")
 struct LayeringTests {
     /// What each folder may use, besides itself.
     static let allowed: [String: Set<String>] = [
-        "Vocabulary": [],
-        "Sizes": ["Vocabulary"],
-        "Mesh": ["Vocabulary"],
-        "Kubernetes": ["Vocabulary", "Sizes"],
-        "Check": ["Vocabulary", "Sizes", "Kubernetes"],
-        "Diagnosis": ["Vocabulary", "Sizes", "Kubernetes", "Check"],
+        "Sizes": [],
+        "Mesh": [],
+        "Kubernetes": ["Sizes"],
+        "Check": ["Sizes", "Kubernetes"],
+        "Diagnosis": ["Sizes", "Kubernetes", "Check"],
     ]
 
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Sources/MTUCore")
+    static let sourcesRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources")
+    static let root = sourcesRoot.appendingPathComponent("MTUCore")
 
     /// Each source file's folder and text with comments and string literals blanked.
     static func sources() throws -> [(folder: String, file: String, code: String)] {
-        let folders = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
+        let folders = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted().filter {
+            !$0.hasSuffix(".swift")
+        }
         return try folders.flatMap { folder in
             try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path).sorted()
                 .filter { $0.hasSuffix(".swift") }
@@ -72,6 +74,18 @@ struct LayeringTests {
             }
         }
         #expect(edges.isEmpty, "\(edges.sorted().joined(separator: "\n"))")
+    }
+
+    /// The vocabulary depends on nothing of ours (the standard library and Foundation only).
+    @Test func theModelImportsNothingOfOurs() throws {
+        let model = Self.sourcesRoot.appendingPathComponent("MTUModel")
+        let files = try FileManager.default.contentsOfDirectory(atPath: model.path).filter { $0.hasSuffix(".swift") }
+        #expect(files.count >= 5)
+        for file in files {
+            let text = try String(contentsOf: model.appendingPathComponent(file), encoding: .utf8)
+            let imports = text.split(separator: "\n").filter { $0.hasPrefix("import ") }.map { $0.dropFirst(7) }
+            #expect(imports.allSatisfy { $0 == "Foundation" }, "\(file): \(imports)")
+        }
     }
 
     /// The scan itself can fail: a made-up upward edge is found.
