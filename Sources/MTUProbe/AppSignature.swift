@@ -3,24 +3,6 @@ import Glibc
 import MTUCore
 import MTUSystem
 
-/// The application signature of an HTTPS endpoint, as in the incident's table: TCP connect, a plain-HTTP request to
-/// the TLS port, the TLS handshake's first flight.
-public struct TLSSignature: Sendable, Codable {
-    public var port: Int
-    public var connectMs: Int?
-    /// The status a plain-HTTP request to the TLS port got (e.g. 400), nil when it got no HTTP answer.
-    public var plainHTTPStatus: Int?
-    public var plainHTTPBytes: Int
-    /// ok (the server's first flight completed) | stalled (bytes stopped before it completed) | failed (alert,
-    /// reset or close: not an MTU symptom) | unreachable
-    public var handshake: String
-    /// The Certificate message's size (the chain as sent), when it arrived or at least announced itself.
-    public var certificateBytes: Int?
-    public var bytesReceived: Int
-    public var handshakeMs: Int?
-    public var conclusion: String
-}
-
 public enum AppSignature {
     /// A TCP connect alone (for ports that do not speak TLS): milliseconds, or nil when it does not connect.
     public static func tcpConnect(address: ProbeAddress, port: UInt16, timeoutMilliseconds: Int) -> Int? {

@@ -35,33 +35,6 @@ public protocol WaveProber {
     var probesSent: Int { get }
 }
 
-/// The answer of a path MTU search in one direction.
-public struct SearchResult: Sendable, Hashable, Codable {
-    /// The largest packet that passed (the path MTU), or nil when nothing at all came back.
-    public var pathMTU: Int?
-    /// The smallest size above it that did not pass, when there is one.
-    public var firstFailing: Int?
-    public var verdict: PathVerdict
-    /// The PTB's claims, when one came back for a failing size.
-    public var ptbMTU: Int?
-    public var ptbSource: String?
-    /// The local limit's value, for local-limit.
-    public var localMTU: Int?
-    /// How many times the first failing size failed (random loss is told apart from a wall by repeats).
-    public var failuresAtWall: Int
-    /// Whether the boundary was confirmed by repeats (false: the search ran out of waves; treat as inconclusive).
-    public var confirmed: Bool
-    public var waves: Int
-    /// Every size probed and its last outcome, ascending (for the size ladder in reports).
-    public var ladder: [LadderStep]
-
-    public struct LadderStep: Sendable, Hashable, Codable {
-        public var size: Int
-        public var outcome: String
-        public var attempts: Int
-    }
-}
-
 /// Finds the exact path MTU with few waves: a coarse ladder in parallel, then every size in the remaining gap,
 /// then repeats at the boundary until a size wall is told apart from random loss.
 public struct PathMTUSearch {
@@ -286,15 +259,7 @@ public struct PathMTUSearch {
     }
 }
 
-/// Where the wall is: the last hop large packets reach and the first they do not.
-public struct WallLocation: Sendable, Hashable, Codable {
-    public var lastGoodHop: String?
-    public var firstBadHop: String?
-    /// TTL of `firstBadHop`.
-    public var ttl: Int?
-    /// Hop addresses by TTL, as small probes saw them.
-    public var hops: [String?]
-
+extension WallLocation {
     /// Sends small and large probes at every TTL in one wave and reads where the large ones stop.
     public static func locate(
         _ prober: inout some WaveProber, target: String, small: Int, large: Int, maxHops: Int = 16

@@ -1,4 +1,3 @@
-import MTUCapture
 import MTUCore
 
 /// Human text for `capture analyze`: the verdict and its one-line conclusion, the connections that matter, then the

@@ -1,6 +1,4 @@
-import MTUCapture
 import MTUCore
-import MTUProbe
 
 /// Each command's result as a ``ReportDocument`` (for Markdown and HTML).
 public enum Documents {

@@ -1,5 +1,4 @@
 import MTUCore
-import MTUProbe
 
 /// `probe`'s text report.
 public enum ProbeText {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MTUCore
 import MTULab
 import MTUReport
 

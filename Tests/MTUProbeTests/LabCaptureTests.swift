@@ -1,4 +1,5 @@
 import Foundation
+import MTUCore
 import MTULab
 import MTUTestSupport
 import Testing

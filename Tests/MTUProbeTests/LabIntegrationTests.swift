@@ -1,4 +1,5 @@
 import Foundation
+import MTUCore
 import MTULab
 import MTUProbe
 import MTUTestSupport

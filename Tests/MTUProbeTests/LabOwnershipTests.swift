@@ -1,4 +1,5 @@
 import Foundation
+import MTUCore
 import Testing
 
 @testable import MTULab

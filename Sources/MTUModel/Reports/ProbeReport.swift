@@ -1,0 +1,240 @@
+// What `probe` reports (MTUProbe measures it; MTUReport renders it).
+
+/// What `mtu-doctor probe` reports.
+public struct ProbeReport: Sendable, Codable {
+    public struct PTBInfo: Sendable, Codable {
+        public var mtu: Int?
+        public var source: String?
+        /// The PTB's source is not routable back through the interface it arrives on: hosts with strict
+        /// rp_filter drop it.
+        public var rpfRisk: Bool
+        /// The MTU it claims is implausible (below 552, Linux's min_pmtu): likely forged or broken.
+        public var implausible: Bool
+        /// This host's effective rp_filter on the interface toward the target (0 off, 1 strict, 2 loose; IPv4).
+        public var rpFilterMode: Int?
+
+        public init(
+            mtu: Int? = nil, source: String? = nil, rpfRisk: Bool, implausible: Bool, rpFilterMode: Int? = nil
+        ) {
+            self.mtu = mtu
+            self.source = source
+            self.rpfRisk = rpfRisk
+            self.implausible = implausible
+            self.rpFilterMode = rpFilterMode
+        }
+    }
+
+    public struct Forward: Sendable, Codable {
+        public var pathMTU: Int?
+        /// ok | ptb | local-limit | blackhole | unreachable | partial | inconclusive
+        public var verdict: PathVerdict
+        public var ptb: PTBInfo?
+        public var wall: WallLocation?
+        public var localMTU: Int?
+        /// Packets this host dropped for failing rp_filter while probing (IPReversePathFilter).
+        public var rpFilterDrops: Int
+        public var ladder: [SearchResult.LadderStep]
+        public var explanation: String
+        /// A path MTU this host had already learned toward the target (its route cache), when below the interface MTU.
+        public var cachedPMTU: Int?
+        /// raw or datagram: which ICMP socket carried the probes; tcp when --tcp-port was used.
+        public var socket: String
+        /// When the echo search met silence, what a one-way UDP check said: confirmed (the requests are lost),
+        /// replies-lost (the requests pass: the replies do not come back), not-available (no UDP answer at all).
+        public var oneWay: String?
+        /// Echo replies over this size never came back while the requests arrived (the one-way check).
+        public var echoRepliesLostAbove: Int?
+        /// With verdict partial: sizes above this could not be measured (a learned PMTU bounds TCP).
+        public var measuredUpTo: Int?
+
+        public init(
+            pathMTU: Int? = nil, verdict: PathVerdict, ptb: PTBInfo? = nil, wall: WallLocation? = nil,
+            localMTU: Int? = nil, rpFilterDrops: Int, ladder: [SearchResult.LadderStep], explanation: String,
+            cachedPMTU: Int? = nil, socket: String, oneWay: String? = nil, echoRepliesLostAbove: Int? = nil,
+            measuredUpTo: Int? = nil
+        ) {
+            self.pathMTU = pathMTU
+            self.verdict = verdict
+            self.ptb = ptb
+            self.wall = wall
+            self.localMTU = localMTU
+            self.rpFilterDrops = rpFilterDrops
+            self.ladder = ladder
+            self.explanation = explanation
+            self.cachedPMTU = cachedPMTU
+            self.socket = socket
+            self.oneWay = oneWay
+            self.echoRepliesLostAbove = echoRepliesLostAbove
+            self.measuredUpTo = measuredUpTo
+        }
+    }
+
+    public struct Reverse: Sendable, Codable {
+        public var pathMTU: Int?
+        /// serve-udp | tcp-mss | tls-mss | echo-replies | not-measured
+        public var method: String
+        /// ok | ptb | blackhole | partial (ok up to `measuredUpTo`, not measurable above) | unreachable | inconclusive
+        public var verdict: PathVerdict?
+        /// With verdict partial: sizes above this could not be measured (a learned PMTU bounds TCP).
+        public var measuredUpTo: Int?
+        /// The responder's route MTU toward us after probing: below its interface MTU once a PTB reached it.
+        public var responderRouteMTU: Int?
+        public var explanation: String
+
+        public init(
+            pathMTU: Int? = nil, method: String, verdict: PathVerdict? = nil, measuredUpTo: Int? = nil,
+            responderRouteMTU: Int? = nil, explanation: String
+        ) {
+            self.pathMTU = pathMTU
+            self.method = method
+            self.verdict = verdict
+            self.measuredUpTo = measuredUpTo
+            self.responderRouteMTU = responderRouteMTU
+            self.explanation = explanation
+        }
+    }
+
+    public var target: String
+    public var address: String
+    public var forward: Forward
+    public var reverse: Reverse
+    /// The HTTPS signature, for URL targets and --tls-port (run first, on a cold path).
+    public var tls: TLSSignature?
+    public var probesSent: Int
+    public var elapsedMs: Int
+    /// A path MTU this host had learned toward the target before the run (a route exception), and whether it was
+    /// set aside so that the TCP methods could measure past it.
+    public var learned: Learned?
+
+    public struct Learned: Sendable, Codable, Hashable {
+        public var mtu: Int
+        public var expiresSeconds: Int?
+        public var setAside: Bool
+
+        public init(
+            mtu: Int, expiresSeconds: Int? = nil, setAside: Bool
+        ) {
+            self.mtu = mtu
+            self.expiresSeconds = expiresSeconds
+            self.setAside = setAside
+        }
+    }
+
+    public init(
+        target: String, address: String, forward: Forward, reverse: Reverse, tls: TLSSignature? = nil, probesSent: Int,
+        elapsedMs: Int, learned: Learned? = nil
+    ) {
+        self.target = target
+        self.address = address
+        self.forward = forward
+        self.reverse = reverse
+        self.tls = tls
+        self.probesSent = probesSent
+        self.elapsedMs = elapsedMs
+        self.learned = learned
+    }
+}
+
+/// The application signature of an HTTPS endpoint, as in the incident's table: TCP connect, a plain-HTTP request to
+/// the TLS port, the TLS handshake's first flight.
+public struct TLSSignature: Sendable, Codable {
+    public var port: Int
+    public var connectMs: Int?
+    /// The status a plain-HTTP request to the TLS port got (e.g. 400), nil when it got no HTTP answer.
+    public var plainHTTPStatus: Int?
+    public var plainHTTPBytes: Int
+    /// ok (the server's first flight completed) | stalled (bytes stopped before it completed) | failed (alert,
+    /// reset or close: not an MTU symptom) | unreachable
+    public var handshake: String
+    /// The Certificate message's size (the chain as sent), when it arrived or at least announced itself.
+    public var certificateBytes: Int?
+    public var bytesReceived: Int
+    public var handshakeMs: Int?
+    public var conclusion: String
+
+    public init(
+        port: Int, connectMs: Int? = nil, plainHTTPStatus: Int? = nil, plainHTTPBytes: Int, handshake: String,
+        certificateBytes: Int? = nil, bytesReceived: Int, handshakeMs: Int? = nil, conclusion: String
+    ) {
+        self.port = port
+        self.connectMs = connectMs
+        self.plainHTTPStatus = plainHTTPStatus
+        self.plainHTTPBytes = plainHTTPBytes
+        self.handshake = handshake
+        self.certificateBytes = certificateBytes
+        self.bytesReceived = bytesReceived
+        self.handshakeMs = handshakeMs
+        self.conclusion = conclusion
+    }
+}
+
+/// The answer of a path MTU search in one direction.
+public struct SearchResult: Sendable, Hashable, Codable {
+    /// The largest packet that passed (the path MTU), or nil when nothing at all came back.
+    public var pathMTU: Int?
+    /// The smallest size above it that did not pass, when there is one.
+    public var firstFailing: Int?
+    public var verdict: PathVerdict
+    /// The PTB's claims, when one came back for a failing size.
+    public var ptbMTU: Int?
+    public var ptbSource: String?
+    /// The local limit's value, for local-limit.
+    public var localMTU: Int?
+    /// How many times the first failing size failed (random loss is told apart from a wall by repeats).
+    public var failuresAtWall: Int
+    /// Whether the boundary was confirmed by repeats (false: the search ran out of waves; treat as inconclusive).
+    public var confirmed: Bool
+    public var waves: Int
+    /// Every size probed and its last outcome, ascending (for the size ladder in reports).
+    public var ladder: [LadderStep]
+
+    public struct LadderStep: Sendable, Hashable, Codable {
+        public var size: Int
+        public var outcome: String
+        public var attempts: Int
+
+        public init(
+            size: Int, outcome: String, attempts: Int
+        ) {
+            self.size = size
+            self.outcome = outcome
+            self.attempts = attempts
+        }
+    }
+
+    public init(
+        pathMTU: Int? = nil, firstFailing: Int? = nil, verdict: PathVerdict, ptbMTU: Int? = nil,
+        ptbSource: String? = nil, localMTU: Int? = nil, failuresAtWall: Int, confirmed: Bool, waves: Int,
+        ladder: [LadderStep]
+    ) {
+        self.pathMTU = pathMTU
+        self.firstFailing = firstFailing
+        self.verdict = verdict
+        self.ptbMTU = ptbMTU
+        self.ptbSource = ptbSource
+        self.localMTU = localMTU
+        self.failuresAtWall = failuresAtWall
+        self.confirmed = confirmed
+        self.waves = waves
+        self.ladder = ladder
+    }
+}
+
+/// Where the wall is: the last hop large packets reach and the first they do not.
+public struct WallLocation: Sendable, Hashable, Codable {
+    public var lastGoodHop: String?
+    public var firstBadHop: String?
+    /// TTL of `firstBadHop`.
+    public var ttl: Int?
+    /// Hop addresses by TTL, as small probes saw them.
+    public var hops: [String?]
+
+    public init(
+        lastGoodHop: String? = nil, firstBadHop: String? = nil, ttl: Int? = nil, hops: [String?]
+    ) {
+        self.lastGoodHop = lastGoodHop
+        self.firstBadHop = firstBadHop
+        self.ttl = ttl
+        self.hops = hops
+    }
+}
