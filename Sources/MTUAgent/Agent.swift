@@ -543,91 +543,104 @@ public final class Agent: Sendable {
         for status in snapshot.peers {
             let pair = [("from", options.node), ("to", status.peer.name)]
             if let latest = status.latest {
-                for (direction, side) in [("forward", latest.forward), ("reverse", latest.reverse)] {
-                    let labels = pair + [("direction", direction)]
+                for (direction, side) in [(PathDirection.forward, latest.forward), (.reverse, latest.reverse)] {
+                    let labels = pair + [("direction", direction.rawValue)]
                     if let mtu = side.pathMTU {
-                        registry.makeGauge(
-                            name: "mtu_doctor_path_mtu_bytes", labels: labels,
+                        registry.gauge(
+                            "mtu_doctor_path_mtu_bytes", labels: labels,
                             help: "Largest packet that crosses the path, measured with DF, per direction"
                         ).set(to: Double(mtu))
                     }
-                    registry.makeGauge(
-                        name: "mtu_doctor_blackhole", labels: labels,
+                    registry.gauge(
+                        "mtu_doctor_blackhole", labels: labels,
                         help: "1 when packets above the path MTU vanish without an ICMP too-big reaching the sender"
                     ).set(to: side.verdict == .blackhole ? 1 : 0)
                 }
-                registry.makeGauge(
-                    name: "mtu_doctor_ptb_lost", labels: pair,
+                registry.gauge(
+                    "mtu_doctor_ptb_lost", labels: pair,
                     help: "1 when an ICMP too-big arrived and this host's rp_filter dropped it"
                 ).set(to: latest.forward.ptbLost ? 1 : 0)
-                registry.makeGauge(
-                    name: "mtu_doctor_result_age_seconds", labels: pair, help: "Age of the latest result"
+                registry.gauge(
+                    "mtu_doctor_result_age_seconds", labels: pair, help: "Age of the latest result"
                 ).set(to: status.ageSeconds ?? 0)
             }
-            registry.makeGauge(
-                name: "mtu_doctor_result_stale", labels: pair,
+            registry.gauge(
+                "mtu_doctor_result_stale", labels: pair,
                 help: "1 when the latest result is missing, older than the stale limit, or the last attempt failed"
             ).set(to: status.stale ? 1 : 0)
-            registry.makeCounter(
-                name: "mtu_doctor_probe_errors_total", labels: pair, help: "Measurements of this peer that failed"
+            registry.counter(
+                "mtu_doctor_probe_errors_total", labels: pair, help: "Measurements of this peer that failed"
             ).increment(by: Int64(status.errors))
         }
-        registry.makeCounter(
-            name: "mtu_doctor_rounds_total", labels: [("node", options.node)], help: "Completed rounds over every peer"
+        registry.counter(
+            "mtu_doctor_rounds_total", labels: [("node", options.node)], help: "Completed rounds over every peer"
         ).increment(by: Int64(copy.rounds))
-        registry.makeCounter(
-            name: "mtu_doctor_probe_packets_total", labels: [("node", options.node)], help: "Probe packets sent"
+        registry.counter(
+            "mtu_doctor_probe_packets_total", labels: [("node", options.node)], help: "Probe packets sent"
         ).increment(by: Int64(copy.probesSent))
-        registry.makeGauge(
-            name: "mtu_doctor_round_duration_seconds", labels: [("node", options.node)],
+        registry.gauge(
+            "mtu_doctor_round_duration_seconds", labels: [("node", options.node)],
             help: "Duration of the last complete round"
         ).set(to: copy.lastRoundSeconds ?? 0)
-        registry.makeGauge(
-            name: "mtu_doctor_peers", labels: [("node", options.node)], help: "Peers this agent measures"
+        registry.gauge(
+            "mtu_doctor_peers", labels: [("node", options.node)], help: "Peers this agent measures"
         ).set(to: Double(copy.peers.count))
         if let host = copy.host {
             let node = [("node", options.node)]
             if let interface = host.interface, let mtu = host.interfaceMTU {
-                registry.makeGauge(
-                    name: "mtu_doctor_interface_mtu_bytes", labels: node + [("interface", interface)],
+                registry.gauge(
+                    "mtu_doctor_interface_mtu_bytes", labels: node + [("interface", interface)],
                     help: "MTU of the interface toward the peers"
                 ).set(to: Double(mtu))
-                registry.makeGauge(
-                    name: "mtu_doctor_rp_filter", labels: node + [("interface", interface)],
+                registry.gauge(
+                    "mtu_doctor_rp_filter", labels: node + [("interface", interface)],
                     help: "Effective rp_filter on that interface: 0 off, 1 strict, 2 loose"
                 ).set(to: Double(host.rpFilter ?? 0))
             }
             if let probing = host.tcpMTUProbing {
-                registry.makeGauge(
-                    name: "mtu_doctor_tcp_mtu_probing", labels: node,
+                registry.gauge(
+                    "mtu_doctor_tcp_mtu_probing", labels: node,
                     help: "net.ipv4.tcp_mtu_probing: 0 off, 1 after a suspected black hole, 2 always"
                 ).set(to: Double(probing))
             }
             if let drops = host.rpFilterDrops {
-                registry.makeCounter(
-                    name: "mtu_doctor_rp_filter_drops_total", labels: node,
+                registry.counter(
+                    "mtu_doctor_rp_filter_drops_total", labels: node,
                     help: "Packets this host dropped for failing rp_filter (TcpExt IPReversePathFilter)"
                 ).increment(by: Int64(drops))
             }
             if host.mssClampsKnown {
-                registry.makeGauge(
-                    name: "mtu_doctor_mss_clamp_rules", labels: node,
+                registry.gauge(
+                    "mtu_doctor_mss_clamp_rules", labels: node,
                     help: "TCP MSS clamp rules in this host's iptables/nftables"
                 ).set(to: Double(host.mssClamps.count))
             }
         }
         if let discovery = snapshot.discovery {
             let labels = [("node", options.node), ("source", discovery.source)]
-            registry.makeCounter(
-                name: "mtu_doctor_discovery_errors_total", labels: labels,
+            registry.counter(
+                "mtu_doctor_discovery_errors_total", labels: labels,
                 help: "Peer look-ups that failed (the last good peer list stays in use)"
             ).increment(by: Int64(discovery.failures))
-            registry.makeGauge(
-                name: "mtu_doctor_discovery_stale", labels: labels,
+            registry.gauge(
+                "mtu_doctor_discovery_stale", labels: labels,
                 help: "1 when the peer list is from an earlier look-up because the source is failing"
             ).set(to: discovery.stale ? 1 : 0)
         }
         return registry.emitToString()
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    /// A gauge by its full name (swift-prometheus 2's descriptor form, the unit left in the name as the metric names
+    /// in deploy/monitoring and the dashboard spell it).
+    func gauge(_ name: String, labels: [(String, String)], help: String) -> Gauge {
+        makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+    }
+
+    /// A counter by its full name, as ``gauge(_:labels:help:)``.
+    func counter(_ name: String, labels: [(String, String)], help: String) -> Counter {
+        makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }
 }
 #endif

@@ -24,7 +24,7 @@ struct MonitoringTests {
     /// Every series the agent exports, from the code that exports them.
     static func exported() throws -> Set<String> {
         let source = try read("Sources/MTUAgent/Agent.swift")
-        let pattern = try NSRegularExpression(pattern: #"make(?:Gauge|Counter)\(\s*name:\s*"(mtu_doctor_[a-z_]+)""#)
+        let pattern = try NSRegularExpression(pattern: #"registry\.(?:gauge|counter)\(\s*"(mtu_doctor_[a-z_]+)""#)
         let range = NSRange(source.startIndex..., in: source)
         return Set(
             pattern.matches(in: source, range: range).compactMap {
