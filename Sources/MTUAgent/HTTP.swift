@@ -182,34 +182,25 @@ final class ConnectionLimiter: ChannelInboundHandler, Sendable {
     }
 }
 
-/// Before the HTTP decoder: a request larger than the limit is answered 400 and the connection closed.
+/// Before the HTTP decoder: once a client has sent more than the limit, nothing more of it is read, and the
+/// connection's handler is told (`TooLarge`) so that it answers 400 through the same encoder as every reply.
 final class RequestSizeLimit: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+
+    /// The event the handler answers with 400.
+    struct TooLarge {}
 
     let limit: Int
     var seen = 0
-    var refused = false
 
     init(limit: Int) { self.limit = limit }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !refused else { return }
+        guard seen <= limit else { return }
         seen += unwrapInboundIn(data).readableBytes
         guard seen <= limit else {
-            refused = true
-            let response = AgentHTTPServer.Response(status: 400, body: "bad request: over 8 KiB\n")
-            var bytes = context.channel.allocator.buffer(capacity: 256)
-            bytes.writeString("HTTP/1.1 400 Bad Request\r\n")
-            for header in AgentHTTPServer.head(response).headers {
-                bytes.writeString("\(header.name): \(header.value)\r\n")
-            }
-            bytes.writeString("\r\n")
-            bytes.writeBytes(response.body)
-            context.writeAndFlush(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
+            context.fireUserInboundEventTriggered(TooLarge())
             return
         }
         context.fireChannelRead(data)
@@ -254,6 +245,14 @@ final class AgentHTTPHandler: ChannelInboundHandler {
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is RequestSizeLimit.TooLarge else { return context.fireUserInboundEventTriggered(event) }
+        guard !answered else { return }
+        reply(
+            .init(status: 400, body: "bad request: over \(AgentHTTPServer.maxRequestBytes / 1024) KiB\n"), head: false,
+            context: context)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard !answered else {
             context.close(promise: nil)
@@ -285,11 +284,10 @@ final class AgentHTTPHandler: ChannelInboundHandler {
         }
     }
 
-    /// The client's address as text, IPv4-mapped given as IPv4.
+    /// The client's address as text, IPv4-mapped given as IPv4 (the dual-stack listener sees IPv4 clients so).
     static func source(_ address: SocketAddress?) -> String {
         guard let text = address?.ipAddress else { return "unknown" }
-        if text.lowercased().hasPrefix("::ffff:"), text.contains(".") { return String(text.dropFirst(7)) }
-        return text
+        return ProbeAddress(text).map { $0.unmapped.description } ?? text
     }
 }
 

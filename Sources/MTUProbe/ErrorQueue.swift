@@ -145,7 +145,7 @@ package enum ErrorQueue {
 
 extension ProbeAddress {
     /// An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as plain IPv4.
-    var unmapped: ProbeAddress {
+    package var unmapped: ProbeAddress {
         guard case .v6(let bytes) = self, bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff,
             bytes[11] == 0xff
         else { return self }

@@ -415,7 +415,6 @@ public struct ReverseProber: WaveProber {
             }
             nonce &+= 1
             // Without a token the responder answers at most the request's size: pad the request to match.
-            let headers = target.isIPv6 ? 48 : 28
             let bytes =
                 forward
                 ? ReverseWire.request(size: 64, nonce: nonce, token: token, status: true, padTo: request.size - headers)
@@ -435,11 +434,24 @@ public struct ReverseProber: WaveProber {
 
     /// Asks the responder for its route MTU toward us: lower than its interface MTU once a PTB reached it.
     public mutating func responderRouteMTU() throws -> Int? {
+        try askStatus(paddedTo: 64).routeMTU
+    }
+
+    /// Whether a request padded to `size` bytes reaches the responder: a small status reply comes back to one of
+    /// `attempts` tries. Without the token a failing reply size may be its request dying on the way out; this tells
+    /// the two apart.
+    package mutating func requestArrives(size: Int, attempts: Int = 3) throws -> Bool {
+        for _ in 0..<attempts where try askStatus(paddedTo: size).arrived { return true }
+        return false
+    }
+
+    /// One status request (the small reply carrying the responder's route MTU toward us), padded to a `packet`-byte
+    /// IP packet: whether the reply came back, and the route MTU it reported.
+    mutating func askStatus(paddedTo packet: Int) throws -> (arrived: Bool, routeMTU: Int?) {
         nonce &+= 1
         try socket.send(
-            ReverseWire.request(
-                size: 64, nonce: nonce, token: token, status: true, padTo: 64 - (target.isIPv6 ? 48 : 28)), to: target,
-            port: port)
+            ReverseWire.request(size: 64, nonce: nonce, token: token, status: true, padTo: packet - headers),
+            to: target, port: port)
         probesSent += 1
         var outcomes: [ProbeOutcome] = [.silent]
         var pending: [UInt32: Int] = [nonce: 0]
@@ -448,27 +460,11 @@ public struct ReverseProber: WaveProber {
             route = reported
             return .passed
         }
-        return route
+        return (outcomes[0] == .passed, route)
     }
 
-    /// Whether a request padded to `size` bytes reaches the responder: a small status reply comes back to one of
-    /// `attempts` tries. Without the token a failing reply size may be its request dying on the way out; this tells
-    /// the two apart.
-    package mutating func requestArrives(size: Int, attempts: Int = 3) throws -> Bool {
-        let headers = target.isIPv6 ? 48 : 28
-        for _ in 0..<attempts {
-            nonce &+= 1
-            try socket.send(
-                ReverseWire.request(size: 64, nonce: nonce, token: token, status: true, padTo: size - headers),
-                to: target, port: port)
-            probesSent += 1
-            var outcomes: [ProbeOutcome] = [.silent]
-            var pending: [UInt32: Int] = [nonce: 0]
-            try collect(into: &outcomes, pending: &pending) { _, _ in .passed }
-            if outcomes[0] == .passed { return true }
-        }
-        return false
-    }
+    /// IP and UDP headers of a datagram to the responder.
+    var headers: Int { target.isIPv6 ? 48 : 28 }
 
     private func collect(
         into outcomes: inout [ProbeOutcome], pending: inout [UInt32: Int], quietMilliseconds: Int = 80,
