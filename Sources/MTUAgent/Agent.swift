@@ -453,7 +453,7 @@ public final class Agent: Sendable {
     /// never from the template; on the way back the boundary holds, and whether its sender hears a PTB is the
     /// template's.
     static func verifiedResult(
-        _ peer: Peer, _ candidate: Candidate, check: (holds: Bool, probes: Int, forwardAbove: ProbeOutcome?),
+        _ peer: Peer, _ candidate: Candidate, check: Probe.Verification,
         maximum: Int
     ) -> PeerResult {
         let template = candidate.template

@@ -36,13 +36,14 @@ extension DatagramSocket {
 /// A UDP socket of the kernel's: every call through `Syscall`.
 package final class KernelDatagramSocket: DatagramSocket {
     package let descriptor: Int32
-    let family: ProbeAddress
+    /// An address of the socket's family (the target, or [::] for the dual-stack responder): which hop-limit option.
+    let familyAddress: ProbeAddress
 
     /// A socket for probing `target` (its family); `receiveErrors` turns on the error queue, and DF is set without
     /// the PMTU cache (`IP_PMTUDISC_PROBE`) when `dontFragment`.
     package init(toward target: ProbeAddress, dontFragment: Bool, receiveErrors: Bool) throws(Syscall.Failure) {
         descriptor = try Syscall.socket(family: target.family, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
-        family = target
+        familyAddress = target
         do throws(Syscall.Failure) {
             if dontFragment { try target.configureProbeSocket(descriptor, receiveErrors: receiveErrors) }
         } catch {
@@ -55,7 +56,7 @@ package final class KernelDatagramSocket: DatagramSocket {
     /// The responder's: dual stack on [::]:port, DF without the PMTU cache for both families.
     package init(listeningOn port: UInt16) throws(Syscall.Failure) {
         descriptor = try Syscall.dualStackSocket(type: Int32(SOCK_DGRAM.rawValue), port: port)
-        family = .v6([UInt8](repeating: 0, count: 16))
+        familyAddress = .v6([UInt8](repeating: 0, count: 16))
         do throws(Syscall.Failure) {
             try Syscall.setOption(
                 descriptor, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
@@ -90,7 +91,9 @@ package final class KernelDatagramSocket: DatagramSocket {
 
     package func readError() -> ErrorQueue.Report? { ErrorQueue.read(descriptor) }
 
-    package func setHopLimit(_ value: Int32) throws(Syscall.Failure) { try family.setHopLimit(descriptor, value) }
+    package func setHopLimit(_ value: Int32) throws(Syscall.Failure) {
+        try familyAddress.setHopLimit(descriptor, value)
+    }
 
     package func routeMTU(to address: ProbeAddress) -> Int? { Syscall.routeMTU(to: address) }
 

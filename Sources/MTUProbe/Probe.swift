@@ -683,6 +683,10 @@ public enum Probe {
 
 #if os(Linux)
 extension Probe {
+    /// A quick check of a boundary: whether it holds both ways, the probes it cost, and what the forward probe one
+    /// byte above it met.
+    public typealias Verification = (holds: Bool, probes: Int, forwardAbove: ProbeOutcome?)
+
     /// Re-checks a known boundary with a handful of probes instead of a search: `pathMTU` must pass and, when it
     /// is below `maximum`, `pathMTU + 1` must fail, each `tries` times (a pass above, or a failure at, the
     /// boundary means the path changed: the caller searches again). Forward by DF echo; reverse, when a responder
@@ -690,7 +694,7 @@ extension Probe {
     public static func verify(
         address: ProbeAddress, forward: Int, reverse: Int?, maximum: Int, responderPort: UInt16?, token: [UInt8],
         timeoutMilliseconds: Int, socket: ProbeOptions.SocketKind = .auto, tries: Int = 3
-    ) -> (holds: Bool, probes: Int, forwardAbove: ProbeOutcome?) {
+    ) -> Verification {
         func wave(_ size: Int) -> [ProbeRequest] {
             Array(repeating: ProbeRequest(size: size), count: tries)
                 + (size < maximum ? Array(repeating: ProbeRequest(size: size + 1), count: tries) : [])
