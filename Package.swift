@@ -69,7 +69,7 @@ let package = Package(
             name: "mtu-doctor",
             dependencies: [
                 "MTUCore", "MTUConfig", "MTUReport", "MTUProbe", "MTULab", "MTUCapture", "MTUDiagnose", "MTUAgent",
-                "MTUKube",
+                "MTUKube", "MTUSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

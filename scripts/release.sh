@@ -4,16 +4,16 @@
 #   scripts/release.sh            # then: scripts/test-release.sh (runs it in a Debian root with no Swift)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=$(sed -n 's/^    static let version = "\(.*\)"$/\1/p' Sources/mtu-doctor/BuildInfo.swift)
+version=$(sed -n 's/^    static let version = "\(.*\)"$/\1/p' Sources/mtu-doctor/Support/BuildInfo.swift)
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 [ -z "$(git status --porcelain 2>/dev/null)" ] || commit="$commit-dirty"
 arch=$(uname -m)
 name="mtu-doctor-$version-linux-$arch"
 
 # The commit goes into the binary for this build only.
-cp Sources/mtu-doctor/BuildInfo.swift /tmp/mtu-doctor-BuildInfo.swift.$$
-trap 'cp /tmp/mtu-doctor-BuildInfo.swift.$$ Sources/mtu-doctor/BuildInfo.swift; rm -f /tmp/mtu-doctor-BuildInfo.swift.$$' EXIT
-sed -i "s/^    static let commit = .*/    static let commit = \"$commit\"/" Sources/mtu-doctor/BuildInfo.swift
+cp Sources/mtu-doctor/Support/BuildInfo.swift /tmp/mtu-doctor-BuildInfo.swift.$$
+trap 'cp /tmp/mtu-doctor-BuildInfo.swift.$$ Sources/mtu-doctor/Support/BuildInfo.swift; rm -f /tmp/mtu-doctor-BuildInfo.swift.$$' EXIT
+sed -i "s/^    static let commit = .*/    static let commit = \"$commit\"/" Sources/mtu-doctor/Support/BuildInfo.swift
 
 start=$(date +%s)
 swift build -c release --static-swift-stdlib --product mtu-doctor --scratch-path .build-release

@@ -13,6 +13,36 @@ public enum KubeApply {
         /// The object's path, e.g. `/apis/apps/v1/namespaces/mtu-doctor/daemonsets/mtu-doctor-agent-pod`.
         public var path: String
         public var yaml: String
+
+        /// "DaemonSet mtu-doctor/mtu-doctor-agent-pod", "ClusterRole mtu-doctor-agent".
+        public var label: String { "\(kind) \(namespace.map { "\($0)/" } ?? "")\(name)" }
+    }
+
+    /// A refused object: which one, why, and how many were applied before it.
+    public struct Failure: Error, CustomStringConvertible {
+        public var item: String
+        public var error: KubeAPIError
+        public var applied: Int
+        public var total: Int
+
+        public var description: String {
+            "\(item): \(error)\(applied == 0 ? "; nothing was applied" : "; applied before it: \(applied) of \(total)")"
+        }
+    }
+
+    /// Applies `items` in order with server-side apply, saying each one's name to `applied` once it is in; stops at
+    /// the first refusal.
+    public static func apply(
+        _ items: [Item], with client: KubeClient, applied: (String) -> Void
+    ) async throws(Failure) {
+        for (index, item) in items.enumerated() {
+            do throws(KubeAPIError) {
+                try await client.apply(item.path, yaml: item.yaml)
+                applied(item.label)
+            } catch {
+                throw Failure(item: item.label, error: error, applied: index, total: items.count)
+            }
+        }
     }
 
     /// Kinds that live outside namespaces.

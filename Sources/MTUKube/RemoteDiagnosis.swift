@@ -21,6 +21,59 @@ public struct RemoteDiagnosis: Sendable {
         case node(name: String, namespace: String)
     }
 
+    /// Where to run, as the user named it (`--pod NS/NAME` or `--pod NAME`, or `--node NAME`, with an optional
+    /// namespace and target container), checked before anything is asked of the API server. Names follow the
+    /// DNS-1123 subdomain rule of the Kubernetes API (kubernetes/apimachinery, pkg/util/validation/validation.go,
+    /// `IsDNS1123Subdomain`: lower-case alphanumerics, '-' and '.', at most 253 characters).
+    public struct PlaceRequest: Sendable, Equatable {
+        public var pod: String?
+        public var node: String?
+        public var namespace: String?
+        public var targetContainer: String?
+
+        public init(pod: String?, node: String?, namespace: String?, targetContainer: String?) {
+            self.pod = pod
+            self.node = node
+            self.namespace = namespace
+            self.targetContainer = targetContainer
+        }
+
+        /// The first thing wrong with the request, in the flags' words, or nil.
+        public var problem: String? {
+            guard (pod == nil) != (node == nil) else { return "give exactly one of --pod NS/NAME and --node NAME" }
+            let name = "[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?"
+            for (flag, value, pattern) in [
+                ("--pod", pod, "^(\(name)/)?\(name)$"), ("--node", node, "^\(name)$"),
+                ("--namespace", namespace, "^\(name)$"), ("--target-container", targetContainer, "^\(name)$"),
+            ] {
+                guard let value, value.range(of: pattern, options: .regularExpression) == nil else { continue }
+                return "\(flag): '\(value)' is not a valid Kubernetes name"
+            }
+            if targetContainer != nil, node != nil { return "--target-container goes with --pod" }
+            if let pod, let namespace, pod.contains("/"), !pod.hasPrefix(namespace + "/") {
+                return "--namespace \(namespace) disagrees with --pod \(pod)"
+            }
+            return nil
+        }
+
+        /// The place, a bare pod name and the node pod in `contextNamespace` unless --namespace says otherwise.
+        /// Call after `problem` is nil.
+        public func place(contextNamespace: String) -> Place {
+            if let pod {
+                let parts = pod.split(separator: "/").map(String.init)
+                return .pod(
+                    namespace: parts.count == 2 ? parts[0] : namespace ?? contextNamespace, name: parts.last ?? pod,
+                    targetContainer: targetContainer)
+            }
+            return .node(name: node ?? "", namespace: namespace ?? contextNamespace)
+        }
+    }
+
+    /// Whether `image` can be an image reference at all (not empty, no white space); the registry judges the rest.
+    public static func isImageReference(_ image: String) -> Bool {
+        !image.isEmpty && !image.contains(where: \.isWhitespace)
+    }
+
     public var place: Place
     public var image: String
     /// The container's arguments: the entrypoint is mtu-doctor, so `["diagnose", TARGET, …]`.

@@ -60,6 +60,15 @@ public enum CalcText {
     }
 
     /// The preset table for `calc --presets`.
+    /// The presets as JSON (`calc --presets --json`, command `calc.presets`).
+    public static func presetsJSON() -> String {
+        struct PresetList: Encodable {
+            var links: [Presets.Link]
+            var overlays: [Presets.Overlay]
+        }
+        return JSONReport.render(PresetList(links: Presets.links, overlays: Presets.overlays), command: "calc.presets")
+    }
+
     public static func presets(underlay: IPVersion = .ipv4) -> String {
         var lines = ["Link presets (use the name wherever an MTU is expected, e.g. --mtu 9001,aws-tgw)", ""]
         for link in Presets.links {

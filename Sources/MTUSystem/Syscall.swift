@@ -70,5 +70,41 @@ package enum Syscall {
             throw Failure(call: "read", errno: code)
         }
     }
+
+    /// write(2) until every byte is written (a short write continues where it stopped, EINTR is retried); false when
+    /// the descriptor refuses (a closed pipe: the reader went away).
+    @discardableResult
+    package static func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>) -> Bool {
+        let bytes = Array(bytes)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
+            }
+            if count > 0 {
+                written += count
+            } else if count < 0, Glibc.errno == EINTR {
+                continue
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Whether `fd` is a terminal (colour and progress only go to one).
+    package static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    /// SIGTERM and SIGINT back to their default action and unblocked: a parent may have left them ignored or blocked,
+    /// and both survive exec, but a server must stop when told.
+    package static func restoreTerminationSignals() {
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
+    }
 }
 #endif

@@ -92,7 +92,7 @@ struct ManifestImageTests {
         let manifest = try String(
             contentsOfFile: "\(TestSupport.repositoryRoot)/deploy/mtu-doctor.yaml", encoding: .utf8)
         let buildInfo = try String(
-            contentsOfFile: "\(TestSupport.repositoryRoot)/Sources/mtu-doctor/BuildInfo.swift", encoding: .utf8)
+            contentsOfFile: "\(TestSupport.repositoryRoot)/Sources/mtu-doctor/Support/BuildInfo.swift", encoding: .utf8)
         let version = try #require(
             buildInfo.split(separator: "\n").first { $0.contains("static let version") }?.split(separator: "\"")
                 .dropFirst().first)

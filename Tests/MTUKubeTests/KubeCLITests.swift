@@ -177,6 +177,21 @@ struct KubeCLITests {
         #expect(result.stdout.contains("9 objects applied to \(server.url) (fixture)"))
     }
 
+    /// A refused object (RBAC, 403) stops the apply there with one line naming it and how far it got; exit 1, not 3:
+    /// the server answered.
+    @Test func deployStopsAtTheFirstRefusedObject() throws {
+        let server = try APIServerFixture(scenario: "agents", routes: "deploy-forbidden.routes.json")
+        let result = try run(["kube", "deploy", "--kubeconfig", server.kubeconfig(), "--namespace", "mtu-lab"])
+        #expect(result.status == 1, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("mtu-doctor: error: ClusterRole mtu-doctor-auditor: "), "\(result.stderr)")
+        #expect(result.stderr.contains("403"), "\(result.stderr)")
+        #expect(result.stderr.hasSuffix("; applied before it: 4 of 9\n"), "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").count == 4, "\(result.stdout)")
+        #expect(server.requests.filter { $0.hasPrefix("PATCH ") }.count == 5, "nothing after the refused one")
+    }
+
     @Test func meshWithoutPeersAsksTheAPIForTheAgents() throws {
         // No agent pods in this cluster: one line, exit 3 (the API answered 404 for the namespace's pods).
         let server = try APIServerFixture(scenario: "flannel-ok")

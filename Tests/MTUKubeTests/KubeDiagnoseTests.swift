@@ -182,6 +182,43 @@ struct KubeDiagnoseTests {
         }
     }
 
+    /// Where to run, from the flags, without the binary: every problem named in the flag's words, bare names placed
+    /// in the context's namespace, and a namespace that contradicts NS/NAME refused.
+    @Test func placeRequests() {
+        typealias Request = RemoteDiagnosis.PlaceRequest
+        let problems: [(Request, String?)] = [
+            (Request(pod: nil, node: nil, namespace: nil, targetContainer: nil), "give exactly one of"),
+            (Request(pod: "a", node: "n", namespace: nil, targetContainer: nil), "give exactly one of"),
+            (Request(pod: "ns/Bad_Name", node: nil, namespace: nil, targetContainer: nil), "--pod: 'ns/Bad_Name'"),
+            (Request(pod: "a/b/c", node: nil, namespace: nil, targetContainer: nil), "--pod: 'a/b/c'"),
+            (Request(pod: nil, node: "-n", namespace: nil, targetContainer: nil), "--node: '-n'"),
+            (Request(pod: "p", node: nil, namespace: "NS", targetContainer: nil), "--namespace: 'NS'"),
+            (Request(pod: "p", node: nil, namespace: nil, targetContainer: "c_1"), "--target-container: 'c_1'"),
+            (Request(pod: nil, node: "n", namespace: nil, targetContainer: "c"), "--target-container goes with --pod"),
+            (Request(pod: "a/p", node: nil, namespace: "b", targetContainer: nil), "--namespace b disagrees"),
+            (Request(pod: "a/p", node: nil, namespace: "a", targetContainer: "c"), nil),
+            (Request(pod: nil, node: "worker-3.example", namespace: nil, targetContainer: nil), nil),
+        ]
+        for (request, problem) in problems {
+            if let problem {
+                #expect(request.problem?.hasPrefix(problem) == true, "\(request): \(request.problem ?? "no problem")")
+            } else {
+                #expect(request.problem == nil, "\(request)")
+            }
+        }
+        #expect(
+            Request(pod: "p", node: nil, namespace: nil, targetContainer: "c").place(contextNamespace: "ctx")
+                == .pod(namespace: "ctx", name: "p", targetContainer: "c"))
+        #expect(
+            Request(pod: "a/p", node: nil, namespace: nil, targetContainer: nil).place(contextNamespace: "ctx")
+                == .pod(namespace: "a", name: "p", targetContainer: nil))
+        #expect(
+            Request(pod: nil, node: "n", namespace: "tools", targetContainer: nil).place(contextNamespace: "ctx")
+                == .node(name: "n", namespace: "tools"))
+        #expect(RemoteDiagnosis.isImageReference("registry.example/mtu-doctor:0.1.0"))
+        #expect(!RemoteDiagnosis.isImageReference("") && !RemoteDiagnosis.isImageReference("a b"))
+    }
+
     /// The pure parts: the patch's shape, the status reading, names.
     @Test func requestShapesAndStates() {
         let remote = RemoteDiagnosis(

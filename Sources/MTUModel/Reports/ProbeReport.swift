@@ -102,6 +102,12 @@ public struct ProbeReport: Sendable, Codable {
     public var tls: TLSSignature?
     public var probesSent: Int
     public var elapsedMs: Int
+
+    /// Whether `probe` exits 1: either direction is a black hole or unreachable, or the TLS handshake stalled.
+    public var failed: Bool {
+        let bad: [PathVerdict] = [.blackhole, .unreachable]
+        return bad.contains(forward.verdict) || reverse.verdict.map(bad.contains) == true || tls?.handshake == "stalled"
+    }
     /// A path MTU this host had learned toward the target before the run (a route exception), and whether it was
     /// set aside so that the TCP methods could measure past it.
     public var learned: Learned?

@@ -1,29 +1,8 @@
 import ArgumentParser
-import Foundation
-import MTUCore
 import MTUProbe
-import MTUReport
 
-struct ProbeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "probe",
-        abstract:
-            "Measure a live path to the byte: forward DF search, the wall's hop, and (with `serve` on the far side) the reverse.",
-        discussion: """
-            Forward: ICMP echo with DF from a raw socket (root or CAP_NET_RAW), a coarse ladder of sizes in parallel, \
-            then every size in the gap, then repeats at the boundary. Each failing size is classified: ptb (with the \
-            router's address and whether this host's rp_filter would drop it), local-limit, or blackhole (silence; \
-            with IPReversePathFilter drops counted when a PTB arrived and was discarded here).
-
-            Examples:
-              mtu-doctor probe 10.77.3.2
-              mtu-doctor probe 10.77.3.2 --reverse-port 4790 --token s3cret --json
-            """
-    )
-
-    @Argument(help: "Host name, IPv4 address or URL.")
-    var target: String
-
+/// `probe`'s measuring flags, turned into the library's `ProbeOptions`.
+struct ProbeArguments: ParsableArguments {
     @Option(help: "Per-probe timeout in milliseconds.")
     var timeout: Int = 1000
 
@@ -80,15 +59,12 @@ struct ProbeCommand: ParsableCommand {
     @Flag(help: "Refuse to run outside a network namespace other than the host's (used by tests and labs).")
     var labOnly = false
 
-    @OptionGroup var output: OutputOptions
-
     func validate() throws {
         guard (10...60000).contains(timeout) else { throw fail("--timeout must be 10–60000 ms, got \(timeout)") }
         if let max, !(68...65535).contains(max) { throw fail("--max must be 68–65535, got \(max)") }
     }
 
-    func run() throws {
-        try requireLabNamespace(labOnly)
+    var options: ProbeOptions {
         var options = ProbeOptions()
         options.timeoutMilliseconds = timeout
         options.maximum = max
@@ -102,24 +78,7 @@ struct ProbeCommand: ParsableCommand {
         options.tlsPort = tlsPort
         options.socket = socket
         options.keepLearnedPMTU = keepLearnedPmtu
-        options.progress = Progress.reporter()
-        let report: ProbeReport
-        do {
-            report = try Probe.run(target: target, options: options)
-        } catch {
-            Progress.clear()
-            throw fail(error.description, code: error.code == .noPrivilege ? 77 : 2)
-        }
-        Progress.clear()
-        try output.emit(
-            text: { ProbeText.render(report) }, json: { JSONReport.render(report, command: "probe") },
-            document: { Documents.probe(report) })
-        let bad: [PathVerdict] = [.blackhole, .unreachable]
-        if bad.contains(report.forward.verdict) || report.reverse.verdict.map(bad.contains) == true
-            || report.tls?.handshake == "stalled"
-        {
-            throw ExitCode(1)
-        }
+        return options
     }
 }
 

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import MTUCore
-import MTUProbe
 import MTUReport
+import MTUSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -34,7 +33,9 @@ struct OutputOptions: ParsableArguments {
 
     /// Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
     var style: Style {
-        Style(color: resolved == .text && output == nil && isatty(STDOUT_FILENO) == 1 && getenv("NO_COLOR") == nil)
+        Style(
+            color: resolved == .text && output == nil && Syscall.isTerminal(STDOUT_FILENO)
+                && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
     }
 
     func validate() throws {
@@ -72,35 +73,4 @@ struct OutputOptions: ParsableArguments {
             throw fail("--output: cannot write \(output)")
         }
     }
-}
-
-/// `--lab-only` (or MTU_DOCTOR_LAB_ONLY=1, set by the tests): refuse to send probes outside an `mtud-*` namespace.
-func requireLabNamespace(_ labOnly: Bool) throws {
-    if labOnly || ProcessInfo.processInfo.environment["MTU_DOCTOR_LAB_ONLY"] == "1", !HostFacts.inLabNamespace() {
-        throw fail(
-            "--lab-only: this process runs in the host's own network namespace; run it with `ip netns exec <lab namespace>`"
-        )
-    }
-}
-
-/// Prints `mtu-doctor: error: MESSAGE` on stderr and exits with `code` (2: bad input).
-/// One of an enumeration's values by its name, or a usage error naming the flag, the closest name and the known ones:
-/// "--forward-fate: unknown fate 'pbt' (did you mean 'ptb'?); known: fits, ptb, …".
-func choice<Value: RawRepresentable & CaseIterable>(_ text: String, _ what: String, flag: String? = nil) throws -> Value
-where Value.RawValue == String {
-    if let value = Value(rawValue: text) { return value }
-    let known = Value.allCases.map(\.rawValue)
-    throw fail(
-        "\(flag.map { "\($0): " } ?? "")unknown \(what) '\(text)'\(Suggestion.didYouMean(text, in: known)); known: \(known.joined(separator: ", "))"
-    )
-}
-
-func fail(_ message: String, code: Int32 = 2) -> ExitCode {
-    var standardError = StandardError()
-    print("mtu-doctor: error: \(message)", to: &standardError)
-    return ExitCode(code)
-}
-
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) { _ = string.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) } }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Foundation
 import MTUCore
 import MTUDiagnose
-import MTUProbe
 import MTUReport
 
 struct DiagnoseCommand: ParsableCommand {
@@ -33,63 +31,22 @@ struct DiagnoseCommand: ParsableCommand {
     @Argument(help: "URL (https://host:port), host:port, [v6]:port or host.")
     var target: String
 
-    @Option(help: "Per-probe timeout in milliseconds.")
-    var timeout: Int = 1000
-
-    @Flag(help: "Record the probe traffic with tcpdump on the route interface and analyse it.")
-    var capture = false
-
-    @Option(help: "Keep the capture (implies --capture) at this path.")
-    var captureFile: String?
-
-    @Option(help: "A topology file: compare what it says about this path with what the path does.")
-    var topology: String?
-
-    @Option(help: "The flow in --topology to compare with (default: the first flow to the target's address).")
-    var flow: String?
-
-    @Flag(inversion: .prefixedNo, help: "Run the TLS steps (default: for https:// and ports 443/6443).")
-    var tls: Bool?
-
-    @Option(help: "ICMP socket: raw, datagram or auto.")
-    var socket: ProbeOptions.SocketKind = .auto
-
-    @Flag(
-        help:
-            "Leave a path MTU this host already learned toward the target in place (by default it is set aside before the TCP tests: ip route flush cache, needs CAP_NET_ADMIN)."
-    )
-    var keepLearnedPmtu = false
-
-    @Flag(help: "Refuse to run outside an mtud-* lab namespace (tests, demos).")
-    var labOnly = false
+    @OptionGroup var diagnose: DiagnoseArguments
 
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard (10...60000).contains(timeout) else { throw fail("--timeout must be 10–60000 ms, got \(timeout)") }
-        if flow != nil, topology == nil { throw fail("--flow needs --topology") }
         // Bad input is reported before anything else (and before any packet).
         do throws(DiagnoseError) {
             _ = try DiagnoseRunner.parse(target)
         } catch {
             throw fail(error.description)
         }
-        if let topology, !FileManager.default.isReadableFile(atPath: topology) {
-            throw fail("--topology: cannot read \(topology)")
-        }
     }
 
     func run() throws {
-        try requireLabNamespace(labOnly)
-        var options = DiagnoseOptions()
-        options.timeoutMilliseconds = timeout
-        options.capture = capture || captureFile != nil
-        options.captureFile = captureFile
-        options.topologyPath = topology
-        options.flow = flow
-        options.tls = tls
-        options.socket = socket
-        options.keepLearnedPMTU = keepLearnedPmtu
+        try requireLabNamespace(diagnose.labOnly)
+        var options = diagnose.options
         options.progress = Progress.reporter()
         let result = Result { () throws(DiagnoseError) -> Diagnosis in
             try DiagnoseRunner.run(target: target, options: options)

@@ -1,4 +1,5 @@
 import Foundation
+import MTUSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -21,7 +22,7 @@ enum Progress {
 
     /// A reporter to hand to the engines, or nil when stderr is not a terminal.
     static func reporter() -> (@Sendable (String) -> Void)? {
-        guard isatty(STDERR_FILENO) == 1 else { return nil }
+        guard Syscall.isTerminal(STDERR_FILENO) else { return nil }
         let start = state.withLock { state -> Bool in
             defer { state.running = true }
             return !state.running
@@ -41,7 +42,7 @@ enum Progress {
                         let seconds = elapsed >= 1 ? " \(Int(elapsed * 10) / 10).\(Int(elapsed * 10) % 10) s" : ""
                         let line =
                             "\r\u{1B}[K\(frames[tick % frames.count]) [\(bar)] \(snapshot.message.prefix(100))\(seconds)"
-                        _ = line.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+                        Syscall.writeAll(STDERR_FILENO, line.utf8)
                     }
                     tick += 1
                     usleep(100_000)
@@ -66,7 +67,7 @@ enum Progress {
         if wasRunning {
             usleep(120_000)
             let erase = "\r\u{1B}[K"
-            _ = erase.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+            Syscall.writeAll(STDERR_FILENO, erase.utf8)
         }
     }
 }
