@@ -64,7 +64,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         // Renderers: text and versioned JSON.
-        .target(name: "MTUReport", dependencies: ["MTUCore"]),
+        .target(name: "MTUReport", dependencies: ["MTUModel"]),
         .executableTarget(
             name: "mtu-doctor",
             dependencies: [

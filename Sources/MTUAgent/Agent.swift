@@ -6,37 +6,11 @@ import MTUProbe
 import Prometheus
 import Synchronization
 
-/// A peer to measure: a name for reports and the address probes go to.
-public struct Peer: Sendable, Hashable, Codable {
-    public var name: String
-    public var address: String
-
-    public init(name: String, address: String) {
-        self.name = name
-        self.address = address
-    }
-
-    /// `NAME=ADDRESS` or a bare address (named after itself).
-    public init?(_ text: String) {
-        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-        let address = parts.last ?? ""
-        guard IPAddress(address) != nil else { return nil }
-        self.init(name: parts.count == 2 ? parts[0] : address, address: address)
-    }
-}
-
 /// Where the peers come from, when that can fail (the Kubernetes API): the last good list is kept and used while
 /// the source is down, and the failure is reported (JSON, metrics) instead of silently measuring nobody.
 public final class PeerDiscovery: Sendable {
-    public struct Status: Sendable, Codable, Equatable {
-        public var source: String
-        /// Unix time of the last successful look-up.
-        public var lastSuccess: Double?
-        public var failures: Int
-        public var lastError: String?
-        /// The peer list in use is from an earlier look-up (the source is failing now).
-        public var stale: Bool
-    }
+    /// The discovery's state as the snapshot and the metrics report it (the type: MTUModel).
+    public typealias Status = PeerDiscoveryStatus
 
     let state: Mutex<(peers: [Peer], status: Status)>
     let lookUp: @Sendable () -> Result<[Peer], DiscoveryFailure>
@@ -86,73 +60,7 @@ public final class PeerDiscovery: Sendable {
     }
 }
 
-/// One measurement of one peer, both directions.
-public struct PeerResult: Sendable, Hashable, Codable {
-    public var peer: String
-    public var address: String
-    /// Unix time of the measurement, seconds.
-    public var at: Double
-    public var forward: Direction
-    public var reverse: Direction
-    public var probesSent: Int
-    public var elapsedMs: Int
-    /// search (a full DF search) or verified (the previous boundary re-checked with a few probes)
-    public var method: String = "search"
-    /// Set when the probe itself failed (no route, no answer at all); the directions are then unknown.
-    public var error: String?
-
-    public struct Direction: Sendable, Hashable, Codable {
-        public var pathMTU: Int?
-        /// ok | ptb | blackhole | local-limit | unreachable | inconclusive | not-measured
-        public var verdict: PathVerdict
-        public var ptbMTU: Int?
-        public var ptbSource: String?
-        /// The PTB arrived and this host's rp_filter dropped it.
-        public var ptbLost: Bool
-
-        public init(
-            pathMTU: Int?, verdict: PathVerdict, ptbMTU: Int? = nil, ptbSource: String? = nil, ptbLost: Bool = false
-        ) {
-            self.pathMTU = pathMTU
-            self.verdict = verdict
-            self.ptbMTU = ptbMTU
-            self.ptbSource = ptbSource
-            self.ptbLost = ptbLost
-        }
-    }
-}
-
-/// This host's facts that decide what happens to big packets and to the ICMP about them, gathered every round.
-public struct HostSummary: Sendable, Codable, Equatable {
-    /// The interface toward the peers (the route to the first one), and its MTU.
-    public var interface: String?
-    public var interfaceMTU: Int?
-    /// Effective rp_filter on that interface: 0 off, 1 strict (drops a PTB whose source routes elsewhere), 2 loose.
-    public var rpFilter: Int?
-    public var rpFilterDrops: Int?
-    /// net.ipv4.tcp_mtu_probing: 0 off, 1 after a black hole is suspected, 2 always.
-    public var tcpMTUProbing: Int?
-    public var routeMTUs: [RouteMTU]
-    public var mssClamps: [MSSClamp]
-    /// False when the firewall rules could not be read (no privilege, no tool): no clamp seen is then not proof.
-    public var mssClampsKnown: Bool
-    public var tunnels: [Tunnel]
-
-    public struct RouteMTU: Sendable, Codable, Equatable {
-        public var destination: String
-        public var device: String
-        public var mtu: Int
-    }
-    public struct MSSClamp: Sendable, Codable, Equatable {
-        public var rule: String
-        public var mss: Int?
-    }
-    public struct Tunnel: Sendable, Codable, Equatable {
-        public var name: String
-        public var kind: String
-        public var mtu: Int
-    }
-
+extension HostSummary {
     /// Reads them now (a few `ip`/`iptables-save` runs).
     public static func gather(toward address: String?) -> HostSummary {
         let interface = address.flatMap(HostFacts.routeInterface(to:)) ?? HostFacts.routeInterface(to: "0.0.0.0")
@@ -167,32 +75,6 @@ public struct HostSummary: Sendable, Codable, Equatable {
             },
             mssClamps: clamps.rules.map { MSSClamp(rule: $0.rule, mss: $0.mss) }, mssClampsKnown: clamps.known,
             tunnels: HostFacts.tunnelDevices().map { Tunnel(name: $0.name, kind: $0.kind, mtu: $0.mtu) })
-    }
-}
-
-/// What the agent serves at /results: its own identity, the latest result per peer (marked stale when old).
-public struct AgentSnapshot: Sendable, Codable {
-    public var node: String
-    public var address: String?
-    public var interfaceMTU: Int?
-    public var startedAt: Double
-    public var rounds: Int
-    public var lastRoundSeconds: Double?
-    public var intervalSeconds: Double
-    /// Set when the peers come from a source that can fail (the Kubernetes API).
-    public var discovery: PeerDiscovery.Status?
-    /// This host's facts, from the last round.
-    public var host: HostSummary?
-    public var peers: [PeerStatus]
-
-    public struct PeerStatus: Sendable, Codable {
-        public var peer: Peer
-        public var latest: PeerResult?
-        /// The latest result is older than the stale limit (or the last attempt failed): not current.
-        public var stale: Bool
-        public var ageSeconds: Double?
-        public var errors: Int
-        public var lastError: String?
     }
 }
 

@@ -48,4 +48,7 @@ public struct Finding: Sendable, Hashable, Codable {
         self.flows = flows
         self.fixes = fixes
     }
+
+    /// Every fix's commands, in order: what an audit finding prints under its title.
+    public var commands: [String] { fixes.flatMap(\.commands) }
 }

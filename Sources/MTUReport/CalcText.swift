@@ -1,4 +1,4 @@
-import MTUCore
+import MTUModel
 
 /// Human text for `calc`.
 public enum CalcText {
@@ -59,28 +59,21 @@ public enum CalcText {
         return lines.joined(separator: "\n")
     }
 
-    /// The preset table for `calc --presets`.
-    /// The presets as JSON (`calc --presets --json`, command `calc.presets`).
-    public static func presetsJSON() -> String {
-        struct PresetList: Encodable {
-            var links: [Presets.Link]
-            var overlays: [Presets.Overlay]
-        }
-        return JSONReport.render(PresetList(links: Presets.links, overlays: Presets.overlays), command: "calc.presets")
+    /// The presets as JSON (`calc --presets --json`, command `calc.presets`): the links and the overlays.
+    public static func presetsJSON(_ catalogue: PresetCatalogue) -> String {
+        JSONReport.render(catalogue, command: "calc.presets")
     }
 
-    public static func presets(underlay: IPVersion = .ipv4) -> String {
+    /// The preset table for `calc --presets`.
+    public static func presets(_ catalogue: PresetCatalogue) -> String {
         var lines = ["Link presets (use the name wherever an MTU is expected, e.g. --mtu 9001,aws-tgw)", ""]
-        for link in Presets.links {
+        for link in catalogue.links {
             lines.append("  \(pad(link.name, 26)) \(padLeft(String(link.mtu), 5))  \(link.note)")
         }
         lines += ["", "Overlay presets (overhead computed here for IPv4 / IPv6 underlays)", ""]
-        for overlay in Presets.overlays {
-            let stack = (try? EncapsulationStack.parse(overlay.encapsulation)) ?? .none
-            let v4 = 1500 - stack.largestInnerPacket(outer: 1500, underlay: .ipv4)
-            let v6 = 1500 - stack.largestInnerPacket(outer: 1500, underlay: .ipv6)
+        for (overlay, overhead) in zip(catalogue.overlays, catalogue.overheads) {
             lines.append(
-                "  \(pad(overlay.name, 20)) \(pad(overlay.encapsulation, 10)) \(padLeft(String(v4), 3)) / \(padLeft(String(v6), 3))  \(overlay.note)"
+                "  \(pad(overlay.name, 20)) \(pad(overlay.encapsulation, 10)) \(padLeft(String(overhead.ipv4), 3)) / \(padLeft(String(overhead.ipv6), 3))  \(overlay.note)"
             )
         }
         return lines.joined(separator: "\n")

@@ -1,4 +1,4 @@
-import MTUCore
+import MTUModel
 
 /// Human text for `capture analyze`: the verdict and its one-line conclusion, the connections that matter, then the
 /// findings (most severe first) with the frames to open in Wireshark.

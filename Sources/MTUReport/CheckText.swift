@@ -1,4 +1,4 @@
-import MTUCore
+import MTUModel
 
 /// Human text for `check`: verdict first, then each flow, then ranked findings with fixes.
 public enum CheckText {

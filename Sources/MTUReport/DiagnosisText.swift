@@ -1,4 +1,4 @@
-import MTUCore
+import MTUModel
 
 /// Terminal text for `diagnose`: the verdict and headline first, then the cause with its evidence, the path, what
 /// was ruled out, and the fixes.

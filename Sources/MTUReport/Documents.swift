@@ -1,4 +1,4 @@
-import MTUCore
+import MTUModel
 
 /// Each command's result as a ``ReportDocument`` (for Markdown and HTML).
 public enum Documents {

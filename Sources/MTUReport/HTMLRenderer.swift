@@ -1,4 +1,4 @@
-import MTUCore
+import MTUModel
 
 /// One self-contained HTML file: inline CSS and SVG, no scripts, no fetches. Colours are paired with words and
 /// shapes (never colour alone), contrast meets WCAG AA, and it prints on one column.

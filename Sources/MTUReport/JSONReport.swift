@@ -1,5 +1,5 @@
 import Foundation
-import MTUCore
+import MTUModel
 
 /// The version of every JSON document mtu-doctor writes. Bump it on any incompatible change (see docs/json-schema.md).
 public let jsonSchemaVersion = 1

@@ -1,4 +1,4 @@
-import MTUCore
+import MTUModel
 
 /// Text for `kube audit`: verdict, the CNI and its MTU settings, the underlay, the nodes, findings with their fixes,
 /// and what was read and what could not be.
@@ -50,9 +50,11 @@ public enum KubeAuditText {
             lines.append("")
             lines.append("Findings")
             for finding in report.findings {
-                lines.append("  [\(finding.severity.rawValue)] \(finding.title)")
-                lines.append("    \(finding.detail)")
-                for fix in finding.fixes { lines.append(fix.hasPrefix("#") ? "    \(fix)" : "    $ \(fix)") }
+                lines.append("  [\(finding.severity.rawValue)] \(finding.summary)")
+                lines.append("    \(finding.details.joined(separator: " "))")
+                for command in finding.commands {
+                    lines.append(command.hasPrefix("#") ? "    \(command)" : "    $ \(command)")
+                }
             }
         }
         lines.append("")
@@ -76,9 +78,12 @@ extension Documents {
     public static func kubeAudit(_ report: KubeAuditReport) -> ReportDocument {
         var sections: [ReportDocument.Section] = []
         for finding in report.findings {
-            var blocks: [ReportDocument.Block] = [.paragraph("[\(finding.severity.rawValue)] " + finding.detail)]
-            if !finding.fixes.isEmpty { blocks.append(.code(finding.fixes)) }
-            sections.append(.init(title: finding.title, id: "finding-\(finding.id)", blocks: blocks))
+            var blocks: [ReportDocument.Block] = [
+                .paragraph("[\(finding.severity.rawValue)] " + finding.details.joined(separator: " "))
+            ]
+            let commands = finding.commands
+            if !commands.isEmpty { blocks.append(.code(commands)) }
+            sections.append(.init(title: finding.summary, id: "finding-\(finding.kind)", blocks: blocks))
         }
         sections.append(
             .init(

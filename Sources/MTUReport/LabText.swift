@@ -1,4 +1,4 @@
-import MTUCore
+import MTUModel
 
 /// `lab up`'s text: the namespaces, the ground truth per direction, how to probe it and remove it.
 public enum LabText {

@@ -1,4 +1,4 @@
-import MTUCore
+import MTUModel
 
 /// Text for `kube mesh`: the verdict and summary, the matrix (path MTU per directed pair, ✘ on limited ones), the groups.
 public enum MeshText {

@@ -1,4 +1,4 @@
-import MTUCore
+import MTUModel
 
 /// `probe`'s text report.
 public enum ProbeText {

@@ -1,5 +1,5 @@
 import Foundation
-import MTUCore
+import MTUModel
 
 /// A report as structure, rendered to Markdown or self-contained HTML by the same code for every command.
 public struct ReportDocument: Sendable {

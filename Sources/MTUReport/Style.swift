@@ -1,4 +1,4 @@
-import MTUCore
+import MTUModel
 
 /// Terminal styling: ANSI colours only when asked (a terminal without NO_COLOR).
 public struct Style: Sendable {

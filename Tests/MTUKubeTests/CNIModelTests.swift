@@ -43,7 +43,7 @@ struct CNIModelTests {
         let plan = KubeAuditor.fixPlan(
             settings, objects: objects, mtu: expected, underlayMTU: before.underlay.effective)
         let error = try #require(before.findings.first { $0.severity == .error }, sourceLocation: sourceLocation)
-        #expect(error.fixes == plan.map(\.command), "the finding prints the plan", sourceLocation: sourceLocation)
+        #expect(error.commands == plan.map(\.command), "the finding prints the plan", sourceLocation: sourceLocation)
         var fixed = objects
         let patches = plan.compactMap(\.patch)
         #expect(!patches.isEmpty, "a fix that changes nothing", sourceLocation: sourceLocation)
@@ -55,7 +55,7 @@ struct CNIModelTests {
         let after = audit(fixed, nodeMTU: nodeMTU, underlay: underlay)
         #expect(
             after.findings.filter { $0.severity == .error }.isEmpty,
-            "still wrong after the fix: \(after.findings.map(\.title))", sourceLocation: sourceLocation)
+            "still wrong after the fix: \(after.findings.map(\.summary))", sourceLocation: sourceLocation)
         #expect(after.verdict == .ok, "\(after.summary)", sourceLocation: sourceLocation)
         return (before, plan)
     }
@@ -75,7 +75,7 @@ struct CNIModelTests {
         #expect(calico.sources.first { $0.field.hasPrefix("FelixConfiguration") }?.effective == false)
         #expect(calico.notes.contains { $0.contains("FelixConfiguration .spec.vxlanMTU is not in effect") })
         #expect(report.nodes.map(\.autoPodMTU) == [8950, 8950])
-        #expect(report.findings.first?.id == "auto-mtu-exceeds-path")
+        #expect(report.findings.first?.kind == "auto-mtu-exceeds-path")
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9000, underlay: 1500)
         #expect(
             plan.first?.command
@@ -116,9 +116,10 @@ struct CNIModelTests {
         let calico = try #require(report.cni.first)
         #expect(calico.install == "operator")
         #expect(report.verdict == .incomplete)
-        let missing = try #require(report.findings.first { $0.id == "cni-objects-missing" })
-        #expect(missing.fixes.contains { $0.hasPrefix("kubectl get installations.operator.tigera.io default -o yaml") })
-        #expect(!report.findings.flatMap(\.fixes).contains { $0.contains("calico-config") })
+        let missing = try #require(report.findings.first { $0.kind == "cni-objects-missing" })
+        #expect(
+            missing.commands.contains { $0.hasPrefix("kubectl get installations.operator.tigera.io default -o yaml") })
+        #expect(!report.findings.flatMap(\.commands).contains { $0.contains("calico-config") })
     }
 
     /// Calico before 3.17 had no MTU auto-detection: an unset MTU is Felix's default, whatever the host.
@@ -134,7 +135,7 @@ struct CNIModelTests {
         #expect(report.cni[0].version == "3.16.5")
         #expect(report.cni[0].configuredPodMTU == 1410)
         #expect(report.cni[0].rules?.contains("no auto-detection") == true)
-        #expect(report.verdict != .problems, "1410 fits 1500 with VXLAN: \(report.findings.map(\.title))")
+        #expect(report.verdict != .problems, "1410 fits 1500 with VXLAN: \(report.findings.map(\.summary))")
     }
 
     @Test func calicoWireGuardCarriesEverySubnet() throws {
@@ -144,7 +145,7 @@ struct CNIModelTests {
         #expect(calico.crossSubnetOnly == false, "WireGuard encrypts all inter-node traffic")
         #expect(calico.reservedOverhead == 60)
         #expect(report.nodes.map(\.autoPodMTU) == [1440])
-        #expect(report.verdict == .ok, "\(report.findings.map(\.title))")
+        #expect(report.verdict == .ok, "\(report.findings.map(\.summary))")
     }
 
     @Test func canalIsItsOwnCNIWithItsOwnFix() throws {
@@ -170,7 +171,7 @@ struct CNIModelTests {
         let cilium = try #require(report.cni.first)
         #expect(cilium.version == "1.14.9" && cilium.baseMTU == 9001 && cilium.reservedOverhead == 50)
         #expect(cilium.configuredPodMTU == 8951)
-        #expect(report.findings.first?.id == "pod-mtu-too-large")
+        #expect(report.findings.first?.kind == "pod-mtu-too-large")
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9001, underlay: 8500)
         #expect(
             plan.first?.command.hasPrefix(
@@ -184,7 +185,7 @@ struct CNIModelTests {
         #expect(cilium.reservedOverhead == 130 && cilium.encapsulation.description == "vxlan+wireguard")
         #expect(cilium.configuredPodMTU == 1370)
         #expect(report.expectedPodMTU == 1390)
-        #expect(report.findings.allSatisfy { $0.severity != .error }, "\(report.findings.map(\.title))")
+        #expect(report.findings.allSatisfy { $0.severity != .error }, "\(report.findings.map(\.summary))")
         #expect(report.verdict == .ok)
     }
 
@@ -212,15 +213,15 @@ struct CNIModelTests {
         let cilium = try #require(report.cni.first)
         #expect(cilium.reservedOverhead == 70 && cilium.configuredPodMTU == 1430)
         #expect(report.underlay.ipVersion == "ipv6" && report.expectedPodMTU == 1430)
-        #expect(report.verdict == .ok, "\(report.findings.map(\.title))")
+        #expect(report.verdict == .ok, "\(report.findings.map(\.summary))")
     }
 
     @Test func invalidSettingsAreFindingsNeverOK() throws {
         let cilium = audit(try objects("cilium-invalid.yaml"), nodeMTU: 1500)
-        #expect(cilium.findings.filter { $0.id == "cni-setting-invalid" }.count == 2)
+        #expect(cilium.findings.filter { $0.kind == "cni-setting-invalid" }.count == 2)
         #expect(cilium.verdict == .problems)
         let aws = audit(try objects("aws-vpc-cni-invalid.yaml"), nodeMTU: 9001)
-        let invalid = aws.findings.filter { $0.id == "cni-setting-invalid" }.map(\.detail)
+        let invalid = aws.findings.filter { $0.kind == "cni-setting-invalid" }.map { $0.details.joined(separator: " ") }
         #expect(invalid.count == 2)
         #expect(invalid.contains { $0.contains("AWS_VPC_ENI_MTU = 10000 is outside 576–9001") })
         #expect(invalid.contains { $0.contains("POD_MTU = \"abc\" is not a number") })
@@ -229,7 +230,7 @@ struct CNIModelTests {
             kind: "ConfigMap", namespace: "kube-system", name: "calico-config",
             change: .set(path: ["data", "veth_mtu"], value: .string("abc"))
         ).apply(to: &calico)
-        #expect(audit(calico, nodeMTU: 1500).findings.contains { $0.id == "cni-setting-invalid" })
+        #expect(audit(calico, nodeMTU: 1500).findings.contains { $0.kind == "cni-setting-invalid" })
     }
 
     // MARK: Flannel
@@ -279,8 +280,8 @@ struct CNIModelTests {
         #expect(report.cni.map(\.name) == ["aws-vpc-cni", "calico"])
         #expect(report.cni[1].policyOnly && report.cni[1].encapsulation.description == "none")
         #expect(report.configuredPodMTU == 8500)
-        #expect(!report.findings.contains { $0.id == "mtu-settings-disagree" })
-        #expect(report.verdict == .ok, "\(report.findings.map(\.title))")
+        #expect(!report.findings.contains { $0.kind == "mtu-settings-disagree" })
+        #expect(report.verdict == .ok, "\(report.findings.map(\.summary))")
         var tooLarge = try objects("aws-vpc-cni.yaml")
         ObjectPatch(
             kind: "DaemonSet", namespace: "kube-system", name: "aws-node",

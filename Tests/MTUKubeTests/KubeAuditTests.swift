@@ -43,15 +43,17 @@ struct KubeAuditTests {
         #expect(report.underlay.pathMTUPair == "n1 → n3")
         #expect(report.expectedPodMTU == 1450)
         #expect(report.verdict == .problems)
-        let ids = report.findings.map(\.id)
+        let ids = report.findings.map(\.kind)
         #expect(ids == ["pod-mtu-too-large", "path-below-interfaces", "mtu-settings-disagree"])
-        let fix = try #require(report.findings.first?.fixes.first)
+        let fix = try #require(report.findings.first?.commands.first)
         #expect(fix == #"kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":1450}}}'"#)
         #expect(
-            report.findings[0].detail.contains(
+            report.findings[0].details.joined(separator: " ").contains(
                 "leave the node as 9000 B, but the underlay carries only 1500 (the smallest path measured between nodes, n1 → n3)"
             ))
-        #expect(report.findings[2].detail.contains("FelixConfiguration default .spec.vxlanMTU = 1450"))
+        #expect(
+            report.findings[2].details.joined(separator: " ").contains(
+                "FelixConfiguration default .spec.vxlanMTU = 1450"))
     }
 
     /// Incident 3's shape: Cilium sizes pods from 9001-byte interfaces; the transit gateway carries 8500.
@@ -67,13 +69,13 @@ struct KubeAuditTests {
         #expect(report.configuredPodMTU == nil)
         #expect(report.nodes.map(\.autoPodMTU) == [8951, 8951, 8951, 8951])
         #expect(report.expectedPodMTU == 8450)
-        #expect(report.findings.first?.id == "auto-mtu-exceeds-path")
+        #expect(report.findings.first?.kind == "auto-mtu-exceeds-path")
         #expect(
-            report.findings.first?.fixes.first
+            report.findings.first?.commands.first
                 == #"kubectl -n kube-system patch configmap cilium-config --type=merge -p '{"data":{"mtu":"8500"}}'   # Cilium's mtu is the network below the overlay: pods get 8500 − 50 = 8450"#,
             "Cilium's mtu is the device MTU: 8500, not 8450 (which would leave pods 8400)")
         #expect(
-            report.findings.first?.fixes.contains {
+            report.findings.first?.commands.contains {
                 $0.hasPrefix(
                     "# installed with Helm or the cilium CLI? helm upgrade RELEASE cilium/cilium -n kube-system --reuse-values --set MTU=8500"
                 )
@@ -108,9 +110,9 @@ struct KubeAuditTests {
         #expect(report.cni.map(\.name) == ["aws-vpc-cni"])
         #expect(report.configuredPodMTU == 9001)
         #expect(report.expectedPodMTU == 8500)
-        #expect(report.findings.first?.id == "pod-mtu-too-large")
+        #expect(report.findings.first?.kind == "pod-mtu-too-large")
         #expect(
-            report.findings.first?.fixes.first == "kubectl -n kube-system set env daemonset aws-node POD_MTU=8500",
+            report.findings.first?.commands.first == "kubectl -n kube-system set env daemonset aws-node POD_MTU=8500",
             "POD_MTU sizes the pods; the ENIs are the nodes'")
     }
 
@@ -235,16 +237,20 @@ struct KubeAuditTests {
         ]
         input.podPaths = [PathFact(from: "a", to: "b", pathMTU: 1400), PathFact(from: "b", to: "a", pathMTU: 1450)]
         let report = KubeAuditor.audit(input)
-        #expect(report.findings.map(\.id).prefix(2) == ["pod-path-below-pod-mtu", "cni-unknown"])
-        #expect(report.findings[0].title == "Pods send up to 1450 B but 1 pod-to-pod path(s) carry only 1400")
-        #expect(report.findings[0].detail.hasPrefix("Measured by the pod-network agents: a → b 1400."))
-        #expect(report.findings[1].detail.contains("(network DaemonSets seen: kube-system/weave-net)"))
+        #expect(report.findings.map(\.kind).prefix(2) == ["pod-path-below-pod-mtu", "cni-unknown"])
+        #expect(report.findings[0].summary == "Pods send up to 1450 B but 1 pod-to-pod path(s) carry only 1400")
+        #expect(
+            report.findings[0].details.joined(separator: " ").hasPrefix(
+                "Measured by the pod-network agents: a → b 1400."))
+        #expect(
+            report.findings[1].details.joined(separator: " ").contains(
+                "(network DaemonSets seen: kube-system/weave-net)"))
         #expect(report.verdict == .problems)
     }
 
     @Test func unknownCNIWithoutFacts() {
         let report = KubeAuditor.audit(KubeAuditInput(server: "s", context: "c", objects: ClusterObjects()))
-        #expect(report.findings.map(\.id) == ["cni-unknown", "underlay-unknown"])
+        #expect(report.findings.map(\.kind) == ["cni-unknown", "underlay-unknown"])
         #expect(report.verdict == .incomplete)
     }
 
@@ -258,8 +264,10 @@ struct KubeAuditTests {
             NodeFact(node: "b", interfaceMTU: 1500, podMTU: 1400, source: "agent"),
         ]
         let report = KubeAuditor.audit(input)
-        #expect(report.findings.map(\.id).contains("pods-not-updated"))
-        #expect(report.findings.first { $0.id == "pods-not-updated" }?.detail.hasPrefix("a: 1450.") == true)
+        #expect(report.findings.map(\.kind).contains("pods-not-updated"))
+        #expect(
+            report.findings.first { $0.kind == "pods-not-updated" }?.details.joined(separator: " ").hasPrefix(
+                "a: 1450.") == true)
     }
 
     /// Incident 2's other half: strict rp_filter on the nodes (from the host agents' facts) loses the PTB.
@@ -274,13 +282,13 @@ struct KubeAuditTests {
         input.paths = [PathFact(from: "a", to: "b", pathMTU: 1500)]
         let report = KubeAuditor.audit(input)
         #expect(
-            report.findings.map(\.id) == [
+            report.findings.map(\.kind) == [
                 "pod-mtu-too-large", "path-below-interfaces", "strict-rp-filter", "tcp-mtu-probing-off",
             ])
-        #expect(report.findings[2].title.hasPrefix("Strict rp_filter on 1 node(s)"))
-        #expect(report.findings[2].detail.hasPrefix("a: rp_filter=1"))
+        #expect(report.findings[2].summary.hasPrefix("Strict rp_filter on 1 node(s)"))
+        #expect(report.findings[2].details.joined(separator: " ").hasPrefix("a: rp_filter=1"))
         #expect(
-            report.findings[3].fixes == [
+            report.findings[3].commands == [
                 "sysctl -w net.ipv4.tcp_mtu_probing=1   # on each node; persist it in /etc/sysctl.d/"
             ])
         // Loose or off everywhere and nothing broken: neither is reported.
@@ -292,7 +300,7 @@ struct KubeAuditTests {
         input.paths = []
         // pods 8950
         input.objects.configMaps["kube-system/cilium-config"] = .object(["data": .object(["mtu": .string("9000")])])
-        #expect(KubeAuditor.audit(input).findings.map(\.id) == [])
+        #expect(KubeAuditor.audit(input).findings.map(\.kind) == [])
     }
 }
 

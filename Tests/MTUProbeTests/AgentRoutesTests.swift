@@ -1,5 +1,6 @@
 import Foundation
 import MTUAgent
+import MTUCore
 import Testing
 
 /// The agent's endpoints in-process, without sockets or root: what each path answers before the first round, with

@@ -1,93 +1,6 @@
 import Foundation
 
-/// What a CNI is configured to do with MTU, read from the objects it keeps in the API (pure: objects in, settings
-/// out), the way the CNI itself reads them: each knob with its precedence, the bytes the CNI reserves, the install
-/// method and the names the fix must use. The rules and their upstream sources are in ``CNIRules`` and docs/cni.md.
-public struct CNISettings: Sendable, Codable, Equatable {
-    /// calico | canal | cilium | flannel | aws-vpc-cni | unknown
-    public var name: String
-    /// How it was recognised (a DaemonSet, a ConfigMap, a CRD object).
-    public var detectedBy: [String]
-    /// Encapsulation the wire carries between nodes as our size math names it (`vxlan`, `geneve`, `ipip`,
-    /// `wireguard`, a stack like `vxlan+wireguard`, `udp` for Flannel's user-space backend), or `none`.
-    public var encapsulation: WireEncapsulation
-    /// Encapsulation used only between nodes of different subnets (Calico's CrossSubnet modes, Flannel's DirectRouting).
-    public var crossSubnetOnly: Bool
-    /// The pod MTU when a knob fixes it for every node (Calico's veth_mtu or Installation mtu, Flannel's delegate
-    /// mtu, AWS POD_MTU; Cilium's or Flannel's base MTU minus what they reserve); nil when each node derives it.
-    public var configuredPodMTU: Int?
-    /// Every place that holds an MTU value, whether it is the effective one or not.
-    public var sources: [Source]
-    public var notes: [String]
-    /// The install method, for the fix: operator | manifest | helm | daemonset-env | configmap
-    public var install: String
-    /// The CNI's version, from its DaemonSet's image tag.
-    public var version: String?
-    /// Which rules were applied (version-dependent ones say so), with their upstream source.
-    public var rules: String?
-    /// Bytes the CNI subtracts from its base MTU (a node's interface, or `baseMTU`) to size pods.
-    public var reservedOverhead: Int?
-    /// A knob that sets the MTU *below* the overlay (Cilium's `mtu`, Flannel's `Backend.MTU`): pods get it minus
-    /// `reservedOverhead`.
-    public var baseMTU: Int?
-    /// Where the CNI's objects live, for fix commands.
-    public var namespace: String?
-    public var daemonSet: String?
-    public var configMap: String?
-    /// Set when Helm renders the CNI's objects (an edit by hand is lost on the next upgrade).
-    public var helmRelease: String?
-    /// Settings the CNI refuses or ignores (not a number, out of range, an unknown mode): each becomes a finding.
-    public var invalid: [String]
-    /// Objects the audit needs but was not given (`kubectl get … -o yaml` lines to save them): the audit is incomplete.
-    public var missing: [String]
-    /// Calico beside another CNI (AWS VPC CNI, Flannel): policy only, it moves no packets.
-    public var policyOnly: Bool
-
-    public struct Source: Sendable, Codable, Equatable {
-        /// e.g. `Installation default .spec.calicoNetwork.mtu`
-        public var field: String
-        public var value: Int?
-        public var effective: Bool
-        /// What the value sizes: `pod` (the pods' MTU), `base` (the network below the overlay: Cilium's mtu,
-        /// Flannel's Backend.MTU; pods get it minus the reserved bytes) or `node` (the nodes' own interfaces).
-        public var sizes: String
-
-        public init(field: String, value: Int?, effective: Bool, sizes: String = "pod") {
-            self.field = field
-            self.value = value
-            self.effective = effective
-            self.sizes = sizes
-        }
-    }
-
-    public init(
-        name: String, detectedBy: [String] = [], encapsulation: String = "none", crossSubnetOnly: Bool = false,
-        configuredPodMTU: Int? = nil, sources: [Source] = [], notes: [String] = [], install: String = ""
-    ) {
-        self.name = name
-        self.detectedBy = detectedBy
-        self.encapsulation = WireEncapsulation(encapsulation)
-        self.crossSubnetOnly = crossSubnetOnly
-        self.configuredPodMTU = configuredPodMTU
-        self.sources = sources
-        self.notes = notes
-        self.install = install
-        self.invalid = []
-        self.missing = []
-        self.policyOnly = false
-    }
-
-    /// Bytes the wire adds to each pod packet between nodes (0 for native routing).
-    public func overhead(underlay: IPVersion) -> Int {
-        1500 - largestPodMTU(underlayMTU: 1500, underlay: underlay)
-    }
-
-    /// The largest pod MTU whose packets, encapsulated as the wire carries them, fit an underlay path of
-    /// `underlayMTU` bytes.
-    public func largestPodMTU(underlayMTU: Int, underlay: IPVersion) -> Int {
-        encapsulation.largestInnerPacket(outer: underlayMTU, underlay: underlay)
-    }
-
+extension CNISettings {
     /// Records the CNI's DaemonSet: how it was found, where its objects live, its Helm release and version.
     mutating func take(_ daemonSet: DaemonSetView, version image: (String) -> Bool) {
         detectedBy.append("DaemonSet \(daemonSet.id)")
@@ -105,13 +18,6 @@ public struct CNISettings: Sendable, Codable, Equatable {
         reservedOverhead = reserved
         notes.append("\(configMap) was not given: assuming \(assumption)")
         missing.append("kubectl -n \(namespace ?? defaultNamespace) get configmap \(configMap) -o yaml")
-    }
-
-    /// The pod MTU this CNI gives pods on a node whose interface MTU is `nodeMTU`.
-    public func podMTU(nodeMTU: Int?) -> Int? {
-        if let configuredPodMTU { return configuredPodMTU }
-        guard let base = baseMTU ?? nodeMTU else { return nil }
-        return base - (reservedOverhead ?? overhead(underlay: .ipv4))
     }
 }
 

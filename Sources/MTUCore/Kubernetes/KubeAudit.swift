@@ -95,72 +95,12 @@ extension KubeAuditInput {
     }
 }
 
-public struct KubeAuditReport: Sendable, Codable {
-    public var server: String
-    public var context: String
-    public var verdict: Verdict
-    public var summary: String
-    public var cni: [CNISettings]
-    public var nodes: [Node]
-    public var underlay: Underlay
-    /// The largest pod MTU that fits the smallest underlay, with the CNI's encapsulation (nil: underlay unknown).
-    public var expectedPodMTU: Int?
-    /// The pod MTU as configured (nil: auto-detected per node; see nodes[].autoPodMTU).
-    public var configuredPodMTU: Int?
-    public var findings: [Finding]
-    public var audited: [String]
-    public var gaps: [String]
-
-    /// `problems`: at least one error finding; `incomplete`: nothing wrong found, but something that decides the
-    /// answer was not read or not known; `ok`: checked and fits.
-    public enum Verdict: String, Sendable, Codable, CaseIterable {
-        case ok, problems, incomplete
-    }
-
-    public struct Node: Sendable, Codable, Equatable {
-        public var name: String
-        public var internalIP: String?
-        public var zone: String?
-        public var interfaceMTU: Int?
-        /// What the CNI picks on this node when its MTU is auto-detected.
-        public var autoPodMTU: Int?
-        /// What pods on this node were seen to have (pod-network agent).
-        public var observedPodMTU: Int?
-        public var rpFilter: Int?
-        public var tcpMTUProbing: Int?
-        public var source: String?
-    }
-
-    public struct Underlay: Sendable, Codable, Equatable {
-        public var interfaceMTUMin: Int?
-        public var interfaceMTUMax: Int?
-        public var pathMTUMin: Int?
-        /// `from → to` of the smallest measured path.
-        public var pathMTUPair: String?
-        public var given: Int?
-        /// The value the expectation uses, and why.
-        public var effective: Int?
-        public var basis: String
-        public var ipVersion: String
-        public var encapsulationOverhead: Int
-    }
-
-    public struct Finding: Sendable, Codable, Equatable {
-        public var id: String
-        public var severity: Severity
-        public var title: String
-        public var detail: String
-        /// Commands that apply the fix, in order.
-        public var fixes: [String]
-    }
-}
-
 /// The audit in stages: the nodes as the API and the agents describe them, the underlay, one group of findings per
 /// concern, then the verdict. Each stage reads what the earlier ones settled (`Scene`) and nothing else.
 public enum KubeAuditor {
     public static func audit(_ input: KubeAuditInput) -> KubeAuditReport {
         let scene = Scene(input)
-        var findings: [KubeAuditReport.Finding] = []
+        var findings: [Finding] = []
         findings += scene.unknownCNI()
         findings += scene.podPaths()
         findings += scene.podMTUAgainstUnderlay()
@@ -288,8 +228,8 @@ public enum KubeAuditor {
         }
 
         /// No CNI recognised: say which network DaemonSets were seen.
-        func unknownCNI() -> [KubeAuditReport.Finding] {
-            var findings: [KubeAuditReport.Finding] = []
+        func unknownCNI() -> [Finding] {
+            var findings: [Finding] = []
             if cnis.isEmpty {
                 let candidates = input.objects.daemonSets.compactMap { daemonSet -> String? in
                     let name = daemonSet[path: "metadata.name"].string ?? ""
@@ -300,122 +240,122 @@ public enum KubeAuditor {
                         ? "\(daemonSet[path: "metadata.namespace"].string ?? "")/\(name)" : nil
                 }
                 findings.append(
-                    .init(
+                    .audit(
                         id: "cni-unknown", severity: .warning, title: "No known CNI found",
                         detail:
                             "No Calico, Cilium, Flannel or AWS VPC CNI objects were readable\(candidates.isEmpty ? "" : " (network DaemonSets seen: \(candidates.prefix(6).joined(separator: ", ")))"); the audit compares what the pod-network agents saw (pod MTU, pod-to-pod paths) with the underlay.",
-                        fixes: []))
+                        commands: []))
             }
             return findings
         }
 
         /// CNI-independent: the pods' own MTU against the pod-to-pod paths the pod-network agents measured.
-        func podPaths() -> [KubeAuditReport.Finding] {
-            var findings: [KubeAuditReport.Finding] = []
+        func podPaths() -> [Finding] {
+            var findings: [Finding] = []
             // CNI-independent: the pods' own MTU against the pod-to-pod paths the pod-network agents measured.
             if let smallest = input.podPaths.min(by: { $0.pathMTU < $1.pathMTU }) {
                 let podMTU = nodes.compactMap(\.observedPodMTU).max() ?? configured
                 if let podMTU, smallest.pathMTU < podMTU {
                     let limited = input.podPaths.filter { $0.pathMTU < podMTU }
                     findings.append(
-                        .init(
+                        .audit(
                             id: "pod-path-below-pod-mtu", severity: .error,
                             title:
                                 "Pods send up to \(podMTU) B but \(limited.count) pod-to-pod path(s) carry only \(smallest.pathMTU)",
                             detail:
                                 "Measured by the pod-network agents: \(limited.prefix(6).map { "\($0.from) → \($0.to) \($0.pathMTU)" }.joined(separator: ", "))\(limited.count > 6 ? " …" : ""). Full-size packets between these pods need PMTUD to work end to end; where it does not, connections hang after the handshake.",
-                            fixes: fix(smallest.pathMTU)))
+                            commands: fix(smallest.pathMTU)))
                 }
             }
             return findings
         }
 
         /// The configured or auto-detected pod MTU against what the underlay leaves; the path against the interfaces.
-        func podMTUAgainstUnderlay() -> [KubeAuditReport.Finding] {
-            var findings: [KubeAuditReport.Finding] = []
+        func podMTUAgainstUnderlay() -> [Finding] {
+            var findings: [Finding] = []
             if let expected, let effective = underlay.effective {
                 if let configured, configured > expected {
                     findings.append(
-                        .init(
+                        .audit(
                             id: "pod-mtu-too-large", severity: .error,
                             title: "Pod MTU \(configured) does not fit the underlay: at most \(expected)",
                             detail:
                                 "\(settings.name) gives pods \(configured); with \(encapsulationText) their largest packets leave the node as \(configured + (effective - expected)) B, but the underlay carries only \(effective) (\(underlay.basis)). Large packets between pods on different nodes are dropped\(settings.crossSubnetOnly ? " (encapsulated across subnets only: same-subnet pairs still pass)" : "").",
-                            fixes: fix(expected)))
+                            commands: fix(expected)))
                 } else if configured == nil {
                     let tooLarge = nodes.filter { ($0.autoPodMTU ?? 0) > expected }
                     if !tooLarge.isEmpty {
                         let picked = Set(tooLarge.compactMap(\.autoPodMTU)).sorted().map(String.init).joined(
                             separator: "/")
                         findings.append(
-                            .init(
+                            .audit(
                                 id: "auto-mtu-exceeds-path", severity: .error,
                                 title:
                                     "Auto-detected pod MTU \(picked) exceeds what the path between nodes leaves for pods (\(expected))",
                                 detail:
                                     "\(settings.name) sizes pods from each node's own interface: \(tooLarge.map(\.name).prefix(8).joined(separator: ", "))\(tooLarge.count > 8 ? " and \(tooLarge.count - 8) more" : "") get \(picked), but the underlay carries only \(effective) (\(underlay.basis)) and \(encapsulationText) leaves \(expected) for pods. Configured MTU is not path MTU: set it explicitly.",
-                                fixes: fix(expected)))
+                                commands: fix(expected)))
                     }
                 }
                 if configured == nil, nodes.allSatisfy({ $0.autoPodMTU == nil }) {
                     findings.append(
-                        .init(
+                        .audit(
                             id: "auto-mtu-unknown", severity: .info,
                             title:
                                 "\(settings.name) picks the pod MTU on each node, and no node's interface MTU is known",
                             detail:
                                 "Auto-detection gives each node's interface MTU minus \(encapsulationText); whether that fits the underlay's \(effective) cannot be told without the nodes' MTUs. Run the host-network agents (--agents cluster) or give --node-mtu. Setting the MTU explicitly to \(expected) removes the question.",
-                            fixes: fix(expected)))
+                            commands: fix(expected)))
                 }
                 if let configured, configured < expected {
                     findings.append(
-                        .init(
+                        .audit(
                             id: "pod-mtu-below-path", severity: .info,
                             title:
                                 "Pod MTU \(configured) is \(expected - configured) B below what the underlay allows (\(expected))",
                             detail:
                                 "Safe, but every packet is smaller than it could be: the underlay carries \(effective) (\(underlay.basis)) and \(encapsulationText) leaves \(expected).",
-                            fixes: fix(expected)))
+                            commands: fix(expected)))
                 }
                 if let pathMin = underlay.pathMTUMin, let interfaceMin = underlay.interfaceMTUMin,
                     pathMin < interfaceMin
                 {
                     findings.append(
-                        .init(
+                        .audit(
                             id: "path-below-interfaces", severity: .warning,
                             title:
                                 "The path between nodes carries \(pathMin), less than every node interface (\(interfaceMin)+)",
                             detail:
                                 "Measured \(underlay.pathMTUPair ?? ""): a hop between the nodes (a gateway, a firewall, a VLAN interface) is smaller than the nodes believe. Anything sized from interface MTUs (CNI auto-detection, the nodes' own TCP MSS) overshoots it unless PMTUD works end to end.",
-                            fixes: []))
+                            commands: []))
                 }
             } else {
                 findings.append(
-                    .init(
+                    .audit(
                         id: "underlay-unknown", severity: .info,
                         title: "Node MTUs unknown: the pod MTU could not be checked against the underlay",
                         detail:
                             "The Kubernetes API does not carry interface MTUs. Run the host-network agents (mtu-doctor kube deploy) so the audit reads them, or give --node-mtu / --underlay-mtu.",
-                        fixes: ["mtu-doctor kube deploy --dry-run | kubectl apply -f -"]))
+                        commands: ["mtu-doctor kube deploy --dry-run | kubectl apply -f -"], resolvesCause: false))
             }
             return findings
         }
 
         /// Nodes that disagree: stale pod MTUs, mixed interface MTUs, strict rp_filter.
-        func nodeDisagreements() -> [KubeAuditReport.Finding] {
-            var findings: [KubeAuditReport.Finding] = []
+        func nodeDisagreements() -> [Finding] {
+            var findings: [Finding] = []
             // Observed pod MTUs (pod-network agents) that differ from the configuration: pods not restarted since a change.
             if let configured {
                 let stale = nodes.filter { $0.observedPodMTU != nil && $0.observedPodMTU != configured }
                 if !stale.isEmpty {
                     findings.append(
-                        .init(
+                        .audit(
                             id: "pods-not-updated", severity: .warning,
                             title:
                                 "Pods on \(stale.count) node(s) run with an MTU other than the configured \(configured)",
                             detail: stale.prefix(8).map { "\($0.name): \($0.observedPodMTU!)" }.joined(separator: ", ")
                                 + ". An MTU change reaches only pods created after it (and nodes whose CNI agent restarted).",
-                            fixes: [
+                            commands: [
                                 "kubectl rollout restart deployment,daemonset,statefulset -n NAMESPACE   # per namespace, or drain the nodes one by one"
                             ]))
                 }
@@ -424,7 +364,7 @@ public enum KubeAuditor {
             if Set(interfaces).count > 1 {
                 let groups = Dictionary(grouping: nodes.filter { $0.interfaceMTU != nil }, by: { $0.interfaceMTU! })
                 findings.append(
-                    .init(
+                    .audit(
                         id: "node-mtu-mixed", severity: configured == nil ? .warning : .info,
                         title:
                             "Node interfaces disagree: \(groups.keys.sorted().map(String.init).joined(separator: ", "))",
@@ -434,18 +374,18 @@ public enum KubeAuditor {
                             + (configured == nil
                                 ? ". With auto-detection pods on the larger nodes get a larger MTU than the smaller nodes can take."
                                 : "."),
-                        fixes: []))
+                        commands: []))
             }
             let strict = nodes.filter { $0.rpFilter == 1 }
             if !strict.isEmpty {
                 findings.append(
-                    .init(
+                    .audit(
                         id: "strict-rp-filter", severity: .warning,
                         title:
                             "Strict rp_filter on \(strict.count) node(s): PMTUD fails when a too-big comes from an address routed elsewhere",
                         detail:
                             "\(strict.prefix(8).map(\.name).joined(separator: ", "))\(strict.count > 8 ? " …" : ""): rp_filter=1 drops an ICMP fragmentation-needed whose source (a switch's management address, a gateway's other leg) does not route back through the interface it arrived on; the sender never learns the path MTU. Loose mode (2) keeps the anti-spoofing check for unknown sources.",
-                        fixes: [
+                        commands: [
                             "sysctl -w net.ipv4.conf.all.rp_filter=2   # on each node; persist it in /etc/sysctl.d/ (some CNIs set their own interfaces' value)"
                         ]))
             }
@@ -453,81 +393,83 @@ public enum KubeAuditor {
         }
 
         /// tcp_mtu_probing off matters only where packets are already lost (an error, or strict rp_filter).
-        func tcpProbing(after earlier: [KubeAuditReport.Finding]) -> [KubeAuditReport.Finding] {
-            var findings: [KubeAuditReport.Finding] = []
+        func tcpProbing(after earlier: [Finding]) -> [Finding] {
+            var findings: [Finding] = []
             let noProbing = nodes.filter { $0.tcpMTUProbing == 0 }
             if !noProbing.isEmpty,
                 earlier.contains(where: { $0.severity == .error }) || nodes.contains(where: { $0.rpFilter == 1 })
             {
                 findings.append(
-                    .init(
+                    .audit(
                         id: "tcp-mtu-probing-off", severity: .info,
                         title:
                             "tcp_mtu_probing is off on \(noProbing.count) node(s): TCP into a black hole stalls instead of shrinking",
                         detail:
                             "With 1, the kernel lowers the segment size after repeated timeouts on a connection (RFC 4821): a safety net, not a fix.",
-                        fixes: ["sysctl -w net.ipv4.tcp_mtu_probing=1   # on each node; persist it in /etc/sysctl.d/"]))
+                        commands: [
+                            "sysctl -w net.ipv4.tcp_mtu_probing=1   # on each node; persist it in /etc/sysctl.d/"
+                        ], resolvesCause: false))
             }
             return findings
         }
 
         /// The CNI's own MTU settings that disagree with each other.
-        func settingsDisagree() -> [KubeAuditReport.Finding] {
-            var findings: [KubeAuditReport.Finding] = []
+        func settingsDisagree() -> [Finding] {
+            var findings: [Finding] = []
             let compared = settings.sources.filter {
                 $0.sizes == "pod" && ($0.effective || !$0.field.hasPrefix("DaemonSet"))
             }
             let values = Set(compared.compactMap(\.value))
             if values.count > 1 {
                 findings.append(
-                    .init(
+                    .audit(
                         id: "mtu-settings-disagree", severity: .warning,
                         title:
                             "\(settings.name)'s MTU settings disagree: \(values.sorted().map(String.init).joined(separator: ", "))",
                         detail: compared.filter { $0.value != nil }.map {
                             "\($0.field) = \($0.value!)\($0.effective ? " (in effect)" : "")"
                         }.joined(separator: "; ") + ".",
-                        fixes: expected.map { fix($0) } ?? []))
+                        commands: expected.map { fix($0) } ?? []))
             }
             return findings
         }
 
         /// Values a CNI cannot use.
-        func invalidSettings() -> [KubeAuditReport.Finding] {
-            var findings: [KubeAuditReport.Finding] = []
+        func invalidSettings() -> [Finding] {
+            var findings: [Finding] = []
             for cni in cnis {
                 for problem in cni.invalid {
                     findings.append(
-                        .init(
+                        .audit(
                             id: "cni-setting-invalid", severity: .error,
                             title: "\(cni.name): an MTU setting the CNI cannot use",
                             detail: problem + ". Until it is a valid value, the CNI does not run as configured.",
-                            fixes: cni.name == settings.name ? (expected.map { fix($0) } ?? []) : []))
+                            commands: cni.name == settings.name ? (expected.map { fix($0) } ?? []) : []))
                 }
             }
             return findings
         }
 
         /// Objects that decide the MTU but were not given: the audit is incomplete.
-        func missingObjects() -> [KubeAuditReport.Finding] {
-            var findings: [KubeAuditReport.Finding] = []
+        func missingObjects() -> [Finding] {
+            var findings: [Finding] = []
             let missing = self.missing
             if !missing.isEmpty {
                 findings.append(
-                    .init(
+                    .audit(
                         id: "cni-objects-missing", severity: .info,
                         title: "Incomplete: objects that decide the MTU were not given",
                         detail:
                             "\(settings.name)'s MTU depends on objects this audit did not see; what it assumed is in the notes. Save them too and audit again.",
-                        fixes: missing))
+                        commands: missing, resolvesCause: false))
             }
             return findings
         }
 
         /// The verdict and the one-line summary.
-        func conclusion(_ findings: [KubeAuditReport.Finding]) -> (KubeAuditReport.Verdict, String) {
+        func conclusion(_ findings: [Finding]) -> (KubeAuditReport.Verdict, String) {
             let errors = findings.filter { $0.severity == .error }.count
-            let unknownAuto = findings.contains { $0.id == "auto-mtu-unknown" }
+            let unknownAuto = findings.contains { $0.kind == "auto-mtu-unknown" }
             let verdict: KubeAuditReport.Verdict =
                 errors > 0
                 ? .problems
@@ -536,7 +478,7 @@ public enum KubeAuditor {
             if errors > 0 {
                 summary =
                     "\(errors) MTU problem(s): "
-                    + findings.filter { $0.severity == .error }.map(\.title).joined(separator: "; ")
+                    + findings.filter { $0.severity == .error }.map(\.summary).joined(separator: "; ")
             } else if unknownAuto, let expected {
                 summary =
                     "\(settings.name) pod MTU auto: node MTUs unknown, so whether it fits the underlay (at most \(expected)) cannot be told"

@@ -1,19 +1,5 @@
-/// Named MTUs of common links and clouds, and the encapsulations CNIs use by default.
-public enum Presets {
-    /// A link whose MTU is fixed by a provider or a product.
-    public struct Link: Sendable, Hashable, Codable {
-        public var name: String
-        public var mtu: Int
-        public var note: String
-    }
-
-    /// A CNI mode and the encapsulation it adds.
-    public struct Overlay: Sendable, Hashable, Codable {
-        public var name: String
-        public var encapsulation: String
-        public var note: String
-    }
-
+/// Named MTUs of common links and clouds, and the encapsulations CNIs use by default (the types: MTUModel).
+extension Presets {
     /// Link MTUs users ask about. Usable wherever an MTU is expected (`--mtu aws-tgw`).
     public static let links: [Link] = [
         Link(name: "ethernet", mtu: 1500, note: "standard Ethernet"),
@@ -69,16 +55,7 @@ public enum Presets {
     }
 }
 
-/// An MTU given by number or preset name, with the label to show for it.
-public struct LabeledMTU: Sendable, Hashable, Codable {
-    public var mtu: Int
-    public var label: String
-
-    public init(mtu: Int, label: String) {
-        self.mtu = mtu
-        self.label = label
-    }
-
+extension LabeledMTU {
     /// Reads `1500`, `aws-tgw`, or a comma-separated list of either.
     public static func parseList(_ text: String) throws(MTUValueError) -> [LabeledMTU] {
         var values: [LabeledMTU] = []
@@ -107,4 +84,18 @@ public struct MTUValueError: Error, Sendable, Hashable, CustomStringConvertible 
     public var token: String
     public var reason: String
     public var description: String { "invalid MTU '\(token)': \(reason)" }
+}
+
+extension PresetCatalogue {
+    /// Every preset, each overlay's overhead worked out by ``EncapsulationStack`` over a 1500-byte underlay.
+    public static var all: PresetCatalogue {
+        PresetCatalogue(
+            links: Presets.links, overlays: Presets.overlays,
+            overheads: Presets.overlays.map { overlay in
+                let stack = (try? EncapsulationStack.parse(overlay.encapsulation)) ?? .none
+                return Overhead(
+                    ipv4: 1500 - stack.largestInnerPacket(outer: 1500, underlay: .ipv4),
+                    ipv6: 1500 - stack.largestInnerPacket(outer: 1500, underlay: .ipv6))
+            })
+    }
 }

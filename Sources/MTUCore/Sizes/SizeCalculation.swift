@@ -32,59 +32,6 @@ public struct SizeQuery: Sendable, Hashable {
     }
 }
 
-/// The answer to a ``SizeQuery``: every figure an engineer needs, with the header breakdown.
-public struct SizeCalculation: Sendable, Hashable, Codable {
-    /// One encapsulation layer's contribution.
-    public struct Layer: Sendable, Hashable, Codable {
-        public var name: String
-        public var headers: [HeaderPart]
-        public var overhead: Int
-        /// False for 802.1Q tags, which grow the frame but not the IP packet.
-        public var addsIPHeader: Bool
-    }
-
-    /// Largest `ping -M do -s` payloads.
-    public struct PingPayloads: Sendable, Hashable, Codable {
-        public var inner: Int
-        public var underlay: Int
-    }
-
-    public var underlayIPVersion: IPVersion
-    public var innerIPVersion: IPVersion
-    /// The MTU in force on the underlay: the smallest of `linkMTUs`.
-    public var linkMTU: Int
-    /// Which of the given MTUs limits (its label).
-    public var limitedBy: String
-    public var linkMTUs: [LabeledMTU]
-    /// The stack, innermost first.
-    public var encapsulation: [String]
-    public var layers: [Layer]
-    /// `linkMTU - innerMTU`: every byte the stack costs at full size, padding included.
-    public var overhead: Int
-    /// The largest inner IP packet: the MTU to configure on pods/VMs/tunnel devices.
-    public var innerMTU: Int
-    /// The MSS to advertise or clamp to: inner MTU − inner IP header − 20.
-    public var tcpMSS: Int
-    /// TCP payload per full segment once `tcpOptions` option bytes are in every segment.
-    public var tcpPayloadPerSegment: Int
-    public var tcpOptions: Int
-    public var pingPayload: PingPayloads
-    /// The largest Ethernet frame on the underlay (header + tags, no FCS).
-    public var underlayFrameSize: Int
-    /// The inner IP packet being sized, when one was asked for.
-    public var innerPacket: Int?
-    /// Its outer IP packet on the underlay.
-    public var outerPacket: Int?
-    /// Its Ethernet frame on the underlay (no FCS).
-    public var frameSize: Int?
-    /// Whether the outer packet fits `linkMTU`.
-    public var fits: Bool?
-    /// Explanations of the packet's size, innermost first.
-    public var packetBreakdown: [HeaderPart]
-    /// Warnings and remarks.
-    public var notes: [String]
-}
-
 /// Why a size query has no answer.
 public struct SizeQueryError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String
@@ -137,24 +84,16 @@ extension SizeCalculation {
         }
 
         let tcpMSS = innerMTU - query.inner.headerSize - TransportHeader.tcp
-        self.underlayIPVersion = query.underlay
-        self.innerIPVersion = query.inner
-        self.linkMTU = linkMTU
-        self.limitedBy = limit.label
-        self.linkMTUs = query.linkMTUs
-        self.encapsulation = stack.layers.map(\.name)
-        self.layers = layers
-        self.overhead = linkMTU - innerMTU
-        self.innerMTU = innerMTU
-        self.tcpMSS = tcpMSS
-        self.tcpOptions = query.tcpOptions
-        self.tcpPayloadPerSegment = tcpMSS - query.tcpOptions
-        self.pingPayload = PingPayloads(
-            inner: innerMTU - query.inner.headerSize - TransportHeader.icmpEcho,
-            underlay: linkMTU - query.underlay.headerSize - TransportHeader.icmpEcho)
-        self.underlayFrameSize = linkMTU + TransportHeader.ethernet + stack.frameTagBytes
-        self.packetBreakdown = []
-        self.notes = notes
+        self.init(
+            underlayIPVersion: query.underlay, innerIPVersion: query.inner, linkMTU: linkMTU, limitedBy: limit.label,
+            linkMTUs: query.linkMTUs, encapsulation: stack.layers.map(\.name), layers: layers,
+            overhead: linkMTU - innerMTU, innerMTU: innerMTU, tcpMSS: tcpMSS,
+            tcpPayloadPerSegment: tcpMSS - query.tcpOptions, tcpOptions: query.tcpOptions,
+            pingPayload: PingPayloads(
+                inner: innerMTU - query.inner.headerSize - TransportHeader.icmpEcho,
+                underlay: linkMTU - query.underlay.headerSize - TransportHeader.icmpEcho),
+            underlayFrameSize: linkMTU + TransportHeader.ethernet + stack.frameTagBytes, packetBreakdown: [],
+            notes: notes)
         if query.tcpOptions == 0 {
             self.notes.append(
                 "TCP timestamps (on by default on Linux) add 12 option bytes: each full segment then carries \(tcpMSS - 12) payload bytes"

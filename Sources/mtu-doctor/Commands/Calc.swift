@@ -32,7 +32,7 @@ struct Calc: ParsableCommand {
     func run() throws {
         try output.requireTextOrJSON("calc")
         if presets {
-            try output.write(output.json ? CalcText.presetsJSON() : CalcText.presets())
+            try output.write(output.json ? CalcText.presetsJSON(.all) : CalcText.presets(.all))
             return
         }
         let result: SizeCalculation

@@ -68,6 +68,20 @@ public struct Bottleneck: Sendable, Hashable, Codable {
     public var overlay: String?
     /// The segment, when the limit is the switches' (an L2 limit).
     public var segment: String?
+
+    public init(
+        node: String, interface: String? = nil, layer: String, role: String, mtu: Int, reason: String,
+        overlay: String? = nil, segment: String? = nil
+    ) {
+        self.node = node
+        self.interface = interface
+        self.layer = layer
+        self.role = role
+        self.mtu = mtu
+        self.reason = reason
+        self.overlay = overlay
+        self.segment = segment
+    }
 }
 
 /// One place along a path that limits packet size.
@@ -83,6 +97,18 @@ public struct HopReport: Sendable, Hashable, Codable {
     /// The same limit as the largest inner packet that passes.
     public var innerLimit: Int
     public var reason: String
+
+    public init(
+        node: String, interface: String? = nil, role: String, layer: String, mtu: Int, innerLimit: Int, reason: String
+    ) {
+        self.node = node
+        self.interface = interface
+        self.role = role
+        self.layer = layer
+        self.mtu = mtu
+        self.innerLimit = innerLimit
+        self.reason = reason
+    }
 }
 
 /// One direction of a flow (or of one leg of a proxied flow).
@@ -104,6 +130,23 @@ public struct DirectionResult: Sendable, Hashable, Codable {
     public var hops: [HopReport]
     /// What happened, step by step, to the largest packet.
     public var events: [String]
+
+    public init(
+        from: String, to: String, pathMTU: Int, bottleneck: Bottleneck, largestPacketSent: Int, messagePacket: Int,
+        fate: Fate, verdict: Verdict, latent: Bool, hops: [HopReport], events: [String]
+    ) {
+        self.from = from
+        self.to = to
+        self.pathMTU = pathMTU
+        self.bottleneck = bottleneck
+        self.largestPacketSent = largestPacketSent
+        self.messagePacket = messagePacket
+        self.fate = fate
+        self.verdict = verdict
+        self.latent = latent
+        self.hops = hops
+        self.events = events
+    }
 }
 
 /// A leg: one TCP connection (a proxy splits a flow into two).
@@ -112,6 +155,13 @@ public struct LegResult: Sendable, Hashable, Codable {
     public var to: String
     public var forward: DirectionResult
     public var reverse: DirectionResult
+
+    public init(from: String, to: String, forward: DirectionResult, reverse: DirectionResult) {
+        self.from = from
+        self.to = to
+        self.forward = forward
+        self.reverse = reverse
+    }
 }
 
 /// A flow's result: the worst leg in each direction, every leg, the verdict and what users will see.
@@ -125,6 +175,21 @@ public struct FlowResult: Sendable, Hashable, Codable {
     public var reverse: DirectionResult
     public var legs: [LegResult]
     public var symptoms: [String]
+
+    public init(
+        name: String, from: String, to: String, `protocol`: String, verdict: Verdict, forward: DirectionResult,
+        reverse: DirectionResult, legs: [LegResult], symptoms: [String]
+    ) {
+        self.name = name
+        self.from = from
+        self.to = to
+        self.protocol = `protocol`
+        self.verdict = verdict
+        self.forward = forward
+        self.reverse = reverse
+        self.legs = legs
+        self.symptoms = symptoms
+    }
 }
 
 /// Everything `check` concludes about a topology.
@@ -134,6 +199,13 @@ public struct CheckReport: Sendable, Hashable, Codable {
     public var flows: [FlowResult]
     /// Ranked, most severe first.
     public var findings: [Finding]
+
+    public init(topology: String, verdict: Verdict, flows: [FlowResult], findings: [Finding]) {
+        self.topology = topology
+        self.verdict = verdict
+        self.flows = flows
+        self.findings = findings
+    }
 
     /// Exit status for the CLI: 0 when nothing is wrong, 1 when problems were found.
     public var hasProblems: Bool {
