@@ -1,4 +1,5 @@
 #if os(Linux)
+import MTUModel
 import Glibc
 import MTUSystem
 

@@ -146,34 +146,23 @@ package enum ErrorQueue {
 extension ProbeAddress {
     /// An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as plain IPv4.
     package var unmapped: ProbeAddress {
-        guard case .v6(let bytes) = self, bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff,
-            bytes[11] == 0xff
-        else { return self }
-        return .v4(UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15]))
+        guard isIPv6, high == 0, low >> 32 == 0xffff else { return self }
+        return .v4(ipv4Value)
     }
 
     /// IPv4 as IPv4-mapped IPv6, for sending from a dual-stack socket.
     var mapped: ProbeAddress {
-        guard case .v4(let address) = self else { return self }
-        return .v6(
-            [UInt8](repeating: 0, count: 10) + [
-                0xff, 0xff, UInt8(address >> 24), UInt8((address >> 16) & 0xff), UInt8((address >> 8) & 0xff),
-                UInt8(address & 0xff),
-            ])
-    }
-
-    public var isIPv6: Bool {
-        if case .v6 = self { return true }
-        return false
+        guard !isIPv6 else { return self }
+        return .v6([UInt8](repeating: 0, count: 10) + [0xff, 0xff] + bytes)
     }
 
     /// Sets DF-without-cache (`*_PMTUDISC_PROBE`) and error reporting for this family on `fd`.
     func configureProbeSocket(_ fd: Int32, receiveErrors: Bool) throws(Syscall.Failure) {
-        switch self {
-        case .v4:
+        switch version {
+        case .ipv4:
             try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_PROBE)
             if receiveErrors { try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_RECVERR, value: 1) }
-        case .v6:
+        case .ipv6:
             try Syscall.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_MTU_DISCOVER, value: IPV6_PMTUDISC_PROBE)
             if receiveErrors { try Syscall.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_RECVERR, value: 1) }
         }
@@ -181,9 +170,9 @@ extension ProbeAddress {
 
     /// Sets the TTL / hop limit for the next packets on `fd`.
     func setHopLimit(_ fd: Int32, _ value: Int32) throws(Syscall.Failure) {
-        switch self {
-        case .v4: try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_TTL, value: value)
-        case .v6: try Syscall.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_UNICAST_HOPS, value: value)
+        switch version {
+        case .ipv4: try Syscall.setOption(fd, level: Int32(IPPROTO_IP), name: IP_TTL, value: value)
+        case .ipv6: try Syscall.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_UNICAST_HOPS, value: value)
         }
     }
 }
@@ -233,7 +222,7 @@ public struct ICMPDatagramProber: EchoSocket {
     func readAnswers(_ body: (UInt16, ProbeOutcome) -> Void) {
         let replyType: UInt8 = target.isIPv6 ? 129 : 0
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while let received = try? Syscall.receive(fd, into: &buffer), received.count >= 8 {
+        while let received = try? Syscall.receiveAny(fd, into: &buffer), received.count >= 8 {
             if buffer[0] == replyType { body(UInt16(buffer[6]) << 8 | UInt16(buffer[7]), .passed) }
         }
         while let report = ErrorQueue.read(fd) {

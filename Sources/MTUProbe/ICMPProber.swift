@@ -1,4 +1,5 @@
 #if os(Linux)
+import MTUModel
 import Glibc
 import MTUSystem
 
@@ -55,12 +56,12 @@ public struct ICMPProber: EchoSocket {
         while let received = try? Syscall.receiveAny(fd, into: &buffer) {
             let source: ProbeAddress
             let message: ICMPv4.Message
-            switch target {
-            case .v4:
+            switch target.version {
+            case .ipv4:
                 guard let parsed = ICMPv4.parse(buffer[0..<received.count]) else { continue }
                 source = .v4(parsed.source)
                 message = parsed.message
-            case .v6:
+            case .ipv6:
                 guard let parsed = ICMPv6.parse(buffer[0..<received.count]) else { continue }
                 source = received.from
                 message = parsed

@@ -88,9 +88,4 @@ public enum ICMPv4 {
             return nil
         }
     }
-
-    /// Dotted quad from a host-order address.
-    public static func string(_ address: UInt32) -> String {
-        "\(address >> 24).\((address >> 16) & 0xff).\((address >> 8) & 0xff).\(address & 0xff)"
-    }
 }

@@ -115,27 +115,26 @@ public enum Probe {
         if let url = URL(string: target), let urlHost = url.host, target.contains("://") { host = urlHost }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if let literal = ProbeAddress(host) { return (host, try unicast(literal, name: host)) }
-        var hints = addrinfo()
-        hints.ai_family = AF_INET
-        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, nil, &hints, &result)
-        guard status == 0, let first = result, let sockaddress = first.pointee.ai_addr else {
-            throw ProbeError(.unresolvable, "cannot resolve '\(host)': \(String(cString: gai_strerror(status)))")
+        let addresses: [ProbeAddress]
+        do throws(Syscall.NameFailure) {
+            addresses = try Syscall.resolve(host)
+        } catch {
+            throw ProbeError(.unresolvable, "cannot resolve '\(host)': \(error)")
         }
-        defer { freeaddrinfo(result) }
-        let address = sockaddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
-            UInt32(bigEndian: $0.pointee.sin_addr.s_addr)
+        // IPv4 first, as ping does for a name with both; a name with only IPv6 addresses is probed over IPv6.
+        guard let address = addresses.first(where: { !$0.isIPv6 }) ?? addresses.first else {
+            throw ProbeError(.unresolvable, "cannot resolve '\(host)': no address")
         }
-        return (host, try unicast(.v4(address), name: host))
+        return (host, try unicast(address, name: host))
     }
 
     /// A path MTU belongs to one path: multicast, broadcast and unspecified targets are refused before anything is
     /// sent (their answers, if any, come from many hosts; a broadcast would reach every host of a segment).
     public static func unicast(_ address: ProbeAddress, name: String) throws(ProbeError) -> ProbeAddress {
         let reason: String?
-        switch address {
-        case .v4(let value):
+        switch address.version {
+        case .ipv4:
+            let value = address.ipv4Value
             reason =
                 value >> 28 == 0xE
                 ? "a multicast address (224.0.0.0/4)"
@@ -144,7 +143,8 @@ public enum Probe {
                     : value == 0
                         ? "the unspecified address"
                         : value >> 28 == 0xF ? "a reserved address (240.0.0.0/4)" : nil
-        case .v6(let bytes):
+        case .ipv6:
+            let bytes = address.bytes
             reason =
                 bytes.first == 0xFF
                 ? "a multicast address (ff00::/8)" : bytes.allSatisfy({ $0 == 0 }) ? "the unspecified address" : nil

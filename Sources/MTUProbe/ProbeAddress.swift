@@ -1,44 +1,27 @@
 #if os(Linux)
 import Glibc
+import MTUCore
 import MTUSystem
 
-/// An address to probe: IPv4 (host order) or IPv6 (16 bytes).
-public enum ProbeAddress: Sendable, Hashable, CustomStringConvertible {
-    case v4(UInt32)
-    case v6([UInt8])
+/// An address to probe is the model's one address type (MTUModel's `IPAddress`: parsed and printed as inet_pton and
+/// inet_ntop do, a test holds it to them); this extension turns it into socket addresses.
+public typealias ProbeAddress = IPAddress
 
-    /// Reads a literal address, or nil.
-    public init?(_ text: String) {
-        guard let address = Syscall.parseAddress(text) else { return nil }
-        self = address
-    }
-
-    /// Canonical text (inet_ntop).
-    public var description: String {
-        switch self {
-        case .v4(let address): return ICMPv4.string(address)
-        case .v6(let bytes): return Syscall.formatIPv6(bytes)
-        }
-    }
-
-    var family: Int32 {
-        switch self {
-        case .v4: return AF_INET
-        case .v6: return AF_INET6
-        }
-    }
+extension IPAddress {
+    var family: Int32 { isIPv6 ? AF_INET6 : AF_INET }
 
     /// Calls `body` with this address as a `sockaddr` of the right length.
     func withSockaddr<T>(port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
-        switch self {
-        case .v4(let address):
-            var sa = Syscall.sockaddrIPv4(address, port: port)
+        switch version {
+        case .ipv4:
+            var sa = Syscall.sockaddrIPv4(ipv4Value, port: port)
             return withUnsafePointer(to: &sa) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
                 }
             }
-        case .v6(let bytes):
+        case .ipv6:
+            let bytes = self.bytes
             var sa = sockaddr_in6()
             sa.sin6_family = sa_family_t(AF_INET6)
             sa.sin6_port = port.bigEndian
@@ -129,9 +112,9 @@ extension Syscall {
         defer { close(fd) }
         let connected = address.withSockaddr(port: 9) { Glibc.connect(fd, $0, $1) } == 0
         guard connected else { return nil }
-        switch address {
-        case .v4: return (try? getOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU)).map(Int.init)
-        case .v6: return (try? getOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_MTU)).map(Int.init)
+        switch address.version {
+        case .ipv4: return (try? getOption(fd, level: Int32(IPPROTO_IP), name: IP_MTU)).map(Int.init)
+        case .ipv6: return (try? getOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_MTU)).map(Int.init)
         }
     }
 }

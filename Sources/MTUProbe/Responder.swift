@@ -155,7 +155,7 @@ public final class Responder {
 
     func allowed(_ source: ProbeAddress) -> Bool {
         if configuration.allowed.isEmpty { return true }
-        guard let address = IPAddress(source.description) else { return false }
+        let address = source.unmapped
         return configuration.allowed.contains { $0.contains(address) }
     }
 

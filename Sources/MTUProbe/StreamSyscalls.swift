@@ -1,4 +1,5 @@
 #if os(Linux)
+import MTUModel
 import Glibc
 import MTUSystem
 
@@ -104,46 +105,44 @@ extension Syscall {
         return count
     }
 
-    /// A literal IPv4 or IPv6 address (inet_pton), or nil.
-    static func parseAddress(_ text: String) -> ProbeAddress? {
-        var v4 = in_addr()
-        if Glibc.inet_pton(AF_INET, text, &v4) == 1 { return .v4(UInt32(bigEndian: v4.s_addr)) }
-        var v6 = in6_addr()
-        if Glibc.inet_pton(AF_INET6, text, &v6) == 1 { return .v6(withUnsafeBytes(of: &v6) { Array($0) }) }
-        return nil
+    /// Why a name did not resolve, in the resolver's words (gai_strerror).
+    package struct NameFailure: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    /// An IPv6 address's canonical text (inet_ntop: RFC 5952's compression, IPv4-mapped tails).
-    static func formatIPv6(_ bytes: [UInt8]) -> String {
-        var address = in6_addr()
-        withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: bytes.prefix(16)) }
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        _ = Glibc.inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count))
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// Every IPv4 and IPv6 address of a name or literal (getaddrinfo, numeric text back through getnameinfo), in the
-    /// resolver's order, without repeats; empty when the name does not resolve.
-    package static func addresses(of name: String) -> [String] {
+    /// Every IPv4 and IPv6 address of a name or literal (getaddrinfo), in the resolver's order, without repeats.
+    package static func resolve(_ name: String) throws(NameFailure) -> [ProbeAddress] {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(name, nil, &hints, &result) == 0 else { return [] }
+        let status = getaddrinfo(name, nil, &hints, &result)
+        guard status == 0 else { throw NameFailure(description: String(cString: gai_strerror(status))) }
         defer { freeaddrinfo(result) }
-        var addresses: [String] = []
+        var addresses: [ProbeAddress] = []
         var cursor = result
         while let entry = cursor {
-            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(
-                entry.pointee.ai_addr, entry.pointee.ai_addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
-                == 0
-            {
-                let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                if !addresses.contains(text) { addresses.append(text) }
-            }
             cursor = entry.pointee.ai_next
+            guard let socketAddress = entry.pointee.ai_addr else { continue }
+            let address: ProbeAddress
+            switch entry.pointee.ai_family {
+            case AF_INET:
+                address = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    .v4(UInt32(bigEndian: $0.pointee.sin_addr.s_addr))
+                }
+            case AF_INET6:
+                address = socketAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    .v6(withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) })
+                }
+            default: continue
+            }
+            if !addresses.contains(address) { addresses.append(address) }
         }
         return addresses
+    }
+
+    /// ``resolve(_:)`` as text; empty when the name does not resolve.
+    package static func addresses(of name: String) -> [String] {
+        ((try? resolve(name)) ?? []).map(\.description)
     }
 }
 #endif

@@ -65,50 +65,11 @@ extension Syscall {
         }
     }
 
-    /// `sendto` to an IPv4 address. EMSGSIZE comes back as a thrown failure the caller classifies.
-    static func send(_ fd: Int32, _ bytes: [UInt8], toIPv4 address: UInt32, port: UInt16 = 0, blocking: Bool = false)
-        throws(Failure)
-    {
-        var sa = sockaddrIPv4(address, port: port)
-        _ = try retrying("sendto") {
-            bytes.withUnsafeBytes { buffer in
-                withUnsafePointer(to: &sa) { pointer in
-                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        Glibc.sendto(
-                            fd, buffer.baseAddress, buffer.count, blocking ? 0 : Int32(MSG_DONTWAIT), $0,
-                            socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-            }
-        }
-    }
-
     /// Waits up to `milliseconds` for `fd` to be readable.
     static func waitReadable(_ fd: Int32, milliseconds: Int32) throws(Failure) -> Bool {
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let ready = try retrying("poll") { Glibc.poll(&descriptor, 1, milliseconds) }
         return ready > 0
-    }
-
-    /// Reads one datagram without blocking; returns the bytes and the sender's IPv4 address (host order), or nil.
-    static func receive(_ fd: Int32, into buffer: inout [UInt8]) throws(Failure) -> (
-        count: Int, from: UInt32, port: UInt16
-    )? {
-        var sa = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let count = buffer.withUnsafeMutableBytes { raw in
-            withUnsafeMutablePointer(to: &sa) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, &length)
-                }
-            }
-        }
-        if count < 0 {
-            let code = Glibc.errno
-            if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { return nil }
-            throw Failure(call: "recvfrom", errno: code)
-        }
-        return (count, UInt32(bigEndian: sa.sin_addr.s_addr), UInt16(bigEndian: sa.sin_port))
     }
 }
 #endif

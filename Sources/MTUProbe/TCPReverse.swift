@@ -1,4 +1,5 @@
 #if os(Linux)
+import MTUModel
 import Glibc
 import MTUSystem
 
@@ -46,7 +47,7 @@ public struct TCPMSSProber: WaveProber {
     public var completionPasses = false
 
     /// IPv4 + TCP headers, or IPv6 + TCP.
-    var headers: Int { if case .v6 = target { return 60 } else { return 40 } }
+    var headers: Int { target.isIPv6 ? 60 : 40 }
 
     public init(target: ProbeAddress, port: UInt16, trigger: Trigger, timeoutMilliseconds: Int) {
         self.target = target
@@ -212,7 +213,7 @@ public struct TCPForwardProber: WaveProber {
         defer { for connection in open { Syscall.close(connection.fd) } }
         for (index, request) in wave.enumerated() {
             do {
-                let headers = { if case .v6 = target { return 60 } else { return 40 } }()
+                let headers = { target.isIPv6 ? 60 : 40 }()
                 let fd = try Syscall.tcpConnect(
                     to: target, port: port, timeoutMilliseconds: timeoutMilliseconds,
                     maxSegment: max(88, request.size - headers))

@@ -201,11 +201,19 @@ struct ParsingTests {
         #expect(v6.contains(try #require(IPAddress("fd00:10::abcd"))))
         #expect(!v6.contains(try #require(IPAddress("fd00:11::1"))))
         #expect(IPNetwork("0.0.0.0/0")!.contains(IPAddress("8.8.8.8")!))
-        #expect(IPAddress("::1")?.description == "0:0:0:0:0:0:0:1")
+        // Written as inet_ntop writes it (RFC 5952 compression; IPv4-mapped tails dotted): AddressTextTests holds the
+        // rest of the two to the C library on random addresses.
+        #expect(IPAddress("::1")?.description == "::1")
+        #expect(IPAddress("0:0:0:0:0:ffff:a00:1")?.description == "::ffff:10.0.0.1")
+        #expect(IPNetwork("fd00:10:0:0::1/64")?.masked.description == "fd00:10::/64")
     }
 
     @Test(
-        "rejects", arguments: ["10.0.0", "10.0.0.256", "1::2::3", "fe80::g", "10.0.0.1/33", "::/129", "", "1.2.3.4.5"])
+        "rejects",
+        arguments: [
+            "10.0.0", "10.0.0.256", "1::2::3", "fe80::g", "10.0.0.1/33", "::/129", "", "1.2.3.4.5", "+1.2.3.4",
+            "010.0.0.1", "fe80::1%eth0", "::+1", "1.2.3.4::",
+        ])
     func rejects(text: String) {
         #expect(IPNetwork(text) == nil)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MTUModel
 import MTUTestSupport
 import Testing
 

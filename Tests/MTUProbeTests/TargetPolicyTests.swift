@@ -1,6 +1,8 @@
 import Foundation
 import MTUCore
 import MTULab
+import MTUProbe
+import MTUSystem
 import MTUTestSupport
 import Testing
 
@@ -21,6 +23,17 @@ struct TargetPolicyTests {
     }
 
     /// A subnet's broadcast address looks like any address; the routing table knows better.
+    /// Names resolve through the resolver (getaddrinfo, /etc/hosts here): IPv4 first, as ping does; a URL's host and
+    /// a bracketed IPv6 literal are taken apart first; the name is kept for the report.
+    @Test func namesAndLiteralsResolve() throws {
+        let local = try Probe.resolve("localhost")
+        #expect(local.name == "localhost" && local.address == .v4(0x7F00_0001))
+        #expect(try Probe.resolve("https://127.0.0.1:6443/healthz").address == .v4(0x7F00_0001))
+        #expect(try Probe.resolve("[::1]").address.isIPv6)
+        #expect(try Syscall.resolve("127.0.0.1") == [.v4(0x7F00_0001)])
+        #expect(Syscall.addresses(of: "::1") == ["::1"])
+    }
+
     @Test(.enabled(if: LabSupport.isRoot, "needs root to create network namespaces"))
     func aSubnetBroadcastIsRefusedInALab() throws {
         try LabSupport.withLab(.ok) { truth in
