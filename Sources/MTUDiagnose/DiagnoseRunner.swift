@@ -127,7 +127,7 @@ public enum DiagnoseRunner {
             evidence.application = .init(tcpConnected: connect != nil, connectMs: connect)
             evidence.steps.append(
                 .init(
-                    name: "TCP connect", outcome: connect == nil ? "failed" : "passed",
+                    name: "TCP connect", outcome: connect == nil ? .failed : .passed,
                     detail: connect.map { "port \(port) connects in \($0) ms" } ?? "port \(port) does not connect",
                     milliseconds: connect))
         }
@@ -163,13 +163,13 @@ public enum DiagnoseRunner {
             evidence.dns = .init(literal: literal, resolved: true, milliseconds: ms())
             evidence.steps.append(
                 .init(
-                    name: "DNS", outcome: literal ? "skipped" : "passed",
+                    name: "DNS", outcome: literal ? .skipped : .passed,
                     detail: literal ? "\(host) is an address" : "\(host) → \(address)",
                     milliseconds: literal ? nil : ms()))
             return address
         } catch {
             evidence.dns = .init(literal: false, resolved: false, milliseconds: ms(), error: error.message)
-            evidence.steps.append(.init(name: "DNS", outcome: "failed", detail: error.message, milliseconds: ms()))
+            evidence.steps.append(.init(name: "DNS", outcome: .failed, detail: error.message, milliseconds: ms()))
             return nil
         }
     }
@@ -197,7 +197,7 @@ public enum DiagnoseRunner {
         if let compared = evidence.topology {
             evidence.steps.append(
                 .init(
-                    name: "Topology", outcome: "info",
+                    name: "Topology", outcome: .info,
                     detail:
                         "\(path): flow \(compared.flow) expects path MTU \(compared.expectedPathMTU) (bottleneck \(compared.bottleneck))"
                 ))
@@ -219,7 +219,7 @@ public enum DiagnoseRunner {
         evidence.host.inPod = HostFacts.inKubernetesPod()
         evidence.steps.append(
             .init(
-                name: "Host", outcome: "info",
+                name: "Host", outcome: .info,
                 detail:
                     "route via \(interface) (MTU \(evidence.host.interfaceMTU.map(String.init) ?? "?")), rp_filter \(evidence.host.rpFilter.map(String.init) ?? "n/a"), tcp_mtu_probing \(evidence.host.tcpMTUProbing.map(String.init) ?? "?"), \(clamps.rules.isEmpty ? (clamps.known ? "no MSS clamp" : "MSS clamps unknown") : "\(clamps.rules.count) MSS clamp rule(s)")\(evidence.host.tunnels.isEmpty ? "" : ", tunnels: " + evidence.host.tunnels.map { "\($0.name) (\($0.kind), \($0.mtu))" }.joined(separator: ", "))"
             ))
@@ -229,7 +229,7 @@ public enum DiagnoseRunner {
     static func recordApplication(_ evidence: inout DiagnosisEvidence, tls: TLSSignature) {
         var application = DiagnosisEvidence.Application(
             tcpConnected: tls.connectMs != nil, connectMs: tls.connectMs, plainHTTPStatus: tls.plainHTTPStatus,
-            tlsHandshake: tls.handshake == "unreachable" && tls.connectMs != nil ? "failed" : tls.handshake)
+            tlsHandshake: tls.handshake == .unreachable && tls.connectMs != nil ? .failed : tls.handshake)
         application.tlsDetail = tls.conclusion
         application.tlsBytesReceived = tls.bytesReceived
         application.certificateBytes = tls.certificateBytes
@@ -237,20 +237,20 @@ public enum DiagnoseRunner {
         evidence.application = application
         evidence.steps.append(
             .init(
-                name: "TCP connect", outcome: tls.connectMs == nil ? "failed" : "passed",
+                name: "TCP connect", outcome: tls.connectMs == nil ? .failed : .passed,
                 detail: tls.connectMs.map { "port \(tls.port) connects in \($0) ms" }
                     ?? "port \(tls.port) does not connect", milliseconds: tls.connectMs))
         if tls.connectMs != nil {
             evidence.steps.append(
                 .init(
-                    name: "Plain request", outcome: tls.plainHTTPStatus == nil ? "info" : "passed",
+                    name: "Plain request", outcome: tls.plainHTTPStatus == nil ? .info : .passed,
                     detail: tls.plainHTTPStatus.map {
                         "plain HTTP to the TLS port: HTTP \($0) (\(tls.plainHTTPBytes) bytes)"
                     } ?? "no HTTP answer to a plain request"))
             evidence.steps.append(
                 .init(
                     name: "TLS handshake",
-                    outcome: tls.handshake == "ok" ? "passed" : tls.handshake == "stalled" ? "failed" : "warning",
+                    outcome: tls.handshake == .ok ? .passed : tls.handshake == .stalled ? .failed : .warning,
                     detail: tls.conclusion, milliseconds: tls.handshakeMs))
         }
     }
@@ -262,12 +262,12 @@ public enum DiagnoseRunner {
             .init(
                 name: "Forward DF search",
                 outcome: [.ok].contains(report.forward.verdict)
-                    ? "passed" : report.forward.verdict == .ptb ? "warning" : "failed",
+                    ? .passed : report.forward.verdict == .ptb ? .warning : .failed,
                 detail: report.forward.explanation + " (\(report.probesSent) probes)"))
         if let wall = report.forward.wall {
             evidence.steps.append(
                 .init(
-                    name: "Wall location", outcome: "info",
+                    name: "Wall location", outcome: .info,
                     detail:
                         "large packets reach \(wall.lastGoodHop ?? "?") and never \(wall.firstBadHop ?? "?") (TTL \(wall.ttl.map(String.init) ?? "?"))"
                 ))
@@ -280,14 +280,14 @@ public enum DiagnoseRunner {
                     ? "an ICMP arrived and this host's rp_filter dropped it (\(report.forward.rpFilterDrops))"
                     : "no ICMP reached this host"
             evidence.steps.append(
-                .init(name: "ICMP fate", outcome: report.forward.verdict == .ptb ? "info" : "failed", detail: fate))
+                .init(name: "ICMP fate", outcome: report.forward.verdict == .ptb ? .info : .failed, detail: fate))
         }
         if let learned = report.learned {
             evidence.host.learnedPMTU = learned.mtu
             evidence.host.learnedPMTUSetAside = learned.setAside
             evidence.steps.append(
                 .init(
-                    name: "Learned PMTU", outcome: learned.setAside ? "info" : "warning",
+                    name: "Learned PMTU", outcome: learned.setAside ? .info : .warning,
                     detail:
                         "this host had learned \(learned.mtu) toward the target\(learned.expiresSeconds.map { " (\($0) s left)" } ?? ""): "
                         + (learned.setAside
@@ -295,7 +295,7 @@ public enum DiagnoseRunner {
                             : "kept (--keep-learned-pmtu or no CAP_NET_ADMIN): TCP tests could not measure above it")))
         }
         var reverse = DiagnosisEvidence.PathSide(
-            verdict: report.reverse.verdict ?? .notMeasured, method: report.reverse.method,
+            verdict: report.reverse.verdict ?? .notMeasured, method: report.reverse.method.rawValue,
             pathMTU: report.reverse.pathMTU)
         reverse.explanation = report.reverse.explanation
         reverse.measuredUpTo = report.reverse.measuredUpTo
@@ -303,7 +303,7 @@ public enum DiagnoseRunner {
         evidence.steps.append(
             .init(
                 name: "Reverse",
-                outcome: reverse.verdict == .ok ? "passed" : reverse.verdict == .notMeasured ? "skipped" : "failed",
+                outcome: reverse.verdict == .ok ? .passed : reverse.verdict == .notMeasured ? .skipped : .failed,
                 detail: report.reverse.explanation))
     }
 
@@ -326,12 +326,12 @@ public enum DiagnoseRunner {
                 kinds: analysis.findings.map(\.kind), ptbMTUs: analysis.findings.compactMap { $0.ptb?.mtu })
             evidence.steps.append(
                 .init(
-                    name: "Capture", outcome: "info", detail: "\(analysis.packets) packets: \(analysis.conclusion)")
+                    name: "Capture", outcome: .info, detail: "\(analysis.packets) packets: \(analysis.conclusion)")
             )
         } catch {
             evidence.steps.append(
                 .init(
-                    name: "Capture", outcome: "warning", detail: "could not read the capture: \(error.description)")
+                    name: "Capture", outcome: .warning, detail: "could not read the capture: \(error.description)")
             )
         }
         recorder.discard()

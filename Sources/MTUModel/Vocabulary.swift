@@ -120,3 +120,26 @@ public enum CaptureVerdict: String, Sendable, Hashable, Codable, CaseIterable, C
     /// The JSON spelling, also in interpolated text.
     public var description: String { rawValue }
 }
+
+/// How the way back was measured: through `mtu-doctor serve` over UDP, by the MSS a TCP or TLS server's segments
+/// carried, by which echo replies came back, or not at all. The raw values are the JSON spelling (probe's
+/// `reverse.method`, docs/schema/probe.schema.json) and the description.
+public enum ReverseMethod: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case serveUDP = "serve-udp"
+    case tcpMSS = "tcp-mss"
+    case tlsMSS = "tls-mss"
+    case echoReplies = "echo-replies"
+    case notMeasured = "not-measured"
+
+    public var description: String { rawValue }
+}
+
+/// How a TLS handshake's first flight went: `ok` (it completed), `stalled` (bytes stopped before it completed: the
+/// MTU symptom), `failed` (an alert, a reset or a close: not an MTU symptom), `unreachable` (no connection), and in
+/// diagnose's evidence `not-tested`. The raw values are the JSON spelling and the description.
+public enum TLSHandshake: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case ok, stalled, failed, unreachable
+    case notTested = "not-tested"
+
+    public var description: String { rawValue }
+}

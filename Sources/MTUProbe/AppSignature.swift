@@ -21,7 +21,7 @@ public enum AppSignature {
         -> TLSSignature
     {
         var signature = TLSSignature(
-            port: Int(port), connectMs: nil, plainHTTPStatus: nil, plainHTTPBytes: 0, handshake: "unreachable",
+            port: Int(port), connectMs: nil, plainHTTPStatus: nil, plainHTTPBytes: 0, handshake: .unreachable,
             certificateBytes: nil, bytesReceived: 0, handshakeMs: nil, conclusion: "")
         // 1. TCP connect.
         let clock = ContinuousClock()
@@ -39,7 +39,7 @@ public enum AppSignature {
             timeoutMilliseconds: timeoutMilliseconds)
         // 3. The TLS handshake's first flight.
         guard let fd = try? Syscall.tcpConnect(to: address, port: port, timeoutMilliseconds: timeoutMilliseconds) else {
-            signature.handshake = "unreachable"
+            signature.handshake = .unreachable
             signature.conclusion = "TCP connected once, then not again"
             return signature
         }
@@ -102,11 +102,11 @@ public enum AppSignature {
         _ signature: inout TLSSignature, reader: TLSWire.FlightReader, closed: Bool, timeoutMilliseconds: Int
     ) {
         if reader.complete {
-            signature.handshake = "ok"
+            signature.handshake = .ok
             signature.conclusion =
                 "the server's first flight (\(reader.bytesReceived) bytes, certificate chain \(reader.certificateBytes ?? 0) bytes) arrived whole"
         } else if reader.alert != nil || reader.notTLS || closed {
-            signature.handshake = "failed"
+            signature.handshake = .failed
             signature.conclusion =
                 reader.alert.map {
                     "the server answered with TLS alert \($0.description): a TLS problem, not an MTU one"
@@ -114,7 +114,7 @@ public enum AppSignature {
                 ?? (reader.notTLS
                     ? "the port does not speak TLS" : "the server closed the connection: not an MTU symptom")
         } else {
-            signature.handshake = "stalled"
+            signature.handshake = .stalled
             var text = "TCP connects (\(signature.connectMs ?? 0) ms)"
             if let status = signature.plainHTTPStatus {
                 text += ", plain HTTP gets a small \(status) (\(signature.plainHTTPBytes) bytes)"

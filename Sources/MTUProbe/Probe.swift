@@ -175,7 +175,7 @@ public enum Probe {
         // 3. The reverse direction, before the forward search can teach this host anything.
         var (reverse, reverseProbes) = try measureReverse(
             address: plan.address,
-            tlsPort: (tls == nil || ["ok", "stalled"].contains(tls?.handshake ?? "")) ? plan.tlsPort : nil,
+            tlsPort: (tls == nil || tls?.handshake == .ok || tls?.handshake == .stalled) ? plan.tlsPort : nil,
             serverName: plan.serverName, maximum: plan.maximum, tcpMaximum: plan.tcpMaximum, learned: plan.learned,
             options: options)
 
@@ -190,8 +190,8 @@ public enum Probe {
 
         // Echo replies lost while the requests arrived: the way back drops them. Echo replies travel without DF, so
         // a router would have fragmented them; only a drop without ICMP at layer 2, or a filter, loses them.
-        if reverse.method == "not-measured", let lost = found.repliesLostAbove {
-            reverse.method = "echo-replies"
+        if reverse.method == .notMeasured, let lost = found.repliesLostAbove {
+            reverse.method = .echoReplies
             reverse.verdict = .blackhole
             reverse.pathMTU = lost
             reverse.explanation =
@@ -467,7 +467,7 @@ public enum Probe {
         learned: ProbeReport.Learned?, options: ProbeOptions
     ) throws(ProbeError) -> (ProbeReport.Reverse, Int) {
         var reverse = ProbeReport.Reverse(
-            pathMTU: nil, method: "not-measured", verdict: nil, responderRouteMTU: nil,
+            pathMTU: nil, method: .notMeasured, verdict: nil, responderRouteMTU: nil,
             explanation:
                 "not measured: for an HTTPS target pass --reverse-tls; or run `mtu-doctor serve` there and pass --reverse-port (UDP) or --reverse-tcp-port"
         )
@@ -482,7 +482,7 @@ public enum Probe {
                 &reverse, address: address, port: port, maximum: maximum, tcpMaximum: tcpMaximum, limitText: limitText,
                 options: options)
         }
-        if options.reverseTLS, reverse.method == "not-measured", let port = tlsPort {
+        if options.reverseTLS, reverse.method == .notMeasured, let port = tlsPort {
             probes += try reverseByTLSFlight(
                 &reverse, address: address, port: port, serverName: serverName, maximum: maximum,
                 tcpMaximum: tcpMaximum, limitText: limitText, options: options)
@@ -506,7 +506,7 @@ public enum Probe {
             timeoutMilliseconds: options.timeoutMilliseconds)
         do {
             let result = try PathMTUSearch(minimum: isIPv6 ? 1280 : 576, maximum: tcpMaximum).run(&tcpProber)
-            reverse.method = "tcp-mss"
+            reverse.method = .tcpMSS
             reverse.pathMTU = result.pathMTU
             reverse.verdict = result.verdict
             switch result.verdict {
@@ -543,7 +543,7 @@ public enum Probe {
         do {
             // Calibration: one flight with the largest MSS we can advertise.
             let calibration = try tlsProber.send([ProbeRequest(size: tcpMaximum)])
-            reverse.method = "tls-mss"
+            reverse.method = .tlsMSS
             switch calibration[0] {
             case .silent:
                 tlsProber.completionPasses = true
@@ -611,7 +611,7 @@ public enum Probe {
             requestsDie = try !prober.requestArrives(size: first)
         }
         let route = try prober.responderRouteMTU()
-        reverse.method = "serve-udp"
+        reverse.method = .serveUDP
         reverse.pathMTU = result.pathMTU
         reverse.responderRouteMTU = route
         reverse.measuredUpTo = nil

@@ -24,9 +24,9 @@ public enum DiagnosisText {
             let hops = d.path.map { hop -> String in
                 let text = "\(hop.label)\(hop.address.map { " \($0)" } ?? "")"
                 switch hop.state {
-                case "wall": return style.paint("✘ \(text) [WALL]", "1;31")
-                case "beyond": return style.dim(text)
-                default: return text
+                case .wall: return style.paint("✘ \(text) [WALL]", "1;31")
+                case .beyond: return style.dim(text)
+                case .passes, .unknown: return text
                 }
             }
             lines.append("\(style.bold("Path")): " + hops.joined(separator: " → "))
@@ -36,11 +36,11 @@ public enum DiagnosisText {
         for step in e.steps {
             let mark: String
             switch step.outcome {
-            case "passed": mark = style.paint("✔", "32")
-            case "failed": mark = style.paint("✘", "31")
-            case "warning": mark = style.paint("!", "33")
-            case "skipped": mark = style.dim("–")
-            default: mark = style.dim("i")
+            case .passed: mark = style.paint("✔", "32")
+            case .failed: mark = style.paint("✘", "31")
+            case .warning: mark = style.paint("!", "33")
+            case .skipped: mark = style.dim("–")
+            case .info: mark = style.dim("i")
             }
             lines.append(
                 "  \(mark) \(pad(step.name, 18)) \(step.milliseconds.map { padLeft("\($0) ms", 8) } ?? String(repeating: " ", count: 8))  \(step.detail)"

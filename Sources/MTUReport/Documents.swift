@@ -107,7 +107,7 @@ public enum Documents {
                     DiagnosisHop(
                         label: hop.node, address: hop.interface,
                         state: limited && index == wallIndex
-                            ? "wall" : (limited && index > (wallIndex ?? Int.max) ? "beyond" : "passes"),
+                            ? .wall : (limited && index > (wallIndex ?? Int.max) ? .beyond : .passes),
                         note: "\(hop.role) \(hop.mtu)")
                 }
                 if !hops.isEmpty {
@@ -146,25 +146,25 @@ public enum Documents {
     public static func probe(_ report: ProbeReport) -> ReportDocument {
         let forward = report.forward
         var sections: [ReportDocument.Section] = []
-        var hops: [DiagnosisHop] = [DiagnosisHop(label: "this host", address: nil, state: "passes", note: nil)]
+        var hops: [DiagnosisHop] = [DiagnosisHop(label: "this host", address: nil, state: .passes, note: nil)]
         if let wall = forward.wall {
             var beyond = false
             for (index, hop) in wall.hops.enumerated() {
-                var state = beyond ? "beyond" : (hop == nil ? "unknown" : "passes")
+                var state: DiagnosisHop.State = beyond ? .beyond : (hop == nil ? .unknown : .passes)
                 if index + 1 == wall.ttl {
-                    state = "wall"
+                    state = .wall
                     beyond = true
                 }
                 hops.append(
                     DiagnosisHop(
                         label: "hop \(index + 1)", address: hop, state: state,
-                        note: state == "wall" ? "large packets stop" : nil))
+                        note: state == .wall ? "large packets stop" : nil))
                 if hop == report.address { break }
             }
         } else {
             hops.append(
                 DiagnosisHop(
-                    label: "target", address: report.address, state: forward.verdict == .ok ? "passes" : "wall",
+                    label: "target", address: report.address, state: forward.verdict == .ok ? .passes : .wall,
                     note: forward.pathMTU.map { "path MTU \($0)" }))
         }
         sections.append(
@@ -184,7 +184,8 @@ public enum Documents {
                             ],
                             [
                                 "reverse", report.reverse.pathMTU.map(String.init) ?? "—",
-                                report.reverse.verdict?.rawValue ?? report.reverse.method, report.reverse.explanation,
+                                report.reverse.verdict?.rawValue ?? report.reverse.method.rawValue,
+                                report.reverse.explanation,
                             ],
                         ]),
                 ]))
@@ -208,7 +209,7 @@ public enum Documents {
                             rows: [
                                 ["TCP connect", tls.connectMs.map { "\($0) ms" } ?? "failed"],
                                 ["plain HTTP", tls.plainHTTPStatus.map { "HTTP \($0)" } ?? "no answer"],
-                                ["TLS handshake", tls.handshake],
+                                ["TLS handshake", tls.handshake.rawValue],
                             ]), .paragraph(tls.conclusion),
                     ]))
         }

@@ -118,19 +118,19 @@ public enum HTMLRenderer {
             var html = "<ol class=\"timeline\">"
             for step in steps {
                 html +=
-                    "<li class=\"step \(escape(step.outcome))\"><span class=\"mark\" aria-hidden=\"true\">\(mark(step.outcome))</span> <strong>\(escape(step.name))</strong> <span class=\"outcome\">\(escape(step.outcome))</span>\(step.milliseconds.map { " <span class=\"ms\">\($0) ms</span>" } ?? "")<br>\(escape(step.detail))</li>"
+                    "<li class=\"step \(step.outcome)\"><span class=\"mark\" aria-hidden=\"true\">\(mark(step.outcome))</span> <strong>\(escape(step.name))</strong> <span class=\"outcome\">\(step.outcome)</span>\(step.milliseconds.map { " <span class=\"ms\">\($0) ms</span>" } ?? "")<br>\(escape(step.detail))</li>"
             }
             return html + "</ol>"
         }
     }
 
-    static func mark(_ outcome: String) -> String {
+    static func mark(_ outcome: DiagnosisEvidence.Step.Outcome) -> String {
         switch outcome {
-        case "passed": "✔"
-        case "failed": "✘"
-        case "warning": "!"
-        case "skipped": "–"
-        default: "i"
+        case .passed: "✔"
+        case .failed: "✘"
+        case .warning: "!"
+        case .skipped: "–"
+        case .info: "i"
         }
     }
 
@@ -154,15 +154,13 @@ public enum HTMLRenderer {
         for (index, hop) in hops.enumerated() {
             let x = 10 + index * (width + gap)
             if index > 0 {
-                let beyond = hop.state == "beyond" || hop.state == "wall"
+                let beyond = hop.state == .beyond || hop.state == .wall
                 svg +=
                     "<line x1=\"\(x - gap)\" y1=\"50\" x2=\"\(x)\" y2=\"50\" class=\"link\(beyond ? " broken" : "")\"/>"
             }
-            let cls =
-                hop.state == "wall"
-                ? "hop wall" : hop.state == "beyond" ? "hop beyond" : hop.state == "unknown" ? "hop unknown" : "hop"
+            let cls = hop.state == .passes ? "hop" : "hop \(hop.state)"
             svg +=
-                "<g class=\"\(cls)\"\(hop.state == "wall" ? " id=\"wall-hop\"" : "")><rect x=\"\(x)\" y=\"22\" width=\"\(width)\" height=\"56\" rx=\"8\"/>"
+                "<g class=\"\(cls)\"\(hop.state == .wall ? " id=\"wall-hop\"" : "")><rect x=\"\(x)\" y=\"22\" width=\"\(width)\" height=\"56\" rx=\"8\"/>"
             svg +=
                 "<text x=\"\(x + width / 2)\" y=\"44\" text-anchor=\"middle\" class=\"label\">\(escape(hop.label))</text>"
             svg +=
@@ -171,7 +169,7 @@ public enum HTMLRenderer {
                 svg +=
                     "<text x=\"\(x + width / 2)\" y=\"98\" text-anchor=\"middle\" class=\"hnote\">\(escape(String(note.prefix(28))))</text>"
             }
-            if hop.state == "wall" {
+            if hop.state == .wall {
                 svg += "<text x=\"\(x + width / 2)\" y=\"16\" text-anchor=\"middle\" class=\"walltag\">▼ WALL</text>"
             }
             svg += "</g>"
@@ -180,7 +178,7 @@ public enum HTMLRenderer {
         let list =
             "<ol class=\"sr\">"
             + hops.map {
-                "<li>\(escape($0.label)) \(escape($0.address ?? "")): \(escape($0.state))\($0.note.map { ", \(escape($0))" } ?? "")</li>"
+                "<li>\(escape($0.label)) \(escape($0.address ?? "")): \($0.state)\($0.note.map { ", \(escape($0))" } ?? "")</li>"
             }.joined() + "</ol>"
         return "<figure>\(svg)\(list)<figcaption>\(escape(caption))</figcaption></figure>"
     }

@@ -25,7 +25,7 @@ public enum ProbeText {
         }
         let reverse = report.reverse
         lines.append(
-            "  reverse  path MTU \(reverse.pathMTU.map(String.init) ?? "—")  \(reverse.verdict?.rawValue ?? reverse.method)"
+            "  reverse  path MTU \(reverse.pathMTU.map(String.init) ?? "—")  \(reverse.verdict?.rawValue ?? reverse.method.rawValue)"
         )
         lines.append("           \(reverse.explanation)")
         return lines.joined(separator: "\n")

@@ -86,7 +86,8 @@ public enum MarkdownRenderer {
                 ["", "hop", "address", "state", "note"],
                 hops.enumerated().map { index, hop in
                     [
-                        String(index), hop.label, hop.address ?? "—", hop.state == "wall" ? "**WALL**" : hop.state,
+                        String(index), hop.label, hop.address ?? "—",
+                        hop.state == .wall ? "**WALL**" : hop.state.rawValue,
                         hop.note ?? "",
                     ]
                 })
@@ -133,7 +134,7 @@ public enum MarkdownRenderer {
         case .timeline(let steps):
             return table(
                 ["step", "outcome", "ms", "detail"],
-                steps.map { [$0.name, $0.outcome, $0.milliseconds.map(String.init) ?? "", $0.detail] })
+                steps.map { [$0.name, $0.outcome.rawValue, $0.milliseconds.map(String.init) ?? "", $0.detail] })
         }
     }
 

@@ -48,6 +48,12 @@ struct VocabularySchemaTests {
         #expect(try Self.schemaEnum("diagnose", ["verdict"]) == Self.raw(Diagnosis.Verdict.self))
         #expect(try Self.schemaEnum("diagnose", ["$hypothesis", "status"]) == Self.raw(Hypothesis.Status.self))
         #expect(try Self.schemaEnum("diagnose", ["$hypothesis", "direction"]) == Self.raw(PathDirection.self))
+        #expect(try Self.schemaEnum("diagnose", ["path", "[]", "state"]) == Self.raw(DiagnosisHop.State.self))
+        #expect(
+            try Self.schemaEnum("diagnose", ["evidence", "steps", "[]", "outcome"])
+                == Self.raw(DiagnosisEvidence.Step.Outcome.self))
+        #expect(
+            try Self.schemaEnum("diagnose", ["evidence", "application", "tlsHandshake"]) == Self.raw(TLSHandshake.self))
     }
 
     @Test func probeMeshAndAudit() throws {
@@ -55,6 +61,11 @@ struct VocabularySchemaTests {
         let forward = try Self.schemaEnum("probe", ["forward", "verdict"])
         let reverse = try Self.schemaEnum("probe", ["reverse", "verdict"])
         #expect(forward.union(reverse) == Self.raw(PathVerdict.self).subtracting([PathVerdict.notMeasured.rawValue]))
+        #expect(try Self.schemaEnum("probe", ["reverse", "method"]) == Self.raw(ReverseMethod.self))
+        // A signature is a test: `not-tested` is diagnose's evidence only.
+        #expect(
+            try Self.schemaEnum("probe", ["tls", "handshake"])
+                == Self.raw(TLSHandshake.self).subtracting([TLSHandshake.notTested.rawValue]))
         #expect(try Self.schemaEnum("kube.mesh", ["verdict"]) == Self.raw(MeshReport.Verdict.self))
         #expect(try Self.schemaEnum("kube.mesh", ["groups", "[]", "kind"]) == Self.raw(MeshReport.GroupKind.self))
         #expect(try Self.schemaEnum("kube.audit", ["verdict"]) == Self.raw(KubeAuditReport.Verdict.self))

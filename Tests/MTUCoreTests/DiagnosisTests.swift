@@ -34,7 +34,7 @@ enum Evidence {
 
     static func stalledTLS() -> DiagnosisEvidence.Application {
         var app = DiagnosisEvidence.Application(
-            tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "stalled")
+            tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: .stalled)
         app.tlsDetail = "0 bytes of the server's first flight arrived"
         return app
     }
@@ -65,7 +65,7 @@ struct DiagnosisTests {
         }
         #expect(d.hypotheses.contains { $0.id == "ptb-lost-rp-filter" && $0.status == .ruledOut })
         #expect(d.fixes.first?.commands.first?.contains("at least 9000") == true)
-        #expect(d.path.last?.state == "wall")
+        #expect(d.path.last?.state == .wall)
     }
 
     @Test func ptbFromASVIIsTheCauseAndPMTUDWorks() {
@@ -124,7 +124,7 @@ struct DiagnosisTests {
     @Test func tlsAlertOnAHealthyPathIsNotMTU() {
         var e = Evidence.base()
         var app = DiagnosisEvidence.Application(
-            tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "failed")
+            tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: .failed)
         app.tlsDetail = "the server answered with TLS alert handshake_failure"
         e.application = app
         e.forward = Evidence.forward(.ok, pathMTU: 9000)
@@ -174,7 +174,7 @@ struct DiagnosisTests {
     @Test func healthyPathIsOK() {
         var e = Evidence.base()
         var app = DiagnosisEvidence.Application(
-            tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "ok")
+            tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: .ok)
         app.certificateBytes = 4660
         e.application = app
         e.forward = Evidence.forward(.ok, pathMTU: 9000)
@@ -225,7 +225,7 @@ struct DirectionCausalityTests {
         }
         e.application =
             stalled
-            ? Evidence.stalledTLS() : .init(tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: "ok")
+            ? Evidence.stalledTLS() : .init(tcpConnected: true, connectMs: 1, plainHTTPStatus: 400, tlsHandshake: .ok)
         return e
     }
 

@@ -56,7 +56,7 @@ struct SimulatedPathTests {
             for _ in 0..<2 {
                 var prober = ReverseProber(
                     target: path.target, port: 4790, token: Array("t".utf8), socket: path.near, timeoutMilliseconds: 60)
-                var reverse = ProbeReport.Reverse(method: "not-measured", explanation: "")
+                var reverse = ProbeReport.Reverse(method: .notMeasured, explanation: "")
                 try Probe.measureReverse(&reverse, with: &prober, maximum: 9000)
                 answers.append(reverse)
             }
@@ -78,7 +78,7 @@ struct SimulatedPathTests {
                 farEnd: .responder(Self.responder(token: "")))
             var prober = ReverseProber(
                 target: path.target, port: 4790, token: [], socket: path.near, timeoutMilliseconds: 60)
-            var reverse = ProbeReport.Reverse(method: "not-measured", explanation: "")
+            var reverse = ProbeReport.Reverse(method: .notMeasured, explanation: "")
             try Probe.measureReverse(&reverse, with: &prober, maximum: 9000)
             let seen = min(item.forward.mtu, item.reverse.mtu)
             #expect(reverse.pathMTU == seen, "\(item)")

@@ -62,8 +62,8 @@ public enum Diagnoser {
         }
         var forwardSilent: Bool { forward?.verdict == .blackhole }
         var reverseSilent: Bool { reverse?.verdict == .blackhole }
-        var tlsStalled: Bool { e.application?.tlsHandshake == "stalled" }
-        var tlsFailed: Bool { e.application?.tlsHandshake == "failed" }
+        var tlsStalled: Bool { e.application?.tlsHandshake == .stalled }
+        var tlsFailed: Bool { e.application?.tlsHandshake == .failed }
         var tcpFailed: Bool { e.application.map { !$0.tcpConnected } ?? false }
         var dnsFailed: Bool { e.dns.map { !$0.resolved } ?? false }
         var captureStall: Bool {
@@ -133,7 +133,7 @@ public enum Diagnoser {
             if dnsFailed || tcpFailed || tlsFailed { return .notMTU }
             if tlsStalled { return .inconclusive }
             if forward == nil || forward.map { [.unreachable, .inconclusive].contains($0.verdict) } == true {
-                return e.application?.tlsHandshake == "ok" ? .ok : .inconclusive
+                return e.application?.tlsHandshake == .ok ? .ok : .inconclusive
             }
             return .ok
         }
@@ -184,7 +184,7 @@ public enum Diagnoser {
             forEvidence.append(
                 "the TLS handshake failed on its own terms: \(facts.e.application?.tlsDetail ?? "alert or close")")
         }
-        if facts.e.application?.tlsHandshake == "ok" {
+        if facts.e.application?.tlsHandshake == .ok {
             forEvidence.append(
                 "the TLS handshake completed (\(facts.e.application?.certificateBytes.map { "certificate chain \($0) bytes" } ?? "server flight arrived"))"
             )
@@ -699,7 +699,7 @@ public enum Diagnoser {
             return "Not an MTU problem. \(cause?.explanation ?? "The path carries full-size packets.")"
         case .ok:
             return
-                "No MTU problem toward \(target): every size up to \(facts.forward?.pathMTU.map(String.init) ?? "?") bytes passes\(facts.e.application?.tlsHandshake == "ok" ? " and the TLS handshake completes" : "")."
+                "No MTU problem toward \(target): every size up to \(facts.forward?.pathMTU.map(String.init) ?? "?") bytes passes\(facts.e.application?.tlsHandshake == .ok ? " and the TLS handshake completes" : "")."
         case .inconclusive:
             return "Inconclusive toward \(target): \(facts.forward?.explanation ?? "no probe answered")"
         }
@@ -839,34 +839,34 @@ public enum Diagnoser {
     static func path(_ facts: Facts) -> [DiagnosisHop] {
         guard let forward = facts.forward else { return [] }
         var hops = [
-            DiagnosisHop(label: "this host", address: nil, state: "passes", note: facts.sends.map { "sends ≤ \($0)" })
+            DiagnosisHop(label: "this host", address: nil, state: .passes, note: facts.sends.map { "sends ≤ \($0)" })
         ]
         var beyond = false
         for (index, hop) in forward.hops.enumerated() {
             let address = hop
             let ttl = index + 1
-            var state = beyond ? "beyond" : "passes"
+            var state: DiagnosisHop.State = beyond ? .beyond : .passes
             var note: String?
             if let wallTTL = forward.wallTTL, ttl == wallTTL {
-                state = "wall"
+                state = .wall
                 note = forward.pathMTU.map { "over \($0) B stop here" } ?? "large packets stop here"
                 beyond = true
             }
-            if address == facts.e.address, state != "wall" { note = "target" }
+            if address == facts.e.address, state != .wall { note = "target" }
             hops.append(
                 DiagnosisHop(
                     label: "hop \(ttl)", address: address,
-                    state: address == nil && state == "passes" ? "unknown" : state, note: note))
+                    state: address == nil && state == .passes ? .unknown : state, note: note))
             if address == facts.e.address { break }
         }
         if forward.hops.isEmpty {
             hops.append(
                 DiagnosisHop(
-                    label: "path", address: nil, state: facts.wall == nil ? "passes" : "wall",
+                    label: "path", address: nil, state: facts.wall == nil ? .passes : .wall,
                     note: forward.pathMTU.map { "path MTU \($0)" }))
             hops.append(
                 DiagnosisHop(
-                    label: "target", address: facts.e.address, state: facts.wall == nil ? "passes" : "beyond", note: nil
+                    label: "target", address: facts.e.address, state: facts.wall == nil ? .passes : .beyond, note: nil
                 ))
         }
         return hops

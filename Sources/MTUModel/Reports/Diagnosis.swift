@@ -63,11 +63,18 @@ public struct RuledOut: Sendable, Hashable, Codable {
 public struct DiagnosisHop: Sendable, Hashable, Codable {
     public var label: String
     public var address: String?
-    /// passes | wall | beyond | unknown
-    public var state: String
+    public var state: State
     public var note: String?
 
-    public init(label: String, address: String?, state: String, note: String?) {
+    /// Whether large packets pass this hop (`passes`), stop here (`wall`), are past the wall (`beyond`), or nobody
+    /// knows (`unknown`); the raw values are the JSON spelling and the description.
+    public enum State: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+        case passes, wall, beyond, unknown
+
+        public var description: String { rawValue }
+    }
+
+    public init(label: String, address: String?, state: State, note: String?) {
         self.label = label
         self.address = address
         self.state = state

@@ -18,12 +18,18 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
     /// One test run, in order, for the timeline.
     public struct Step: Sendable, Hashable, Codable {
         public var name: String
-        /// passed | failed | warning | skipped | info
-        public var outcome: String
+        public var outcome: Outcome
         public var detail: String
         public var milliseconds: Int?
 
-        public init(name: String, outcome: String, detail: String, milliseconds: Int? = nil) {
+        /// The step's result on the timeline; the raw values are the JSON spelling and the description.
+        public enum Outcome: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+            case passed, failed, warning, skipped, info
+
+            public var description: String { rawValue }
+        }
+
+        public init(name: String, outcome: Outcome, detail: String, milliseconds: Int? = nil) {
             self.name = name
             self.outcome = outcome
             self.detail = detail
@@ -52,7 +58,7 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
         public var connectMs: Int?
         public var plainHTTPStatus: Int?
         /// ok | stalled | failed | unreachable | not-tested
-        public var tlsHandshake: String
+        public var tlsHandshake: TLSHandshake
         public var tlsDetail: String?
         public var tlsBytesReceived: Int?
         public var certificateBytes: Int?
@@ -60,7 +66,8 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
         public var tlsTimeoutMs: Int?
 
         public init(
-            tcpConnected: Bool, connectMs: Int? = nil, plainHTTPStatus: Int? = nil, tlsHandshake: String = "not-tested"
+            tcpConnected: Bool, connectMs: Int? = nil, plainHTTPStatus: Int? = nil,
+            tlsHandshake: TLSHandshake = .notTested
         ) {
             self.tcpConnected = tcpConnected
             self.connectMs = connectMs

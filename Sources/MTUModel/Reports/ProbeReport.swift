@@ -71,8 +71,7 @@ public struct ProbeReport: Sendable, Codable {
 
     public struct Reverse: Sendable, Codable {
         public var pathMTU: Int?
-        /// serve-udp | tcp-mss | tls-mss | echo-replies | not-measured
-        public var method: String
+        public var method: ReverseMethod
         /// ok | ptb | blackhole | partial (ok up to `measuredUpTo`, not measurable above) | unreachable | inconclusive
         public var verdict: PathVerdict?
         /// With verdict partial: sizes above this could not be measured (a learned PMTU bounds TCP).
@@ -82,7 +81,7 @@ public struct ProbeReport: Sendable, Codable {
         public var explanation: String
 
         public init(
-            pathMTU: Int? = nil, method: String, verdict: PathVerdict? = nil, measuredUpTo: Int? = nil,
+            pathMTU: Int? = nil, method: ReverseMethod, verdict: PathVerdict? = nil, measuredUpTo: Int? = nil,
             responderRouteMTU: Int? = nil, explanation: String
         ) {
             self.pathMTU = pathMTU
@@ -106,7 +105,7 @@ public struct ProbeReport: Sendable, Codable {
     /// Whether `probe` exits 1: either direction is a black hole or unreachable, or the TLS handshake stalled.
     public var failed: Bool {
         let bad: [PathVerdict] = [.blackhole, .unreachable]
-        return bad.contains(forward.verdict) || reverse.verdict.map(bad.contains) == true || tls?.handshake == "stalled"
+        return bad.contains(forward.verdict) || reverse.verdict.map(bad.contains) == true || tls?.handshake == .stalled
     }
     /// A path MTU this host had learned toward the target before the run (a route exception), and whether it was
     /// set aside so that the TCP methods could measure past it.
@@ -149,9 +148,8 @@ public struct TLSSignature: Sendable, Codable {
     /// The status a plain-HTTP request to the TLS port got (e.g. 400), nil when it got no HTTP answer.
     public var plainHTTPStatus: Int?
     public var plainHTTPBytes: Int
-    /// ok (the server's first flight completed) | stalled (bytes stopped before it completed) | failed (alert,
-    /// reset or close: not an MTU symptom) | unreachable
-    public var handshake: String
+    /// ok, stalled, failed or unreachable (never not-tested: a signature is a test).
+    public var handshake: TLSHandshake
     /// The Certificate message's size (the chain as sent), when it arrived or at least announced itself.
     public var certificateBytes: Int?
     public var bytesReceived: Int
@@ -159,7 +157,7 @@ public struct TLSSignature: Sendable, Codable {
     public var conclusion: String
 
     public init(
-        port: Int, connectMs: Int? = nil, plainHTTPStatus: Int? = nil, plainHTTPBytes: Int, handshake: String,
+        port: Int, connectMs: Int? = nil, plainHTTPStatus: Int? = nil, plainHTTPBytes: Int, handshake: TLSHandshake,
         certificateBytes: Int? = nil, bytesReceived: Int, handshakeMs: Int? = nil, conclusion: String
     ) {
         self.port = port
