@@ -47,9 +47,9 @@ public struct AgentEndpoint: Sendable, Equatable {
     }
 
     /// The agents' HTTP port on the pod or the host network, as the manifests set it.
-    public static func defaultPort(network: String) -> UInt16 {
+    public static func defaultPort(network: AgentNetwork) -> UInt16 {
         let options = KubeManifests.Options()
-        return UInt16(network == "host" ? options.hostPort : options.podPort)
+        return UInt16(network == .host ? options.hostPort : options.podPort)
     }
 
     /// The agent's /results, decoded.
@@ -112,9 +112,9 @@ extension AgentSnapshot {
 
     /// What `kube audit` learns from this agent: its node's facts and its fresh forward paths. A host-network agent
     /// reports the node's interface MTU, rp_filter and tcp_mtu_probing; a pod-network agent its pod's MTU.
-    public func auditFacts(network: String, endpoint: AgentEndpoint) -> (node: NodeFact, paths: [PathFact]) {
+    public func auditFacts(network: AgentNetwork, endpoint: AgentEndpoint) -> (node: NodeFact, paths: [PathFact]) {
         let fact =
-            network == "host"
+            network == .host
             ? NodeFact(
                 node: node, interfaceMTU: interfaceMTU, rpFilter: host?.rpFilter, tcpMTUProbing: host?.tcpMTUProbing,
                 source: "agent \(endpoint.host)")
@@ -129,7 +129,7 @@ extension KubeAuditInput {
     /// Reads each agent's /results into the audit: its node's facts and its fresh forward paths (host network:
     /// node-to-node; pod network: pod-to-pod). An agent that does not answer is a gap, named with its address.
     public mutating func read(
-        agents endpoints: [AgentEndpoint], network: String, token: String, timeoutMilliseconds: Int
+        agents endpoints: [AgentEndpoint], network: AgentNetwork, token: String, timeoutMilliseconds: Int
     ) async {
         let answers = await AgentEndpoint.snapshots(
             of: endpoints, token: token, timeoutMilliseconds: timeoutMilliseconds)
@@ -141,7 +141,7 @@ extension KubeAuditInput {
                 audited.append("\(network)-network agent \(snapshot.node) (\(endpoint.host):\(endpoint.port))")
                 let facts = snapshot.auditFacts(network: network, endpoint: endpoint)
                 nodeFacts.append(facts.node)
-                if network == "host" { paths += facts.paths } else { podPaths += facts.paths }
+                if network == .host { paths += facts.paths } else { podPaths += facts.paths }
             }
         }
     }

@@ -143,3 +143,12 @@ public enum TLSHandshake: String, Sendable, Hashable, Codable, CaseIterable, Cus
 
     public var description: String { rawValue }
 }
+
+/// Which network an agent runs in: `pod` (the pod network: the pods' own MTU and pod-to-pod paths) or `host` (the
+/// node's network: interface MTUs, rp_filter, node-to-node and tunnel-endpoint paths). The raw values name the
+/// DaemonSets (`mtu-doctor-agent-pod`, `mtu-doctor-agent-host`) and are `kube mesh --network`'s values.
+public enum AgentNetwork: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case pod, host
+
+    public var description: String { rawValue }
+}

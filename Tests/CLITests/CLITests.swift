@@ -482,6 +482,10 @@ struct KubeCLITests {
         (["agent", "--peers", "10.0.0.1", "--allow", "10.0.0.0/99"], "--allow: '10.0.0.0/99' is not a CIDR network"),
         (["agent", "--peers", "10.0.0.1", "--pps", "0"], "--pps must be 1–10000"),
         (["kube", "mesh", "--peers", "10.0.0.1:notaport"], "--peers: bad port"),
+        (
+            ["kube", "mesh", "--network", "hots"],
+            "--network: unknown network 'hots' (did you mean 'host'?); known: pod, host"
+        ),
     ])
     func badInput(arguments: [String], message: String) throws {
         let result = try runArray(arguments)

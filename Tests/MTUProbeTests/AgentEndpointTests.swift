@@ -67,7 +67,7 @@ struct AgentEndpointTests {
 
     @Test func auditFactsTakeOnlyFreshPaths() {
         let endpoint = AgentEndpoint(host: "10.88.1.11", port: 9465)
-        let host = Self.snapshot.auditFacts(network: "host", endpoint: endpoint)
+        let host = Self.snapshot.auditFacts(network: .host, endpoint: endpoint)
         #expect(
             host.node
                 == NodeFact(node: "n1", interfaceMTU: 9000, rpFilter: 1, tcpMTUProbing: 0, source: "agent 10.88.1.11"))
@@ -75,7 +75,7 @@ struct AgentEndpointTests {
             host.paths == [
                 PathFact(from: "n1", to: "n2", pathMTU: 9000), PathFact(from: "n1", to: "n3", pathMTU: 1500),
             ])
-        let pod = Self.snapshot.auditFacts(network: "pod", endpoint: endpoint)
+        let pod = Self.snapshot.auditFacts(network: .pod, endpoint: endpoint)
         #expect(pod.node == NodeFact(node: "n1", podMTU: 9000, source: "pod agent 10.88.1.11"))
     }
 
@@ -96,7 +96,7 @@ struct AgentEndpointTests {
         #expect(report.verdict == .incomplete)
         #expect(report.summary.hasSuffix("; node labels not read (403); agents not reached: \(unreachable[0])"))
         var input = KubeAuditInput(server: "s", context: "c", objects: ClusterObjects())
-        await input.read(agents: [silent], network: "host", token: "t", timeoutMilliseconds: 500)
+        await input.read(agents: [silent], network: .host, token: "t", timeoutMilliseconds: 500)
         #expect(input.gaps.count == 1 && input.gaps[0].hasPrefix("host-network agent 127.0.0.1:\(port): "))
         #expect(input.nodeFacts.isEmpty && input.audited.isEmpty)
     }

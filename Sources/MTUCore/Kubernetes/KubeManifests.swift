@@ -27,11 +27,11 @@ public enum KubeManifests {
 
     public static func render(_ options: Options = Options()) -> String {
         var documents = access(namespace: options.namespace)
-        for (suffix, host, port, responder) in [
-            ("pod", false, options.podPort, options.podResponderPort),
-            ("host", true, options.hostPort, options.hostResponderPort),
-        ] {
-            let name = "mtu-doctor-agent-\(suffix)"
+        for network in AgentNetwork.allCases {
+            let host = network == .host
+            let port = host ? options.hostPort : options.podPort
+            let responder = host ? options.hostResponderPort : options.podResponderPort
+            let name = "mtu-doctor-agent-\(network)"
             documents.append(service(name, namespace: options.namespace, port: port, responder: responder))
             documents.append(daemonSet(name, host: host, port: port, responder: responder, options: options))
         }

@@ -1,10 +1,11 @@
 import ArgumentParser
 import MTUAgent
 import MTUKube
+import MTUModel
 
 extension AgentEndpoint {
     /// The listed agents, a usage error (exit 2) for a bad item.
-    static func list(_ text: String, flag: String, network: String) throws -> [AgentEndpoint] {
+    static func list(_ text: String, flag: String, network: AgentNetwork) throws -> [AgentEndpoint] {
         do {
             return try parseList(text, flag: flag, defaultPort: defaultPort(network: network))
         } catch {
@@ -13,7 +14,8 @@ extension AgentEndpoint {
     }
 
     /// The agents' pods through the API (label app.kubernetes.io/component=mtu-doctor-agent-pod|host).
-    static func discover(_ client: KubeClient, namespace: String, network: String) async throws -> [AgentEndpoint] {
+    static func discover(_ client: KubeClient, namespace: String, network: AgentNetwork) async throws -> [AgentEndpoint]
+    {
         let selector = "app.kubernetes.io/component=mtu-doctor-agent-\(network)"
         do {
             let pods = try await KubeGatherer.agentPods(client, namespace: namespace, labelSelector: selector)

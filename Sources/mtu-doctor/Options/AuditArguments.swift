@@ -3,6 +3,7 @@ import Foundation
 import MTUAgent
 import MTUCore
 import MTUKube
+import MTUModel
 
 /// `kube audit`: where the objects come from (the API server or saved files), what is known of the underlay, and
 /// which agents to read.
@@ -39,9 +40,9 @@ struct AuditArguments: ParsableArguments {
         if let underlayMTU, !(576...65535).contains(underlayMTU) {
             throw fail("--underlay-mtu must be 576–65535, got \(underlayMTU)")
         }
-        if let agents, agents != "cluster" { _ = try AgentEndpoint.list(agents, flag: "--agents", network: "host") }
+        if let agents, agents != "cluster" { _ = try AgentEndpoint.list(agents, flag: "--agents", network: .host) }
         if let podAgents, podAgents != "cluster" {
-            _ = try AgentEndpoint.list(podAgents, flag: "--pod-agents", network: "pod")
+            _ = try AgentEndpoint.list(podAgents, flag: "--pod-agents", network: .pod)
         }
     }
 
@@ -77,12 +78,12 @@ struct AuditArguments: ParsableArguments {
         var input = try await gather(cluster)
         input.underlayMTU = underlayMTU
         if let nodeMTU { input.addNodeMTUs(try Self.nodeMTUs(nodeMTU)) }
-        for (list, network) in [(agents, "host"), (podAgents, "pod")] {
+        for (list, network) in [(agents, AgentNetwork.host), (podAgents, .pod)] {
             guard let list else { continue }
             let endpoints =
                 list == "cluster"
                 ? try await AgentEndpoint.discover(cluster.client(), namespace: agentsNamespace, network: network)
-                : try AgentEndpoint.list(list, flag: network == "host" ? "--agents" : "--pod-agents", network: network)
+                : try AgentEndpoint.list(list, flag: network == .host ? "--agents" : "--pod-agents", network: network)
             await input.read(
                 agents: endpoints, network: network, token: token, timeoutMilliseconds: Int(cluster.apiTimeout * 1000))
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import MTUAgent
 import MTUCore
 import MTUKube
+import MTUModel
 
 /// `kube mesh`: which agents (listed, or their pods through the API), how long to wait for each, how to group.
 struct MeshArguments: ParsableArguments {
@@ -26,16 +27,18 @@ struct MeshArguments: ParsableArguments {
     var groupLabel = "topology.kubernetes.io/zone"
 
     func validate() throws {
-        if let peers { _ = try AgentEndpoint.list(peers, flag: "--peers", network: "pod") }
-        guard ["pod", "host"].contains(network) else {
-            throw fail("--network must be pod or host, got '\(network)'")
-        }
+        if let peers { _ = try AgentEndpoint.list(peers, flag: "--peers", network: .pod) }
+        _ = try agentNetwork()
         guard (100...60000).contains(timeout) else { throw fail("--timeout must be 100–60000 ms, got \(timeout)") }
     }
+
+    /// --network as the vocabulary's word, or a usage error with the known ones.
+    func agentNetwork() throws -> AgentNetwork { try choice(network, "network", flag: "--network") }
 
     /// The agents' results, as the matrix and its groups.
     func report(_ cluster: ClusterOptions) async throws -> MeshReport {
         let token = self.token.resolved
+        let network = try agentNetwork()
         // The agents: listed, or their pods through the API (one client, also for the nodes' labels below).
         let client = peers == nil ? try cluster.client() : nil
         let agents =
