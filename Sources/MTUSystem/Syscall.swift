@@ -76,18 +76,13 @@ package enum Syscall {
     @discardableResult
     package static func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>) -> Bool {
         let bytes = Array(bytes)
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
+        var offset = 0
+        while offset < bytes.count {
+            let written = try? retrying("write") {
+                bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             }
-            if count > 0 {
-                written += count
-            } else if count < 0, Glibc.errno == EINTR {
-                continue
-            } else {
-                return false
-            }
+            guard let written, written > 0 else { return false }
+            offset += written
         }
         return true
     }
