@@ -270,7 +270,7 @@ public final class Agent: Sendable {
         var forward: Int
         var reverse: Int?
         var template: PeerResult?
-        var method: String
+        var method: PeerResult.Method
     }
 
     /// Re-checks boundaries that are likely to hold, with a few probes each: this peer's previous result, then the
@@ -308,7 +308,7 @@ public final class Agent: Sendable {
                 Candidate(
                     forward: forward,
                     reverse: conclusive.contains(previous.reverse.verdict) ? previous.reverse.pathMTU : nil,
-                    template: previous, method: "verified"))
+                    template: previous, method: .verified))
         }
         var counts: [String: (Int, PeerResult)] = [:]
         for other in others
@@ -323,10 +323,10 @@ public final class Agent: Sendable {
             candidates.append(
                 Candidate(
                     forward: entry.1.forward.pathMTU!, reverse: entry.1.reverse.pathMTU, template: entry.1,
-                    method: "verified-hint"))
+                    method: .verifiedHint))
         }
         if !candidates.contains(where: { $0.forward == maximum }) {
-            candidates.append(Candidate(forward: maximum, reverse: maximum, template: nil, method: "verified-hint"))
+            candidates.append(Candidate(forward: maximum, reverse: maximum, template: nil, method: .verifiedHint))
         }
         return candidates
     }

@@ -295,7 +295,7 @@ public enum DiagnoseRunner {
                             : "kept (--keep-learned-pmtu or no CAP_NET_ADMIN): TCP tests could not measure above it")))
         }
         var reverse = DiagnosisEvidence.PathSide(
-            verdict: report.reverse.verdict ?? .notMeasured, method: report.reverse.method.rawValue,
+            verdict: report.reverse.verdict ?? .notMeasured, method: .reverse(report.reverse.method),
             pathMTU: report.reverse.pathMTU)
         reverse.explanation = report.reverse.explanation
         reverse.measuredUpTo = report.reverse.measuredUpTo
@@ -351,8 +351,8 @@ public enum DiagnoseRunner {
 
     static func side(_ forward: ProbeReport.Forward) -> DiagnosisEvidence.PathSide {
         var side = DiagnosisEvidence.PathSide(
-            verdict: forward.verdict, method: forward.socket, pathMTU: forward.pathMTU)
-        side.firstFailing = forward.ladder.first { $0.size > (forward.pathMTU ?? 0) && $0.outcome != "passed" }?.size
+            verdict: forward.verdict, method: .forward(forward.socket), pathMTU: forward.pathMTU)
+        side.firstFailing = forward.ladder.first { $0.size > (forward.pathMTU ?? 0) && !$0.outcome.answered }?.size
         side.ptbMTU = forward.ptb?.mtu
         side.ptbSource = forward.ptb?.source
         side.ptbRPFRisk = forward.ptb?.rpfRisk ?? false
@@ -366,19 +366,7 @@ public enum DiagnoseRunner {
         side.cachedPMTU = forward.cachedPMTU
         side.measuredUpTo = forward.measuredUpTo
         side.echoRepliesLostAbove = forward.echoRepliesLostAbove
-        side.ladder = forward.ladder.map { step in
-            let outcome: String
-            if step.outcome == "passed" {
-                outcome = "passed"
-            } else if step.outcome.hasPrefix("ptb") {
-                outcome = "ptb"
-            } else if step.outcome.hasPrefix("local-limit") {
-                outcome = "local"
-            } else {
-                outcome = "lost"
-            }
-            return .init(size: step.size, outcome: outcome, attempts: step.attempts)
-        }
+        side.ladder = forward.ladder.map(DiagnosisEvidence.Rung.init)
         side.explanation = forward.explanation
         return side
     }

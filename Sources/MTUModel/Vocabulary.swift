@@ -121,6 +121,59 @@ public enum CaptureVerdict: String, Sendable, Hashable, Codable, CaseIterable, C
     public var description: String { rawValue }
 }
 
+/// How the forward direction was probed: ICMP echo on a `raw` or `datagram` (unprivileged ping) socket, or one-way
+/// with `udp` datagrams or `tcp` segments to a port. The raw values are the JSON spelling (probe's `forward.socket`)
+/// and the description.
+public enum ForwardMethod: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case raw, datagram, udp, tcp
+
+    /// Echo probes need their replies: a silence may be the way back's.
+    public var isEcho: Bool { self == .raw || self == .datagram }
+
+    public var description: String { rawValue }
+}
+
+/// What the one-way check made of an echo search's silence: the requests are lost (`confirmed`), the requests pass
+/// and the replies are lost (`replies-lost`), or no UDP answer came at all (`not-available`). The raw values are the
+/// JSON spelling (probe's `forward.oneWay`).
+public enum OneWayCheck: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case confirmed
+    case repliesLost = "replies-lost"
+    case notAvailable = "not-available"
+
+    public var description: String { rawValue }
+}
+
+/// Either direction's method, as diagnose's evidence names it (one JSON string; the two sets of words are disjoint).
+public enum PathMethod: Sendable, Hashable, Codable, CustomStringConvertible {
+    case forward(ForwardMethod)
+    case reverse(ReverseMethod)
+
+    public var description: String {
+        switch self {
+        case .forward(let method): method.rawValue
+        case .reverse(let method): method.rawValue
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        if let method = ForwardMethod(rawValue: text) {
+            self = .forward(method)
+        } else if let method = ReverseMethod(rawValue: text) {
+            self = .reverse(method)
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown path method '\(text)'")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
 /// How the way back was measured: through `mtu-doctor serve` over UDP, by the MSS a TCP or TLS server's segments
 /// carried, by which echo replies came back, or not at all. The raw values are the JSON spelling (probe's
 /// `reverse.method`, docs/schema/probe.schema.json) and the description.

@@ -80,10 +80,10 @@ enum ForwardProber: WaveProber {
         }
     }
 
-    var kind: String {
+    var kind: ForwardMethod {
         switch self {
-        case .raw: return "raw"
-        case .datagram: return "datagram"
+        case .raw: return .raw
+        case .datagram: return .datagram
         }
     }
 
@@ -271,8 +271,8 @@ public enum Probe {
     /// The forward search and what the one-way check made of it.
     struct ForwardSearch {
         var search: SearchResult
-        /// confirmed | replies-lost | not-available; nil when no one-way check ran.
-        var oneWay: String?
+        /// Nil when no one-way check ran.
+        var oneWay: OneWayCheck?
         var repliesLostAbove: Int?
         /// Probes sent by probers other than the forward prober.
         var probesSent = 0
@@ -302,7 +302,7 @@ public enum Probe {
                 var search = try PathMTUSearch(minimum: max(minimum, 576), maximum: forwardMaximum).run(&tcpProber)
                 // Sizes the server's MSS keeps us from sending say nothing; a silence right above the boundary does.
                 if search.verdict == .localLimit, let first = search.firstFailing,
-                    search.ladder.first(where: { $0.size == first })?.outcome == "silent"
+                    search.ladder.first(where: { $0.size == first })?.outcome == .silent
                 {
                     search.verdict = search.confirmed ? .blackhole : .inconclusive
                     search.localMTU = nil
@@ -314,7 +314,7 @@ public enum Probe {
             // silence may be either direction's. A one-way check (UDP to a closed port: the answer is a small
             // ICMP) tells a lost request from a lost reply.
             guard options.confirmOneWay, let best = search.pathMTU, let first = search.firstFailing,
-                search.ladder.first(where: { $0.size == first })?.outcome == "silent"
+                search.ladder.first(where: { $0.size == first })?.outcome == .silent
             else { return ForwardSearch(search: search) }
             options.progress?("forward: echo replies or requests lost above \(best)? one-way check")
             let (check, probes) = try checkOneWay(plan, search: search, best: best, first: first, options: options)
@@ -322,12 +322,12 @@ public enum Probe {
             if let passes = check.pathMTU, passes > best {
                 // The requests get through: the echo silence was the replies'.
                 found.repliesLostAbove = best
-                found.oneWay = "replies-lost"
+                found.oneWay = .repliesLost
                 var merged = check
                 merged.ladder = search.ladder.filter { $0.size <= best } + check.ladder.filter { $0.size > best }
                 found.search = merged
             } else {
-                found.oneWay = check.pathMTU == best ? "confirmed" : "not-available"
+                found.oneWay = check.pathMTU == best ? .confirmed : .notAvailable
             }
             return found
         } catch {
@@ -345,25 +345,20 @@ public enum Probe {
         var probes = 0
         // Targets answer about one UDP probe per second: when a router above the silence already named its MTU M (a
         // PTB is one-way proof), one wave checks M and M + 1 instead of a search.
-        let named = search.ladder.first { $0.size > first && $0.outcome.hasPrefix("ptb ") }
-            .flatMap { Int($0.outcome.split(separator: " ")[1]) }.flatMap { $0 > best && $0 < plan.maximum ? $0 : nil }
+        let named = search.ladder.lazy.filter { $0.size > first }.compactMap { step -> Int? in
+            if case .ptb(let mtu, _) = step.outcome { mtu } else { nil }
+        }.first.flatMap { $0 > best && $0 < plan.maximum ? $0 : nil }
         var check: SearchResult
-        func answered(_ outcome: ProbeOutcome) -> Bool {
-            switch outcome {
-            case .passed, .unreachable: return true
-            default: return false
-            }
-        }
         if let named,
             case let outcomes = try udpProber.send([ProbeRequest(size: named), ProbeRequest(size: named + 1)]),
-            answered(outcomes[0]), case .ptb(let mtu, let source) = outcomes[1], mtu == named
+            outcomes[0].answered, case .ptb(let mtu, let source) = outcomes[1], mtu == named
         {
             check = SearchResult(
                 pathMTU: named, firstFailing: named + 1, verdict: .ptb, ptbMTU: mtu, ptbSource: source,
                 localMTU: nil, failuresAtWall: 1, confirmed: true, waves: 1,
                 ladder: [
-                    .init(size: named, outcome: "passed", attempts: 1),
-                    .init(size: named + 1, outcome: "ptb \(mtu) from \(source)", attempts: 1),
+                    .init(size: named, outcome: .passed, attempts: 1),
+                    .init(size: named + 1, outcome: outcomes[1], attempts: 1),
                 ])
         } else if let port = options.reversePort {
             // The responder answers a request of any size with a small status reply: one way, no rate limit beyond
@@ -388,7 +383,7 @@ public enum Probe {
         } else if case let probe = try udpProber.send([
             ProbeRequest(size: best), ProbeRequest(size: first), ProbeRequest(size: first), ProbeRequest(size: best),
         ]),
-            answered(probe[0]), answered(probe[3]), !answered(probe[1]), !answered(probe[2])
+            probe[0].answered, probe[3].answered, !probe[1].answered, !probe[2].answered
         {
             // The boundary answers one way as it did by echo (and the target answers, so the silence is not its rate
             // limit): the requests are lost. One wave instead of a search.
@@ -411,7 +406,7 @@ public enum Probe {
         var forward = ProbeReport.Forward(
             pathMTU: search.pathMTU, verdict: search.verdict, ptb: nil, wall: nil, localMTU: search.localMTU,
             rpFilterDrops: rpDrops, ladder: search.ladder, explanation: "", cachedPMTU: plan.learned?.mtu,
-            socket: options.forwardUDP ? "udp" : (options.forwardTCPPort != nil ? "tcp" : prober.kind))
+            socket: options.forwardUDP ? .udp : (options.forwardTCPPort != nil ? .tcp : prober.kind))
         forward.oneWay = found.oneWay
         forward.echoRepliesLostAbove = found.repliesLostAbove
         if options.forwardTCPPort != nil, plan.tcpMaximum < plan.maximum, search.verdict == .ok {
@@ -667,7 +662,7 @@ public enum Probe {
         default:
             var text =
                 "\(mtu) passes, \(first.map(String.init) ?? "larger") is dropped without any ICMP reaching this host (\(search.failuresAtWall) tries)"
-            if forward.socket == "raw" || forward.socket == "datagram" {
+            if forward.socket.isEcho {
                 text +=
                     "; echo probes need their replies, so a silent wall on the way back looks the same (--tcp-port measures one way)"
             }

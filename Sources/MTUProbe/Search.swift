@@ -12,22 +12,6 @@ public struct ProbeRequest: Sendable, Hashable {
     }
 }
 
-/// What became of one probe.
-public enum ProbeOutcome: Sendable, Hashable {
-    /// The target answered.
-    case passed
-    /// A router answered "fragmentation needed" / "packet too big".
-    case ptb(mtu: Int, source: String)
-    /// The local stack refused to send it (EMSGSIZE): the interface or route MTU, with its value when known.
-    case localLimit(mtu: Int?)
-    /// A TTL-limited probe expired at this hop.
-    case timeExceeded(from: String)
-    /// Another ICMP error, e.g. "port unreachable" for a UDP probe (which counts as an answer from the target).
-    case unreachable(code: Int, from: String)
-    /// Nothing came back in time.
-    case silent
-}
-
 /// Sends a wave of probes at once and reports each one's outcome, in order.
 public protocol WaveProber {
     mutating func send(_ wave: [ProbeRequest]) throws -> [ProbeOutcome]
@@ -197,7 +181,7 @@ public struct PathMTUSearch {
             confirmed: first == nil || (first == best.map { $0 + 1 } && confirmedFailures != nil), waves: waves,
             ladder: tally.attempts.keys.sorted().map { size in
                 SearchResult.LadderStep(
-                    size: size, outcome: tally.lastOutcome[size].map(Self.describe) ?? "unknown",
+                    size: size, outcome: tally.lastOutcome[size] ?? .silent,
                     attempts: tally.attempts[size] ?? 0)
             })
         guard let best else {
@@ -245,17 +229,6 @@ public struct PathMTUSearch {
     static func isPTB(_ outcome: ProbeOutcome) -> Bool {
         if case .ptb = outcome { return true }
         return false
-    }
-
-    static func describe(_ outcome: ProbeOutcome) -> String {
-        switch outcome {
-        case .passed: return "passed"
-        case .ptb(let mtu, let source): return "ptb \(mtu) from \(source)"
-        case .localLimit(let mtu): return "local-limit" + (mtu.map { " \($0)" } ?? "")
-        case .timeExceeded(let from): return "time-exceeded from \(from)"
-        case .unreachable(let code, let from): return "unreachable \(code) from \(from)"
-        case .silent: return "silent"
-        }
     }
 }
 

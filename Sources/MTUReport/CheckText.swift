@@ -31,7 +31,7 @@ public enum CheckText {
                     if verbose {
                         for hop in direction.hops {
                             lines.append(
-                                "        \(pad(hop.role, 16)) \(pad("\(hop.node)\(hop.interface.map { " \($0)" } ?? "")", 30)) \(pad(hop.layer, 18)) \(padLeft(String(hop.mtu), 5)) → inner \(padLeft(String(hop.innerLimit), 5))  \(hop.reason)"
+                                "        \(pad(hop.role.rawValue, 16)) \(pad("\(hop.node)\(hop.interface.map { " \($0)" } ?? "")", 30)) \(pad(hop.layerText, 18)) \(padLeft(String(hop.mtu), 5)) → inner \(padLeft(String(hop.innerLimit), 5))  \(hop.reason)"
                             )
                         }
                     }

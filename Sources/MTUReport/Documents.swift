@@ -30,14 +30,14 @@ public enum Documents {
                     rows: [
                         [
                             "forward (to the target)", forward.pathMTU.map(String.init) ?? "—",
-                            forward.verdict.rawValue, forward.method, forward.explanation,
+                            forward.verdict.rawValue, forward.method.description, forward.explanation,
                         ]
                     ]
                         + (e.reverse.map {
                             [
                                 [
                                     "reverse (back to us)", $0.pathMTU.map(String.init) ?? "—", $0.verdict.rawValue,
-                                    $0.method, $0.explanation,
+                                    $0.method.description, $0.explanation,
                                 ]
                             ]
                         } ?? [])))
@@ -189,14 +189,7 @@ public enum Documents {
                             ],
                         ]),
                 ]))
-        let rungs = forward.ladder.map { step -> DiagnosisEvidence.Rung in
-            .init(
-                size: step.size,
-                outcome: step.outcome == "passed"
-                    ? "passed"
-                    : step.outcome.hasPrefix("ptb") ? "ptb" : step.outcome.hasPrefix("local") ? "local" : "lost",
-                attempts: step.attempts)
-        }
+        let rungs = forward.ladder.map(DiagnosisEvidence.Rung.init)
         sections.append(
             .init(title: "Size ladder (forward)", id: "ladder", blocks: [.ladder(rungs, pathMTU: forward.pathMTU)]))
         if let tls = report.tls {

@@ -199,7 +199,7 @@ public enum HTMLRenderer {
             let height = Swift.max(2, rung.size * chartHeight / maximum)
             let x = 50 + index * (barWidth + 2)
             svg +=
-                "<rect class=\"rung \(escape(rung.outcome))\" x=\"\(x)\" y=\"\(chartHeight - height + 5)\" width=\"\(barWidth)\" height=\"\(height)\"><title>\(rung.size) bytes: \(escape(rung.outcome)) (\(rung.attempts)×)</title></rect>"
+                "<rect class=\"rung \(rung.outcome.rawValue)\" x=\"\(x)\" y=\"\(chartHeight - height + 5)\" width=\"\(barWidth)\" height=\"\(height)\"><title>\(rung.size) bytes: \(rung.outcome.rawValue) (\(rung.attempts)×)</title></rect>"
         }
         if let pathMTU {
             let y = chartHeight - pathMTU * chartHeight / maximum + 5
@@ -209,15 +209,15 @@ public enum HTMLRenderer {
         svg +=
             "<text x=\"50\" y=\"\(chartHeight + 24)\" class=\"axis\">\(sorted.first!.size) B</text><text x=\"\(width - 4)\" y=\"\(chartHeight + 24)\" text-anchor=\"end\" class=\"axis\">\(maximum) B</text>"
         svg += "</svg>"
-        let passed = sorted.filter { $0.outcome == "passed" }.count
+        let passed = sorted.filter { $0.outcome == .passed }.count
         let legend =
-            "<p class=\"legend\"><span class=\"key passed\"></span> passed (\(passed)) <span class=\"key lost\"></span> lost, no answer (\(sorted.filter { $0.outcome == "lost" }.count)) <span class=\"key ptb\"></span> ICMP “too big” (\(sorted.filter { $0.outcome == "ptb" }.count)) <span class=\"key local\"></span> refused locally (\(sorted.filter { $0.outcome == "local" }.count))\(pathMTU.map { " — line: path MTU \($0) bytes" } ?? "")</p>"
+            "<p class=\"legend\"><span class=\"key passed\"></span> passed (\(passed)) <span class=\"key lost\"></span> lost, no answer (\(sorted.filter { $0.outcome == .lost }.count)) <span class=\"key ptb\"></span> ICMP “too big” (\(sorted.filter { $0.outcome == .ptb }.count)) <span class=\"key local\"></span> refused locally (\(sorted.filter { $0.outcome == .local }.count))\(pathMTU.map { " — line: path MTU \($0) bytes" } ?? "")</p>"
         let boundary = sorted.firstIndex { $0.size > (pathMTU ?? Int.max) }
         let around =
             boundary.map { Array(sorted[Swift.max(0, $0 - 3)..<Swift.min(sorted.count, $0 + 3)]) }
             ?? Array(sorted.suffix(6))
         return
-            "<figure>\(svg)\(legend)\(table(["size (bytes)", "outcome", "attempts"], around.map { [String($0.size), $0.outcome, String($0.attempts)] }))<figcaption>Every size probed; the table shows the boundary.</figcaption></figure>"
+            "<figure>\(svg)\(legend)\(table(["size (bytes)", "outcome", "attempts"], around.map { [String($0.size), $0.outcome.rawValue, String($0.attempts)] }))<figcaption>Every size probed; the table shows the boundary.</figcaption></figure>"
     }
 
     /// A heat map: each cell's shade is its path MTU against the largest; broken pairs carry a ✘ as well.

@@ -93,7 +93,7 @@ public enum MarkdownRenderer {
                 })
         case .ladder(let rungs, let pathMTU):
             var rows = rungs.map {
-                [String($0.size), $0.outcome == "passed" ? "passed" : "**\($0.outcome)**", String($0.attempts)]
+                [String($0.size), $0.outcome == .passed ? "passed" : "**\($0.outcome)**", String($0.attempts)]
             }
             if rows.count > 40 {
                 // Keep the boundary readable: the rungs around the path MTU and a sample of the rest.

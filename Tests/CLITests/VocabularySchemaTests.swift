@@ -43,6 +43,12 @@ struct VocabularySchemaTests {
     @Test func checkAndDiagnose() throws {
         #expect(try Self.schemaEnum("check", ["verdict"]) == Self.raw(Verdict.self))
         #expect(try Self.schemaEnum("check", ["$direction", "verdict"]) == Self.raw(Verdict.self))
+        #expect(try Self.schemaEnum("check", ["$direction", "bottleneck", "layer"]) == Self.raw(PathLayer.self))
+        #expect(try Self.schemaEnum("check", ["$direction", "bottleneck", "role"]) == Self.raw(HopRole.self))
+        #expect(try Self.schemaEnum("check", ["$direction", "hops", "[]", "role"]) == Self.raw(HopRole.self))
+        #expect(try Self.schemaEnum("check", ["$direction", "fate", "kind"]) == Self.raw(FateKind.self))
+        #expect(
+            try Self.schemaEnum("check", ["$direction", "fate", "lostReason"]) == Self.raw(PathFate.LossReason.self))
         #expect(
             try Self.schemaEnum("check", ["$finding", "severity"]) == Self.raw(Severity.self).subtracting(["critical"]))
         #expect(try Self.schemaEnum("diagnose", ["verdict"]) == Self.raw(Diagnosis.Verdict.self))
@@ -62,6 +68,11 @@ struct VocabularySchemaTests {
         let reverse = try Self.schemaEnum("probe", ["reverse", "verdict"])
         #expect(forward.union(reverse) == Self.raw(PathVerdict.self).subtracting([PathVerdict.notMeasured.rawValue]))
         #expect(try Self.schemaEnum("probe", ["reverse", "method"]) == Self.raw(ReverseMethod.self))
+        #expect(try Self.schemaEnum("probe", ["forward", "socket"]) == Self.raw(ForwardMethod.self))
+        #expect(try Self.schemaEnum("probe", ["forward", "oneWay"]) == Self.raw(OneWayCheck.self))
+        #expect(
+            try Self.schemaEnum("diagnose", ["$side", "method"])
+                == Self.raw(ForwardMethod.self).union(Self.raw(ReverseMethod.self)))
         // A signature is a test: `not-tested` is diagnose's evidence only.
         #expect(
             try Self.schemaEnum("probe", ["tls", "handshake"])
@@ -69,5 +80,9 @@ struct VocabularySchemaTests {
         #expect(try Self.schemaEnum("kube.mesh", ["verdict"]) == Self.raw(MeshReport.Verdict.self))
         #expect(try Self.schemaEnum("kube.mesh", ["groups", "[]", "kind"]) == Self.raw(MeshReport.GroupKind.self))
         #expect(try Self.schemaEnum("kube.audit", ["verdict"]) == Self.raw(KubeAuditReport.Verdict.self))
+        #expect(try Self.schemaEnum("kube.audit", ["cni", "[]", "install"]) == Self.raw(CNISettings.Install.self))
+        #expect(
+            try Self.schemaEnum("kube.audit", ["cni", "[]", "sources", "[]", "sizes"])
+                == Self.raw(CNISettings.Source.Sizes.self))
     }
 }

@@ -50,13 +50,13 @@ struct AnalysisTests {
         let flow = try #require(try check(routed()).flow("f"))
         #expect(flow.forward.verdict == .degraded)
         #expect(flow.forward.fate.kind == .ptbReturned)
-        #expect(flow.forward.fate.ptbSource == "10.0.1.1")
+        #expect(flow.forward.fate.ptb?.source == "10.0.1.1")
         #expect(flow.forward.pathMTU == 1500)
         // b → a: b's 9000 packets cross r1 from to-b (1500) … the arrival interface accepts them (Linux router
         // with MTU 1500 drops frames above it on arrival: a silent wall).
         #expect(flow.reverse.verdict == .blackhole)
         #expect(flow.reverse.fate.kind == .silentDrop)
-        #expect(flow.reverse.bottleneck.role == "receiver")
+        #expect(flow.reverse.bottleneck.role == .receiver)
     }
 
     @Test func routerWithoutICMPIsABlackHole() throws {
@@ -81,7 +81,7 @@ struct AnalysisTests {
             aExtra: "    sysctls: { net.ipv4.conf.all.rp_filter: \(mode) }")
         let flow = try #require(try check(yaml).flow("f"))
         #expect(flow.forward.verdict == verdict)
-        #expect(flow.forward.fate.lostReason == reason)
+        #expect(flow.forward.fate.lossReason?.rawValue == reason)
     }
 
     @Test func looseRPFilterWithoutAnyRouteStillDrops() throws {
@@ -90,14 +90,14 @@ struct AnalysisTests {
             aRoutes: "      - { to: 10.0.0.0/16, interface: eth0 }")
         let flow = try #require(try check(yaml).flow("f"))
         #expect(flow.forward.verdict == .blackhole)
-        #expect(flow.forward.fate.lostReason == "rp_filter")
+        #expect(flow.forward.fate.lossReason == .rpFilter)
     }
 
     @Test func perInterfaceRPFilterCountsWhenHigher() throws {
         let yaml = routed(
             icmp: "    icmp: { source: 192.168.99.1 }",
             aExtra: "    sysctls: { net.ipv4.conf.all.rp_filter: 0, net.ipv4.conf.eth0.rp_filter: 1 }")
-        #expect(try check(yaml).flow("f")?.forward.fate.lostReason == "rp_filter")
+        #expect(try check(yaml).flow("f")?.forward.fate.lossReason == .rpFilter)
     }
 
     @Test func tcpMTUProbingRescues() throws {
@@ -164,7 +164,7 @@ struct AnalysisTests {
         let report = try check(yaml)
         let flow = try #require(report.flow("f"))
         #expect(flow.forward.fate.kind == .ptbLost)
-        #expect(flow.forward.fate.lostReason == "filtered")
+        #expect(flow.forward.fate.lossReason == .filtered)
         #expect(
             report.findings.first?.fixes.contains { $0.commands.contains { $0.contains("fragmentation-needed") } }
                 == true)
@@ -239,8 +239,8 @@ struct AnalysisTests {
 
         let set = try #require(try check(overlay(podMTU: 8950, outerDF: "set")).flow("f"))
         #expect(set.forward.verdict == .blackhole)
-        #expect(set.forward.fate.lostReason == "not-relayed")
-        #expect(set.forward.fate.ptbReceiver == "n1")
+        #expect(set.forward.fate.lossReason == .notRelayed)
+        #expect(set.forward.fate.ptb?.receiver == "n1")
 
         let relayed = try #require(try check(overlay(podMTU: 8950, outerDF: "set", relays: true)).flow("f"))
         #expect(relayed.forward.verdict == .degraded)
@@ -304,5 +304,33 @@ struct AnalysisTests {
         #expect(table["vlan20"]?.mtu == 1500)
         #expect(table["vlan20"]?.configuredAboveEffective == true)
         #expect(table["vlan30"]?.mtu == 1400)
+    }
+
+    /// Every example's report reads back from its JSON to the same value: the fate's hand-written coding (flat keys,
+    /// the outcome's specifics) loses nothing, for each outcome the examples reach.
+    @Test func reportsReadBackFromTheirJSON() throws {
+        let directory = "\(repositoryRoot)/examples"
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }
+        var kinds: Set<FateKind> = []
+        for file in files.sorted() {
+            let report = try Analyzer.check(try TopologyLoader.load(path: "\(directory)/\(file)"))
+            let data = try JSONEncoder().encode(report)
+            #expect(try JSONDecoder().decode(CheckReport.self, from: data) == report, "\(file)")
+            for flow in report.flows { kinds.formUnion([flow.forward.fate.kind, flow.reverse.fate.kind]) }
+        }
+        #expect(kinds.isSuperset(of: [.delivered, .ptbLost, .silentDrop, .ptbReturned]), "\(kinds)")
+        let hop = PathFate.Hop(node: "r1", interface: "eth1")
+        let ptb = PathFate.TooBig(mtu: 1400, source: "10.0.0.1", receiver: "a", receiverInterface: "eth0", gateway: "g")
+        let outcomes: [PathFate] =
+            [.delivered, .fragmented(at: hop), .silentDrop(at: hop), .ptbReturned(at: hop, ptb: ptb)]
+            + PathFate.LossReason.allCases.flatMap {
+                [.ptbLost(at: hop, ptb: ptb, reason: $0), .ptbLost(at: hop, ptb: nil, reason: $0)]
+            }
+        for outcome in outcomes {
+            let fate = Fate(outcome, summary: "s", rescuedByMTUProbing: true)
+            #expect(try JSONDecoder().decode(Fate.self, from: JSONEncoder().encode(fate)) == fate, "\(outcome)")
+        }
+        let missing = Data(#"{"kind":"ptbReturned","summary":"s","node":"r1","rescuedByMTUProbing":false}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Fate.self, from: missing) }
     }
 }

@@ -16,7 +16,7 @@ struct IncidentTests {
         #expect(flow.reverse.largestPacketSent == 1500)
         #expect(flow.reverse.bottleneck.node == "fw-01")
         #expect(flow.reverse.bottleneck.mtu == 1500)
-        #expect(flow.reverse.bottleneck.layer == "underlay")
+        #expect(flow.reverse.bottleneck.layer == .underlay)
         #expect(flow.reverse.bottleneck.reason.contains("parent fabric-agg carries 1500"))
         #expect(flow.reverse.fate.kind == .silentDrop)
         // The ClientHello fits: the forward direction works today but is latent.
@@ -55,9 +55,9 @@ struct IncidentTests {
         #expect(cross.reverse.bottleneck.node == "ceos01")
         #expect(cross.reverse.bottleneck.interface == "Vlan20")
         #expect(cross.reverse.fate.kind == .ptbLost)
-        #expect(cross.reverse.fate.lostReason == "rp_filter")
-        #expect(cross.reverse.fate.ptbSource == "172.20.20.2")
-        #expect(cross.reverse.fate.ptbReceiver == "k01-control-plane")
+        #expect(cross.reverse.fate.lossReason == .rpFilter)
+        #expect(cross.reverse.fate.ptb?.source == "172.20.20.2")
+        #expect(cross.reverse.fate.ptb?.receiver == "k01-control-plane")
         // Switched traffic in VLAN 10 never meets the SVI.
         #expect(report.flow("worker-to-apiserver")?.verdict == .ok)
         // Pods at Calico's default 1450 fit through the 1500 SVI.
@@ -78,7 +78,7 @@ struct IncidentTests {
         let cross = try #require(report.flow("worker3-to-apiserver"))
         #expect(cross.verdict == .degraded)
         #expect(cross.reverse.fate.kind == .ptbReturned)
-        #expect(cross.reverse.fate.ptbSource == "10.10.10.1")
+        #expect(cross.reverse.fate.ptb?.source == "10.10.10.1")
         #expect(report.findings.first?.severity == .warning)
     }
 
@@ -97,8 +97,8 @@ struct IncidentTests {
         #expect(large.reverse.bottleneck.node == "tgw")
         #expect(large.reverse.bottleneck.mtu == 8500)
         #expect(large.reverse.fate.kind == .ptbLost)
-        #expect(large.reverse.fate.lostReason == "not-relayed")
-        #expect(large.reverse.fate.ptbReceiver == "node-b1", "the ICMP reaches the node, never the pod")
+        #expect(large.reverse.fate.lossReason == .notRelayed)
+        #expect(large.reverse.fate.ptb?.receiver == "node-b1", "the ICMP reaches the node, never the pod")
         // Small requests work.
         #expect(report.flow("frontend-to-backend-health")?.verdict == .ok)
         // Without encapsulation, PMTUD works between the nodes.

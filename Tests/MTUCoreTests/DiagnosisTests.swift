@@ -17,16 +17,18 @@ enum Evidence {
         return e
     }
 
-    static func ladder(pass: Int, fail: String, above: Int = 3) -> [DiagnosisEvidence.Rung] {
+    static func ladder(pass: Int, fail: DiagnosisEvidence.Rung.Outcome, above: Int = 3) -> [DiagnosisEvidence.Rung] {
         [
-            DiagnosisEvidence.Rung(size: 576, outcome: "passed", attempts: 1),
-            .init(size: pass, outcome: "passed", attempts: 3),
+            DiagnosisEvidence.Rung(size: 576, outcome: .passed, attempts: 1),
+            .init(size: pass, outcome: .passed, attempts: 3),
         ]
             + (1...above).map { .init(size: pass + $0, outcome: fail, attempts: 3) }
     }
 
-    static func forward(_ verdict: PathVerdict, pathMTU: Int, fail: String = "lost") -> DiagnosisEvidence.PathSide {
-        var side = DiagnosisEvidence.PathSide(verdict: verdict, method: "datagram", pathMTU: pathMTU)
+    static func forward(_ verdict: PathVerdict, pathMTU: Int, fail: DiagnosisEvidence.Rung.Outcome = .lost)
+        -> DiagnosisEvidence.PathSide
+    {
+        var side = DiagnosisEvidence.PathSide(verdict: verdict, method: .forward(.datagram), pathMTU: pathMTU)
         side.firstFailing = pathMTU + 1
         side.ladder = ladder(pass: pathMTU, fail: fail)
         return side
@@ -70,7 +72,7 @@ struct DiagnosisTests {
 
     @Test func ptbFromASVIIsTheCauseAndPMTUDWorks() {
         var e = Evidence.base()
-        var forward = Evidence.forward(.ptb, pathMTU: 1500, fail: "ptb")
+        var forward = Evidence.forward(.ptb, pathMTU: 1500, fail: .ptb)
         forward.ptbMTU = 1500
         forward.ptbSource = "10.10.20.1"
         e.forward = forward
@@ -128,7 +130,7 @@ struct DiagnosisTests {
         app.tlsDetail = "the server answered with TLS alert handshake_failure"
         e.application = app
         e.forward = Evidence.forward(.ok, pathMTU: 9000)
-        e.forward?.ladder = [.init(size: 9000, outcome: "passed", attempts: 1)]
+        e.forward?.ladder = [.init(size: 9000, outcome: .passed, attempts: 1)]
         let d = Diagnoser.diagnose(e)
         #expect(d.verdict == .notMTU)
         #expect(d.cause?.id == "not-mtu")
@@ -147,10 +149,10 @@ struct DiagnosisTests {
 
     @Test func asymmetricDirections() {
         var e = Evidence.base()
-        e.forward = Evidence.forward(.ptb, pathMTU: 3950, fail: "ptb")
+        e.forward = Evidence.forward(.ptb, pathMTU: 3950, fail: .ptb)
         e.forward?.ptbSource = "10.0.0.1"
         e.forward?.ptbMTU = 3950
-        e.reverse = .init(verdict: .blackhole, method: "tcp-mss", pathMTU: 1950)
+        e.reverse = .init(verdict: .blackhole, method: .reverse(.tcpMSS), pathMTU: 1950)
         let d = Diagnoser.diagnose(e)
         #expect(d.verdict == .blackhole)
         #expect(
@@ -178,7 +180,7 @@ struct DiagnosisTests {
         app.certificateBytes = 4660
         e.application = app
         e.forward = Evidence.forward(.ok, pathMTU: 9000)
-        e.reverse = .init(verdict: .ok, method: "tls-mss", pathMTU: nil)
+        e.reverse = .init(verdict: .ok, method: .reverse(.tlsMSS), pathMTU: nil)
         let d = Diagnoser.diagnose(e)
         #expect(d.verdict == .ok)
         #expect(d.fixes.isEmpty && d.ruledOut.isEmpty)
@@ -209,19 +211,19 @@ struct DirectionCausalityTests {
     static func evidence(forward: Fate, reverse: Fate, stalled: Bool) -> DiagnosisEvidence {
         var e = Evidence.base()
         switch forward {
-        case .fits: e.forward = .init(verdict: .ok, method: "raw", pathMTU: 9000)
+        case .fits: e.forward = .init(verdict: .ok, method: .forward(.raw), pathMTU: 9000)
         case .ptb:
-            e.forward = Evidence.forward(.ptb, pathMTU: 3000, fail: "ptb")
+            e.forward = Evidence.forward(.ptb, pathMTU: 3000, fail: .ptb)
             e.forward?.ptbSource = "10.0.0.1"
             e.forward?.ptbMTU = 3000
         case .silent: e.forward = Evidence.forward(.blackhole, pathMTU: 3000)
-        case .unmeasured: e.forward = .init(verdict: .unreachable, method: "raw")
+        case .unmeasured: e.forward = .init(verdict: .unreachable, method: .forward(.raw))
         }
         switch reverse {
-        case .fits: e.reverse = .init(verdict: .ok, method: "tls-mss")
-        case .ptb: e.reverse = .init(verdict: .ptb, method: "serve-udp", pathMTU: 2000)
-        case .silent: e.reverse = .init(verdict: .blackhole, method: "tls-mss", pathMTU: 2000)
-        case .unmeasured: e.reverse = .init(verdict: .notMeasured, method: "not-measured")
+        case .fits: e.reverse = .init(verdict: .ok, method: .reverse(.tlsMSS))
+        case .ptb: e.reverse = .init(verdict: .ptb, method: .reverse(.serveUDP), pathMTU: 2000)
+        case .silent: e.reverse = .init(verdict: .blackhole, method: .reverse(.tlsMSS), pathMTU: 2000)
+        case .unmeasured: e.reverse = .init(verdict: .notMeasured, method: .reverse(.notMeasured))
         }
         e.application =
             stalled

@@ -68,7 +68,7 @@ struct CNIModelTests {
         let objects = try objects("calico-manifest-vxlan.yaml")
         let report = audit(objects, nodeMTU: 9000, underlay: 1500)
         let calico = try #require(report.cni.first)
-        #expect(calico.name == "calico" && calico.install == "manifest")
+        #expect(calico.name == "calico" && calico.install == .manifest)
         #expect(calico.encapsulation.description == "vxlan")
         #expect(calico.version == "3.28.1")
         #expect(calico.configuredPodMTU == nil, "veth_mtu 0 and FELIX_VXLANMTU 0: auto")
@@ -101,7 +101,7 @@ struct CNIModelTests {
         let objects = try objects("calico-operator.yaml")
         let report = audit(objects, nodeMTU: 9000, underlay: 1500)
         let calico = try #require(report.cni.first)
-        #expect(calico.install == "operator" && calico.namespace == "calico-system")
+        #expect(calico.install == .operator && calico.namespace == "calico-system")
         #expect(calico.configuredPodMTU == 8950 && calico.encapsulation.description == "vxlan")
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9000, underlay: 1500)
         #expect(
@@ -114,7 +114,7 @@ struct CNIModelTests {
     @Test func calicoOperatorWithoutTheInstallationIsIncomplete() throws {
         let report = audit(try objects("calico-operator-no-installation.yaml"), nodeMTU: 1500)
         let calico = try #require(report.cni.first)
-        #expect(calico.install == "operator")
+        #expect(calico.install == .operator)
         #expect(report.verdict == .incomplete)
         let missing = try #require(report.findings.first { $0.kind == "cni-objects-missing" })
         #expect(
@@ -265,7 +265,7 @@ struct CNIModelTests {
         let flannel = try #require(report.cni.first)
         #expect(
             flannel.encapsulation.description == "vxlan" && flannel.baseMTU == 9000 && flannel.configuredPodMTU == 8950)
-        #expect(flannel.helmRelease == "flannel" && flannel.install == "helm")
+        #expect(flannel.helmRelease == "flannel" && flannel.install == .helm)
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 9000, underlay: 1500)
         #expect(
             plan.first?.command.contains(#"\"backend\":{\"mtu\":1500,\"type\":\"VXLAN\"}"#) == true,

@@ -36,7 +36,7 @@ struct KubeAuditTests {
         let report = KubeAuditor.audit(input)
         let calico = try #require(report.cni.first)
         #expect(calico.name == "calico")
-        #expect(calico.install == "operator")
+        #expect(calico.install == .operator)
         #expect(calico.encapsulation.description == "vxlan")
         #expect(calico.configuredPodMTU == 8950)
         #expect(report.underlay.effective == 1500)
@@ -142,7 +142,7 @@ struct KubeAuditTests {
         ]
         let report = KubeAuditor.audit(input)
         let calico = try #require(report.cni.first)
-        #expect(calico.name == "calico" && calico.install == "manifest")
+        #expect(calico.name == "calico" && calico.install == .manifest)
         #expect(calico.configuredPodMTU == 1480)
         #expect(calico.encapsulation.description == "ipip", "no pool readable: Calico's default")
         #expect(report.expectedPodMTU == 1480)

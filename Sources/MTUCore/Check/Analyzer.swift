@@ -104,7 +104,7 @@ public struct Analyzer: Sendable {
         }
         var fate =
             simulation.firstFate
-            ?? Fate(kind: .delivered, summary: "every packet the sender emits (up to \(largest)) fits the path")
+            ?? Fate(.delivered, summary: "every packet the sender emits (up to \(largest)) fits the path")
         var verdict = simulation.verdict
         if verdict == .blackhole, flow.proto == .tcp, network.topology.nodes[path.source].sysctls.tcpMTUProbing >= 1 {
             let probing = network.topology.nodes[path.source].sysctls.tcpMTUProbing
@@ -195,22 +195,21 @@ public struct Analyzer: Sendable {
         let hopReports = constraints.map { constraint -> HopReport in
             HopReport(
                 node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface,
-                role: constraint.role.rawValue,
-                layer: constraint.overlay.map { "underlay (\(network.topology.overlays[$0].encapsulation.name))" }
-                    ?? (pathHasTunnel ? "overlay" : "ip"),
+                role: constraint.role, layer: constraint.overlay != nil ? .underlay : (pathHasTunnel ? .overlay : .ip),
+                encapsulation: constraint.overlay.map { network.topology.overlays[$0].encapsulation.name },
                 mtu: constraint.limit, innerLimit: innerLimit(constraint), reason: constraint.reason)
         }
         let bottleneckReport =
             bottleneck.map { constraint in
                 Bottleneck(
                     node: displayName(constraint), interface: constraint.role == .segment ? nil : constraint.interface,
-                    layer: constraint.overlay != nil ? "underlay" : (pathHasTunnel ? "overlay" : "ip"),
-                    role: constraint.role.rawValue, mtu: constraint.limit, reason: constraint.reason,
+                    layer: constraint.overlay != nil ? .underlay : (pathHasTunnel ? .overlay : .ip),
+                    role: constraint.role, mtu: constraint.limit, reason: constraint.reason,
                     overlay: constraint.overlay.map { network.topology.overlays[$0].name },
                     segment: constraint.segment.map { network.topology.segments[$0].name })
             }
             ?? Bottleneck(
-                node: name(path.source), interface: nil, layer: pathHasTunnel ? "overlay" : "ip", role: "sender",
+                node: name(path.source), interface: nil, layer: pathHasTunnel ? .overlay : .ip, role: .sender,
                 mtu: senderMTU, reason: "sender")
         return (hopReports, bottleneckReport)
     }
@@ -273,19 +272,21 @@ public struct Analyzer: Sendable {
                 }
                 state.record(
                     Fate(
-                        kind: .silentDrop,
-                        summary: "\(layerText) exceeds \(constraint.limit) at \(location): \(what)",
-                        node: displayName(constraint),
-                        interface: constraint.role == .segment ? nil : constraint.interface), .blackhole)
+                        .silentDrop(
+                            at: .init(
+                                node: displayName(constraint),
+                                interface: constraint.role == .segment ? nil : constraint.interface)),
+                        summary: "\(layerText) exceeds \(constraint.limit) at \(location): \(what)"), .blackhole)
                 return
             case .forward, .tunnelEndpoint:
+                let hop = PathFate.Hop(node: name(constraint.node), interface: constraint.interface)
                 if let overlay, overlay.outerDF == .unset {
                     state.record(
                         Fate(
-                            kind: .fragmented,
+                            .fragmented(at: hop),
                             summary:
-                                "\(layerText) exceeds \(constraint.limit) at \(location); the outer header has no DF, so it is fragmented",
-                            node: name(constraint.node), interface: constraint.interface), .degraded)
+                                "\(layerText) exceeds \(constraint.limit) at \(location); the outer header has no DF, so it is fragmented"
+                        ), .degraded)
                     continue
                 }
                 if constraint.role == .tunnelEndpoint, let overlay {
@@ -293,30 +294,28 @@ public struct Analyzer: Sendable {
                         let mtu = innerLimit(constraint)
                         state.record(
                             Fate(
-                                kind: .ptbReturned,
+                                .ptbReturned(at: hop, ptb: .init(mtu: mtu, source: name(constraint.node))),
                                 summary:
-                                    "\(layerText) exceeds \(location)'s MTU \(constraint.limit); the endpoint tells the sender to use \(mtu)",
-                                node: name(constraint.node), interface: constraint.interface, ptbMTU: mtu,
-                                ptbSource: name(constraint.node)), .degraded)
+                                    "\(layerText) exceeds \(location)'s MTU \(constraint.limit); the endpoint tells the sender to use \(mtu)"
+                            ), .degraded)
                         state.size = mtu
                         continue
                     }
                     state.record(
                         Fate(
-                            kind: .ptbLost,
+                            .ptbLost(at: hop, ptb: nil, reason: .notRelayed),
                             summary:
-                                "\(layerText) exceeds \(location)'s own MTU \(constraint.limit); the endpoint drops it and does not tell the inner sender",
-                            node: name(constraint.node), interface: constraint.interface, lostReason: "not-relayed"),
-                        .blackhole)
+                                "\(layerText) exceeds \(location)'s own MTU \(constraint.limit); the endpoint drops it and does not tell the inner sender"
+                        ), .blackhole)
                     return
                 }
                 guard node.icmp.sendsTooBig else {
                     state.record(
                         Fate(
-                            kind: .silentDrop,
+                            .silentDrop(at: hop),
                             summary:
-                                "\(layerText) exceeds \(constraint.limit) at \(location), which drops it without sending ICMP \"too big\"",
-                            node: name(constraint.node), interface: constraint.interface), .blackhole)
+                                "\(layerText) exceeds \(constraint.limit) at \(location), which drops it without sending ICMP \"too big\""
+                        ), .blackhole)
                     return
                 }
                 let ptb = ptbFate(
@@ -357,15 +356,17 @@ public struct Analyzer: Sendable {
         let gateway = constraint.ingressInterface.flatMap {
             network.address(node: constraint.node, interface: $0)?.description
         }
-        func lost(_ reason: String, _ code: String) -> Fate {
-            Fate(
-                kind: .ptbLost, summary: "\(head), but \(reason)", node: router.name, interface: constraint.interface,
-                ptbMTU: constraint.limit, ptbSource: sourceAddress?.description ?? router.name, lostReason: code,
-                ptbReceiver: receiverName, ptbReceiverInterface: constraint.layerSenderInterface,
-                ptbGateway: constraint.upstream.isEmpty ? gateway : nil)
+        let wall = PathFate.Hop(node: router.name, interface: constraint.interface)
+        func lost(_ reason: String, _ code: PathFate.LossReason) -> Fate {
+            let ptb = PathFate.TooBig(
+                mtu: constraint.limit, source: sourceAddress?.description ?? router.name, receiver: receiverName,
+                receiverInterface: constraint.layerSenderInterface,
+                gateway: constraint.upstream.isEmpty ? gateway : nil)
+            return Fate(.ptbLost(at: wall, ptb: ptb, reason: code), summary: "\(head), but \(reason)")
         }
+        let returned = PathFate.TooBig(mtu: constraint.limit, source: sourceAddress?.description ?? router.name)
         for hop in constraint.upstream where hop != constraint.node && network.topology.nodes[hop].icmp.filtersTooBig {
-            return lost("\(network.topology.nodes[hop].name) filters it on the way back", "filtered")
+            return lost("\(network.topology.nodes[hop].name) filters it on the way back", .filtered)
         }
         let receiver = network.topology.nodes[constraint.layerSender]
         if let sourceAddress, sourceAddress.version == .ipv4 {
@@ -377,35 +378,32 @@ public struct Analyzer: Sendable {
                     ?? "it has no route to \(sourceAddress)"
                 return lost(
                     "\(receiver.name) drops it: strict rp_filter on \(constraint.layerSenderInterface) and \(route), not by \(constraint.layerSenderInterface) where the ICMP arrives",
-                    "rp_filter")
+                    .rpFilter)
             }
             if mode == 2, back == nil {
                 return lost(
-                    "\(receiver.name) drops it: loose rp_filter and no route at all to \(sourceAddress)", "rp_filter")
+                    "\(receiver.name) drops it: loose rp_filter and no route at all to \(sourceAddress)", .rpFilter)
             }
         }
         if !receiver.icmp.acceptsTooBig {
-            return lost("\(receiver.name)'s policy drops incoming ICMP", "policy")
+            return lost("\(receiver.name)'s policy drops incoming ICMP", .policy)
         }
         if let overlay {
             guard overlay.relaysPTB else {
                 return lost(
                     "it reaches the tunnel endpoint \(receiver.name), which does not relay it to the inner sender \(name(source))",
-                    "not-relayed")
+                    .notRelayed)
             }
             let sender = network.topology.nodes[source]
             if !sender.icmp.acceptsTooBig {
-                return lost("\(receiver.name) relays it, but \(sender.name)'s policy drops incoming ICMP", "policy")
+                return lost("\(receiver.name) relays it, but \(sender.name)'s policy drops incoming ICMP", .policy)
             }
             return Fate(
-                kind: .ptbReturned,
-                summary: "\(head); \(receiver.name) relays it to \(sender.name), which resends at \(innerMTU)",
-                node: router.name, interface: constraint.interface, ptbMTU: constraint.limit,
-                ptbSource: sourceAddress?.description ?? router.name)
+                .ptbReturned(at: wall, ptb: returned),
+                summary: "\(head); \(receiver.name) relays it to \(sender.name), which resends at \(innerMTU)")
         }
         return Fate(
-            kind: .ptbReturned, summary: "\(head); \(receiver.name) accepts it and resends at \(constraint.limit)",
-            node: router.name, interface: constraint.interface, ptbMTU: constraint.limit,
-            ptbSource: sourceAddress?.description ?? router.name)
+            .ptbReturned(at: wall, ptb: returned),
+            summary: "\(head); \(receiver.name) accepts it and resends at \(constraint.limit)")
     }
 }

@@ -8,7 +8,7 @@ struct FindingBuilder {
         var interface: String?
         var segment: String?
         var fate: FateKind
-        var lostReason: String?
+        var lossReason: PathFate.LossReason?
     }
 
     private struct Occurrence {
@@ -30,7 +30,7 @@ struct FindingBuilder {
                         node: node,
                         interface: rootInterface(
                             node: node, interface: fate.interface ?? direction.bottleneck.interface),
-                        segment: direction.bottleneck.segment, fate: fate.kind, lostReason: fate.lostReason)
+                        segment: direction.bottleneck.segment, fate: fate.kind, lossReason: fate.lossReason)
                     if groups[key] == nil { order.append(key) }
                     groups[key, default: []].append(Occurrence(flow: flow, direction: direction, label: label))
                 }
@@ -127,38 +127,44 @@ struct FindingBuilder {
     /// layer 2, on arrival or with no ICMP; a PTB lost to rp_filter, a filter or a tunnel endpoint; fragmented;
     /// repaired by PMTUD; or not met yet (latent).
     private func wallKind(_ fate: Fate, bottleneck: Bottleneck) -> (kind: String, outcome: String) {
-        switch fate.kind {
+        switch fate.outcome {
         case .silentDrop:
             let forwarder = network.node(named: bottleneck.node)?.forwards ?? false
-            if bottleneck.role == "segment" || (bottleneck.role == "receiver" && !forwarder) {
+            if bottleneck.role == .segment || (bottleneck.role == .receiver && !forwarder) {
                 return ("l2-mtu-mismatch", "they are dropped silently at layer 2 (no ICMP exists for this)")
-            } else if bottleneck.role == "receiver" {
+            } else if bottleneck.role == .receiver {
                 return (
                     "ingress-drop", "they are dropped on arrival, before routing, so no ICMP \"too big\" is ever sent"
                 )
             }
             return ("no-ptb-sent", "they are dropped and no ICMP \"too big\" is sent")
-        case .ptbLost:
-            switch fate.lostReason {
-            case "rp_filter":
+        case .ptbLost(let hop, let ptb, let reason):
+            switch reason {
+            case .rpFilter:
                 return (
                     "ptb-lost-rp-filter",
-                    "the ICMP \"too big\" from \(fate.ptbSource ?? "?") is dropped by reverse-path filtering on \(fate.ptbReceiver ?? "the sender")"
+                    "the ICMP \"too big\" from \(ptb?.source ?? "?") is dropped by reverse-path filtering on \(ptb?.receiver ?? "the sender")"
                 )
-            case "filtered":
+            case .filtered:
                 return ("ptb-filtered", "the ICMP \"too big\" is filtered on its way back")
-            case "not-relayed":
+            case .notRelayed:
+                guard let receiver = ptb?.receiver else {
+                    return (
+                        "ptb-not-relayed",
+                        "the tunnel endpoint \(hop.node) drops them and never tells the pod that sent the packet"
+                    )
+                }
                 return (
                     "ptb-not-relayed",
-                    "the ICMP \"too big\" reaches the tunnel endpoint \(fate.ptbReceiver ?? "") and never the pod that sent the packet"
+                    "the ICMP \"too big\" reaches the tunnel endpoint \(receiver) and never the pod that sent the packet"
                 )
-            default:
+            case .policy:
                 return ("ptb-blocked-by-policy", "the ICMP \"too big\" is dropped by the receiver's policy")
             }
         case .fragmented:
             return ("fragmentation", "they are fragmented")
-        case .ptbReturned:
-            return ("pmtud-dependent", "traffic depends on PMTUD (ICMP \"too big\" from \(fate.ptbSource ?? "?"))")
+        case .ptbReturned(_, let ptb):
+            return ("pmtud-dependent", "traffic depends on PMTUD (ICMP \"too big\" from \(ptb.source))")
         case .delivered:
             return ("latent-wall", "they would be dropped")
         }
@@ -224,17 +230,16 @@ struct FindingBuilder {
             fixes.append(fix)
         }
         // 3. Repair the ICMP path.
-        if fate.kind == .ptbLost, fate.lostReason == "rp_filter", let receiver = fate.ptbReceiver,
-            let source = fate.ptbSource
-        {
+        if case .ptbLost(let wall, let ptb?, .rpFilter) = fate.outcome, let receiver = ptb.receiver {
+            let source = ptb.source
             var commands: [String] = []
-            if let interface = fate.ptbReceiverInterface {
+            if let interface = ptb.receiverInterface {
                 commands.append(
-                    "ip route add \(source)/32 \(fate.ptbGateway.map { "via \($0) " } ?? "")dev \(interface)   # on \(receiver): the strict check then passes"
+                    "ip route add \(source)/32 \(ptb.gateway.map { "via \($0) " } ?? "")dev \(interface)   # on \(receiver): the strict check then passes"
                 )
             }
             commands.append(
-                "configure \(fate.node ?? "the router") to source ICMP errors from the interface the packet arrived on, not \(source)"
+                "configure \(wall.node) to source ICMP errors from the interface the packet arrived on, not \(source)"
             )
             fixes.append(
                 Fix(
@@ -244,10 +249,10 @@ struct FindingBuilder {
                         "Setting rp_filter to 2 (loose) is not a production fix: it weakens anti-spoofing on every interface, and it does not help at all when there is no route to \(source). PMTUD repaired this way still costs a lost packet per destination: fix the MTU.",
                     resolvesCause: false))
         }
-        if fate.kind == .ptbLost, fate.lostReason == "filtered" {
+        if fate.lossReason == .filtered {
             fixes.append(Fixes.allowTooBig())
         }
-        if fate.kind == .silentDrop, fate.lostReason == nil, bottleneck.segment == nil,
+        if fate.kind == .silentDrop, bottleneck.segment == nil,
             let node = network.node(named: bottleneck.node), !node.icmp.sendsTooBig
         {
             fixes.append(

@@ -1,14 +1,8 @@
 /// A size limit met along one direction of a path.
 struct Constraint {
-    enum Role: String {
-        case sender
-        case tunnelEndpoint = "tunnel-endpoint"
-        case forward, segment, receiver
-    }
-
     var node: Int
     var interface: String?
-    var role: Role
+    var role: HopRole
     /// The limit, in bytes of the packet at this layer (outer packets inside a tunnel).
     var limit: Int
     var reason: String
@@ -127,7 +121,7 @@ extension Network {
             var arrivedOn: String?
             for hop in hops {
                 if let value = effective[hop.fromNode][hop.fromInterface] {
-                    let role: Constraint.Role
+                    let role: HopRole
                     if hop.fromNode == path.source && overlay == nil {
                         role = .sender
                     } else if overlay != nil && hop.fromNode == first.fromNode {

@@ -464,7 +464,7 @@ public enum Diagnoser {
                     ? "packets over \(wall) bytes do not come back (\(reverse.method))" : reverse.explanation
             ]
             if stalledBack { evidence.append(symptom) }
-            let byReplies = reverse.method == "echo-replies"
+            let byReplies = reverse.method == .reverse(.echoReplies)
             return hypothesis(
                 "reverse-wall", "A wall on the way back at \(wall) bytes, with no ICMP reaching the sender",
                 stalledBack ? 95 : 80,
@@ -632,7 +632,7 @@ public enum Diagnoser {
                     why: "it answered the plain request and its TLS flight left the server (it stalls on the way)"))
         }
         if let wall = facts.wall ?? facts.reverseWall {
-            let passed = facts.forward?.ladder.filter { $0.outcome == "passed" }.count ?? 0
+            let passed = facts.forward?.ladder.filter { $0.outcome == .passed }.count ?? 0
             out.append(
                 RuledOut(
                     item: "Routing, BFD and keepalives",
@@ -791,7 +791,7 @@ public enum Diagnoser {
         let headers = target.contains(":") ? 60 : 40
         var fixes: [Fix] = []
         let wall = facts.reverseWall ?? facts.reverse?.measuredUpTo
-        let byReplies = facts.reverse?.method == "echo-replies"
+        let byReplies = facts.reverse?.method == .reverse(.echoReplies)
         fixes.append(
             Fix(
                 title: "Find and raise the wall on the way back from \(target)\(wall.map { " (\($0) bytes)" } ?? "")",

@@ -155,7 +155,7 @@ public enum CNIReader {
         let operatorSigns =
             installation != nil || daemonSet?.namespace == "calico-system"
             || daemonSet?.ownerKinds.contains("Installation") == true
-        settings.install = operatorSigns ? "operator" : "manifest"
+        settings.install = operatorSigns ? .operator : .manifest
         if let daemonSet {
             settings.take(
                 daemonSet,
@@ -433,7 +433,7 @@ public enum CNIReader {
     {
         var flannel = self.flannel(config?.1, name: config?.0, daemonSet: daemonSet)
         flannel.name = "canal"
-        flannel.install = "manifest"
+        flannel.install = .manifest
         flannel.missing =
             config == nil
             ? ["kubectl -n \(daemonSet?.namespace ?? "kube-system") get configmap canal-config -o yaml"] : []
@@ -472,7 +472,7 @@ public enum CNIReader {
     static func cilium(_ objects: ClusterObjects, config: (String, JSONValue)?, daemonSet: DaemonSetView?)
         -> CNISettings
     {
-        var settings = CNISettings(name: "cilium", install: "helm")
+        var settings = CNISettings(name: "cilium", install: .helm)
         let isAgent: (String) -> Bool = { $0.contains("cilium") && !$0.contains("operator") }
         if let daemonSet { settings.take(daemonSet, version: isAgent) }
         let version = daemonSet?.version(image: isAgent)
@@ -489,7 +489,7 @@ public enum CNIReader {
         if settings.helmRelease == nil {
             settings.helmRelease = config[path: "metadata.annotations"]["meta.helm.sh/release-name"].string
         }
-        if settings.helmRelease == nil { settings.install = "configmap" }
+        if settings.helmRelease == nil { settings.install = .configmap }
         let data = config["data"]
         var tunnel: String
         if let routing = data["routing-mode"].string {
@@ -533,7 +533,7 @@ public enum CNIReader {
                 settings.sources.append(
                     .init(
                         field: "ConfigMap \(name) .data.mtu (device MTU; pods get it − \(overhead.bytes))",
-                        value: value == 0 ? nil : value, effective: true, sizes: "base"))
+                        value: value == 0 ? nil : value, effective: true, sizes: .base))
                 if value > 0 {
                     settings.baseMTU = value
                     settings.configuredPodMTU = value - overhead.bytes
@@ -545,7 +545,7 @@ public enum CNIReader {
             }
         } else {
             settings.sources.append(
-                .init(field: "ConfigMap \(name) .data.mtu (device MTU)", value: nil, effective: true, sizes: "base"))
+                .init(field: "ConfigMap \(name) .data.mtu (device MTU)", value: nil, effective: true, sizes: .base))
         }
         if settings.baseMTU == nil {
             settings.notes.append(
@@ -564,7 +564,7 @@ public enum CNIReader {
     /// backend's overhead (``CNIRules/flannelBackend(_:)``) through subnet.env's FLANNEL_MTU, unless the CNI config's
     /// delegate sets `mtu` (flannel-io/cni-plugin flannel_linux.go: FLANNEL_MTU only when the delegate has none).
     static func flannel(_ config: JSONValue?, name: String?, daemonSet: DaemonSetView?) -> CNISettings {
-        var settings = CNISettings(name: "flannel", install: "configmap")
+        var settings = CNISettings(name: "flannel", install: .configmap)
         if let daemonSet { settings.take(daemonSet, version: { $0.contains("flannel") && !$0.contains("cni-plugin") }) }
         guard let config, let name else {
             settings.assumeWithout(
@@ -579,7 +579,7 @@ public enum CNIReader {
         if settings.helmRelease == nil {
             settings.helmRelease = config[path: "metadata.annotations"]["meta.helm.sh/release-name"].string
         }
-        if settings.helmRelease != nil { settings.install = "helm" }
+        if settings.helmRelease != nil { settings.install = .helm }
         let netConfText = config["data"]["net-conf.json"].string
         let netConf = netConfText.flatMap { JSONValue.parse(Array($0.utf8)) } ?? .null
         if netConfText != nil && netConf.isNull {
@@ -610,7 +610,7 @@ public enum CNIReader {
         settings.sources.append(
             .init(
                 field: "ConfigMap \(name) net-conf.json Backend.MTU (pods get it − \(rule!.reserved))",
-                value: backendMTU, effective: true, sizes: "base"))
+                value: backendMTU, effective: true, sizes: .base))
         if let backendMTU, backendMTU > 0 { settings.baseMTU = backendMTU }
         let cniConf = config["data"]["cni-conf.json"].string.flatMap { JSONValue.parse(Array($0.utf8)) } ?? .null
         let delegate =
@@ -645,7 +645,7 @@ public enum CNIReader {
     /// The AWS VPC CNI: no encapsulation; pods get POD_MTU, default AWS_VPC_ENI_MTU, default 9001; values outside
     /// 576…9001 (1280… with ENABLE_IPv6) or not numbers stop aws-node from starting (``CNIRules/awsRange(ipv6:)``).
     static func aws(_ daemonSet: DaemonSetView, objects: ClusterObjects) -> CNISettings {
-        var settings = CNISettings(name: "aws-vpc-cni", encapsulation: "none", install: "daemonset-env")
+        var settings = CNISettings(name: "aws-vpc-cni", encapsulation: "none", install: .daemonsetEnv)
         settings.take(daemonSet, version: { $0.contains("amazon-k8s-cni") && !$0.contains("init") })
         settings.reservedOverhead = 0
         settings.rules =
@@ -677,7 +677,7 @@ public enum CNIReader {
         settings.sources.append(
             .init(
                 field: "DaemonSet aws-node env AWS_VPC_ENI_MTU (the nodes' ENIs)", value: eni, effective: pod == nil,
-                sizes: pod == nil ? "pod" : "node"))
+                sizes: pod == nil ? .pod : .node))
         settings.sources.append(.init(field: "DaemonSet aws-node env POD_MTU", value: pod, effective: true))
         settings.configuredPodMTU = pod ?? eni ?? CNIRules.awsDefaultMTU
         if let pod, let eni, pod < eni {

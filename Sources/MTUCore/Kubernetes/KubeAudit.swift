@@ -417,7 +417,7 @@ public enum KubeAuditor {
         func settingsDisagree() -> [Finding] {
             var findings: [Finding] = []
             let compared = settings.sources.filter {
-                $0.sizes == "pod" && ($0.effective || !$0.field.hasPrefix("DaemonSet"))
+                $0.sizes == .pod && ($0.effective || !$0.field.hasPrefix("DaemonSet"))
             }
             let values = Set(compared.compactMap(\.value))
             if values.count > 1 {

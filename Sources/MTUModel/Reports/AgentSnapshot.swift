@@ -49,14 +49,13 @@ public struct PeerResult: Sendable, Hashable, Codable {
     public var reverse: Direction
     public var probesSent: Int
     public var elapsedMs: Int
-    /// search (a full DF search) or verified (the previous boundary re-checked with a few probes)
-    public var method: String = "search"
+    public var method: Method = .search
     /// Set when the probe itself failed (no route, no answer at all); the directions are then unknown.
     public var error: String?
 
     public init(
         peer: String, address: String, at: Double, forward: Direction, reverse: Direction, probesSent: Int,
-        elapsedMs: Int, method: String = "search", error: String? = nil
+        elapsedMs: Int, method: Method = .search, error: String? = nil
     ) {
         self.peer = peer
         self.address = address
@@ -67,6 +66,16 @@ public struct PeerResult: Sendable, Hashable, Codable {
         self.elapsedMs = elapsedMs
         self.method = method
         self.error = error
+    }
+
+    /// How the peer was measured: a full DF search, the previous boundary re-checked with a few probes
+    /// (`verified`), or a boundary another agent or the node's MTU suggested, re-checked (`verified-hint`). The raw
+    /// values are the JSON spelling.
+    public enum Method: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+        case search, verified
+        case verifiedHint = "verified-hint"
+
+        public var description: String { rawValue }
     }
 
     public struct Direction: Sendable, Hashable, Codable {

@@ -81,8 +81,7 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
         public var pathMTU: Int?
         public var firstFailing: Int?
         public var verdict: PathVerdict
-        /// forward: raw/datagram (ICMP echo), udp, tcp; reverse: tls-mss, tcp-mss, serve-udp, echo-replies
-        public var method: String
+        public var method: PathMethod
         public var ptbMTU: Int?
         public var ptbSource: String?
         /// The PTB's source does not route back through the interface it arrived on.
@@ -106,23 +105,46 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
         public var ladder: [Rung] = []
         public var explanation: String = ""
 
-        public init(verdict: PathVerdict, method: String, pathMTU: Int? = nil) {
+        public init(verdict: PathVerdict, method: PathMethod, pathMTU: Int? = nil) {
             self.verdict = verdict
             self.method = method
             self.pathMTU = pathMTU
         }
     }
 
-    /// One size of the ladder: passed, ptb, lost (silent), local (refused here).
+    /// One size of the forward ladder as diagnose shows it: the probe's outcome in four words (the chart's colours).
     public struct Rung: Sendable, Hashable, Codable {
         public var size: Int
-        public var outcome: String
+        public var outcome: Outcome
         public var attempts: Int
 
-        public init(size: Int, outcome: String, attempts: Int) {
+        /// passed (answered: an echo reply or a UDP probe's "port unreachable"), ptb (ICMP "too big"), lost (no
+        /// answer), local (this host refused to send it). The raw values are the JSON spelling and the chart's
+        /// class names.
+        public enum Outcome: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+            case passed, ptb, lost, local
+
+            public init(_ outcome: ProbeOutcome) {
+                switch outcome {
+                case .passed, .unreachable: self = .passed
+                case .ptb: self = .ptb
+                case .localLimit: self = .local
+                case .silent, .timeExceeded: self = .lost
+                }
+            }
+
+            public var description: String { rawValue }
+        }
+
+        public init(size: Int, outcome: Outcome, attempts: Int) {
             self.size = size
             self.outcome = outcome
             self.attempts = attempts
+        }
+
+        /// A probe's ladder step, its outcome in four words.
+        public init(_ step: SearchResult.LadderStep) {
+            self.init(size: step.size, outcome: Outcome(step.outcome), attempts: step.attempts)
         }
     }
 

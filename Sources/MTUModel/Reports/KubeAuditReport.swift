@@ -17,8 +17,8 @@ public struct CNISettings: Sendable, Codable, Equatable {
     /// Every place that holds an MTU value, whether it is the effective one or not.
     public var sources: [Source]
     public var notes: [String]
-    /// The install method, for the fix: operator | manifest | helm | daemonset-env | configmap
-    public var install: String
+    /// How the CNI was installed: what the fix edits.
+    public var install: Install
     /// The CNI's version, from its DaemonSet's image tag.
     public var version: String?
     /// Which rules were applied (version-dependent ones say so), with their upstream source.
@@ -41,16 +41,35 @@ public struct CNISettings: Sendable, Codable, Equatable {
     /// Calico beside another CNI (AWS VPC CNI, Flannel): policy only, it moves no packets.
     public var policyOnly: Bool
 
+    /// How the CNI was installed: by its `operator` (Calico's Installation), a plain `manifest`, `helm`, environment
+    /// variables on its DaemonSet (`daemonset-env`, the AWS VPC CNI) or a `configmap`. The raw values are the JSON
+    /// spelling.
+    public enum Install: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+        case `operator`, manifest, helm
+        case daemonsetEnv = "daemonset-env"
+        case configmap
+
+        public var description: String { rawValue }
+    }
+
     public struct Source: Sendable, Codable, Equatable {
         /// e.g. `Installation default .spec.calicoNetwork.mtu`
         public var field: String
         public var value: Int?
         public var effective: Bool
-        /// What the value sizes: `pod` (the pods' MTU), `base` (the network below the overlay: Cilium's mtu,
-        /// Flannel's Backend.MTU; pods get it minus the reserved bytes) or `node` (the nodes' own interfaces).
-        public var sizes: String
+        /// What the value sizes.
+        public var sizes: Sizes
 
-        public init(field: String, value: Int?, effective: Bool, sizes: String = "pod") {
+        /// `pod` (the pods' MTU), `base` (the network below the overlay: Cilium's mtu, Flannel's Backend.MTU; pods
+        /// get it minus the reserved bytes) or `node` (the nodes' own interfaces). The raw values are the JSON
+        /// spelling.
+        public enum Sizes: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+            case pod, base, node
+
+            public var description: String { rawValue }
+        }
+
+        public init(field: String, value: Int?, effective: Bool, sizes: Sizes = .pod) {
             self.field = field
             self.value = value
             self.effective = effective
@@ -60,7 +79,7 @@ public struct CNISettings: Sendable, Codable, Equatable {
 
     public init(
         name: String, detectedBy: [String] = [], encapsulation: String = "none", crossSubnetOnly: Bool = false,
-        configuredPodMTU: Int? = nil, sources: [Source] = [], notes: [String] = [], install: String = ""
+        configuredPodMTU: Int? = nil, sources: [Source] = [], notes: [String] = [], install: Install = .manifest
     ) {
         self.name = name
         self.detectedBy = detectedBy

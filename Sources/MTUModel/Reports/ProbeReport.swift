@@ -37,11 +37,11 @@ public struct ProbeReport: Sendable, Codable {
         public var explanation: String
         /// A path MTU this host had already learned toward the target (its route cache), when below the interface MTU.
         public var cachedPMTU: Int?
-        /// raw or datagram: which ICMP socket carried the probes; tcp when --tcp-port was used.
-        public var socket: String
-        /// When the echo search met silence, what a one-way UDP check said: confirmed (the requests are lost),
-        /// replies-lost (the requests pass: the replies do not come back), not-available (no UDP answer at all).
-        public var oneWay: String?
+        /// How the probes went: raw or datagram (which ICMP socket carried echo probes), udp (--udp), tcp
+        /// (--tcp-port). The JSON key is `socket`.
+        public var socket: ForwardMethod
+        /// When the echo search met silence, what a one-way UDP check said.
+        public var oneWay: OneWayCheck?
         /// Echo replies over this size never came back while the requests arrived (the one-way check).
         public var echoRepliesLostAbove: Int?
         /// With verdict partial: sizes above this could not be measured (a learned PMTU bounds TCP).
@@ -50,7 +50,7 @@ public struct ProbeReport: Sendable, Codable {
         public init(
             pathMTU: Int? = nil, verdict: PathVerdict, ptb: PTBInfo? = nil, wall: WallLocation? = nil,
             localMTU: Int? = nil, rpFilterDrops: Int, ladder: [SearchResult.LadderStep], explanation: String,
-            cachedPMTU: Int? = nil, socket: String, oneWay: String? = nil, echoRepliesLostAbove: Int? = nil,
+            cachedPMTU: Int? = nil, socket: ForwardMethod, oneWay: OneWayCheck? = nil, echoRepliesLostAbove: Int? = nil,
             measuredUpTo: Int? = nil
         ) {
             self.pathMTU = pathMTU
@@ -172,6 +172,64 @@ public struct TLSSignature: Sendable, Codable {
     }
 }
 
+/// What became of one probe.
+public enum ProbeOutcome: Sendable, Hashable, CustomStringConvertible {
+    /// The target answered.
+    case passed
+    /// A router answered "fragmentation needed" / "packet too big".
+    case ptb(mtu: Int, source: String)
+    /// The local stack refused to send it (EMSGSIZE): the interface or route MTU, with its value when known.
+    case localLimit(mtu: Int?)
+    /// A TTL-limited probe expired at this hop.
+    case timeExceeded(from: String)
+    /// Another ICMP error, e.g. "port unreachable" for a UDP probe (which counts as an answer from the target).
+    case unreachable(code: Int, from: String)
+    /// Nothing came back in time.
+    case silent
+
+    /// The outcome as probe's JSON writes it (a ladder step's `outcome`): "passed", "ptb 1400 from 10.0.0.1",
+    /// "local-limit 1500", "time-exceeded from 10.0.0.1", "unreachable 3 from 10.0.0.2", "silent".
+    public var description: String {
+        switch self {
+        case .passed: "passed"
+        case .ptb(let mtu, let source): "ptb \(mtu) from \(source)"
+        case .localLimit(let mtu): "local-limit" + (mtu.map { " \($0)" } ?? "")
+        case .timeExceeded(let from): "time-exceeded from \(from)"
+        case .unreachable(let code, let from): "unreachable \(code) from \(from)"
+        case .silent: "silent"
+        }
+    }
+
+    /// Reads `description` back; nil for any other text.
+    public init?(_ text: String) {
+        let words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        switch (words.first, words.count) {
+        case ("passed", 1): self = .passed
+        case ("silent", 1): self = .silent
+        case ("local-limit", 1): self = .localLimit(mtu: nil)
+        case ("local-limit", 2):
+            guard let mtu = Int(words[1]) else { return nil }
+            self = .localLimit(mtu: mtu)
+        case ("ptb", 4) where words[2] == "from":
+            guard let mtu = Int(words[1]) else { return nil }
+            self = .ptb(mtu: mtu, source: words[3])
+        case ("time-exceeded", 3) where words[1] == "from": self = .timeExceeded(from: words[2])
+        case ("unreachable", 4) where words[2] == "from":
+            guard let code = Int(words[1]) else { return nil }
+            self = .unreachable(code: code, from: words[3])
+        default: return nil
+        }
+    }
+
+    /// Whether the probe got an answer from the target (a UDP probe's "port unreachable" is one).
+    public var answered: Bool {
+        switch self {
+        case .passed, .unreachable: true
+        case .ptb, .localLimit, .timeExceeded, .silent: false
+        }
+    }
+}
+
 /// The answer of a path MTU search in one direction.
 public struct SearchResult: Sendable, Hashable, Codable {
     /// The largest packet that passed (the path MTU), or nil when nothing at all came back.
@@ -192,17 +250,40 @@ public struct SearchResult: Sendable, Hashable, Codable {
     /// Every size probed and its last outcome, ascending (for the size ladder in reports).
     public var ladder: [LadderStep]
 
+    /// One size probed: its last outcome (a PTB is kept over a later silence) and how often it was sent. The JSON
+    /// writes the outcome as its text (`ProbeOutcome.description`).
     public struct LadderStep: Sendable, Hashable, Codable {
         public var size: Int
-        public var outcome: String
+        public var outcome: ProbeOutcome
         public var attempts: Int
 
-        public init(
-            size: Int, outcome: String, attempts: Int
-        ) {
+        public init(size: Int, outcome: ProbeOutcome, attempts: Int) {
             self.size = size
             self.outcome = outcome
             self.attempts = attempts
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case size, outcome, attempts
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(size, forKey: .size)
+            try container.encode(outcome.description, forKey: .outcome)
+            try container.encode(attempts, forKey: .attempts)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            size = try container.decode(Int.self, forKey: .size)
+            let text = try container.decode(String.self, forKey: .outcome)
+            guard let outcome = ProbeOutcome(text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .outcome, in: container, debugDescription: "unknown probe outcome '\(text)'")
+            }
+            self.outcome = outcome
+            attempts = try container.decode(Int.self, forKey: .attempts)
         }
     }
 
