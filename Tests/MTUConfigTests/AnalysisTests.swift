@@ -205,12 +205,12 @@ struct AnalysisTests {
     }
 
     /// A two-node overlay over a routed 1500 underlay, pods at `podMTU`, with the given DF and relay behaviour.
-    private func overlay(podMTU: Int, outerDF: String, relays: Bool = false) -> String {
+    private func overlay(podMTU: Int, outerDF: String, relays: Bool = false, endpointMTU: Int = 9000) -> String {
         """
         name: overlay
         segments: [{ name: s1 }, { name: s2 }]
         nodes:
-          - { name: n1, kind: host, interfaces: [{ name: eth0, mtu: 9000, segment: s1, address: 10.0.1.2/24 }], routes: [{ to: default, interface: eth0 }] }
+          - { name: n1, kind: host, interfaces: [{ name: eth0, mtu: \(endpointMTU), segment: s1, address: 10.0.1.2/24 }], routes: [{ to: default, interface: eth0 }] }
           - { name: n2, kind: host, interfaces: [{ name: eth0, mtu: 9000, segment: s2, address: 10.0.2.2/24 }], routes: [{ to: default, interface: eth0 }] }
           - name: r
             kind: router
@@ -248,6 +248,21 @@ struct AnalysisTests {
 
         let fits = try check(overlay(podMTU: 1450, outerDF: "set"))
         #expect(fits.verdict == .ok)
+    }
+
+    /// The tunnel endpoint's own MTU is the wall: no router sends a PTB, and the endpoint does not tell the pod. The
+    /// fate has no PTB to name, and the finding says who drops the packets instead of naming an empty receiver.
+    @Test func aTunnelEndpointsOwnMTUIsAWallWithoutAPTB() throws {
+        let report = try check(overlay(podMTU: 8950, outerDF: "set", endpointMTU: 1500))
+        let flow = try #require(report.flow("f"))
+        #expect(flow.forward.verdict == .blackhole)
+        #expect(
+            flow.forward.fate.outcome
+                == .ptbLost(at: .init(node: "n1", interface: "eth0"), ptb: nil, reason: .notRelayed))
+        let finding = try #require(report.findings.first { $0.kind == "ptb-not-relayed" })
+        #expect(
+            finding.summary.contains("the tunnel endpoint n1 drops them and never tells the pod"), "\(finding.summary)")
+        #expect(!finding.summary.contains("endpoint  and"))
     }
 
     @Test func podMTUAboveUnderlayIsReported() throws {
