@@ -199,7 +199,7 @@ public enum DiagnoseRunner {
                 .init(
                     name: "Topology", outcome: .info,
                     detail:
-                        "\(path): flow \(compared.flow) expects path MTU \(compared.expectedPathMTU) (bottleneck \(compared.bottleneck))"
+                        "\(path): flow \(compared.flow) expects path MTU \(compared.expectedPathMTU) (bottleneck \(compared.bottleneckText))"
                 ))
         }
     }
@@ -352,16 +352,13 @@ public enum DiagnoseRunner {
     static func side(_ forward: ProbeReport.Forward) -> DiagnosisEvidence.PathSide {
         var side = DiagnosisEvidence.PathSide(
             verdict: forward.verdict, method: .forward(forward.socket), pathMTU: forward.pathMTU)
-        side.firstFailing = forward.ladder.first { $0.size > (forward.pathMTU ?? 0) && !$0.outcome.answered }?.size
+        side.firstFailing = forward.measuredWall.smallestFailing
         side.ptbMTU = forward.ptb?.mtu
         side.ptbSource = forward.ptb?.source
         side.ptbRPFRisk = forward.ptb?.rpfRisk ?? false
         side.ptbImplausible = forward.ptb?.implausible ?? false
         side.rpFilterDrops = forward.rpFilterDrops
-        side.lastGoodHop = forward.wall?.lastGoodHop
-        side.firstBadHop = forward.wall?.firstBadHop
-        side.wallTTL = forward.wall?.ttl
-        side.hops = forward.wall?.hops ?? []
+        side.location = forward.wall
         side.localMTU = forward.localMTU
         side.cachedPMTU = forward.cachedPMTU
         side.measuredUpTo = forward.measuredUpTo
@@ -414,10 +411,8 @@ public enum DiagnoseRunner {
         }?.mtu
         var compared = DiagnosisEvidence.Topology(
             file: path, flow: flow.name, expectedPathMTU: leg.forward.pathMTU,
-            bottleneck: [bottleneck.node, bottleneck.interface].compactMap { $0 }.joined(separator: " ")
-                + " (\(bottleneck.layer))",
-            bottleneckReason: bottleneck.reason, displayedMTU: displayed == bottleneck.mtu ? nil : displayed,
-            expectedVerdict: leg.forward.verdict.rawValue)
+            bottleneck: bottleneck, displayedMTU: displayed == bottleneck.mtu ? nil : displayed,
+            expectedVerdict: leg.forward.verdict)
         compared.findings = report.findings
         return compared
     }

@@ -334,6 +334,11 @@ struct AnalysisTests {
             for flow in report.flows { kinds.formUnion([flow.forward.fate.kind, flow.reverse.fate.kind]) }
         }
         #expect(kinds.isSuperset(of: [.delivered, .ptbLost, .silentDrop, .ptbReturned]), "\(kinds)")
+        // A direction's wall is its path MTU and its bottleneck, one byte above failing unless the sender limits.
+        let nsx = try checkExample("nsx-geneve-firewall")
+        let wall = try #require(nsx.flow("contour-to-apiserver")).reverse.wall
+        #expect(wall.largestPassing == 1450 && wall.smallestFailing == 1451)
+        #expect(wall.hop?.hasPrefix("fw-01") == true && wall.layer == .underlay && wall.lastGoodHop == nil)
         let hop = PathFate.Hop(node: "r1", interface: "eth1")
         let ptb = PathFate.TooBig(mtu: 1400, source: "10.0.0.1", receiver: "a", receiverInterface: "eth0", gateway: "g")
         let outcomes: [PathFate] =

@@ -48,10 +48,8 @@ struct DiagnosisTests {
         var e = Evidence.base()
         e.application = Evidence.stalledTLS()
         var forward = Evidence.forward(.blackhole, pathMTU: 1500)
-        forward.lastGoodHop = "10.77.2.2"
-        forward.firstBadHop = "10.77.3.2"
-        forward.wallTTL = 3
-        forward.hops = ["10.77.1.1", "10.77.2.2", "10.77.3.2"]
+        forward.location = WallLocation(
+            lastGoodHop: "10.77.2.2", firstBadHop: "10.77.3.2", ttl: 3, hops: ["10.77.1.1", "10.77.2.2", "10.77.3.2"])
         e.forward = forward
         let d = Diagnoser.diagnose(e)
         #expect(d.verdict == .blackhole)
@@ -190,11 +188,12 @@ struct DiagnosisTests {
     @Test func topologyThatDisagreesIsReported() {
         var e = Evidence.base()
         e.forward = Evidence.forward(.blackhole, pathMTU: 1500)
-        e.forward?.lastGoodHop = "10.0.0.1"
-        e.forward?.firstBadHop = "10.0.0.2"
+        e.forward?.location = WallLocation(lastGoodHop: "10.0.0.1", firstBadHop: "10.0.0.2", hops: [])
         e.topology = .init(
-            file: "site.yaml", flow: "api", expectedPathMTU: 9000, bottleneck: "fw-01 port1 (ip)",
-            bottleneckReason: "configured 9000", displayedMTU: nil, expectedVerdict: "ok")
+            file: "site.yaml", flow: "api", expectedPathMTU: 9000,
+            bottleneck: Bottleneck(
+                node: "fw-01", interface: "port1", layer: .ip, role: .forward, mtu: 9000, reason: "configured 9000"),
+            displayedMTU: nil, expectedVerdict: .ok)
         let d = Diagnoser.diagnose(e)
         #expect(d.disagreements.first?.contains("site.yaml predicts 9000") == true)
         #expect(d.disagreements.first?.contains("between 10.0.0.1 and 10.0.0.2") == true)

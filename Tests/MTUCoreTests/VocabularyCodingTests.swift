@@ -63,4 +63,34 @@ struct VocabularyCodingTests {
         let bad = Data(#"{"node":"a","role":"forward","layer":"L2","mtu":1,"innerLimit":1,"reason":""}"#.utf8)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(HopReport.self, from: bad) }
     }
+
+    /// Diagnose's path side keeps schema 1's flat keys for the wall's place and reads them back into one
+    /// `WallLocation`; its wall is the same value probe's forward report gives.
+    @Test func pathSidesKeepTheirFlatWall() throws {
+        var side = DiagnosisEvidence.PathSide(verdict: .blackhole, method: .forward(.raw), pathMTU: 1450)
+        side.firstFailing = 1451
+        side.ladder = [
+            .init(size: 1450, outcome: .passed, attempts: 1), .init(size: 1451, outcome: .lost, attempts: 3),
+        ]
+        let bare = try JSONSerialization.jsonObject(with: JSONEncoder().encode(side)) as? [String: Any]
+        #expect((bare?["hops"] as? [Any])?.isEmpty == true && bare?["wallTTL"] == nil)
+        #expect(try JSONDecoder().decode(DiagnosisEvidence.PathSide.self, from: JSONEncoder().encode(side)) == side)
+
+        let location = WallLocation(lastGoodHop: "10.0.1.1", firstBadHop: nil, ttl: 3, hops: ["10.0.0.1", nil, nil])
+        side.location = location
+        let data = try JSONEncoder().encode(side)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["lastGoodHop"] as? String == "10.0.1.1" && object["wallTTL"] as? Int == 3)
+        #expect(object["firstBadHop"] == nil && (object["hops"] as? [Any])?.count == 3)
+        #expect(try JSONDecoder().decode(DiagnosisEvidence.PathSide.self, from: data) == side)
+
+        let forward = ProbeReport.Forward(
+            pathMTU: 1450, verdict: .blackhole, wall: location, rpFilterDrops: 0,
+            ladder: [
+                .init(size: 1400, outcome: .passed, attempts: 1), .init(size: 1450, outcome: .passed, attempts: 1),
+                .init(size: 1451, outcome: .silent, attempts: 3), .init(size: 1500, outcome: .silent, attempts: 1),
+            ], explanation: "", socket: .raw)
+        #expect(forward.measuredWall == side.wall)
+        #expect(side.wall.lastGoodHop == "10.0.1.1" && side.wall.layer == nil)
+    }
 }

@@ -139,7 +139,7 @@ public enum Diagnoser {
         }
 
         var wallPlace: String {
-            if let forward, let good = forward.lastGoodHop, let bad = forward.firstBadHop {
+            if let forward, let good = forward.wall.lastGoodHop, let bad = forward.wall.hop {
                 return "between \(good) and \(bad)"
             }
             if let source = forward?.ptbSource { return "at \(source)" }
@@ -232,7 +232,7 @@ public enum Diagnoser {
                 "\(source) routes the packets out of an interface that carries only \(mtu) bytes (an SVI, VLAN interface or tunnel). It does send ICMP \"too big\", so PMTUD works for hosts that accept it; raise that interface to the size the hosts send, or everything depends on PMTUD.",
                 for: evidence, against: [], hop: source, layer: "routed interface (L3)")
         }
-        if forward.verdict == .blackhole, let good = forward.lastGoodHop, let bad = forward.firstBadHop,
+        if forward.verdict == .blackhole, let good = forward.wall.lastGoodHop, let bad = forward.wall.hop,
             good != "source"
         {
             return hypothesis(
@@ -251,9 +251,9 @@ public enum Diagnoser {
         ]
         var against: [String] = []
         var confidence = 40
-        if let bad = forward.firstBadHop, bad == facts.e.address {
+        if let bad = forward.wall.hop, bad == facts.e.address {
             evidence.append(
-                "the large packets die on the last segment, before the target itself (\(forward.lastGoodHop ?? "?") → \(bad)): a segment with a smaller MTU in it drops frames without any ICMP"
+                "the large packets die on the last segment, before the target itself (\(forward.wall.lastGoodHop ?? "?") → \(bad)): a segment with a smaller MTU in it drops frames without any ICMP"
             )
             confidence += 10
         }
@@ -266,15 +266,15 @@ public enum Diagnoser {
             confidence -= 15
             against.append("the wall equals a known underlay MTU less a tunnel header: more likely an overlay")
         }
-        if let good = forward.lastGoodHop, good != "source" {
+        if let good = forward.wall.lastGoodHop, good != "source" {
             confidence -= 5
             against.append(
                 "a router (\(good)) precedes the wall: it would be the one to send ICMP if its own egress were smaller")
         }
         return hypothesis(
             "l2-mtu-mismatch", "An MTU mismatch inside one L2 segment", confidence,
-            "A switch port, bridge or NIC on the segment \(forward.lastGoodHop.map { "after \($0)" } ?? "") carries less than the interfaces around it say. Layer 2 has no ICMP: the frames are dropped silently and only PMTUD-independent fixes (matching MTUs) help.",
-            for: evidence, against: against, hop: forward.firstBadHop, layer: "L2 segment")
+            "A switch port, bridge or NIC on the segment \(forward.wall.lastGoodHop.map { "after \($0)" } ?? "") carries less than the interfaces around it say. Layer 2 has no ICMP: the frames are dropped silently and only PMTUD-independent fixes (matching MTUs) help.",
+            for: evidence, against: against, hop: forward.wall.hop, layer: "L2 segment")
     }
 
     static func ptbFiltered(_ facts: Facts) -> Hypothesis? {
@@ -282,7 +282,7 @@ public enum Diagnoser {
         var evidence = ["packets over \(forward.pathMTU ?? 0) bytes vanish and no ICMP \"too big\" reaches this host"]
         var against: [String] = []
         var confidence = 45
-        if let good = forward.lastGoodHop, let bad = forward.firstBadHop, good != "source" {
+        if let good = forward.wall.lastGoodHop, let bad = forward.wall.hop, good != "source" {
             evidence.append(
                 "the wall is right after the router \(good) (large packets reach it, never \(bad)): \(good) is where the ICMP should come from"
             )
@@ -304,10 +304,11 @@ public enum Diagnoser {
         }
         if facts.overlayMatch != nil { confidence -= 10 }
         return hypothesis(
-            "ptb-filtered", "ICMP \"too big\" filtered or never sent\(forward.lastGoodHop.map { " at \($0)" } ?? "")",
+            "ptb-filtered",
+            "ICMP \"too big\" filtered or never sent\(forward.wall.lastGoodHop.map { " at \($0)" } ?? "")",
             confidence,
             "The router at the wall drops the packets and its ICMP \"fragmentation needed\" never arrives: its own policy (ICMP rate limits off, unreachables disabled), or a firewall between it and this host filters ICMP type 3 code 4 / ICMPv6 type 2.",
-            for: evidence, against: against, hop: forward.lastGoodHop, layer: "ICMP policy")
+            for: evidence, against: against, hop: forward.wall.lastGoodHop, layer: "ICMP policy")
     }
 
     static func ptbLostRPFilter(_ facts: Facts) -> Hypothesis? {
@@ -369,7 +370,7 @@ public enum Diagnoser {
         return hypothesis(
             "ptb-not-relayed", "ICMP \"too big\" not relayed through the tunnel", confidence,
             "The underlay router sends its \"too big\" to the tunnel endpoint (the node) that wrapped the packet; the node learns a smaller MTU, but nothing translates the ICMP for the pod inside, which keeps sending packets that cannot fit.",
-            for: evidence, against: [], hop: forward.lastGoodHop, layer: "overlay (CNI)")
+            for: evidence, against: [], hop: forward.wall.lastGoodHop, layer: "overlay (CNI)")
     }
 
     static func underlayUnderOverlay(_ facts: Facts) -> Hypothesis? {
@@ -385,7 +386,7 @@ public enum Diagnoser {
         return hypothesis(
             "underlay-wall-under-overlay", "An underlay hop at \(match.underlay) bytes under the overlay", 70,
             "Between the tunnel endpoints a hop carries \(match.underlay) bytes; with \(match.overhead) bytes of encapsulation, inner packets over \(wall) bytes cannot cross it. Every interface may \"say\" more: what counts is the smallest hop between the endpoints.",
-            for: evidence, against: [], hop: facts.forward?.lastGoodHop, layer: "underlay")
+            for: evidence, against: [], hop: facts.forward?.wall.lastGoodHop, layer: "underlay")
     }
 
     static func podMTU(_ facts: Facts) -> Hypothesis? {
@@ -758,12 +759,12 @@ public enum Diagnoser {
                         "Cloud gateways (AWS Transit Gateway 8500, VPN 1446) cannot be raised: lower the overlay instead.",
                     resolvesCause: true))
         } else if ids.contains("routed-hop-wall") || ids.contains("l2-mtu-mismatch") || ids.contains("ptb-filtered") {
-            let hop = facts.forward?.ptbSource ?? facts.forward?.lastGoodHop ?? "the hop at the wall"
+            let hop = facts.forward?.ptbSource ?? facts.forward?.wall.lastGoodHop ?? "the hop at the wall"
             fixes.append(
                 Fix(
                     title: "Carry \(sends)-byte packets \(facts.wallPlace)", vendor: "generic",
                     commands: [
-                        "raise the MTU of \(hop)'s interface toward \(facts.forward?.firstBadHop ?? facts.e.address ?? "the target") to at least \(sends)",
+                        "raise the MTU of \(hop)'s interface toward \(facts.forward?.wall.hop ?? facts.e.address ?? "the target") to at least \(sends)",
                         "and of every switch port and VLAN (and its parent interface) on that segment",
                     ],
                     note:
@@ -826,11 +827,11 @@ public enum Diagnoser {
         var out: [String] = []
         if topology.expectedPathMTU != measured {
             out.append(
-                "\(topology.file) predicts \(topology.expectedPathMTU) bytes for flow \(topology.flow) (bottleneck \(topology.bottleneck)); the path passes \(measured): something the file does not describe (or describes wrongly) limits it \(facts.wallPlace)"
+                "\(topology.file) predicts \(topology.expectedPathMTU) bytes for flow \(topology.flow) (bottleneck \(topology.bottleneckText)); the path passes \(measured): something the file does not describe (or describes wrongly) limits it \(facts.wallPlace)"
             )
         } else if let displayed = topology.displayedMTU, displayed != topology.expectedPathMTU {
             out.append(
-                "\(topology.bottleneck) is configured \(displayed), the path passes \(measured): \(topology.bottleneckReason)"
+                "\(topology.bottleneckText) is configured \(displayed), the path passes \(measured): \(topology.bottleneck.reason)"
             )
         }
         return out
@@ -842,12 +843,12 @@ public enum Diagnoser {
             DiagnosisHop(label: "this host", address: nil, state: .passes, note: facts.sends.map { "sends ≤ \($0)" })
         ]
         var beyond = false
-        for (index, hop) in forward.hops.enumerated() {
+        for (index, hop) in (forward.location?.hops ?? []).enumerated() {
             let address = hop
             let ttl = index + 1
             var state: DiagnosisHop.State = beyond ? .beyond : .passes
             var note: String?
-            if let wallTTL = forward.wallTTL, ttl == wallTTL {
+            if let wallTTL = forward.location?.ttl, ttl == wallTTL {
                 state = .wall
                 note = forward.pathMTU.map { "over \($0) B stop here" } ?? "large packets stop here"
                 beyond = true
@@ -859,7 +860,7 @@ public enum Diagnoser {
                     state: address == nil && state == .passes ? .unknown : state, note: note))
             if address == facts.e.address { break }
         }
-        if forward.hops.isEmpty {
+        if forward.location?.hops.isEmpty ?? true {
             hops.append(
                 DiagnosisHop(
                     label: "path", address: nil, state: facts.wall == nil ? .passes : .wall,

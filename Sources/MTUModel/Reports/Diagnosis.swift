@@ -83,7 +83,7 @@ public struct DiagnosisHop: Sendable, Hashable, Codable {
 }
 
 /// The answer: a verdict, the cause that fits, what was ruled out, and what to change.
-public struct Diagnosis: Sendable, Hashable, Codable {
+public struct Diagnosis: Sendable, Hashable, Encodable {
     /// `blackhole`: large packets are lost without a word (or a stall says so); `degraded`: a wall that says so (a
     /// PTB); `not-mtu`: the failure is before MTU matters (DNS, TCP, TLS refused); `inconclusive`: the measurement
     /// could not decide; `ok`: the path carries what the ends send.

@@ -1,6 +1,6 @@
 /// Everything `diagnose` observed, as plain values: the input of the diagnosis rules (pure, so every rule can be
 /// tested with evidence written by hand). Nil means "not observed", never "false".
-public struct DiagnosisEvidence: Sendable, Hashable, Codable {
+public struct DiagnosisEvidence: Sendable, Hashable, Encodable {
     public var target: String
     public var address: String?
     public var port: Int?
@@ -76,8 +76,9 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
         }
     }
 
-    /// One direction's DF search.
-    public struct PathSide: Sendable, Hashable, Codable {
+    /// One direction's DF search. JSON keeps schema 1's flat keys (the wall's place as `lastGoodHop`,
+    /// `firstBadHop`, `wallTTL`, `hops`), written and read by hand below.
+    public struct PathSide: Sendable, Hashable {
         public var pathMTU: Int?
         public var firstFailing: Int?
         public var verdict: PathVerdict
@@ -90,11 +91,8 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
         public var ptbImplausible: Bool = false
         /// Packets this host's rp_filter dropped while probing.
         public var rpFilterDrops: Int = 0
-        public var lastGoodHop: String?
-        public var firstBadHop: String?
-        public var wallTTL: Int?
-        /// Hop addresses by TTL as small probes saw them.
-        public var hops: [String?] = []
+        /// Where the wall stands, when it was located (probe's `--locate`: the hops by TTL).
+        public var location: WallLocation?
         public var localMTU: Int?
         public var cachedPMTU: Int?
         /// With verdict partial: sizes above this could not be measured (a learned PMTU bounds TCP methods).
@@ -109,6 +107,11 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
             self.verdict = verdict
             self.method = method
             self.pathMTU = pathMTU
+        }
+
+        /// This direction's wall, measured.
+        public var wall: Wall {
+            Wall(largestPassing: pathMTU, smallestFailing: firstFailing, place: location.map(Wall.Place.measured))
         }
     }
 
@@ -219,30 +222,117 @@ public struct DiagnosisEvidence: Sendable, Hashable, Codable {
         }
     }
 
-    /// What a topology file says about this path.
-    public struct Topology: Sendable, Hashable, Codable {
+    /// What a topology file says about this path: check's wall for the flow and its verdict. JSON keeps schema 1's
+    /// keys: the bottleneck as one text, "node interface (layer)", and its reason beside it.
+    public struct Topology: Sendable, Hashable {
         public var file: String
         public var flow: String
         public var expectedPathMTU: Int
-        /// node interface (layer): the configured bottleneck.
-        public var bottleneck: String
-        public var bottleneckReason: String
+        /// The configured bottleneck (check's, for the flow's forward direction).
+        public var bottleneck: Bottleneck
         /// The MTU the bottleneck's own configuration displays (before inheritance), when it differs.
         public var displayedMTU: Int?
-        public var expectedVerdict: String
+        public var expectedVerdict: Verdict
         public var findings: [Finding] = []
 
         public init(
-            file: String, flow: String, expectedPathMTU: Int, bottleneck: String, bottleneckReason: String,
-            displayedMTU: Int?, expectedVerdict: String
+            file: String, flow: String, expectedPathMTU: Int, bottleneck: Bottleneck, displayedMTU: Int?,
+            expectedVerdict: Verdict
         ) {
             self.file = file
             self.flow = flow
             self.expectedPathMTU = expectedPathMTU
             self.bottleneck = bottleneck
-            self.bottleneckReason = bottleneckReason
             self.displayedMTU = displayedMTU
             self.expectedVerdict = expectedVerdict
         }
+
+        /// The bottleneck as reports name it: "node interface (layer)".
+        public var bottleneckText: String {
+            [bottleneck.node, bottleneck.interface].compactMap { $0 }.joined(separator: " ") + " (\(bottleneck.layer))"
+        }
+
+        /// The wall the file predicts.
+        public var wall: Wall {
+            Wall(largestPassing: expectedPathMTU, smallestFailing: nil, place: .modelled(bottleneck))
+        }
+    }
+}
+
+extension DiagnosisEvidence.PathSide: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case pathMTU, firstFailing, verdict, method, ptbMTU, ptbSource, ptbRPFRisk, ptbImplausible, rpFilterDrops
+        case lastGoodHop, firstBadHop, wallTTL, hops
+        case localMTU, cachedPMTU, measuredUpTo, echoRepliesLostAbove, ladder, explanation
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(pathMTU, forKey: .pathMTU)
+        try container.encodeIfPresent(firstFailing, forKey: .firstFailing)
+        try container.encode(verdict, forKey: .verdict)
+        try container.encode(method, forKey: .method)
+        try container.encodeIfPresent(ptbMTU, forKey: .ptbMTU)
+        try container.encodeIfPresent(ptbSource, forKey: .ptbSource)
+        try container.encode(ptbRPFRisk, forKey: .ptbRPFRisk)
+        try container.encode(ptbImplausible, forKey: .ptbImplausible)
+        try container.encode(rpFilterDrops, forKey: .rpFilterDrops)
+        try container.encodeIfPresent(location?.lastGoodHop, forKey: .lastGoodHop)
+        try container.encodeIfPresent(location?.firstBadHop, forKey: .firstBadHop)
+        try container.encodeIfPresent(location?.ttl, forKey: .wallTTL)
+        try container.encode(location?.hops ?? [], forKey: .hops)
+        try container.encodeIfPresent(localMTU, forKey: .localMTU)
+        try container.encodeIfPresent(cachedPMTU, forKey: .cachedPMTU)
+        try container.encodeIfPresent(measuredUpTo, forKey: .measuredUpTo)
+        try container.encodeIfPresent(echoRepliesLostAbove, forKey: .echoRepliesLostAbove)
+        try container.encode(ladder, forKey: .ladder)
+        try container.encode(explanation, forKey: .explanation)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            verdict: try container.decode(PathVerdict.self, forKey: .verdict),
+            method: try container.decode(PathMethod.self, forKey: .method),
+            pathMTU: try container.decodeIfPresent(Int.self, forKey: .pathMTU))
+        firstFailing = try container.decodeIfPresent(Int.self, forKey: .firstFailing)
+        ptbMTU = try container.decodeIfPresent(Int.self, forKey: .ptbMTU)
+        ptbSource = try container.decodeIfPresent(String.self, forKey: .ptbSource)
+        ptbRPFRisk = try container.decode(Bool.self, forKey: .ptbRPFRisk)
+        ptbImplausible = try container.decode(Bool.self, forKey: .ptbImplausible)
+        rpFilterDrops = try container.decode(Int.self, forKey: .rpFilterDrops)
+        let lastGood = try container.decodeIfPresent(String.self, forKey: .lastGoodHop)
+        let firstBad = try container.decodeIfPresent(String.self, forKey: .firstBadHop)
+        let ttl = try container.decodeIfPresent(Int.self, forKey: .wallTTL)
+        let hops = try container.decode([String?].self, forKey: .hops)
+        if lastGood != nil || firstBad != nil || ttl != nil || !hops.isEmpty {
+            location = WallLocation(lastGoodHop: lastGood, firstBadHop: firstBad, ttl: ttl, hops: hops)
+        }
+        localMTU = try container.decodeIfPresent(Int.self, forKey: .localMTU)
+        cachedPMTU = try container.decodeIfPresent(Int.self, forKey: .cachedPMTU)
+        measuredUpTo = try container.decodeIfPresent(Int.self, forKey: .measuredUpTo)
+        echoRepliesLostAbove = try container.decodeIfPresent(Int.self, forKey: .echoRepliesLostAbove)
+        ladder = try container.decode([DiagnosisEvidence.Rung].self, forKey: .ladder)
+        explanation = try container.decode(String.self, forKey: .explanation)
+    }
+}
+
+/// Written, never read: schema 1 carries the bottleneck as text without its role and MTU, so a document could not give
+/// the value back whole (diagnose's documents are outputs; nothing reads them in).
+extension DiagnosisEvidence.Topology: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case file, flow, expectedPathMTU, bottleneck, bottleneckReason, displayedMTU, expectedVerdict, findings
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(file, forKey: .file)
+        try container.encode(flow, forKey: .flow)
+        try container.encode(expectedPathMTU, forKey: .expectedPathMTU)
+        try container.encode(bottleneckText, forKey: .bottleneck)
+        try container.encode(bottleneck.reason, forKey: .bottleneckReason)
+        try container.encodeIfPresent(displayedMTU, forKey: .displayedMTU)
+        try container.encode(expectedVerdict, forKey: .expectedVerdict)
+        try container.encode(findings, forKey: .findings)
     }
 }

@@ -304,22 +304,3 @@ public struct SearchResult: Sendable, Hashable, Codable {
         self.ladder = ladder
     }
 }
-
-/// Where the wall is: the last hop large packets reach and the first they do not.
-public struct WallLocation: Sendable, Hashable, Codable {
-    public var lastGoodHop: String?
-    public var firstBadHop: String?
-    /// TTL of `firstBadHop`.
-    public var ttl: Int?
-    /// Hop addresses by TTL, as small probes saw them.
-    public var hops: [String?]
-
-    public init(
-        lastGoodHop: String? = nil, firstBadHop: String? = nil, ttl: Int? = nil, hops: [String?]
-    ) {
-        self.lastGoodHop = lastGoodHop
-        self.firstBadHop = firstBadHop
-        self.ttl = ttl
-        self.hops = hops
-    }
-}
