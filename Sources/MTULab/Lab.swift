@@ -555,8 +555,8 @@ struct Builder {
         for role in ["sw-a", "sw-b", "rt"] { members[role] = name(role) }
         return LabGroundTruth(
             scenario: "mesh", prefix: prefix, namespaces: members, server: addresses.last!, client: addresses.first!,
-            forwardPathMTU: wall, reversePathMTU: wall, forwardVerdict: wall < 9000 ? "ptb" : "ok",
-            reverseVerdict: wall < 9000 ? "ptb" : "ok",
+            forwardPathMTU: wall, reversePathMTU: wall, forwardVerdict: wall < 9000 ? .ptb : .ok,
+            reverseVerdict: wall < 9000 ? .ptb : .ok,
             ptbSource: wall < 9000 ? "10.88.1.1" : nil, ptbDroppedByRPFilter: false, wallLastGoodHop: nil,
             wallFirstBadHop: nil, wallTTL: nil,
             notes: [
@@ -740,17 +740,17 @@ struct Builder {
                 ])
         }
         try exec("server", ["ip", "-6", "route", "add", "default", "via", "fd77:3::1"])
-        let forwardVerdict: String
+        let forwardVerdict: PathVerdict
         switch scenario {
-        case .ok: forwardVerdict = "ok"
-        case .svi: forwardVerdict = wall < 9000 ? "ptb" : "ok"
-        default: forwardVerdict = wall < 9000 ? "blackhole" : "ok"
+        case .ok: forwardVerdict = .ok
+        case .svi: forwardVerdict = wall < 9000 ? .ptb : .ok
+        default: forwardVerdict = wall < 9000 ? .blackhole : .ok
         }
-        let reverseVerdict: String
+        let reverseVerdict: PathVerdict
         switch scenario {
-        case .ok: reverseVerdict = "ok"
-        case .blackhole, .sviRPF: reverseVerdict = reverseWall < 9000 ? "blackhole" : "ok"
-        default: reverseVerdict = reverseWall < 9000 ? "ptb" : "ok"
+        case .ok: reverseVerdict = .ok
+        case .blackhole, .sviRPF: reverseVerdict = reverseWall < 9000 ? .blackhole : .ok
+        default: reverseVerdict = reverseWall < 9000 ? .ptb : .ok
         }
         return LabGroundTruth(
             scenario: scenario.rawValue, prefix: prefix,
@@ -763,7 +763,7 @@ struct Builder {
             wallFirstBadHop: wall < 9000 && scenario != .sviRPF ? "10.77.3.2" : nil,
             wallTTL: wall < 9000 ? (scenario == .sviRPF ? 2 : 3) : nil,
             notes: notes, server6: "fd77:3::2", forwardPathMTU6: wall6, reversePathMTU6: reverseWall6,
-            forwardVerdict6: wall6 >= 9000 ? "ok" : (scenario == .blackhole ? "blackhole" : "ptb"),
+            forwardVerdict6: wall6 >= 9000 ? .ok : (scenario == .blackhole ? .blackhole : .ptb),
             ptbSource6: wall6 >= 9000 || scenario == .blackhole ? nil : "fd77:2::2",
             httpsPort: nil, httpsPID: nil, certificateChainPEMBytes: nil)
     }
@@ -859,8 +859,8 @@ struct Builder {
             server: "10.244.2.2", client: "10.244.1.2",
             forwardPathMTU: fragments ? podMTU : min(podMTU, wall - 50),
             reversePathMTU: fragments ? podMTU : min(podMTU, reverseWall - 50),
-            forwardVerdict: fragments || wall >= hostMTU ? "ok" : "blackhole",
-            reverseVerdict: fragments || reverseWall >= hostMTU ? "ok" : "blackhole",
+            forwardVerdict: fragments || wall >= hostMTU ? .ok : .blackhole,
+            reverseVerdict: fragments || reverseWall >= hostMTU ? .ok : .blackhole,
             ptbSource: nil, ptbDroppedByRPFilter: false, wallLastGoodHop: nil, wallFirstBadHop: nil, wallTTL: nil,
             notes: notes,
             server6: nil, forwardPathMTU6: nil, reversePathMTU6: nil, forwardVerdict6: nil, ptbSource6: nil,

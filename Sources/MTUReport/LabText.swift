@@ -14,7 +14,7 @@ public enum LabText {
         ]
         if let server6 = truth.server6 {
             lines.append(
-                "    IPv6 (server \(server6)): forward path MTU \(truth.forwardPathMTU6 ?? 0), \(truth.forwardVerdict6 ?? "?")\(truth.ptbSource6.map { ", PTB from \($0)" } ?? "")"
+                "    IPv6 (server \(server6)): forward path MTU \(truth.forwardPathMTU6 ?? 0), \(truth.forwardVerdict6?.rawValue ?? "?")\(truth.ptbSource6.map { ", PTB from \($0)" } ?? "")"
             )
         }
         if let source = truth.ptbSource {

@@ -184,7 +184,7 @@ extension LabSuites {
                 let forward = forward(json)
                 #expect(forward["socket"] as? String == "datagram")
                 #expect(forward["pathMTU"] as? Int == 1433)
-                #expect(forward["verdict"] as? String == truth.forwardVerdict)
+                #expect(forward["verdict"] as? String == truth.forwardVerdict.rawValue)
                 if scenario == .svi {
                     #expect((forward["ptb"] as? [String: Any])?["source"] as? String == truth.ptbSource)
                 }
@@ -206,7 +206,7 @@ extension LabSuites {
                     "\(output.stderr)")
                 let forward = forward(json)
                 #expect(forward["pathMTU"] as? Int == truth.forwardPathMTU6, "wall \(wall)")
-                #expect(forward["verdict"] as? String == truth.forwardVerdict6)
+                #expect(forward["verdict"] as? String == truth.forwardVerdict6?.rawValue)
                 #expect((forward["ptb"] as? [String: Any])?["source"] as? String == truth.ptbSource6)
                 #expect((json["elapsedMs"] as? Int ?? 99999) < 3000)
             }

@@ -11,9 +11,9 @@ public struct LabGroundTruth: Sendable, Codable, Hashable {
     public var client: String
     public var forwardPathMTU: Int
     public var reversePathMTU: Int
-    /// What a forward probe from the client must conclude: ok | ptb | blackhole.
-    public var forwardVerdict: String
-    public var reverseVerdict: String
+    /// What a forward probe from the client must conclude: ok, ptb or blackhole.
+    public var forwardVerdict: PathVerdict
+    public var reverseVerdict: PathVerdict
     /// The PTB source the client should see (or the one it cannot see, when rp_filter eats it).
     public var ptbSource: String?
     /// Whether that source fails the client's strict rp_filter.
@@ -26,7 +26,7 @@ public struct LabGroundTruth: Sendable, Codable, Hashable {
     public var server6: String?
     public var forwardPathMTU6: Int?
     public var reversePathMTU6: Int?
-    public var forwardVerdict6: String?
+    public var forwardVerdict6: PathVerdict?
     public var ptbSource6: String?
     /// With `--https`: the HTTPS server's port on `server` and the PID of the process serving it.
     public var httpsPort: Int?
@@ -39,10 +39,10 @@ public struct LabGroundTruth: Sendable, Codable, Hashable {
 
     public init(
         scenario: String, prefix: String, namespaces: [String: String], server: String, client: String,
-        forwardPathMTU: Int, reversePathMTU: Int, forwardVerdict: String, reverseVerdict: String,
+        forwardPathMTU: Int, reversePathMTU: Int, forwardVerdict: PathVerdict, reverseVerdict: PathVerdict,
         ptbSource: String? = nil, ptbDroppedByRPFilter: Bool, wallLastGoodHop: String? = nil,
         wallFirstBadHop: String? = nil, wallTTL: Int? = nil, notes: [String], server6: String? = nil,
-        forwardPathMTU6: Int? = nil, reversePathMTU6: Int? = nil, forwardVerdict6: String? = nil,
+        forwardPathMTU6: Int? = nil, reversePathMTU6: Int? = nil, forwardVerdict6: PathVerdict? = nil,
         ptbSource6: String? = nil, httpsPort: Int? = nil, httpsPID: Int32? = nil, certificateChainPEMBytes: Int? = nil,
         forwardFate: WallFate? = nil, reverseFate: WallFate? = nil
     ) {
@@ -93,5 +93,5 @@ public enum WallFate: String, Sendable, CaseIterable, Codable {
     /// The largest IPv4 packet that passes a wall of `size` bytes with this fate.
     public func passes(_ size: Int) -> Int { self == .fits ? 9000 : self == .silentL2 ? size + 4 : size }
     /// What a one-way measurement of this direction must conclude: ok | ptb | blackhole.
-    public var verdict: String { self == .fits ? "ok" : self == .ptb ? "ptb" : "blackhole" }
+    public var verdict: PathVerdict { self == .fits ? .ok : self == .ptb ? .ptb : .blackhole }
 }
