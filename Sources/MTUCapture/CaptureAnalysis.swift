@@ -33,7 +33,7 @@ public struct CaptureAnalyzer {
     /// Clean connections listed in the table; problem connections are always listed.
     public static let tableLimit = 2_000
 
-    var findings: [CaptureFinding] = []
+    var findings: [Finding] = []
     var summaries: [ConnectionSummary] = []
     var omitted = 0
     var packets = 0
@@ -119,7 +119,7 @@ public struct CaptureAnalyzer {
                 let low = seen.min(by: { $0.mss < $1.mss })
             else { continue }
             findings.append(
-                CaptureFinding(
+                Finding.capture(
                     kind: .mssClamped, severity: .info, file: low.file, direction: identity.flow.description,
                     frames: [low.frame],
                     summary:
@@ -130,7 +130,7 @@ public struct CaptureAnalyzer {
             let kinds = through.keys.filter { ["VXLAN", "VXLAN-GPE", "Geneve", "GRE", "IP-in-IP"].contains($0) }
                 .sorted().joined(separator: ", ")
             findings.append(
-                CaptureFinding(
+                Finding.capture(
                     kind: .overlay, severity: .info, file: tunnelFile ?? "", direction: nil, frames: tunnelFrames,
                     summary:
                         "\(tunnels.packets) tunnel packets (\(kinds)); the largest outer packet was \(tunnels.largestOuter) bytes carrying a \(tunnels.largestInner)-byte inner packet (\(tunnels.largestOuter - tunnels.largestInner) bytes of encapsulation); \(tunnels.outerDontFragment) IPv4 outer headers with DF set, \(tunnels.outerFragments) outer fragments. Give --mtu to check them against the underlay",
@@ -170,19 +170,19 @@ public struct CaptureAnalyzer {
     /// The verdict says no more than its findings prove: a black hole only from a critical finding whose evidence
     /// is not "cannot tell", degraded from MTU warnings, incomplete when nothing (or too little) was read or the only
     /// trouble is not about sizes.
-    func verdict(_ findings: [CaptureFinding], mostlyUnread: Bool) -> CaptureReport.Verdict {
+    func verdict(_ findings: [Finding], mostlyUnread: Bool) -> CaptureReport.Verdict {
         // MTU findings are those with evidence confirmed or likely.
-        let mtuKinds: Set<CaptureFinding.Kind> = [
+        let mtuKinds: Set<FindingKind> = [
             .stalledSegment, .receiveGap, .ptbSeen, .overlayOversize, .tlsStall, .mss,
         ]
         if packets == 0 || (!unreadable.isEmpty && !findings.contains { $0.severity != .info }) {
             // Nothing (or not everything) was read: that is no evidence of health.
             return .incomplete
-        } else if findings.contains(where: { $0.severity == .critical && $0.evidence != .cannotTell }) {
+        } else if findings.contains(where: { $0.severity == .critical && $0.proof?.evidence != .cannotTell }) {
             return .blackhole
         } else if findings.contains(where: {
             $0.severity == .warning && mtuKinds.contains($0.kind)
-                && ($0.evidence != .cannotTell || $0.kind == .ptbSeen)
+                && ($0.proof?.evidence != .cannotTell || $0.kind == .ptbSeen)
         })
             || findings.contains(where: {
                 $0.severity == .warning && [.overlayFragmented, .fragmented].contains($0.kind)
@@ -198,36 +198,36 @@ public struct CaptureAnalyzer {
         }
     }
 
-    static func conclusion(_ verdict: CaptureReport.Verdict, _ findings: [CaptureFinding]) -> String {
-        if let stall = findings.first(where: { $0.kind == .stalledSegment }), let sizes = stall.sizes,
+    static func conclusion(_ verdict: CaptureReport.Verdict, _ findings: [Finding]) -> String {
+        if let stall = findings.first(where: { $0.kind == .stalledSegment }), let sizes = stall.proof?.sizes,
             let lost = sizes.smallestLost
         {
             let bound =
                 sizes.largestDelivered.map { "path MTU between \($0) and \(lost - 1) bytes" }
                 ?? "path MTU below \(lost) bytes"
-            let ptb = findings.first { $0.kind == .ptbSeen && $0.ptb?.senderAdapted == false }
+            let ptb = findings.first { $0.kind == .ptbSeen && $0.proof?.ptb?.senderAdapted == false }
             return
                 "black hole: \(lost)-byte packets never arrive (\(bound)) and \(ptb == nil ? "no ICMP \"too big\" reached the sender" : "the ICMP \"too big\" that arrived did not take effect")"
         }
         if let gap = findings.first(where: { $0.kind == .receiveGap }) {
             return "black hole seen from the receiving side: \(gap.summary)"
         }
-        if let ptb = findings.first(where: { $0.kind == .ptbSeen && $0.ptb?.senderAdapted == false }) {
+        if let ptb = findings.first(where: { $0.kind == .ptbSeen && $0.proof?.ptb?.senderAdapted == false }) {
             return
-                "ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) reached the capture point but the sender kept sending larger packets"
+                "ICMP \"too big\" (MTU \(ptb.proof?.ptb?.mtu ?? 0)) reached the capture point but the sender kept sending larger packets"
         }
         if let alert = findings.first(where: { $0.kind == .tlsAlert }) {
             return "not an MTU problem on this evidence: \(alert.summary)"
         }
         switch verdict {
         case .degraded:
-            if let ptb = findings.first(where: { $0.kind == .ptbSeen && $0.ptb?.senderAdapted == true }) {
+            if let ptb = findings.first(where: { $0.kind == .ptbSeen && $0.proof?.ptb?.senderAdapted == true }) {
                 return
-                    "path MTU discovery worked: an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) arrived and the sender adapted; worth fixing the MTU mismatch anyway"
+                    "path MTU discovery worked: an ICMP \"too big\" (MTU \(ptb.proof?.ptb?.mtu ?? 0)) arrived and the sender adapted; worth fixing the MTU mismatch anyway"
             }
             if let ptb = findings.first(where: { $0.kind == .ptbSeen }) {
                 return
-                    "an ICMP \"too big\" (MTU \(ptb.ptb?.mtu ?? 0)) reached the capture point; cannot tell whether the sender adapted — no later packet of that flow is in the capture: capture longer, or at the sender"
+                    "an ICMP \"too big\" (MTU \(ptb.proof?.ptb?.mtu ?? 0)) reached the capture point; cannot tell whether the sender adapted — no later packet of that flow is in the capture: capture longer, or at the sender"
             }
             return findings.first { $0.severity == .warning }?.summary ?? "degraded"
         case .ok, .blackhole, .incomplete:
@@ -373,7 +373,7 @@ struct FileAnalysis {
     var bytes = 0
     var lastTime: Int64 = 0
     var untracked = 0
-    var findings: [CaptureFinding] = []
+    var findings: [Finding] = []
     var summaries: [ConnectionSummary] = []
     var syns: [CaptureAnalyzer.SYNIdentity: (frame: Int, mss: Int)] = [:]
 
@@ -617,7 +617,7 @@ struct FileAnalysis {
             if let mss = tcp.mss {
                 if let earlier = directions[d].mss, earlier != mss, findings.count < 10_000 {
                     findings.append(
-                        CaptureFinding(
+                        Finding.capture(
                             kind: .mss, severity: .info, file: name, direction: key.description,
                             frames: [packet.frame],
                             summary:
@@ -898,7 +898,7 @@ struct FileAnalysis {
             let delivered = sender.largestDelivered > 0 ? sender.largestDelivered : nil
             guard peerAlive, worst.size > minimum else {
                 findings.append(
-                    CaptureFinding(
+                    Finding.capture(
                         kind: .peerSilent, severity: .warning, file: name, direction: sender.key.description,
                         frames: worst.frames,
                         summary: peerAlive
@@ -913,7 +913,7 @@ struct FileAnalysis {
                 let wire = mss + sender.key.headerBytes
                 if let delivered, min(delivered, wire) >= min(worst.size, wire) {
                     findings.append(
-                        CaptureFinding(
+                        Finding.capture(
                             kind: .stalledSegment, severity: .warning, file: name,
                             direction: sender.key.description, frames: worst.frames,
                             summary:
@@ -936,7 +936,7 @@ struct FileAnalysis {
             // likely otherwise.
             let holeShown = receiver.sackBeyondAck != nil || receiver.duplicateAcks > 0
             findings.append(
-                CaptureFinding(
+                Finding.capture(
                     kind: .stalledSegment, severity: .critical, file: name, direction: sender.key.description,
                     frames: worst.frames,
                     summary:
@@ -945,7 +945,7 @@ struct FileAnalysis {
                     evidence: delivered != nil && holeShown ? .confirmed : .likely))
             if !ptbHere {
                 findings.append(
-                    CaptureFinding(
+                    Finding.capture(
                         kind: .vantage, severity: .info, file: name, direction: sender.key.description,
                         frames: [worst.frames.first ?? 0],
                         summary:
@@ -969,7 +969,7 @@ struct FileAnalysis {
             let seconds = (record.lastTime - since) / 100_000_000
             let oneSegment = receiver.mss.map { gap <= $0 } ?? false
             findings.append(
-                CaptureFinding(
+                Finding.capture(
                     kind: .receiveGap, severity: .critical, file: name, direction: sender.key.description,
                     frames: receiver.duplicateAckFrames,
                     summary:
@@ -986,7 +986,7 @@ struct FileAnalysis {
     mutating func offloadFinding(sender: Direction, receiver: Direction) {
         if sender.overMSS > 0, let frame = sender.overMSSFrame, let mss = receiver.mss {
             findings.append(
-                CaptureFinding(
+                Finding.capture(
                     kind: .offload, severity: .info, file: name, direction: sender.key.description,
                     frames: sender.overMSSFrames.isEmpty ? [frame] : sender.overMSSFrames,
                     summary:
@@ -998,14 +998,19 @@ struct FileAnalysis {
     /// Both MSS values allow the size that stalled: no clamp protects the path.
     mutating func mssFinding(client: Direction, server: Direction) {
         if let clientMSS = client.mss, let serverMSS = server.mss {
-            let stall = findings.last {
-                $0.kind == .stalledSegment && $0.file == name
-                    && ($0.direction == server.key.description || $0.direction == client.key.description)
+            let stall = findings.last { finding in
+                guard finding.kind == .stalledSegment, let proof = finding.proof, proof.file == name else {
+                    return false
+                }
+                return proof.direction == server.key.description || proof.direction == client.key.description
             }
-            if let lost = stall?.sizes?.smallestLost, Swift.min(clientMSS, serverMSS) + client.key.headerBytes >= lost {
-                let bound = stall?.sizes?.largestDelivered.map { "between \($0) and \(lost - 1)" } ?? "below \(lost)"
+            if let lost = stall?.proof?.sizes?.smallestLost,
+                Swift.min(clientMSS, serverMSS) + client.key.headerBytes >= lost
+            {
+                let bound =
+                    stall?.proof?.sizes?.largestDelivered.map { "between \($0) and \(lost - 1)" } ?? "below \(lost)"
                 findings.append(
-                    CaptureFinding(
+                    Finding.capture(
                         kind: .mss, severity: .warning, file: name, direction: client.key.description,
                         frames: [client.synFrame, server.synFrame].compactMap { $0 },
                         summary:
@@ -1030,7 +1035,7 @@ struct FileAnalysis {
             } else if let alert = tls.alert, alert.frame < (client.closeFrame ?? Int.max) || !alert.fromServer {
                 tlsState = "alert"
                 findings.append(
-                    CaptureFinding(
+                    Finding.capture(
                         kind: .tlsAlert, severity: .info, file: name,
                         direction: (alert.fromServer ? server : client).key.description, frames: [alert.frame],
                         summary:
@@ -1050,12 +1055,13 @@ struct FileAnalysis {
                 if abs(tenths - 100) <= 5 {
                     text += ". 10 s is Go's default TLS handshake timeout (client-go, kubectl, most operators)"
                 }
-                let stallFrames =
-                    findings.last {
-                        $0.kind == .stalledSegment && $0.file == name && $0.direction == server.key.description
-                    }?.frames.prefix(3) ?? []
+                let stallProof = findings.last { finding in
+                    finding.kind == .stalledSegment && finding.proof?.file == name
+                        && finding.proof?.direction == server.key.description
+                }?.proof
+                let stallFrames = stallProof?.frames.prefix(3) ?? []
                 findings.append(
-                    CaptureFinding(
+                    Finding.capture(
                         kind: .tlsStall, severity: stalled ? .critical : .warning, file: name,
                         direction: server.key.description,
                         frames: Self.unique([hello.frame] + (tls.serverHello.map { [$0] } ?? []) + stallFrames),
@@ -1110,10 +1116,10 @@ struct FileAnalysis {
     /// Whether a PTB took effect, judged by delivery first: the peer acknowledging the data it quoted (a sender with
     /// segmentation offload records 64 KB super-packets before and after, which the kernel cuts to the new size on
     /// the wire). Sizes decide only for senders that record wire sizes.
-    func ptbFinding(_ ptb: PTBSeen) -> CaptureFinding {
+    func ptbFinding(_ ptb: PTBSeen) -> Finding {
         let offloading = ptb.senderOffloads
         var adapted: Bool?
-        var evidence = CaptureFinding.Evidence.cannotTell
+        var evidence = PacketProof.Evidence.cannotTell
         var outcome =
             "cannot tell whether the sender adapted — no later packet of that flow is in this capture: capture longer, or at the sender"
         if let delivered = ptb.deliveredFrame {
@@ -1145,7 +1151,7 @@ struct FileAnalysis {
             outcome =
                 "the sender kept sending packets up to \(ptb.laterLargest) bytes afterwards: the PTB did not take effect (filtered before the socket, or the sender ignores it)"
         }
-        return CaptureFinding(
+        return Finding.capture(
             kind: .ptbSeen, severity: adapted == false ? .critical : .warning, file: name,
             direction: ptb.quoted?.description,
             frames: [ptb.frame] + ptb.laterFrames,
@@ -1161,7 +1167,7 @@ struct FileAnalysis {
         for (key, reset) in resetFlows.sorted(by: { $0.value.frame < $1.value.frame })
         where reset.after > 0 && reported.insert(reset.frame).inserted {
             findings.append(
-                CaptureFinding(
+                Finding.capture(
                     kind: .peerReset, severity: .info, file: name, direction: key.description,
                     frames: [reset.frame] + (reset.firstAfter.map { [$0] } ?? []),
                     summary:
@@ -1185,7 +1191,7 @@ struct FileAnalysis {
         oversize.sort()
         if superPackets > 0 {
             findings.append(
-                CaptureFinding(
+                Finding.capture(
                     kind: .offload, severity: .info, file: name, direction: nil, frames: [],
                     summary:
                         "\(superPackets) tunnel packets above the underlay MTU carry segments larger than their connection's MSS: segmentation-offload super-packets, cut to size on the wire — not counted as oversize",
@@ -1194,7 +1200,7 @@ struct FileAnalysis {
         if let underlayMTU, !oversize.isEmpty {
             let clear = tunnels.packets - tunnels.outerDontFragment
             findings.append(
-                CaptureFinding(
+                Finding.capture(
                     kind: .overlayOversize, severity: .warning, file: name, direction: nil, frames: oversize,
                     summary:
                         "tunnel packets up to \(tunnels.largestOuter) bytes (carrying \(tunnels.largestInner)-byte inner packets) exceed the \(underlayMTU)-byte underlay MTU; of \(tunnels.packets) tunnel packets, \(tunnels.outerDontFragment) have DF set on an IPv4 outer header (dropped at the smaller hop, or answered with a PTB) and \(clear) do not (IPv4 with DF clear is fragmented by the underlay; an IPv6 outer header is never fragmented on the path, so those are dropped too)",
@@ -1202,7 +1208,7 @@ struct FileAnalysis {
         }
         if tunnels.outerFragments > 0 || !fragmentFrames.isEmpty {
             findings.append(
-                CaptureFinding(
+                Finding.capture(
                     kind: .overlayFragmented, severity: .warning, file: name, direction: nil, frames: fragmentFrames,
                     summary:
                         "\(tunnels.outerFragments) fragmented tunnel packets: the outer IPv4 header has DF clear and the encapsulated packet is larger than the underlay, so the tunnel endpoint or a router fragments it — it works, at a cost in throughput and reassembly; raise the underlay MTU or lower the overlay's",
@@ -1226,7 +1232,7 @@ struct FileAnalysis {
                 )
             }
             findings.append(
-                CaptureFinding(
+                Finding.capture(
                     kind: .fragmented, severity: .warning, file: name, direction: nil, frames: plainFragmentFrames,
                     summary: text.joined(separator: "; "), sizes: nil, ptb: nil,
                     evidence: fragments.v6 > 0 && v4 == 0 ? .confirmed : .likely))

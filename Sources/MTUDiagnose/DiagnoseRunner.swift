@@ -323,7 +323,7 @@ public enum DiagnoseRunner {
                 file: options.captureFile ?? "(temporary)", packets: analysis.packets,
                 verdict: analysis.verdict,
                 conclusion: analysis.conclusion,
-                kinds: analysis.findings.map(\.kind), ptbMTUs: analysis.findings.compactMap { $0.ptb?.mtu })
+                kinds: analysis.findings.map(\.kind), ptbMTUs: analysis.findings.compactMap { $0.proof?.ptb?.mtu })
             evidence.steps.append(
                 .init(
                     name: "Capture", outcome: .info, detail: "\(analysis.packets) packets: \(analysis.conclusion)")

@@ -23,8 +23,9 @@ public struct Fix: Sendable, Hashable, Codable {
 /// What is wrong, where, with its evidence and fixes. A diagnosis is data, never an error.
 public struct Finding: Sendable, Hashable, Codable {
     public var severity: Severity
-    /// A stable identifier of the kind of problem, e.g. "underlay-wall", "ptb-lost-rp-filter".
-    public var kind: String
+    /// What it is about, e.g. `ptb-lost-rp-filter` (check), `pod-mtu-too-large` (the audit), `stalled-segment`
+    /// (a capture).
+    public var kind: FindingKind
     public var summary: String
     /// Evidence and reasoning, one sentence each.
     public var details: [String]
@@ -33,11 +34,13 @@ public struct Finding: Sendable, Hashable, Codable {
     /// Flows affected.
     public var flows: [String]
     public var fixes: [Fix]
+    /// The packets that prove it, for a finding read from a capture (nil for check's and the audit's, which
+    /// reason from configuration).
+    public var proof: PacketProof?
 
     public init(
-        severity: Severity, kind: String, summary: String, details: [String] = [], node: String? = nil,
-        interface: String? = nil,
-        flows: [String] = [], fixes: [Fix] = []
+        severity: Severity, kind: FindingKind, summary: String, details: [String] = [], node: String? = nil,
+        interface: String? = nil, flows: [String] = [], fixes: [Fix] = [], proof: PacketProof? = nil
     ) {
         self.severity = severity
         self.kind = kind
@@ -47,6 +50,7 @@ public struct Finding: Sendable, Hashable, Codable {
         self.interface = interface
         self.flows = flows
         self.fixes = fixes
+        self.proof = proof
     }
 
     /// Every fix's commands, in order: what an audit finding prints under its title.

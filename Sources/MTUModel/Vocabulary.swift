@@ -84,33 +84,121 @@ public enum OverlayProvider: String, Sendable, Hashable, Codable, CaseIterable {
     case calico, cilium, flannel, nsx, linux, generic
 }
 
-/// What a capture finding is about (`capture analyze`, and diagnose's capture evidence), with its JSON spelling.
-public enum CaptureFindingKind: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
-    /// A TCP segment retransmitted without ever being acknowledged, the connection stalled behind it.
-    case stalledSegment = "stalled-segment"
-    /// The receiver's side of a stall: a gap in the sequence space that never fills.
-    case receiveGap = "receive-gap"
-    /// An ICMP "fragmentation needed" / "packet too big" in the capture.
-    case ptbSeen = "ptb-seen"
-    case mss
-    /// The MSS was rewritten between two vantage points.
-    case mssClamped = "mss-clamped"
-    /// Segments larger than the MTU: segmentation offload at the capture point.
-    case offload
-    case overlayOversize = "overlay-oversize"
-    case overlayFragmented = "overlay-fragmented"
-    case fragmented
-    case overlay
-    /// A TLS handshake whose server flight never completed.
-    case tlsStall = "tls-stall"
-    case tlsAlert = "tls-alert"
-    /// Where the capture was taken, and what it can and cannot show from there.
-    case vantage
-    case peerSilent = "peer-silent"
-    case peerReset = "peer-reset"
+/// What a finding is about: a stable identifier, the JSON spelling (`kind` in check's and capture's documents,
+/// `id` in the audit's). One vocabulary for check, the audit and captures; a string-backed value (as swift-nio's
+/// `HTTPMethod` is) so each producer names its own kinds while every consumer compares typed constants.
+public struct FindingKind: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible,
+    ExpressibleByStringLiteral
+{
+    public var rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
 
     /// The JSON spelling, also in interpolated text.
     public var description: String { rawValue }
+}
+
+/// What `capture analyze` finds (and diagnose's capture evidence lists).
+extension FindingKind {
+    /// A TCP segment retransmitted without ever being acknowledged, the connection stalled behind it.
+    public static let stalledSegment: FindingKind = "stalled-segment"
+    /// The receiver's side of a stall: a gap in the sequence space that never fills.
+    public static let receiveGap: FindingKind = "receive-gap"
+    /// An ICMP "fragmentation needed" / "packet too big" in the capture.
+    public static let ptbSeen: FindingKind = "ptb-seen"
+    public static let mss: FindingKind = "mss"
+    /// The MSS was rewritten between two vantage points.
+    public static let mssClamped: FindingKind = "mss-clamped"
+    /// Segments larger than the MTU: segmentation offload at the capture point.
+    public static let offload: FindingKind = "offload"
+    public static let overlayOversize: FindingKind = "overlay-oversize"
+    public static let overlayFragmented: FindingKind = "overlay-fragmented"
+    public static let fragmented: FindingKind = "fragmented"
+    public static let overlay: FindingKind = "overlay"
+    /// A TLS handshake whose server flight never completed.
+    public static let tlsStall: FindingKind = "tls-stall"
+    public static let tlsAlert: FindingKind = "tls-alert"
+    /// Where the capture was taken, and what it can and cannot show from there.
+    public static let vantage: FindingKind = "vantage"
+    public static let peerSilent: FindingKind = "peer-silent"
+    public static let peerReset: FindingKind = "peer-reset"
+
+    /// Every kind a capture finding can have (docs/schema/capture.analyze.schema.json lists the same).
+    public static let captureKinds: [FindingKind] = [
+        .stalledSegment, .receiveGap, .ptbSeen, .mss, .mssClamped, .offload, .overlayOversize, .overlayFragmented,
+        .fragmented, .overlay, .tlsStall, .tlsAlert, .vantage, .peerSilent, .peerReset,
+    ]
+}
+
+/// What `check` finds: a wall (named by what happens to the packets over it) or a configuration problem.
+extension FindingKind {
+    /// The switches of a segment, or a receiving host, drop larger frames: layer 2 has no ICMP.
+    public static let l2MTUMismatch: FindingKind = "l2-mtu-mismatch"
+    /// A router drops larger packets on arrival, before routing: no ICMP is ever sent.
+    public static let ingressDrop: FindingKind = "ingress-drop"
+    /// A router drops them without sending ICMP "too big".
+    public static let noPTBSent: FindingKind = "no-ptb-sent"
+    /// The PTB is sent and the receiver's reverse-path filter drops it.
+    public static let ptbLostRPFilter: FindingKind = "ptb-lost-rp-filter"
+    /// The PTB is filtered on its way back.
+    public static let ptbFiltered: FindingKind = "ptb-filtered"
+    /// The PTB reaches the tunnel endpoint, never the pod (or the endpoint's own MTU is the wall).
+    public static let ptbNotRelayed: FindingKind = "ptb-not-relayed"
+    /// The receiver's policy drops the PTB.
+    public static let ptbBlockedByPolicy: FindingKind = "ptb-blocked-by-policy"
+    /// The packets are fragmented (no DF on the outer header).
+    public static let fragmentation: FindingKind = "fragmentation"
+    /// Traffic works only because PMTUD does.
+    public static let pmtudDependent: FindingKind = "pmtud-dependent"
+    /// Today's messages fit; larger ones would meet the wall.
+    public static let latentWall: FindingKind = "latent-wall"
+    public static let configuredAboveCarried: FindingKind = "configured-above-carried"
+    public static let podMTUExceedsUnderlay: FindingKind = "pod-mtu-exceeds-underlay"
+    public static let podMTUInconsistent: FindingKind = "pod-mtu-inconsistent"
+}
+
+/// What `kube audit` finds (schema 1 writes the kind as the finding's `id`).
+extension FindingKind {
+    /// The pod MTU the CNI detects exceeds what the path between nodes leaves for pods.
+    public static let autoMTUExceedsPath: FindingKind = "auto-mtu-exceeds-path"
+    /// The CNI picks the pod MTU on each node, and no node's interface MTU is known.
+    public static let autoMTUUnknown: FindingKind = "auto-mtu-unknown"
+    /// Incomplete: objects that decide the MTU were not given (the finding says how to save them).
+    public static let cniObjectsMissing: FindingKind = "cni-objects-missing"
+    /// A CNI setting the CNI refuses or ignores.
+    public static let cniSettingInvalid: FindingKind = "cni-setting-invalid"
+    /// No CNI the audit knows was recognised.
+    public static let cniUnknown: FindingKind = "cni-unknown"
+    /// Two settings that size the same MTU disagree.
+    public static let mtuSettingsDisagree: FindingKind = "mtu-settings-disagree"
+    /// The nodes' interfaces disagree on their MTU.
+    public static let nodeMTUMixed: FindingKind = "node-mtu-mixed"
+    /// The path between nodes carries less than every node interface.
+    public static let pathBelowInterfaces: FindingKind = "path-below-interfaces"
+    /// Pods are sized well below what the path carries (a cost, not a black hole).
+    public static let podMTUBelowPath: FindingKind = "pod-mtu-below-path"
+    /// Pods are sized above what the underlay leaves them after encapsulation.
+    public static let podMTUTooLarge: FindingKind = "pod-mtu-too-large"
+    /// A measured pod-to-pod path carries less than the pods' MTU.
+    public static let podPathBelowPodMTU: FindingKind = "pod-path-below-pod-mtu"
+    /// Pods on some nodes run with an MTU other than the configured one.
+    public static let podsNotUpdated: FindingKind = "pods-not-updated"
+    /// Strict rp_filter on nodes: ICMP "too big" from an address routed elsewhere is dropped.
+    public static let strictRPFilter: FindingKind = "strict-rp-filter"
+    /// TCP MTU probing is off: a black hole is not rescued.
+    public static let tcpMTUProbingOff: FindingKind = "tcp-mtu-probing-off"
+    /// Node MTUs unknown: the pod MTU could not be checked against the underlay.
+    public static let underlayUnknown: FindingKind = "underlay-unknown"
 }
 
 /// What the packets of a capture show, overall (`capture analyze`, and diagnose's capture evidence).

@@ -61,15 +61,15 @@ public enum CaptureText {
             for (number, finding) in findings.enumerated() {
                 lines.append("")
                 lines.append(
-                    "\(number + 1). [\(style.captureSeverity(finding.severity)), \(finding.evidence)] \(finding.kind)\(finding.direction.map { "  \($0)" } ?? "")"
+                    "\(number + 1). [\(style.captureSeverity(finding.severity))\(finding.proof.map { ", \($0.evidence)" } ?? "")] \(finding.kind)\(finding.proof?.direction.map { "  \($0)" } ?? "")"
                 )
                 lines.append("   \(finding.summary)")
-                if !finding.frames.isEmpty {
-                    let frames = finding.frames.prefix(12).map(String.init)
-                    let inFile = files.count > 1 || !finding.file.isEmpty ? " in \(finding.file)" : ""
+                if let proof = finding.proof, !proof.frames.isEmpty {
+                    let frames = proof.frames.prefix(12).map(String.init)
+                    let inFile = files.count > 1 || !proof.file.isEmpty ? " in \(proof.file)" : ""
                     lines.append(
                         style.dim(
-                            "   frames\(inFile): \(frames.joined(separator: ", "))\(finding.frames.count > 12 ? " …" : "")  — Wireshark: frame.number in {\(frames.joined(separator: " "))}"
+                            "   frames\(inFile): \(frames.joined(separator: ", "))\(proof.frames.count > 12 ? " …" : "")  — Wireshark: frame.number in {\(frames.joined(separator: " "))}"
                         ))
                 }
             }

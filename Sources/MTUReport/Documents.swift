@@ -221,16 +221,16 @@ public enum Documents {
         let findings = report.rankedFindings
         for (index, finding) in findings.enumerated() {
             var blocks: [ReportDocument.Block] = [.paragraph(finding.summary)]
-            if !finding.frames.isEmpty {
+            if let proof = finding.proof, !proof.frames.isEmpty {
                 blocks.append(
                     .paragraph(
-                        "Frames in \(finding.file): \(finding.frames.map(String.init).joined(separator: ", ")) — Wireshark filter: frame.number in {\(finding.frames.map(String.init).joined(separator: " "))}"
+                        "Frames in \(proof.file): \(proof.frames.map(String.init).joined(separator: ", ")) — Wireshark filter: frame.number in {\(proof.frames.map(String.init).joined(separator: " "))}"
                     ))
             }
             sections.append(
                 .init(
                     title:
-                        "\(index + 1). [\(finding.severity)] \(finding.kind)\(finding.direction.map { " — \($0)" } ?? "")",
+                        "\(index + 1). [\(finding.severity)] \(finding.kind)\(finding.proof?.direction.map { " — \($0)" } ?? "")",
                     id: "finding-\(index + 1)", blocks: blocks))
         }
         let flows = report.flows.filter { $0.stalled || $0.retransmissions > 0 || $0.tls != nil }.prefix(100)

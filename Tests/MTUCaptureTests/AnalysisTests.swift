@@ -18,14 +18,32 @@ func fixture(_ name: String) throws -> CaptureReport {
 
 @Suite("Capture analysis on lab captures")
 struct CaptureAnalysisTests {
+    /// Capture findings are the one `Finding` with packet proof; the document writes them flat (schema 1) and
+    /// reads them back to the same document, and every finding of a capture carries its proof.
+    @Test func findingsKeepTheirFlatJSON() throws {
+        for name in ["tls-stall-server.pcap", "tls-stall-client.pcap", "tls-ptb-server.pcap"] {
+            let report = try fixture(name)
+            #expect(!report.findings.isEmpty && report.findings.allSatisfy { $0.proof?.file == name }, "\(name)")
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data = try encoder.encode(report)
+            let again = try encoder.encode(try JSONDecoder().decode(CaptureReport.self, from: data))
+            #expect(again == data, "\(name)")
+            let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let first = try #require((object["findings"] as? [[String: Any]])?.first)
+            #expect(Set(first.keys).isSuperset(of: ["kind", "severity", "file", "frames", "summary", "evidence"]))
+            #expect(first["proof"] == nil && first["details"] == nil && first["fixes"] == nil)
+        }
+    }
+
     @Test func stalledCertificateFlight() throws {
         let report = try fixture("tls-stall-server.pcap")
         #expect(report.verdict == .blackhole)
         let stalled = try #require(report.findings.first { $0.kind == .stalledSegment })
-        #expect(stalled.sizes?.smallestLost == 4148)
-        #expect(stalled.sizes?.largestDelivered == 1037, "the flight's 985-byte tail was SACKed")
-        #expect(stalled.frames.count >= 3)
-        #expect(stalled.direction?.hasPrefix("10.77.3.2:443 → 10.77.1.2") == true)
+        #expect(stalled.proof?.sizes?.smallestLost == 4148)
+        #expect(stalled.proof?.sizes?.largestDelivered == 1037, "the flight's 985-byte tail was SACKed")
+        #expect((stalled.proof?.frames.count ?? 0) >= 3)
+        #expect(stalled.proof?.direction?.hasPrefix("10.77.3.2:443 → 10.77.1.2") == true)
         let tls = try #require(report.findings.first { $0.kind == .tlsStall })
         #expect(tls.summary.contains("ClientHello"))
         #expect(report.flows.contains { $0.stalled && $0.retransmissions >= 3 })
@@ -34,9 +52,9 @@ struct CaptureAnalysisTests {
     @Test func ptbThatTookEffect() throws {
         let report = try fixture("tls-ptb-server.pcap")
         let ptb = try #require(report.findings.first { $0.kind == .ptbSeen })
-        #expect(ptb.ptb?.mtu == 1500)
-        #expect(ptb.ptb?.source == "10.77.3.1")
-        #expect(ptb.ptb?.senderAdapted == true)
+        #expect(ptb.proof?.ptb?.mtu == 1500)
+        #expect(ptb.proof?.ptb?.source == "10.77.3.1")
+        #expect(ptb.proof?.ptb?.senderAdapted == true)
         #expect(report.verdict == .degraded)
         #expect(!report.findings.contains { $0.kind == .stalledSegment })
     }
@@ -56,7 +74,7 @@ struct CaptureAnalysisTests {
         let report = analyzer.report()
         let finding = try #require(report.findings.first { $0.kind == .overlayOversize })
         #expect(finding.summary.contains("1538"))
-        #expect(finding.frames == [1])
+        #expect(finding.proof?.frames == [1])
     }
 }
 
@@ -70,8 +88,8 @@ struct ClientSideCaptureTests {
         #expect(report.verdict == .blackhole)
         let gap = try #require(report.findings.first { $0.kind == .receiveGap })
         #expect(gap.summary.contains("up to 1 (relative)") && gap.summary.contains("data from 4097 on"))
-        #expect(gap.sizes?.smallestLost == 4136)
-        #expect(gap.sizes?.largestDelivered == 1037)
+        #expect(gap.proof?.sizes?.smallestLost == 4136)
+        #expect(gap.proof?.sizes?.largestDelivered == 1037)
         #expect(report.findings.contains { $0.kind == .tlsStall })
         #expect(!report.findings.contains { $0.kind == .stalledSegment }, "the client never sees the lost segment")
     }

@@ -46,7 +46,7 @@ struct EvidenceTests {
         let report = try c.report()
         #expect(!report.findings.contains { $0.kind == .stalledSegment })
         let silent = try #require(report.findings.first { $0.kind == .peerSilent })
-        #expect(silent.evidence == .cannotTell)
+        #expect(silent.proof?.evidence == .cannotTell)
         #expect(silent.summary.contains("no handshake"))
         #expect(report.verdict == .incomplete)
         #expect(!report.conclusion.contains("path MTU <"))
@@ -73,8 +73,8 @@ struct EvidenceTests {
         c.send(fromClient: true, seq: 1001, ack: 6001, sack: (10001, 10501))
         let report = try c.report()
         let stall = try #require(report.findings.first { $0.kind == .stalledSegment })
-        #expect(stall.evidence == .confirmed)
-        #expect(stall.sizes?.largestDelivered == 1040 && stall.sizes?.smallestLost == 4040)
+        #expect(stall.proof?.evidence == .confirmed)
+        #expect(stall.proof?.sizes?.largestDelivered == 1040 && stall.proof?.sizes?.smallestLost == 4040)
         #expect(report.verdict == .blackhole)
     }
 
@@ -92,8 +92,8 @@ struct EvidenceTests {
             ))
         let report = try c.report()
         let ptb = try #require(report.findings.first { $0.kind == .ptbSeen })
-        #expect(ptb.ptb?.senderAdapted == nil)
-        #expect(ptb.evidence == .cannotTell)
+        #expect(ptb.proof?.ptb?.senderAdapted == nil)
+        #expect(ptb.proof?.evidence == .cannotTell)
         #expect(report.conclusion.contains("cannot tell whether the sender adapted"))
         #expect(!report.conclusion.contains("the sender adapted;"))
 
@@ -114,7 +114,7 @@ struct EvidenceTests {
             u.raw(Conversation.ipv4(udp(1472), protocolNumber: 17, source: u.client, destination: u.server))
         }
         let resent = try #require(try u.report().findings.first { $0.kind == .ptbSeen })
-        #expect(resent.ptb?.senderAdapted == false, "\(resent.summary)")
+        #expect(resent.proof?.ptb?.senderAdapted == false, "\(resent.summary)")
     }
 
     /// Fragments: IPv6 only by the sender; IPv4 first and later counted exactly (not stopped at 50).
@@ -208,8 +208,8 @@ struct EvidenceTests {
             ))
         c.raw(Conversation.ipv4(echo(1372), protocolNumber: 1, source: c.client, destination: c.server))
         let ptb = try #require(try c.report().findings.first { $0.kind == .ptbSeen })
-        #expect(ptb.ptb?.senderAdapted == true, "\(ptb.summary)")
-        #expect(ptb.evidence == .confirmed)
+        #expect(ptb.proof?.ptb?.senderAdapted == true, "\(ptb.summary)")
+        #expect(ptb.proof?.evidence == .confirmed)
     }
 
     @Test func twoSYNsWithDifferentMSSAreSaid() throws {

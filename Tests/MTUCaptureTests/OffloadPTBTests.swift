@@ -57,8 +57,8 @@ struct OffloadPTBTests {
     func aDeliveredUploadIsHealthyAtTheSender(offload: Bool) throws {
         let report = try Self.senderSide(offload: offload, delivered: true).report()
         let ptb = try #require(report.findings.first { $0.kind == .ptbSeen })
-        #expect(ptb.ptb?.senderAdapted == true, "offload \(offload): \(ptb.summary)")
-        #expect(ptb.evidence == .confirmed)
+        #expect(ptb.proof?.ptb?.senderAdapted == true, "offload \(offload): \(ptb.summary)")
+        #expect(ptb.proof?.evidence == .confirmed)
         #expect(ptb.severity != .critical)
         #expect(report.verdict != .blackhole, "offload \(offload): \(report.conclusion)")
         #expect(!report.conclusion.contains("did not take effect"))
@@ -74,13 +74,13 @@ struct OffloadPTBTests {
         let ptb = try #require(report.findings.first { $0.kind == .ptbSeen })
         if offload {
             // Sizes prove nothing here; the peer's acknowledgments, which never cover the quoted data, make it likely.
-            #expect(ptb.ptb?.senderAdapted == false, "\(ptb.summary)")
-            #expect(ptb.evidence == .likely)
+            #expect(ptb.proof?.ptb?.senderAdapted == false, "\(ptb.summary)")
+            #expect(ptb.proof?.evidence == .likely)
             #expect(ptb.summary.contains("offload super-packets"))
         } else {
             // Without offload the sender's sizes are wire sizes: it did adapt (1360-byte segments), yet nothing is
             // acknowledged — the PTB took effect as far as sizes go; a loss beyond it is another finding's business.
-            #expect(ptb.ptb?.senderAdapted == true, "\(ptb.summary)")
+            #expect(ptb.proof?.ptb?.senderAdapted == true, "\(ptb.summary)")
         }
     }
 
@@ -126,7 +126,7 @@ struct OffloadStallTests {
             !report.findings.contains { $0.kind == .stalledSegment && $0.severity == .critical },
             "\(report.findings.map(\.summary))")
         let stall = try #require(report.findings.first { $0.kind == .stalledSegment })
-        #expect(stall.evidence == .cannotTell)
+        #expect(stall.proof?.evidence == .cannotTell)
         #expect(stall.summary.contains("segmentation offload"))
         #expect(report.verdict != .blackhole)
     }

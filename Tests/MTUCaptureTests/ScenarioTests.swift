@@ -107,12 +107,12 @@ struct ScenarioTests {
         let report = try c.report()
         #expect(report.verdict == .blackhole)
         let gap = try #require(report.findings.first { $0.kind == .receiveGap })
-        #expect(gap.sizes?.smallestLost == 4136, "4096 bytes + 40 of headers")
-        #expect(gap.sizes?.largestDelivered == 1025)
-        #expect(gap.frames == [6])
+        #expect(gap.proof?.sizes?.smallestLost == 4136, "4096 bytes + 40 of headers")
+        #expect(gap.proof?.sizes?.largestDelivered == 1025)
+        #expect(gap.proof?.frames == [6])
         let tls = try #require(report.findings.first { $0.kind == .tlsStall })
         #expect(tls.summary.contains("Go's default TLS handshake timeout"))
-        #expect(tls.frames.first == 4)
+        #expect(tls.proof?.frames.first == 4)
         #expect(report.conclusion.contains("receiving side"))
     }
 
@@ -166,7 +166,7 @@ struct ScenarioTests {
         try outside.analyse(name: "peer.pcap", into: &analyzer)
         let report = analyzer.report()
         let clamp = try #require(report.findings.first { $0.kind == .mssClamped })
-        #expect(clamp.file == "peer.pcap" && clamp.summary.contains("8960") && clamp.summary.contains("1410"))
+        #expect(clamp.proof?.file == "peer.pcap" && clamp.summary.contains("8960") && clamp.summary.contains("1410"))
         #expect(
             !report.findings.contains { $0.kind == .stalledSegment },
             "the same segment in two files is not a retransmission")
@@ -179,7 +179,7 @@ struct ScenarioTests {
         c.send(fromClient: true, seq: 1001, ack: 7921)
         let report = try c.report()
         let offload = try #require(report.findings.first { $0.kind == .offload })
-        #expect(offload.frames == [4])
+        #expect(offload.proof?.frames == [4])
         #expect(report.verdict == .ok)
     }
 
@@ -203,10 +203,10 @@ struct ScenarioTests {
         c.send(fromClient: false, seq: 5001, ack: 1001, flags: 0x18, payload: [UInt8](repeating: 0, count: 1460))
         let report = try c.report(mtu: 1500)
         let ptb = try #require(report.findings.first { $0.kind == .ptbSeen })
-        #expect(ptb.direction == "10.0.3.2:443 → 10.0.1.2:40000")
-        #expect(ptb.ptb?.mtu == 1500 && ptb.ptb?.source == "192.168.0.254")
-        #expect(ptb.ptb?.senderAdapted == false)
-        #expect(report.findings.contains { $0.kind == .overlayOversize && $0.frames == [4] })
+        #expect(ptb.proof?.direction == "10.0.3.2:443 → 10.0.1.2:40000")
+        #expect(ptb.proof?.ptb?.mtu == 1500 && ptb.proof?.ptb?.source == "192.168.0.254")
+        #expect(ptb.proof?.ptb?.senderAdapted == false)
+        #expect(report.findings.contains { $0.kind == .overlayOversize && $0.proof?.frames == [4] })
         #expect(report.tunnels?.largestOuter == 1550 && report.tunnels?.largestInner == 1500)
     }
 
@@ -224,7 +224,7 @@ struct ScenarioTests {
                 flags: 0x0008))
         let report = try c.report()
         let fragmented = try #require(report.findings.first { $0.kind == .overlayFragmented })
-        #expect(fragmented.frames.contains(2))
+        #expect(fragmented.proof?.frames.contains(2) == true)
         #expect(report.verdict == .degraded)
     }
 }

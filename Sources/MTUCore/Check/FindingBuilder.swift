@@ -126,47 +126,47 @@ struct FindingBuilder {
     /// The finding's kind and what happens to the packets over the wall, from the fate at the wall: dropped at
     /// layer 2, on arrival or with no ICMP; a PTB lost to rp_filter, a filter or a tunnel endpoint; fragmented;
     /// repaired by PMTUD; or not met yet (latent).
-    private func wallKind(_ fate: Fate, bottleneck: Bottleneck) -> (kind: String, outcome: String) {
+    private func wallKind(_ fate: Fate, bottleneck: Bottleneck) -> (kind: FindingKind, outcome: String) {
         switch fate.outcome {
         case .silentDrop:
             let forwarder = network.node(named: bottleneck.node)?.forwards ?? false
             if bottleneck.role == .segment || (bottleneck.role == .receiver && !forwarder) {
-                return ("l2-mtu-mismatch", "they are dropped silently at layer 2 (no ICMP exists for this)")
+                return (.l2MTUMismatch, "they are dropped silently at layer 2 (no ICMP exists for this)")
             } else if bottleneck.role == .receiver {
                 return (
-                    "ingress-drop", "they are dropped on arrival, before routing, so no ICMP \"too big\" is ever sent"
+                    .ingressDrop, "they are dropped on arrival, before routing, so no ICMP \"too big\" is ever sent"
                 )
             }
-            return ("no-ptb-sent", "they are dropped and no ICMP \"too big\" is sent")
+            return (.noPTBSent, "they are dropped and no ICMP \"too big\" is sent")
         case .ptbLost(let hop, let ptb, let reason):
             switch reason {
             case .rpFilter:
                 return (
-                    "ptb-lost-rp-filter",
+                    .ptbLostRPFilter,
                     "the ICMP \"too big\" from \(ptb?.source ?? "?") is dropped by reverse-path filtering on \(ptb?.receiver ?? "the sender")"
                 )
             case .filtered:
-                return ("ptb-filtered", "the ICMP \"too big\" is filtered on its way back")
+                return (.ptbFiltered, "the ICMP \"too big\" is filtered on its way back")
             case .notRelayed:
                 guard let receiver = ptb?.receiver else {
                     return (
-                        "ptb-not-relayed",
+                        .ptbNotRelayed,
                         "the tunnel endpoint \(hop.node) drops them and never tells the pod that sent the packet"
                     )
                 }
                 return (
-                    "ptb-not-relayed",
+                    .ptbNotRelayed,
                     "the ICMP \"too big\" reaches the tunnel endpoint \(receiver) and never the pod that sent the packet"
                 )
             case .policy:
-                return ("ptb-blocked-by-policy", "the ICMP \"too big\" is dropped by the receiver's policy")
+                return (.ptbBlockedByPolicy, "the ICMP \"too big\" is dropped by the receiver's policy")
             }
         case .fragmented:
-            return ("fragmentation", "they are fragmented")
+            return (.fragmentation, "they are fragmented")
         case .ptbReturned(_, let ptb):
-            return ("pmtud-dependent", "traffic depends on PMTUD (ICMP \"too big\" from \(ptb.source))")
+            return (.pmtudDependent, "traffic depends on PMTUD (ICMP \"too big\" from \(ptb.source))")
         case .delivered:
-            return ("latent-wall", "they would be dropped")
+            return (.latentWall, "they would be dropped")
         }
     }
 
@@ -295,7 +295,7 @@ struct FindingBuilder {
                 else { continue }
                 findings.append(
                     Finding(
-                        severity: .warning, kind: "configured-above-carried",
+                        severity: .warning, kind: .configuredAboveCarried,
                         summary:
                             "\(node.name) \(interface.name) says \(interface.mtu ?? 0) but carries only \(value.mtu) (\(value.reason)).",
                         details: [
@@ -325,7 +325,7 @@ struct FindingBuilder {
                 if pod.mtu > fits {
                     findings.append(
                         Finding(
-                            severity: .error, kind: "pod-mtu-exceeds-underlay",
+                            severity: .error, kind: .podMTUExceedsUnderlay,
                             summary:
                                 "\(node.name) has MTU \(pod.mtu) but \(overlay.encapsulation.name) over \(network.topology.nodes[attachment.endpointNode].name) \(endpointInterface) (\(underlay.mtu)) carries at most \(fits).",
                             details: [
@@ -345,7 +345,7 @@ struct FindingBuilder {
                 }.joined(separator: "; ")
                 findings.append(
                     Finding(
-                        severity: .warning, kind: "pod-mtu-inconsistent",
+                        severity: .warning, kind: .podMTUInconsistent,
                         summary: "Pods in overlay \(overlay.name) have different MTUs (\(description)).",
                         details: [
                             "TCP copes through the MSS exchange; UDP and ICMP from the larger pods to the smaller ones are dropped silently on arrival."

@@ -572,12 +572,12 @@ public enum Diagnoser {
         for finding in topology.findings {
             let id: String
             switch finding.kind {
-            case "l2-mtu-mismatch": id = "l2-mtu-mismatch"
-            case "no-ptb-sent", "ingress-drop", "ptb-filtered", "ptb-blocked-by-policy": id = "ptb-filtered"
-            case "ptb-lost-rp-filter": id = "ptb-lost-rp-filter"
-            case "ptb-not-relayed": id = "ptb-not-relayed"
-            case "pod-mtu-exceeds-underlay": id = "pod-mtu-exceeds-underlay"
-            case "pmtud-dependent", "latent-wall": id = "routed-hop-wall"
+            case .l2MTUMismatch: id = "l2-mtu-mismatch"
+            case .noPTBSent, .ingressDrop, .ptbFiltered, .ptbBlockedByPolicy: id = "ptb-filtered"
+            case .ptbLostRPFilter: id = "ptb-lost-rp-filter"
+            case .ptbNotRelayed: id = "ptb-not-relayed"
+            case .podMTUExceedsUnderlay: id = "pod-mtu-exceeds-underlay"
+            case .pmtudDependent, .latentWall: id = "routed-hop-wall"
             default: continue
             }
             guard let index = hypotheses.firstIndex(where: { $0.id == id }), hypotheses[index].status != .ruledOut

@@ -241,7 +241,7 @@ public enum KubeAuditor {
                 }
                 findings.append(
                     .audit(
-                        id: "cni-unknown", severity: .warning, title: "No known CNI found",
+                        id: .cniUnknown, severity: .warning, title: "No known CNI found",
                         detail:
                             "No Calico, Cilium, Flannel or AWS VPC CNI objects were readable\(candidates.isEmpty ? "" : " (network DaemonSets seen: \(candidates.prefix(6).joined(separator: ", ")))"); the audit compares what the pod-network agents saw (pod MTU, pod-to-pod paths) with the underlay.",
                         commands: []))
@@ -259,7 +259,7 @@ public enum KubeAuditor {
                     let limited = input.podPaths.filter { $0.pathMTU < podMTU }
                     findings.append(
                         .audit(
-                            id: "pod-path-below-pod-mtu", severity: .error,
+                            id: .podPathBelowPodMTU, severity: .error,
                             title:
                                 "Pods send up to \(podMTU) B but \(limited.count) pod-to-pod path(s) carry only \(smallest.pathMTU)",
                             detail:
@@ -277,7 +277,7 @@ public enum KubeAuditor {
                 if let configured, configured > expected {
                     findings.append(
                         .audit(
-                            id: "pod-mtu-too-large", severity: .error,
+                            id: .podMTUTooLarge, severity: .error,
                             title: "Pod MTU \(configured) does not fit the underlay: at most \(expected)",
                             detail:
                                 "\(settings.name) gives pods \(configured); with \(encapsulationText) their largest packets leave the node as \(configured + (effective - expected)) B, but the underlay carries only \(effective) (\(underlay.basis)). Large packets between pods on different nodes are dropped\(settings.crossSubnetOnly ? " (encapsulated across subnets only: same-subnet pairs still pass)" : "").",
@@ -289,7 +289,7 @@ public enum KubeAuditor {
                             separator: "/")
                         findings.append(
                             .audit(
-                                id: "auto-mtu-exceeds-path", severity: .error,
+                                id: .autoMTUExceedsPath, severity: .error,
                                 title:
                                     "Auto-detected pod MTU \(picked) exceeds what the path between nodes leaves for pods (\(expected))",
                                 detail:
@@ -300,7 +300,7 @@ public enum KubeAuditor {
                 if configured == nil, nodes.allSatisfy({ $0.autoPodMTU == nil }) {
                     findings.append(
                         .audit(
-                            id: "auto-mtu-unknown", severity: .info,
+                            id: .autoMTUUnknown, severity: .info,
                             title:
                                 "\(settings.name) picks the pod MTU on each node, and no node's interface MTU is known",
                             detail:
@@ -310,7 +310,7 @@ public enum KubeAuditor {
                 if let configured, configured < expected {
                     findings.append(
                         .audit(
-                            id: "pod-mtu-below-path", severity: .info,
+                            id: .podMTUBelowPath, severity: .info,
                             title:
                                 "Pod MTU \(configured) is \(expected - configured) B below what the underlay allows (\(expected))",
                             detail:
@@ -322,7 +322,7 @@ public enum KubeAuditor {
                 {
                     findings.append(
                         .audit(
-                            id: "path-below-interfaces", severity: .warning,
+                            id: .pathBelowInterfaces, severity: .warning,
                             title:
                                 "The path between nodes carries \(pathMin), less than every node interface (\(interfaceMin)+)",
                             detail:
@@ -332,7 +332,7 @@ public enum KubeAuditor {
             } else {
                 findings.append(
                     .audit(
-                        id: "underlay-unknown", severity: .info,
+                        id: .underlayUnknown, severity: .info,
                         title: "Node MTUs unknown: the pod MTU could not be checked against the underlay",
                         detail:
                             "The Kubernetes API does not carry interface MTUs. Run the host-network agents (mtu-doctor kube deploy) so the audit reads them, or give --node-mtu / --underlay-mtu.",
@@ -350,7 +350,7 @@ public enum KubeAuditor {
                 if !stale.isEmpty {
                     findings.append(
                         .audit(
-                            id: "pods-not-updated", severity: .warning,
+                            id: .podsNotUpdated, severity: .warning,
                             title:
                                 "Pods on \(stale.count) node(s) run with an MTU other than the configured \(configured)",
                             detail: stale.prefix(8).map { "\($0.name): \($0.observedPodMTU!)" }.joined(separator: ", ")
@@ -365,7 +365,7 @@ public enum KubeAuditor {
                 let groups = Dictionary(grouping: nodes.filter { $0.interfaceMTU != nil }, by: { $0.interfaceMTU! })
                 findings.append(
                     .audit(
-                        id: "node-mtu-mixed", severity: configured == nil ? .warning : .info,
+                        id: .nodeMTUMixed, severity: configured == nil ? .warning : .info,
                         title:
                             "Node interfaces disagree: \(groups.keys.sorted().map(String.init).joined(separator: ", "))",
                         detail: groups.keys.sorted().map {
@@ -380,7 +380,7 @@ public enum KubeAuditor {
             if !strict.isEmpty {
                 findings.append(
                     .audit(
-                        id: "strict-rp-filter", severity: .warning,
+                        id: .strictRPFilter, severity: .warning,
                         title:
                             "Strict rp_filter on \(strict.count) node(s): PMTUD fails when a too-big comes from an address routed elsewhere",
                         detail:
@@ -401,7 +401,7 @@ public enum KubeAuditor {
             {
                 findings.append(
                     .audit(
-                        id: "tcp-mtu-probing-off", severity: .info,
+                        id: .tcpMTUProbingOff, severity: .info,
                         title:
                             "tcp_mtu_probing is off on \(noProbing.count) node(s): TCP into a black hole stalls instead of shrinking",
                         detail:
@@ -423,7 +423,7 @@ public enum KubeAuditor {
             if values.count > 1 {
                 findings.append(
                     .audit(
-                        id: "mtu-settings-disagree", severity: .warning,
+                        id: .mtuSettingsDisagree, severity: .warning,
                         title:
                             "\(settings.name)'s MTU settings disagree: \(values.sorted().map(String.init).joined(separator: ", "))",
                         detail: compared.filter { $0.value != nil }.map {
@@ -441,7 +441,7 @@ public enum KubeAuditor {
                 for problem in cni.invalid {
                     findings.append(
                         .audit(
-                            id: "cni-setting-invalid", severity: .error,
+                            id: .cniSettingInvalid, severity: .error,
                             title: "\(cni.name): an MTU setting the CNI cannot use",
                             detail: problem + ". Until it is a valid value, the CNI does not run as configured.",
                             commands: cni.name == settings.name ? (expected.map { fix($0) } ?? []) : []))
@@ -457,7 +457,7 @@ public enum KubeAuditor {
             if !missing.isEmpty {
                 findings.append(
                     .audit(
-                        id: "cni-objects-missing", severity: .info,
+                        id: .cniObjectsMissing, severity: .info,
                         title: "Incomplete: objects that decide the MTU were not given",
                         detail:
                             "\(settings.name)'s MTU depends on objects this audit did not see; what it assumed is in the notes. Save them too and audit again.",
@@ -469,7 +469,7 @@ public enum KubeAuditor {
         /// The verdict and the one-line summary.
         func conclusion(_ findings: [Finding]) -> (KubeAuditReport.Verdict, String) {
             let errors = findings.filter { $0.severity == .error }.count
-            let unknownAuto = findings.contains { $0.kind == "auto-mtu-unknown" }
+            let unknownAuto = findings.contains { $0.kind == .autoMTUUnknown }
             let verdict: KubeAuditReport.Verdict =
                 errors > 0
                 ? .problems

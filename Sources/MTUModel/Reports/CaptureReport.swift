@@ -60,26 +60,21 @@ public struct FlowKey: Sendable, Hashable, Codable, CustomStringConvertible {
     package var headerBytes: Int { version == 4 ? 40 : 60 }
 }
 
-/// A capture finding, with the frames that prove it.
-public struct CaptureFinding: Sendable, Hashable, Codable {
-    public var kind: Kind
-    public typealias Kind = CaptureFindingKind
-    /// critical (a black hole), warning (degraded or a risk), info (context)
-    public var severity: Severity
+/// The packets that prove a finding read from a capture: the file, the direction, the frames, and what they show.
+public struct PacketProof: Sendable, Hashable, Codable {
     /// The capture file the frames belong to.
     public var file: String
     public var direction: String?
     /// Frame numbers as Wireshark counts them (1-based) in `file`.
     public var frames: [Int]
-    public var summary: String
     /// Size bounds: the largest packet that got through and the smallest that never did.
     public var sizes: Sizes?
     public var ptb: PTB?
-    public var evidence: Evidence = .confirmed
+    public var evidence: Evidence
 
     /// How far the capture proves it: confirmed (the packets show it), likely (consistent, not proven: another
     /// cause fits too), cannot-tell (the capture does not hold what would decide it; the summary says what would).
-    public enum Evidence: String, Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Evidence: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
         case confirmed, likely
         case cannotTell = "cannot-tell"
 
@@ -115,18 +110,29 @@ public struct CaptureFinding: Sendable, Hashable, Codable {
     }
 
     public init(
-        kind: Kind, severity: Severity, file: String, direction: String? = nil, frames: [Int], summary: String,
-        sizes: Sizes? = nil, ptb: PTB? = nil, evidence: Evidence = .confirmed
+        file: String, direction: String? = nil, frames: [Int], sizes: Sizes? = nil, ptb: PTB? = nil,
+        evidence: Evidence = .confirmed
     ) {
-        self.kind = kind
-        self.severity = severity
         self.file = file
         self.direction = direction
         self.frames = frames
-        self.summary = summary
         self.sizes = sizes
         self.ptb = ptb
         self.evidence = evidence
+    }
+}
+
+extension Finding {
+    /// A finding read from a capture: what it is (critical for a black hole, warning for degraded or a risk, info
+    /// for context), one sentence, and the packets that prove it.
+    public static func capture(
+        kind: FindingKind, severity: Severity, file: String, direction: String? = nil, frames: [Int], summary: String,
+        sizes: PacketProof.Sizes? = nil, ptb: PacketProof.PTB? = nil, evidence: PacketProof.Evidence = .confirmed
+    ) -> Finding {
+        Finding(
+            severity: severity, kind: kind, summary: summary,
+            proof: PacketProof(
+                file: file, direction: direction, frames: frames, sizes: sizes, ptb: ptb, evidence: evidence))
     }
 }
 
@@ -175,19 +181,20 @@ public struct TunnelSummary: Sendable, Hashable, Codable {
 }
 
 /// The analysis of one or more captures.
-public struct CaptureReport: Sendable, Codable {
+public struct CaptureReport: Sendable {
     public var packets: Int
     public var bytes: Int
     public var flows: [ConnectionSummary]
     /// Connections left out of `flows` (clean ones beyond the table's limit).
     public var flowsOmitted: Int
-    public var findings: [CaptureFinding]
+    /// Every capture finding carries its `proof`.
+    public var findings: [Finding]
     public var tunnels: TunnelSummary?
     public var verdict: Verdict
 
     /// ok | degraded | blackhole | incomplete (nothing, or too little, could be read; or no MTU evidence either way)
     /// The findings most severe first, in the analysis's order within a severity: how every report lists them.
-    public var rankedFindings: [CaptureFinding] {
+    public var rankedFindings: [Finding] {
         findings.enumerated().sorted { ($1.element.severity, $0.offset) < ($0.element.severity, $1.offset) }
             .map(\.element)
     }
@@ -200,7 +207,7 @@ public struct CaptureReport: Sendable, Codable {
     public var warnings: [String]
 
     public init(
-        packets: Int, bytes: Int, flows: [ConnectionSummary], flowsOmitted: Int, findings: [CaptureFinding],
+        packets: Int, bytes: Int, flows: [ConnectionSummary], flowsOmitted: Int, findings: [Finding],
         tunnels: TunnelSummary? = nil, verdict: Verdict, coverage: Coverage, conclusion: String, warnings: [String]
     ) {
         self.packets = packets
@@ -243,5 +250,72 @@ public struct Coverage: Sendable, Codable, Equatable {
         self.dissected = dissected
         self.skipped = skipped
         self.through = through
+    }
+}
+
+/// Schema 1 writes a capture finding flat: the proof's fields beside kind, severity and summary.
+extension CaptureReport: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case packets, bytes, flows, flowsOmitted, findings, tunnels, verdict, coverage, conclusion, warnings
+    }
+
+    private struct FlatFinding: Codable {
+        var kind: FindingKind
+        var severity: Severity
+        var file: String
+        var direction: String?
+        var frames: [Int]
+        var summary: String
+        var sizes: PacketProof.Sizes?
+        var ptb: PacketProof.PTB?
+        var evidence: PacketProof.Evidence
+
+        init(_ finding: Finding) {
+            let proof = finding.proof ?? PacketProof(file: "", frames: [])
+            kind = finding.kind
+            severity = finding.severity
+            file = proof.file
+            direction = proof.direction
+            frames = proof.frames
+            summary = finding.summary
+            sizes = proof.sizes
+            ptb = proof.ptb
+            evidence = proof.evidence
+        }
+
+        var finding: Finding {
+            .capture(
+                kind: kind, severity: severity, file: file, direction: direction, frames: frames, summary: summary,
+                sizes: sizes, ptb: ptb, evidence: evidence)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(packets, forKey: .packets)
+        try container.encode(bytes, forKey: .bytes)
+        try container.encode(flows, forKey: .flows)
+        try container.encode(flowsOmitted, forKey: .flowsOmitted)
+        try container.encode(findings.map(FlatFinding.init), forKey: .findings)
+        try container.encodeIfPresent(tunnels, forKey: .tunnels)
+        try container.encode(verdict, forKey: .verdict)
+        try container.encode(coverage, forKey: .coverage)
+        try container.encode(conclusion, forKey: .conclusion)
+        try container.encode(warnings, forKey: .warnings)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            packets: try container.decode(Int.self, forKey: .packets),
+            bytes: try container.decode(Int.self, forKey: .bytes),
+            flows: try container.decode([ConnectionSummary].self, forKey: .flows),
+            flowsOmitted: try container.decode(Int.self, forKey: .flowsOmitted),
+            findings: try container.decode([FlatFinding].self, forKey: .findings).map(\.finding),
+            tunnels: try container.decodeIfPresent(TunnelSummary.self, forKey: .tunnels),
+            verdict: try container.decode(Verdict.self, forKey: .verdict),
+            coverage: try container.decode(Coverage.self, forKey: .coverage),
+            conclusion: try container.decode(String.self, forKey: .conclusion),
+            warnings: try container.decode([String].self, forKey: .warnings))
     }
 }

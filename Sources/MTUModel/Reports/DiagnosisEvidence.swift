@@ -205,12 +205,12 @@ public struct DiagnosisEvidence: Sendable, Hashable, Encodable {
         public var packets: Int
         public var verdict: CaptureVerdict
         public var conclusion: String
-        public var kinds: [CaptureFindingKind]
+        public var kinds: [FindingKind]
         /// A PTB reached the capture point (with its MTU).
         public var ptbMTUs: [Int]
 
         public init(
-            file: String, packets: Int, verdict: CaptureVerdict, conclusion: String, kinds: [CaptureFindingKind],
+            file: String, packets: Int, verdict: CaptureVerdict, conclusion: String, kinds: [FindingKind],
             ptbMTUs: [Int]
         ) {
             self.file = file

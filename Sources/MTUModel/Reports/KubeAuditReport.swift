@@ -227,7 +227,7 @@ extension KubeAuditReport {
 
     /// An audit finding as schema 1 writes it.
     struct AuditFindingJSON: Codable {
-        var id: String
+        var id: FindingKind
         var severity: Severity
         var title: String
         var detail: String
@@ -286,7 +286,8 @@ extension Finding {
     /// written in (`linux` for sysctl lines, `kubernetes` for kubectl and Helm). `resolvesCause` is false where the
     /// commands only help (a safety net) or only complete the audit (objects to save, agents to deploy).
     public static func audit(
-        id: String, severity: Severity, title: String, detail: String, commands: [String], resolvesCause: Bool = true
+        id: FindingKind, severity: Severity, title: String, detail: String, commands: [String],
+        resolvesCause: Bool = true
     ) -> Finding {
         let vendor = commands.allSatisfy { $0.hasPrefix("sysctl ") } ? "linux" : "kubernetes"
         return Finding(
