@@ -165,6 +165,35 @@ extension FindingKind {
     public static let configuredAboveCarried: FindingKind = "configured-above-carried"
     public static let podMTUExceedsUnderlay: FindingKind = "pod-mtu-exceeds-underlay"
     public static let podMTUInconsistent: FindingKind = "pod-mtu-inconsistent"
+
+    /// Every kind a check finding can have (docs/schema/check.schema.json lists the same).
+    public static let checkKinds: [FindingKind] = [
+        .l2MTUMismatch, .ingressDrop, .noPTBSent, .ptbLostRPFilter, .ptbFiltered, .ptbNotRelayed, .ptbBlockedByPolicy,
+        .fragmentation, .pmtudDependent, .latentWall, .configuredAboveCarried, .podMTUExceedsUnderlay,
+        .podMTUInconsistent,
+    ]
+}
+
+/// The causes only `diagnose` weighs (its hypotheses' ids; the others are check's kinds).
+extension FindingKind {
+    /// A routed hop (an SVI, VLAN interface or tunnel) carries less, and sends ICMP "too big".
+    public static let routedHopWall: FindingKind = "routed-hop-wall"
+    /// A wall on the way back, with no ICMP reaching the sender.
+    public static let reverseWall: FindingKind = "reverse-wall"
+    /// A hop between the tunnel endpoints carries less than the overlay's outer packets need.
+    public static let underlayWallUnderOverlay: FindingKind = "underlay-wall-under-overlay"
+    /// No MSS clamp keeps TCP below the wall, or the one in place is set too high.
+    public static let mssClamp: FindingKind = "mss-clamp"
+    /// The two directions measure different walls.
+    public static let asymmetricPath: FindingKind = "asymmetric-path"
+    /// The evidence speaks against an MTU problem.
+    public static let notMTU: FindingKind = "not-mtu"
+
+    /// Every cause diagnose weighs (docs/schema/diagnose.schema.json lists the same hypothesis ids).
+    public static let diagnoseCauses: [FindingKind] = [
+        .underlayWallUnderOverlay, .l2MTUMismatch, .routedHopWall, .ptbLostRPFilter, .ptbFiltered, .ptbNotRelayed,
+        .podMTUExceedsUnderlay, .mssClamp, .asymmetricPath, .notMTU, .reverseWall,
+    ]
 }
 
 /// What `kube audit` finds (schema 1 writes the kind as the finding's `id`).
@@ -199,6 +228,13 @@ extension FindingKind {
     public static let tcpMTUProbingOff: FindingKind = "tcp-mtu-probing-off"
     /// Node MTUs unknown: the pod MTU could not be checked against the underlay.
     public static let underlayUnknown: FindingKind = "underlay-unknown"
+
+    /// Every kind an audit finding can have (docs/schema/kube.audit.schema.json lists the same ids).
+    public static let auditKinds: [FindingKind] = [
+        .podMTUTooLarge, .autoMTUExceedsPath, .podMTUBelowPath, .pathBelowInterfaces, .underlayUnknown, .podsNotUpdated,
+        .nodeMTUMixed, .mtuSettingsDisagree, .cniUnknown, .strictRPFilter, .tcpMTUProbingOff, .podPathBelowPodMTU,
+        .autoMTUUnknown, .cniSettingInvalid, .cniObjectsMissing,
+    ]
 }
 
 /// What the packets of a capture show, overall (`capture analyze`, and diagnose's capture evidence).

@@ -89,7 +89,7 @@ public enum HTMLRenderer {
             for hypothesis in hypotheses {
                 let ruled = hypothesis.status == .ruledOut
                 html +=
-                    "<li class=\"hypothesis \(escape(hypothesis.status.rawValue))\" data-id=\"\(escape(hypothesis.id))\">"
+                    "<li class=\"hypothesis \(escape(hypothesis.status.rawValue))\" data-id=\"\(escape(hypothesis.id.rawValue))\">"
                 html +=
                     "<div class=\"hhead\"><span class=\"htitle\">\(escape(hypothesis.title))</span> <span class=\"status\">\(escape(hypothesis.status.rawValue))\(ruled ? "" : " · \(hypothesis.confidence)%")</span></div>"
                 if !ruled {

@@ -43,6 +43,15 @@ struct VocabularySchemaTests {
 
     @Test func checkAndDiagnose() throws {
         #expect(try Self.schemaEnum("check", ["verdict"]) == Self.raw(Verdict.self))
+        #expect(try Self.schemaEnum("check", ["$finding", "kind"]) == Set(FindingKind.checkKinds.map(\.rawValue)))
+        #expect(
+            try Self.schemaEnum("diagnose", ["$hypothesis", "id"]) == Set(FindingKind.diagnoseCauses.map(\.rawValue)))
+        #expect(
+            try Self.schemaEnum("kube.audit", ["findings", "[]", "id"]) == Set(FindingKind.auditKinds.map(\.rawValue)))
+        let lists: [[FindingKind]] = [
+            FindingKind.checkKinds, FindingKind.auditKinds, FindingKind.captureKinds, FindingKind.diagnoseCauses,
+        ]
+        #expect(lists.allSatisfy { Set($0).count == $0.count }, "a kind listed twice")
         #expect(try Self.schemaEnum("check", ["$direction", "verdict"]) == Self.raw(Verdict.self))
         #expect(try Self.schemaEnum("check", ["$direction", "bottleneck", "layer"]) == Self.raw(PathLayer.self))
         #expect(try Self.schemaEnum("check", ["$direction", "bottleneck", "role"]) == Self.raw(HopRole.self))

@@ -150,14 +150,14 @@ public enum Diagnoser {
     // MARK: - Rules
 
     static func hypothesis(
-        _ id: String, _ title: String, _ confidence: Int, _ explanation: String, for evidenceFor: [String],
+        _ id: FindingKind, _ title: String, _ confidence: Int, _ explanation: String, for evidenceFor: [String],
         against: [String], hop: String? = nil, layer: String? = nil,
         ruledOut: Bool = false, direction: PathDirection? = nil
     ) -> Hypothesis {
         // Every cause about a wall names its direction; the wall rules below are all about the forward one.
-        let forwardRules: Set<String> = [
-            "routed-hop-wall", "l2-mtu-mismatch", "ptb-filtered", "ptb-lost-rp-filter", "ptb-not-relayed",
-            "underlay-wall-under-overlay", "pod-mtu-exceeds-underlay",
+        let forwardRules: Set<FindingKind> = [
+            .routedHopWall, .l2MTUMismatch, .ptbFiltered, .ptbLostRPFilter, .ptbNotRelayed,
+            .underlayWallUnderOverlay, .podMTUExceedsUnderlay,
         ]
         return Hypothesis(
             id: id, title: title, confidence: confidence,
@@ -215,7 +215,7 @@ public enum Diagnoser {
                 : "What fails is \(failure), before any size matters — look there, not at MTUs.")
             : "No size limit on this path: every size this host can send arrives."
         return hypothesis(
-            "not-mtu", "Not an MTU problem", confidence, explanation, for: forEvidence, against: against,
+            .notMTU, "Not an MTU problem", confidence, explanation, for: forEvidence, against: against,
             ruledOut: !against.isEmpty)
     }
 
@@ -228,7 +228,7 @@ public enum Diagnoser {
             ]
             if let sends = facts.sends, sends > mtu { evidence.append("this host sends up to \(sends) bytes") }
             return hypothesis(
-                "routed-hop-wall", "A routed hop (SVI/router interface) at \(mtu) bytes", 90,
+                .routedHopWall, "A routed hop (SVI/router interface) at \(mtu) bytes", 90,
                 "\(source) routes the packets out of an interface that carries only \(mtu) bytes (an SVI, VLAN interface or tunnel). It does send ICMP \"too big\", so PMTUD works for hosts that accept it; raise that interface to the size the hosts send, or everything depends on PMTUD.",
                 for: evidence, against: [], hop: source, layer: "routed interface (L3)")
         }
@@ -236,7 +236,7 @@ public enum Diagnoser {
             good != "source"
         {
             return hypothesis(
-                "routed-hop-wall", "A routed hop after \(good) at \(forward.pathMTU ?? 0) bytes", 40,
+                .routedHopWall, "A routed hop after \(good) at \(forward.pathMTU ?? 0) bytes", 40,
                 "The router \(good) may route the large packets out of a smaller interface toward \(bad) without telling the sender.",
                 for: ["large packets reach \(good) and never \(bad) (TTL-limited probes)"],
                 against: ["no ICMP \"too big\" arrived from \(good)"], hop: good, layer: "routed interface (L3)")
@@ -272,7 +272,7 @@ public enum Diagnoser {
                 "a router (\(good)) precedes the wall: it would be the one to send ICMP if its own egress were smaller")
         }
         return hypothesis(
-            "l2-mtu-mismatch", "An MTU mismatch inside one L2 segment", confidence,
+            .l2MTUMismatch, "An MTU mismatch inside one L2 segment", confidence,
             "A switch port, bridge or NIC on the segment \(forward.wall.lastGoodHop.map { "after \($0)" } ?? "") carries less than the interfaces around it say. Layer 2 has no ICMP: the frames are dropped silently and only PMTUD-independent fixes (matching MTUs) help.",
             for: evidence, against: against, hop: forward.wall.hop, layer: "L2 segment")
     }
@@ -304,7 +304,7 @@ public enum Diagnoser {
         }
         if facts.overlayMatch != nil { confidence -= 10 }
         return hypothesis(
-            "ptb-filtered",
+            .ptbFiltered,
             "ICMP \"too big\" filtered or never sent\(forward.wall.lastGoodHop.map { " at \($0)" } ?? "")",
             confidence,
             "The router at the wall drops the packets and its ICMP \"fragmentation needed\" never arrives: its own policy (ICMP rate limits off, unreachables disabled), or a firewall between it and this host filters ICMP type 3 code 4 / ICMPv6 type 2.",
@@ -326,20 +326,20 @@ public enum Diagnoser {
                 evidence.append("the capture shows the ICMP arriving (MTU \(mtu)) before the kernel dropped it")
             }
             return hypothesis(
-                "ptb-lost-rp-filter", "ICMP \"too big\" dropped by this host's strict rp_filter", 92,
+                .ptbLostRPFilter, "ICMP \"too big\" dropped by this host's strict rp_filter", 92,
                 "The router sends \"fragmentation needed\" from an address this host does not route back through the interface it arrives on (a management or loopback address), and strict reverse-path filtering discards it. PMTUD fails silently although the router does its part.",
                 for: evidence, against: [], hop: facts.e.host.interface, layer: "host rp_filter")
         }
         if forward.verdict == .ptb, forward.ptbRPFRisk {
             return hypothesis(
-                "ptb-lost-rp-filter", "ICMP \"too big\" at risk from strict rp_filter elsewhere", 45,
+                .ptbLostRPFilter, "ICMP \"too big\" at risk from strict rp_filter elsewhere", 45,
                 "The ICMP's source (\(forward.ptbSource ?? "?")) is not routable back through the interface it arrived on; this host accepted it, but hosts with strict rp_filter (rp_filter=1) drop it.",
                 for: ["the PTB source \(forward.ptbSource ?? "?") routes back via another interface"],
                 against: ["this host received and used the ICMP"], hop: forward.ptbSource, layer: "rp_filter")
         }
         if forward.verdict == .blackhole {
             return hypothesis(
-                "ptb-lost-rp-filter", "ICMP \"too big\" dropped by rp_filter", 0, "", for: [],
+                .ptbLostRPFilter, "ICMP \"too big\" dropped by rp_filter", 0, "", for: [],
                 against: [
                     "IPReversePathFilter did not grow while probing (0 drops): no ICMP was discarded by rp_filter here"
                 ], ruledOut: true)
@@ -368,7 +368,7 @@ public enum Diagnoser {
         }
         guard !evidence.isEmpty else { return nil }
         return hypothesis(
-            "ptb-not-relayed", "ICMP \"too big\" not relayed through the tunnel", confidence,
+            .ptbNotRelayed, "ICMP \"too big\" not relayed through the tunnel", confidence,
             "The underlay router sends its \"too big\" to the tunnel endpoint (the node) that wrapped the packet; the node learns a smaller MTU, but nothing translates the ICMP for the pod inside, which keeps sending packets that cannot fit.",
             for: evidence, against: [], hop: forward.wall.lastGoodHop, layer: "overlay (CNI)")
     }
@@ -384,7 +384,7 @@ public enum Diagnoser {
             )
         }
         return hypothesis(
-            "underlay-wall-under-overlay", "An underlay hop at \(match.underlay) bytes under the overlay", 70,
+            .underlayWallUnderOverlay, "An underlay hop at \(match.underlay) bytes under the overlay", 70,
             "Between the tunnel endpoints a hop carries \(match.underlay) bytes; with \(match.overhead) bytes of encapsulation, inner packets over \(wall) bytes cannot cross it. Every interface may \"say\" more: what counts is the smallest hop between the endpoints.",
             for: evidence, against: [], hop: facts.forward?.wall.lastGoodHop, layer: "underlay")
     }
@@ -402,7 +402,7 @@ public enum Diagnoser {
             confidence += 10
         }
         return hypothesis(
-            "pod-mtu-exceeds-underlay", "Pod/overlay MTU larger than underlay MTU − overhead", confidence,
+            .podMTUExceedsUnderlay, "Pod/overlay MTU larger than underlay MTU − overhead", confidence,
             "The CNI gives pods \(sends) bytes, but the smallest underlay hop (\(match.underlay)) minus \(match.overhead) bytes of \(match.name) leaves \(wall). Set the overlay MTU to \(wall) (or raise the underlay to \(sends + match.overhead)).",
             for: evidence, against: [], hop: facts.e.host.interface, layer: "pod interface")
     }
@@ -414,16 +414,16 @@ public enum Diagnoser {
         if let clamp = host.mssClamps.first {
             if let mss = clamp.mss, mss > needed {
                 return hypothesis(
-                    "mss-clamp", "MSS clamp set too high (\(mss) > \(needed))", 65,
+                    .mssClamp, "MSS clamp set too high (\(mss) > \(needed))", 65,
                     "An MSS clamp exists here but lets through segments that make \(mss + 40)-byte packets; the path carries \(wall).",
                     for: ["rule: \(clamp.rule)"], against: [], layer: "TCP MSS")
             }
             return hypothesis(
-                "mss-clamp", "MSS clamping missing or wrong", 10, "", for: [],
+                .mssClamp, "MSS clamping missing or wrong", 10, "", for: [],
                 against: ["a clamp is in place: \(clamp.rule)"], ruledOut: true)
         }
         return hypothesis(
-            "mss-clamp", "MSS clamping missing", host.mssClampsKnown ? 50 : 35,
+            .mssClamp, "MSS clamping missing", host.mssClampsKnown ? 50 : 35,
             "Nothing clamps TCP's MSS to the path (\(needed) bytes), so TCP sends \(sends)-byte packets and relies on PMTUD. A clamp is a workaround that keeps TCP working while the MTU is fixed; it does nothing for UDP.",
             for: host.mssClampsKnown
                 ? ["no TCPMSS / maxseg rule in this host's iptables or nftables"]
@@ -439,12 +439,12 @@ public enum Diagnoser {
         let reverseWall = facts.reverseWall != nil
         guard forward != back || forwardWall != reverseWall else {
             return hypothesis(
-                "asymmetric-path", "An asymmetric path", 0, "", for: [],
+                .asymmetricPath, "An asymmetric path", 0, "", for: [],
                 against: ["both directions measured the same (\(forward) bytes)"], ruledOut: true)
         }
         // A description of the path, not a cause: the wall on each side is the cause, and ranks above this.
         return hypothesis(
-            "asymmetric-path", "An asymmetric path: \(forward) bytes there, \(back) back", 50,
+            .asymmetricPath, "An asymmetric path: \(forward) bytes there, \(back) back", 50,
             "The two directions take different hops or different MTUs: fix (and test) each direction on its own.",
             for: [
                 "forward: \(forward) bytes (\(facts.forward?.verdict.rawValue ?? "")); reverse: \(back) bytes (\(reverse.verdict), \(reverse.method))"
@@ -467,7 +467,7 @@ public enum Diagnoser {
             if stalledBack { evidence.append(symptom) }
             let byReplies = reverse.method == .reverse(.echoReplies)
             return hypothesis(
-                "reverse-wall", "A wall on the way back at \(wall) bytes, with no ICMP reaching the sender",
+                .reverseWall, "A wall on the way back at \(wall) bytes, with no ICMP reaching the sender",
                 stalledBack ? 95 : 80,
                 "Packets larger than \(wall) bytes from the target to this host are dropped and nothing tells the sender: it keeps sending full-size packets. "
                     + (byReplies
@@ -478,7 +478,7 @@ public enum Diagnoser {
         }
         if reverse.verdict == .ptb, let wall = reverse.pathMTU {
             return hypothesis(
-                "reverse-wall", "A wall on the way back at \(wall) bytes; its ICMP reaches the sender", 40,
+                .reverseWall, "A wall on the way back at \(wall) bytes; its ICMP reaches the sender", 40,
                 "The way back carries \(wall) bytes; the target learns it from an ICMP \"too big\" and shrinks its packets, so PMTUD repairs it.",
                 for: [reverse.explanation],
                 against: stalledBack
@@ -493,7 +493,7 @@ public enum Diagnoser {
                 evidence.append("the way back could be measured only up to \(limit) bytes: \(reverse.explanation)")
             }
             return hypothesis(
-                "reverse-wall", "Full-size packets lost on the way back", 60,
+                .reverseWall, "Full-size packets lost on the way back", 60,
                 "The data that stalls travels from the target to this host, and nothing measured on the way there explains it. Measure the way back: `mtu-doctor serve` here and `mtu-doctor probe` from the target, or `--reverse-tls`.",
                 for: evidence, against: [], layer: "reverse path", direction: .reverse)
         }
@@ -520,7 +520,7 @@ public enum Diagnoser {
         let data = stalled == .reverse ? "the server's TLS flight" : "this host's segments"
         if facts.sameWallBothWays {
             // One wall both ways: the located (forward) causes explain the stall too; the reverse one only repeats it.
-            for index in hypotheses.indices where hypotheses[index].id == "reverse-wall" {
+            for index in hypotheses.indices where hypotheses[index].id == .reverseWall {
                 hypotheses[index].confidence = Swift.min(hypotheses[index].confidence, 70)
                 hypotheses[index].evidenceFor.append(
                     "the forward direction black-holes at the same size (\(facts.wall ?? 0) bytes): most likely one wall on a symmetric path, located by the forward measurement"
@@ -549,7 +549,7 @@ public enum Diagnoser {
                 + (repaired ? " and its ICMP \"too big\" arrives: PMTUD repairs it" : "")
             hypotheses[index].evidenceAgainst.append(reason)
             hypotheses[index].confidence = Swift.min(hypotheses[index].confidence, repaired ? 20 : 45)
-            if repaired, hypotheses[index].id == "routed-hop-wall" || hypotheses[index].id == "reverse-wall" {
+            if repaired, hypotheses[index].id == .routedHopWall || hypotheses[index].id == .reverseWall {
                 let wall = direction == .forward ? facts.wall : facts.reverseWall
                 let place = direction == .forward ? (facts.forward?.ptbSource.map { " at \($0)" } ?? "") : ""
                 ruledOut.append(
@@ -570,14 +570,14 @@ public enum Diagnoser {
         guard let measured = facts.forward?.pathMTU else { return }
         let agrees = topology.expectedPathMTU == measured
         for finding in topology.findings {
-            let id: String
+            let id: FindingKind
             switch finding.kind {
-            case .l2MTUMismatch: id = "l2-mtu-mismatch"
-            case .noPTBSent, .ingressDrop, .ptbFiltered, .ptbBlockedByPolicy: id = "ptb-filtered"
-            case .ptbLostRPFilter: id = "ptb-lost-rp-filter"
-            case .ptbNotRelayed: id = "ptb-not-relayed"
-            case .podMTUExceedsUnderlay: id = "pod-mtu-exceeds-underlay"
-            case .pmtudDependent, .latentWall: id = "routed-hop-wall"
+            case .l2MTUMismatch: id = .l2MTUMismatch
+            case .noPTBSent, .ingressDrop, .ptbFiltered, .ptbBlockedByPolicy: id = .ptbFiltered
+            case .ptbLostRPFilter: id = .ptbLostRPFilter
+            case .ptbNotRelayed: id = .ptbNotRelayed
+            case .podMTUExceedsUnderlay: id = .podMTUExceedsUnderlay
+            case .pmtudDependent, .latentWall: id = .routedHopWall
             default: continue
             }
             guard let index = hypotheses.firstIndex(where: { $0.id == id }), hypotheses[index].status != .ruledOut
@@ -719,7 +719,7 @@ public enum Diagnoser {
                 fixes += finding.fixes.filter(\.resolvesCause)
             }
         }
-        if ids.contains("ptb-lost-rp-filter"), (facts.forward?.rpFilterDrops ?? 0) > 0 {
+        if ids.contains(.ptbLostRPFilter), (facts.forward?.rpFilterDrops ?? 0) > 0 {
             let interface = facts.e.host.interface ?? "<interface>"
             fixes.append(
                 Fix(
@@ -732,8 +732,8 @@ public enum Diagnoser {
                         "Setting rp_filter to 2 (loose) also lets it in, but hides the asymmetry rather than fixing it. `mtu-doctor diagnose --capture` shows the ICMP's source address.",
                     resolvesCause: true))
         }
-        if ids.contains("pod-mtu-exceeds-underlay") || ids.contains("underlay-wall-under-overlay")
-            || ids.contains("ptb-not-relayed"), let match = facts.overlayMatch
+        if ids.contains(.podMTUExceedsUnderlay) || ids.contains(.underlayWallUnderOverlay)
+            || ids.contains(.ptbNotRelayed), let match = facts.overlayMatch
         {
             let provider: OverlayProvider = {
                 let name = facts.tunnel?.name ?? ""
@@ -758,7 +758,7 @@ public enum Diagnoser {
                     note:
                         "Cloud gateways (AWS Transit Gateway 8500, VPN 1446) cannot be raised: lower the overlay instead.",
                     resolvesCause: true))
-        } else if ids.contains("routed-hop-wall") || ids.contains("l2-mtu-mismatch") || ids.contains("ptb-filtered") {
+        } else if ids.contains(.routedHopWall) || ids.contains(.l2MTUMismatch) || ids.contains(.ptbFiltered) {
             let hop = facts.forward?.ptbSource ?? facts.forward?.wall.lastGoodHop ?? "the hop at the wall"
             fixes.append(
                 Fix(
@@ -770,7 +770,7 @@ public enum Diagnoser {
                     note:
                         "A VLAN/SVI interface never carries more than its parent, whatever it displays. Confirm with `mtu-doctor probe` afterwards: \(sends) bytes must pass.",
                     resolvesCause: true))
-            if ids.contains("ptb-filtered") {
+            if ids.contains(.ptbFiltered) {
                 fixes.append(Fixes.allowTooBig(where: "the firewalls between the wall and this host"))
             }
         }

@@ -1,8 +1,9 @@
 /// One possible cause, with what speaks for and against it.
 public struct Hypothesis: Sendable, Hashable, Codable {
-    /// Stable identifier: underlay-wall-under-overlay, l2-mtu-mismatch, routed-hop-wall, ptb-lost-rp-filter,
-    /// ptb-filtered, ptb-not-relayed, pod-mtu-exceeds-underlay, mss-clamp, asymmetric-path, not-mtu.
-    public var id: String
+    /// What kind of cause: a kind check also finds (l2-mtu-mismatch, ptb-filtered, ptb-lost-rp-filter,
+    /// ptb-not-relayed, pod-mtu-exceeds-underlay) or one only diagnose weighs (routed-hop-wall, reverse-wall,
+    /// underlay-wall-under-overlay, mss-clamp, asymmetric-path, not-mtu).
+    public var id: FindingKind
     public var title: String
     /// 0–100: how well the cause fits all the evidence.
     public var confidence: Int
@@ -18,7 +19,7 @@ public struct Hypothesis: Sendable, Hashable, Codable {
     public var direction: PathDirection?
 
     public init(
-        id: String, title: String, confidence: Int, status: Status, explanation: String, evidenceFor: [String],
+        id: FindingKind, title: String, confidence: Int, status: Status, explanation: String, evidenceFor: [String],
         evidenceAgainst: [String], hop: String? = nil, layer: String? = nil, direction: PathDirection? = nil
     ) {
         self.id = id
