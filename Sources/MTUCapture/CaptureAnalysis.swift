@@ -79,7 +79,7 @@ public struct CaptureAnalyzer {
         for (what, count) in file.through { through[what, default: 0] += count }
         findings += file.findings
         for summary in file.summaries {
-            if summary.stalled || summary.tls == "stalled" || summaries.count < Self.tableLimit {
+            if summary.stalled || summary.tls == .stalled || summaries.count < Self.tableLimit {
                 summaries.append(summary)
             } else {
                 omitted += 1
@@ -1023,17 +1023,17 @@ struct FileAnalysis {
     /// The TLS handshake's fate: completed (and how long it took), ended by an alert, abandoned by the client after
     /// the flight arrived, or stalled.
     mutating func tlsFindings(_ record: Connection, client: Direction, server: Direction, stalled: Bool) -> (
-        String?, Double?
+        ConnectionSummary.TLSProgress?, Double?
     ) {
         let tls = record.tls
-        var tlsState: String?
+        var tlsState: ConnectionSummary.TLSProgress?
         var handshakeMs: Double?
         if let hello = tls.clientHello {
             if let done = tls.clientDone {
-                tlsState = "completed"
+                tlsState = .completed
                 handshakeMs = Double((done.time - hello.time) / 1000) / 1000
             } else if let alert = tls.alert, alert.frame < (client.closeFrame ?? Int.max) || !alert.fromServer {
-                tlsState = "alert"
+                tlsState = .alert
                 findings.append(
                     Finding.capture(
                         kind: .tlsAlert, severity: .info, file: name,
@@ -1043,9 +1043,9 @@ struct FileAnalysis {
                         sizes: nil, ptb: nil))
             } else if client.closedCaughtUp {
                 // Everything the server sent was acknowledged, then the client left: the flight arrived.
-                tlsState = "abandoned"
+                tlsState = .abandoned
             } else if server.packets > 0 || client.packets > 0 {
-                tlsState = "stalled"
+                tlsState = .stalled
                 let tenths = (record.lastTime - hello.time) / 100_000_000
                 var text = "ClientHello at frame \(hello.frame)"
                 if let serverHello = tls.serverHello { text += ", ServerHello at frame \(serverHello)" }

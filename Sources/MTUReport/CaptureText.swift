@@ -40,7 +40,7 @@ public enum CaptureText {
             )
             for flow in shown {
                 let mss = "\(flow.mssClient.map(String.init) ?? "?")/\(flow.mssServer.map(String.init) ?? "?")"
-                var tls = flow.tls ?? "-"
+                var tls = flow.tls?.rawValue ?? "-"
                 if let ms = flow.tlsHandshakeMs { tls += " \(Int(ms.rounded())) ms" }
                 let mark = flow.stalled ? "  " + style.paint("STALLED", "1;31") : ""
                 lines.append(

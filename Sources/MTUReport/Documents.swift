@@ -247,7 +247,7 @@ public enum Documents {
                                 $0.file, $0.flow, String($0.packets), String($0.largestPacket),
                                 "\($0.mssClient.map(String.init) ?? "?")/\($0.mssServer.map(String.init) ?? "?")",
                                 String($0.retransmissions),
-                                ($0.tls ?? "-") + ($0.tlsHandshakeMs.map { " \(Int($0)) ms" } ?? ""),
+                                ($0.tls?.rawValue ?? "-") + ($0.tlsHandshakeMs.map { " \(Int($0)) ms" } ?? ""),
                                 $0.stalled ? "yes" : "",
                             ]
                         })

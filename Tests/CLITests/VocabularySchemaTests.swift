@@ -37,6 +37,9 @@ struct VocabularySchemaTests {
                 == Set(FindingKind.captureKinds.map(\.rawValue)))
         #expect(try Self.schemaEnum("capture.analyze", ["verdict"]) == Self.raw(CaptureVerdict.self))
         #expect(
+            try Self.schemaEnum("capture.analyze", ["flows", "[]", "tls"])
+                == Self.raw(ConnectionSummary.TLSProgress.self))
+        #expect(
             try Self.schemaEnum("capture.analyze", ["findings", "[]", "severity"]).isSubset(of: Self.raw(Severity.self))
         )
     }
@@ -91,6 +94,7 @@ struct VocabularySchemaTests {
         #expect(try Self.schemaEnum("kube.mesh", ["groups", "[]", "kind"]) == Self.raw(MeshReport.GroupKind.self))
         #expect(try Self.schemaEnum("kube.audit", ["verdict"]) == Self.raw(KubeAuditReport.Verdict.self))
         #expect(try Self.schemaEnum("kube.audit", ["cni", "[]", "install"]) == Self.raw(CNISettings.Install.self))
+        #expect(try Self.schemaEnum("kube.audit", ["cni", "[]", "name"]) == Self.raw(CNISettings.Name.self))
         #expect(
             try Self.schemaEnum("kube.audit", ["cni", "[]", "sources", "[]", "sizes"])
                 == Self.raw(CNISettings.Source.Sizes.self))

@@ -134,7 +134,7 @@ struct ScenarioTests {
         let alert = try #require(report.findings.first { $0.kind == .tlsAlert })
         #expect(alert.summary.contains("unknown_ca") && alert.summary.contains("client"))
         #expect(report.conclusion.hasPrefix("not an MTU problem"))
-        #expect(report.flows.first?.tls == "alert")
+        #expect(report.flows.first?.tls == .alert)
     }
 
     @Test func completedHandshakeIsTimed() throws {
@@ -150,7 +150,7 @@ struct ScenarioTests {
             payload: Conversation.record(20, [1]))
         let report = try c.report()
         #expect(report.verdict == .ok)
-        #expect(report.flows.first?.tls == "completed")
+        #expect(report.flows.first?.tls == .completed)
         let ms = try #require(report.flows.first?.tlsHandshakeMs)
         #expect(abs(ms - 49.9) < 0.5)
     }

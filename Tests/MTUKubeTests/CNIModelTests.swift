@@ -68,7 +68,7 @@ struct CNIModelTests {
         let objects = try objects("calico-manifest-vxlan.yaml")
         let report = audit(objects, nodeMTU: 9000, underlay: 1500)
         let calico = try #require(report.cni.first)
-        #expect(calico.name == "calico" && calico.install == .manifest)
+        #expect(calico.name == .calico && calico.install == .manifest)
         #expect(calico.encapsulation.description == "vxlan")
         #expect(calico.version == "3.28.1")
         #expect(calico.configuredPodMTU == nil, "veth_mtu 0 and FELIX_VXLANMTU 0: auto")
@@ -151,7 +151,7 @@ struct CNIModelTests {
     @Test func canalIsItsOwnCNIWithItsOwnFix() throws {
         let objects = try objects("canal.yaml")
         let report = audit(objects, nodeMTU: 1500, underlay: 1400)
-        #expect(report.cni.map(\.name) == ["canal"])
+        #expect(report.cni.map(\.name.rawValue) == ["canal"])
         #expect(report.cni[0].configuredPodMTU == 1450 && report.cni[0].encapsulation.description == "vxlan")
         let (_, plan) = try applyFixAndReaudit(objects, nodeMTU: 1500, underlay: 1400)
         #expect(
@@ -277,7 +277,7 @@ struct CNIModelTests {
 
     @Test func awsPodMTUBelowENIIsDeliberate() throws {
         let report = audit(try objects("aws-vpc-cni.yaml"), nodeMTU: 9001, underlay: 8500)
-        #expect(report.cni.map(\.name) == ["aws-vpc-cni", "calico"])
+        #expect(report.cni.map(\.name.rawValue) == ["aws-vpc-cni", "calico"])
         #expect(report.cni[1].policyOnly && report.cni[1].encapsulation.description == "none")
         #expect(report.configuredPodMTU == 8500)
         #expect(!report.findings.contains { $0.kind == "mtu-settings-disagree" })

@@ -35,7 +35,7 @@ struct KubeAuditTests {
         ]
         let report = KubeAuditor.audit(input)
         let calico = try #require(report.cni.first)
-        #expect(calico.name == "calico")
+        #expect(calico.name == .calico)
         #expect(calico.install == .operator)
         #expect(calico.encapsulation.description == "vxlan")
         #expect(calico.configuredPodMTU == 8950)
@@ -63,7 +63,7 @@ struct KubeAuditTests {
         input.nodeFacts = ["n1", "n2", "n3", "n4"].map { NodeFact(node: $0, interfaceMTU: 9001, source: "--node-mtu") }
         input.underlayMTU = 8500
         let report = KubeAuditor.audit(input)
-        #expect(report.cni.map(\.name) == ["cilium"])
+        #expect(report.cni.map(\.name.rawValue) == ["cilium"])
         #expect(report.cni[0].detectedBy == ["DaemonSet kube-system/cilium", "ConfigMap kube-system/cilium-config"])
         #expect(report.cni[0].encapsulation.description == "vxlan")
         #expect(report.configuredPodMTU == nil)
@@ -91,7 +91,7 @@ struct KubeAuditTests {
             NodeFact(node: "n2", interfaceMTU: 1500, source: "agent"),
         ]
         let report = KubeAuditor.audit(input)
-        #expect(report.cni.map(\.name) == ["flannel"])
+        #expect(report.cni.map(\.name.rawValue) == ["flannel"])
         #expect(
             report.cni[0].detectedBy == [
                 "DaemonSet kube-flannel/kube-flannel-ds", "ConfigMap kube-flannel/kube-flannel-cfg",
@@ -107,7 +107,7 @@ struct KubeAuditTests {
         var input = input(gathered)
         input.underlayMTU = 8500
         let report = KubeAuditor.audit(input)
-        #expect(report.cni.map(\.name) == ["aws-vpc-cni"])
+        #expect(report.cni.map(\.name.rawValue) == ["aws-vpc-cni"])
         #expect(report.configuredPodMTU == 9001)
         #expect(report.expectedPodMTU == 8500)
         #expect(report.findings.first?.kind == "pod-mtu-too-large")
@@ -142,7 +142,7 @@ struct KubeAuditTests {
         ]
         let report = KubeAuditor.audit(input)
         let calico = try #require(report.cni.first)
-        #expect(calico.name == "calico" && calico.install == .manifest)
+        #expect(calico.name == .calico && calico.install == .manifest)
         #expect(calico.configuredPodMTU == 1480)
         #expect(calico.encapsulation.description == "ipip", "no pool readable: Calico's default")
         #expect(report.expectedPodMTU == 1480)
@@ -219,7 +219,7 @@ struct KubeAuditTests {
         ]
         let found = CNIReader.detect(objects)
         #expect(
-            found.map(\.name) == ["canal", "calico"],
+            found.map(\.name) == [.canal, .calico],
             "Canal is its own CNI (Calico's plugin over Flannel); a calico-node beside it does policy")
         #expect(found[1].notes.last?.contains("policy") == true)
     }

@@ -122,7 +122,7 @@ public enum CNIReader {
         if calicoDaemonSet != nil || objects.calicoInstallation != nil || configMap(named: "calico-config") != nil {
             var calico = self.calico(objects, daemonSet: calicoDaemonSet)
             if let carrier = found.first(where: {
-                $0.name == "flannel" || $0.name == "aws-vpc-cni" || $0.name == "canal"
+                $0.name == .flannel || $0.name == .awsVPCCNI || $0.name == .canal
             }) {
                 calico.policyOnly = true
                 calico.encapsulation = .none
@@ -147,7 +147,7 @@ public enum CNIReader {
     /// MTU of the enabled encapsulations (felix/dataplane/linux/int_dataplane.go `determinePodMTU`).
     /// Long: Felix's precedence read in its own order, source by source, so it can be checked against upstream.
     static func calico(
-        _ objects: ClusterObjects, daemonSet: DaemonSetView?, flavour: String = "calico",
+        _ objects: ClusterObjects, daemonSet: DaemonSetView?, flavour: CNISettings.Name = .calico,
         configMapName: String = "calico-config"
     ) -> CNISettings {
         var settings = CNISettings(name: flavour)
@@ -178,7 +178,7 @@ public enum CNIReader {
             }
         }
         if settings.namespace == nil { settings.namespace = operatorSigns ? "calico-system" : "kube-system" }
-        if settings.daemonSet == nil { settings.daemonSet = flavour == "canal" ? "canal" : "calico-node" }
+        if settings.daemonSet == nil { settings.daemonSet = flavour == .canal ? "canal" : "calico-node" }
         let ipv6 =
             objects.nodes.contains { node in
                 node[path: "status.addresses"].array.contains {
@@ -432,7 +432,7 @@ public enum CNIReader {
     static func canal(_ objects: ClusterObjects, config: (String, JSONValue)?, daemonSet: DaemonSetView?) -> CNISettings
     {
         var flannel = self.flannel(config?.1, name: config?.0, daemonSet: daemonSet)
-        flannel.name = "canal"
+        flannel.name = .canal
         flannel.install = .manifest
         flannel.missing =
             config == nil
@@ -472,7 +472,7 @@ public enum CNIReader {
     static func cilium(_ objects: ClusterObjects, config: (String, JSONValue)?, daemonSet: DaemonSetView?)
         -> CNISettings
     {
-        var settings = CNISettings(name: "cilium", install: .helm)
+        var settings = CNISettings(name: .cilium, install: .helm)
         let isAgent: (String) -> Bool = { $0.contains("cilium") && !$0.contains("operator") }
         if let daemonSet { settings.take(daemonSet, version: isAgent) }
         let version = daemonSet?.version(image: isAgent)
@@ -564,7 +564,7 @@ public enum CNIReader {
     /// backend's overhead (``CNIRules/flannelBackend(_:)``) through subnet.env's FLANNEL_MTU, unless the CNI config's
     /// delegate sets `mtu` (flannel-io/cni-plugin flannel_linux.go: FLANNEL_MTU only when the delegate has none).
     static func flannel(_ config: JSONValue?, name: String?, daemonSet: DaemonSetView?) -> CNISettings {
-        var settings = CNISettings(name: "flannel", install: .configmap)
+        var settings = CNISettings(name: .flannel, install: .configmap)
         if let daemonSet { settings.take(daemonSet, version: { $0.contains("flannel") && !$0.contains("cni-plugin") }) }
         guard let config, let name else {
             settings.assumeWithout(
@@ -645,7 +645,7 @@ public enum CNIReader {
     /// The AWS VPC CNI: no encapsulation; pods get POD_MTU, default AWS_VPC_ENI_MTU, default 9001; values outside
     /// 576…9001 (1280… with ENABLE_IPv6) or not numbers stop aws-node from starting (``CNIRules/awsRange(ipv6:)``).
     static func aws(_ daemonSet: DaemonSetView, objects: ClusterObjects) -> CNISettings {
-        var settings = CNISettings(name: "aws-vpc-cni", encapsulation: "none", install: .daemonsetEnv)
+        var settings = CNISettings(name: .awsVPCCNI, encapsulation: "none", install: .daemonsetEnv)
         settings.take(daemonSet, version: { $0.contains("amazon-k8s-cni") && !$0.contains("init") })
         settings.reservedOverhead = 0
         settings.rules =

@@ -129,11 +129,11 @@ extension KubeAuditor {
     {
         let plan = FixPlan(settings: settings, objects: objects, mtu: mtu, underlayMTU: underlayMTU)
         switch settings.name {
-        case "calico" where settings.install == .operator: return plan.calicoOperator()
-        case "calico", "canal": return plan.calicoManifest()
-        case "cilium": return plan.cilium()
-        case "flannel": return plan.flannel()
-        case "aws-vpc-cni": return plan.awsVPC()
+        case .calico where settings.install == .operator: return plan.calicoOperator()
+        case .calico, .canal: return plan.calicoManifest()
+        case .cilium: return plan.cilium()
+        case .flannel: return plan.flannel()
+        case .awsVPCCNI: return plan.awsVPC()
         default:
             return [
                 CNIFixStep("# set the pod MTU to \(mtu) in the CNI's configuration (/etc/cni/net.d on each node)"),
@@ -164,7 +164,7 @@ extension KubeAuditor {
             self.mtu = mtu
             value = KubeAuditor.knobValue(settings, podMTU: mtu, underlayMTU: underlayMTU)
             namespace = settings.namespace ?? "kube-system"
-            daemonSet = settings.daemonSet ?? settings.name
+            daemonSet = settings.daemonSet ?? settings.name.rawValue
             restart = CNIFixStep("kubectl -n \(namespace) rollout restart daemonset \(daemonSet)")
         }
 
@@ -350,7 +350,7 @@ extension KubeAuditor {
 extension CNISettings {
     /// Whether the CNI's MTU knob sizes the network below the overlay (pods get it minus what the CNI reserves).
     public var usesBaseKnob: Bool {
-        name == "cilium" || (name == "flannel" && !sources.contains { $0.field.contains("delegate.mtu") })
+        name == .cilium || (name == .flannel && !sources.contains { $0.field.contains("delegate.mtu") })
     }
 }
 
@@ -371,7 +371,7 @@ extension CNISettings {
         }
         switch provider {
         case .calico:
-            var settings = CNISettings(name: "calico", encapsulation: kinds.last ?? "none", install: .operator)
+            var settings = CNISettings(name: .calico, encapsulation: kinds.last ?? "none", install: .operator)
             settings.namespace = "calico-system"
             settings.daemonSet = "calico-node"
             settings.reservedOverhead = CNIRules.calicoReserved(settings.encapsulation.description, ipv6: ipv6)
@@ -380,7 +380,7 @@ extension CNISettings {
             let tunnel = kinds.first { $0 == "vxlan" || $0 == "geneve" } ?? "none"
             let overhead = CNIRules.cilium(
                 version: nil, tunnel: tunnel, underlayIPv6: ipv6, wireguard: kinds.contains("wireguard"), ipsec: false)
-            var settings = CNISettings(name: "cilium", encapsulation: overhead.wire, install: .helm)
+            var settings = CNISettings(name: .cilium, encapsulation: overhead.wire, install: .helm)
             settings.namespace = "kube-system"
             settings.daemonSet = "cilium"
             settings.configMap = "cilium-config"
@@ -391,7 +391,7 @@ extension CNISettings {
         case .flannel:
             let backend = kinds.first ?? "vxlan"
             guard let rule = CNIRules.flannelBackend(backend) else { return nil }
-            var settings = CNISettings(name: "flannel", encapsulation: rule.wire, install: .configmap)
+            var settings = CNISettings(name: .flannel, encapsulation: rule.wire, install: .configmap)
             settings.namespace = "kube-flannel"
             settings.daemonSet = "kube-flannel-ds"
             settings.configMap = "kube-flannel-cfg"

@@ -142,7 +142,7 @@ public enum KubeAuditor {
         init(_ input: KubeAuditInput) {
             self.input = input
             let cnis = CNIReader.detect(input.objects)
-            let settings = cnis.first ?? CNISettings(name: "unknown", encapsulation: "none")
+            let settings = cnis.first ?? CNISettings(name: .unknown, encapsulation: "none")
             let nodes = Self.nodes(input, settings: settings)
             let version = Self.ipVersion(nodes)
             let underlay = Self.underlay(input, nodes: nodes, settings: settings, version: version)

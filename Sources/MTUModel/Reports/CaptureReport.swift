@@ -148,12 +148,21 @@ public struct ConnectionSummary: Sendable, Hashable, Codable {
     public var stalled: Bool
     /// ClientHello → the client's first record after the server's flight, when the handshake completed.
     public var tlsHandshakeMs: Double?
-    /// completed | stalled | alert | abandoned (the server's flight arrived, the client closed without finishing)
-    public var tls: String?
+    /// How the connection's TLS handshake went, when it had one.
+    public var tls: TLSProgress?
+
+    /// `completed`, `stalled` (the server's flight never fully arrived), `alert` (one side sent an alert) or
+    /// `abandoned` (the server's flight arrived, the client closed without finishing). The raw values are the JSON
+    /// spelling.
+    public enum TLSProgress: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+        case completed, stalled, alert, abandoned
+
+        public var description: String { rawValue }
+    }
 
     public init(
         file: String, flow: String, packets: Int, mssClient: Int? = nil, mssServer: Int? = nil, largestPacket: Int,
-        retransmissions: Int, stalled: Bool, tlsHandshakeMs: Double? = nil, tls: String? = nil
+        retransmissions: Int, stalled: Bool, tlsHandshakeMs: Double? = nil, tls: TLSProgress? = nil
     ) {
         self.file = file
         self.flow = flow

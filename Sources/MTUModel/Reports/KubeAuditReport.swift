@@ -2,8 +2,7 @@
 /// out), the way the CNI itself reads them: each knob with its precedence, the bytes the CNI reserves, the install
 /// method and the names the fix must use. The rules and their upstream sources are in ``CNIRules`` and docs/cni.md.
 public struct CNISettings: Sendable, Codable, Equatable {
-    /// calico | canal | cilium | flannel | aws-vpc-cni | unknown
-    public var name: String
+    public var name: Name
     /// How it was recognised (a DaemonSet, a ConfigMap, a CRD object).
     public var detectedBy: [String]
     /// Encapsulation the wire carries between nodes as our size math names it (`vxlan`, `geneve`, `ipip`,
@@ -17,6 +16,16 @@ public struct CNISettings: Sendable, Codable, Equatable {
     /// Every place that holds an MTU value, whether it is the effective one or not.
     public var sources: [Source]
     public var notes: [String]
+    /// Which CNI: Calico, Canal (Calico's policy with Flannel's network), Cilium, Flannel, the AWS VPC CNI, or
+    /// `unknown` (none recognised). The raw values are the JSON spelling and the names in text.
+    public enum Name: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+        case calico, canal, cilium, flannel
+        case awsVPCCNI = "aws-vpc-cni"
+        case unknown
+
+        public var description: String { rawValue }
+    }
+
     /// How the CNI was installed: what the fix edits.
     public var install: Install
     /// The CNI's version, from its DaemonSet's image tag.
@@ -78,7 +87,7 @@ public struct CNISettings: Sendable, Codable, Equatable {
     }
 
     public init(
-        name: String, detectedBy: [String] = [], encapsulation: String = "none", crossSubnetOnly: Bool = false,
+        name: Name, detectedBy: [String] = [], encapsulation: String = "none", crossSubnetOnly: Bool = false,
         configuredPodMTU: Int? = nil, sources: [Source] = [], notes: [String] = [], install: Install = .manifest
     ) {
         self.name = name
