@@ -261,7 +261,8 @@ extension WallLocation {
         let firstBadTTL = (lastGood?.ttl ?? 0) + 1
         let firstBad = firstBadTTL <= hops.count ? hops[firstBadTTL - 1] : nil
         return WallLocation(
-            lastGoodHop: lastGood?.address ?? "source", firstBadHop: firstBad, ttl: firstBadTTL, hops: hops)
+            lastGoodHop: lastGood?.address ?? WallLocation.thisHost, firstBadHop: firstBad, ttl: firstBadTTL, hops: hops
+        )
     }
 }
 

@@ -92,5 +92,8 @@ struct VocabularyCodingTests {
             ], explanation: "", socket: .raw)
         #expect(forward.measuredWall == side.wall)
         #expect(side.wall.lastGoodHop == "10.0.1.1" && side.wall.layer == nil)
+        #expect(side.wall.lastGoodRouter == "10.0.1.1")
+        side.location?.lastGoodHop = WallLocation.thisHost
+        #expect(side.wall.lastGoodHop == "source" && side.wall.lastGoodRouter == nil, "this host is no router")
     }
 }

@@ -232,9 +232,7 @@ public enum Diagnoser {
                 "\(source) routes the packets out of an interface that carries only \(mtu) bytes (an SVI, VLAN interface or tunnel). It does send ICMP \"too big\", so PMTUD works for hosts that accept it; raise that interface to the size the hosts send, or everything depends on PMTUD.",
                 for: evidence, against: [], hop: source, layer: "routed interface (L3)")
         }
-        if forward.verdict == .blackhole, let good = forward.wall.lastGoodHop, let bad = forward.wall.hop,
-            good != "source"
-        {
+        if forward.verdict == .blackhole, let good = forward.wall.lastGoodRouter, let bad = forward.wall.hop {
             return hypothesis(
                 .routedHopWall, "A routed hop after \(good) at \(forward.pathMTU ?? 0) bytes", 40,
                 "The router \(good) may route the large packets out of a smaller interface toward \(bad) without telling the sender.",
@@ -266,7 +264,7 @@ public enum Diagnoser {
             confidence -= 15
             against.append("the wall equals a known underlay MTU less a tunnel header: more likely an overlay")
         }
-        if let good = forward.wall.lastGoodHop, good != "source" {
+        if let good = forward.wall.lastGoodRouter {
             confidence -= 5
             against.append(
                 "a router (\(good)) precedes the wall: it would be the one to send ICMP if its own egress were smaller")
@@ -282,7 +280,7 @@ public enum Diagnoser {
         var evidence = ["packets over \(forward.pathMTU ?? 0) bytes vanish and no ICMP \"too big\" reaches this host"]
         var against: [String] = []
         var confidence = 45
-        if let good = forward.wall.lastGoodHop, let bad = forward.wall.hop, good != "source" {
+        if let good = forward.wall.lastGoodRouter, let bad = forward.wall.hop {
             evidence.append(
                 "the wall is right after the router \(good) (large packets reach it, never \(bad)): \(good) is where the ICMP should come from"
             )

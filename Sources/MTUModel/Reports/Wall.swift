@@ -43,6 +43,11 @@ public struct Wall: Sendable, Hashable {
         return nil
     }
 
+    /// The last router large packets reach: `lastGoodHop` unless that is this host itself.
+    public var lastGoodRouter: String? {
+        lastGoodHop == WallLocation.thisHost ? nil : lastGoodHop
+    }
+
     /// Which packets meet it: known for modelled walls; a measurement cannot tell (nil).
     public var layer: PathLayer? {
         if case .modelled(let bottleneck) = place { return bottleneck.layer }
@@ -93,4 +98,9 @@ extension DirectionResult {
             largestPassing: pathMTU, smallestFailing: bottleneck.role == .sender ? nil : pathMTU + 1,
             place: .modelled(bottleneck))
     }
+}
+
+extension WallLocation {
+    /// How `lastGoodHop` names this host, when large packets reach no hop at all (the JSON spelling).
+    public static let thisHost = "source"
 }
