@@ -72,6 +72,9 @@ public enum PathFate: Sendable, Hashable {
         case policy
     }
 
+    // `@inline(never)` on the accessors that switch over every case: inlined into check's FindingBuilder, Swift 6.3's
+    // optimiser (release builds) fails its ownership verification on the switch ("Found outside of lifetime use?!").
+    @inline(never)
     public var kind: FateKind {
         switch self {
         case .delivered: .delivered
@@ -83,6 +86,7 @@ public enum PathFate: Sendable, Hashable {
     }
 
     /// Where the packet met the wall (nil: delivered).
+    @inline(never)
     public var hop: Hop? {
         switch self {
         case .delivered: nil
