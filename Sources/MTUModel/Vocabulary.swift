@@ -95,15 +95,6 @@ public struct FindingKind: RawRepresentable, Sendable, Hashable, Codable, Custom
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(stringLiteral value: String) { self.rawValue = value }
 
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
     /// The JSON spelling, also in interpolated text.
     public var description: String { rawValue }
 }

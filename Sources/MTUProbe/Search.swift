@@ -64,11 +64,10 @@ public struct PathMTUSearch {
         mutating func record(_ wave: [ProbeRequest], _ outcomes: [ProbeOutcome]) {
             for (request, outcome) in zip(wave, outcomes) {
                 attempts[request.size, default: 0] += 1
-                switch outcome {
-                case .passed, .unreachable:
+                if outcome.answered {
                     passed.insert(request.size)
                     lastOutcome[request.size] = outcome
-                default:
+                } else {
                     failures[request.size, default: 0] += 1
                     // A PTB is kept over a later silence: it is the evidence.
                     if !(lastOutcome[request.size].map(PathMTUSearch.isPTB) ?? false) {

@@ -22,7 +22,7 @@ public enum CheckText {
                     if direction.verdict != .ok || direction.latent || verbose {
                         let b = direction.bottleneck
                         lines.append(
-                            "      wall: \(b.node)\(b.interface.map { " \($0)" } ?? "") on the \(b.layer), \(b.mtu) bytes — \(b.reason)"
+                            "      wall: \(b.place) on the \(b.layer), \(b.mtu) bytes — \(b.reason)"
                         )
                         if direction.largestPacketSent > direction.pathMTU, direction.verdict != .ok || verbose {
                             lines.append("      fate: \(direction.fate.kind.rawValue) — \(direction.fate.summary)")

@@ -97,7 +97,7 @@ public enum Documents {
                     rows.append([
                         label, "\(direction.from) → \(direction.to)", String(direction.pathMTU),
                         String(direction.largestPacketSent), direction.verdict.rawValue,
-                        "\(direction.bottleneck.node)\(direction.bottleneck.interface.map { " \($0)" } ?? "") (\(direction.bottleneck.layer)): \(direction.bottleneck.reason)",
+                        "\(direction.bottleneck.place) (\(direction.bottleneck.layer)): \(direction.bottleneck.reason)",
                         direction.fate.summary,
                     ])
                 }

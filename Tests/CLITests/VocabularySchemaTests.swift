@@ -31,10 +31,13 @@ struct VocabularySchemaTests {
         Set(T.allCases.map(\.rawValue))
     }
 
+    /// The spellings of a producer's finding kinds.
+    static func raw(_ kinds: [FindingKind]) -> Set<String> { Set(kinds.map(\.rawValue)) }
+
     @Test func captureAnalyze() throws {
         #expect(
             try Self.schemaEnum("capture.analyze", ["findings", "[]", "kind"])
-                == Set(FindingKind.captureKinds.map(\.rawValue)))
+                == Self.raw(FindingKind.captureKinds))
         #expect(try Self.schemaEnum("capture.analyze", ["verdict"]) == Self.raw(CaptureVerdict.self))
         #expect(
             try Self.schemaEnum("capture.analyze", ["flows", "[]", "tls"])
@@ -46,11 +49,11 @@ struct VocabularySchemaTests {
 
     @Test func checkAndDiagnose() throws {
         #expect(try Self.schemaEnum("check", ["verdict"]) == Self.raw(Verdict.self))
-        #expect(try Self.schemaEnum("check", ["$finding", "kind"]) == Set(FindingKind.checkKinds.map(\.rawValue)))
+        #expect(try Self.schemaEnum("check", ["$finding", "kind"]) == Self.raw(FindingKind.checkKinds))
         #expect(
-            try Self.schemaEnum("diagnose", ["$hypothesis", "id"]) == Set(FindingKind.diagnoseCauses.map(\.rawValue)))
+            try Self.schemaEnum("diagnose", ["$hypothesis", "id"]) == Self.raw(FindingKind.diagnoseCauses))
         #expect(
-            try Self.schemaEnum("kube.audit", ["findings", "[]", "id"]) == Set(FindingKind.auditKinds.map(\.rawValue)))
+            try Self.schemaEnum("kube.audit", ["findings", "[]", "id"]) == Self.raw(FindingKind.auditKinds))
         let lists: [[FindingKind]] = [
             FindingKind.checkKinds, FindingKind.auditKinds, FindingKind.captureKinds, FindingKind.diagnoseCauses,
         ]

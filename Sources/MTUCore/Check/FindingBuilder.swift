@@ -107,7 +107,7 @@ struct FindingBuilder {
         let summary =
             "\(prefix)\(place) \(verb) at most \(bottleneck.mtu) bytes (\(bottleneck.reason)); \(what) exceed it and \(outcome). Path MTU \(direction.pathMTU)."
         var details = [
-            "Bottleneck: \(bottleneck.node)\(bottleneck.interface.map { " \($0)" } ?? "") on the \(bottleneck.layer) — \(bottleneck.reason).",
+            "Bottleneck: \(bottleneck.place) on the \(bottleneck.layer) — \(bottleneck.reason).",
             "Largest packet sent: \(direction.largestPacketSent) (\(direction.from) → \(direction.to)); largest that passes: \(direction.pathMTU).",
         ]
         details += direction.events

@@ -158,16 +158,14 @@ extension Fate: Codable {
         let kind = try container.decode(FateKind.self, forKey: .kind)
         summary = try container.decode(String.self, forKey: .summary)
         rescuedByMTUProbing = try container.decode(Bool.self, forKey: .rescuedByMTUProbing)
-        if kind == .delivered {
-            outcome = .delivered
-            return
+        func hop() throws -> PathFate.Hop {
+            PathFate.Hop(
+                node: try container.decode(String.self, forKey: .node),
+                interface: try container.decodeIfPresent(String.self, forKey: .interface))
         }
-        let hop = PathFate.Hop(
-            node: try container.decode(String.self, forKey: .node),
-            interface: try container.decodeIfPresent(String.self, forKey: .interface))
-        var ptb: PathFate.TooBig?
-        if let mtu = try container.decodeIfPresent(Int.self, forKey: .ptbMTU) {
-            ptb = PathFate.TooBig(
+        func ptb() throws -> PathFate.TooBig? {
+            guard let mtu = try container.decodeIfPresent(Int.self, forKey: .ptbMTU) else { return nil }
+            return PathFate.TooBig(
                 mtu: mtu, source: try container.decode(String.self, forKey: .ptbSource),
                 receiver: try container.decodeIfPresent(String.self, forKey: .ptbReceiver),
                 receiverInterface: try container.decodeIfPresent(String.self, forKey: .ptbReceiverInterface),
@@ -175,18 +173,19 @@ extension Fate: Codable {
         }
         switch kind {
         case .delivered: outcome = .delivered
-        case .fragmented: outcome = .fragmented(at: hop)
-        case .silentDrop: outcome = .silentDrop(at: hop)
+        case .fragmented: outcome = .fragmented(at: try hop())
+        case .silentDrop: outcome = .silentDrop(at: try hop())
         case .ptbReturned:
-            guard let ptb else {
+            guard let ptb = try ptb() else {
                 throw DecodingError.keyNotFound(
                     CodingKeys.ptbMTU,
                     .init(codingPath: container.codingPath, debugDescription: "ptbReturned without the PTB's MTU"))
             }
-            outcome = .ptbReturned(at: hop, ptb: ptb)
+            outcome = .ptbReturned(at: try hop(), ptb: ptb)
         case .ptbLost:
             outcome = .ptbLost(
-                at: hop, ptb: ptb, reason: try container.decode(PathFate.LossReason.self, forKey: .lostReason))
+                at: try hop(), ptb: try ptb(),
+                reason: try container.decode(PathFate.LossReason.self, forKey: .lostReason))
         }
     }
 }
@@ -246,6 +245,11 @@ public struct Bottleneck: Sendable, Hashable, Codable {
         self.reason = reason
         self.overlay = overlay
         self.segment = segment
+    }
+
+    /// The node and its interface, as reports name the place: "fw-01 port1", or the node alone.
+    public var place: String {
+        interface.map { "\(node) \($0)" } ?? node
     }
 }
 

@@ -128,11 +128,14 @@ public struct DiagnosisEvidence: Sendable, Hashable, Encodable {
             case passed, ptb, lost, local
 
             public init(_ outcome: ProbeOutcome) {
+                if outcome.answered {
+                    self = .passed
+                    return
+                }
                 switch outcome {
-                case .passed, .unreachable: self = .passed
                 case .ptb: self = .ptb
                 case .localLimit: self = .local
-                case .silent, .timeExceeded: self = .lost
+                default: self = .lost
                 }
             }
 
@@ -249,7 +252,7 @@ public struct DiagnosisEvidence: Sendable, Hashable, Encodable {
 
         /// The bottleneck as reports name it: "node interface (layer)".
         public var bottleneckText: String {
-            [bottleneck.node, bottleneck.interface].compactMap { $0 }.joined(separator: " ") + " (\(bottleneck.layer))"
+            "\(bottleneck.place) (\(bottleneck.layer))"
         }
 
         /// The wall the file predicts.

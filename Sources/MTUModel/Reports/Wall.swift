@@ -31,8 +31,7 @@ public struct Wall: Sendable, Hashable {
     public var hop: String? {
         switch place {
         case .measured(let location): location.firstBadHop
-        case .modelled(let bottleneck):
-            [bottleneck.node, bottleneck.interface].compactMap { $0 }.joined(separator: " ")
+        case .modelled(let bottleneck): bottleneck.place
         case nil: nil
         }
     }
